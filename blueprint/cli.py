@@ -1,0 +1,195 @@
+"""The ``blueprint`` command line.
+
+Exit codes: 0 ok; 1 blocking (mandatory) policy findings; 2 bad input (unknown stack, unreadable or
+invalid config, bad flags), reported as one message with no traceback and nothing written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from blueprint import __version__
+
+EXIT_OK, EXIT_BLOCKING, EXIT_BAD_INPUT = 0, 1, 2
+_STACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def fail(message: str) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", markup=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="blueprint")
+def main() -> None:
+    """Offline engine of fintech-blueprint: plan a stack and evaluate the policy pack, no cloud needed.
+
+    This is an offline preview under Pulumi's mocks, not a deployment: with the Pulumi CLI and
+    credentials, run `pulumi preview --policy-pack policy_pack` for the real one.
+    """
+
+
+def _known_stacks(root: Path) -> list[str]:
+    return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in root.glob("Pulumi.*.yaml"))
+
+
+@main.command("plan")
+@click.argument("stack")
+@click.option("--config-file", type=click.Path(path_type=Path), help="Stack config to use instead of Pulumi.STACK.yaml (same format).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output directory.  [default: out/STACK]")
+@click.option("--policy-config", type=click.Path(path_type=Path), help="Policy pack config (the --policy-pack-config of pulumi preview).  [default: policy_pack/config.STACK.json when it exists]")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+def plan_command(stack: str, config_file: Path | None, out_dir: Path | None, policy_config: Path | None, as_json: bool) -> None:
+    """Plan STACK offline: run the real program under mocks, evaluate the policy pack, write artifacts.
+
+    Writes OUT/inventory.json (every resource with its inputs and options, secrets as "[secret]"),
+    OUT/policy-report.json and OUT/manifests/ (every Kubernetes object as YAML). Exits 1 when a
+    mandatory policy is violated.
+    """
+    from blueprint import policies
+    from blueprint.engine.analyzer import PolicyConfigError
+    from blueprint.plan import plan
+    from stacks.loader import ROOT, ConfigError
+
+    if not _STACK_NAME.match(stack):
+        fail(f"invalid stack name {stack!r}: use letters, digits, '-', '_' or '.'")
+    if config_file is None:
+        config_file = ROOT / f"Pulumi.{stack}.yaml"
+        if not config_file.is_file():
+            fail(f"unknown stack {stack!r}: no {config_file.name} in {ROOT} (known stacks: {', '.join(_known_stacks(ROOT)) or 'none'}); "
+                 "pass --config-file to plan another file")
+    elif not config_file.is_file():
+        fail(f"--config-file {config_file}: no such file")
+    if policy_config is None:
+        default = policies.default_policy_config_path(stack)
+        policy_config = default if default.is_file() else None
+    elif not policy_config.is_file():
+        fail(f"--policy-config {policy_config}: no such file")
+    out_dir = out_dir or Path("out") / stack
+
+    def step(label: str) -> None:
+        err.print(f"[dim]›[/] {label}…")
+
+    try:
+        result = plan(stack, config_file, out_dir, policy_config, step=step)
+    except ConfigError as exc:
+        fail(str(exc))
+    except PolicyConfigError as exc:
+        fail(f"invalid policy config: {exc}")
+
+    if as_json:
+        click.echo(json.dumps(result.summary, indent=2, sort_keys=True))
+    else:
+        _print_plan(result)
+    sys.exit(EXIT_BLOCKING if result.blocking else EXIT_OK)
+
+
+def _print_plan(result: Any) -> None:
+    s = result.summary
+    out.print(f"[bold]Offline plan of stack {s['stack']}[/] — {s['resources']} resources, {s['components']} components, "
+              f"{s['kubernetesObjects']} Kubernetes objects (under mocks: a preview, not a deployment)")
+    for title, key in (("component type", "byComponentType"), ("tenant", "byTenant")):
+        table = Table(title=f"Resources by {title}", title_justify="left")
+        table.add_column(title)
+        table.add_column("resources", justify="right")
+        for name, count in s[key].items():
+            table.add_row(name, str(count))
+        out.print(table)
+    blocking = result.blocking
+    out.print(f"Policy pack: [bold]{s['policy']['mandatory']}[/] mandatory, {s['policy']['advisory']} advisory violations")
+    for v in blocking:
+        name = (v.urn or "(stack)").rsplit("::", 1)[-1]
+        detail = v.message.splitlines()[-1]
+        out.print(f"  [red]✗[/] {v.policy} on {name}: {detail}", markup=True)
+    out.print(f"Wrote {result.out_dir}/inventory.json, {result.out_dir}/policy-report.json, {result.out_dir}/manifests/")
+
+
+@main.group("policy")
+def policy_group() -> None:
+    """Evaluate and list the CrossGuard policy pack offline."""
+
+
+def _load_resources(path: Path) -> list[dict[str, Any]]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}")
+    except json.JSONDecodeError as exc:
+        fail(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}")
+    if not isinstance(document, list):
+        fail(f"{path}: expected a JSON list of {{\"id\", \"type\", \"props\"}} objects")
+    seen: set[str] = set()
+    for index, item in enumerate(document):
+        where = f"{path}[{index}]"
+        if not isinstance(item, dict) or set(item) - {"id", "type", "props"}:
+            fail(f"{where}: expected an object with keys id, type, props")
+        if not isinstance(item.get("id"), str) or not item["id"]:
+            fail(f"{where}.id: expected a non-empty string")
+        if item["id"] in seen:
+            fail(f"{where}.id: duplicate id {item['id']!r}")
+        seen.add(item["id"])
+        if not isinstance(item.get("type"), str) or item["type"].count(":") != 2:
+            fail(f"{where}.type: expected a Pulumi type token like aws:s3/bucket:Bucket")
+        if not isinstance(item.get("props", {}), dict):
+            fail(f"{where}.props: expected an object")
+    return document
+
+
+@policy_group.command("eval")
+@click.argument("resources", type=click.Path(path_type=Path))
+@click.option("--policy-config", type=click.Path(path_type=Path), help="Same format as pulumi preview --policy-pack-config.")
+def policy_eval(resources: Path, policy_config: Path | None) -> None:
+    """Evaluate the pack on RESOURCES (a JSON list of {"id", "type", "props"}, props camelCase).
+
+    Prints a JSON list in input order of {"id", "violations": [{"policy", "enforcementLevel",
+    "message"}]}; stack-rule findings come in a last entry with "id": null.
+    """
+    from blueprint import policies
+    from blueprint.engine.analyzer import PolicyConfigError, Resource
+
+    items = _load_resources(resources)
+    try:
+        file_config = policies.read_policy_config(policy_config) if policy_config else None
+        engine = policies.analyzer(file_config)
+    except PolicyConfigError as exc:
+        fail(f"invalid policy config: {exc}")
+    batch = [Resource(urn=f"urn:pulumi:eval::eval::{i['type']}::{i['id']}", type=i["type"], name=i["id"], props=i.get("props", {}))
+             for i in items]
+
+    def shape(violations: list[Any]) -> list[dict[str, str]]:
+        return [{"policy": v.policy, "enforcementLevel": v.enforcement_level, "message": v.message} for v in violations]
+
+    result: list[dict[str, Any]] = [{"id": r.name, "violations": shape(engine.analyze(r))} for r in batch]
+    stack_violations = engine.analyze_stack(batch)
+    if stack_violations:
+        result.append({"id": None, "violations": shape(stack_violations)})
+    click.echo(json.dumps(result, indent=2))
+
+
+@policy_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def policy_list(as_json: bool) -> None:
+    """List every policy with its kind, severity, default enforcement and the ADR it enforces."""
+    from policy_pack.policies import POLICIES, describe
+
+    rows = [describe(p) for p in POLICIES]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title=f"{len(rows)} policies")
+    for column in ("name", "kind", "severity", "enforcement", "adr", "description"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(row[c]) for c in ("name", "kind", "severity", "enforcement", "adr", "description")))
+    out.print(table)

@@ -1,0 +1,185 @@
+"""Evaluate the policy pack the way ``pulumi preview --policy-pack`` does, with no CLI.
+
+The pack's own gRPC servicer (``pulumi_policy``'s analyzer) is driven with the protobuf requests the
+engine would send: ``Configure`` with the reconciled ``--policy-pack-config`` (``all`` → per-policy →
+schema defaults, validated against each policy's schema), then ``Analyze`` per resource and one
+``AnalyzeStack``. Deserialisation, read-only proxies, numbers-as-floats, enforcement levels and
+``not_applicable`` therefore behave as in a real preview. ``PolicyPack(...)`` is never constructed:
+it starts a server and blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import jsonschema
+from google.protobuf import struct_pb2
+from pulumi.runtime.proto import analyzer_pb2 as proto
+from pulumi_policy import EnforcementLevel, Policy
+from pulumi_policy.policy import _PolicyAnalyzerServicer
+
+_LEVEL_TO_PROTO = {
+    EnforcementLevel.ADVISORY: proto.ADVISORY,
+    EnforcementLevel.MANDATORY: proto.MANDATORY,
+    EnforcementLevel.REMEDIATE: proto.REMEDIATE,
+    EnforcementLevel.DISABLED: proto.DISABLED,
+}
+_PROTO_TO_LEVEL = {v: k.value for k, v in _LEVEL_TO_PROTO.items()}
+
+
+class PolicyConfigError(Exception):
+    """The policy config file does not fit the pack (unknown policy, bad level, schema violation)."""
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A resource as the engine hands it to analyzers (props camelCase, secrets unwrapped)."""
+
+    urn: str
+    type: str
+    name: str
+    props: Mapping[str, Any]
+    parent: str | None = None
+    protect: bool = False
+    provider: tuple[str, str, str] | None = None  # (type, urn, name)
+    dependencies: Sequence[str] = ()
+    property_dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Violation:
+    policy: str
+    enforcement_level: str
+    severity: str
+    urn: str | None
+    message: str
+
+    @property
+    def mandatory(self) -> bool:
+        return self.enforcement_level == EnforcementLevel.MANDATORY.value
+
+
+def _struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    struct.update(dict(value))  # ints become doubles, exactly as on the wire
+    return struct
+
+
+def reconcile_config(policies: Sequence[Policy], file_config: Mapping[str, Any] | None) -> dict[str, tuple[EnforcementLevel, dict[str, Any]]]:
+    """Resolve each policy's level and properties from a ``--policy-pack-config`` document."""
+    file_config = dict(file_config or {})
+    levels = {level.value: level for level in EnforcementLevel}
+    by_name = {p.name: p for p in policies}
+
+    def level(value: Any, where: str) -> EnforcementLevel:
+        if value not in levels:
+            raise PolicyConfigError(f"{where}: enforcement level {value!r} is not one of {sorted(levels)}")
+        return levels[value]
+
+    default = level(file_config.pop("all"), "all") if "all" in file_config else None
+    unknown = sorted(set(file_config) - set(by_name))
+    if unknown:
+        raise PolicyConfigError(f"unknown policy {unknown[0]!r} in policy config; known policies: {', '.join(sorted(by_name))}")
+
+    resolved: dict[str, tuple[EnforcementLevel, dict[str, Any]]] = {}
+    for policy in policies:
+        entry = file_config.get(policy.name)
+        properties: dict[str, Any] = {}
+        chosen = default or policy.enforcement_level or EnforcementLevel.ADVISORY
+        if isinstance(entry, str):
+            chosen = level(entry, policy.name)
+        elif isinstance(entry, Mapping):
+            properties = {k: v for k, v in entry.items() if k != "enforcementLevel"}
+            if "enforcementLevel" in entry:
+                chosen = level(entry["enforcementLevel"], f"{policy.name}.enforcementLevel")
+        elif entry is not None:
+            raise PolicyConfigError(f"{policy.name}: expected an enforcement level or an object, got {entry!r}")
+        schema = policy.config_schema
+        if schema is not None:
+            for key, spec in schema.properties.items():
+                if "default" in spec and key not in properties:
+                    properties[key] = spec["default"]
+            json_schema = {"type": "object", "properties": schema.properties, "required": schema.required or []}
+            try:
+                jsonschema.validate(properties, json_schema)
+            except jsonschema.ValidationError as exc:
+                path = ".".join(str(p) for p in exc.absolute_path)
+                raise PolicyConfigError(f"{policy.name}{'.' + path if path else ''}: {exc.message}") from None
+        elif properties:
+            raise PolicyConfigError(f"{policy.name}: takes no configuration properties, got {sorted(properties)}")
+        resolved[policy.name] = (chosen, properties)
+    return resolved
+
+
+class Analyzer:
+    def __init__(self, pack_name: str, version: str, policies: list[Policy], default_level: EnforcementLevel,
+                 file_config: Mapping[str, Any] | None = None) -> None:
+        self._servicer = _PolicyAnalyzerServicer(pack_name, version, policies, default_level)
+        resolved = reconcile_config(policies, file_config)
+        request = proto.ConfigureAnalyzerRequest(
+            policyConfig={
+                name: proto.PolicyConfig(enforcementLevel=_LEVEL_TO_PROTO[lvl], properties=_struct(props))
+                for name, (lvl, props) in resolved.items()
+            }
+        )
+        self._servicer.Configure(request, None)
+        self.not_applicable: list[tuple[str, str, str]] = []
+
+    def _violations(self, response: Any, urn: str | None) -> list[Violation]:
+        for item in response.not_applicable:
+            self.not_applicable.append((urn or "(stack)", item.policy_name, item.reason))
+        return [
+            Violation(
+                policy=d.policyName,
+                enforcement_level=_PROTO_TO_LEVEL[d.enforcementLevel],
+                severity=proto.PolicySeverity.Name(d.severity).removeprefix("POLICY_SEVERITY_").lower(),
+                urn=urn if urn is not None else (d.urn or None),
+                message=d.message,
+            )
+            for d in response.diagnostics
+        ]
+
+    @staticmethod
+    def _options(resource: Resource) -> proto.AnalyzerResourceOptions:
+        return proto.AnalyzerResourceOptions(protect=resource.protect, parent=resource.parent or "")
+
+    @staticmethod
+    def _provider(resource: Resource) -> proto.AnalyzerProviderResource | None:
+        if resource.provider is None:
+            return None
+        type_, urn, name = resource.provider
+        return proto.AnalyzerProviderResource(type=type_, urn=urn, name=name, properties=_struct({}))
+
+    def analyze(self, resource: Resource) -> list[Violation]:
+        request = proto.AnalyzeRequest(
+            type=resource.type,
+            urn=resource.urn,
+            name=resource.name,
+            properties=_struct(resource.props),
+            options=self._options(resource),
+            provider=self._provider(resource),
+        )
+        return self._violations(self._servicer.Analyze(request, None), resource.urn)
+
+    def analyze_stack(self, resources: Sequence[Resource]) -> list[Violation]:
+        request = proto.AnalyzeStackRequest(
+            resources=[
+                proto.AnalyzerResource(
+                    type=r.type,
+                    urn=r.urn,
+                    name=r.name,
+                    properties=_struct(r.props),
+                    options=self._options(r),
+                    provider=self._provider(r),
+                    parent=r.parent or "",
+                    dependencies=list(r.dependencies),
+                    propertyDependencies={
+                        k: proto.AnalyzerPropertyDependencies(urns=list(v)) for k, v in r.property_dependencies.items()
+                    },
+                )
+                for r in resources
+            ]
+        )
+        return self._violations(self._servicer.AnalyzeStack(request, None), None)

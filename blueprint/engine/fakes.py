@@ -1,0 +1,106 @@
+"""Deterministic, realistic values for what a cloud would compute (ids, ARNs, endpoints, AZs).
+
+Shared by the offline plan and the tests: the same name always yields the same value, so two plans
+of one config are byte-identical.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+ACCOUNT_ID = "123456789012"
+PARTITION = "aws"
+
+#: Type-token module -> the ARN service name where they differ.
+_ARN_SERVICE = {"cloudwatch": "logs", "cloudtrail": "cloudtrail", "budgets": "budgets", "rds": "rds", "eks": "eks"}
+#: Types whose physical-name output is not ``name``.
+_NAME_OUTPUT = {"aws:s3/bucket:Bucket": "bucket", "aws:sqs/queue:Queue": "name"}
+_ID_PREFIX = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/internetGateway:InternetGateway": "igw",
+    "aws:ec2/natGateway:NatGateway": "nat",
+    "aws:ec2/eip:Eip": "eipalloc",
+    "aws:ec2/routeTable:RouteTable": "rtb",
+    "aws:ec2/securityGroup:SecurityGroup": "sg",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt",
+    "aws:ec2/flowLog:FlowLog": "fl",
+    "aws:kms/key:Key": "key",
+}
+
+
+def digest(*parts: str, length: int = 16) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:length]
+
+
+def physical_name(logical: str, type_: str) -> str:
+    """Pulumi's auto-naming: logical name plus a suffix (random in real life, hashed here)."""
+    return f"{logical}-{digest(type_, logical, length=7)}"
+
+
+def resource_id(type_: str, name: str) -> str:
+    prefix = _ID_PREFIX.get(type_)
+    return f"{prefix}-{digest(type_, name, length=17)}" if prefix else f"{name}-{digest(type_, name, length=8)}"
+
+
+def arn(type_: str, name: str, region: str) -> str:
+    module = type_.split(":")[1].split("/")[0]
+    service = _ARN_SERVICE.get(module, module)
+    if type_ == "aws:s3/bucket:Bucket":
+        return f"arn:{PARTITION}:s3:::{name}"
+    if module == "iam":
+        kind = type_.split(":")[2].lower()
+        return f"arn:{PARTITION}:iam::{ACCOUNT_ID}:{kind}/{name}"
+    if type_ == "aws:cloudwatch/logGroup:LogGroup":
+        return f"arn:{PARTITION}:logs:{region}:{ACCOUNT_ID}:log-group:{name}"
+    kind = type_.split(":")[2][0].lower() + type_.split(":")[2][1:]
+    return f"arn:{PARTITION}:{service}:{region}:{ACCOUNT_ID}:{kind}/{name}"
+
+
+def availability_zones(region: str, count: int = 6) -> list[str]:
+    return [f"{region}{letter}" for letter in "abcdef"[:count]]
+
+
+def certificate_authority(name: str) -> str:
+    return base64.b64encode(f"-----BEGIN CERTIFICATE-----\nFAKE-{digest(name)}\n-----END CERTIFICATE-----\n".encode()).decode()
+
+
+def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    """Outputs a provider would add to the inputs (physical names, ARNs, endpoints…)."""
+    out: dict[str, Any] = {}
+    if type_.startswith("aws:"):
+        key = _NAME_OUTPUT.get(type_, "name")
+        physical = inputs.get(key) or physical_name(name, type_)
+        out[key] = physical
+        out["arn"] = arn(type_, str(physical), region)
+        out["tagsAll"] = inputs.get("tags") or {}
+    if type_ == "aws:eks/cluster:Cluster":
+        cid = digest(name, length=32).upper()
+        out |= {
+            "endpoint": f"https://{cid}.gr7.{region}.eks.amazonaws.com",
+            "certificateAuthority": {"data": certificate_authority(name)},
+            "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{cid}"}]}],
+            "clusterSecurityGroupId": resource_id("aws:ec2/securityGroup:SecurityGroup", name),
+            "version": inputs.get("version"),
+        }
+    elif type_ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+        out["arn"] = f"arn:{PARTITION}:iam::{ACCOUNT_ID}:oidc-provider/{str(inputs.get('url', '')).removeprefix('https://')}"
+    elif type_ == "aws:kms/key:Key":
+        out["keyId"] = resource_id(type_, name).removeprefix("key-")
+        out["arn"] = f"arn:{PARTITION}:kms:{region}:{ACCOUNT_ID}:key/{out['keyId']}"
+    elif type_ == "aws:ecr/repository:Repository":
+        out["repositoryUrl"] = f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{inputs.get('name') or name}"
+        out["registryId"] = ACCOUNT_ID
+    elif type_ == "aws:sqs/queue:Queue":
+        qname = inputs.get("name") or out["name"]
+        out["arn"] = f"arn:{PARTITION}:sqs:{region}:{ACCOUNT_ID}:{qname}"
+        out["url"] = f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{qname}"
+    elif type_ == "aws:dynamodb/table:Table":
+        out["arn"] = f"arn:{PARTITION}:dynamodb:{region}:{ACCOUNT_ID}:table/{inputs.get('name') or out['name']}"
+    elif type_ in ("aws:rds/cluster:Cluster", "aws:rds/proxy:Proxy"):
+        ident = inputs.get("clusterIdentifier") or inputs.get("name") or out["name"]
+        out["endpoint"] = f"{ident}.{'proxy-' if 'proxy' in type_ else 'cluster-'}{digest(ident, length=12)}.{region}.rds.amazonaws.com"
+        out["clusterResourceId"] = f"cluster-{digest(ident, length=26).upper()}"
+    return out

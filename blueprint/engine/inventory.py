@@ -1,0 +1,127 @@
+"""From registrations to artifacts: inventory.json, Kubernetes manifests, the summary.
+
+Secrets never leave this module in plaintext: every value the program marked secret is written
+as ``"[secret]"``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from blueprint.engine.mocks import Registration
+from components.tagging import SHARED_TENANT, is_kubernetes_object_type
+
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+SECRET_MARK = "[secret]"
+TENANT_COMPONENT = "fintech:platform:Tenant"
+
+
+def masked(value: Any) -> Any:
+    """Wire-format value with secrets replaced by ``[secret]`` and resource refs by their URN."""
+    if isinstance(value, dict):
+        sig = value.get(SECRET_SIG)
+        if sig == "1b47061264138c4ac30d75fd1eb44270":
+            return SECRET_MARK
+        if sig == RESOURCE_SIG:
+            return value.get("urn")
+        return {k: masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v) for v in value]
+    if value == UNKNOWN:
+        return "[unknown]"
+    return value
+
+
+def unwrapped(value: Any) -> Any:
+    """Wire-format value with secret wrappers removed (what a policy sees)."""
+    if isinstance(value, dict):
+        sig = value.get(SECRET_SIG)
+        if sig == "1b47061264138c4ac30d75fd1eb44270":
+            return unwrapped(value.get("value"))
+        if sig == RESOURCE_SIG:
+            return value.get("urn")
+        return {k: unwrapped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrapped(v) for v in value]
+    return value
+
+
+def inventory_document(stack: str, registrations: list[Registration]) -> dict[str, Any]:
+    return {
+        "stack": stack,
+        "resources": [
+            {
+                "urn": r.urn,
+                "type": r.type,
+                "name": r.name,
+                "custom": r.custom,
+                "parent": r.parent,
+                "provider": r.provider,
+                "inputs": masked(r.inputs),
+                "options": r.options,
+                "dependencies": r.dependencies,
+            }
+            for r in registrations
+        ],
+    }
+
+
+def dumps(document: Any) -> str:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def tenant_of(registration: Registration, by_urn: dict[str, Registration]) -> str:
+    """The tenant whose scope a resource is in (nearest Tenant ancestor), else ``shared``."""
+    current: Registration | None = registration
+    while current is not None:
+        if current.type == TENANT_COMPONENT:
+            return current.name
+        current = by_urn.get(current.parent or "")
+    return SHARED_TENANT
+
+
+def component_of(registration: Registration, by_urn: dict[str, Registration]) -> str:
+    parent = by_urn.get(registration.parent or "")
+    return parent.type if parent is not None else "(stack)"
+
+
+def summary(stack: str, registrations: list[Registration]) -> dict[str, Any]:
+    by_urn = {r.urn: r for r in registrations}
+    custom = [r for r in registrations if r.custom and not r.type.startswith("pulumi:providers:")]
+    return {
+        "stack": stack,
+        "resources": len(custom),
+        "components": sum(1 for r in registrations if not r.custom),
+        "providers": sum(1 for r in registrations if r.type.startswith("pulumi:providers:")),
+        "byComponentType": dict(sorted(Counter(component_of(r, by_urn) for r in custom).items())),
+        "byTenant": dict(sorted(Counter(tenant_of(r, by_urn) for r in custom).items())),
+        "kubernetesObjects": sum(1 for r in custom if is_kubernetes_object_type(r.type)),
+    }
+
+
+def manifest_path(inputs: dict[str, Any]) -> Path:
+    metadata = inputs.get("metadata") or {}
+    scope = metadata.get("namespace") or "_cluster"
+    return Path(scope) / f"{str(inputs.get('kind', 'object')).lower()}-{metadata.get('name', 'unnamed')}.yaml"
+
+
+def write_manifests(directory: Path, registrations: list[Registration]) -> int:
+    count = 0
+    for r in registrations:
+        if not (r.custom and is_kubernetes_object_type(r.type)):
+            continue
+        body = masked(r.inputs)
+        path = directory / manifest_path(body)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            raise ValueError(f"two Kubernetes objects render to {path}: names must be unique per kind and namespace")
+        path.write_text(yaml.safe_dump(body, sort_keys=True), encoding="utf-8")
+        count += 1
+    return count

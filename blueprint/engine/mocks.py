@@ -1,0 +1,161 @@
+"""The recording mock shared by the offline plan and the tests.
+
+``RecordingMonitor`` sees every RegisterResource request, so it captures what ``Mocks.new_resource``
+cannot (parent, provider, protect, retainOnDelete, dependencies…). It also replays the program's
+resource transforms in the engine's order — the resource's own, then each ancestor's, then the stack's —
+because under mocks the SDK registers transforms but never runs them (pulumi/pulumi#17090).
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks, _resolve_callbacks
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
+
+from blueprint.engine import fakes
+
+
+@dataclass
+class Registration:
+    """One resource as the engine would see it (inputs post-transform, in wire format)."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str | None
+    provider: str | None
+    inputs: dict[str, Any]
+    options: dict[str, Any]
+    dependencies: list[str] = field(default_factory=list)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+
+
+class UnansweredInvoke(Exception):
+    """The program called a data source the offline engine cannot answer realistically."""
+
+
+class PlanMocks(Mocks):
+    """Answers registrations and invokes with deterministic, realistic values."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        state = dict(args.inputs)
+        state.update(fakes.computed_outputs(args.typ, args.name, args.inputs, self.region))
+        return fakes.resource_id(args.typ, args.name), state
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        token, a = args.token, args.args
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": fakes.ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{fakes.ACCOUNT_ID}:role/offline-plan",
+                "userId": "AROAOFFLINEPLAN",
+                "id": fakes.ACCOUNT_ID,
+            }, None
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            names = fakes.availability_zones(self.region)
+            return {"names": names, "zoneIds": [f"euw3-az{i + 1}" for i in range(len(names))], "id": self.region}, None
+        if token in ("aws:index/getRegion:getRegion",):
+            return {"name": self.region, "region": self.region, "id": self.region}, None
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": fakes.PARTITION, "dnsSuffix": "amazonaws.com", "id": fakes.PARTITION}, None
+        raise UnansweredInvoke(f"the offline engine has no answer for invoke {token} (args {sorted(a)})")
+
+
+def _plain(value: Any) -> Any:
+    """Struct values as JSON: integral floats back to ints (the wire has only doubles)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _provider_urn(reference: str) -> str | None:
+    return reference.split("::" + reference.rsplit("::", 1)[-1])[0] if reference else None
+
+
+class RecordingMonitor(MockMonitor):
+    def __init__(self, mocks: Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: dict[str, Registration] = {}
+        self._own_transforms: dict[str, list[Any]] = {}
+        self._parents: dict[str, str] = {}
+
+    # -- transforms ---------------------------------------------------------------------------------
+    def _transform_chain(self, request: Any) -> list[Any]:
+        chain = list(_resolve_callbacks(request.transforms))
+        parent = request.parent
+        while parent:
+            chain.extend(self._own_transforms.get(parent, []))
+            parent = self._parents.get(parent, "")
+        return chain + self.get_registered_transforms()
+
+    def _replay_transforms(self, request: Any) -> None:
+        chain = self._transform_chain(request)
+        if not chain:
+            return
+        _ensure_event_loop()
+        props = rpc.deserialize_properties(request.object)
+        opts = pulumi.ResourceOptions(parent=pulumi.resource.DependencyResource(request.parent) if request.parent else None)
+        changed = False
+        for transform in chain:
+            result = transform(pulumi.ResourceTransformArgs(request.custom, request.type, request.name, props, opts))
+            if inspect.isawaitable(result):
+                result = _sync_await(result)
+            if result is not None:
+                props, opts, changed = dict(result.props), result.opts, True
+        if changed:
+            request.object.CopyFrom(_sync_await(rpc.serialize_properties(props, {})))
+
+    # -- registration -------------------------------------------------------------------------------
+    def RegisterResource(self, request: Any) -> Any:
+        if request.type == "pulumi:pulumi:Stack":
+            return super().RegisterResource(request)
+        self._replay_transforms(request)
+        response = super().RegisterResource(request)
+        urn = response.urn
+        self._own_transforms[urn] = list(_resolve_callbacks(request.transforms))
+        self._parents[urn] = request.parent
+        self.registrations[urn] = Registration(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            parent=request.parent or None,
+            provider=_provider_urn(request.provider),
+            inputs=_plain(json_format.MessageToDict(request.object, preserving_proto_field_name=True))
+            if isinstance(request.object, struct_pb2.Struct)
+            else {},
+            options=_options(request),
+            dependencies=sorted(request.dependencies),
+            property_dependencies={k: sorted(v.urns) for k, v in sorted(request.propertyDependencies.items())},
+        )
+        return response
+
+
+def _options(request: Any) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "protect": bool(request.protect),
+        "retainOnDelete": bool(request.retainOnDelete),
+        "ignoreChanges": sorted(request.ignoreChanges),
+        "additionalSecretOutputs": sorted(request.additionalSecretOutputs),
+        "replaceOnChanges": sorted(request.replaceOnChanges),
+        "aliases": len(request.aliases) + len(request.aliasURNs),
+    }
+    if request.deleteBeforeReplaceDefined:
+        options["deleteBeforeReplace"] = bool(request.deleteBeforeReplace)
+    if request.deletedWith:
+        options["deletedWith"] = request.deletedWith
+    return options

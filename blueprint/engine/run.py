@@ -1,0 +1,44 @@
+"""Run the real program (``__main__.py``) under the recording mocks."""
+
+from __future__ import annotations
+
+import asyncio
+import runpy
+from pathlib import Path
+
+import pulumi
+from pulumi.runtime import settings
+
+from blueprint.engine.mocks import PlanMocks, RecordingMonitor, Registration
+from stacks.config import PROJECT
+from stacks.loader import ROOT
+
+
+def run_program(
+    stack: str,
+    config: dict[str, str],
+    secret_keys: list[str],
+    region: str,
+    program: Path = ROOT / "__main__.py",
+) -> list[Registration]:
+    """Execute ``program`` as ``pulumi up`` would (preview=False, so every output resolves).
+
+    Returns the registrations sorted by URN. Safe to call repeatedly in one process.
+    """
+    settings.reset_options(project=PROJECT, stack=stack, preview=False)
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    mocks = PlanMocks(region)
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(config, secret_keys)
+
+    @pulumi.runtime.test  # waits for every outstanding registration before returning
+    def _execute() -> None:
+        runpy.run_path(str(program), run_name="__main__")
+
+    try:
+        _execute()
+    finally:
+        asyncio.get_event_loop().close()
+        settings.reset_options()
+    return [monitor.registrations[urn] for urn in sorted(monitor.registrations)]

@@ -1,0 +1,75 @@
+"""Loading the policy pack and its per-stack config for the offline engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pulumi_policy import Policy
+
+from blueprint.engine.analyzer import Analyzer, PolicyConfigError, Resource, Violation
+from blueprint.engine.inventory import unwrapped
+from blueprint.engine.mocks import Registration
+from policy_pack.policies import DEFAULT_ENFORCEMENT, PACK_NAME, POLICIES
+from stacks.loader import ROOT
+
+PACK_DIR = ROOT / "policy_pack"
+
+
+def pack_version() -> str:
+    return str(yaml.safe_load((PACK_DIR / "PulumiPolicy.yaml").read_text())["version"])
+
+
+def default_policy_config_path(stack: str) -> Path:
+    """The file passed to ``pulumi preview --policy-pack-config`` for this stack."""
+    return PACK_DIR / f"config.{stack}.json"
+
+
+def read_policy_config(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PolicyConfigError(f"cannot read policy config {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise PolicyConfigError(f"policy config {path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    if not isinstance(document, dict):
+        raise PolicyConfigError(f"policy config {path} must be a JSON object of policy names")
+    return document
+
+
+def analyzer(file_config: dict[str, Any] | None, policies: list[Policy] | None = None) -> Analyzer:
+    return Analyzer(PACK_NAME, pack_version(), policies or POLICIES, DEFAULT_ENFORCEMENT, file_config)
+
+
+def as_policy_resources(registrations: list[Registration]) -> list[Resource]:
+    by_urn = {r.urn: r for r in registrations}
+    resources = []
+    for r in registrations:
+        if not r.custom or r.type.startswith("pulumi:providers:"):
+            continue  # the engine analyzes custom resources; components have no state of their own
+        provider = by_urn.get(r.provider or "")
+        resources.append(
+            Resource(
+                urn=r.urn,
+                type=r.type,
+                name=r.name,
+                props=unwrapped(r.inputs),
+                parent=r.parent,
+                protect=bool(r.options.get("protect")),
+                provider=(provider.type, provider.urn, provider.name) if provider else None,
+                dependencies=r.dependencies,
+                property_dependencies=r.property_dependencies,
+            )
+        )
+    return resources
+
+
+def evaluate(resources: list[Resource], file_config: dict[str, Any] | None) -> list[Violation]:
+    engine = analyzer(file_config)
+    violations: list[Violation] = []
+    for resource in resources:
+        violations.extend(engine.analyze(resource))
+    violations.extend(engine.analyze_stack(resources))
+    return violations

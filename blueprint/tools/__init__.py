@@ -1,0 +1,1 @@
+"""Maintenance tools (generators of data the policy pack ships)."""

@@ -1,0 +1,145 @@
+"""A tenant's Kubernetes isolation bundle: namespace, quota, limits, network policies, identities, RBAC.
+
+Everything a tenant's workloads need to run isolated in its own namespace and nothing more:
+Pod Security ``restricted`` (enforce/audit/warn), a ResourceQuota and LimitRange from the tier,
+default-deny ingress *and* egress with narrow allows (same namespace, DNS, the platform gateway,
+Vault, HTTPS out except instance metadata), a ServiceAccount per service, and the tenant team's group
+bound to ``edit`` in this namespace only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.quotas import QuotaTier, limit_range_spec, resource_quota_spec
+
+POD_SECURITY_LEVEL = "restricted"
+DNS_NAMESPACE = "kube-system"
+#: The instance metadata endpoint: no tenant pod may reach node credentials.
+METADATA_CIDR = "169.254.169.254/32"
+
+
+def team_group(tenant: str) -> str:
+    """The Kubernetes group of a tenant's team (mapped from IAM/SSO by the cluster's access entries)."""
+    return f"tenant:{tenant}:developers"
+
+
+def pod_security_labels(kubernetes_version: str) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for mode in ("enforce", "audit", "warn"):
+        labels[f"pod-security.kubernetes.io/{mode}"] = POD_SECURITY_LEVEL
+        labels[f"pod-security.kubernetes.io/{mode}-version"] = f"v{kubernetes_version}"
+    return labels
+
+
+def _namespace_selector(name: str) -> dict[str, Any]:
+    return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
+
+
+def network_policy_specs(gateway_namespace: str, vault_namespace: str) -> dict[str, dict[str, Any]]:
+    """Name -> NetworkPolicy spec. Pure: the isolation tests read the same specs the component applies."""
+    return {
+        "default-deny": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+        "allow-same-namespace": {
+            "podSelector": {},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"from": [{"podSelector": {}}]}],
+            "egress": [{"to": [{"podSelector": {}}]}],
+        },
+        "allow-dns-egress": {
+            "podSelector": {},
+            "policyTypes": ["Egress"],
+            "egress": [
+                {
+                    "to": [{**_namespace_selector(DNS_NAMESPACE), "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+                    "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+                }
+            ],
+        },
+        "allow-gateway-ingress": {
+            "podSelector": {},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": [_namespace_selector(gateway_namespace)]}],
+        },
+        "allow-platform-egress": {
+            "podSelector": {},
+            "policyTypes": ["Egress"],
+            "egress": [
+                {"to": [_namespace_selector(vault_namespace)], "ports": [{"protocol": "TCP", "port": 8200}]},
+                {
+                    "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [METADATA_CIDR]}}],
+                    "ports": [{"protocol": "TCP", "port": 443}],
+                },
+            ],
+        },
+    }
+
+
+@dataclass(frozen=True)
+class TenantNamespaceArgs:
+    """Inputs of a tenant's namespace bundle.
+
+    Attributes:
+        namespace: Namespace name (the tenant name; a DNS-1123 label).
+        tier: Quota tier. Sets the ResourceQuota and the LimitRange defaults.
+        kubernetes_version: Pins the Pod Security Standards version labels.
+        services: Service names; each gets a ServiceAccount (no token automount).
+        service_account_annotations: Per service, e.g. the IRSA role ARN. Default: none.
+        gateway_namespace: The only namespace allowed to open connections in. Default ``platform-gateway``.
+        vault_namespace: Where the Concierge (Vault) listens. Default ``vault``.
+    """
+
+    namespace: str
+    tier: QuotaTier
+    kubernetes_version: str
+    services: list[str]
+    service_account_annotations: dict[str, dict[str, pulumi.Input[str]]] = field(default_factory=dict)
+    gateway_namespace: str = "platform-gateway"
+    vault_namespace: str = "vault"
+
+
+class TenantNamespace(pulumi.ComponentResource):
+    """The tenant's namespace and the isolation bundle inside it."""
+
+    namespace: pulumi.Output[str]
+
+    def __init__(self, name: str, args: TenantNamespaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:kubernetes:TenantNamespace", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        ns_name = args.namespace
+
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-ns",
+            metadata={"name": ns_name, "labels": pod_security_labels(args.kubernetes_version)},
+            opts=child,
+        )
+        in_ns = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
+
+        def meta(object_name: str) -> dict[str, Any]:
+            return {"name": object_name, "namespace": ns_name}
+
+        k8s.core.v1.ResourceQuota(f"{name}-quota", metadata=meta("tenant-quota"), spec=resource_quota_spec(args.tier), opts=in_ns)
+        k8s.core.v1.LimitRange(f"{name}-limits", metadata=meta("tenant-limits"), spec=limit_range_spec(args.tier), opts=in_ns)
+        for policy_name, spec in network_policy_specs(args.gateway_namespace, args.vault_namespace).items():
+            k8s.networking.v1.NetworkPolicy(f"{name}-{policy_name}", metadata=meta(policy_name), spec=spec, opts=in_ns)
+        for service in args.services:
+            k8s.core.v1.ServiceAccount(
+                f"{name}-{service}-sa",
+                metadata={**meta(service), "annotations": args.service_account_annotations.get(service, {})},
+                automount_service_account_token=False,
+                opts=in_ns,
+            )
+        k8s.rbac.v1.RoleBinding(
+            f"{name}-team-edit",
+            metadata=meta("tenant-team-edit"),
+            role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
+            subjects=[{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": team_group(ns_name)}],
+            opts=in_ns,
+        )
+
+        self.namespace = namespace.metadata.apply(lambda _: ns_name)
+        self.register_outputs({"namespace": self.namespace})

@@ -1,0 +1,68 @@
+"""The fintech-blueprint policy pack: every policy, by domain.
+
+Importable without side effects (``policy_pack/__main__.py`` is the only place that constructs the
+``PolicyPack``, which starts a server and blocks). Relative imports only: the Pulumi CLI runs the
+pack from its own directory, the offline engine imports it as ``policy_pack.policies``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_policy import EnforcementLevel, Policy
+
+from . import (
+    aws_compute,
+    aws_data,
+    aws_finops,
+    aws_iam,
+    aws_kms,
+    aws_messaging,
+    aws_observability,
+    aws_registry,
+    aws_storage,
+    github,
+    kubernetes_tenancy,
+    kubernetes_workloads,
+    stack_invariants,
+    tagging,
+    vault,
+)
+from ._lib import StackRule
+
+PACK_NAME = "fintech-blueprint-guardrails"
+#: A policy without its own level is mandatory; hygiene rules declare ADVISORY and stacks override.
+DEFAULT_ENFORCEMENT = EnforcementLevel.MANDATORY
+
+POLICIES: list[Policy] = [
+    *tagging.POLICIES,
+    *aws_registry.POLICIES,
+    *aws_storage.POLICIES,
+    *aws_kms.POLICIES,
+    *aws_messaging.POLICIES,
+    *aws_compute.POLICIES,
+    *aws_iam.POLICIES,
+    *aws_observability.POLICIES,
+    *aws_data.POLICIES,
+    *aws_finops.POLICIES,
+    *kubernetes_workloads.POLICIES,
+    *kubernetes_tenancy.POLICIES,
+    *github.POLICIES,
+    *vault.POLICIES,
+    *stack_invariants.POLICIES,
+]
+
+
+def describe(policy: Policy) -> dict[str, Any]:
+    rule: Any = policy
+    return {
+        "name": policy.name,
+        "kind": "stack" if isinstance(policy, StackRule) else "resource",
+        "severity": policy.severity.value if policy.severity else None,
+        "enforcement": (policy.enforcement_level or DEFAULT_ENFORCEMENT).value,
+        "adr": rule.adr,
+        "domain": rule.domain,
+        "description": policy.description,
+        "types": sorted(rule.types) if type(rule.types) is frozenset else ["(every taggable type)"],
+        "configurable": sorted(policy.config_schema.properties) if policy.config_schema else [],
+    }

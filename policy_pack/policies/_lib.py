@@ -1,0 +1,146 @@
+"""Shared machinery of the pack: rule constructors with metadata, and accessors robust to the
+engine's shapes (read-only Mapping/Sequence proxies, numbers as floats, JSON-string documents,
+absent == provider default).
+
+A rule is only its predicate: ``check(props, args)`` yields one message per problem, each message
+saying what to change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+ResourceCheck = Callable[[Mapping[str, Any], ResourceValidationArgs], Iterable[str]]
+StackCheck = Callable[[StackValidationArgs], Iterable[tuple[str, str | None]]]
+
+MANDATORY, ADVISORY = EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY
+LOW, MEDIUM, HIGH, CRITICAL = Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL
+
+
+class ResourceRule(ResourceValidationPolicy):
+    """A resource policy that knows its types, its ADR and its domain."""
+
+    def __init__(self, *, name: str, description: str, severity: Severity, adr: str, domain: str,
+                 types: Iterable[str], check: ResourceCheck, enforcement: EnforcementLevel = MANDATORY,
+                 config_schema: PolicyConfigSchema | None = None, remediation: str | None = None) -> None:
+        self.types = frozenset(types)
+        self.adr, self.domain, self._check = adr, domain, check
+        super().__init__(name=name, description=description, validate=self._run, enforcement_level=enforcement,
+                         config_schema=config_schema, severity=severity, tags=[adr, domain],
+                         remediation_steps=remediation)
+
+    def _run(self, args: ResourceValidationArgs, report: ReportViolation) -> None:
+        if args.resource_type not in self.types:
+            return
+        for message in self._check(args.props, args):
+            report(message, None)
+
+
+class StackRule(StackValidationPolicy):
+    """A stack policy (an invariant across resources) with its ADR and domain."""
+
+    def __init__(self, *, name: str, description: str, severity: Severity, adr: str, domain: str,
+                 check: StackCheck, enforcement: EnforcementLevel = MANDATORY,
+                 config_schema: PolicyConfigSchema | None = None, remediation: str | None = None) -> None:
+        self.adr, self.domain, self._check = adr, domain, check
+        self.types: frozenset[str] = frozenset()
+        super().__init__(name=name, description=description, validate=self._run, enforcement_level=enforcement,
+                         config_schema=config_schema, severity=severity, tags=[adr, domain],
+                         remediation_steps=remediation)
+
+    def _run(self, args: StackValidationArgs, report: ReportViolation) -> None:
+        for message, urn in self._check(args):
+            report(message, urn)
+
+
+# -- accessors ----------------------------------------------------------------------------------------
+
+def get(value: Any, path: str, default: Any = None) -> Any:
+    """``get(props, "vpcConfig.endpointPublicAccess")``; missing anywhere -> default."""
+    for key in path.split("."):
+        if not isinstance(value, Mapping) or key not in value:
+            return default
+        value = value[key]
+    return default if value is None else value
+
+
+def items(value: Any) -> list[Any]:
+    """A list from a Sequence proxy, a single object (some providers accept both), or nothing."""
+    if value is None:
+        return []
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return list(value)
+    return [value]
+
+
+def strings(value: Any) -> list[str]:
+    return [str(v) for v in items(value)]
+
+
+def document(value: Any) -> Mapping[str, Any] | None:
+    """A JSON policy document given as a string or an object; None when absent or unparsable."""
+    if isinstance(value, Mapping):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            return None
+        return parsed if isinstance(parsed, Mapping) else None
+    return None
+
+
+def statements(value: Any) -> list[Mapping[str, Any]]:
+    doc = document(value)
+    return [s for s in items(doc.get("Statement")) if isinstance(s, Mapping)] if doc else []
+
+
+def principals(statement: Mapping[str, Any]) -> list[str]:
+    principal = statement.get("Principal")
+    if isinstance(principal, str):
+        return [principal]
+    if isinstance(principal, Mapping):
+        return [p for v in principal.values() for p in strings(v)]
+    return []
+
+
+def number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def config_value(args: ResourceValidationArgs | StackValidationArgs, key: str, default: Any) -> Any:
+    return args.get_config().get(key, default)
+
+
+def schema(**properties: dict[str, Any]) -> PolicyConfigSchema:
+    return PolicyConfigSchema(properties=properties)
+
+
+def named(resources: Iterable[Any], *types: str) -> Iterator[Any]:
+    wanted = set(types)
+    return (r for r in resources if r.resource_type in wanted)
+
+
+def denies_insecure_transport(policy: Any) -> bool:
+    """True when a resource policy has a Deny on ``aws:SecureTransport = false``."""
+    for statement in statements(policy):
+        secure = strings(get(statement, "Condition.Bool.aws:SecureTransport"))
+        if statement.get("Effect") == "Deny" and "false" in [s.lower() for s in secure]:
+            return True
+    return False

@@ -1,0 +1,82 @@
+"""S3: data buckets and the immutable audit ledger (ADR-5 data lifecycle, ADR-8 compliance).
+
+Sub-resources exist under both the v7 tokens and the legacy ``…V2`` tokens; both are covered.
+"""
+
+from __future__ import annotations
+
+from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, denies_insecure_transport, get, items
+
+BUCKETS = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"]
+ACLS = ["aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"]
+PUBLIC_ACCESS_BLOCK = ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"]
+SSE = [
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+]
+VERSIONING = ["aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2"]
+OBJECT_LOCK = [
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+    "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2",
+]
+BUCKET_POLICY = ["aws:s3/bucketPolicy:BucketPolicy"]
+PUBLIC_ACLS = {"public-read", "public-read-write", "authenticated-read"}
+PAB_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+
+
+def _pab(props, _args):
+    missing = [flag for flag in PAB_FLAGS if get(props, flag) is not True]
+    if missing:
+        yield f"set {', '.join(missing)} to true"
+
+
+def _no_public_acl(props, _args):
+    acl = get(props, "acl")
+    if acl in PUBLIC_ACLS:
+        yield f"acl {acl!r} makes objects public: use 'private' (or omit it)"
+
+
+def _sse_kms(props, _args):
+    rules = items(get(props, "rules"))
+    algorithms = [get(r, "applyServerSideEncryptionByDefault.sseAlgorithm") for r in rules]
+    keys = [get(r, "applyServerSideEncryptionByDefault.kmsMasterKeyId") for r in rules]
+    if not rules or any(a not in ("aws:kms", "aws:kms:dsse") for a in algorithms):
+        yield "use sseAlgorithm aws:kms (or aws:kms:dsse) in every rule"
+    elif not all(keys):
+        yield "name the customer managed key in kmsMasterKeyId"
+    elif not all(get(r, "bucketKeyEnabled") is True for r in rules):
+        yield "set bucketKeyEnabled to true to cut KMS request costs"
+
+
+def _versioning(props, _args):
+    if get(props, "versioningConfiguration.status") != "Enabled":
+        yield "set versioningConfiguration.status to Enabled"
+
+
+def _object_lock(props, _args):
+    mode = get(props, "rule.defaultRetention.mode")
+    if mode != "COMPLIANCE":
+        yield f"default retention mode is {mode!r}: audit records need COMPLIANCE (not even root can delete them)"
+    if not (get(props, "rule.defaultRetention.days") or get(props, "rule.defaultRetention.years")):
+        yield "set a default retention period (days or years)"
+
+
+def _tls_only(props, _args):
+    if not denies_insecure_transport(get(props, "policy")):
+        yield "add a Deny statement for requests with aws:SecureTransport = false"
+
+
+POLICIES = [
+    ResourceRule(name="s3-public-access-block", description="S3 public access blocks enable all four protections.",
+                 severity=CRITICAL, adr="ADR-005", domain="aws-storage", types=PUBLIC_ACCESS_BLOCK, check=_pab),
+    ResourceRule(name="s3-no-public-acl", description="S3 buckets and ACLs are never public.", severity=CRITICAL,
+                 adr="ADR-005", domain="aws-storage", types=BUCKETS + ACLS, check=_no_public_acl),
+    ResourceRule(name="s3-sse-kms", description="S3 default encryption uses a customer managed KMS key.",
+                 severity=HIGH, adr="ADR-008", domain="aws-storage", types=SSE, check=_sse_kms),
+    ResourceRule(name="s3-versioning", description="S3 bucket versioning is enabled.", severity=MEDIUM,
+                 adr="ADR-005", domain="aws-storage", types=VERSIONING, check=_versioning),
+    ResourceRule(name="s3-object-lock-compliance", description="S3 Object Lock uses COMPLIANCE mode with a default retention.",
+                 severity=HIGH, adr="ADR-008", domain="aws-storage", types=OBJECT_LOCK, check=_object_lock),
+    ResourceRule(name="s3-tls-only", description="S3 bucket policies deny requests not sent over TLS.", severity=HIGH,
+                 adr="ADR-008", domain="aws-storage", types=BUCKET_POLICY, check=_tls_only),
+]

@@ -1,0 +1,146 @@
+"""GitHub: the organization, repositories and Gate 1 as branch rules (ADR-3 PR gates, ADR-8)."""
+
+from __future__ import annotations
+
+from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, config_value, get, items, number, schema
+
+REPOSITORY = "github:index/repository:Repository"
+BRANCH_PROTECTION = "github:index/branchProtection:BranchProtection"
+BRANCH_PROTECTION_V3 = "github:index/branchProtectionV3:BranchProtectionV3"
+RULESETS = ["github:index/repositoryRuleset:RepositoryRuleset", "github:index/organizationRuleset:OrganizationRuleset"]
+ORG_SETTINGS = "github:index/organizationSettings:OrganizationSettings"
+ACTIONS_SECRETS = ["github:index/actionsSecret:ActionsSecret", "github:index/actionsOrganizationSecret:ActionsOrganizationSecret"]
+PROTECTIONS = [BRANCH_PROTECTION, BRANCH_PROTECTION_V3, *RULESETS]
+CLOUD_KEY_NAMES = ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN", "VAULT_TOKEN")
+
+
+def _first(value):
+    found = items(value)
+    return found[0] if found else {}
+
+
+def review_settings(props, resource_type):
+    """(approvals, dismiss stale, code owners) whatever the resource's shape; None when no reviews required."""
+    if resource_type == BRANCH_PROTECTION:
+        r = _first(get(props, "requiredPullRequestReviews"))
+        keys = ("requiredApprovingReviewCount", "dismissStaleReviews", "requireCodeOwnerReviews")
+    elif resource_type == BRANCH_PROTECTION_V3:
+        r = get(props, "requiredPullRequestReviews", {})
+        keys = ("requiredApprovingReviewCount", "dismissStaleReviews", "requireCodeOwnerReviews")
+    else:
+        r = get(props, "rules.pullRequest", {})
+        keys = ("requiredApprovingReviewCount", "dismissStaleReviewsOnPush", "requireCodeOwnerReview")
+    if not r:
+        return None
+    return number(get(r, keys[0], 0)) or 0, get(r, keys[1]) is True, get(r, keys[2]) is True
+
+
+def status_checks(props, resource_type) -> list[str]:
+    if resource_type == BRANCH_PROTECTION:
+        return [str(c) for c in items(get(_first(get(props, "requiredStatusChecks")), "contexts"))]
+    if resource_type == BRANCH_PROTECTION_V3:
+        checks = get(props, "requiredStatusChecks", {})
+        return [str(c) for c in items(get(checks, "contexts"))] + [str(c).split(":")[0] for c in items(get(checks, "checks"))]
+    return [str(get(c, "context")) for c in items(get(props, "rules.requiredStatusChecks.requiredChecks"))]
+
+
+def _private(props, _args):
+    visibility = get(props, "visibility") or ("private" if get(props, "private") is True else "public")
+    if visibility not in ("private", "internal"):
+        yield f"visibility is {visibility!r}: set 'private' (or 'internal')"
+
+
+def _vulnerability_alerts(props, _args):
+    if get(props, "archived") is not True and get(props, "vulnerabilityAlerts") is not True:
+        yield "set vulnerabilityAlerts: true"
+
+
+def _delete_branch(props, _args):
+    if get(props, "deleteBranchOnMerge") is not True:
+        yield "set deleteBranchOnMerge: true"
+
+
+def _secret_scanning(props, _args):
+    for feature in ("secretScanning", "secretScanningPushProtection"):
+        if get(props, f"securityAndAnalysis.{feature}.status") != "enabled":
+            yield f"enable securityAndAnalysis.{feature}"
+
+
+def _reviews(props, args):
+    settings = review_settings(props, args.resource_type)
+    minimum = config_value(args, "minApprovals", 1)
+    if settings is None:
+        yield "require pull request reviews"
+        return
+    approvals, dismiss_stale, code_owners = settings
+    if approvals < minimum:
+        yield f"{approvals:g} approval(s) required; this stack requires at least {minimum}"
+    if not dismiss_stale:
+        yield "dismiss stale reviews when new commits are pushed"
+    if not code_owners:
+        yield "require code owner review"
+
+
+def _status_checks(props, args):
+    if not status_checks(props, args.resource_type):
+        yield "require the Gate 1 status checks before merge"
+
+
+def _no_force_push(props, args):
+    if args.resource_type == BRANCH_PROTECTION:
+        if get(props, "allowsForcePushes") is True:
+            yield "set allowsForcePushes: false"
+        if get(props, "allowsDeletions") is True:
+            yield "set allowsDeletions: false"
+    elif args.resource_type in RULESETS:
+        if get(props, "rules.nonFastForward") is not True:
+            yield "set rules.nonFastForward: true (no force push)"
+        if get(props, "rules.deletion") is not True:
+            yield "set rules.deletion: true (no branch deletion)"
+
+
+def _ruleset_active(props, _args):
+    if get(props, "enforcement") != "active":
+        yield f"enforcement is {get(props, 'enforcement')!r}: only 'active' rulesets protect anything"
+
+
+def _org_settings(props, _args):
+    if get(props, "membersCanCreatePublicRepositories", True) is not False:
+        yield "set membersCanCreatePublicRepositories: false"
+    if get(props, "defaultRepositoryPermission", "read") not in ("read", "none"):
+        yield "set defaultRepositoryPermission to 'read' or 'none'"
+    for flag in ("secretScanningEnabledForNewRepositories", "secretScanningPushProtectionEnabledForNewRepositories",
+                 "dependabotAlertsEnabledForNewRepositories", "dependencyGraphEnabledForNewRepositories"):
+        if get(props, flag) is not True:
+            yield f"set {flag}: true"
+
+
+def _no_cloud_keys(props, _args):
+    name = str(get(props, "secretName", "")).upper()
+    if name in CLOUD_KEY_NAMES:
+        yield f"{name} is a long-lived cloud credential: CI gets short-lived credentials through OIDC"
+
+
+POLICIES = [
+    ResourceRule(name="github-repository-private", description="Repositories are private or internal.", severity=HIGH,
+                 adr="ADR-008", domain="github", types=[REPOSITORY], check=_private),
+    ResourceRule(name="github-vulnerability-alerts", description="Repositories have vulnerability alerts on.",
+                 severity=MEDIUM, adr="ADR-003", domain="github", types=[REPOSITORY], check=_vulnerability_alerts),
+    ResourceRule(name="github-delete-branch-on-merge", description="Merged branches are deleted.", severity=MEDIUM,
+                 adr="ADR-009", domain="github", types=[REPOSITORY], check=_delete_branch),
+    ResourceRule(name="github-secret-scanning", description="Repositories have secret scanning and push protection.",
+                 severity=HIGH, adr="ADR-001", domain="github", types=[REPOSITORY], check=_secret_scanning),
+    ResourceRule(name="github-required-reviews", description="The default branch requires reviewed pull requests.",
+                 severity=HIGH, adr="ADR-003", domain="github", types=PROTECTIONS, check=_reviews,
+                 config_schema=schema(minApprovals={"type": "integer", "minimum": 1, "maximum": 6, "default": 1})),
+    ResourceRule(name="github-required-status-checks", description="The default branch requires status checks.",
+                 severity=HIGH, adr="ADR-003", domain="github", types=PROTECTIONS, check=_status_checks),
+    ResourceRule(name="github-no-force-push-or-deletion", description="The default branch cannot be force-pushed or deleted.",
+                 severity=HIGH, adr="ADR-003", domain="github", types=PROTECTIONS, check=_no_force_push),
+    ResourceRule(name="github-ruleset-active", description="Rulesets are enforced.", severity=HIGH, adr="ADR-003",
+                 domain="github", types=RULESETS, check=_ruleset_active),
+    ResourceRule(name="github-organization-defaults", description="Organization defaults are least-privilege and scanned.",
+                 severity=HIGH, adr="ADR-008", domain="github", types=[ORG_SETTINGS], check=_org_settings),
+    ResourceRule(name="github-no-cloud-keys-in-secrets", description="No long-lived cloud credentials in Actions secrets.",
+                 severity=CRITICAL, adr="ADR-001", domain="github", types=ACTIONS_SECRETS, check=_no_cloud_keys),
+]

@@ -1,0 +1,108 @@
+"""Namespaces, network policies, services, RBAC, service accounts, Helm releases and Argo CD projects:
+what keeps tenants apart and the platform reproducible (ADR-1, ADR-3, ADR-7)."""
+
+from __future__ import annotations
+
+import re
+
+from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, get, items, strings
+
+NAMESPACE = "kubernetes:core/v1:Namespace"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+SERVICE = "kubernetes:core/v1:Service"
+BINDINGS = ["kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"]
+SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount"
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+APP_PROJECT = "kubernetes:argoproj.io/v1alpha1:AppProject"
+NAMESPACED = [
+    "kubernetes:core/v1:Pod", "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+    "kubernetes:apps/v1:DaemonSet", "kubernetes:apps/v1:ReplicaSet", "kubernetes:batch/v1:Job",
+    "kubernetes:batch/v1:CronJob", SERVICE, "kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Secret",
+    SERVICE_ACCOUNT, NETWORK_POLICY, "kubernetes:core/v1:ResourceQuota", "kubernetes:core/v1:LimitRange",
+    "kubernetes:core/v1:PersistentVolumeClaim", "kubernetes:rbac.authorization.k8s.io/v1:Role", BINDINGS[0],
+]
+SYSTEM_SUBJECT = re.compile(r"^system:")
+EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
+
+
+def _pod_security(props, _args):
+    enforce = get(props, "metadata.labels", {}).get("pod-security.kubernetes.io/enforce")
+    if enforce not in ("baseline", "restricted"):
+        yield f"label pod-security.kubernetes.io/enforce is {enforce!r}: set 'restricted' (or 'baseline' for platform namespaces)"
+
+
+def _no_default_namespace(props, _args):
+    if get(props, "metadata.namespace") in (None, "", "default"):
+        yield "set metadata.namespace to the owning namespace (never 'default')"
+
+
+def _no_allow_all(props, _args):
+    for direction, peers in (("ingress", "from"), ("egress", "to")):
+        for rule in items(get(props, f"spec.{direction}")):
+            if not items(get(rule, peers)) and not items(get(rule, "ports")):
+                yield f"an {direction} rule with no '{peers}' and no ports allows all traffic: name the peers"
+
+
+def _service_exposure(props, _args):
+    kind = get(props, "spec.type", "ClusterIP")
+    annotations = get(props, "metadata.annotations", {})
+    internal = hasattr(annotations, "get") and (
+        annotations.get("service.beta.kubernetes.io/aws-load-balancer-scheme") == "internal"
+        or annotations.get("service.beta.kubernetes.io/aws-load-balancer-internal") in ("true", "0.0.0.0/0"))
+    if kind == "LoadBalancer" and not internal:
+        yield "a public LoadBalancer bypasses the API gateway and WAF: use ClusterIP behind the gateway"
+    if kind == "NodePort":
+        yield "NodePort opens a port on every node: use ClusterIP behind the gateway"
+
+
+def _no_cluster_admin(props, _args):
+    if get(props, "roleRef.name") != "cluster-admin":
+        return
+    for subject in items(get(props, "subjects")):
+        if not SYSTEM_SUBJECT.match(str(get(subject, "name", ""))):
+            yield f"{get(subject, 'kind')} {get(subject, 'name')!r} is bound to cluster-admin: bind a scoped role"
+
+
+def _no_automount(props, _args):
+    if get(props, "automountServiceAccountToken") is not False:
+        yield "set automountServiceAccountToken: false; mount a projected token only where a pod needs one"
+
+
+def _helm_pinned(props, _args):
+    version = str(get(props, "version", ""))
+    if not EXACT_VERSION.match(version):
+        yield f"chart version {version!r} is not an exact version: pin it (e.g. 7.7.3)"
+    if not get(props, "repositoryOpts.repo") and not str(get(props, "chart", "")).startswith("oci://"):
+        yield "set repositoryOpts.repo (or an oci:// chart) so the chart source is explicit"
+
+
+def _project_confined(props, _args):
+    spec = get(props, "spec", {})
+    if items(get(spec, "clusterResourceWhitelist")):
+        yield "a tenant project may not manage cluster-scoped resources: remove clusterResourceWhitelist"
+    for destination in items(get(spec, "destinations")):
+        if get(destination, "namespace") in (None, "*") or get(destination, "server") in (None, "*"):
+            yield "destinations must name the tenant's namespace and this cluster, never '*'"
+    for repo in strings(get(spec, "sourceRepos")):
+        if "*" in repo:
+            yield f"sourceRepos {repo!r} is a wildcard: list the tenant's repositories"
+
+
+POLICIES = [
+    ResourceRule(name="k8s-namespace-pod-security", description="Namespaces enforce a Pod Security Standard.",
+                 severity=HIGH, adr="ADR-001", domain="kubernetes-tenancy", types=[NAMESPACE], check=_pod_security),
+    ResourceRule(name="k8s-no-default-namespace", description="Namespaced objects name their namespace, never 'default'.",
+                 severity=MEDIUM, adr="ADR-001", domain="kubernetes-tenancy", types=NAMESPACED, check=_no_default_namespace),
+    ResourceRule(name="k8s-network-policy-no-allow-all", description="Network policies never allow all traffic.",
+                 severity=HIGH, adr="ADR-001", domain="kubernetes-tenancy", types=[NETWORK_POLICY], check=_no_allow_all),
+    ResourceRule(name="k8s-no-public-services", description="Services are not exposed through public load balancers or node ports.",
+                 severity=HIGH, adr="ADR-001", domain="kubernetes-tenancy", types=[SERVICE], check=_service_exposure),
+    ResourceRule(name="k8s-no-cluster-admin-binding", description="Nobody but the system is bound to cluster-admin.",
+                 severity=CRITICAL, adr="ADR-001", domain="kubernetes-tenancy", types=BINDINGS, check=_no_cluster_admin),
+    ResourceRule(name="k8s-service-account-no-automount", description="Service accounts do not automount API tokens.",
+                 severity=MEDIUM, adr="ADR-001", domain="kubernetes-tenancy", types=[SERVICE_ACCOUNT], check=_no_automount),
+    ResourceRule(name="k8s-helm-release-pinned", description="Helm releases pin an exact chart version and repository.",
+                 severity=HIGH, adr="ADR-003", domain="kubernetes-platform", types=[HELM_RELEASE], check=_helm_pinned),
+    ResourceRule(name="argocd-project-confined", description="Argo CD projects are confined to their tenant's namespace and repositories.",
+                 severity=CRITICAL, adr="ADR-001", domain="kubernetes-tenancy", types=[APP_PROJECT], check=_project_confined),
+]

@@ -1,0 +1,155 @@
+"""Pod security for every workload kind: Pod Security Standards *restricted* plus best practices
+(ADR-1 least privilege, ADR-3 signed and pinned images). Covers containers, initContainers and
+ephemeralContainers of Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs and
+ReplicationControllers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ._lib import ADVISORY, CRITICAL, HIGH, LOW, MEDIUM, ResourceRule, config_value, get, items, schema, strings
+
+POD_TEMPLATE_PATH = {
+    "kubernetes:core/v1:Pod": "spec",
+    "kubernetes:apps/v1:Deployment": "spec.template.spec",
+    "kubernetes:apps/v1:StatefulSet": "spec.template.spec",
+    "kubernetes:apps/v1:DaemonSet": "spec.template.spec",
+    "kubernetes:apps/v1:ReplicaSet": "spec.template.spec",
+    "kubernetes:core/v1:ReplicationController": "spec.template.spec",
+    "kubernetes:batch/v1:Job": "spec.template.spec",
+    "kubernetes:batch/v1:CronJob": "spec.jobTemplate.spec.template.spec",
+}
+WORKLOADS = list(POD_TEMPLATE_PATH)
+CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+
+
+def pod_spec(props: Mapping[str, Any], resource_type: str) -> Mapping[str, Any]:
+    return get(props, POD_TEMPLATE_PATH[resource_type], {})
+
+
+def containers(spec: Mapping[str, Any], lists: tuple[str, ...] = CONTAINER_LISTS) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    for kind in lists:
+        for container in items(get(spec, kind)):
+            yield f"{kind}[{get(container, 'name', '?')}]", container
+
+
+def _privileged(props, args):
+    for where, c in containers(pod_spec(props, args.resource_type)):
+        if get(c, "securityContext.privileged") is True:
+            yield f"{where}: securityContext.privileged must be unset or false"
+
+
+def _non_root(props, args):
+    spec = pod_spec(props, args.resource_type)
+    pod_level = get(spec, "securityContext.runAsNonRoot")
+    for where, c in containers(spec):
+        own = get(c, "securityContext.runAsNonRoot")
+        if own is False or (own is None and pod_level is not True):
+            yield f"{where}: set runAsNonRoot: true (pod or container securityContext)"
+
+
+def _no_escalation(props, args):
+    for where, c in containers(pod_spec(props, args.resource_type)):
+        if get(c, "securityContext.allowPrivilegeEscalation") is not False:
+            yield f"{where}: set securityContext.allowPrivilegeEscalation: false"
+
+
+def _resources(props, args):
+    for where, c in containers(pod_spec(props, args.resource_type), ("containers", "initContainers")):
+        missing = [p for p in ("requests.cpu", "requests.memory", "limits.memory") if not get(c, f"resources.{p}")]
+        if missing:
+            yield f"{where}: set resources {', '.join(missing)} so quotas and scheduling hold"
+
+
+def image_tag_problem(image: str) -> str | None:
+    if "@sha256:" in image:
+        return None
+    last = image.rsplit("/", 1)[-1]
+    if ":" not in last:
+        return "has no tag"
+    if last.rsplit(":", 1)[1] == "latest":
+        return "uses the mutable tag 'latest'"
+    return None
+
+
+def _pinned_images(props, args):
+    for where, c in containers(pod_spec(props, args.resource_type)):
+        problem = image_tag_problem(str(get(c, "image", "")))
+        if problem:
+            yield f"{where}: image {get(c, 'image')!r} {problem}; pin a version tag or a digest"
+
+
+def _host_namespaces(props, args):
+    spec = pod_spec(props, args.resource_type)
+    shared = [k for k in ("hostNetwork", "hostPID", "hostIPC") if get(spec, k) is True]
+    if shared:
+        yield f"{', '.join(shared)} must be unset or false"
+
+
+def _read_only_root(props, args):
+    for where, c in containers(pod_spec(props, args.resource_type), ("containers", "initContainers")):
+        if get(c, "securityContext.readOnlyRootFilesystem") is not True:
+            yield f"{where}: set securityContext.readOnlyRootFilesystem: true (write to an emptyDir instead)"
+
+
+def _drop_all(props, args):
+    for where, c in containers(pod_spec(props, args.resource_type)):
+        if "ALL" not in strings(get(c, "securityContext.capabilities.drop")):
+            yield f"{where}: drop ALL capabilities"
+        added = set(strings(get(c, "securityContext.capabilities.add"))) - {"NET_BIND_SERVICE"}
+        if added:
+            yield f"{where}: capabilities {sorted(added)} may not be added"
+
+
+def _seccomp(props, args):
+    spec = pod_spec(props, args.resource_type)
+    pod_profile = get(spec, "securityContext.seccompProfile.type")
+    for where, c in containers(spec):
+        profile = get(c, "securityContext.seccompProfile.type", pod_profile)
+        if profile not in ("RuntimeDefault", "Localhost"):
+            yield f"{where}: set seccompProfile.type RuntimeDefault (pod or container)"
+
+
+def _no_host_path(props, args):
+    for volume in items(get(pod_spec(props, args.resource_type), "volumes")):
+        if get(volume, "hostPath"):
+            yield f"volume {get(volume, 'name', '?')!r} mounts a hostPath: use a PersistentVolumeClaim or emptyDir"
+
+
+def _allowed_registries(props, args):
+    allowed = config_value(args, "allowedRegistries", [])
+    if not allowed:
+        return
+    for where, c in containers(pod_spec(props, args.resource_type)):
+        image = str(get(c, "image", ""))
+        if not any(image.startswith(prefix) for prefix in allowed):
+            yield f"{where}: image {image!r} is not from an allowed registry ({', '.join(allowed)})"
+
+
+def _workload_rule(name: str, description: str, severity: Any, check: Any, **extra: Any) -> ResourceRule:
+    return ResourceRule(name=name, description=description, severity=severity, adr=extra.pop("adr", "ADR-001"),
+                        domain="kubernetes-workloads", types=WORKLOADS, check=check, **extra)
+
+
+POLICIES = [
+    _workload_rule("k8s-no-privileged", "Containers are not privileged.", CRITICAL, _privileged),
+    _workload_rule("k8s-run-as-non-root", "Containers run as a non-root user.", HIGH, _non_root),
+    _workload_rule("k8s-no-privilege-escalation", "Containers cannot escalate privileges.", HIGH, _no_escalation),
+    _workload_rule("k8s-resource-requests-limits", "Containers declare CPU/memory requests and a memory limit.",
+                   MEDIUM, _resources, adr="ADR-007"),
+    _workload_rule("k8s-pinned-images", "Images are pinned to a version tag or digest, never 'latest'.", HIGH,
+                   _pinned_images, adr="ADR-003"),
+    _workload_rule("k8s-no-host-namespaces", "Pods do not share the host network, PID or IPC namespaces.", CRITICAL,
+                   _host_namespaces),
+    _workload_rule("k8s-read-only-root-filesystem", "Containers have a read-only root filesystem.", LOW,
+                   _read_only_root, enforcement=ADVISORY),
+    _workload_rule("k8s-drop-all-capabilities", "Containers drop ALL capabilities (NET_BIND_SERVICE may be added).",
+                   HIGH, _drop_all),
+    _workload_rule("k8s-seccomp-runtime-default", "Pods use the RuntimeDefault seccomp profile.", MEDIUM, _seccomp),
+    _workload_rule("k8s-no-host-path", "Pods do not mount hostPath volumes.", HIGH, _no_host_path),
+    _workload_rule("k8s-allowed-registries", "Images come from allowed registries only.", HIGH, _allowed_registries,
+                   adr="ADR-003", config_schema=schema(allowedRegistries={"type": "array", "items": {"type": "string"},
+                                                                           "default": []})),
+]

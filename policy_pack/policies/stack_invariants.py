@@ -1,0 +1,167 @@
+"""Invariants across layers that no generic pack has: what makes a tenant complete and isolated,
+and the platform's promises hold end to end (ADR-1, ADR-3, ADR-5, ADR-7, ADR-8)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from fnmatch import fnmatch
+from typing import Any
+
+from . import aws_storage
+from ._lib import CRITICAL, HIGH, MEDIUM, StackRule, config_value, get, items, named, schema, strings
+from .vault import policy_paths
+
+Finding = tuple[str, "str | None"]
+SHARED = "shared"
+STATEFUL_TYPES = [
+    "aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance",
+    "aws:dynamodb/table:Table", "aws:ecr/repository:Repository", "aws:sqs/queue:Queue",
+]
+DEFAULT_TENANT_PATHS = ["kv/data/{tenant}/", "kv/metadata/{tenant}/", "database/creds/{tenant}",
+                        "auth/token/lookup-self", "auth/token/renew-self", "auth/token/revoke-self"]
+
+
+def tenant_namespaces(resources: list[Any]) -> dict[str, Any]:
+    """Namespace name -> resource, for namespaces labelled with a tenant other than ``shared``."""
+    found = {}
+    for ns in named(resources, "kubernetes:core/v1:Namespace"):
+        tenant = get(ns.props, "metadata.labels", {}).get("tenant")
+        if tenant and tenant != SHARED:
+            found[get(ns.props, "metadata.name", ns.name)] = ns
+    return found
+
+
+def _in_namespace(resources: list[Any], resource_type: str, namespace: str) -> list[Any]:
+    return [r for r in named(resources, resource_type) if get(r.props, "metadata.namespace") == namespace]
+
+
+def is_default_deny(spec: Any) -> bool:
+    return (get(spec, "podSelector") == {} and {"Ingress", "Egress"} <= set(strings(get(spec, "policyTypes")))
+            and not items(get(spec, "ingress")) and not items(get(spec, "egress")))
+
+
+def _namespace_bundle(args) -> Iterator[Finding]:
+    for name, ns in tenant_namespaces(args.resources).items():
+        if not _in_namespace(args.resources, "kubernetes:core/v1:ResourceQuota", name):
+            yield f"tenant namespace {name!r} has no ResourceQuota", ns.urn
+        if not _in_namespace(args.resources, "kubernetes:core/v1:LimitRange", name):
+            yield f"tenant namespace {name!r} has no LimitRange", ns.urn
+        policies = _in_namespace(args.resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy", name)
+        if not any(is_default_deny(get(p.props, "spec", {})) for p in policies):
+            yield f"tenant namespace {name!r} has no default-deny (ingress and egress) NetworkPolicy", ns.urn
+
+
+def _tenant_budget(args) -> Iterator[Finding]:
+    covered = set()
+    for budget in named(args.resources, "aws:budgets/budget:Budget"):
+        for f in items(get(budget.props, "costFilters")):
+            if get(f, "name") == "TagKeyValue":
+                covered.update(v.removeprefix("user:tenant$") for v in strings(get(f, "values")) if v.startswith("user:tenant$"))
+    for name, ns in tenant_namespaces(args.resources).items():
+        if name not in covered:
+            yield f"tenant {name!r} has no AWS Budget filtered on user:tenant${name}", ns.urn
+
+
+def _allowed(path: str, tenant: str, templates: list[str]) -> bool:
+    for template in templates:
+        allowed = template.format(tenant=tenant)
+        if (allowed.endswith("/") and path.startswith(allowed)) or path == allowed:
+            return True
+    return False
+
+
+def _vault_confined(args) -> Iterator[Finding]:
+    templates = config_value(args, "tenantPaths", DEFAULT_TENANT_PATHS)
+    policies = {get(p.props, "name", p.name): p for p in named(args.resources, "vault:index/policy:Policy")}
+    if not policies:
+        return
+    for tenant, ns in tenant_namespaces(args.resources).items():
+        policy = policies.get(f"tenant-{tenant}")
+        if policy is None:
+            yield f"tenant {tenant!r} has no Vault policy 'tenant-{tenant}'", ns.urn
+            continue
+        for path, _capabilities in policy_paths(str(get(policy.props, "policy", ""))):
+            if not _allowed(path, tenant, templates):
+                yield f"Vault policy 'tenant-{tenant}' reaches {path!r}, outside the tenant's own paths", policy.urn
+
+
+def _signature_admission(args) -> Iterator[Finding]:
+    references = []
+    for policy in named(args.resources, "kubernetes:kyverno.io/v1:ClusterPolicy"):
+        for rule in items(get(policy.props, "spec.rules")):
+            for verify in items(get(rule, "verifyImages")):
+                if items(get(verify, "attestors")):
+                    references += strings(get(verify, "imageReferences"))
+    for repo in named(args.resources, "aws:ecr/repository:Repository"):
+        name = get(repo.props, "name", repo.name)
+        if not any(fnmatch(name, ref.split("/", 1)[1]) for ref in references if ".dkr.ecr." in ref and "/" in ref):
+            yield f"ECR repository {name!r} is not covered by a signature-verifying admission policy", repo.urn
+
+
+def _stateful_protected(args) -> Iterator[Finding]:
+    if not config_value(args, "requireProtect", False):
+        return
+    for resource in named(args.resources, *config_value(args, "statefulTypes", STATEFUL_TYPES)):
+        if not resource.opts.protect:
+            yield f"{resource.resource_type.rsplit(':', 1)[-1]} {resource.name!r} holds state: set protect (and retainOnDelete)", resource.urn
+
+
+def _references_bucket(resource: Any, bucket: Any) -> bool:
+    if any(d.urn == bucket.urn for d in resource.property_dependencies.get("bucket", [])):
+        return True
+    name = get(bucket.props, "bucket")
+    return bool(name) and get(resource.props, "bucket") == name
+
+
+def _bucket_controls(args) -> Iterator[Finding]:
+    wanted = {"public access block": aws_storage.PUBLIC_ACCESS_BLOCK, "default encryption": aws_storage.SSE,
+              "versioning": aws_storage.VERSIONING}
+    for bucket in named(args.resources, *aws_storage.BUCKETS):
+        for label, types in wanted.items():
+            if not any(_references_bucket(r, bucket) for r in named(args.resources, *types)):
+                yield f"bucket {bucket.name!r} has no {label} resource", bucket.urn
+
+
+def _vpc_flow_logs(args) -> Iterator[Finding]:
+    logged = {d.urn for log in named(args.resources, "aws:ec2/flowLog:FlowLog") for d in log.property_dependencies.get("vpcId", [])}
+    for vpc in named(args.resources, "aws:ec2/vpc:Vpc"):
+        if vpc.urn not in logged:
+            yield f"VPC {vpc.name!r} has no flow log", vpc.urn
+
+
+def _ecr_lifecycle(args) -> Iterator[Finding]:
+    covered = {get(p.props, "repository") for p in named(args.resources, "aws:ecr/lifecyclePolicy:LifecyclePolicy")}
+    for repo in named(args.resources, "aws:ecr/repository:Repository"):
+        if get(repo.props, "name", repo.name) not in covered:
+            yield f"ECR repository {repo.name!r} has no lifecycle policy (untagged images pile up and cost)", repo.urn
+
+
+def _vault_audited(args) -> Iterator[Finding]:
+    vault = [r for r in args.resources if r.resource_type.startswith("vault:")]
+    if vault and not any(r.resource_type == "vault:index/audit:Audit" for r in vault):
+        yield "Vault is configured but no audit device is enabled", None
+
+
+POLICIES = [
+    StackRule(name="tenant-namespace-bundle", description="Each tenant namespace has a ResourceQuota, a LimitRange and a default-deny NetworkPolicy.",
+              severity=HIGH, adr="ADR-001", domain="stack", check=_namespace_bundle),
+    StackRule(name="tenant-budget", description="Each tenant has an AWS Budget on its tenant tag.", severity=MEDIUM,
+              adr="ADR-007", domain="stack", check=_tenant_budget),
+    StackRule(name="tenant-vault-policy-confined", description="Each tenant's Vault policy reaches only the tenant's own paths.",
+              severity=CRITICAL, adr="ADR-001", domain="stack", check=_vault_confined,
+              config_schema=schema(tenantPaths={"type": "array", "items": {"type": "string"}, "default": DEFAULT_TENANT_PATHS})),
+    StackRule(name="ecr-signature-admission", description="Every ECR repository is covered by the signed-image admission policy.",
+              severity=CRITICAL, adr="ADR-003", domain="stack", check=_signature_admission),
+    StackRule(name="stateful-resources-protected", description="Stateful resources are protected where the stack requires it.",
+              severity=HIGH, adr="ADR-005", domain="stack", check=_stateful_protected,
+              config_schema=schema(requireProtect={"type": "boolean", "default": False},
+                                   statefulTypes={"type": "array", "items": {"type": "string"}, "default": STATEFUL_TYPES})),
+    StackRule(name="s3-bucket-controls", description="Every bucket has a public access block, default encryption and versioning.",
+              severity=HIGH, adr="ADR-005", domain="stack", check=_bucket_controls),
+    StackRule(name="vpc-flow-logs", description="Every VPC has a flow log.", severity=MEDIUM, adr="ADR-006", domain="stack",
+              check=_vpc_flow_logs),
+    StackRule(name="ecr-lifecycle-policy", description="Every ECR repository has a lifecycle policy.", severity=MEDIUM,
+              adr="ADR-007", domain="stack", check=_ecr_lifecycle),
+    StackRule(name="vault-audit-enabled", description="Vault has an audit device.", severity=HIGH, adr="ADR-008",
+              domain="stack", check=_vault_audited),
+]

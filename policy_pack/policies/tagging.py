@@ -1,0 +1,55 @@
+"""Mandatory cost tags everywhere they can be (ADR-7 FinOps).
+
+AWS types that take a ``tags`` map are listed in ``data/taggable_aws_types.json`` (generated from the
+pinned pulumi_aws SDK, kept in sync by a test); every Kubernetes object carries the tags as labels.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ._lib import MEDIUM, ResourceRule, config_value, get, schema
+
+TAGGABLE_AWS_TYPES = frozenset(json.loads((Path(__file__).parent / "data" / "taggable_aws_types.json").read_text())["types"])
+_K8S_NON_OBJECTS = ("kubernetes:helm.sh/", "kubernetes:yaml", "kubernetes:kustomize")
+DEFAULT_REQUIRED_TAGS = ["environment", "tenant", "owner", "cost-center", "managed-by"]
+DEFAULT_DATA_BEARING_TYPES = [
+    "aws:s3/bucket:Bucket", "aws:sqs/queue:Queue", "aws:dynamodb/table:Table", "aws:rds/cluster:Cluster",
+    "aws:rds/clusterInstance:ClusterInstance", "aws:ecr/repository:Repository", "aws:cloudwatch/logGroup:LogGroup",
+    "aws:kms/key:Key", "kubernetes:core/v1:Namespace",
+]
+
+
+class _AllTypes(frozenset):
+    """The rule filters types itself (taggable AWS types and every Kubernetes object)."""
+
+    def __contains__(self, item: object) -> bool:
+        return isinstance(item, str) and (item in TAGGABLE_AWS_TYPES or (
+            item.startswith("kubernetes:") and not item.startswith(_K8S_NON_OBJECTS)))
+
+
+def _required_tags(props, args):
+    required = list(config_value(args, "requiredTags", DEFAULT_REQUIRED_TAGS))
+    if args.resource_type in config_value(args, "dataBearingTypes", DEFAULT_DATA_BEARING_TYPES):
+        required.append(config_value(args, "dataClassTag", "data-class"))
+    where = "tags" if args.resource_type.startswith("aws:") else "metadata.labels"
+    present = get(props, where, {})
+    missing = [key for key in required if not (hasattr(present, "get") and present.get(key))]
+    if missing:
+        yield f"missing {where} {missing}: cost reports cannot attribute this resource (set by the cost-scope transform)"
+
+
+required_cost_tags = ResourceRule(
+    name="required-cost-tags",
+    description="Every taggable resource carries the mandatory cost tags (labels on Kubernetes objects).",
+    severity=MEDIUM, adr="ADR-007", domain="tagging", types=[], check=_required_tags,
+    config_schema=schema(
+        requiredTags={"type": "array", "items": {"type": "string"}, "minItems": 1, "default": DEFAULT_REQUIRED_TAGS},
+        dataClassTag={"type": "string", "default": "data-class"},
+        dataBearingTypes={"type": "array", "items": {"type": "string"}, "default": DEFAULT_DATA_BEARING_TYPES},
+    ),
+)
+required_cost_tags.types = _AllTypes()
+
+POLICIES = [required_cost_tags]

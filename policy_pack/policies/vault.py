@@ -1,0 +1,146 @@
+"""Vault: the Concierge's guarantees — short-lived, bound, audited access (ADR-1)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, config_value, get, items, number, schema, strings
+
+POLICY = "vault:index/policy:Policy"
+TOKEN = "vault:index/token:Token"
+MOUNT = "vault:index/mount:Mount"
+AUTH_BACKENDS = ["vault:index/authBackend:AuthBackend", "vault:jwt/authBackend:AuthBackend"]
+K8S_ROLE = "vault:kubernetes/authBackendRole:AuthBackendRole"
+JWT_ROLE = "vault:jwt/authBackendRole:AuthBackendRole"
+APPROLE_ROLE = "vault:appRole/authBackendRole:AuthBackendRole"
+TOKEN_ROLE = "vault:tokenauth/authBackendRole:AuthBackendRole"
+AUTH_ROLES = [K8S_ROLE, JWT_ROLE, APPROLE_ROLE, TOKEN_ROLE]
+DB_ROLE = "vault:database/secretBackendRole:SecretBackendRole"
+AUDIT = "vault:index/audit:Audit"
+MAX_TTL_SCHEMA = schema(maxTtlSeconds={"type": "integer", "minimum": 60, "maximum": 2764800, "default": 86400})
+
+_PATH_BLOCK = re.compile(r'path\s+"([^"]+)"\s*\{(.*?)\}', re.S)
+_CAPABILITIES = re.compile(r"capabilities\s*=\s*\[(.*?)\]", re.S)
+_DURATION = re.compile(r"^(\d+)([smhd]?)$")
+
+
+def policy_paths(text: str) -> Iterator[tuple[str, list[str]]]:
+    """(path, capabilities) from Vault policy text in HCL or JSON form."""
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            paths = json.loads(stripped).get("path", {})
+        except (json.JSONDecodeError, AttributeError):
+            return
+        for path, body in paths.items():
+            yield path, [str(c) for c in body.get("capabilities", [])]
+        return
+    for path, body in _PATH_BLOCK.findall(text):
+        match = _CAPABILITIES.search(body)
+        yield path, re.findall(r'"([^"]+)"', match.group(1)) if match else []
+
+
+def seconds(value) -> float | None:
+    """Vault durations: 3600, "3600", "90s", "30m", "1h", "7d"."""
+    if value is None or value == "":
+        return None
+    as_number = number(value)
+    if as_number is not None:
+        return as_number
+    match = _DURATION.match(str(value).strip())
+    if not match:
+        return None
+    return int(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+
+
+def _ttl_problems(label: str, value, maximum: float) -> Iterator[str]:
+    ttl = seconds(value)
+    if not ttl:
+        yield f"set {label} (0 or unset means the 32-day system default)"
+    elif ttl > maximum:
+        yield f"{label} is {ttl:g}s; keep it at most {maximum:g}s"
+
+
+def _no_wildcard_sudo(props, _args):
+    for path, capabilities in policy_paths(str(get(props, "policy", ""))):
+        if "sudo" in capabilities and ("*" in path or "+" in path):
+            yield f'path "{path}" grants sudo through a wildcard: name the exact endpoint'
+        if path in ("*", "+/*") and set(capabilities) - {"deny"}:
+            yield f'path "{path}" reaches everything: scope the policy to its own paths'
+
+
+def _token_ttl(props, args):
+    maximum = config_value(args, "maxTtlSeconds", 86400)
+    yield from _ttl_problems("ttl", get(props, "ttl"), maximum)
+    yield from _ttl_problems("explicitMaxTtl", get(props, "explicitMaxTtl"), maximum)
+    if get(props, "period"):
+        yield "periodic tokens renew forever: drop period"
+
+
+def _role_ttl(props, args):
+    maximum = config_value(args, "maxTtlSeconds", 86400)
+    yield from _ttl_problems("tokenTtl", get(props, "tokenTtl"), maximum)
+    yield from _ttl_problems("tokenMaxTtl", get(props, "tokenMaxTtl"), maximum)
+    if get(props, "tokenPeriod"):
+        yield "periodic tokens renew forever: drop tokenPeriod"
+
+
+def _mount_ttl(props, args):
+    maximum = config_value(args, "maxTtlSeconds", 86400)
+    if args.resource_type == MOUNT:
+        yield from _ttl_problems("defaultLeaseTtlSeconds", get(props, "defaultLeaseTtlSeconds"), maximum)
+        yield from _ttl_problems("maxLeaseTtlSeconds", get(props, "maxLeaseTtlSeconds"), maximum)
+    else:
+        tune = items(get(props, "tune"))
+        tune_settings = tune[0] if tune else {}
+        yield from _ttl_problems("tune.defaultLeaseTtl", get(tune_settings, "defaultLeaseTtl"), maximum)
+        yield from _ttl_problems("tune.maxLeaseTtl", get(tune_settings, "maxLeaseTtl"), maximum)
+
+
+def _db_role_ttl(props, args):
+    maximum = config_value(args, "maxTtlSeconds", 86400)
+    yield from _ttl_problems("defaultTtl", get(props, "defaultTtl"), maximum)
+    yield from _ttl_problems("maxTtl", get(props, "maxTtl"), maximum)
+
+
+def _role_bound(props, args):
+    if args.resource_type == K8S_ROLE:
+        for key in ("boundServiceAccountNames", "boundServiceAccountNamespaces"):
+            values = strings(get(props, key))
+            if not values or "*" in values:
+                yield f"bind {key} to named values, never '*'"
+    elif args.resource_type == JWT_ROLE:
+        if not strings(get(props, "boundAudiences")):
+            yield "set boundAudiences"
+        if not get(props, "boundClaims") and not get(props, "boundSubject"):
+            yield "bind the role with boundClaims (e.g. repository and ref) or boundSubject"
+    elif args.resource_type == APPROLE_ROLE:
+        if get(props, "bindSecretId") is False:
+            yield "keep bindSecretId: true"
+        if not seconds(get(props, "secretIdTtl")):
+            yield "set secretIdTtl so secret IDs expire"
+
+
+def _audit_no_raw(props, _args):
+    if str(get(props, "options.log_raw", "false")).lower() == "true":
+        yield "log_raw writes secrets in clear to the audit log: remove it"
+
+
+POLICIES = [
+    ResourceRule(name="vault-policy-no-wildcard-sudo", description="Vault policies grant no sudo or global access through wildcards.",
+                 severity=CRITICAL, adr="ADR-001", domain="vault", types=[POLICY], check=_no_wildcard_sudo),
+    ResourceRule(name="vault-token-ttl", description="Vault tokens are short-lived.", severity=HIGH, adr="ADR-001",
+                 domain="vault", types=[TOKEN], check=_token_ttl, config_schema=MAX_TTL_SCHEMA),
+    ResourceRule(name="vault-auth-role-ttl", description="Vault auth roles issue short-lived tokens.", severity=HIGH,
+                 adr="ADR-001", domain="vault", types=AUTH_ROLES, check=_role_ttl, config_schema=MAX_TTL_SCHEMA),
+    ResourceRule(name="vault-mount-ttl", description="Vault mounts and auth backends bound lease TTLs.", severity=MEDIUM,
+                 adr="ADR-001", domain="vault", types=[MOUNT, *AUTH_BACKENDS], check=_mount_ttl, config_schema=MAX_TTL_SCHEMA),
+    ResourceRule(name="vault-database-role-ttl", description="Vault database roles issue short-lived credentials.",
+                 severity=HIGH, adr="ADR-002", domain="vault", types=[DB_ROLE], check=_db_role_ttl, config_schema=MAX_TTL_SCHEMA),
+    ResourceRule(name="vault-auth-role-bound", description="Vault auth roles are bound to named identities.",
+                 severity=CRITICAL, adr="ADR-001", domain="vault", types=[K8S_ROLE, JWT_ROLE, APPROLE_ROLE], check=_role_bound),
+    ResourceRule(name="vault-audit-no-raw", description="The Vault audit device never logs secrets in clear.",
+                 severity=HIGH, adr="ADR-008", domain="vault", types=[AUDIT], check=_audit_no_raw),
+]

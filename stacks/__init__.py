@@ -1,0 +1,1 @@
+"""Typed stack configuration and the one composition used by every environment."""

@@ -1,0 +1,282 @@
+"""The whole platform configuration as one typed model.
+
+Config keys are camelCase in ``Pulumi.<stack>.yaml`` (namespace ``fintech-blueprint:``) and in error
+messages; attributes are snake_case in Python. Unknown keys are rejected. Every default is the
+policy pack's default, never the cloud's: an entry that sets nothing optional is compliant.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+
+from components.quotas import QUOTA_TIERS
+
+PROJECT = "fintech-blueprint"
+
+_DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+DnsLabel = Annotated[str, Field(pattern=_DNS_LABEL, min_length=1, max_length=30)]
+CostCenter = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9-]{1,31}$")]
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]
+GithubLogin = Annotated[str, Field(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$")]
+Usd = Annotated[Decimal, Field(gt=0, le=Decimal("10000000"), decimal_places=2)]
+
+#: CloudWatch Logs accepts only these retention values (days).
+CLOUDWATCH_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+
+
+def _cloudwatch_retention(days: int) -> int:
+    if days not in CLOUDWATCH_RETENTION_DAYS:
+        raise ValueError(f"must be one of CloudWatch's retention values {list(CLOUDWATCH_RETENTION_DAYS)}")
+    return days
+
+
+LogRetentionDays = Annotated[int, AfterValidator(_cloudwatch_retention)]
+
+
+def _cidr(value: str) -> str:
+    try:
+        return str(ipaddress.ip_network(value, strict=True))
+    except ValueError as exc:
+        raise ValueError(f"must be a CIDR block like 10.0.0.0/16 ({exc})") from None
+
+
+Cidr = Annotated[str, AfterValidator(_cidr)]
+
+
+def _kubernetes_version(value: str) -> str:
+    if not re.fullmatch(r"1\.(2[5-9]|3[0-7])", value):
+        raise ValueError("must be a supported Kubernetes minor version between 1.25 and 1.37, e.g. '1.31'")
+    return value
+
+
+class DataClass(StrEnum):
+    """Data classification, least to most sensitive. A resource is tagged with its tenant's highest."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    CONFIDENTIAL = "confidential"
+    PII = "pii"
+    PCI = "pci"
+
+    @property
+    def rank(self) -> int:
+        return list(DataClass).index(self)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, validate_default=True
+    )
+
+
+class Slo(_Model):
+    """Per-service SLO thresholds, rendered as alerting rules (ADR-6)."""
+
+    latency_p95_ms: int = Field(300, ge=1, le=60_000)
+    error_rate_percent: Decimal = Field(Decimal("1.0"), gt=0, le=100)
+
+
+class WorkerScaling(_Model):
+    """Queue-depth autoscaling of a worker (KEDA on its outbox queue)."""
+
+    min_replicas: int = Field(1, ge=0, le=100)
+    max_replicas: int = Field(10, ge=1, le=1000)
+    target_queue_depth: int = Field(100, ge=1, le=100_000)
+
+    @model_validator(mode="after")
+    def _max_above_min(self) -> WorkerScaling:
+        if self.max_replicas < self.min_replicas:
+            raise ValueError(f"maxReplicas ({self.max_replicas}) must be >= minReplicas ({self.min_replicas})")
+        return self
+
+
+class Service(_Model):
+    """A tenant service: one repository, one image repository, one ServiceAccount, one Argo CD app."""
+
+    name: DnsLabel
+    kind: Literal["api", "worker"] = "api"
+    port: int = Field(8080, ge=1024, le=65535)
+    slo: Slo = Slo()
+    scaling: WorkerScaling | None = Field(None, description="Required for workers; forbidden for APIs.")
+
+    @model_validator(mode="after")
+    def _scaling_only_for_workers(self) -> Service:
+        if self.kind == "worker" and self.scaling is None:
+            raise ValueError("a worker needs 'scaling' (minReplicas, maxReplicas, targetQueueDepth)")
+        if self.kind == "api" and self.scaling is not None:
+            raise ValueError("'scaling' applies to kind 'worker' only")
+        return self
+
+
+def _known_tier(value: str) -> str:
+    if value not in QUOTA_TIERS:
+        raise ValueError(f"unknown tier {value!r}; expected one of {sorted(QUOTA_TIERS)}")
+    return value
+
+
+class Tenant(_Model):
+    """One team/product onboarded with one entry. Default layers: none (mlops is opt-in)."""
+
+    name: DnsLabel
+    owner_team: DnsLabel = Field(description="GitHub team slug that owns the tenant.")
+    owner_email: Email
+    cost_center: CostCenter
+    tier: Annotated[str, AfterValidator(_known_tier)] = "small"
+    data_classes: list[DataClass] = Field(min_length=1)
+    services: list[Service] = Field(min_length=1, max_length=20)
+    monthly_budget_usd: Usd
+    layers: list[Literal["mlops"]] = []
+    maintainers: list[GithubLogin] = []
+    allowed_registries: list[str] = Field(
+        default_factory=list, description="Extra image registries admitted in this tenant's namespace."
+    )
+
+    @property
+    def data_class(self) -> DataClass:
+        return max(self.data_classes, key=lambda d: d.rank)
+
+    @property
+    def mlops(self) -> bool:
+        return "mlops" in self.layers
+
+
+class NetworkConfig(_Model):
+    cidr: Cidr = "10.0.0.0/16"
+    az_count: int = Field(3, ge=2, le=6)
+    nat_gateways: Literal["single", "perAz"] = "perAz"
+    flow_log_retention_days: LogRetentionDays = 365
+
+
+class ClusterConfig(_Model):
+    kubernetes_version: Annotated[str, AfterValidator(_kubernetes_version)] = "1.31"
+    endpoint_public_access: bool = False
+    public_access_cidrs: list[Cidr] = []
+    node_instance_types: list[str] = Field(default_factory=lambda: ["m6i.large"], min_length=1)
+    node_min: int = Field(2, ge=1, le=100)
+    node_max: int = Field(6, ge=1, le=500)
+    node_desired: int = Field(3, ge=1, le=500)
+    admin_role_arns: list[Annotated[str, Field(pattern=r"^arn:aws:iam::\d{12}:role/.+$")]] = []
+
+    @model_validator(mode="after")
+    def _endpoint_and_sizes(self) -> ClusterConfig:
+        if self.endpoint_public_access and not self.public_access_cidrs:
+            raise ValueError("endpointPublicAccess needs publicAccessCidrs (allow-listed CIDRs, never 0.0.0.0/0)")
+        if not self.endpoint_public_access and self.public_access_cidrs:
+            raise ValueError("publicAccessCidrs is set but endpointPublicAccess is false")
+        if any(ipaddress.ip_network(c).prefixlen == 0 for c in self.public_access_cidrs):
+            raise ValueError("publicAccessCidrs must not contain 0.0.0.0/0")
+        if not self.node_min <= self.node_desired <= self.node_max:
+            raise ValueError(f"need nodeMin <= nodeDesired <= nodeMax, got {self.node_min}/{self.node_desired}/{self.node_max}")
+        return self
+
+
+class AuditConfig(_Model):
+    ledger_retention_days: int = Field(2555, ge=1, le=36500, description="S3 Object Lock COMPLIANCE retention.")
+    log_retention_days: LogRetentionDays = 365
+
+
+class FinopsConfig(_Model):
+    platform_monthly_budget_usd: Usd = Decimal("5000")
+    alert_email: Email = "finops@example.com"
+
+
+class VaultConfig(_Model):
+    """TTL bounds applied to every mount and role (ADR-1): short-lived by default."""
+
+    default_lease_ttl_seconds: int = Field(3600, ge=60, le=3600)
+    max_lease_ttl_seconds: int = Field(86400, ge=300, le=86400)
+    db_credential_ttl_seconds: int = Field(900, ge=60, le=3600)
+
+    @model_validator(mode="after")
+    def _default_below_max(self) -> VaultConfig:
+        if self.default_lease_ttl_seconds > self.max_lease_ttl_seconds:
+            raise ValueError("defaultLeaseTtlSeconds must be <= maxLeaseTtlSeconds")
+        return self
+
+
+class DatabaseConfig(_Model):
+    engine_version: str = "16.4"
+    instance_class: str = "db.r6g.large"
+    instances: int = Field(2, ge=1, le=15)
+    backup_retention_days: int = Field(14, ge=1, le=35)
+    max_connections_percent: int = Field(90, ge=10, le=100, description="RDS Proxy pool, of the DB's max.")
+
+
+class OutboxConfig(_Model):
+    max_receive_count: int = Field(5, ge=1, le=1000)
+    message_retention_seconds: int = Field(345600, ge=60, le=1209600)
+    dlq_retention_seconds: int = Field(1209600, ge=60, le=1209600)
+
+
+class GithubConfig(_Model):
+    required_approvals: int = Field(2, ge=1, le=6)
+    platform_maintainers: list[GithubLogin] = []
+    security_maintainers: list[GithubLogin] = []
+    deploy_branch: str = "main"
+
+
+class KubernetesAddonsConfig(_Model):
+    gitops_ha: bool = True
+    chaos_enabled: bool = False
+    allowed_registries: list[str] = Field(default_factory=list, description="Registries admitted cluster-wide.")
+    metrics_retention: str = Field("15d", pattern=r"^\d+[dhw]$")
+
+
+class PlatformConfig(_Model):
+    """Root of ``Pulumi.<stack>.yaml``'s ``fintech-blueprint:*`` keys."""
+
+    environment: Literal["dev", "staging", "prod"]
+    region: str = Field("eu-west-3", pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+    github_org: GithubLogin
+    platform_owner: DnsLabel = "platform"
+    platform_cost_center: CostCenter = "PLATFORM"
+    protect_stateful: bool | None = Field(None, description="Default: true in prod, false elsewhere.")
+    network: NetworkConfig = NetworkConfig()
+    cluster: ClusterConfig = ClusterConfig()
+    audit: AuditConfig = AuditConfig()
+    finops: FinopsConfig = FinopsConfig()
+    vault: VaultConfig = VaultConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    outbox: OutboxConfig = OutboxConfig()
+    github: GithubConfig = GithubConfig()
+    kubernetes: KubernetesAddonsConfig = KubernetesAddonsConfig()
+    tenants: list[Tenant] = Field(default_factory=list, max_length=500)
+
+    @property
+    def protect(self) -> bool:
+        return self.environment == "prod" if self.protect_stateful is None else self.protect_stateful
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment == "prod"
+
+
+def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
+    """Checks across entries (uniqueness); each problem is (field path, message)."""
+    problems: list[tuple[str, str]] = []
+    first_tenant: dict[str, int] = {}
+    first_repo: dict[str, str] = {}
+    for t_index, tenant in enumerate(config.tenants):
+        if tenant.name in (first_tenant.keys() | {"shared", "platform"}):
+            where = f"tenants[{first_tenant[tenant.name]}]" if tenant.name in first_tenant else "the platform"
+            problems.append((f"tenants[{t_index}].name", f"duplicate tenant name {tenant.name!r} (already used by {where})"))
+        first_tenant.setdefault(tenant.name, t_index)
+        seen_services: dict[str, int] = {}
+        for s_index, service in enumerate(tenant.services):
+            path = f"tenants[{t_index}].services[{s_index}].name"
+            if service.name in seen_services:
+                problems.append((path, f"duplicate service name {service.name!r} in tenant {tenant.name!r}"))
+                continue
+            seen_services[service.name] = s_index
+            repo = f"{tenant.name}-{service.name}"
+            if repo in first_repo:
+                problems.append((path, f"repository name {repo!r} collides with {first_repo[repo]}"))
+            first_repo.setdefault(repo, path)
+    return problems

@@ -1,0 +1,166 @@
+"""One loader for both runs.
+
+- Real run (``pulumi preview/up``): ``load_from_pulumi()`` reads the stack's config through
+  ``pulumi.Config`` (the CLI has already merged Pulumi.yaml defaults and decrypted secrets).
+- Offline run (``blueprint plan``): ``read_stack_file()`` reads ``Pulumi.<stack>.yaml`` the way the CLI
+  would (Pulumi.yaml defaults merged, ``secure:`` values replaced by placeholders marked secret),
+  validates it, then hands the same flattened values to the Pulumi runtime, so ``__main__.py`` goes
+  through ``load_from_pulumi()`` exactly as in a real run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args, get_origin
+
+import yaml
+from pydantic import ValidationError
+
+from stacks.config import PROJECT, PlatformConfig, cross_field_problems
+
+ROOT = Path(__file__).resolve().parent.parent
+OFFLINE_SECRET_PLACEHOLDER = "offline-placeholder-not-a-secret"
+
+
+class ConfigError(Exception):
+    """Invalid configuration: one or more (field path, message) problems, all reported at once."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = [f"invalid configuration in {source}:"] + [f"  {path}: {message}" for path, message in problems]
+        super().__init__("\n".join(lines))
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.startswith(("function-", "constrained-")) or part in ("literal", "tagged-union"):
+            continue  # pydantic's internal validator names are not config paths
+        else:
+            out += f".{part}" if out else part
+    return out or "(root)"
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    kind, msg = error["type"], str(error["msg"])
+    if kind == "extra_forbidden":
+        return "unknown key; remove it or check its spelling (keys are camelCase)"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "string_pattern_mismatch":
+        return f"{error['input']!r} does not match the expected format {error['ctx']['pattern']}"
+    return msg.removeprefix("Value error, ")
+
+
+def validate_config(raw: Mapping[str, Any], source: str) -> PlatformConfig:
+    """Build the model from project-namespace values, or raise ConfigError naming each field."""
+    try:
+        config = PlatformConfig.model_validate(dict(raw))
+    except ValidationError as exc:
+        raise ConfigError(source, [(_path(e["loc"]), _message(e)) for e in exc.errors()]) from None
+    problems = cross_field_problems(config)
+    if problems:
+        raise ConfigError(source, problems)
+    return config
+
+
+def _is_string_field(name: str) -> bool:
+    annotation = PlatformConfig.model_fields[name].annotation
+    candidates = get_args(annotation) if get_origin(annotation) is not None else (annotation,)
+    return any(c is str or isinstance(c, str) for c in candidates)
+
+
+def _field_aliases() -> dict[str, str]:
+    return {info.alias or name: name for name, info in PlatformConfig.model_fields.items()}
+
+
+def load_from_pulumi() -> PlatformConfig:
+    """Read this stack's config through ``pulumi.Config`` (real run, and offline under mocks)."""
+    import pulumi
+
+    cfg = pulumi.Config(PROJECT)
+    raw: dict[str, Any] = {}
+    for alias, name in _field_aliases().items():
+        value = cfg.get(alias)
+        if value is None:
+            continue
+        if _is_string_field(name):
+            raw[alias] = value
+        else:
+            try:
+                raw[alias] = json.loads(value)
+            except json.JSONDecodeError:
+                raise ConfigError(f"stack {pulumi.get_stack()}", [(alias, "is not valid JSON/YAML")]) from None
+    return validate_config(raw, f"stack {pulumi.get_stack()!r} config")
+
+
+@dataclass
+class StackFile:
+    """What ``read_stack_file`` found: project values, other namespaces, and which keys are secret."""
+
+    path: Path
+    values: dict[str, Any]
+    other: dict[str, Any] = field(default_factory=dict)
+    secret_keys: set[str] = field(default_factory=set)
+
+    def flattened(self) -> tuple[dict[str, str], list[str]]:
+        """Config as the Pulumi runtime holds it: fully-qualified keys, string values (JSON for objects)."""
+        flat: dict[str, str] = {}
+        for key, value in {**{f"{PROJECT}:{k}": v for k, v in self.values.items()}, **self.other}.items():
+            flat[key] = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+        return flat, sorted(f"{PROJECT}:{k}" if ":" not in k else k for k in self.secret_keys)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(path), [("(file)", f"cannot read: {exc.strerror}")]) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        raise ConfigError(str(path), [(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+
+
+def project_defaults(project_file: Path = ROOT / "Pulumi.yaml") -> dict[str, Any]:
+    """``default:`` values declared in Pulumi.yaml's ``config:`` block (the CLI merges them)."""
+    project = _read_yaml(project_file) or {}
+    defaults: dict[str, Any] = {}
+    for key, spec in (project.get("config") or {}).items():
+        if isinstance(spec, Mapping) and "default" in spec:
+            defaults[key.removeprefix(f"{PROJECT}:")] = spec["default"]
+    return defaults
+
+
+def read_stack_file(path: Path) -> StackFile:
+    """Parse a ``Pulumi.<stack>.yaml``; structural problems raise ConfigError, values are validated later."""
+    document = _read_yaml(path)
+    if not isinstance(document, Mapping) or not isinstance(document.get("config"), Mapping):
+        raise ConfigError(str(path), [("config", "the file must be a mapping with a 'config:' mapping inside")])
+    stack = StackFile(path=path, values=project_defaults())
+    for key, value in document["config"].items():
+        namespace, sep, name = str(key).partition(":")
+        if not sep:
+            namespace, name = PROJECT, str(key)
+        if isinstance(value, Mapping) and set(value) == {"secure"}:
+            # Encrypted by the stack's secrets provider: only the CLI can decrypt it.
+            value = OFFLINE_SECRET_PLACEHOLDER
+            stack.secret_keys.add(name if namespace == PROJECT else f"{namespace}:{name}")
+        if namespace == PROJECT:
+            stack.values[name] = value
+        else:
+            stack.other[f"{namespace}:{name}"] = value
+    return stack
+
+
+def load_stack_file(path: Path) -> tuple[StackFile, PlatformConfig]:
+    stack = read_stack_file(path)
+    return stack, validate_config(stack.values, str(path))
