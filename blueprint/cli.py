@@ -1,7 +1,8 @@
 """The ``blueprint`` command line.
 
 Exit codes: 0 ok; 1 blocking (mandatory) policy findings; 2 bad input (unknown stack, unreadable or
-invalid config, bad flags), reported as one message with no traceback and nothing written.
+invalid config, bad flags), reported as one message with no traceback and nothing written; 3 the
+program itself failed under the offline engine (a bug to fix in components/ or stacks/).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rich.table import Table
 
 from blueprint import __version__
 
-EXIT_OK, EXIT_BLOCKING, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_BLOCKING, EXIT_BAD_INPUT, EXIT_PROGRAM_ERROR = 0, 1, 2, 3
 _STACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 out = Console(highlight=False, soft_wrap=True)
@@ -59,6 +60,7 @@ def plan_command(stack: str, config_file: Path | None, out_dir: Path | None, pol
     """
     from blueprint import policies
     from blueprint.engine.analyzer import PolicyConfigError
+    from blueprint.engine.run import ProgramError
     from blueprint.plan import plan
     from stacks.loader import ROOT, ConfigError
 
@@ -87,6 +89,9 @@ def plan_command(stack: str, config_file: Path | None, out_dir: Path | None, pol
         fail(str(exc))
     except PolicyConfigError as exc:
         fail(f"invalid policy config: {exc}")
+    except ProgramError as exc:
+        err.print(f"[bold red]error:[/] {exc}", markup=True)
+        sys.exit(EXIT_PROGRAM_ERROR)
 
     if as_json:
         click.echo(json.dumps(result.summary, indent=2, sort_keys=True))

@@ -14,7 +14,7 @@ from typing import Any
 from blueprint import policies
 from blueprint.engine.analyzer import Violation
 from blueprint.engine.inventory import dumps, inventory_document, summary, write_manifests
-from blueprint.engine.run import run_program
+from blueprint.engine.run import ProgramError, run_program
 from stacks.loader import load_stack_file
 
 Step = Callable[[str], None]

@@ -7,12 +7,12 @@ Each layer the tenant touches is its own child component, in its own module.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 
-from components.quotas import QuotaTier
 from components.tagging import CostTags, cost_scope_transform
+from components.tenant_aws import TenantAws, TenantAwsArgs
 from components.tenant_namespace import TenantNamespace, TenantNamespaceArgs
 
 
@@ -20,26 +20,18 @@ from components.tenant_namespace import TenantNamespace, TenantNamespaceArgs
 class TenantProviders:
     """Providers the tenant's layers use; the composition owns them."""
 
+    aws: pulumi.ProviderResource
     kubernetes: pulumi.ProviderResource
 
 
 @dataclass(frozen=True)
 class TenantArgs:
-    """Inputs of one tenant.
-
-    Attributes:
-        name: Tenant name, a DNS-1123 label; also its namespace.
-        cost_tags: The tenant's cost identity (environment, tenant, owner, cost-center, data-class).
-        tier: Quota tier.
-        kubernetes_version: Cluster minor version, pins the Pod Security labels.
-        services: Service names of the tenant.
-    """
+    """Inputs of one tenant: its cost identity and one args object per layer it touches."""
 
     name: str
     cost_tags: CostTags
-    tier: QuotaTier
-    kubernetes_version: str
-    services: list[str] = field(default_factory=list)
+    kubernetes: TenantNamespaceArgs
+    aws: TenantAwsArgs
 
 
 class Tenant(pulumi.ComponentResource):
@@ -51,15 +43,7 @@ class Tenant(pulumi.ComponentResource):
         scope = pulumi.ResourceOptions(transforms=[cost_scope_transform(args.cost_tags)])
         super().__init__("fintech:platform:Tenant", name, None, pulumi.ResourceOptions.merge(opts, scope))
 
-        self.kubernetes = TenantNamespace(
-            name,
-            TenantNamespaceArgs(
-                namespace=args.name,
-                tier=args.tier,
-                kubernetes_version=args.kubernetes_version,
-                services=args.services,
-            ),
-            pulumi.ResourceOptions(parent=self, providers=[providers.kubernetes]),
-        )
+        self.aws = TenantAws(name, args.aws, pulumi.ResourceOptions(parent=self, providers=[providers.aws]))
+        self.kubernetes = TenantNamespace(name, args.kubernetes, pulumi.ResourceOptions(parent=self, providers=[providers.kubernetes]))
         self.namespace = self.kubernetes.namespace
-        self.register_outputs({"namespace": self.namespace})
+        self.register_outputs({"namespace": self.namespace, "imageRepositoryUrls": self.aws.image_repository_urls})

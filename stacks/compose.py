@@ -1,43 +1,130 @@
-"""The one composition: every environment is this function applied to its config."""
+"""The one composition: every environment is this function applied to its config.
+
+Providers are created here and passed to components explicitly; components never read config.
+"""
 
 from __future__ import annotations
 
 import pulumi
+import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.audit_ledger import AuditLedger, AuditLedgerArgs
+from components.ci_identity import CiIdentity, CiIdentityArgs, ImagePublisher
+from components.cluster import Cluster, ClusterArgs
+from components.finops import CostAllocation, CostAllocationArgs
+from components.image_repository import ImageRepository, ImageRepositoryArgs
+from components.keys import PlatformKeys, PlatformKeysArgs
+from components.network import Network, NetworkArgs
 from components.quotas import QUOTA_TIERS
-from components.tagging import SHARED_TENANT, CostTags, cost_scope_transform
+from components.tagging import MANDATORY_TAG_KEYS, SHARED_TENANT, CostTags, cost_scope_transform
 from components.tenant import Tenant, TenantArgs, TenantProviders
-from stacks.config import PlatformConfig, Tenant as TenantConfig
+from components.tenant_aws import TenantAwsArgs
+from components.tenant_namespace import TenantNamespaceArgs
+from stacks.catalog import PLATFORM_REPOSITORIES
+from stacks.config import DataClass, PlatformConfig, Tenant as TenantConfig
+
+PLATFORM_DATA_CLASS = DataClass.INTERNAL.value
+
+
+def name_prefix(config: PlatformConfig) -> str:
+    """Prefix of physical names: ``<org>-<env>``, e.g. ``fintech-blueprint-dev``."""
+    return f"{config.github_org.lower()}-{config.environment}"
 
 
 def shared_cost_tags(config: PlatformConfig) -> CostTags:
-    """Platform-shared resources are paid by the platform team: tenant ``shared``."""
-    return CostTags(config.environment, SHARED_TENANT, config.platform_owner, config.platform_cost_center)
+    """Platform-shared resources are paid by the platform team (tenant ``shared``); their data is ``internal``."""
+    return CostTags(config.environment, SHARED_TENANT, config.platform_owner, config.platform_cost_center, PLATFORM_DATA_CLASS)
 
 
 def tenant_cost_tags(config: PlatformConfig, tenant: TenantConfig) -> CostTags:
     return CostTags(config.environment, tenant.name, tenant.owner_team, tenant.cost_center, tenant.data_class.value)
 
 
-def tenant_args(config: PlatformConfig, tenant: TenantConfig) -> TenantArgs:
+class Platform:
+    """What the tenants build on: the platform-shared components and the providers."""
+
+    def __init__(self, config: PlatformConfig) -> None:
+        prefix = name_prefix(config)
+        self.aws_provider = aws.Provider("aws", region=config.region)
+        on_aws = pulumi.ResourceOptions(providers=[self.aws_provider])
+        invoke = pulumi.InvokeOutputOptions(provider=self.aws_provider)
+        self.account_id = aws.get_caller_identity_output(opts=invoke).account_id
+        zones = aws.get_availability_zones_output(state="available", opts=invoke).names
+
+        self.keys = PlatformKeys("platform-keys", PlatformKeysArgs(prefix, self.account_id, config.region, config.protect), on_aws)
+        self.network = Network("network", NetworkArgs(
+            name_prefix=prefix,
+            availability_zones=[zones.apply(lambda names, i=i: names[i]) for i in range(config.network.az_count)],
+            kms_key_arn=self.keys.data_key_arn,
+            cluster_name=prefix,
+            cidr=config.network.cidr,
+            nat_gateways=config.network.nat_gateways,
+            flow_log_retention_days=config.network.flow_log_retention_days,
+        ), on_aws)
+        self.cluster = Cluster("cluster", ClusterArgs(
+            cluster_name=prefix,
+            kubernetes_version=config.cluster.kubernetes_version,
+            subnet_ids=list(self.network.private_subnet_ids),
+            secrets_key_arn=self.keys.secrets_key_arn,
+            data_key_arn=self.keys.data_key_arn,
+            region=config.region,
+            endpoint_public_access=config.cluster.endpoint_public_access,
+            public_access_cidrs=list(config.cluster.public_access_cidrs),
+            instance_types=list(config.cluster.node_instance_types),
+            node_min=config.cluster.node_min,
+            node_desired=config.cluster.node_desired,
+            node_max=config.cluster.node_max,
+            admin_role_arns=list(config.cluster.admin_role_arns),
+            log_retention_days=config.audit.log_retention_days,
+        ), on_aws)
+        self.kubernetes_provider = k8s.Provider("cluster", kubeconfig=self.cluster.kubeconfig)
+
+        self.ledger = AuditLedger("audit-ledger", AuditLedgerArgs(
+            name_prefix=prefix, account_id=self.account_id, region=config.region, kms_key_arn=self.keys.data_key_arn,
+            retention_days=config.audit.ledger_retention_days, protect=config.protect), on_aws)
+        self.platform_images = {
+            repo.name: ImageRepository(f"registry-{repo.name}", ImageRepositoryArgs(
+                repository_name=f"platform/{repo.name}", kms_key_arn=self.keys.data_key_arn, protect=config.protect), on_aws)
+            for repo in PLATFORM_REPOSITORIES if repo.ships_image
+        }
+        self.ci = CiIdentity("ci-identity", CiIdentityArgs(
+            name_prefix=prefix, github_org=config.github_org, environment=config.environment, account_id=self.account_id,
+            signing_key_arn=self.keys.signing_key_arn,
+            publishers=[ImagePublisher(name, [image.arn]) for name, image in self.platform_images.items()],
+        ), on_aws)
+        CostAllocation("cost-allocation", CostAllocationArgs(
+            tag_keys=list(MANDATORY_TAG_KEYS), shared_budget_name=f"{prefix}-shared",
+            shared_budget_usd=config.finops.platform_monthly_budget_usd, alert_email=config.finops.alert_email), on_aws)
+
+
+def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform) -> TenantArgs:
+    services = [s.name for s in tenant.services]
     return TenantArgs(
         name=tenant.name,
         cost_tags=tenant_cost_tags(config, tenant),
-        tier=QUOTA_TIERS[tenant.tier],
-        kubernetes_version=config.cluster.kubernetes_version,
-        services=[s.name for s in tenant.services],
+        kubernetes=TenantNamespaceArgs(
+            namespace=tenant.name, tier=QUOTA_TIERS[tenant.tier], kubernetes_version=config.cluster.kubernetes_version,
+            services=services),
+        aws=TenantAwsArgs(
+            tenant=tenant.name, services=services, name_prefix=name_prefix(config), monthly_budget_usd=tenant.monthly_budget_usd,
+            owner_email=tenant.owner_email, data_key_arn=platform.keys.data_key_arn, github_org=config.github_org,
+            github_oidc_provider_arn=platform.ci.provider_arn, signing_key_arn=platform.keys.signing_key_arn,
+            protect=config.protect),
     )
 
 
 def compose(config: PlatformConfig) -> None:
     # Safety net: anything outside a tenant scope is tagged as platform-shared.
     pulumi.runtime.register_resource_transform(cost_scope_transform(shared_cost_tags(config)))
+    platform = Platform(config)
+    providers = TenantProviders(aws=platform.aws_provider, kubernetes=platform.kubernetes_provider)
+    tenants = {t.name: Tenant(t.name, tenant_args(config, t, platform), providers) for t in config.tenants}
 
-    kubernetes = k8s.Provider("cluster", kubeconfig=pulumi.Output.secret("{}"))
-
-    tenants = {
-        t.name: Tenant(t.name, tenant_args(config, t), TenantProviders(kubernetes=kubernetes)) for t in config.tenants
-    }
     pulumi.export("environment", config.environment)
+    pulumi.export("clusterName", platform.cluster.name)
+    pulumi.export("signingKeyArn", platform.keys.signing_key_arn)
+    pulumi.export("signingPublicKeyPem", platform.keys.signing_public_key_pem)
+    pulumi.export("auditLedgerBucket", platform.ledger.bucket_name)
+    pulumi.export("ciDeployRoleArn", platform.ci.deploy_role_arn)
     pulumi.export("tenantNamespaces", {name: t.namespace for name, t in tenants.items()})

@@ -67,6 +67,16 @@ def certificate_authority(name: str) -> str:
     return base64.b64encode(f"-----BEGIN CERTIFICATE-----\nFAKE-{digest(name)}\n-----END CERTIFICATE-----\n".encode()).decode()
 
 
+def public_key_der(key_id: str) -> str:
+    """A deterministic stand-in for an ECC P-256 SubjectPublicKeyInfo (not a usable key)."""
+    prefix = bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d030107034200")
+    return base64.b64encode(prefix + b"\x04" + hashlib.sha512(key_id.encode()).digest()[:64]).decode()
+
+
+def public_key_pem(key_id: str) -> str:
+    return f"-----BEGIN PUBLIC KEY-----\n{public_key_der(key_id)}\n-----END PUBLIC KEY-----\n"
+
+
 def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
     """Outputs a provider would add to the inputs (physical names, ARNs, endpoints…)."""
     out: dict[str, Any] = {}

@@ -52,7 +52,8 @@ class PlanMocks(Mocks):
         state.update(fakes.computed_outputs(args.typ, args.name, args.inputs, self.region))
         return fakes.resource_id(args.typ, args.name), state
 
-    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        # A (dict, None) tuple crashes MockMonitor.Invoke in pulumi 3.272: return the dict alone.
         token, a = args.token, args.args
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
@@ -60,14 +61,19 @@ class PlanMocks(Mocks):
                 "arn": f"arn:aws:iam::{fakes.ACCOUNT_ID}:role/offline-plan",
                 "userId": "AROAOFFLINEPLAN",
                 "id": fakes.ACCOUNT_ID,
-            }, None
+            }
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             names = fakes.availability_zones(self.region)
-            return {"names": names, "zoneIds": [f"euw3-az{i + 1}" for i in range(len(names))], "id": self.region}, None
+            return {"names": names, "zoneIds": [f"euw3-az{i + 1}" for i in range(len(names))], "id": self.region}
         if token in ("aws:index/getRegion:getRegion",):
-            return {"name": self.region, "region": self.region, "id": self.region}, None
+            return {"name": self.region, "region": self.region, "id": self.region}
         if token == "aws:index/getPartition:getPartition":
-            return {"partition": fakes.PARTITION, "dnsSuffix": "amazonaws.com", "id": fakes.PARTITION}, None
+            return {"partition": fakes.PARTITION, "dnsSuffix": "amazonaws.com", "id": fakes.PARTITION}
+        if token == "aws:kms/getPublicKey:getPublicKey":
+            key_id = str(a.get("keyId", ""))
+            return {"id": key_id, "keyId": key_id, "arn": key_id, "keySpec": "ECC_NIST_P256", "keyUsage": "SIGN_VERIFY",
+                    "publicKey": fakes.public_key_der(key_id), "publicKeyPem": fakes.public_key_pem(key_id),
+                    "signingAlgorithms": ["ECDSA_SHA_256"]}
         raise UnansweredInvoke(f"the offline engine has no answer for invoke {token} (args {sorted(a)})")
 
 
@@ -92,6 +98,7 @@ class RecordingMonitor(MockMonitor):
         self.registrations: dict[str, Registration] = {}
         self._own_transforms: dict[str, list[Any]] = {}
         self._parents: dict[str, str] = {}
+        self.failures: list[str] = []
 
     # -- transforms ---------------------------------------------------------------------------------
     def _transform_chain(self, request: Any) -> list[Any]:
@@ -123,8 +130,12 @@ class RecordingMonitor(MockMonitor):
     def RegisterResource(self, request: Any) -> Any:
         if request.type == "pulumi:pulumi:Stack":
             return super().RegisterResource(request)
-        self._replay_transforms(request)
-        response = super().RegisterResource(request)
+        try:
+            self._replay_transforms(request)
+            response = super().RegisterResource(request)
+        except Exception as exc:
+            self.failures.append(f"{request.type} {request.name!r}: {type(exc).__name__}: {exc}")
+            raise
         urn = response.urn
         self._own_transforms[urn] = list(_resolve_callbacks(request.transforms))
         self._parents[urn] = request.parent

@@ -9,9 +9,13 @@ from pathlib import Path
 import pulumi
 from pulumi.runtime import settings
 
-from blueprint.engine.mocks import PlanMocks, RecordingMonitor, Registration
+from blueprint.engine.mocks import PlanMocks, RecordingMonitor, Registration, UnansweredInvoke
 from stacks.config import PROJECT
 from stacks.loader import ROOT
+
+
+class ProgramError(Exception):
+    """The program failed under the offline engine (a bug in the program or an unanswered invoke)."""
 
 
 def run_program(
@@ -38,6 +42,13 @@ def run_program(
 
     try:
         _execute()
+    except Exception as exc:
+        cause: BaseException = exc
+        while cause.__cause__ is not None:
+            cause = cause.__cause__
+        where = f" while registering {monitor.failures[0]}" if monitor.failures else ""
+        kind = "unanswered invoke" if isinstance(cause, UnansweredInvoke) else type(cause).__name__
+        raise ProgramError(f"the program failed{where}: {kind}: {cause}") from exc
     finally:
         asyncio.get_event_loop().close()
         settings.reset_options()

@@ -38,9 +38,16 @@ def _no_star_action(props, args):
             yield "Allow with NotAction grants everything else: list the allowed actions instead"
 
 
+def _tag_scoped(statement) -> bool:
+    """ABAC: a Condition on resource/request tags scopes a '*' resource to tagged resources only."""
+    condition = statement.get("Condition") or {}
+    keys = [k for op in condition.values() if hasattr(op, "keys") for k in op.keys()]
+    return any(k.startswith(("aws:ResourceTag/", "aws:RequestTag/")) for k in keys)
+
+
 def _no_star_resource_write(props, args):
     for statement in _allows(props, args):
-        if "*" not in strings(statement.get("Resource")):
+        if "*" not in strings(statement.get("Resource")) or _tag_scoped(statement):
             continue
         writes = [a for a in strings(statement.get("Action")) if _WRITE_VERB.match(a.split(":")[-1])]
         if writes:

@@ -1,0 +1,91 @@
+"""CI identity without long-lived keys (seed: Secrets & Identity; ADR-1, ADR-3).
+
+GitHub Actions exchanges its OIDC token for a role scoped to one repository and one branch or
+environment. Image repositories' CI may push their own images and sign with the platform key; the
+infra repository's deploy role manages only resources tagged with its environment.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components import iam_documents
+from components.naming import physical_name
+
+GITHUB_OIDC_URL = f"https://{iam_documents.GITHUB_OIDC_HOST}"
+ROLE_PATH = "/fintech-blueprint/"
+
+
+@dataclass(frozen=True)
+class ImagePublisher:
+    """A repository whose CI builds and signs images."""
+
+    repository: str
+    image_repository_arns: list[pulumi.Input[str]]
+    branch: str = "main"
+
+
+@dataclass(frozen=True)
+class CiIdentityArgs:
+    """Attributes:
+        name_prefix: e.g. ``fintech-dev``.
+        github_org: Organization whose repositories may assume the roles.
+        environment: The deploy role trusts only this GitHub environment.
+        account_id: For the PassRole scope.
+        signing_key_arn: The key image publishers sign with.
+        infra_repository: The repository that runs ``pulumi up``. Default ``infra``.
+        publishers: Repositories that push and sign images. Default: none.
+    """
+
+    name_prefix: str
+    github_org: str
+    environment: str
+    account_id: pulumi.Input[str]
+    signing_key_arn: pulumi.Input[str]
+    infra_repository: str = "infra"
+    publishers: list[ImagePublisher] = field(default_factory=list)
+
+
+def publisher_role(name: str, provider_arn: pulumi.Input[str], github_org: str, publisher: ImagePublisher,
+                   signing_key_arn: pulumi.Input[str], name_prefix: str, opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
+    """A role the publisher repository's CI assumes (main branch only) to push and sign its images."""
+    trust = pulumi.Output.from_input(provider_arn).apply(
+        lambda arn: json.dumps(iam_documents.github_oidc_trust(arn, github_org, publisher.repository, [f"ref:refs/heads/{publisher.branch}"])))
+    role = aws.iam.Role(name, path=ROLE_PATH, name=physical_name(name_prefix, "ci", publisher.repository, max_length=64),
+                        assume_role_policy=trust, opts=opts)
+    aws.iam.RolePolicy(name, role=role.id, opts=opts, policy=pulumi.Output.all(signing_key_arn, *publisher.image_repository_arns).apply(
+        lambda a: json.dumps(iam_documents.image_publisher(list(a[1:]), a[0]))))
+    return role.arn
+
+
+class CiIdentity(pulumi.ComponentResource):
+    provider_arn: pulumi.Output[str]
+    deploy_role_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: CiIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:aws:CiIdentity", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        provider = aws.iam.OpenIdConnectProvider(f"{name}-github", url=GITHUB_OIDC_URL, client_id_lists=["sts.amazonaws.com"], opts=child)
+
+        def trust(repository: str, subjects: list[str]) -> pulumi.Output[str]:
+            return provider.arn.apply(lambda arn: json.dumps(iam_documents.github_oidc_trust(arn, args.github_org, repository, subjects)))
+
+        deploy = aws.iam.Role(f"{name}-deploy", name=physical_name(args.name_prefix, "deploy", max_length=64), path=ROLE_PATH,
+                              assume_role_policy=trust(args.infra_repository, [f"environment:{args.environment}"]), opts=child)
+        aws.iam.RolePolicy(f"{name}-deploy", role=deploy.id, opts=child, policy=pulumi.Output.from_input(args.account_id).apply(
+            lambda account: json.dumps(iam_documents.infrastructure_deployer(args.environment, account, ROLE_PATH))))
+
+        self.publisher_role_arns = {
+            p.repository: publisher_role(f"{name}-publish-{p.repository}", provider.arn, args.github_org, p,
+                                         args.signing_key_arn, args.name_prefix, child)
+            for p in args.publishers
+        }
+
+        self.provider_arn = provider.arn
+        self.deploy_role_arn = deploy.arn
+        self.register_outputs({"providerArn": self.provider_arn, "deployRoleArn": self.deploy_role_arn,
+                               "publisherRoleArns": self.publisher_role_arns})

@@ -1,0 +1,180 @@
+"""Every IAM and resource-policy document the program produces, as pure functions.
+
+Least-privilege action lists live here once (like CDK's grant helpers) and are linted by a real IAM
+linter (parliament) in the tests. Documents are returned as dicts; callers ``json.dumps`` them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Document = dict[str, Any]
+VERSION = "2012-10-17"
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+
+ECR_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+ECR_PUSH_ACTIONS = [*ECR_PULL_ACTIONS, "ecr:CompleteLayerUpload", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"]
+SIGN_ACTIONS = ["kms:DescribeKey", "kms:GetPublicKey", "kms:Sign"]
+QUEUE_PRODUCER_ACTIONS = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"]
+QUEUE_CONSUMER_ACTIONS = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage"]
+TABLE_ACTIONS = ["dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+KMS_USE_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
+#: Services the infrastructure deploy role manages, each limited by tag (ABAC) to its environment.
+DEPLOY_SERVICES = ["ec2", "eks", "ecr", "kms", "logs", "s3", "sqs", "dynamodb", "rds", "budgets", "cloudtrail"]
+
+
+def document(*statements: dict[str, Any]) -> Document:
+    return {"Version": VERSION, "Statement": list(statements)}
+
+
+def service_trust(service: str) -> Document:
+    """Trust policy for an AWS service principal (EKS control plane, EC2 nodes, flow logs…)."""
+    return document({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"})
+
+
+def github_oidc_trust(provider_arn: str, org: str, repository: str, subjects: list[str]) -> Document:
+    """Trust for GitHub Actions of one repository, restricted to the given subject suffixes.
+
+    ``subjects`` are e.g. ``["ref:refs/heads/main"]`` or ``["environment:prod"]``; never a wildcard.
+    """
+    return document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": provider_arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {
+                    f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
+                    f"{GITHUB_OIDC_HOST}:sub": [f"repo:{org}/{repository}:{s}" for s in subjects],
+                }
+            },
+        }
+    )
+
+
+def irsa_trust(provider_arn: str, issuer_host: str, namespace: str, service_account: str) -> Document:
+    """Trust for one Kubernetes service account (IAM Roles for Service Accounts)."""
+    return document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": provider_arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {
+                    f"{issuer_host}:aud": "sts.amazonaws.com",
+                    f"{issuer_host}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                }
+            },
+        }
+    )
+
+
+def image_publisher(repository_arns: list[str], signing_key_arn: str) -> Document:
+    """CI of a repository: push to its own image repositories and sign with the platform key."""
+    return document(
+        {"Sid": "Authenticate", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+        {"Sid": "PushOwnImages", "Effect": "Allow", "Action": ECR_PUSH_ACTIONS, "Resource": repository_arns},
+        {"Sid": "SignWithPlatformKey", "Effect": "Allow", "Action": SIGN_ACTIONS, "Resource": signing_key_arn},
+    )
+
+
+def infrastructure_deployer(environment: str, account_id: str, role_path: str) -> Document:
+    """``pulumi up`` from the infra repository: every managed service, but only on resources tagged
+    with this environment (ABAC), and PassRole only for the platform's own role path."""
+    return document(
+        {
+            "Sid": "ManageTaggedResources",
+            "Effect": "Allow",
+            "Action": [f"{service}:*" for service in DEPLOY_SERVICES],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:ResourceTag/environment": environment}},
+        },
+        {
+            "Sid": "CreateTaggedResources",
+            "Effect": "Allow",
+            "Action": [f"{service}:*" for service in DEPLOY_SERVICES],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestTag/environment": environment}},
+        },
+        {
+            "Sid": "PassPlatformRoles",
+            "Effect": "Allow",
+            "Action": ["iam:GetRole", "iam:PassRole"],
+            "Resource": f"arn:aws:iam::{account_id}:role{role_path}*",
+        },
+    )
+
+
+def flow_log_writer(log_group_arn: str) -> Document:
+    return document(
+        {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+            "Resource": [log_group_arn, f"{log_group_arn}:*"],
+        }
+    )
+
+
+def queue_access(queue_arn: str, producer_arns: list[str], consumer_arns: list[str]) -> Document:
+    """Queue policy: only the tenant's own identities, TLS only."""
+    return document(
+        {"Sid": "TenantProducers", "Effect": "Allow", "Principal": {"AWS": producer_arns},
+         "Action": QUEUE_PRODUCER_ACTIONS, "Resource": queue_arn},
+        {"Sid": "TenantConsumers", "Effect": "Allow", "Principal": {"AWS": consumer_arns},
+         "Action": QUEUE_CONSUMER_ACTIONS, "Resource": queue_arn},
+        deny_insecure_transport("sqs:*", queue_arn),
+    )
+
+
+def workload_access(queue_arns: list[str], table_arn: str, kms_key_arn: str) -> Document:
+    """A tenant service's own data plane: its outbox queue(s), its idempotency table, the data key."""
+    return document(
+        {"Sid": "OwnQueues", "Effect": "Allow", "Action": sorted(set(QUEUE_PRODUCER_ACTIONS + QUEUE_CONSUMER_ACTIONS)),
+         "Resource": queue_arns},
+        {"Sid": "OwnIdempotencyTable", "Effect": "Allow", "Action": TABLE_ACTIONS, "Resource": table_arn},
+        {"Sid": "UseDataKey", "Effect": "Allow", "Action": KMS_USE_ACTIONS, "Resource": kms_key_arn},
+    )
+
+
+def deny_insecure_transport(action: str, *resources: str) -> dict[str, Any]:
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": action,
+        "Resource": list(resources),
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def ledger_bucket_policy(bucket_arn: str, trail_arn: str) -> Document:
+    """The audit ledger: CloudTrail may write, nobody may read or write without TLS."""
+    return document(
+        {"Sid": "CloudTrailAclCheck", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": "s3:GetBucketAcl", "Resource": bucket_arn, "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}}},
+        {"Sid": "CloudTrailWrite", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": "s3:PutObject", "Resource": f"{bucket_arn}/AWSLogs/*",
+         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail_arn}}},
+        deny_insecure_transport("s3:*", bucket_arn, f"{bucket_arn}/*"),
+    )
+
+
+def data_key_policy(account_id: str, region: str) -> Document:
+    """The platform data key: account administrators, and the services that encrypt with it."""
+    return document(
+        {"Sid": "AccountAdministration", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+         "Action": "kms:*", "Resource": "*"},
+        {"Sid": "CloudWatchLogs", "Effect": "Allow", "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+         "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+         "Resource": "*",
+         "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:*"}}},
+        {"Sid": "NodeVolumes", "Effect": "Allow",
+         "Principal": {"AWS": f"arn:aws:iam::{account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"},
+         "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"], "Resource": "*"},
+        {"Sid": "NodeVolumeGrants", "Effect": "Allow",
+         "Principal": {"AWS": f"arn:aws:iam::{account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"},
+         "Action": "kms:CreateGrant", "Resource": "*", "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}},
+        {"Sid": "CloudTrail", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": ["kms:DescribeKey", "kms:GenerateDataKey*"], "Resource": "*",
+         "Condition": {"StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{account_id}:trail/*"}}},
+    )

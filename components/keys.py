@@ -1,0 +1,81 @@
+"""KMS keys of the platform: one symmetric data key, one for EKS secrets, one asymmetric signing key.
+
+The signing key (ECC_NIST_P256, SIGN_VERIFY) is cosign's key in KMS (``awskms:///<arn>``): CI signs
+with it through OIDC, and its public key is exported for the admission policy (ADR-3, see
+adrs/0011-cosign-kms-signing-key.md).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components import iam_documents
+from components.stateful import stateful
+
+
+@dataclass(frozen=True)
+class PlatformKeysArgs:
+    """Attributes:
+        name_prefix: e.g. ``fintech-dev``.
+        account_id / region: Where the keys live; the data key policy names them.
+        protect: Protect and retain the keys. Default: False.
+    """
+
+    name_prefix: str
+    account_id: pulumi.Input[str]
+    region: str
+    protect: bool = False
+
+
+class PlatformKeys(pulumi.ComponentResource):
+    data_key_arn: pulumi.Output[str]
+    secrets_key_arn: pulumi.Output[str]
+    signing_key_arn: pulumi.Output[str]
+    signing_public_key_pem: pulumi.Output[str]
+
+    def __init__(self, name: str, args: PlatformKeysArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:aws:PlatformKeys", name, None, opts)
+        keep = stateful(self, args.protect)
+        data = aws.kms.Key(
+            f"{name}-data",
+            description=f"{args.name_prefix}: data at rest (logs, queues, tables, buckets, registries)",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=pulumi.Output.from_input(args.account_id).apply(
+                lambda account: json.dumps(iam_documents.data_key_policy(account, args.region))
+            ),
+            opts=keep,
+        )
+        aws.kms.Alias(f"{name}-data-alias", name=f"alias/{args.name_prefix}-data", target_key_id=data.key_id, opts=pulumi.ResourceOptions(parent=self))
+        secrets = aws.kms.Key(
+            f"{name}-eks-secrets",
+            description=f"{args.name_prefix}: envelope encryption of Kubernetes secrets",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            opts=keep,
+        )
+        signing = aws.kms.Key(
+            f"{name}-signing",
+            description=f"{args.name_prefix}: cosign image signing key (Gate 1)",
+            customer_master_key_spec="ECC_NIST_P256",
+            key_usage="SIGN_VERIFY",
+            deletion_window_in_days=30,
+            opts=keep,
+        )
+        aws.kms.Alias(f"{name}-signing-alias", name=f"alias/{args.name_prefix}-cosign", target_key_id=signing.key_id, opts=pulumi.ResourceOptions(parent=self))
+        public_key = aws.kms.get_public_key_output(key_id=signing.arn, opts=pulumi.InvokeOutputOptions(parent=self))
+
+        self.data_key_arn = data.arn
+        self.secrets_key_arn = secrets.arn
+        self.signing_key_arn = signing.arn
+        self.signing_public_key_pem = public_key.public_key_pem
+        self.register_outputs({
+            "dataKeyArn": self.data_key_arn,
+            "secretsKeyArn": self.secrets_key_arn,
+            "signingKeyArn": self.signing_key_arn,
+            "signingPublicKeyPem": self.signing_public_key_pem,
+        })
