@@ -2,18 +2,23 @@
 
 A Tenant is a *cost scope*: it carries a resource transform that tags/labels itself and every
 descendant with the tenant's cost identity (components/tagging.py), so no child repeats the tags.
-Each layer the tenant touches is its own child component, in its own module.
+Each layer the tenant touches is its own child component, in its own module; the Tenant wires the
+outputs of one layer into the next (service roles -> service accounts, outbox -> autoscaling).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 
 import pulumi
 
 from components.tagging import CostTags, cost_scope_transform
 from components.tenant_aws import TenantAws, TenantAwsArgs
+from components.tenant_delivery import TenantDelivery, TenantDeliveryArgs
 from components.tenant_namespace import TenantNamespace, TenantNamespaceArgs
+
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 
 
 @dataclass(frozen=True)
@@ -26,12 +31,19 @@ class TenantProviders:
 
 @dataclass(frozen=True)
 class TenantArgs:
-    """Inputs of one tenant: its cost identity and one args object per layer it touches."""
+    """Inputs of one tenant: its cost identity and one args object per layer it touches.
+
+    Attributes:
+        kubernetes_dependencies: Platform resources the tenant's Kubernetes objects need first
+            (CRDs come with the platform charts). Default: none.
+    """
 
     name: str
     cost_tags: CostTags
-    kubernetes: TenantNamespaceArgs
     aws: TenantAwsArgs
+    kubernetes: TenantNamespaceArgs
+    delivery: TenantDeliveryArgs
+    kubernetes_dependencies: list[pulumi.Resource] = field(default_factory=list)
 
 
 class Tenant(pulumi.ComponentResource):
@@ -44,6 +56,12 @@ class Tenant(pulumi.ComponentResource):
         super().__init__("fintech:platform:Tenant", name, None, pulumi.ResourceOptions.merge(opts, scope))
 
         self.aws = TenantAws(name, args.aws, pulumi.ResourceOptions(parent=self, providers=[providers.aws]))
-        self.kubernetes = TenantNamespace(name, args.kubernetes, pulumi.ResourceOptions(parent=self, providers=[providers.kubernetes]))
+        on_cluster = pulumi.ResourceOptions(parent=self, providers=[providers.kubernetes], depends_on=args.kubernetes_dependencies)
+        annotations = {s: {IRSA_ANNOTATION: arn} for s, arn in self.aws.service_role_arns.items()}
+        self.kubernetes = TenantNamespace(
+            name, dataclasses.replace(args.kubernetes, service_account_annotations=annotations), on_cluster)
+        self.delivery = TenantDelivery(
+            name, dataclasses.replace(args.delivery, outbox_queue_url=self.aws.outbox.queue_url),
+            pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[self.kubernetes])))
         self.namespace = self.kubernetes.namespace
         self.register_outputs({"namespace": self.namespace, "imageRepositoryUrls": self.aws.image_repository_urls})

@@ -1,16 +1,22 @@
-"""A tenant's AWS footprint: its signed image repositories, its CI publisher roles and its budget."""
+"""A tenant's AWS footprint: image repositories and CI publisher roles, one IRSA role per service,
+the outbox/DLQ/idempotency store, the tenant's log group and its budget."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pulumi
+import pulumi_aws as aws
 
-from components.ci_identity import ImagePublisher, publisher_role
+from components import iam_documents
+from components.ci_identity import ROLE_PATH, ImagePublisher, publisher_role
 from components.finops import monthly_budget
 from components.image_repository import ImageRepository, ImageRepositoryArgs
+from components.log_group import log_group
 from components.naming import physical_name
+from components.outbox import Outbox, OutboxArgs
 
 
 def image_repository_name(tenant: str, service: str) -> str:
@@ -28,8 +34,11 @@ class TenantAwsArgs:
         tenant / services: Who and what.
         name_prefix: e.g. ``fintech-dev``.
         monthly_budget_usd / owner_email: The tenant's AWS Budget and who hears about it.
-        data_key_arn: Encrypts the tenant's image repositories.
+        data_key_arn: Encrypts repositories, queues, table and logs.
         github_org / github_oidc_provider_arn / signing_key_arn: CI publishing through OIDC.
+        cluster_oidc_provider_arn / cluster_oidc_issuer_host: IRSA for the tenant's service accounts.
+        log_retention_days: The tenant's application log group. Default 365.
+        max_receive_count / message_retention_seconds / dlq_retention_seconds: The outbox (see Outbox).
         protect: Protect and retain stateful resources. Default False.
     """
 
@@ -42,16 +51,24 @@ class TenantAwsArgs:
     github_org: str
     github_oidc_provider_arn: pulumi.Input[str]
     signing_key_arn: pulumi.Input[str]
+    cluster_oidc_provider_arn: pulumi.Input[str]
+    cluster_oidc_issuer_host: pulumi.Input[str]
+    log_retention_days: int = 365
+    max_receive_count: int = 5
+    message_retention_seconds: int = 345600
+    dlq_retention_seconds: int = 1209600
     protect: bool = False
 
 
 class TenantAws(pulumi.ComponentResource):
     image_repository_urls: dict[str, pulumi.Output[str]]
+    service_role_arns: dict[str, pulumi.Output[str]]
+    outbox: Outbox
 
     def __init__(self, name: str, args: TenantAwsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:TenantAws", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.image_repository_urls = {}
+        self.image_repository_urls, self.service_role_arns, roles = {}, {}, {}
         for service in args.services:
             repo = ImageRepository(f"{name}-{service}", ImageRepositoryArgs(
                 repository_name=image_repository_name(args.tenant, service), kms_key_arn=args.data_key_arn,
@@ -60,6 +77,25 @@ class TenantAws(pulumi.ComponentResource):
             publisher_role(f"{name}-{service}-ci", args.github_oidc_provider_arn, args.github_org,
                            ImagePublisher(service_repository_name(args.tenant, service), [repo.arn]),
                            args.signing_key_arn, args.name_prefix, child)
+            trust = pulumi.Output.all(args.cluster_oidc_provider_arn, args.cluster_oidc_issuer_host).apply(
+                lambda a, s=service: json.dumps(iam_documents.irsa_trust(a[0], a[1], args.tenant, s)))
+            roles[service] = aws.iam.Role(f"{name}-{service}-workload", path=ROLE_PATH, assume_role_policy=trust,
+                                          name=physical_name(args.name_prefix, args.tenant, service, max_length=64), opts=child)
+            self.service_role_arns[service] = roles[service].arn
+
+        self.outbox = Outbox(f"{name}-outbox", OutboxArgs(
+            queue_name=physical_name(args.name_prefix, args.tenant, "outbox", max_length=76),
+            table_name=physical_name(args.name_prefix, args.tenant, "idempotency"),
+            kms_key_arn=args.data_key_arn, identity_arns=list(self.service_role_arns.values()),
+            max_receive_count=args.max_receive_count, message_retention_seconds=args.message_retention_seconds,
+            dlq_retention_seconds=args.dlq_retention_seconds, protect=args.protect), child)
+        for service, role in roles.items():
+            aws.iam.RolePolicy(f"{name}-{service}-workload", role=role.id, opts=child, policy=pulumi.Output.all(
+                self.outbox.queue_arn, self.outbox.dlq_arn, self.outbox.table_arn, args.data_key_arn).apply(
+                lambda a: json.dumps(iam_documents.workload_access([a[0], a[1]], a[2], a[3]))))
+
+        log_group(f"{name}-logs", f"/{args.name_prefix}/tenants/{args.tenant}", args.log_retention_days, args.data_key_arn, child)
         monthly_budget(f"{name}-budget", physical_name(args.name_prefix, "tenant", args.tenant), args.tenant,
                        args.monthly_budget_usd, args.owner_email, child)
-        self.register_outputs({"imageRepositoryUrls": self.image_repository_urls})
+        self.register_outputs({"imageRepositoryUrls": self.image_repository_urls, "serviceRoleArns": self.service_role_arns,
+                               "outboxQueueUrl": self.outbox.queue_url})

@@ -13,13 +13,16 @@ from components.audit_ledger import AuditLedger, AuditLedgerArgs
 from components.ci_identity import CiIdentity, CiIdentityArgs, ImagePublisher
 from components.cluster import Cluster, ClusterArgs
 from components.finops import CostAllocation, CostAllocationArgs
+from components.admission import registry_host
 from components.image_repository import ImageRepository, ImageRepositoryArgs
 from components.keys import PlatformKeys, PlatformKeysArgs
+from components.kubernetes_platform import KubernetesPlatform, KubernetesPlatformArgs
 from components.network import Network, NetworkArgs
 from components.quotas import QUOTA_TIERS
 from components.tagging import MANDATORY_TAG_KEYS, SHARED_TENANT, CostTags, cost_scope_transform
 from components.tenant import Tenant, TenantArgs, TenantProviders
-from components.tenant_aws import TenantAwsArgs
+from components.tenant_aws import TenantAwsArgs, service_repository_name
+from components.tenant_delivery import ServiceSpec, TenantDeliveryArgs
 from components.tenant_namespace import TenantNamespaceArgs
 from stacks.catalog import PLATFORM_REPOSITORIES
 from stacks.config import DataClass, PlatformConfig, Tenant as TenantConfig
@@ -79,6 +82,16 @@ class Platform:
             log_retention_days=config.audit.log_retention_days,
         ), on_aws)
         self.kubernetes_provider = k8s.Provider("cluster", kubeconfig=self.cluster.kubeconfig)
+        self.kubernetes = KubernetesPlatform("kubernetes-platform", KubernetesPlatformArgs(
+            kubernetes_version=config.cluster.kubernetes_version,
+            registry_host=self.account_id.apply(lambda account: registry_host(account, config.region)),
+            signing_public_key_pem=self.keys.signing_public_key_pem,
+            ha=config.kubernetes.gitops_ha,
+            chaos_enabled=config.kubernetes.chaos_enabled,
+            allowed_registries=list(config.kubernetes.allowed_registries),
+            tenant_allowed_registries={t.name: list(t.allowed_registries) for t in config.tenants},
+            metrics_retention=config.kubernetes.metrics_retention,
+        ), pulumi.ResourceOptions(providers=[self.kubernetes_provider]))
 
         self.ledger = AuditLedger("audit-ledger", AuditLedgerArgs(
             name_prefix=prefix, account_id=self.account_id, region=config.region, kms_key_arn=self.keys.data_key_arn,
@@ -98,19 +111,40 @@ class Platform:
             shared_budget_usd=config.finops.platform_monthly_budget_usd, alert_email=config.finops.alert_email), on_aws)
 
 
+def service_specs(config: PlatformConfig, tenant: TenantConfig) -> list[ServiceSpec]:
+    return [
+        ServiceSpec(
+            name=s.name,
+            repository_url=f"https://github.com/{config.github_org}/{service_repository_name(tenant.name, s.name)}.git",
+            latency_p95_ms=s.slo.latency_p95_ms,
+            error_rate_percent=s.slo.error_rate_percent,
+            worker_scaling=(s.scaling.min_replicas, s.scaling.max_replicas, s.scaling.target_queue_depth) if s.scaling else None,
+        )
+        for s in tenant.services
+    ]
+
+
 def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform) -> TenantArgs:
     services = [s.name for s in tenant.services]
     return TenantArgs(
         name=tenant.name,
         cost_tags=tenant_cost_tags(config, tenant),
-        kubernetes=TenantNamespaceArgs(
-            namespace=tenant.name, tier=QUOTA_TIERS[tenant.tier], kubernetes_version=config.cluster.kubernetes_version,
-            services=services),
         aws=TenantAwsArgs(
             tenant=tenant.name, services=services, name_prefix=name_prefix(config), monthly_budget_usd=tenant.monthly_budget_usd,
             owner_email=tenant.owner_email, data_key_arn=platform.keys.data_key_arn, github_org=config.github_org,
             github_oidc_provider_arn=platform.ci.provider_arn, signing_key_arn=platform.keys.signing_key_arn,
+            cluster_oidc_provider_arn=platform.cluster.oidc_provider_arn,
+            cluster_oidc_issuer_host=platform.cluster.oidc_issuer_host,
+            log_retention_days=config.audit.log_retention_days,
+            max_receive_count=config.outbox.max_receive_count,
+            message_retention_seconds=config.outbox.message_retention_seconds,
+            dlq_retention_seconds=config.outbox.dlq_retention_seconds,
             protect=config.protect),
+        kubernetes=TenantNamespaceArgs(
+            namespace=tenant.name, tier=QUOTA_TIERS[tenant.tier], kubernetes_version=config.cluster.kubernetes_version,
+            services=services),
+        delivery=TenantDeliveryArgs(tenant=tenant.name, services=service_specs(config, tenant), region=config.region),
+        kubernetes_dependencies=list(platform.kubernetes.releases.values()),
     )
 
 

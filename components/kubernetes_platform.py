@@ -1,0 +1,104 @@
+"""The cluster's platform services: GitOps (Argo CD), signed-image admission (Kyverno), observability
+(OpenTelemetry collector, Prometheus/Grafana), queue-depth autoscaling (KEDA) and optional chaos
+tooling (Chaos Mesh), each from a pinned chart in its own namespace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import charts
+from components.admission import POLICY_NAME, signature_policy
+from components.charts import Chart
+from components.tenant_namespace import pod_security_labels
+
+GATEWAY_NAMESPACE = "platform-gateway"
+#: Platform namespaces run vendor charts: PSS baseline. Chaos Mesh's daemon needs privileged, granted
+#: only through this annotation naming the decision (k8s-namespace-pod-security checks it).
+POD_SECURITY_EXCEPTION = "fintech-blueprint.io/pod-security-exception"
+
+
+def chart_values(chart: Chart, ha: bool, metrics_retention: str) -> dict[str, Any]:
+    """Values per chart; ``ha`` doubles the replicas of everything that serves requests."""
+    replicas = 2 if ha else 1
+    if chart is charts.ARGO_CD:
+        return {"redis-ha": {"enabled": ha}, "controller": {"replicas": 1},
+                "server": {"replicas": replicas}, "repoServer": {"replicas": replicas},
+                "applicationSet": {"replicas": replicas}, "configs": {"params": {"server.insecure": False}}}
+    if chart is charts.KYVERNO:
+        return {"admissionController": {"replicas": 3 if ha else 1}, "backgroundController": {"replicas": replicas},
+                "features": {"policyExceptions": {"enabled": False}}}
+    if chart is charts.KUBE_PROMETHEUS_STACK:
+        return {"nodeExporter": {"enabled": False},  # needs host namespaces; node metrics come from the OTel collector
+                "grafana": {"admin": {"existingSecret": "grafana-admin"}},
+                "prometheus": {"prometheusSpec": {"retention": metrics_retention, "replicas": replicas,
+                                                  "ruleSelectorNilUsesHelmValues": False, "ruleNamespaceSelector": {}}}}
+    if chart is charts.OPENTELEMETRY_COLLECTOR:
+        return {"mode": "deployment", "replicaCount": replicas, "image": {"repository": "otel/opentelemetry-collector-k8s"},
+                "presets": {"kubernetesAttributes": {"enabled": True}, "kubeletMetrics": {"enabled": True}}}
+    if chart is charts.KEDA:
+        return {"podIdentity": {"aws": {"irsa": {"enabled": True}}}, "operator": {"replicaCount": replicas}}
+    if chart is charts.CHAOS_MESH:
+        return {"chaosDaemon": {"runtime": "containerd", "socketPath": "/run/containerd/containerd.sock"},
+                "dashboard": {"securityMode": True}}
+    raise ValueError(f"no values for chart {chart.name}")
+
+
+@dataclass(frozen=True)
+class KubernetesPlatformArgs:
+    """Attributes:
+        kubernetes_version: Pins Pod Security labels.
+        registry_host: The platform ECR registry (``<account>.dkr.ecr.<region>.amazonaws.com``).
+        signing_public_key_pem: Public half of the cosign KMS key.
+        ha: Highly available replicas (prod). Default True.
+        chaos_enabled: Install Chaos Mesh. Default False.
+        allowed_registries: Registries admitted in every tenant namespace besides the platform's. Default: none.
+        tenant_allowed_registries: Extra registries per tenant. Default: none.
+        metrics_retention: Prometheus retention. Default ``15d``.
+    """
+
+    kubernetes_version: str
+    registry_host: pulumi.Input[str]
+    signing_public_key_pem: pulumi.Input[str]
+    ha: bool = True
+    chaos_enabled: bool = False
+    allowed_registries: list[str] = field(default_factory=list)
+    tenant_allowed_registries: dict[str, list[str]] = field(default_factory=dict)
+    metrics_retention: str = "15d"
+
+
+class KubernetesPlatform(pulumi.ComponentResource):
+    releases: dict[str, k8s.helm.v3.Release]
+
+    def __init__(self, name: str, args: KubernetesPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:kubernetes:KubernetesPlatform", name, None, opts)
+        wanted = [c for c in charts.ALL if c is not charts.CHAOS_MESH or args.chaos_enabled]
+        namespaces: dict[str, k8s.core.v1.Namespace] = {}
+        for ns in sorted({c.namespace for c in wanted} | {GATEWAY_NAMESPACE}):
+            labels = {**pod_security_labels(args.kubernetes_version)}
+            annotations = {}
+            level = "privileged" if ns == charts.CHAOS_MESH.namespace else "baseline"
+            labels["pod-security.kubernetes.io/enforce"] = level
+            if level == "privileged":
+                annotations[POD_SECURITY_EXCEPTION] = "adrs/0006-observability-chaos.md: chaos-daemon injects faults on nodes"
+            namespaces[ns] = k8s.core.v1.Namespace(f"{name}-{ns}", metadata={"name": ns, "labels": labels, "annotations": annotations},
+                                                   opts=pulumi.ResourceOptions(parent=self))
+        self.releases = {}
+        for chart in wanted:
+            self.releases[chart.name] = k8s.helm.v3.Release(
+                f"{name}-{chart.name}", name=chart.name, chart=chart.name, version=chart.version,
+                repository_opts={"repo": chart.repository}, namespace=chart.namespace, create_namespace=False,
+                atomic=True, cleanup_on_fail=True, values=chart_values(chart, args.ha, args.metrics_retention),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespaces[chart.namespace]]))
+
+        spec = pulumi.Output.all(args.registry_host, args.signing_public_key_pem).apply(
+            lambda a: signature_policy(a[0], a[1], args.allowed_registries, args.tenant_allowed_registries))
+        k8s.apiextensions.CustomResource(
+            f"{name}-image-signatures", api_version="kyverno.io/v1", kind="ClusterPolicy",
+            metadata={"name": POLICY_NAME, "annotations": {"policies.kyverno.io/severity": "high",
+                                                           "policies.kyverno.io/category": "Software Supply Chain Security"}},
+            spec=spec, opts=pulumi.ResourceOptions(parent=self, depends_on=[self.releases[charts.KYVERNO.name]]))
+        self.register_outputs({"releases": sorted(self.releases)})
