@@ -4,6 +4,7 @@ OIDC provider for workload identity (IRSA)."""
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,6 +73,7 @@ class Cluster(pulumi.ComponentResource):
     oidc_provider_arn: pulumi.Output[str]
     oidc_issuer_host: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
+    certificate_authority_pem: pulumi.Output[str]
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:Cluster", name, None, opts)
@@ -139,6 +141,8 @@ class Cluster(pulumi.ComponentResource):
         self.endpoint = cluster.endpoint
         self.oidc_provider_arn = oidc.arn
         self.oidc_issuer_host = issuer.apply(lambda url: url.removeprefix("https://"))
+        self.certificate_authority_pem = cluster.certificate_authority.apply(
+            lambda ca: base64.b64decode(ca["data"] if isinstance(ca, dict) else ca.data).decode())
         self.kubeconfig = pulumi.Output.secret(
             pulumi.Output.all(cluster.name, cluster.endpoint, cluster.certificate_authority).apply(
                 lambda a: kubeconfig(a[0], a[1], a[2]["data"] if isinstance(a[2], dict) else a[2].data, args.region)

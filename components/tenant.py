@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 
+from components.concierge import Concierge, ConciergeArgs
 from components.tagging import CostTags, cost_scope_transform
 from components.tenant_aws import TenantAws, TenantAwsArgs
 from components.tenant_delivery import TenantDelivery, TenantDeliveryArgs
@@ -27,6 +28,7 @@ class TenantProviders:
 
     aws: pulumi.ProviderResource
     kubernetes: pulumi.ProviderResource
+    vault: pulumi.ProviderResource
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class TenantArgs:
     aws: TenantAwsArgs
     kubernetes: TenantNamespaceArgs
     delivery: TenantDeliveryArgs
+    concierge: ConciergeArgs
     kubernetes_dependencies: list[pulumi.Resource] = field(default_factory=list)
 
 
@@ -63,5 +66,6 @@ class Tenant(pulumi.ComponentResource):
         self.delivery = TenantDelivery(
             name, dataclasses.replace(args.delivery, outbox_queue_url=self.aws.outbox.queue_url),
             pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[self.kubernetes])))
+        self.concierge = Concierge(name, args.concierge, pulumi.ResourceOptions(parent=self, providers=[providers.vault]))
         self.namespace = self.kubernetes.namespace
         self.register_outputs({"namespace": self.namespace, "imageRepositoryUrls": self.aws.image_repository_urls})

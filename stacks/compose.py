@@ -8,10 +8,13 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
+import pulumi_vault as vault
 
 from components.audit_ledger import AuditLedger, AuditLedgerArgs
 from components.ci_identity import CiIdentity, CiIdentityArgs, ImagePublisher
 from components.cluster import Cluster, ClusterArgs
+from components.concierge import ConciergeArgs
+from components.db_manager import DbManager, DbManagerArgs
 from components.finops import CostAllocation, CostAllocationArgs
 from components.admission import registry_host
 from components.image_repository import ImageRepository, ImageRepositoryArgs
@@ -24,6 +27,8 @@ from components.tenant import Tenant, TenantArgs, TenantProviders
 from components.tenant_aws import TenantAwsArgs, service_repository_name
 from components.tenant_delivery import ServiceSpec, TenantDeliveryArgs
 from components.tenant_namespace import TenantNamespaceArgs
+from components.vault_platform import VaultPlatform, VaultPlatformArgs
+from components.vault_policies import tenant_connection_limit
 from stacks.catalog import PLATFORM_REPOSITORIES
 from stacks.config import DataClass, PlatformConfig, Tenant as TenantConfig
 
@@ -106,6 +111,22 @@ class Platform:
             signing_key_arn=self.keys.signing_key_arn,
             publishers=[ImagePublisher(name, [image.arn]) for name, image in self.platform_images.items()],
         ), on_aws)
+        self.db = DbManager("db-manager", DbManagerArgs(
+            name_prefix=prefix, vpc_id=self.network.vpc_id, vpc_cidr=config.network.cidr,
+            subnet_ids=list(self.network.private_subnet_ids), kms_key_arn=self.keys.data_key_arn,
+            engine_version=config.database.engine_version, instance_class=config.database.instance_class,
+            instances=config.database.instances, backup_retention_days=config.database.backup_retention_days,
+            max_connections_percent=config.database.max_connections_percent, protect=config.protect), on_aws)
+        self.vault_provider = vault.Provider("vault", address=config.vault.address)
+        self.vault = VaultPlatform("vault-platform", VaultPlatformArgs(
+            cluster_name=prefix, kubernetes_host=self.cluster.endpoint, kubernetes_ca_pem=self.cluster.certificate_authority_pem,
+            github_org=config.github_org, environment=config.environment,
+            database_url=pulumi.Output.concat(self.db.proxy_endpoint, ":5432"), database_username=config.database.vault_username,
+            database_password=pulumi.Output.secret(config.vault_db_password.get_secret_value()),
+            tenants=[t.name for t in config.tenants],
+            default_lease_ttl_seconds=config.vault.default_lease_ttl_seconds,
+            max_lease_ttl_seconds=config.vault.max_lease_ttl_seconds,
+        ), pulumi.ResourceOptions(providers=[self.vault_provider]))
         CostAllocation("cost-allocation", CostAllocationArgs(
             tag_keys=list(MANDATORY_TAG_KEYS), shared_budget_name=f"{prefix}-shared",
             shared_budget_usd=config.finops.platform_monthly_budget_usd, alert_email=config.finops.alert_email), on_aws)
@@ -144,6 +165,14 @@ def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform
             namespace=tenant.name, tier=QUOTA_TIERS[tenant.tier], kubernetes_version=config.cluster.kubernetes_version,
             services=services),
         delivery=TenantDeliveryArgs(tenant=tenant.name, services=service_specs(config, tenant), region=config.region),
+        concierge=ConciergeArgs(
+            tenant=tenant.name, owner_team=tenant.owner_team, service_accounts=services,
+            kubernetes_auth_path=platform.vault.kubernetes_auth_path,
+            connection_limit=tenant_connection_limit(config.database.max_connections, config.database.max_connections_percent,
+                                                     QUOTA_TIERS[tenant.tier].db_connection_percent),
+            db_credential_ttl_seconds=config.vault.db_credential_ttl_seconds,
+            max_ttl_seconds=config.vault.max_lease_ttl_seconds,
+            token_ttl_seconds=config.vault.default_lease_ttl_seconds),
         kubernetes_dependencies=list(platform.kubernetes.releases.values()),
     )
 
@@ -152,7 +181,7 @@ def compose(config: PlatformConfig) -> None:
     # Safety net: anything outside a tenant scope is tagged as platform-shared.
     pulumi.runtime.register_resource_transform(cost_scope_transform(shared_cost_tags(config)))
     platform = Platform(config)
-    providers = TenantProviders(aws=platform.aws_provider, kubernetes=platform.kubernetes_provider)
+    providers = TenantProviders(aws=platform.aws_provider, kubernetes=platform.kubernetes_provider, vault=platform.vault_provider)
     tenants = {t.name: Tenant(t.name, tenant_args(config, t, platform), providers) for t in config.tenants}
 
     pulumi.export("environment", config.environment)
@@ -161,4 +190,5 @@ def compose(config: PlatformConfig) -> None:
     pulumi.export("signingPublicKeyPem", platform.keys.signing_public_key_pem)
     pulumi.export("auditLedgerBucket", platform.ledger.bucket_name)
     pulumi.export("ciDeployRoleArn", platform.ci.deploy_role_arn)
+    pulumi.export("databaseProxyEndpoint", platform.db.proxy_endpoint)
     pulumi.export("tenantNamespaces", {name: t.namespace for name, t in tenants.items()})

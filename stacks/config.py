@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic.alias_generators import to_camel
 
 from components.quotas import QUOTA_TIERS
@@ -190,6 +190,8 @@ class FinopsConfig(_Model):
 class VaultConfig(_Model):
     """TTL bounds applied to every mount and role (ADR-1): short-lived by default."""
 
+    address: str = Field("https://vault.platform.internal:8200", pattern=r"^https://[^\s/]+(:\d+)?/?$",
+                         description="Vault (or OpenBao) API address; https only. The token comes from VAULT_TOKEN.")
     default_lease_ttl_seconds: int = Field(3600, ge=60, le=3600)
     max_lease_ttl_seconds: int = Field(86400, ge=300, le=86400)
     db_credential_ttl_seconds: int = Field(900, ge=60, le=3600)
@@ -207,6 +209,9 @@ class DatabaseConfig(_Model):
     instances: int = Field(2, ge=1, le=15)
     backup_retention_days: int = Field(14, ge=1, le=35)
     max_connections_percent: int = Field(90, ge=10, le=100, description="RDS Proxy pool, of the DB's max.")
+    max_connections: int = Field(1800, ge=50, le=16000, description="The instance class's max_connections (r6g.large: ~1800).")
+    vault_username: str = Field("vault_admin", pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+                                description="PostgreSQL role Vault logs in with to create tenant users (bootstrap runbook).")
 
 
 class OutboxConfig(_Model):
@@ -238,6 +243,7 @@ class PlatformConfig(_Model):
     platform_owner: DnsLabel = "platform"
     platform_cost_center: CostCenter = "PLATFORM"
     protect_stateful: bool | None = Field(None, description="Default: true in prod, false elsewhere.")
+    vault_db_password: SecretStr = Field(description="Secret: `pulumi config set --secret vaultDbPassword` (database.vaultUsername's password).")
     network: NetworkConfig = NetworkConfig()
     cluster: ClusterConfig = ClusterConfig()
     audit: AuditConfig = AuditConfig()

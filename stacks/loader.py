@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, get_args, get_origin
 
 import yaml
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from stacks.config import PROJECT, PlatformConfig, cross_field_problems
 
@@ -73,7 +73,7 @@ def validate_config(raw: Mapping[str, Any], source: str) -> PlatformConfig:
 def _is_string_field(name: str) -> bool:
     annotation = PlatformConfig.model_fields[name].annotation
     candidates = get_args(annotation) if get_origin(annotation) is not None else (annotation,)
-    return any(c is str or isinstance(c, str) for c in candidates)
+    return any(c is str or c is SecretStr or isinstance(c, str) for c in candidates)
 
 
 def _field_aliases() -> dict[str, str]:
