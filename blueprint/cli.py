@@ -49,7 +49,11 @@ def _known_stacks(root: Path) -> list[str]:
 @click.argument("stack")
 @click.option("--config-file", type=click.Path(path_type=Path), help="Stack config to use instead of Pulumi.STACK.yaml (same format).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output directory.  [default: out/STACK]")
-@click.option("--policy-config", type=click.Path(path_type=Path), help="Policy pack config (the --policy-pack-config of pulumi preview).  [default: policy_pack/config.STACK.json when it exists]")
+@click.option(
+    "--policy-config",
+    type=click.Path(path_type=Path),
+    help="Policy pack config (the --policy-pack-config of pulumi preview).  [default: policy_pack/config.STACK.json when it exists]",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 def plan_command(stack: str, config_file: Path | None, out_dir: Path | None, policy_config: Path | None, as_json: bool) -> None:
     """Plan STACK offline: run the real program under mocks, evaluate the policy pack, write artifacts.
@@ -69,8 +73,10 @@ def plan_command(stack: str, config_file: Path | None, out_dir: Path | None, pol
     if config_file is None:
         config_file = ROOT / f"Pulumi.{stack}.yaml"
         if not config_file.is_file():
-            fail(f"unknown stack {stack!r}: no {config_file.name} in {ROOT} (known stacks: {', '.join(_known_stacks(ROOT)) or 'none'}); "
-                 "pass --config-file to plan another file")
+            fail(
+                f"unknown stack {stack!r}: no {config_file.name} in {ROOT} (known stacks: {', '.join(_known_stacks(ROOT)) or 'none'}); "
+                "pass --config-file to plan another file"
+            )
     elif not config_file.is_file():
         fail(f"--config-file {config_file}: no such file")
     if policy_config is None:
@@ -81,7 +87,7 @@ def plan_command(stack: str, config_file: Path | None, out_dir: Path | None, pol
     out_dir = out_dir or Path("out") / stack
 
     def step(label: str) -> None:
-        err.print(f"[dim]›[/] {label}…")
+        err.print(f"[dim]>[/] {label}...")
 
     try:
         result = plan(stack, config_file, out_dir, policy_config, step=step)
@@ -102,8 +108,10 @@ def plan_command(stack: str, config_file: Path | None, out_dir: Path | None, pol
 
 def _print_plan(result: Any) -> None:
     s = result.summary
-    out.print(f"[bold]Offline plan of stack {s['stack']}[/] — {s['resources']} resources, {s['components']} components, "
-              f"{s['kubernetesObjects']} Kubernetes objects (under mocks: a preview, not a deployment)")
+    out.print(
+        f"[bold]Offline plan of stack {s['stack']}[/] — {s['resources']} resources, {s['components']} components, "
+        f"{s['kubernetesObjects']} Kubernetes objects (under mocks: a preview, not a deployment)"
+    )
     for title, key in (("component type", "byComponentType"), ("tenant", "byTenant")):
         table = Table(title=f"Resources by {title}", title_justify="left")
         table.add_column(title)
@@ -133,7 +141,7 @@ def _load_resources(path: Path) -> list[dict[str, Any]]:
     except json.JSONDecodeError as exc:
         fail(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}")
     if not isinstance(document, list):
-        fail(f"{path}: expected a JSON list of {{\"id\", \"type\", \"props\"}} objects")
+        fail(f'{path}: expected a JSON list of {{"id", "type", "props"}} objects')
     seen: set[str] = set()
     for index, item in enumerate(document):
         where = f"{path}[{index}]"
@@ -169,8 +177,10 @@ def policy_eval(resources: Path, policy_config: Path | None) -> None:
         engine = policies.analyzer(file_config)
     except PolicyConfigError as exc:
         fail(f"invalid policy config: {exc}")
-    batch = [Resource(urn=f"urn:pulumi:eval::eval::{i['type']}::{i['id']}", type=i["type"], name=i["id"], props=i.get("props", {}))
-             for i in items]
+    batch = [
+        Resource(urn=f"urn:pulumi:eval::eval::{i['type']}::{i['id']}", type=i["type"], name=i["id"], props=i.get("props", {}))
+        for i in items
+    ]
 
     def shape(violations: list[Any]) -> list[dict[str, str]]:
         return [{"policy": v.policy, "enforcementLevel": v.enforcement_level, "message": v.message} for v in violations]

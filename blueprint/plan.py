@@ -14,7 +14,7 @@ from typing import Any
 from blueprint import policies
 from blueprint.engine.analyzer import Violation
 from blueprint.engine.inventory import dumps, inventory_document, summary, write_manifests
-from blueprint.engine.run import ProgramError, run_program
+from blueprint.engine.run import run_program
 from stacks.loader import load_stack_file
 
 Step = Callable[[str], None]
@@ -82,9 +82,7 @@ def plan(
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         (staging / "inventory.json").write_text(dumps(inventory_document(stack, registrations)), encoding="utf-8")
-        (staging / "policy-report.json").write_text(
-            dumps(policy_report(stack, violations, policy_config_file)), encoding="utf-8"
-        )
+        (staging / "policy-report.json").write_text(dumps(policy_report(stack, violations, policy_config_file)), encoding="utf-8")
         write_manifests(staging / "manifests", registrations)
         _replace_dir(staging, out_dir)
     except BaseException:

@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 POLICY_NAME = "verify-platform-image-signatures"
-TENANT_NAMESPACES = {"matchExpressions": [
-    {"key": "tenant", "operator": "Exists"},
-    {"key": "tenant", "operator": "NotIn", "values": ["shared"]},
-]}
+TENANT_NAMESPACES = {
+    "matchExpressions": [
+        {"key": "tenant", "operator": "Exists"},
+        {"key": "tenant", "operator": "NotIn", "values": ["shared"]},
+    ]
+}
 _ALL_CONTAINERS = "request.object.spec.[ephemeralContainers, initContainers, containers][]"
 
 
@@ -22,8 +24,9 @@ def registry_host(account_id: str, region: str) -> str:
     return f"{account_id}.dkr.ecr.{region}.amazonaws.com"
 
 
-def _pods_in(namespace_selector: dict[str, Any] | None = None, names: list[str] | None = None,
-             exclude: list[str] | None = None) -> dict[str, Any]:
+def _pods_in(
+    namespace_selector: dict[str, Any] | None = None, names: list[str] | None = None, exclude: list[str] | None = None
+) -> dict[str, Any]:
     resources: dict[str, Any] = {"kinds": ["Pod"]}
     if namespace_selector:
         resources["namespaceSelector"] = namespace_selector
@@ -41,32 +44,53 @@ def _registry_rule(name: str, allowed: list[str], scope: dict[str, Any]) -> dict
         **scope,
         "validate": {
             "message": f"images must come from the platform registry or an allow-listed registry ({', '.join(allowed)})",
-            "foreach": [{"list": _ALL_CONTAINERS, "deny": {"conditions": {"all": [
-                {"key": "{{ element.image }}", "operator": "AnyNotIn", "value": allowed}]}}}],
+            "foreach": [
+                {
+                    "list": _ALL_CONTAINERS,
+                    "deny": {"conditions": {"all": [{"key": "{{ element.image }}", "operator": "AnyNotIn", "value": allowed}]}},
+                }
+            ],
         },
     }
 
 
-def signature_policy(host: str, public_key_pem: str, cluster_allowed: list[str],
-                     tenant_allowed: dict[str, list[str]]) -> dict[str, Any]:
+def signature_policy(host: str, public_key_pem: str, cluster_allowed: list[str], tenant_allowed: dict[str, list[str]]) -> dict[str, Any]:
     """The ClusterPolicy ``spec``. ``*_allowed`` are registry prefixes (e.g. ``ghcr.io/acme``)."""
     platform = f"{host}/*"
     allowed = [platform] + [f"{r.rstrip('/')}/*" for r in cluster_allowed]
     extra = {t: regs for t, regs in sorted(tenant_allowed.items()) if regs}
-    rules: list[dict[str, Any]] = [{
-        "name": "verify-signature",
-        **_pods_in(TENANT_NAMESPACES),
-        "verifyImages": [{
-            "imageReferences": [platform],
-            "mutateDigest": True,
-            "verifyDigest": True,
-            "required": True,
-            "attestors": [{"count": 1, "entries": [{"keys": {
-                "publicKeys": public_key_pem, "signatureAlgorithm": "sha256",
-                "rekor": {"ignoreTlog": True}, "ctlog": {"ignoreSCT": True}}}]}],
-        }],
-    }, _registry_rule("restrict-registries", allowed, _pods_in(TENANT_NAMESPACES, exclude=sorted(extra)))]
+    rules: list[dict[str, Any]] = [
+        {
+            "name": "verify-signature",
+            **_pods_in(TENANT_NAMESPACES),
+            "verifyImages": [
+                {
+                    "imageReferences": [platform],
+                    "mutateDigest": True,
+                    "verifyDigest": True,
+                    "required": True,
+                    "attestors": [
+                        {
+                            "count": 1,
+                            "entries": [
+                                {
+                                    "keys": {
+                                        "publicKeys": public_key_pem,
+                                        "signatureAlgorithm": "sha256",
+                                        "rekor": {"ignoreTlog": True},
+                                        "ctlog": {"ignoreSCT": True},
+                                    }
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ],
+        },
+        _registry_rule("restrict-registries", allowed, _pods_in(TENANT_NAMESPACES, exclude=sorted(extra))),
+    ]
     for tenant, registries in extra.items():
-        rules.append(_registry_rule(f"restrict-registries-{tenant}", allowed + [f"{r.rstrip('/')}/*" for r in registries],
-                                    _pods_in(names=[tenant])))
+        rules.append(
+            _registry_rule(f"restrict-registries-{tenant}", allowed + [f"{r.rstrip('/')}/*" for r in registries], _pods_in(names=[tenant]))
+        )
     return {"validationFailureAction": "Enforce", "background": False, "webhookTimeoutSeconds": 30, "rules": rules}

@@ -16,18 +16,17 @@ from components import iam_documents
 from components.naming import physical_name
 from components.stateful import stateful
 
-
 AUDIT_DATA_CLASS = "confidential"
 
 
 @dataclass(frozen=True)
 class AuditLedgerArgs:
     """Attributes:
-        name_prefix: e.g. ``fintech-prod``.
-        account_id: Makes the bucket name globally unique.
-        kms_key_arn: Encrypts objects and the trail.
-        retention_days: Object Lock COMPLIANCE default retention. Default 2555 (7 years).
-        protect: Protect and retain. Default False.
+    name_prefix: e.g. ``fintech-prod``.
+    account_id: Makes the bucket name globally unique.
+    kms_key_arn: Encrypts objects and the trail.
+    retention_days: Object Lock COMPLIANCE default retention. Default 2555 (7 years).
+    protect: Protect and retain. Default False.
     """
 
     name_prefix: str
@@ -49,25 +48,58 @@ class AuditLedger(pulumi.ComponentResource):
         bucket_name = account.apply(lambda a: physical_name(args.name_prefix, "audit-ledger", a))
         trail_name = physical_name(args.name_prefix, "audit")
         # Audit records name people and accounts: more sensitive than the platform default.
-        bucket = aws.s3.Bucket(f"{name}-bucket", bucket=bucket_name, object_lock_enabled=True, force_destroy=False,
-                               tags={"data-class": AUDIT_DATA_CLASS}, opts=stateful(self, args.protect))
+        bucket = aws.s3.Bucket(
+            f"{name}-bucket",
+            bucket=bucket_name,
+            object_lock_enabled=True,
+            force_destroy=False,
+            tags={"data-class": AUDIT_DATA_CLASS},
+            opts=stateful(self, args.protect),
+        )
         aws.s3.BucketVersioning(f"{name}-versioning", bucket=bucket.bucket, versioning_configuration={"status": "Enabled"}, opts=child)
         aws.s3.BucketObjectLockConfiguration(
-            f"{name}-object-lock", bucket=bucket.bucket,
-            rule={"default_retention": {"mode": "COMPLIANCE", "days": args.retention_days}}, opts=child)
-        aws.s3.BucketPublicAccessBlock(f"{name}-public-access-block", bucket=bucket.bucket, block_public_acls=True,
-                                       block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True, opts=child)
+            f"{name}-object-lock",
+            bucket=bucket.bucket,
+            rule={"default_retention": {"mode": "COMPLIANCE", "days": args.retention_days}},
+            opts=child,
+        )
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access-block",
+            bucket=bucket.bucket,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
         aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption", bucket=bucket.bucket,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": args.kms_key_arn},
-                    "bucket_key_enabled": True}], opts=child)
+            f"{name}-encryption",
+            bucket=bucket.bucket,
+            rules=[
+                {
+                    "apply_server_side_encryption_by_default": {
+                        "sse_algorithm": "aws:kms",
+                        "kms_master_key_id": args.kms_key_arn,
+                    },
+                    "bucket_key_enabled": True,
+                }
+            ],
+            opts=child,
+        )
         policy_document = pulumi.Output.all(bucket.arn, account).apply(
-            lambda a: json.dumps(iam_documents.ledger_bucket_policy(a[0], f"arn:aws:cloudtrail:{args.region}:{a[1]}:trail/{trail_name}")))
+            lambda a: json.dumps(iam_documents.ledger_bucket_policy(a[0], f"arn:aws:cloudtrail:{args.region}:{a[1]}:trail/{trail_name}"))
+        )
         policy = aws.s3.BucketPolicy(f"{name}-policy", bucket=bucket.bucket, policy=policy_document, opts=child)
         trail = aws.cloudtrail.Trail(
-            f"{name}-trail", name=trail_name, s3_bucket_name=bucket.bucket, is_multi_region_trail=True,
-            include_global_service_events=True, enable_log_file_validation=True, kms_key_id=args.kms_key_arn,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]))
+            f"{name}-trail",
+            name=trail_name,
+            s3_bucket_name=bucket.bucket,
+            is_multi_region_trail=True,
+            include_global_service_events=True,
+            enable_log_file_validation=True,
+            kms_key_id=args.kms_key_arn,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+        )
         self.bucket_name = bucket.bucket
         self.trail_arn = trail.arn
         self.register_outputs({"bucketName": self.bucket_name, "trailArn": self.trail_arn})

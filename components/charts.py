@@ -20,7 +20,9 @@ class Chart:
 ARGO_CD = Chart("argo-cd", "https://argoproj.github.io/argo-helm", "7.7.22", "argocd")
 KYVERNO = Chart("kyverno", "https://kyverno.github.io/kyverno/", "3.3.4", "kyverno")
 KUBE_PROMETHEUS_STACK = Chart("kube-prometheus-stack", "https://prometheus-community.github.io/helm-charts", "66.3.1", "observability")
-OPENTELEMETRY_COLLECTOR = Chart("opentelemetry-collector", "https://open-telemetry.github.io/opentelemetry-helm-charts", "0.111.0", "observability")
+OPENTELEMETRY_COLLECTOR = Chart(
+    "opentelemetry-collector", "https://open-telemetry.github.io/opentelemetry-helm-charts", "0.111.0", "observability"
+)
 KEDA = Chart("keda", "https://kedacore.github.io/charts", "2.16.0", "keda")
 CHAOS_MESH = Chart("chaos-mesh", "https://charts.chaos-mesh.org", "2.7.0", "chaos-mesh")
 

@@ -18,6 +18,7 @@ from components.naming import physical_name
 
 GITHUB_OIDC_URL = f"https://{iam_documents.GITHUB_OIDC_HOST}"
 ROLE_PATH = "/fintech-blueprint/"
+READ_ONLY_POLICY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 
 
 @dataclass(frozen=True)
@@ -32,13 +33,13 @@ class ImagePublisher:
 @dataclass(frozen=True)
 class CiIdentityArgs:
     """Attributes:
-        name_prefix: e.g. ``fintech-dev``.
-        github_org: Organization whose repositories may assume the roles.
-        environment: The deploy role trusts only this GitHub environment.
-        account_id: For the PassRole scope.
-        signing_key_arn: The key image publishers sign with.
-        infra_repository: The repository that runs ``pulumi up``. Default ``infra``.
-        publishers: Repositories that push and sign images. Default: none.
+    name_prefix: e.g. ``fintech-dev``.
+    github_org: Organization whose repositories may assume the roles.
+    environment: The deploy role trusts only this GitHub environment.
+    account_id: For the PassRole scope.
+    signing_key_arn: The key image publishers sign with.
+    infra_repository: The repository that runs ``pulumi up``. Default ``infra``.
+    publishers: Repositories that push and sign images. Default: none.
     """
 
     name_prefix: str
@@ -50,15 +51,36 @@ class CiIdentityArgs:
     publishers: list[ImagePublisher] = field(default_factory=list)
 
 
-def publisher_role(name: str, provider_arn: pulumi.Input[str], github_org: str, publisher: ImagePublisher,
-                   signing_key_arn: pulumi.Input[str], name_prefix: str, opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
+def publisher_role(
+    name: str,
+    provider_arn: pulumi.Input[str],
+    github_org: str,
+    publisher: ImagePublisher,
+    signing_key_arn: pulumi.Input[str],
+    name_prefix: str,
+    opts: pulumi.ResourceOptions,
+) -> pulumi.Output[str]:
     """A role the publisher repository's CI assumes (main branch only) to push and sign its images."""
     trust = pulumi.Output.from_input(provider_arn).apply(
-        lambda arn: json.dumps(iam_documents.github_oidc_trust(arn, github_org, publisher.repository, [f"ref:refs/heads/{publisher.branch}"])))
-    role = aws.iam.Role(name, path=ROLE_PATH, name=physical_name(name_prefix, "ci", publisher.repository, max_length=64),
-                        assume_role_policy=trust, opts=opts)
-    aws.iam.RolePolicy(name, role=role.id, opts=opts, policy=pulumi.Output.all(signing_key_arn, *publisher.image_repository_arns).apply(
-        lambda a: json.dumps(iam_documents.image_publisher(list(a[1:]), a[0]))))
+        lambda arn: json.dumps(
+            iam_documents.github_oidc_trust(arn, github_org, publisher.repository, [f"ref:refs/heads/{publisher.branch}"])
+        )
+    )
+    role = aws.iam.Role(
+        name,
+        path=ROLE_PATH,
+        name=physical_name(name_prefix, "ci", publisher.repository, max_length=64),
+        assume_role_policy=trust,
+        opts=opts,
+    )
+    aws.iam.RolePolicy(
+        name,
+        role=role.id,
+        opts=opts,
+        policy=pulumi.Output.all(signing_key_arn, *publisher.image_repository_arns).apply(
+            lambda a: json.dumps(iam_documents.image_publisher(list(a[1:]), a[0]))
+        ),
+    )
     return role.arn
 
 
@@ -74,18 +96,46 @@ class CiIdentity(pulumi.ComponentResource):
         def trust(repository: str, subjects: list[str]) -> pulumi.Output[str]:
             return provider.arn.apply(lambda arn: json.dumps(iam_documents.github_oidc_trust(arn, args.github_org, repository, subjects)))
 
-        deploy = aws.iam.Role(f"{name}-deploy", name=physical_name(args.name_prefix, "deploy", max_length=64), path=ROLE_PATH,
-                              assume_role_policy=trust(args.infra_repository, [f"environment:{args.environment}"]), opts=child)
-        aws.iam.RolePolicy(f"{name}-deploy", role=deploy.id, opts=child, policy=pulumi.Output.from_input(args.account_id).apply(
-            lambda account: json.dumps(iam_documents.infrastructure_deployer(args.environment, account, ROLE_PATH))))
+        deploy = aws.iam.Role(
+            f"{name}-deploy",
+            name=physical_name(args.name_prefix, "deploy", max_length=64),
+            path=ROLE_PATH,
+            assume_role_policy=trust(args.infra_repository, [f"environment:{args.environment}"]),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-deploy",
+            role=deploy.id,
+            opts=child,
+            policy=pulumi.Output.from_input(args.account_id).apply(
+                lambda account: json.dumps(iam_documents.infrastructure_deployer(args.environment, account, ROLE_PATH))
+            ),
+        )
+        # Pull-request previews read the account, nothing more.
+        preview = aws.iam.Role(
+            f"{name}-preview",
+            name=physical_name(args.name_prefix, "preview", max_length=64),
+            path=ROLE_PATH,
+            assume_role_policy=trust(args.infra_repository, ["pull_request"]),
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(f"{name}-preview", role=preview.name, policy_arn=READ_ONLY_POLICY, opts=child)
 
         self.publisher_role_arns = {
-            p.repository: publisher_role(f"{name}-publish-{p.repository}", provider.arn, args.github_org, p,
-                                         args.signing_key_arn, args.name_prefix, child)
+            p.repository: publisher_role(
+                f"{name}-publish-{p.repository}", provider.arn, args.github_org, p, args.signing_key_arn, args.name_prefix, child
+            )
             for p in args.publishers
         }
 
         self.provider_arn = provider.arn
         self.deploy_role_arn = deploy.arn
-        self.register_outputs({"providerArn": self.provider_arn, "deployRoleArn": self.deploy_role_arn,
-                               "publisherRoleArns": self.publisher_role_arns})
+        self.preview_role_arn = preview.arn
+        self.register_outputs(
+            {
+                "providerArn": self.provider_arn,
+                "deployRoleArn": self.deploy_role_arn,
+                "previewRoleArn": self.preview_role_arn,
+                "publisherRoleArns": self.publisher_role_arns,
+            }
+        )

@@ -26,29 +26,39 @@ CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterA
 
 def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> str:
     """A kubeconfig that authenticates with ``aws eks get-token`` (no static credentials)."""
-    user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws",
-                     "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region]}}
-    return json.dumps({
-        "apiVersion": "v1", "kind": "Config", "current-context": cluster_name,
-        "clusters": [{"name": cluster_name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}],
-        "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
-        "users": [{"name": cluster_name, "user": user}],
-    }, sort_keys=True)
+    user = {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1",
+            "command": "aws",
+            "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region],
+        }
+    }
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "current-context": cluster_name,
+            "clusters": [{"name": cluster_name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}],
+            "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
+            "users": [{"name": cluster_name, "user": user}],
+        },
+        sort_keys=True,
+    )
 
 
 @dataclass(frozen=True)
 class ClusterArgs:
     """Attributes:
-        cluster_name: EKS cluster name.
-        kubernetes_version: e.g. ``"1.31"``.
-        subnet_ids: Private subnets for the control plane ENIs and the nodes.
-        secrets_key_arn / data_key_arn: KMS keys for Kubernetes secrets and for logs and node volumes.
-        region: For the kubeconfig.
-        endpoint_public_access: Default False (private endpoint only).
-        public_access_cidrs: Allow-list when the endpoint is public. Default: none.
-        instance_types / node_min / node_desired / node_max: The managed node group.
-        admin_role_arns: IAM roles given cluster-admin through access entries. Default: none.
-        log_retention_days: Control-plane logs. Default 365.
+    cluster_name: EKS cluster name.
+    kubernetes_version: e.g. ``"1.31"``.
+    subnet_ids: Private subnets for the control plane ENIs and the nodes.
+    secrets_key_arn / data_key_arn: KMS keys for Kubernetes secrets and for logs and node volumes.
+    region: For the kubeconfig.
+    endpoint_public_access: Default False (private endpoint only).
+    public_access_cidrs: Allow-list when the endpoint is public. Default: none.
+    instance_types / node_min / node_desired / node_max: The managed node group.
+    admin_role_arns: IAM roles given cluster-admin through access entries. Default: none.
+    log_retention_days: Control-plane logs. Default 365.
     """
 
     cluster_name: str
@@ -78,12 +88,22 @@ class Cluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:Cluster", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(f"{name}-control-plane", assume_role_policy=json.dumps(iam_documents.service_trust("eks.amazonaws.com")),
-                            path="/fintech-blueprint/", opts=child)
-        aws.iam.RolePolicyAttachment(f"{name}-control-plane", role=role.name,
-                                     policy_arn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy", opts=child)
-        logs = log_group(f"{name}-control-plane-logs", f"/aws/eks/{args.cluster_name}/cluster", args.log_retention_days,
-                         args.data_key_arn, child)
+        role = aws.iam.Role(
+            f"{name}-control-plane",
+            assume_role_policy=json.dumps(iam_documents.service_trust("eks.amazonaws.com")),
+            path="/fintech-blueprint/",
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-control-plane", role=role.name, policy_arn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy", opts=child
+        )
+        logs = log_group(
+            f"{name}-control-plane-logs",
+            f"/aws/eks/{args.cluster_name}/cluster",
+            args.log_retention_days,
+            args.data_key_arn,
+            child,
+        )
         vpc_config: dict[str, Any] = {
             "subnet_ids": args.subnet_ids,
             "endpoint_private_access": True,
@@ -106,18 +126,27 @@ class Cluster(pulumi.ComponentResource):
         issuer = cluster.identities.apply(lambda ids: ids[0]["oidcs"][0]["issuer"] if isinstance(ids[0], dict) else ids[0].oidcs[0].issuer)
         oidc = aws.iam.OpenIdConnectProvider(f"{name}-oidc", url=issuer, client_id_lists=["sts.amazonaws.com"], opts=child)
 
-        node_role = aws.iam.Role(f"{name}-nodes", assume_role_policy=json.dumps(iam_documents.service_trust("ec2.amazonaws.com")),
-                                 path="/fintech-blueprint/", opts=child)
+        node_role = aws.iam.Role(
+            f"{name}-nodes",
+            assume_role_policy=json.dumps(iam_documents.service_trust("ec2.amazonaws.com")),
+            path="/fintech-blueprint/",
+            opts=child,
+        )
         for policy_arn in NODE_MANAGED_POLICIES:
-            aws.iam.RolePolicyAttachment(f"{name}-nodes-{policy_arn.rsplit('/', 1)[-1]}", role=node_role.name,
-                                         policy_arn=policy_arn, opts=child)
+            aws.iam.RolePolicyAttachment(
+                f"{name}-nodes-{policy_arn.rsplit('/', 1)[-1]}", role=node_role.name, policy_arn=policy_arn, opts=child
+            )
         template = aws.ec2.LaunchTemplate(
             f"{name}-nodes",
             description=f"{args.cluster_name} managed nodes",
             update_default_version=True,
             metadata_options={"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1},
-            block_device_mappings=[{"device_name": "/dev/xvda", "ebs": {"volume_size": 50, "volume_type": "gp3",
-                                                                          "encrypted": "true", "kms_key_id": args.data_key_arn}}],
+            block_device_mappings=[
+                {
+                    "device_name": "/dev/xvda",
+                    "ebs": {"volume_size": 50, "volume_type": "gp3", "encrypted": "true", "kms_key_id": args.data_key_arn},
+                }
+            ],
             opts=child,
         )
         aws.eks.NodeGroup(
@@ -133,16 +162,22 @@ class Cluster(pulumi.ComponentResource):
         )
         for i, admin in enumerate(args.admin_role_arns):
             entry = aws.eks.AccessEntry(f"{name}-admin-{i}", cluster_name=cluster.name, principal_arn=admin, type="STANDARD", opts=child)
-            aws.eks.AccessPolicyAssociation(f"{name}-admin-{i}", cluster_name=cluster.name, principal_arn=admin,
-                                            policy_arn=CLUSTER_ADMIN_POLICY, access_scope={"type": "cluster"},
-                                            opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]))
+            aws.eks.AccessPolicyAssociation(
+                f"{name}-admin-{i}",
+                cluster_name=cluster.name,
+                principal_arn=admin,
+                policy_arn=CLUSTER_ADMIN_POLICY,
+                access_scope={"type": "cluster"},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]),
+            )
 
         self.name = cluster.name
         self.endpoint = cluster.endpoint
         self.oidc_provider_arn = oidc.arn
         self.oidc_issuer_host = issuer.apply(lambda url: url.removeprefix("https://"))
         self.certificate_authority_pem = cluster.certificate_authority.apply(
-            lambda ca: base64.b64decode(ca["data"] if isinstance(ca, dict) else ca.data).decode())
+            lambda ca: base64.b64decode(ca["data"] if isinstance(ca, dict) else ca.data).decode()
+        )
         self.kubeconfig = pulumi.Output.secret(
             pulumi.Output.all(cluster.name, cluster.endpoint, cluster.certificate_authority).apply(
                 lambda a: kubeconfig(a[0], a[1], a[2]["data"] if isinstance(a[2], dict) else a[2].data, args.region)

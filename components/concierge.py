@@ -21,10 +21,10 @@ from components import vault_policies as vp
 @dataclass(frozen=True)
 class ConciergeArgs:
     """Attributes:
-        tenant / owner_team / service_accounts: Whose identity, which service accounts.
-        kubernetes_auth_path: The cluster's Kubernetes auth method.
-        connection_limit: Per-credential connection cap (the tenant's pool share).
-        db_credential_ttl_seconds / max_ttl_seconds: Credential and token lifetimes (15 min / 24 h).
+    tenant / owner_team / service_accounts: Whose identity, which service accounts.
+    kubernetes_auth_path: The cluster's Kubernetes auth method.
+    connection_limit: Per-credential connection cap (the tenant's pool share).
+    db_credential_ttl_seconds / max_ttl_seconds: Credential and token lifetimes (15 min / 24 h).
     """
 
     tenant: str
@@ -44,18 +44,35 @@ class Concierge(pulumi.ComponentResource):
         super().__init__("fintech:vault:Concierge", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         policy = vault.Policy(f"{name}-policy", name=vp.tenant_policy_name(args.tenant), policy=vp.tenant_policy(args.tenant), opts=child)
-        vault.kv.SecretV2(f"{name}-kv-owner", mount=vp.KV_MOUNT, name=f"{args.tenant}/_owner",
-                          data_json=json.dumps({"tenant": args.tenant, "ownerTeam": args.owner_team}), opts=child)
+        vault.kv.SecretV2(
+            f"{name}-kv-owner",
+            mount=vp.KV_MOUNT,
+            name=f"{args.tenant}/_owner",
+            data_json=json.dumps({"tenant": args.tenant, "ownerTeam": args.owner_team}),
+            opts=child,
+        )
         vault.database.SecretBackendRole(
-            f"{name}-db-role", backend=vp.DATABASE_MOUNT, name=args.tenant, db_name=vp.DATABASE_CONNECTION,
+            f"{name}-db-role",
+            backend=vp.DATABASE_MOUNT,
+            name=args.tenant,
+            db_name=vp.DATABASE_CONNECTION,
             creation_statements=vp.tenant_db_creation_statements(args.tenant, args.connection_limit),
             revocation_statements=vp.tenant_db_revocation_statements(),
-            default_ttl=args.db_credential_ttl_seconds, max_ttl=min(args.max_ttl_seconds, args.db_credential_ttl_seconds * 4),
-            opts=child)
+            default_ttl=args.db_credential_ttl_seconds,
+            max_ttl=min(args.max_ttl_seconds, args.db_credential_ttl_seconds * 4),
+            opts=child,
+        )
         vault.kubernetes.AuthBackendRole(
-            f"{name}-k8s-role", backend=args.kubernetes_auth_path, role_name=args.tenant,
-            bound_service_account_names=sorted(args.service_accounts), bound_service_account_namespaces=[args.tenant],
-            audience="vault", token_policies=[policy.name], token_ttl=args.token_ttl_seconds,
-            token_max_ttl=args.max_ttl_seconds, opts=child)
+            f"{name}-k8s-role",
+            backend=args.kubernetes_auth_path,
+            role_name=args.tenant,
+            bound_service_account_names=sorted(args.service_accounts),
+            bound_service_account_namespaces=[args.tenant],
+            audience="vault",
+            token_policies=[policy.name],
+            token_ttl=args.token_ttl_seconds,
+            token_max_ttl=args.max_ttl_seconds,
+            opts=child,
+        )
         self.policy_name = policy.name
         self.register_outputs({"policyName": self.policy_name})

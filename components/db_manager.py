@@ -22,8 +22,12 @@ POSTGRES_PORT = 5432
 
 def proxy_secret_reader(secret_arn: str, kms_key_arn: str) -> dict:
     return iam_documents.document(
-        {"Sid": "ReadMasterSecret", "Effect": "Allow", "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
-         "Resource": secret_arn},
+        {
+            "Sid": "ReadMasterSecret",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+            "Resource": secret_arn,
+        },
         {"Sid": "DecryptMasterSecret", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": kms_key_arn},
     )
 
@@ -31,13 +35,13 @@ def proxy_secret_reader(secret_arn: str, kms_key_arn: str) -> dict:
 @dataclass(frozen=True)
 class DbManagerArgs:
     """Attributes:
-        name_prefix: Cluster and proxy names.
-        vpc_id / vpc_cidr / subnet_ids: Private placement; only the VPC may connect.
-        kms_key_arn: Storage and master-secret encryption.
-        engine_version / instance_class / instances: Aurora PostgreSQL sizing.
-        backup_retention_days: Default 14.
-        max_connections_percent: Share of the database's connections the proxy may open. Default 90.
-        protect: Protect, retain, and turn on deletion protection (prod). Default False.
+    name_prefix: Cluster and proxy names.
+    vpc_id / vpc_cidr / subnet_ids: Private placement; only the VPC may connect.
+    kms_key_arn: Storage and master-secret encryption.
+    engine_version / instance_class / instances: Aurora PostgreSQL sizing.
+    backup_retention_days: Default 14.
+    max_connections_percent: Share of the database's connections the proxy may open. Default 90.
+    protect: Protect, retain, and turn on deletion protection (prod). Default False.
     """
 
     name_prefix: str
@@ -63,43 +67,90 @@ class DbManager(pulumi.ComponentResource):
         keep = stateful(self, args.protect)
         subnets = aws.rds.SubnetGroup(f"{name}-subnets", name=f"{args.name_prefix}-db", subnet_ids=args.subnet_ids, opts=child)
         security_group = aws.ec2.SecurityGroup(
-            f"{name}-sg", vpc_id=args.vpc_id, description="PostgreSQL from inside the VPC only",
+            f"{name}-sg",
+            vpc_id=args.vpc_id,
+            description="PostgreSQL from inside the VPC only",
             ingress=[{"protocol": "tcp", "from_port": POSTGRES_PORT, "to_port": POSTGRES_PORT, "cidr_blocks": [args.vpc_cidr]}],
             egress=[{"protocol": "tcp", "from_port": POSTGRES_PORT, "to_port": POSTGRES_PORT, "cidr_blocks": [args.vpc_cidr]}],
-            opts=child)
+            opts=child,
+        )
         cluster = aws.rds.Cluster(
-            f"{name}-aurora", cluster_identifier=f"{args.name_prefix}-aurora", engine="aurora-postgresql",
-            engine_version=args.engine_version, db_subnet_group_name=subnets.name, vpc_security_group_ids=[security_group.id],
-            master_username="platform_admin", manage_master_user_password=True, master_user_secret_kms_key_id=args.kms_key_arn,
-            storage_encrypted=True, kms_key_id=args.kms_key_arn, iam_database_authentication_enabled=True,
-            backup_retention_period=args.backup_retention_days, copy_tags_to_snapshot=True,
-            deletion_protection=args.protect, skip_final_snapshot=not args.protect,
+            f"{name}-aurora",
+            cluster_identifier=f"{args.name_prefix}-aurora",
+            engine="aurora-postgresql",
+            engine_version=args.engine_version,
+            db_subnet_group_name=subnets.name,
+            vpc_security_group_ids=[security_group.id],
+            master_username="platform_admin",
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=args.kms_key_arn,
+            storage_encrypted=True,
+            kms_key_id=args.kms_key_arn,
+            iam_database_authentication_enabled=True,
+            backup_retention_period=args.backup_retention_days,
+            copy_tags_to_snapshot=True,
+            deletion_protection=args.protect,
+            skip_final_snapshot=not args.protect,
             final_snapshot_identifier=f"{args.name_prefix}-aurora-final" if args.protect else None,
-            enabled_cloudwatch_logs_exports=["postgresql"], opts=keep)
+            enabled_cloudwatch_logs_exports=["postgresql"],
+            opts=keep,
+        )
         for i in range(args.instances):
-            aws.rds.ClusterInstance(f"{name}-aurora-{i}", identifier=f"{args.name_prefix}-aurora-{i}", cluster_identifier=cluster.id,
-                                    engine="aurora-postgresql", instance_class=args.instance_class, publicly_accessible=False,
-                                    db_subnet_group_name=subnets.name, opts=keep)
+            aws.rds.ClusterInstance(
+                f"{name}-aurora-{i}",
+                identifier=f"{args.name_prefix}-aurora-{i}",
+                cluster_identifier=cluster.id,
+                engine="aurora-postgresql",
+                instance_class=args.instance_class,
+                publicly_accessible=False,
+                db_subnet_group_name=subnets.name,
+                opts=keep,
+            )
 
         secret_arn = cluster.master_user_secrets.apply(
-            lambda secrets: (secrets[0]["secret_arn"] if isinstance(secrets[0], dict) else secrets[0].secret_arn) if secrets else "")
-        role = aws.iam.Role(f"{name}-proxy", path=ROLE_PATH, assume_role_policy=json.dumps(iam_documents.service_trust("rds.amazonaws.com")),
-                            opts=child)
-        aws.iam.RolePolicy(f"{name}-proxy", role=role.id, opts=child, policy=pulumi.Output.all(secret_arn, args.kms_key_arn).apply(
-            lambda a: json.dumps(proxy_secret_reader(a[0], a[1]))))
+            lambda secrets: (secrets[0]["secret_arn"] if isinstance(secrets[0], dict) else secrets[0].secret_arn) if secrets else ""
+        )
+        role = aws.iam.Role(
+            f"{name}-proxy",
+            path=ROLE_PATH,
+            assume_role_policy=json.dumps(iam_documents.service_trust("rds.amazonaws.com")),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-proxy",
+            role=role.id,
+            opts=child,
+            policy=pulumi.Output.all(secret_arn, args.kms_key_arn).apply(lambda a: json.dumps(proxy_secret_reader(a[0], a[1]))),
+        )
         proxy = aws.rds.Proxy(
-            f"{name}-proxy", name=f"{args.name_prefix}-db", engine_family="POSTGRESQL", require_tls=True, role_arn=role.arn,
-            vpc_subnet_ids=args.subnet_ids, vpc_security_group_ids=[security_group.id], idle_client_timeout=1800,
+            f"{name}-proxy",
+            name=f"{args.name_prefix}-db",
+            engine_family="POSTGRESQL",
+            require_tls=True,
+            role_arn=role.arn,
+            vpc_subnet_ids=args.subnet_ids,
+            vpc_security_group_ids=[security_group.id],
+            idle_client_timeout=1800,
             auths=[{"auth_scheme": "SECRETS", "iam_auth": "REQUIRED", "secret_arn": secret_arn, "description": "platform admin"}],
-            opts=child)
+            opts=child,
+        )
         target_group = aws.rds.ProxyDefaultTargetGroup(
-            f"{name}-pool", db_proxy_name=proxy.name,
-            connection_pool_config={"max_connections_percent": args.max_connections_percent,
-                                    "max_idle_connections_percent": max(10, args.max_connections_percent // 2),
-                                    "connection_borrow_timeout": 120},
-            opts=child)
-        aws.rds.ProxyTarget(f"{name}-target", db_proxy_name=proxy.name, target_group_name=target_group.name,
-                            db_cluster_identifier=cluster.cluster_identifier, opts=child)
+            f"{name}-pool",
+            db_proxy_name=proxy.name,
+            connection_pool_config={
+                "max_connections_percent": args.max_connections_percent,
+                "max_idle_connections_percent": max(10, args.max_connections_percent // 2),
+                "connection_borrow_timeout": 120,
+            },
+            opts=child,
+        )
+        aws.rds.ProxyTarget(
+            f"{name}-target",
+            db_proxy_name=proxy.name,
+            target_group_name=target_group.name,
+            db_cluster_identifier=cluster.cluster_identifier,
+            opts=child,
+        )
         self.proxy_endpoint = proxy.endpoint
         self.cluster_identifier = cluster.cluster_identifier
         self.register_outputs({"proxyEndpoint": self.proxy_endpoint, "clusterIdentifier": self.cluster_identifier})

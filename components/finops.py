@@ -21,25 +21,44 @@ def tenant_cost_filter(tenant: str) -> dict[str, Any]:
 
 def budget_notifications(email: str) -> list[dict[str, Any]]:
     return [
-        {"comparison_operator": "GREATER_THAN", "notification_type": "ACTUAL", "threshold": ACTUAL_ALERT_PERCENT,
-         "threshold_type": "PERCENTAGE", "subscriber_email_addresses": [email]},
-        {"comparison_operator": "GREATER_THAN", "notification_type": "FORECASTED", "threshold": FORECAST_ALERT_PERCENT,
-         "threshold_type": "PERCENTAGE", "subscriber_email_addresses": [email]},
+        {
+            "comparison_operator": "GREATER_THAN",
+            "notification_type": "ACTUAL",
+            "threshold": ACTUAL_ALERT_PERCENT,
+            "threshold_type": "PERCENTAGE",
+            "subscriber_email_addresses": [email],
+        },
+        {
+            "comparison_operator": "GREATER_THAN",
+            "notification_type": "FORECASTED",
+            "threshold": FORECAST_ALERT_PERCENT,
+            "threshold_type": "PERCENTAGE",
+            "subscriber_email_addresses": [email],
+        },
     ]
 
 
-def monthly_budget(name: str, budget_name: str, tenant: str, amount: Decimal, email: str,
-                   opts: pulumi.ResourceOptions) -> aws.budgets.Budget:
+def monthly_budget(
+    name: str, budget_name: str, tenant: str, amount: Decimal, email: str, opts: pulumi.ResourceOptions
+) -> aws.budgets.Budget:
     return aws.budgets.Budget(
-        name, name=budget_name, budget_type="COST", time_unit="MONTHLY", limit_amount=f"{amount:.2f}", limit_unit="USD",
-        cost_filters=[tenant_cost_filter(tenant)], notifications=budget_notifications(email), opts=opts)
+        name,
+        name=budget_name,
+        budget_type="COST",
+        time_unit="MONTHLY",
+        limit_amount=f"{amount:.2f}",
+        limit_unit="USD",
+        cost_filters=[tenant_cost_filter(tenant)],
+        notifications=budget_notifications(email),
+        opts=opts,
+    )
 
 
 @dataclass(frozen=True)
 class CostAllocationArgs:
     """Attributes:
-        tag_keys: The mandatory tag keys to activate in Cost Explorer.
-        shared_budget_name / shared_budget_usd / alert_email: The platform-shared budget (tenant ``shared``).
+    tag_keys: The mandatory tag keys to activate in Cost Explorer.
+    shared_budget_name / shared_budget_usd / alert_email: The platform-shared budget (tenant ``shared``).
     """
 
     tag_keys: list[str]

@@ -13,11 +13,30 @@ VERSION = "2012-10-17"
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 
 ECR_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-ECR_PUSH_ACTIONS = [*ECR_PULL_ACTIONS, "ecr:CompleteLayerUpload", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"]
+ECR_PUSH_ACTIONS = [
+    *ECR_PULL_ACTIONS,
+    "ecr:CompleteLayerUpload",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
+    "ecr:UploadLayerPart",
+]
 SIGN_ACTIONS = ["kms:DescribeKey", "kms:GetPublicKey", "kms:Sign"]
 QUEUE_PRODUCER_ACTIONS = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"]
-QUEUE_CONSUMER_ACTIONS = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage"]
-TABLE_ACTIONS = ["dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+QUEUE_CONSUMER_ACTIONS = [
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:ReceiveMessage",
+]
+TABLE_ACTIONS = [
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+]
 KMS_USE_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
 #: Services the infrastructure deploy role manages, each limited by tag (ABAC) to its environment.
 DEPLOY_SERVICES = ["ec2", "eks", "ecr", "kms", "logs", "s3", "sqs", "dynamodb", "rds", "budgets", "cloudtrail"]
@@ -118,10 +137,20 @@ def flow_log_writer(log_group_arn: str) -> Document:
 def queue_access(queue_arn: str, producer_arns: list[str], consumer_arns: list[str]) -> Document:
     """Queue policy: only the tenant's own identities, TLS only."""
     return document(
-        {"Sid": "TenantProducers", "Effect": "Allow", "Principal": {"AWS": producer_arns},
-         "Action": QUEUE_PRODUCER_ACTIONS, "Resource": queue_arn},
-        {"Sid": "TenantConsumers", "Effect": "Allow", "Principal": {"AWS": consumer_arns},
-         "Action": QUEUE_CONSUMER_ACTIONS, "Resource": queue_arn},
+        {
+            "Sid": "TenantProducers",
+            "Effect": "Allow",
+            "Principal": {"AWS": producer_arns},
+            "Action": QUEUE_PRODUCER_ACTIONS,
+            "Resource": queue_arn,
+        },
+        {
+            "Sid": "TenantConsumers",
+            "Effect": "Allow",
+            "Principal": {"AWS": consumer_arns},
+            "Action": QUEUE_CONSUMER_ACTIONS,
+            "Resource": queue_arn,
+        },
         deny_insecure_transport("sqs:*", queue_arn),
     )
 
@@ -129,8 +158,12 @@ def queue_access(queue_arn: str, producer_arns: list[str], consumer_arns: list[s
 def workload_access(queue_arns: list[str], table_arn: str, kms_key_arn: str) -> Document:
     """A tenant service's own data plane: its outbox queue(s), its idempotency table, the data key."""
     return document(
-        {"Sid": "OwnQueues", "Effect": "Allow", "Action": sorted(set(QUEUE_PRODUCER_ACTIONS + QUEUE_CONSUMER_ACTIONS)),
-         "Resource": queue_arns},
+        {
+            "Sid": "OwnQueues",
+            "Effect": "Allow",
+            "Action": sorted(set(QUEUE_PRODUCER_ACTIONS + QUEUE_CONSUMER_ACTIONS)),
+            "Resource": queue_arns,
+        },
         {"Sid": "OwnIdempotencyTable", "Effect": "Allow", "Action": TABLE_ACTIONS, "Resource": table_arn},
         {"Sid": "UseDataKey", "Effect": "Allow", "Action": KMS_USE_ACTIONS, "Resource": kms_key_arn},
     )
@@ -150,11 +183,22 @@ def deny_insecure_transport(action: str, *resources: str) -> dict[str, Any]:
 def ledger_bucket_policy(bucket_arn: str, trail_arn: str) -> Document:
     """The audit ledger: CloudTrail may write, nobody may read or write without TLS."""
     return document(
-        {"Sid": "CloudTrailAclCheck", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-         "Action": "s3:GetBucketAcl", "Resource": bucket_arn, "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}}},
-        {"Sid": "CloudTrailWrite", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-         "Action": "s3:PutObject", "Resource": f"{bucket_arn}/AWSLogs/*",
-         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail_arn}}},
+        {
+            "Sid": "CloudTrailAclCheck",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:GetBucketAcl",
+            "Resource": bucket_arn,
+            "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}},
+        },
+        {
+            "Sid": "CloudTrailWrite",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"{bucket_arn}/AWSLogs/*",
+            "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail_arn}},
+        },
         deny_insecure_transport("s3:*", bucket_arn, f"{bucket_arn}/*"),
     )
 
@@ -162,19 +206,42 @@ def ledger_bucket_policy(bucket_arn: str, trail_arn: str) -> Document:
 def data_key_policy(account_id: str, region: str) -> Document:
     """The platform data key: account administrators, and the services that encrypt with it."""
     return document(
-        {"Sid": "AccountAdministration", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
-         "Action": "kms:*", "Resource": "*"},
-        {"Sid": "CloudWatchLogs", "Effect": "Allow", "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-         "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
-         "Resource": "*",
-         "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:*"}}},
-        {"Sid": "NodeVolumes", "Effect": "Allow",
-         "Principal": {"AWS": f"arn:aws:iam::{account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"},
-         "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"], "Resource": "*"},
-        {"Sid": "NodeVolumeGrants", "Effect": "Allow",
-         "Principal": {"AWS": f"arn:aws:iam::{account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"},
-         "Action": "kms:CreateGrant", "Resource": "*", "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}},
-        {"Sid": "CloudTrail", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-         "Action": ["kms:DescribeKey", "kms:GenerateDataKey*"], "Resource": "*",
-         "Condition": {"StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{account_id}:trail/*"}}},
+        {
+            "Sid": "AccountAdministration",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "CloudWatchLogs",
+            "Effect": "Allow",
+            "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+            "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+            "Resource": "*",
+            "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:*"}},
+        },
+        {
+            "Sid": "NodeVolumes",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"},
+            "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "NodeVolumeGrants",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"},
+            "Action": "kms:CreateGrant",
+            "Resource": "*",
+            "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        },
+        {
+            "Sid": "CloudTrail",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": ["kms:DescribeKey", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {"StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{account_id}:trail/*"}},
+        },
     )

@@ -16,12 +16,23 @@ def lifecycle_policy(keep_tagged: int = 50, untagged_days: int = 7) -> dict[str,
     """Expire untagged layers quickly; keep the last ``keep_tagged`` signed releases."""
     return {
         "rules": [
-            {"rulePriority": 1, "description": "expire untagged images",
-             "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": untagged_days},
-             "action": {"type": "expire"}},
-            {"rulePriority": 2, "description": f"keep the last {keep_tagged} images",
-             "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keep_tagged},
-             "action": {"type": "expire"}},
+            {
+                "rulePriority": 1,
+                "description": "expire untagged images",
+                "selection": {
+                    "tagStatus": "untagged",
+                    "countType": "sinceImagePushed",
+                    "countUnit": "days",
+                    "countNumber": untagged_days,
+                },
+                "action": {"type": "expire"},
+            },
+            {
+                "rulePriority": 2,
+                "description": f"keep the last {keep_tagged} images",
+                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keep_tagged},
+                "action": {"type": "expire"},
+            },
         ]
     }
 
@@ -29,10 +40,10 @@ def lifecycle_policy(keep_tagged: int = 50, untagged_days: int = 7) -> dict[str,
 @dataclass(frozen=True)
 class ImageRepositoryArgs:
     """Attributes:
-        repository_name: ECR name, e.g. ``payments/payments-api``.
-        kms_key_arn: Customer managed key for the images.
-        keep_tagged: Images kept by the lifecycle policy. Default 50.
-        protect: Protect and retain. Default False.
+    repository_name: ECR name, e.g. ``payments/payments-api``.
+    kms_key_arn: Customer managed key for the images.
+    keep_tagged: Images kept by the lifecycle policy. Default 50.
+    protect: Protect and retain. Default False.
     """
 
     repository_name: str
@@ -56,8 +67,12 @@ class ImageRepository(pulumi.ComponentResource):
             force_delete=False,
             opts=stateful(self, args.protect),
         )
-        aws.ecr.LifecyclePolicy(f"{name}-lifecycle", repository=repo.name, policy=json.dumps(lifecycle_policy(args.keep_tagged)),
-                                opts=pulumi.ResourceOptions(parent=self))
+        aws.ecr.LifecyclePolicy(
+            f"{name}-lifecycle",
+            repository=repo.name,
+            policy=json.dumps(lifecycle_policy(args.keep_tagged)),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self.arn = repo.arn
         self.url = repo.repository_url
         self.register_outputs({"arn": self.arn, "url": self.url})

@@ -20,9 +20,9 @@ from components.stateful import stateful
 @dataclass(frozen=True)
 class PlatformKeysArgs:
     """Attributes:
-        name_prefix: e.g. ``fintech-dev``.
-        account_id / region: Where the keys live; the data key policy names them.
-        protect: Protect and retain the keys. Default: False.
+    name_prefix: e.g. ``fintech-dev``.
+    account_id / region: Where the keys live; the data key policy names them.
+    protect: Protect and retain the keys. Default: False.
     """
 
     name_prefix: str
@@ -50,7 +50,12 @@ class PlatformKeys(pulumi.ComponentResource):
             ),
             opts=keep,
         )
-        aws.kms.Alias(f"{name}-data-alias", name=f"alias/{args.name_prefix}-data", target_key_id=data.key_id, opts=pulumi.ResourceOptions(parent=self))
+        aws.kms.Alias(
+            f"{name}-data-alias",
+            name=f"alias/{args.name_prefix}-data",
+            target_key_id=data.key_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         secrets = aws.kms.Key(
             f"{name}-eks-secrets",
             description=f"{args.name_prefix}: envelope encryption of Kubernetes secrets",
@@ -66,16 +71,23 @@ class PlatformKeys(pulumi.ComponentResource):
             deletion_window_in_days=30,
             opts=keep,
         )
-        aws.kms.Alias(f"{name}-signing-alias", name=f"alias/{args.name_prefix}-cosign", target_key_id=signing.key_id, opts=pulumi.ResourceOptions(parent=self))
+        aws.kms.Alias(
+            f"{name}-signing-alias",
+            name=f"alias/{args.name_prefix}-cosign",
+            target_key_id=signing.key_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         public_key = aws.kms.get_public_key_output(key_id=signing.arn, opts=pulumi.InvokeOutputOptions(parent=self))
 
         self.data_key_arn = data.arn
         self.secrets_key_arn = secrets.arn
         self.signing_key_arn = signing.arn
         self.signing_public_key_pem = public_key.public_key_pem
-        self.register_outputs({
-            "dataKeyArn": self.data_key_arn,
-            "secretsKeyArn": self.secrets_key_arn,
-            "signingKeyArn": self.signing_key_arn,
-            "signingPublicKeyPem": self.signing_public_key_pem,
-        })
+        self.register_outputs(
+            {
+                "dataKeyArn": self.data_key_arn,
+                "secretsKeyArn": self.secrets_key_arn,
+                "signingKeyArn": self.signing_key_arn,
+                "signingPublicKeyPem": self.signing_public_key_pem,
+            }
+        )

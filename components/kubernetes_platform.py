@@ -25,39 +25,61 @@ def chart_values(chart: Chart, ha: bool, metrics_retention: str) -> dict[str, An
     """Values per chart; ``ha`` doubles the replicas of everything that serves requests."""
     replicas = 2 if ha else 1
     if chart is charts.ARGO_CD:
-        return {"redis-ha": {"enabled": ha}, "controller": {"replicas": 1},
-                "server": {"replicas": replicas}, "repoServer": {"replicas": replicas},
-                "applicationSet": {"replicas": replicas}, "configs": {"params": {"server.insecure": False}}}
+        return {
+            "redis-ha": {"enabled": ha},
+            "controller": {"replicas": 1},
+            "server": {"replicas": replicas},
+            "repoServer": {"replicas": replicas},
+            "applicationSet": {"replicas": replicas},
+            "configs": {"params": {"server.insecure": False}},
+        }
     if chart is charts.KYVERNO:
-        return {"admissionController": {"replicas": 3 if ha else 1}, "backgroundController": {"replicas": replicas},
-                "features": {"policyExceptions": {"enabled": False}}}
+        return {
+            "admissionController": {"replicas": 3 if ha else 1},
+            "backgroundController": {"replicas": replicas},
+            "features": {"policyExceptions": {"enabled": False}},
+        }
     if chart is charts.KUBE_PROMETHEUS_STACK:
-        return {"nodeExporter": {"enabled": False},  # needs host namespaces; node metrics come from the OTel collector
-                "grafana": {"admin": {"existingSecret": "grafana-admin"}},
-                "prometheus": {"prometheusSpec": {"retention": metrics_retention, "replicas": replicas,
-                                                  "ruleSelectorNilUsesHelmValues": False, "ruleNamespaceSelector": {}}}}
+        return {
+            "nodeExporter": {"enabled": False},  # needs host namespaces; node metrics come from the OTel collector
+            "grafana": {"admin": {"existingSecret": "grafana-admin"}},
+            "prometheus": {
+                "prometheusSpec": {
+                    "retention": metrics_retention,
+                    "replicas": replicas,
+                    "ruleSelectorNilUsesHelmValues": False,
+                    "ruleNamespaceSelector": {},
+                }
+            },
+        }
     if chart is charts.OPENTELEMETRY_COLLECTOR:
-        return {"mode": "deployment", "replicaCount": replicas, "image": {"repository": "otel/opentelemetry-collector-k8s"},
-                "presets": {"kubernetesAttributes": {"enabled": True}, "kubeletMetrics": {"enabled": True}}}
+        return {
+            "mode": "deployment",
+            "replicaCount": replicas,
+            "image": {"repository": "otel/opentelemetry-collector-k8s"},
+            "presets": {"kubernetesAttributes": {"enabled": True}, "kubeletMetrics": {"enabled": True}},
+        }
     if chart is charts.KEDA:
         return {"podIdentity": {"aws": {"irsa": {"enabled": True}}}, "operator": {"replicaCount": replicas}}
     if chart is charts.CHAOS_MESH:
-        return {"chaosDaemon": {"runtime": "containerd", "socketPath": "/run/containerd/containerd.sock"},
-                "dashboard": {"securityMode": True}}
+        return {
+            "chaosDaemon": {"runtime": "containerd", "socketPath": "/run/containerd/containerd.sock"},
+            "dashboard": {"securityMode": True},
+        }
     raise ValueError(f"no values for chart {chart.name}")
 
 
 @dataclass(frozen=True)
 class KubernetesPlatformArgs:
     """Attributes:
-        kubernetes_version: Pins Pod Security labels.
-        registry_host: The platform ECR registry (``<account>.dkr.ecr.<region>.amazonaws.com``).
-        signing_public_key_pem: Public half of the cosign KMS key.
-        ha: Highly available replicas (prod). Default True.
-        chaos_enabled: Install Chaos Mesh. Default False.
-        allowed_registries: Registries admitted in every tenant namespace besides the platform's. Default: none.
-        tenant_allowed_registries: Extra registries per tenant. Default: none.
-        metrics_retention: Prometheus retention. Default ``15d``.
+    kubernetes_version: Pins Pod Security labels.
+    registry_host: The platform ECR registry (``<account>.dkr.ecr.<region>.amazonaws.com``).
+    signing_public_key_pem: Public half of the cosign KMS key.
+    ha: Highly available replicas (prod). Default True.
+    chaos_enabled: Install Chaos Mesh. Default False.
+    allowed_registries: Registries admitted in every tenant namespace besides the platform's. Default: none.
+    tenant_allowed_registries: Extra registries per tenant. Default: none.
+    metrics_retention: Prometheus retention. Default ``15d``.
     """
 
     kubernetes_version: str
@@ -84,21 +106,42 @@ class KubernetesPlatform(pulumi.ComponentResource):
             labels["pod-security.kubernetes.io/enforce"] = level
             if level == "privileged":
                 annotations[POD_SECURITY_EXCEPTION] = "adrs/0006-observability-chaos.md: chaos-daemon injects faults on nodes"
-            namespaces[ns] = k8s.core.v1.Namespace(f"{name}-{ns}", metadata={"name": ns, "labels": labels, "annotations": annotations},
-                                                   opts=pulumi.ResourceOptions(parent=self))
+            namespaces[ns] = k8s.core.v1.Namespace(
+                f"{name}-{ns}",
+                metadata={"name": ns, "labels": labels, "annotations": annotations},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         self.releases = {}
         for chart in wanted:
             self.releases[chart.name] = k8s.helm.v3.Release(
-                f"{name}-{chart.name}", name=chart.name, chart=chart.name, version=chart.version,
-                repository_opts={"repo": chart.repository}, namespace=chart.namespace, create_namespace=False,
-                atomic=True, cleanup_on_fail=True, values=chart_values(chart, args.ha, args.metrics_retention),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespaces[chart.namespace]]))
+                f"{name}-{chart.name}",
+                name=chart.name,
+                chart=chart.name,
+                version=chart.version,
+                repository_opts={"repo": chart.repository},
+                namespace=chart.namespace,
+                create_namespace=False,
+                atomic=True,
+                cleanup_on_fail=True,
+                values=chart_values(chart, args.ha, args.metrics_retention),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespaces[chart.namespace]]),
+            )
 
         spec = pulumi.Output.all(args.registry_host, args.signing_public_key_pem).apply(
-            lambda a: signature_policy(a[0], a[1], args.allowed_registries, args.tenant_allowed_registries))
+            lambda a: signature_policy(a[0], a[1], args.allowed_registries, args.tenant_allowed_registries)
+        )
         k8s.apiextensions.CustomResource(
-            f"{name}-image-signatures", api_version="kyverno.io/v1", kind="ClusterPolicy",
-            metadata={"name": POLICY_NAME, "annotations": {"policies.kyverno.io/severity": "high",
-                                                           "policies.kyverno.io/category": "Software Supply Chain Security"}},
-            spec=spec, opts=pulumi.ResourceOptions(parent=self, depends_on=[self.releases[charts.KYVERNO.name]]))
+            f"{name}-image-signatures",
+            api_version="kyverno.io/v1",
+            kind="ClusterPolicy",
+            metadata={
+                "name": POLICY_NAME,
+                "annotations": {
+                    "policies.kyverno.io/severity": "high",
+                    "policies.kyverno.io/category": "Software Supply Chain Security",
+                },
+            },
+            spec=spec,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.releases[charts.KYVERNO.name]]),
+        )
         self.register_outputs({"releases": sorted(self.releases)})

@@ -6,6 +6,11 @@ import pulumi
 import pulumi_aws as aws
 
 
-def log_group(name: str, log_group_name: pulumi.Input[str], retention_days: int, kms_key_arn: pulumi.Input[str],
-              opts: pulumi.ResourceOptions) -> aws.cloudwatch.LogGroup:
+def log_group(
+    name: str,
+    log_group_name: pulumi.Input[str],
+    retention_days: int,
+    kms_key_arn: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> aws.cloudwatch.LogGroup:
     return aws.cloudwatch.LogGroup(name, name=log_group_name, retention_in_days=retention_days, kms_key_id=kms_key_arn, opts=opts)

@@ -33,14 +33,14 @@ def redrive_allow_policy(source_queue_arn: str) -> str:
 @dataclass(frozen=True)
 class OutboxArgs:
     """Attributes:
-        queue_name: Physical name of the outbox queue (the DLQ adds ``-dlq``).
-        table_name: Physical name of the idempotency table.
-        kms_key_arn: Encrypts queues and table.
-        identity_arns: The tenant's roles: the only principals the queue policy admits.
-        max_receive_count: Deliveries before a message dead-letters. Default 5.
-        message_retention_seconds: Outbox retention. Default 4 days.
-        dlq_retention_seconds: DLQ retention. Default 14 days (SQS maximum).
-        protect: Protect and retain. Default False.
+    queue_name: Physical name of the outbox queue (the DLQ adds ``-dlq``).
+    table_name: Physical name of the idempotency table.
+    kms_key_arn: Encrypts queues and table.
+    identity_arns: The tenant's roles: the only principals the queue policy admits.
+    max_receive_count: Deliveries before a message dead-letters. Default 5.
+    message_retention_seconds: Outbox retention. Default 4 days.
+    dlq_retention_seconds: DLQ retention. Default 14 days (SQS maximum).
+    protect: Protect and retain. Default False.
     """
 
     queue_name: str
@@ -62,25 +62,51 @@ class Outbox(pulumi.ComponentResource):
     def __init__(self, name: str, args: OutboxArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:Outbox", name, None, opts)
         keep = stateful(self, args.protect)
-        queue_arn = pulumi.Output.concat("arn:aws:sqs:", aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region,
-                                         ":", aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id,
-                                         ":", args.queue_name)
-        dlq = aws.sqs.Queue(f"{name}-dlq", name=f"{args.queue_name}-dlq", kms_master_key_id=args.kms_key_arn,
-                            message_retention_seconds=args.dlq_retention_seconds,
-                            redrive_allow_policy=queue_arn.apply(redrive_allow_policy), opts=keep)
-        queue = aws.sqs.Queue(f"{name}-queue", name=args.queue_name, kms_master_key_id=args.kms_key_arn,
-                              message_retention_seconds=args.message_retention_seconds, visibility_timeout_seconds=60,
-                              redrive_policy=dlq.arn.apply(lambda arn: redrive_policy(arn, args.max_receive_count)), opts=keep)
+        queue_arn = pulumi.Output.concat(
+            "arn:aws:sqs:",
+            aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region,
+            ":",
+            aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id,
+            ":",
+            args.queue_name,
+        )
+        dlq = aws.sqs.Queue(
+            f"{name}-dlq",
+            name=f"{args.queue_name}-dlq",
+            kms_master_key_id=args.kms_key_arn,
+            message_retention_seconds=args.dlq_retention_seconds,
+            redrive_allow_policy=queue_arn.apply(redrive_allow_policy),
+            opts=keep,
+        )
+        queue = aws.sqs.Queue(
+            f"{name}-queue",
+            name=args.queue_name,
+            kms_master_key_id=args.kms_key_arn,
+            message_retention_seconds=args.message_retention_seconds,
+            visibility_timeout_seconds=60,
+            redrive_policy=dlq.arn.apply(lambda arn: redrive_policy(arn, args.max_receive_count)),
+            opts=keep,
+        )
         for label, target in (("queue", queue), ("dlq", dlq)):
-            aws.sqs.QueuePolicy(f"{name}-{label}-policy", queue_url=target.url, opts=pulumi.ResourceOptions(parent=self),
-                                policy=pulumi.Output.all(target.arn, *args.identity_arns).apply(
-                                    lambda a: json.dumps(iam_documents.queue_access(a[0], list(a[1:]), list(a[1:])))))
+            aws.sqs.QueuePolicy(
+                f"{name}-{label}-policy",
+                queue_url=target.url,
+                opts=pulumi.ResourceOptions(parent=self),
+                policy=pulumi.Output.all(target.arn, *args.identity_arns).apply(
+                    lambda a: json.dumps(iam_documents.queue_access(a[0], list(a[1:]), list(a[1:])))
+                ),
+            )
         table = aws.dynamodb.Table(
-            f"{name}-idempotency", name=args.table_name, billing_mode="PAY_PER_REQUEST", hash_key=IDEMPOTENCY_KEY,
+            f"{name}-idempotency",
+            name=args.table_name,
+            billing_mode="PAY_PER_REQUEST",
+            hash_key=IDEMPOTENCY_KEY,
             attributes=[{"name": IDEMPOTENCY_KEY, "type": "S"}],
             ttl={"attribute_name": IDEMPOTENCY_TTL_ATTRIBUTE, "enabled": True},
             point_in_time_recovery={"enabled": True},
             server_side_encryption={"enabled": True, "kms_key_arn": args.kms_key_arn},
-            deletion_protection_enabled=args.protect, opts=keep)
+            deletion_protection_enabled=args.protect,
+            opts=keep,
+        )
         self.queue_arn, self.queue_url, self.dlq_arn, self.table_arn = queue.arn, queue.url, dlq.arn, table.arn
         self.register_outputs({"queueArn": queue.arn, "queueUrl": queue.url, "dlqArn": dlq.arn, "tableArn": table.arn})

@@ -34,9 +34,7 @@ class QuotaTier:
 
 QUOTA_TIERS: dict[str, QuotaTier] = {
     "small": QuotaTier("2", "4", "4Gi", "8Gi", pods=20, services=10, pvcs=5, storage="50Gi", db_connection_percent=5),
-    "medium": QuotaTier(
-        "8", "16", "16Gi", "32Gi", pods=60, services=20, pvcs=15, storage="200Gi", db_connection_percent=10
-    ),
+    "medium": QuotaTier("8", "16", "16Gi", "32Gi", pods=60, services=20, pvcs=15, storage="200Gi", db_connection_percent=10),
     "large": QuotaTier(
         "32",
         "64",

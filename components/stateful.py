@@ -8,4 +8,4 @@ import pulumi
 def stateful(parent: pulumi.Resource, protect: bool, **extra: object) -> pulumi.ResourceOptions:
     """``protect`` blocks deletion by Pulumi; ``retain_on_delete`` keeps the cloud resource if the
     program ever stops managing it. Both follow the stack's ``protectStateful`` (default: prod)."""
-    return pulumi.ResourceOptions(parent=parent, protect=protect, retain_on_delete=protect, **extra)  # type: ignore[arg-type]
+    return pulumi.ResourceOptions(parent=parent, protect=protect, retain_on_delete=protect, **extra)

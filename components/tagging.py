@@ -93,7 +93,7 @@ def _aws_class(resource_type: str) -> type | None:
     return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def is_taggable_aws_type(resource_type: str) -> bool:
     """True when the AWS resource type takes a ``tags`` string map (read from the pinned SDK)."""
     if not resource_type.startswith("aws:") or resource_type in _NON_MAP_TAG_TYPES:
@@ -126,9 +126,7 @@ def apply_cost_tags(resource_type: str, props: Mapping[str, Any], tags: CostTags
         new_props["tags"] = _merged(props.get("tags"), required)
         if resource_type == "aws:ec2/launchTemplate:LaunchTemplate":
             # Instances and volumes launched from the template carry the tags too.
-            new_props["tagSpecifications"] = [
-                {"resourceType": kind, "tags": _merged(None, required)} for kind in ("instance", "volume")
-            ]
+            new_props["tagSpecifications"] = [{"resourceType": kind, "tags": _merged(None, required)} for kind in ("instance", "volume")]
         return new_props
     if is_kubernetes_object_type(resource_type):
         metadata = dict(props.get("metadata") or {})

@@ -17,6 +17,7 @@ from components.concierge import Concierge, ConciergeArgs
 from components.tagging import CostTags, cost_scope_transform
 from components.tenant_aws import TenantAws, TenantAwsArgs
 from components.tenant_delivery import TenantDelivery, TenantDeliveryArgs
+from components.tenant_github import TenantGithub, TenantGithubArgs
 from components.tenant_namespace import TenantNamespace, TenantNamespaceArgs
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
@@ -29,6 +30,7 @@ class TenantProviders:
     aws: pulumi.ProviderResource
     kubernetes: pulumi.ProviderResource
     vault: pulumi.ProviderResource
+    github: pulumi.ProviderResource
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class TenantArgs:
     Attributes:
         kubernetes_dependencies: Platform resources the tenant's Kubernetes objects need first
             (CRDs come with the platform charts). Default: none.
+        github_dependencies: The golden template repository the tenant's repositories are created from.
     """
 
     name: str
@@ -46,26 +49,32 @@ class TenantArgs:
     kubernetes: TenantNamespaceArgs
     delivery: TenantDeliveryArgs
     concierge: ConciergeArgs
+    github: TenantGithubArgs
     kubernetes_dependencies: list[pulumi.Resource] = field(default_factory=list)
+    github_dependencies: list[pulumi.Resource] = field(default_factory=list)
 
 
 class Tenant(pulumi.ComponentResource):
     namespace: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, args: TenantArgs, providers: TenantProviders, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: TenantArgs, providers: TenantProviders, opts: pulumi.ResourceOptions | None = None) -> None:
         scope = pulumi.ResourceOptions(transforms=[cost_scope_transform(args.cost_tags)])
         super().__init__("fintech:platform:Tenant", name, None, pulumi.ResourceOptions.merge(opts, scope))
 
         self.aws = TenantAws(name, args.aws, pulumi.ResourceOptions(parent=self, providers=[providers.aws]))
         on_cluster = pulumi.ResourceOptions(parent=self, providers=[providers.kubernetes], depends_on=args.kubernetes_dependencies)
         annotations = {s: {IRSA_ANNOTATION: arn} for s, arn in self.aws.service_role_arns.items()}
-        self.kubernetes = TenantNamespace(
-            name, dataclasses.replace(args.kubernetes, service_account_annotations=annotations), on_cluster)
+        self.kubernetes = TenantNamespace(name, dataclasses.replace(args.kubernetes, service_account_annotations=annotations), on_cluster)
         self.delivery = TenantDelivery(
-            name, dataclasses.replace(args.delivery, outbox_queue_url=self.aws.outbox.queue_url),
-            pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[self.kubernetes])))
+            name,
+            dataclasses.replace(args.delivery, outbox_queue_url=self.aws.outbox.queue_url),
+            pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[self.kubernetes])),
+        )
         self.concierge = Concierge(name, args.concierge, pulumi.ResourceOptions(parent=self, providers=[providers.vault]))
+        self.github = TenantGithub(
+            name,
+            args.github,
+            pulumi.ResourceOptions(parent=self, providers=[providers.github], depends_on=args.github_dependencies),
+        )
         self.namespace = self.kubernetes.namespace
         self.register_outputs({"namespace": self.namespace, "imageRepositoryUrls": self.aws.image_repository_urls})

@@ -28,18 +28,22 @@ def service_repository_name(tenant: str, service: str) -> str:
     return f"{tenant}-{service}"
 
 
+def _irsa_trust(provider_arn: pulumi.Input[str], issuer_host: pulumi.Input[str], tenant: str, service: str) -> pulumi.Output[str]:
+    return pulumi.Output.all(provider_arn, issuer_host).apply(lambda a: json.dumps(iam_documents.irsa_trust(a[0], a[1], tenant, service)))
+
+
 @dataclass(frozen=True)
 class TenantAwsArgs:
     """Attributes:
-        tenant / services: Who and what.
-        name_prefix: e.g. ``fintech-dev``.
-        monthly_budget_usd / owner_email: The tenant's AWS Budget and who hears about it.
-        data_key_arn: Encrypts repositories, queues, table and logs.
-        github_org / github_oidc_provider_arn / signing_key_arn: CI publishing through OIDC.
-        cluster_oidc_provider_arn / cluster_oidc_issuer_host: IRSA for the tenant's service accounts.
-        log_retention_days: The tenant's application log group. Default 365.
-        max_receive_count / message_retention_seconds / dlq_retention_seconds: The outbox (see Outbox).
-        protect: Protect and retain stateful resources. Default False.
+    tenant / services: Who and what.
+    name_prefix: e.g. ``fintech-dev``.
+    monthly_budget_usd / owner_email: The tenant's AWS Budget and who hears about it.
+    data_key_arn: Encrypts repositories, queues, table and logs.
+    github_org / github_oidc_provider_arn / signing_key_arn: CI publishing through OIDC.
+    cluster_oidc_provider_arn / cluster_oidc_issuer_host: IRSA for the tenant's service accounts.
+    log_retention_days: The tenant's application log group. Default 365.
+    max_receive_count / message_retention_seconds / dlq_retention_seconds: The outbox (see Outbox).
+    protect: Protect and retain stateful resources. Default False.
     """
 
     tenant: str
@@ -70,32 +74,72 @@ class TenantAws(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.image_repository_urls, self.service_role_arns, roles = {}, {}, {}
         for service in args.services:
-            repo = ImageRepository(f"{name}-{service}", ImageRepositoryArgs(
-                repository_name=image_repository_name(args.tenant, service), kms_key_arn=args.data_key_arn,
-                protect=args.protect), child)
+            repo = ImageRepository(
+                f"{name}-{service}",
+                ImageRepositoryArgs(
+                    repository_name=image_repository_name(args.tenant, service),
+                    kms_key_arn=args.data_key_arn,
+                    protect=args.protect,
+                ),
+                child,
+            )
             self.image_repository_urls[service] = repo.url
-            publisher_role(f"{name}-{service}-ci", args.github_oidc_provider_arn, args.github_org,
-                           ImagePublisher(service_repository_name(args.tenant, service), [repo.arn]),
-                           args.signing_key_arn, args.name_prefix, child)
-            trust = pulumi.Output.all(args.cluster_oidc_provider_arn, args.cluster_oidc_issuer_host).apply(
-                lambda a, s=service: json.dumps(iam_documents.irsa_trust(a[0], a[1], args.tenant, s)))
-            roles[service] = aws.iam.Role(f"{name}-{service}-workload", path=ROLE_PATH, assume_role_policy=trust,
-                                          name=physical_name(args.name_prefix, args.tenant, service, max_length=64), opts=child)
+            publisher_role(
+                f"{name}-{service}-ci",
+                args.github_oidc_provider_arn,
+                args.github_org,
+                ImagePublisher(service_repository_name(args.tenant, service), [repo.arn]),
+                args.signing_key_arn,
+                args.name_prefix,
+                child,
+            )
+            trust = _irsa_trust(args.cluster_oidc_provider_arn, args.cluster_oidc_issuer_host, args.tenant, service)
+            roles[service] = aws.iam.Role(
+                f"{name}-{service}-workload",
+                path=ROLE_PATH,
+                assume_role_policy=trust,
+                name=physical_name(args.name_prefix, args.tenant, service, max_length=64),
+                opts=child,
+            )
             self.service_role_arns[service] = roles[service].arn
 
-        self.outbox = Outbox(f"{name}-outbox", OutboxArgs(
-            queue_name=physical_name(args.name_prefix, args.tenant, "outbox", max_length=76),
-            table_name=physical_name(args.name_prefix, args.tenant, "idempotency"),
-            kms_key_arn=args.data_key_arn, identity_arns=list(self.service_role_arns.values()),
-            max_receive_count=args.max_receive_count, message_retention_seconds=args.message_retention_seconds,
-            dlq_retention_seconds=args.dlq_retention_seconds, protect=args.protect), child)
+        self.outbox = Outbox(
+            f"{name}-outbox",
+            OutboxArgs(
+                queue_name=physical_name(args.name_prefix, args.tenant, "outbox", max_length=76),
+                table_name=physical_name(args.name_prefix, args.tenant, "idempotency"),
+                kms_key_arn=args.data_key_arn,
+                identity_arns=list(self.service_role_arns.values()),
+                max_receive_count=args.max_receive_count,
+                message_retention_seconds=args.message_retention_seconds,
+                dlq_retention_seconds=args.dlq_retention_seconds,
+                protect=args.protect,
+            ),
+            child,
+        )
         for service, role in roles.items():
-            aws.iam.RolePolicy(f"{name}-{service}-workload", role=role.id, opts=child, policy=pulumi.Output.all(
-                self.outbox.queue_arn, self.outbox.dlq_arn, self.outbox.table_arn, args.data_key_arn).apply(
-                lambda a: json.dumps(iam_documents.workload_access([a[0], a[1]], a[2], a[3]))))
+            aws.iam.RolePolicy(
+                f"{name}-{service}-workload",
+                role=role.id,
+                opts=child,
+                policy=pulumi.Output.all(self.outbox.queue_arn, self.outbox.dlq_arn, self.outbox.table_arn, args.data_key_arn).apply(
+                    lambda a: json.dumps(iam_documents.workload_access([a[0], a[1]], a[2], a[3]))
+                ),
+            )
 
         log_group(f"{name}-logs", f"/{args.name_prefix}/tenants/{args.tenant}", args.log_retention_days, args.data_key_arn, child)
-        monthly_budget(f"{name}-budget", physical_name(args.name_prefix, "tenant", args.tenant), args.tenant,
-                       args.monthly_budget_usd, args.owner_email, child)
-        self.register_outputs({"imageRepositoryUrls": self.image_repository_urls, "serviceRoleArns": self.service_role_arns,
-                               "outboxQueueUrl": self.outbox.queue_url})
+        monthly_budget(
+            f"{name}-budget",
+            physical_name(args.name_prefix, "tenant", args.tenant),
+            args.tenant,
+            args.monthly_budget_usd,
+            args.owner_email,
+            child,
+        )
+        self.register_outputs(
+            {
+                "imageRepositoryUrls": self.image_repository_urls,
+                "serviceRoleArns": self.service_role_arns,
+                "outboxQueueUrl": self.outbox.queue_url,
+            }
+        )

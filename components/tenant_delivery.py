@@ -32,8 +32,9 @@ def app_project_spec(tenant: str, services: list[ServiceSpec]) -> dict[str, Any]
         "sourceRepos": sorted(s.repository_url for s in services),
         "destinations": [{"server": IN_CLUSTER, "namespace": tenant}],
         "clusterResourceWhitelist": [],
-        "namespaceResourceBlacklist": [{"group": g, "kind": k} for g, k in
-                                       (("", "ResourceQuota"), ("", "LimitRange"), ("networking.k8s.io", "NetworkPolicy"))],
+        "namespaceResourceBlacklist": [
+            {"group": g, "kind": k} for g, k in (("", "ResourceQuota"), ("", "LimitRange"), ("networking.k8s.io", "NetworkPolicy"))
+        ],
     }
 
 
@@ -51,17 +52,24 @@ def slo_rules_spec(tenant: str, services: list[ServiceSpec]) -> dict[str, Any]:
     rules = []
     for s in services:
         selector = f'namespace="{tenant}",service="{s.name}"'
+        requests = f"http_server_request_duration_seconds_count{{{selector}}}"
+        errors = f'http_server_request_duration_seconds_count{{{selector},http_response_status_code=~"5.."}}'
+        latency = f"http_server_request_duration_seconds_bucket{{{selector}}}"
         rules += [
-            {"alert": "SloLatencyP95", "for": "10m",
-             "expr": f"histogram_quantile(0.95, sum by (le) (rate(http_server_request_duration_seconds_bucket{{{selector}}}[5m])))"
-                     f" > {s.latency_p95_ms / 1000:g}",
-             "labels": {"severity": "page", "tenant": tenant, "service": s.name},
-             "annotations": {"summary": f"{s.name} p95 latency above {s.latency_p95_ms} ms"}},
-            {"alert": "SloErrorRate", "for": "10m",
-             "expr": f'sum(rate(http_server_request_duration_seconds_count{{{selector},http_response_status_code=~"5.."}}[5m]))'
-                     f" / sum(rate(http_server_request_duration_seconds_count{{{selector}}}[5m])) > {s.error_rate_percent / 100}",
-             "labels": {"severity": "page", "tenant": tenant, "service": s.name},
-             "annotations": {"summary": f"{s.name} error rate above {s.error_rate_percent}%"}},
+            {
+                "alert": "SloLatencyP95",
+                "for": "10m",
+                "expr": f"histogram_quantile(0.95, sum by (le) (rate({latency}[5m]))) > {s.latency_p95_ms / 1000:g}",
+                "labels": {"severity": "page", "tenant": tenant, "service": s.name},
+                "annotations": {"summary": f"{s.name} p95 latency above {s.latency_p95_ms} ms"},
+            },
+            {
+                "alert": "SloErrorRate",
+                "for": "10m",
+                "expr": f"sum(rate({errors}[5m])) / sum(rate({requests}[5m])) > {s.error_rate_percent / 100}",
+                "labels": {"severity": "page", "tenant": tenant, "service": s.name},
+                "annotations": {"summary": f"{s.name} error rate above {s.error_rate_percent}%"},
+            },
         ]
     return {"groups": [{"name": f"{tenant}-slo", "rules": rules}]}
 
@@ -75,19 +83,28 @@ def scaled_object_spec(service: ServiceSpec, queue_url: str, region: str) -> dic
         "maxReplicaCount": high,
         "pollingInterval": 15,
         "cooldownPeriod": 120,
-        "triggers": [{"type": "aws-sqs-queue", "authenticationRef": {"name": f"{service.name}-aws"},
-                      "metadata": {"queueURL": queue_url, "queueLength": str(depth), "awsRegion": region}}],
+        "triggers": [
+            {
+                "type": "aws-sqs-queue",
+                "authenticationRef": {"name": f"{service.name}-aws"},
+                "metadata": {"queueURL": queue_url, "queueLength": str(depth), "awsRegion": region},
+            }
+        ],
     }
+
+
+def _scaled_object(service: ServiceSpec, queue_url: pulumi.Input[str], region: str) -> pulumi.Output[dict[str, Any]]:
+    return pulumi.Output.from_input(queue_url).apply(lambda url: scaled_object_spec(service, url, region))
 
 
 @dataclass(frozen=True)
 class TenantDeliveryArgs:
     """Attributes:
-        tenant: Name and namespace.
-        services: What to deploy and watch.
-        region: For the KEDA SQS scaler.
-        outbox_queue_url: The queue workers scale on (wired by the Tenant from its outbox).
-        gitops_namespace: Where Argo CD runs. Default ``argocd``.
+    tenant: Name and namespace.
+    services: What to deploy and watch.
+    region: For the KEDA SQS scaler.
+    outbox_queue_url: The queue workers scale on (wired by the Tenant from its outbox).
+    gitops_namespace: Where Argo CD runs. Default ``argocd``.
     """
 
     tenant: str
@@ -103,25 +120,45 @@ class TenantDelivery(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         gitops = {"namespace": args.gitops_namespace}
         project = k8s.apiextensions.CustomResource(
-            f"{name}-project", api_version="argoproj.io/v1alpha1", kind="AppProject",
-            metadata={"name": args.tenant, **gitops}, spec=app_project_spec(args.tenant, args.services), opts=child)
+            f"{name}-project",
+            api_version="argoproj.io/v1alpha1",
+            kind="AppProject",
+            metadata={"name": args.tenant, **gitops},
+            spec=app_project_spec(args.tenant, args.services),
+            opts=child,
+        )
         for service in args.services:
             k8s.apiextensions.CustomResource(
-                f"{name}-{service.name}-app", api_version="argoproj.io/v1alpha1", kind="Application",
-                metadata={"name": f"{args.tenant}-{service.name}", **gitops}, spec=application_spec(args.tenant, service),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[project]))
+                f"{name}-{service.name}-app",
+                api_version="argoproj.io/v1alpha1",
+                kind="Application",
+                metadata={"name": f"{args.tenant}-{service.name}", **gitops},
+                spec=application_spec(args.tenant, service),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[project]),
+            )
         k8s.apiextensions.CustomResource(
-            f"{name}-slo", api_version="monitoring.coreos.com/v1", kind="PrometheusRule",
-            metadata={"name": f"{args.tenant}-slo", "namespace": args.tenant}, spec=slo_rules_spec(args.tenant, args.services),
-            opts=child)
+            f"{name}-slo",
+            api_version="monitoring.coreos.com/v1",
+            kind="PrometheusRule",
+            metadata={"name": f"{args.tenant}-slo", "namespace": args.tenant},
+            spec=slo_rules_spec(args.tenant, args.services),
+            opts=child,
+        )
         for service in (s for s in args.services if s.worker_scaling):
             auth = k8s.apiextensions.CustomResource(
-                f"{name}-{service.name}-aws-auth", api_version="keda.sh/v1alpha1", kind="TriggerAuthentication",
+                f"{name}-{service.name}-aws-auth",
+                api_version="keda.sh/v1alpha1",
+                kind="TriggerAuthentication",
                 metadata={"name": f"{service.name}-aws", "namespace": args.tenant},
-                spec={"podIdentity": {"provider": "aws", "identityOwner": "workload"}}, opts=child)
+                spec={"podIdentity": {"provider": "aws", "identityOwner": "workload"}},
+                opts=child,
+            )
             k8s.apiextensions.CustomResource(
-                f"{name}-{service.name}-scaler", api_version="keda.sh/v1alpha1", kind="ScaledObject",
+                f"{name}-{service.name}-scaler",
+                api_version="keda.sh/v1alpha1",
+                kind="ScaledObject",
                 metadata={"name": service.name, "namespace": args.tenant},
-                spec=pulumi.Output.from_input(args.outbox_queue_url).apply(lambda url, s=service: scaled_object_spec(s, url, args.region)),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[auth]))
+                spec=_scaled_object(service, args.outbox_queue_url, args.region),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[auth]),
+            )
         self.register_outputs({})

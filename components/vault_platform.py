@@ -26,12 +26,12 @@ def duration(seconds: int) -> str:
 @dataclass(frozen=True)
 class VaultPlatformArgs:
     """Attributes:
-        cluster_name / kubernetes_host / kubernetes_ca_pem: The cluster whose service accounts log in.
-        github_org / environment / infra_repository: Who the GitHub JWT role admits.
-        default_lease_ttl_seconds / max_lease_ttl_seconds: Bounds on every mount and auth method (1 h / 24 h).
-        database_url: ``host:port`` of the RDS Proxy.
-        database_username / database_password: Vault's administrative login (secret).
-        tenants: Roles allowed on the database connection.
+    cluster_name / kubernetes_host / kubernetes_ca_pem: The cluster whose service accounts log in.
+    github_org / environment / infra_repository: Who the GitHub JWT role admits.
+    default_lease_ttl_seconds / max_lease_ttl_seconds: Bounds on every mount and auth method (1 h / 24 h).
+    database_url: ``host:port`` of the RDS Proxy.
+    database_username / database_password: Vault's administrative login (secret).
+    tenants: Roles allowed on the database connection.
     """
 
     cluster_name: str
@@ -55,36 +55,87 @@ class VaultPlatform(pulumi.ComponentResource):
         super().__init__("fintech:vault:VaultPlatform", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         ttl = {"default_lease_ttl_seconds": args.default_lease_ttl_seconds, "max_lease_ttl_seconds": args.max_lease_ttl_seconds}
-        tune = {"default_lease_ttl": duration(args.default_lease_ttl_seconds), "max_lease_ttl": duration(args.max_lease_ttl_seconds)}
+        tune = {
+            "default_lease_ttl": duration(args.default_lease_ttl_seconds),
+            "max_lease_ttl": duration(args.max_lease_ttl_seconds),
+        }
 
-        audit = vault.Audit(f"{name}-audit", type="file", path="stdout-audit", options={"file_path": "stdout", "format": "json"}, opts=child)
+        audit = vault.Audit(
+            f"{name}-audit", type="file", path="stdout-audit", options={"file_path": "stdout", "format": "json"}, opts=child
+        )
         after_audit = pulumi.ResourceOptions(parent=self, depends_on=[audit])
-        self.kv = vault.Mount(f"{name}-kv", path=vp.KV_MOUNT, type="kv", options={"version": "2"},
-                              description="Tenant and platform secrets (KV v2)", **ttl, opts=after_audit)
-        self.database = vault.Mount(f"{name}-database", path=vp.DATABASE_MOUNT, type="database",
-                                    description="Short-lived PostgreSQL credentials (ADR-2)", **ttl, opts=after_audit)
+        self.kv = vault.Mount(
+            f"{name}-kv",
+            path=vp.KV_MOUNT,
+            type="kv",
+            options={"version": "2"},
+            description="Tenant and platform secrets (KV v2)",
+            **ttl,
+            opts=after_audit,
+        )
+        self.database = vault.Mount(
+            f"{name}-database",
+            path=vp.DATABASE_MOUNT,
+            type="database",
+            description="Short-lived PostgreSQL credentials (ADR-2)",
+            **ttl,
+            opts=after_audit,
+        )
         vault.database.SecretBackendConnection(
-            f"{name}-aurora", backend=self.database.path, name=vp.DATABASE_CONNECTION,
-            allowed_roles=sorted(args.tenants), verify_connection=False,
-            postgresql={"connection_url": pulumi.Output.concat("postgresql://{{username}}:{{password}}@", args.database_url,
-                                                               "/postgres?sslmode=require"),
-                        "username": args.database_username, "password": pulumi.Output.secret(args.database_password),
-                        "max_open_connections": 4},
-            opts=child)
+            f"{name}-aurora",
+            backend=self.database.path,
+            name=vp.DATABASE_CONNECTION,
+            allowed_roles=sorted(args.tenants),
+            verify_connection=False,
+            postgresql={
+                "connection_url": pulumi.Output.concat(
+                    "postgresql://{{username}}:{{password}}@", args.database_url, "/postgres?sslmode=require"
+                ),
+                "username": args.database_username,
+                "password": pulumi.Output.secret(args.database_password),
+                "max_open_connections": 4,
+            },
+            opts=child,
+        )
 
         self.kubernetes_auth_path = vp.kubernetes_auth_path(args.cluster_name)
-        kubernetes = vault.AuthBackend(f"{name}-kubernetes", type="kubernetes", path=self.kubernetes_auth_path,
-                                       description=f"Service accounts of cluster {args.cluster_name}", tune=tune, opts=after_audit)
-        vault.kubernetes.AuthBackendConfig(f"{name}-kubernetes", backend=kubernetes.path, kubernetes_host=args.kubernetes_host,
-                                           kubernetes_ca_cert=args.kubernetes_ca_pem, opts=child)
+        kubernetes = vault.AuthBackend(
+            f"{name}-kubernetes",
+            type="kubernetes",
+            path=self.kubernetes_auth_path,
+            description=f"Service accounts of cluster {args.cluster_name}",
+            tune=tune,
+            opts=after_audit,
+        )
+        vault.kubernetes.AuthBackendConfig(
+            f"{name}-kubernetes",
+            backend=kubernetes.path,
+            kubernetes_host=args.kubernetes_host,
+            kubernetes_ca_cert=args.kubernetes_ca_pem,
+            opts=child,
+        )
 
-        github = vault.jwt.AuthBackend(f"{name}-github", path=vp.GITHUB_JWT_PATH, oidc_discovery_url=GITHUB_OIDC_DISCOVERY_URL,
-                                       bound_issuer=GITHUB_OIDC_DISCOVERY_URL, description="GitHub Actions OIDC", tune=tune,
-                                       opts=after_audit)
+        github = vault.jwt.AuthBackend(
+            f"{name}-github",
+            path=vp.GITHUB_JWT_PATH,
+            oidc_discovery_url=GITHUB_OIDC_DISCOVERY_URL,
+            bound_issuer=GITHUB_OIDC_DISCOVERY_URL,
+            description="GitHub Actions OIDC",
+            tune=tune,
+            opts=after_audit,
+        )
         ci = vault.Policy(f"{name}-ci-policy", name="ci-infra", policy=vp.ci_policy(), opts=child)
         vault.jwt.AuthBackendRole(
-            f"{name}-github-infra", backend=github.path, role_name=f"infra-{args.environment}", role_type="jwt",
-            user_claim="repository", bound_audiences=[f"https://github.com/{args.github_org}"],
+            f"{name}-github-infra",
+            backend=github.path,
+            role_name=f"infra-{args.environment}",
+            role_type="jwt",
+            user_claim="repository",
+            bound_audiences=[f"https://github.com/{args.github_org}"],
             bound_claims={"repository": f"{args.github_org}/{args.infra_repository}", "environment": args.environment},
-            token_policies=[ci.name], token_ttl=900, token_max_ttl=args.default_lease_ttl_seconds, opts=child)
+            token_policies=[ci.name],
+            token_ttl=900,
+            token_max_ttl=args.default_lease_ttl_seconds,
+            opts=child,
+        )
         self.register_outputs({"kubernetesAuthPath": self.kubernetes_auth_path})

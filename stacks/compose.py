@@ -5,18 +5,22 @@ Providers are created here and passed to components explicitly; components never
 
 from __future__ import annotations
 
+import operator
+
 import pulumi
 import pulumi_aws as aws
+import pulumi_github as github
 import pulumi_kubernetes as k8s
 import pulumi_vault as vault
 
+from components.admission import registry_host
 from components.audit_ledger import AuditLedger, AuditLedgerArgs
 from components.ci_identity import CiIdentity, CiIdentityArgs, ImagePublisher
 from components.cluster import Cluster, ClusterArgs
 from components.concierge import ConciergeArgs
 from components.db_manager import DbManager, DbManagerArgs
 from components.finops import CostAllocation, CostAllocationArgs
-from components.admission import registry_host
+from components.github_org import GithubOrganization, GithubOrganizationArgs, TeamSpec
 from components.image_repository import ImageRepository, ImageRepositoryArgs
 from components.keys import PlatformKeys, PlatformKeysArgs
 from components.kubernetes_platform import KubernetesPlatform, KubernetesPlatformArgs
@@ -26,11 +30,13 @@ from components.tagging import MANDATORY_TAG_KEYS, SHARED_TENANT, CostTags, cost
 from components.tenant import Tenant, TenantArgs, TenantProviders
 from components.tenant_aws import TenantAwsArgs, service_repository_name
 from components.tenant_delivery import ServiceSpec, TenantDeliveryArgs
+from components.tenant_github import TenantGithubArgs
 from components.tenant_namespace import TenantNamespaceArgs
 from components.vault_platform import VaultPlatform, VaultPlatformArgs
 from components.vault_policies import tenant_connection_limit
 from stacks.catalog import PLATFORM_REPOSITORIES
-from stacks.config import DataClass, PlatformConfig, Tenant as TenantConfig
+from stacks.config import DataClass, PlatformConfig
+from stacks.config import Tenant as TenantConfig
 
 PLATFORM_DATA_CLASS = DataClass.INTERNAL.value
 
@@ -61,75 +67,152 @@ class Platform:
         zones = aws.get_availability_zones_output(state="available", opts=invoke).names
 
         self.keys = PlatformKeys("platform-keys", PlatformKeysArgs(prefix, self.account_id, config.region, config.protect), on_aws)
-        self.network = Network("network", NetworkArgs(
-            name_prefix=prefix,
-            availability_zones=[zones.apply(lambda names, i=i: names[i]) for i in range(config.network.az_count)],
-            kms_key_arn=self.keys.data_key_arn,
-            cluster_name=prefix,
-            cidr=config.network.cidr,
-            nat_gateways=config.network.nat_gateways,
-            flow_log_retention_days=config.network.flow_log_retention_days,
-        ), on_aws)
-        self.cluster = Cluster("cluster", ClusterArgs(
-            cluster_name=prefix,
-            kubernetes_version=config.cluster.kubernetes_version,
-            subnet_ids=list(self.network.private_subnet_ids),
-            secrets_key_arn=self.keys.secrets_key_arn,
-            data_key_arn=self.keys.data_key_arn,
-            region=config.region,
-            endpoint_public_access=config.cluster.endpoint_public_access,
-            public_access_cidrs=list(config.cluster.public_access_cidrs),
-            instance_types=list(config.cluster.node_instance_types),
-            node_min=config.cluster.node_min,
-            node_desired=config.cluster.node_desired,
-            node_max=config.cluster.node_max,
-            admin_role_arns=list(config.cluster.admin_role_arns),
-            log_retention_days=config.audit.log_retention_days,
-        ), on_aws)
+        self.network = Network(
+            "network",
+            NetworkArgs(
+                name_prefix=prefix,
+                availability_zones=[zones.apply(operator.itemgetter(i)) for i in range(config.network.az_count)],
+                kms_key_arn=self.keys.data_key_arn,
+                cluster_name=prefix,
+                cidr=config.network.cidr,
+                nat_gateways=config.network.nat_gateways,
+                flow_log_retention_days=config.network.flow_log_retention_days,
+            ),
+            on_aws,
+        )
+        self.cluster = Cluster(
+            "cluster",
+            ClusterArgs(
+                cluster_name=prefix,
+                kubernetes_version=config.cluster.kubernetes_version,
+                subnet_ids=list(self.network.private_subnet_ids),
+                secrets_key_arn=self.keys.secrets_key_arn,
+                data_key_arn=self.keys.data_key_arn,
+                region=config.region,
+                endpoint_public_access=config.cluster.endpoint_public_access,
+                public_access_cidrs=list(config.cluster.public_access_cidrs),
+                instance_types=list(config.cluster.node_instance_types),
+                node_min=config.cluster.node_min,
+                node_desired=config.cluster.node_desired,
+                node_max=config.cluster.node_max,
+                admin_role_arns=list(config.cluster.admin_role_arns),
+                log_retention_days=config.audit.log_retention_days,
+            ),
+            on_aws,
+        )
         self.kubernetes_provider = k8s.Provider("cluster", kubeconfig=self.cluster.kubeconfig)
-        self.kubernetes = KubernetesPlatform("kubernetes-platform", KubernetesPlatformArgs(
-            kubernetes_version=config.cluster.kubernetes_version,
-            registry_host=self.account_id.apply(lambda account: registry_host(account, config.region)),
-            signing_public_key_pem=self.keys.signing_public_key_pem,
-            ha=config.kubernetes.gitops_ha,
-            chaos_enabled=config.kubernetes.chaos_enabled,
-            allowed_registries=list(config.kubernetes.allowed_registries),
-            tenant_allowed_registries={t.name: list(t.allowed_registries) for t in config.tenants},
-            metrics_retention=config.kubernetes.metrics_retention,
-        ), pulumi.ResourceOptions(providers=[self.kubernetes_provider]))
+        self.kubernetes = KubernetesPlatform(
+            "kubernetes-platform",
+            KubernetesPlatformArgs(
+                kubernetes_version=config.cluster.kubernetes_version,
+                registry_host=self.account_id.apply(lambda account: registry_host(account, config.region)),
+                signing_public_key_pem=self.keys.signing_public_key_pem,
+                ha=config.kubernetes.gitops_ha,
+                chaos_enabled=config.kubernetes.chaos_enabled,
+                allowed_registries=list(config.kubernetes.allowed_registries),
+                tenant_allowed_registries={t.name: list(t.allowed_registries) for t in config.tenants},
+                metrics_retention=config.kubernetes.metrics_retention,
+            ),
+            pulumi.ResourceOptions(providers=[self.kubernetes_provider]),
+        )
 
-        self.ledger = AuditLedger("audit-ledger", AuditLedgerArgs(
-            name_prefix=prefix, account_id=self.account_id, region=config.region, kms_key_arn=self.keys.data_key_arn,
-            retention_days=config.audit.ledger_retention_days, protect=config.protect), on_aws)
+        self.ledger = AuditLedger(
+            "audit-ledger",
+            AuditLedgerArgs(
+                name_prefix=prefix,
+                account_id=self.account_id,
+                region=config.region,
+                kms_key_arn=self.keys.data_key_arn,
+                retention_days=config.audit.ledger_retention_days,
+                protect=config.protect,
+            ),
+            on_aws,
+        )
         self.platform_images = {
-            repo.name: ImageRepository(f"registry-{repo.name}", ImageRepositoryArgs(
-                repository_name=f"platform/{repo.name}", kms_key_arn=self.keys.data_key_arn, protect=config.protect), on_aws)
-            for repo in PLATFORM_REPOSITORIES if repo.ships_image
+            repo.name: ImageRepository(
+                f"registry-{repo.name}",
+                ImageRepositoryArgs(repository_name=f"platform/{repo.name}", kms_key_arn=self.keys.data_key_arn, protect=config.protect),
+                on_aws,
+            )
+            for repo in PLATFORM_REPOSITORIES
+            if repo.ships_image
         }
-        self.ci = CiIdentity("ci-identity", CiIdentityArgs(
-            name_prefix=prefix, github_org=config.github_org, environment=config.environment, account_id=self.account_id,
-            signing_key_arn=self.keys.signing_key_arn,
-            publishers=[ImagePublisher(name, [image.arn]) for name, image in self.platform_images.items()],
-        ), on_aws)
-        self.db = DbManager("db-manager", DbManagerArgs(
-            name_prefix=prefix, vpc_id=self.network.vpc_id, vpc_cidr=config.network.cidr,
-            subnet_ids=list(self.network.private_subnet_ids), kms_key_arn=self.keys.data_key_arn,
-            engine_version=config.database.engine_version, instance_class=config.database.instance_class,
-            instances=config.database.instances, backup_retention_days=config.database.backup_retention_days,
-            max_connections_percent=config.database.max_connections_percent, protect=config.protect), on_aws)
+        self.ci = CiIdentity(
+            "ci-identity",
+            CiIdentityArgs(
+                name_prefix=prefix,
+                github_org=config.github_org,
+                environment=config.environment,
+                account_id=self.account_id,
+                signing_key_arn=self.keys.signing_key_arn,
+                publishers=[ImagePublisher(name, [image.arn]) for name, image in self.platform_images.items()],
+            ),
+            on_aws,
+        )
+        self.db = DbManager(
+            "db-manager",
+            DbManagerArgs(
+                name_prefix=prefix,
+                vpc_id=self.network.vpc_id,
+                vpc_cidr=config.network.cidr,
+                subnet_ids=list(self.network.private_subnet_ids),
+                kms_key_arn=self.keys.data_key_arn,
+                engine_version=config.database.engine_version,
+                instance_class=config.database.instance_class,
+                instances=config.database.instances,
+                backup_retention_days=config.database.backup_retention_days,
+                max_connections_percent=config.database.max_connections_percent,
+                protect=config.protect,
+            ),
+            on_aws,
+        )
         self.vault_provider = vault.Provider("vault", address=config.vault.address)
-        self.vault = VaultPlatform("vault-platform", VaultPlatformArgs(
-            cluster_name=prefix, kubernetes_host=self.cluster.endpoint, kubernetes_ca_pem=self.cluster.certificate_authority_pem,
-            github_org=config.github_org, environment=config.environment,
-            database_url=pulumi.Output.concat(self.db.proxy_endpoint, ":5432"), database_username=config.database.vault_username,
-            database_password=pulumi.Output.secret(config.vault_db_password.get_secret_value()),
-            tenants=[t.name for t in config.tenants],
-            default_lease_ttl_seconds=config.vault.default_lease_ttl_seconds,
-            max_lease_ttl_seconds=config.vault.max_lease_ttl_seconds,
-        ), pulumi.ResourceOptions(providers=[self.vault_provider]))
-        CostAllocation("cost-allocation", CostAllocationArgs(
-            tag_keys=list(MANDATORY_TAG_KEYS), shared_budget_name=f"{prefix}-shared",
-            shared_budget_usd=config.finops.platform_monthly_budget_usd, alert_email=config.finops.alert_email), on_aws)
+        self.vault = VaultPlatform(
+            "vault-platform",
+            VaultPlatformArgs(
+                cluster_name=prefix,
+                kubernetes_host=self.cluster.endpoint,
+                kubernetes_ca_pem=self.cluster.certificate_authority_pem,
+                github_org=config.github_org,
+                environment=config.environment,
+                database_url=pulumi.Output.concat(self.db.proxy_endpoint, ":5432"),
+                database_username=config.database.vault_username,
+                database_password=pulumi.Output.secret(config.vault_db_password.get_secret_value()),
+                tenants=[t.name for t in config.tenants],
+                default_lease_ttl_seconds=config.vault.default_lease_ttl_seconds,
+                max_lease_ttl_seconds=config.vault.max_lease_ttl_seconds,
+            ),
+            pulumi.ResourceOptions(providers=[self.vault_provider]),
+        )
+        self.github_provider = github.Provider("github", owner=config.github_org)
+        self.github = GithubOrganization(
+            "github-org",
+            GithubOrganizationArgs(
+                org=config.github_org,
+                billing_email=config.github.billing_email,
+                teams=[
+                    TeamSpec(
+                        config.platform_owner,
+                        "Platform team: owns the platform repositories",
+                        list(config.github.platform_maintainers),
+                    ),
+                    TeamSpec("security", "Security & QA: reviews Gate 1 and policy changes", list(config.github.security_maintainers)),
+                ],
+                platform_repositories=[(r.name, r.description) for r in PLATFORM_REPOSITORIES],
+                required_approvals=config.github.required_approvals,
+            ),
+            pulumi.ResourceOptions(providers=[self.github_provider]),
+        )
+        CostAllocation(
+            "cost-allocation",
+            CostAllocationArgs(
+                tag_keys=list(MANDATORY_TAG_KEYS),
+                shared_budget_name=f"{prefix}-shared",
+                shared_budget_usd=config.finops.platform_monthly_budget_usd,
+                alert_email=config.finops.alert_email,
+            ),
+            on_aws,
+        )
 
 
 def service_specs(config: PlatformConfig, tenant: TenantConfig) -> list[ServiceSpec]:
@@ -151,29 +234,53 @@ def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform
         name=tenant.name,
         cost_tags=tenant_cost_tags(config, tenant),
         aws=TenantAwsArgs(
-            tenant=tenant.name, services=services, name_prefix=name_prefix(config), monthly_budget_usd=tenant.monthly_budget_usd,
-            owner_email=tenant.owner_email, data_key_arn=platform.keys.data_key_arn, github_org=config.github_org,
-            github_oidc_provider_arn=platform.ci.provider_arn, signing_key_arn=platform.keys.signing_key_arn,
+            tenant=tenant.name,
+            services=services,
+            name_prefix=name_prefix(config),
+            monthly_budget_usd=tenant.monthly_budget_usd,
+            owner_email=tenant.owner_email,
+            data_key_arn=platform.keys.data_key_arn,
+            github_org=config.github_org,
+            github_oidc_provider_arn=platform.ci.provider_arn,
+            signing_key_arn=platform.keys.signing_key_arn,
             cluster_oidc_provider_arn=platform.cluster.oidc_provider_arn,
             cluster_oidc_issuer_host=platform.cluster.oidc_issuer_host,
             log_retention_days=config.audit.log_retention_days,
             max_receive_count=config.outbox.max_receive_count,
             message_retention_seconds=config.outbox.message_retention_seconds,
             dlq_retention_seconds=config.outbox.dlq_retention_seconds,
-            protect=config.protect),
+            protect=config.protect,
+        ),
         kubernetes=TenantNamespaceArgs(
-            namespace=tenant.name, tier=QUOTA_TIERS[tenant.tier], kubernetes_version=config.cluster.kubernetes_version,
-            services=services),
+            namespace=tenant.name,
+            tier=QUOTA_TIERS[tenant.tier],
+            kubernetes_version=config.cluster.kubernetes_version,
+            services=services,
+        ),
         delivery=TenantDeliveryArgs(tenant=tenant.name, services=service_specs(config, tenant), region=config.region),
         concierge=ConciergeArgs(
-            tenant=tenant.name, owner_team=tenant.owner_team, service_accounts=services,
+            tenant=tenant.name,
+            owner_team=tenant.owner_team,
+            service_accounts=services,
             kubernetes_auth_path=platform.vault.kubernetes_auth_path,
-            connection_limit=tenant_connection_limit(config.database.max_connections, config.database.max_connections_percent,
-                                                     QUOTA_TIERS[tenant.tier].db_connection_percent),
+            connection_limit=tenant_connection_limit(
+                config.database.max_connections,
+                config.database.max_connections_percent,
+                QUOTA_TIERS[tenant.tier].db_connection_percent,
+            ),
             db_credential_ttl_seconds=config.vault.db_credential_ttl_seconds,
             max_ttl_seconds=config.vault.max_lease_ttl_seconds,
-            token_ttl_seconds=config.vault.default_lease_ttl_seconds),
+            token_ttl_seconds=config.vault.default_lease_ttl_seconds,
+        ),
+        github=TenantGithubArgs(
+            org=config.github_org,
+            team_slug=tenant.owner_team,
+            maintainers=list(tenant.maintainers),
+            repositories=[(service_repository_name(tenant.name, s.name), f"{tenant.name}: {s.kind} {s.name}") for s in tenant.services],
+            required_approvals=config.github.required_approvals,
+        ),
         kubernetes_dependencies=list(platform.kubernetes.releases.values()),
+        github_dependencies=[platform.github],
     )
 
 
@@ -181,7 +288,12 @@ def compose(config: PlatformConfig) -> None:
     # Safety net: anything outside a tenant scope is tagged as platform-shared.
     pulumi.runtime.register_resource_transform(cost_scope_transform(shared_cost_tags(config)))
     platform = Platform(config)
-    providers = TenantProviders(aws=platform.aws_provider, kubernetes=platform.kubernetes_provider, vault=platform.vault_provider)
+    providers = TenantProviders(
+        aws=platform.aws_provider,
+        kubernetes=platform.kubernetes_provider,
+        vault=platform.vault_provider,
+        github=platform.github_provider,
+    )
     tenants = {t.name: Tenant(t.name, tenant_args(config, t, platform), providers) for t in config.tenants}
 
     pulumi.export("environment", config.environment)
@@ -190,5 +302,6 @@ def compose(config: PlatformConfig) -> None:
     pulumi.export("signingPublicKeyPem", platform.keys.signing_public_key_pem)
     pulumi.export("auditLedgerBucket", platform.ledger.bucket_name)
     pulumi.export("ciDeployRoleArn", platform.ci.deploy_role_arn)
+    pulumi.export("ciPreviewRoleArn", platform.ci.preview_role_arn)
     pulumi.export("databaseProxyEndpoint", platform.db.proxy_endpoint)
     pulumi.export("tenantNamespaces", {name: t.namespace for name, t in tenants.items()})

@@ -28,7 +28,30 @@ GithubLogin = Annotated[str, Field(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A
 Usd = Annotated[Decimal, Field(gt=0, le=Decimal("10000000"), decimal_places=2)]
 
 #: CloudWatch Logs accepts only these retention values (days).
-CLOUDWATCH_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+CLOUDWATCH_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 
 
 def _cloudwatch_retention(days: int) -> int:
@@ -71,9 +94,7 @@ class DataClass(StrEnum):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, validate_default=True
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, validate_default=True)
 
 
 class Slo(_Model):
@@ -134,9 +155,7 @@ class Tenant(_Model):
     monthly_budget_usd: Usd
     layers: list[Literal["mlops"]] = []
     maintainers: list[GithubLogin] = []
-    allowed_registries: list[str] = Field(
-        default_factory=list, description="Extra image registries admitted in this tenant's namespace."
-    )
+    allowed_registries: list[str] = Field(default_factory=list, description="Extra image registries admitted in this tenant's namespace.")
 
     @property
     def data_class(self) -> DataClass:
@@ -190,8 +209,11 @@ class FinopsConfig(_Model):
 class VaultConfig(_Model):
     """TTL bounds applied to every mount and role (ADR-1): short-lived by default."""
 
-    address: str = Field("https://vault.platform.internal:8200", pattern=r"^https://[^\s/]+(:\d+)?/?$",
-                         description="Vault (or OpenBao) API address; https only. The token comes from VAULT_TOKEN.")
+    address: str = Field(
+        "https://vault.platform.internal:8200",
+        pattern=r"^https://[^\s/]+(:\d+)?/?$",
+        description="Vault (or OpenBao) API address; https only. The token comes from VAULT_TOKEN.",
+    )
     default_lease_ttl_seconds: int = Field(3600, ge=60, le=3600)
     max_lease_ttl_seconds: int = Field(86400, ge=300, le=86400)
     db_credential_ttl_seconds: int = Field(900, ge=60, le=3600)
@@ -210,8 +232,11 @@ class DatabaseConfig(_Model):
     backup_retention_days: int = Field(14, ge=1, le=35)
     max_connections_percent: int = Field(90, ge=10, le=100, description="RDS Proxy pool, of the DB's max.")
     max_connections: int = Field(1800, ge=50, le=16000, description="The instance class's max_connections (r6g.large: ~1800).")
-    vault_username: str = Field("vault_admin", pattern=r"^[a-z_][a-z0-9_]{0,62}$",
-                                description="PostgreSQL role Vault logs in with to create tenant users (bootstrap runbook).")
+    vault_username: str = Field(
+        "vault_admin",
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description="PostgreSQL role Vault logs in with to create tenant users (bootstrap runbook).",
+    )
 
 
 class OutboxConfig(_Model):
@@ -221,6 +246,7 @@ class OutboxConfig(_Model):
 
 
 class GithubConfig(_Model):
+    billing_email: Email = Field(description="Organization billing email (GitHub requires it for org settings).")
     required_approvals: int = Field(2, ge=1, le=6)
     platform_maintainers: list[GithubLogin] = []
     security_maintainers: list[GithubLogin] = []
@@ -243,7 +269,9 @@ class PlatformConfig(_Model):
     platform_owner: DnsLabel = "platform"
     platform_cost_center: CostCenter = "PLATFORM"
     protect_stateful: bool | None = Field(None, description="Default: true in prod, false elsewhere.")
-    vault_db_password: SecretStr = Field(description="Secret: `pulumi config set --secret vaultDbPassword` (database.vaultUsername's password).")
+    vault_db_password: SecretStr = Field(
+        description="Secret: `pulumi config set --secret vaultDbPassword` (database.vaultUsername's password)."
+    )
     network: NetworkConfig = NetworkConfig()
     cluster: ClusterConfig = ClusterConfig()
     audit: AuditConfig = AuditConfig()
@@ -251,7 +279,7 @@ class PlatformConfig(_Model):
     vault: VaultConfig = VaultConfig()
     database: DatabaseConfig = DatabaseConfig()
     outbox: OutboxConfig = OutboxConfig()
-    github: GithubConfig = GithubConfig()
+    github: GithubConfig
     kubernetes: KubernetesAddonsConfig = KubernetesAddonsConfig()
     tenants: list[Tenant] = Field(default_factory=list, max_length=500)
 

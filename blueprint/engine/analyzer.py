@@ -67,7 +67,9 @@ def _struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
     return struct
 
 
-def reconcile_config(policies: Sequence[Policy], file_config: Mapping[str, Any] | None) -> dict[str, tuple[EnforcementLevel, dict[str, Any]]]:
+def reconcile_config(
+    policies: Sequence[Policy], file_config: Mapping[str, Any] | None
+) -> dict[str, tuple[EnforcementLevel, dict[str, Any]]]:
     """Resolve each policy's level and properties from a ``--policy-pack-config`` document."""
     file_config = dict(file_config or {})
     levels = {level.value: level for level in EnforcementLevel}
@@ -114,8 +116,14 @@ def reconcile_config(policies: Sequence[Policy], file_config: Mapping[str, Any] 
 
 
 class Analyzer:
-    def __init__(self, pack_name: str, version: str, policies: list[Policy], default_level: EnforcementLevel,
-                 file_config: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        pack_name: str,
+        version: str,
+        policies: list[Policy],
+        default_level: EnforcementLevel,
+        file_config: Mapping[str, Any] | None = None,
+    ) -> None:
         self._servicer = _PolicyAnalyzerServicer(pack_name, version, policies, default_level)
         resolved = reconcile_config(policies, file_config)
         request = proto.ConfigureAnalyzerRequest(
@@ -175,9 +183,7 @@ class Analyzer:
                     provider=self._provider(r),
                     parent=r.parent or "",
                     dependencies=list(r.dependencies),
-                    propertyDependencies={
-                        k: proto.AnalyzerPropertyDependencies(urns=list(v)) for k, v in r.property_dependencies.items()
-                    },
+                    propertyDependencies={k: proto.AnalyzerPropertyDependencies(urns=list(v)) for k, v in r.property_dependencies.items()},
                 )
                 for r in resources
             ]

@@ -114,6 +114,11 @@ def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str)
         out["endpoint"] = f"{ident}.{'proxy-' if 'proxy' in type_ else 'cluster-'}{digest(ident, length=12)}.{region}.rds.amazonaws.com"
         out["clusterResourceId"] = f"cluster-{digest(ident, length=26).upper()}"
         if type_ == "aws:rds/cluster:Cluster" and inputs.get("manageMasterUserPassword"):
-            out["masterUserSecrets"] = [{"secretArn": f"arn:{PARTITION}:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!{ident}-{digest(ident, length=6)}",
-                                         "secretStatus": "active", "kmsKeyId": inputs.get("masterUserSecretKmsKeyId")}]
+            out["masterUserSecrets"] = [
+                {
+                    "secretArn": f"arn:{PARTITION}:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!{ident}-{digest(ident, length=6)}",  # noqa: E501
+                    "secretStatus": "active",
+                    "kmsKeyId": inputs.get("masterUserSecretKmsKeyId"),
+                }
+            ]
     return out

@@ -71,9 +71,16 @@ class PlanMocks(Mocks):
             return {"partition": fakes.PARTITION, "dnsSuffix": "amazonaws.com", "id": fakes.PARTITION}
         if token == "aws:kms/getPublicKey:getPublicKey":
             key_id = str(a.get("keyId", ""))
-            return {"id": key_id, "keyId": key_id, "arn": key_id, "keySpec": "ECC_NIST_P256", "keyUsage": "SIGN_VERIFY",
-                    "publicKey": fakes.public_key_der(key_id), "publicKeyPem": fakes.public_key_pem(key_id),
-                    "signingAlgorithms": ["ECDSA_SHA_256"]}
+            return {
+                "id": key_id,
+                "keyId": key_id,
+                "arn": key_id,
+                "keySpec": "ECC_NIST_P256",
+                "keyUsage": "SIGN_VERIFY",
+                "publicKey": fakes.public_key_der(key_id),
+                "publicKeyPem": fakes.public_key_pem(key_id),
+                "signingAlgorithms": ["ECDSA_SHA_256"],
+            }
         raise UnansweredInvoke(f"the offline engine has no answer for invoke {token} (args {sorted(a)})")
 
 

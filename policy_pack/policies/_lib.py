@@ -33,14 +33,32 @@ LOW, MEDIUM, HIGH, CRITICAL = Severity.LOW, Severity.MEDIUM, Severity.HIGH, Seve
 class ResourceRule(ResourceValidationPolicy):
     """A resource policy that knows its types, its ADR and its domain."""
 
-    def __init__(self, *, name: str, description: str, severity: Severity, adr: str, domain: str,
-                 types: Iterable[str], check: ResourceCheck, enforcement: EnforcementLevel = MANDATORY,
-                 config_schema: PolicyConfigSchema | None = None, remediation: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        description: str,
+        severity: Severity,
+        adr: str,
+        domain: str,
+        types: Iterable[str],
+        check: ResourceCheck,
+        enforcement: EnforcementLevel = MANDATORY,
+        config_schema: PolicyConfigSchema | None = None,
+        remediation: str | None = None,
+    ) -> None:
         self.types = frozenset(types)
         self.adr, self.domain, self._check = adr, domain, check
-        super().__init__(name=name, description=description, validate=self._run, enforcement_level=enforcement,
-                         config_schema=config_schema, severity=severity, tags=[adr, domain],
-                         remediation_steps=remediation)
+        super().__init__(
+            name=name,
+            description=description,
+            validate=self._run,
+            enforcement_level=enforcement,
+            config_schema=config_schema,
+            severity=severity,
+            tags=[adr, domain],
+            remediation_steps=remediation,
+        )
 
     def _run(self, args: ResourceValidationArgs, report: ReportViolation) -> None:
         if args.resource_type not in self.types:
@@ -52,14 +70,31 @@ class ResourceRule(ResourceValidationPolicy):
 class StackRule(StackValidationPolicy):
     """A stack policy (an invariant across resources) with its ADR and domain."""
 
-    def __init__(self, *, name: str, description: str, severity: Severity, adr: str, domain: str,
-                 check: StackCheck, enforcement: EnforcementLevel = MANDATORY,
-                 config_schema: PolicyConfigSchema | None = None, remediation: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        description: str,
+        severity: Severity,
+        adr: str,
+        domain: str,
+        check: StackCheck,
+        enforcement: EnforcementLevel = MANDATORY,
+        config_schema: PolicyConfigSchema | None = None,
+        remediation: str | None = None,
+    ) -> None:
         self.adr, self.domain, self._check = adr, domain, check
         self.types: frozenset[str] = frozenset()
-        super().__init__(name=name, description=description, validate=self._run, enforcement_level=enforcement,
-                         config_schema=config_schema, severity=severity, tags=[adr, domain],
-                         remediation_steps=remediation)
+        super().__init__(
+            name=name,
+            description=description,
+            validate=self._run,
+            enforcement_level=enforcement,
+            config_schema=config_schema,
+            severity=severity,
+            tags=[adr, domain],
+            remediation_steps=remediation,
+        )
 
     def _run(self, args: StackValidationArgs, report: ReportViolation) -> None:
         for message, urn in self._check(args):
@@ -67,6 +102,7 @@ class StackRule(StackValidationPolicy):
 
 
 # -- accessors ----------------------------------------------------------------------------------------
+
 
 def get(value: Any, path: str, default: Any = None) -> Any:
     """``get(props, "vpcConfig.endpointPublicAccess")``; missing anywhere -> default."""

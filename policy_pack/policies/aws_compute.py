@@ -7,8 +7,11 @@ from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, config_value, get, items
 CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
-SECURITY_GROUPS = ["aws:ec2/securityGroup:SecurityGroup", "aws:ec2/securityGroupRule:SecurityGroupRule",
-                   "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"]
+SECURITY_GROUPS = [
+    "aws:ec2/securityGroup:SecurityGroup",
+    "aws:ec2/securityGroupRule:SecurityGroupRule",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+]
 SUBNET = "aws:ec2/subnet:Subnet"
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 WORLD = {"0.0.0.0/0", "::/0"}
@@ -78,23 +81,86 @@ def _no_auto_public_ip(props, _args):
 
 
 POLICIES = [
-    ResourceRule(name="eks-secrets-encryption", description="EKS encrypts Kubernetes secrets with a KMS key.",
-                 severity=HIGH, adr="ADR-008", domain="aws-eks", types=[CLUSTER], check=_secrets_encryption),
-    ResourceRule(name="eks-endpoint-access", description="The EKS API endpoint is private, or public to allow-listed CIDRs only.",
-                 severity=CRITICAL, adr="ADR-001", domain="aws-eks", types=[CLUSTER], check=_endpoint,
-                 config_schema=schema(allowPublicWithCidrs={"type": "boolean", "default": True})),
-    ResourceRule(name="eks-control-plane-logging", description="EKS sends all five control-plane log types.",
-                 severity=MEDIUM, adr="ADR-006", domain="aws-eks", types=[CLUSTER], check=_logging),
-    ResourceRule(name="eks-access-entries", description="EKS grants access through access entries, not aws-auth.",
-                 severity=MEDIUM, adr="ADR-001", domain="aws-eks", types=[CLUSTER], check=_access_entries),
-    ResourceRule(name="eks-node-group-launch-template", description="EKS node groups launch from a launch template.",
-                 severity=MEDIUM, adr="ADR-007", domain="aws-eks", types=[NODE_GROUP], check=_node_group_template),
-    ResourceRule(name="ec2-imdsv2", description="Launch templates require IMDSv2 with a low hop limit.", severity=HIGH,
-                 adr="ADR-001", domain="aws-eks", types=[LAUNCH_TEMPLATE], check=_imdsv2),
-    ResourceRule(name="ec2-ebs-encryption", description="Launch template volumes are encrypted.", severity=HIGH,
-                 adr="ADR-008", domain="aws-eks", types=[LAUNCH_TEMPLATE], check=_ebs_encrypted),
-    ResourceRule(name="ec2-no-world-ingress", description="Security groups admit no ingress from the whole internet.",
-                 severity=CRITICAL, adr="ADR-001", domain="aws-network", types=SECURITY_GROUPS, check=_no_world_ingress),
-    ResourceRule(name="ec2-subnet-no-auto-public-ip", description="Subnets do not give instances public IPs.",
-                 severity=MEDIUM, adr="ADR-001", domain="aws-network", types=[SUBNET], check=_no_auto_public_ip),
+    ResourceRule(
+        name="eks-secrets-encryption",
+        description="EKS encrypts Kubernetes secrets with a KMS key.",
+        severity=HIGH,
+        adr="ADR-008",
+        domain="aws-eks",
+        types=[CLUSTER],
+        check=_secrets_encryption,
+    ),
+    ResourceRule(
+        name="eks-endpoint-access",
+        description="The EKS API endpoint is private, or public to allow-listed CIDRs only.",
+        severity=CRITICAL,
+        adr="ADR-001",
+        domain="aws-eks",
+        types=[CLUSTER],
+        check=_endpoint,
+        config_schema=schema(allowPublicWithCidrs={"type": "boolean", "default": True}),
+    ),
+    ResourceRule(
+        name="eks-control-plane-logging",
+        description="EKS sends all five control-plane log types.",
+        severity=MEDIUM,
+        adr="ADR-006",
+        domain="aws-eks",
+        types=[CLUSTER],
+        check=_logging,
+    ),
+    ResourceRule(
+        name="eks-access-entries",
+        description="EKS grants access through access entries, not aws-auth.",
+        severity=MEDIUM,
+        adr="ADR-001",
+        domain="aws-eks",
+        types=[CLUSTER],
+        check=_access_entries,
+    ),
+    ResourceRule(
+        name="eks-node-group-launch-template",
+        description="EKS node groups launch from a launch template.",
+        severity=MEDIUM,
+        adr="ADR-007",
+        domain="aws-eks",
+        types=[NODE_GROUP],
+        check=_node_group_template,
+    ),
+    ResourceRule(
+        name="ec2-imdsv2",
+        description="Launch templates require IMDSv2 with a low hop limit.",
+        severity=HIGH,
+        adr="ADR-001",
+        domain="aws-eks",
+        types=[LAUNCH_TEMPLATE],
+        check=_imdsv2,
+    ),
+    ResourceRule(
+        name="ec2-ebs-encryption",
+        description="Launch template volumes are encrypted.",
+        severity=HIGH,
+        adr="ADR-008",
+        domain="aws-eks",
+        types=[LAUNCH_TEMPLATE],
+        check=_ebs_encrypted,
+    ),
+    ResourceRule(
+        name="ec2-no-world-ingress",
+        description="Security groups admit no ingress from the whole internet.",
+        severity=CRITICAL,
+        adr="ADR-001",
+        domain="aws-network",
+        types=SECURITY_GROUPS,
+        check=_no_world_ingress,
+    ),
+    ResourceRule(
+        name="ec2-subnet-no-auto-public-ip",
+        description="Subnets do not give instances public IPs.",
+        severity=MEDIUM,
+        adr="ADR-001",
+        domain="aws-network",
+        types=[SUBNET],
+        check=_no_auto_public_ip,
+    ),
 ]

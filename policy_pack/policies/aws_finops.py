@@ -9,8 +9,11 @@ COST_ALLOCATION_TAG = "aws:costexplorer/costAllocationTag:CostAllocationTag"
 
 
 def _notifications(props, _args):
-    kinds = {get(n, "notificationType") for n in items(get(props, "notifications"))
-             if get(n, "subscriberEmailAddresses") or get(n, "subscriberSnsTopicArns")}
+    kinds = {
+        get(n, "notificationType")
+        for n in items(get(props, "notifications"))
+        if get(n, "subscriberEmailAddresses") or get(n, "subscriberSnsTopicArns")
+    }
     for kind in ("ACTUAL", "FORECASTED"):
         if kind not in kinds:
             yield f"add a {kind} notification with a subscriber so the owner hears before the month ends"
@@ -22,8 +25,22 @@ def _tag_active(props, _args):
 
 
 POLICIES = [
-    ResourceRule(name="budget-notifications", description="Budgets notify on actual and forecast spend.", severity=MEDIUM,
-                 adr="ADR-007", domain="aws-finops", types=[BUDGET], check=_notifications),
-    ResourceRule(name="cost-allocation-tag-active", description="Cost allocation tags are activated.", severity=MEDIUM,
-                 adr="ADR-007", domain="aws-finops", types=[COST_ALLOCATION_TAG], check=_tag_active),
+    ResourceRule(
+        name="budget-notifications",
+        description="Budgets notify on actual and forecast spend.",
+        severity=MEDIUM,
+        adr="ADR-007",
+        domain="aws-finops",
+        types=[BUDGET],
+        check=_notifications,
+    ),
+    ResourceRule(
+        name="cost-allocation-tag-active",
+        description="Cost allocation tags are activated.",
+        severity=MEDIUM,
+        adr="ADR-007",
+        domain="aws-finops",
+        types=[COST_ALLOCATION_TAG],
+        check=_tag_active,
+    ),
 ]

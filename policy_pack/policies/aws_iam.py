@@ -6,15 +6,25 @@ import re
 
 from ._lib import CRITICAL, HIGH, ResourceRule, get, items, principals, statements, strings
 
-POLICY_DOCS = ["aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy",
-               "aws:iam/groupPolicy:GroupPolicy"]
+POLICY_DOCS = [
+    "aws:iam/policy:Policy",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/userPolicy:UserPolicy",
+    "aws:iam/groupPolicy:GroupPolicy",
+]
 ROLE = "aws:iam/role:Role"
-ATTACHMENTS = ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/userPolicyAttachment:UserPolicyAttachment",
-               "aws:iam/groupPolicyAttachment:GroupPolicyAttachment", "aws:iam/policyAttachment:PolicyAttachment"]
+ATTACHMENTS = [
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+    "aws:iam/policyAttachment:PolicyAttachment",
+]
 ACCESS_KEY = "aws:iam/accessKey:AccessKey"
 BROAD_MANAGED = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
-_WRITE_VERB = re.compile(r"^(Create|Delete|Put|Update|Attach|Detach|Pass|Set|Tag|Untag|Add|Remove|Modify|Write|Upload|"
-                         r"Initiate|Complete|Sign|Encrypt|Decrypt|ReEncrypt|GenerateDataKey|Send|Purge|Schedule|\*)")
+_WRITE_VERB = re.compile(
+    r"^(Create|Delete|Put|Update|Attach|Detach|Pass|Set|Tag|Untag|Add|Remove|Modify|Write|Upload|"
+    r"Initiate|Complete|Sign|Encrypt|Decrypt|ReEncrypt|GenerateDataKey|Send|Purge|Schedule|\*)"
+)
 
 
 def _documents(props, resource_type):
@@ -41,7 +51,7 @@ def _no_star_action(props, args):
 def _tag_scoped(statement) -> bool:
     """ABAC: a Condition on resource/request tags scopes a '*' resource to tagged resources only."""
     condition = statement.get("Condition") or {}
-    keys = [k for op in condition.values() if hasattr(op, "keys") for k in op.keys()]
+    keys = [k for op in condition.values() if hasattr(op, "keys") for k in op]
     return any(k.startswith(("aws:ResourceTag/", "aws:RequestTag/")) for k in keys)
 
 
@@ -84,14 +94,49 @@ def _no_access_keys(_props, _args):
 
 
 POLICIES = [
-    ResourceRule(name="iam-no-star-action", description="IAM policies never allow every action.", severity=CRITICAL,
-                 adr="ADR-001", domain="aws-iam", types=POLICY_DOCS + [ROLE], check=_no_star_action),
-    ResourceRule(name="iam-no-star-resource-write", description="IAM write and permission actions are scoped to resources.",
-                 severity=HIGH, adr="ADR-001", domain="aws-iam", types=POLICY_DOCS + [ROLE], check=_no_star_resource_write),
-    ResourceRule(name="iam-no-admin-attachment", description="No identity gets AWS-managed administrator policies.",
-                 severity=CRITICAL, adr="ADR-001", domain="aws-iam", types=ATTACHMENTS + [ROLE], check=_no_admin),
-    ResourceRule(name="iam-trust-scoped", description="Role trust policies name their principal and bind web identities.",
-                 severity=CRITICAL, adr="ADR-001", domain="aws-iam", types=[ROLE], check=_trust_scoped),
-    ResourceRule(name="iam-no-access-keys", description="No long-lived IAM access keys.", severity=CRITICAL,
-                 adr="ADR-001", domain="aws-iam", types=[ACCESS_KEY], check=_no_access_keys),
+    ResourceRule(
+        name="iam-no-star-action",
+        description="IAM policies never allow every action.",
+        severity=CRITICAL,
+        adr="ADR-001",
+        domain="aws-iam",
+        types=[*POLICY_DOCS, ROLE],
+        check=_no_star_action,
+    ),
+    ResourceRule(
+        name="iam-no-star-resource-write",
+        description="IAM write and permission actions are scoped to resources.",
+        severity=HIGH,
+        adr="ADR-001",
+        domain="aws-iam",
+        types=[*POLICY_DOCS, ROLE],
+        check=_no_star_resource_write,
+    ),
+    ResourceRule(
+        name="iam-no-admin-attachment",
+        description="No identity gets AWS-managed administrator policies.",
+        severity=CRITICAL,
+        adr="ADR-001",
+        domain="aws-iam",
+        types=[*ATTACHMENTS, ROLE],
+        check=_no_admin,
+    ),
+    ResourceRule(
+        name="iam-trust-scoped",
+        description="Role trust policies name their principal and bind web identities.",
+        severity=CRITICAL,
+        adr="ADR-001",
+        domain="aws-iam",
+        types=[ROLE],
+        check=_trust_scoped,
+    ),
+    ResourceRule(
+        name="iam-no-access-keys",
+        description="No long-lived IAM access keys.",
+        severity=CRITICAL,
+        adr="ADR-001",
+        domain="aws-iam",
+        types=[ACCESS_KEY],
+        check=_no_access_keys,
+    ),
 ]

@@ -40,12 +40,40 @@ def _tls(props, _args):
 
 
 POLICIES = [
-    ResourceRule(name="sqs-encryption", description="SQS queues are encrypted at rest.", severity=HIGH,
-                 adr="ADR-005", domain="aws-messaging", types=[QUEUE], check=_encrypted),
-    ResourceRule(name="sqs-dead-letter-queue", description="SQS work queues redrive to a dead-letter queue.",
-                 severity=MEDIUM, adr="ADR-005", domain="aws-messaging", types=[QUEUE], check=_dlq),
-    ResourceRule(name="sqs-policy-least-privilege", description="SQS queue policies name actions and principals.",
-                 severity=HIGH, adr="ADR-001", domain="aws-messaging", types=[QUEUE_POLICY], check=_no_wildcard),
-    ResourceRule(name="sqs-policy-tls-only", description="SQS queue policies deny requests not sent over TLS.",
-                 severity=MEDIUM, adr="ADR-008", domain="aws-messaging", types=[QUEUE_POLICY], check=_tls),
+    ResourceRule(
+        name="sqs-encryption",
+        description="SQS queues are encrypted at rest.",
+        severity=HIGH,
+        adr="ADR-005",
+        domain="aws-messaging",
+        types=[QUEUE],
+        check=_encrypted,
+    ),
+    ResourceRule(
+        name="sqs-dead-letter-queue",
+        description="SQS work queues redrive to a dead-letter queue.",
+        severity=MEDIUM,
+        adr="ADR-005",
+        domain="aws-messaging",
+        types=[QUEUE],
+        check=_dlq,
+    ),
+    ResourceRule(
+        name="sqs-policy-least-privilege",
+        description="SQS queue policies name actions and principals.",
+        severity=HIGH,
+        adr="ADR-001",
+        domain="aws-messaging",
+        types=[QUEUE_POLICY],
+        check=_no_wildcard,
+    ),
+    ResourceRule(
+        name="sqs-policy-tls-only",
+        description="SQS queue policies deny requests not sent over TLS.",
+        severity=MEDIUM,
+        adr="ADR-008",
+        domain="aws-messaging",
+        types=[QUEUE_POLICY],
+        check=_tls,
+    ),
 ]

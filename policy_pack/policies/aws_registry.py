@@ -31,12 +31,40 @@ def _no_open_policy(props, _args):
 
 
 POLICIES = [
-    ResourceRule(name="ecr-tag-immutability", description="ECR repositories use immutable tags.", severity=HIGH,
-                 adr="ADR-003", domain="aws-registry", types=[REPOSITORY], check=_immutable),
-    ResourceRule(name="ecr-scan-on-push", description="ECR repositories scan images on push.", severity=MEDIUM,
-                 adr="ADR-003", domain="aws-registry", types=[REPOSITORY], check=_scan),
-    ResourceRule(name="ecr-kms-encryption", description="ECR repositories are encrypted with a customer managed KMS key.",
-                 severity=MEDIUM, adr="ADR-008", domain="aws-registry", types=[REPOSITORY], check=_kms),
-    ResourceRule(name="ecr-no-open-policy", description="ECR repository policies do not grant access to everyone.",
-                 severity=CRITICAL, adr="ADR-001", domain="aws-registry", types=[REPOSITORY_POLICY], check=_no_open_policy),
+    ResourceRule(
+        name="ecr-tag-immutability",
+        description="ECR repositories use immutable tags.",
+        severity=HIGH,
+        adr="ADR-003",
+        domain="aws-registry",
+        types=[REPOSITORY],
+        check=_immutable,
+    ),
+    ResourceRule(
+        name="ecr-scan-on-push",
+        description="ECR repositories scan images on push.",
+        severity=MEDIUM,
+        adr="ADR-003",
+        domain="aws-registry",
+        types=[REPOSITORY],
+        check=_scan,
+    ),
+    ResourceRule(
+        name="ecr-kms-encryption",
+        description="ECR repositories are encrypted with a customer managed KMS key.",
+        severity=MEDIUM,
+        adr="ADR-008",
+        domain="aws-registry",
+        types=[REPOSITORY],
+        check=_kms,
+    ),
+    ResourceRule(
+        name="ecr-no-open-policy",
+        description="ECR repository policies do not grant access to everyone.",
+        severity=CRITICAL,
+        adr="ADR-001",
+        domain="aws-registry",
+        types=[REPOSITORY_POLICY],
+        check=_no_open_policy,
+    ),
 ]

@@ -15,11 +15,23 @@ SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount"
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 APP_PROJECT = "kubernetes:argoproj.io/v1alpha1:AppProject"
 NAMESPACED = [
-    "kubernetes:core/v1:Pod", "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
-    "kubernetes:apps/v1:DaemonSet", "kubernetes:apps/v1:ReplicaSet", "kubernetes:batch/v1:Job",
-    "kubernetes:batch/v1:CronJob", SERVICE, "kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Secret",
-    SERVICE_ACCOUNT, NETWORK_POLICY, "kubernetes:core/v1:ResourceQuota", "kubernetes:core/v1:LimitRange",
-    "kubernetes:core/v1:PersistentVolumeClaim", "kubernetes:rbac.authorization.k8s.io/v1:Role", BINDINGS[0],
+    "kubernetes:core/v1:Pod",
+    "kubernetes:apps/v1:Deployment",
+    "kubernetes:apps/v1:StatefulSet",
+    "kubernetes:apps/v1:DaemonSet",
+    "kubernetes:apps/v1:ReplicaSet",
+    "kubernetes:batch/v1:Job",
+    "kubernetes:batch/v1:CronJob",
+    SERVICE,
+    "kubernetes:core/v1:ConfigMap",
+    "kubernetes:core/v1:Secret",
+    SERVICE_ACCOUNT,
+    NETWORK_POLICY,
+    "kubernetes:core/v1:ResourceQuota",
+    "kubernetes:core/v1:LimitRange",
+    "kubernetes:core/v1:PersistentVolumeClaim",
+    "kubernetes:rbac.authorization.k8s.io/v1:Role",
+    BINDINGS[0],
 ]
 SYSTEM_SUBJECT = re.compile(r"^system:")
 EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
@@ -55,7 +67,8 @@ def _service_exposure(props, _args):
     annotations = get(props, "metadata.annotations", {})
     internal = hasattr(annotations, "get") and (
         annotations.get("service.beta.kubernetes.io/aws-load-balancer-scheme") == "internal"
-        or annotations.get("service.beta.kubernetes.io/aws-load-balancer-internal") in ("true", "0.0.0.0/0"))
+        or annotations.get("service.beta.kubernetes.io/aws-load-balancer-internal") in ("true", "0.0.0.0/0")
+    )
     if kind == "LoadBalancer" and not internal:
         yield "a public LoadBalancer bypasses the API gateway and WAF: use ClusterIP behind the gateway"
     if kind == "NodePort":
@@ -96,20 +109,76 @@ def _project_confined(props, _args):
 
 
 POLICIES = [
-    ResourceRule(name="k8s-namespace-pod-security", description="Namespaces enforce a Pod Security Standard.",
-                 severity=HIGH, adr="ADR-001", domain="kubernetes-tenancy", types=[NAMESPACE], check=_pod_security),
-    ResourceRule(name="k8s-no-default-namespace", description="Namespaced objects name their namespace, never 'default'.",
-                 severity=MEDIUM, adr="ADR-001", domain="kubernetes-tenancy", types=NAMESPACED, check=_no_default_namespace),
-    ResourceRule(name="k8s-network-policy-no-allow-all", description="Network policies never allow all traffic.",
-                 severity=HIGH, adr="ADR-001", domain="kubernetes-tenancy", types=[NETWORK_POLICY], check=_no_allow_all),
-    ResourceRule(name="k8s-no-public-services", description="Services are not exposed through public load balancers or node ports.",
-                 severity=HIGH, adr="ADR-001", domain="kubernetes-tenancy", types=[SERVICE], check=_service_exposure),
-    ResourceRule(name="k8s-no-cluster-admin-binding", description="Nobody but the system is bound to cluster-admin.",
-                 severity=CRITICAL, adr="ADR-001", domain="kubernetes-tenancy", types=BINDINGS, check=_no_cluster_admin),
-    ResourceRule(name="k8s-service-account-no-automount", description="Service accounts do not automount API tokens.",
-                 severity=MEDIUM, adr="ADR-001", domain="kubernetes-tenancy", types=[SERVICE_ACCOUNT], check=_no_automount),
-    ResourceRule(name="k8s-helm-release-pinned", description="Helm releases pin an exact chart version and repository.",
-                 severity=HIGH, adr="ADR-003", domain="kubernetes-platform", types=[HELM_RELEASE], check=_helm_pinned),
-    ResourceRule(name="argocd-project-confined", description="Argo CD projects are confined to their tenant's namespace and repositories.",
-                 severity=CRITICAL, adr="ADR-001", domain="kubernetes-tenancy", types=[APP_PROJECT], check=_project_confined),
+    ResourceRule(
+        name="k8s-namespace-pod-security",
+        description="Namespaces enforce a Pod Security Standard.",
+        severity=HIGH,
+        adr="ADR-001",
+        domain="kubernetes-tenancy",
+        types=[NAMESPACE],
+        check=_pod_security,
+    ),
+    ResourceRule(
+        name="k8s-no-default-namespace",
+        description="Namespaced objects name their namespace, never 'default'.",
+        severity=MEDIUM,
+        adr="ADR-001",
+        domain="kubernetes-tenancy",
+        types=NAMESPACED,
+        check=_no_default_namespace,
+    ),
+    ResourceRule(
+        name="k8s-network-policy-no-allow-all",
+        description="Network policies never allow all traffic.",
+        severity=HIGH,
+        adr="ADR-001",
+        domain="kubernetes-tenancy",
+        types=[NETWORK_POLICY],
+        check=_no_allow_all,
+    ),
+    ResourceRule(
+        name="k8s-no-public-services",
+        description="Services are not exposed through public load balancers or node ports.",
+        severity=HIGH,
+        adr="ADR-001",
+        domain="kubernetes-tenancy",
+        types=[SERVICE],
+        check=_service_exposure,
+    ),
+    ResourceRule(
+        name="k8s-no-cluster-admin-binding",
+        description="Nobody but the system is bound to cluster-admin.",
+        severity=CRITICAL,
+        adr="ADR-001",
+        domain="kubernetes-tenancy",
+        types=BINDINGS,
+        check=_no_cluster_admin,
+    ),
+    ResourceRule(
+        name="k8s-service-account-no-automount",
+        description="Service accounts do not automount API tokens.",
+        severity=MEDIUM,
+        adr="ADR-001",
+        domain="kubernetes-tenancy",
+        types=[SERVICE_ACCOUNT],
+        check=_no_automount,
+    ),
+    ResourceRule(
+        name="k8s-helm-release-pinned",
+        description="Helm releases pin an exact chart version and repository.",
+        severity=HIGH,
+        adr="ADR-003",
+        domain="kubernetes-platform",
+        types=[HELM_RELEASE],
+        check=_helm_pinned,
+    ),
+    ResourceRule(
+        name="argocd-project-confined",
+        description="Argo CD projects are confined to their tenant's namespace and repositories.",
+        severity=CRITICAL,
+        adr="ADR-001",
+        domain="kubernetes-tenancy",
+        types=[APP_PROJECT],
+        check=_project_confined,
+    ),
 ]

@@ -129,27 +129,49 @@ def _allowed_registries(props, args):
 
 
 def _workload_rule(name: str, description: str, severity: Any, check: Any, **extra: Any) -> ResourceRule:
-    return ResourceRule(name=name, description=description, severity=severity, adr=extra.pop("adr", "ADR-001"),
-                        domain="kubernetes-workloads", types=WORKLOADS, check=check, **extra)
+    return ResourceRule(
+        name=name,
+        description=description,
+        severity=severity,
+        adr=extra.pop("adr", "ADR-001"),
+        domain="kubernetes-workloads",
+        types=WORKLOADS,
+        check=check,
+        **extra,
+    )
 
 
 POLICIES = [
     _workload_rule("k8s-no-privileged", "Containers are not privileged.", CRITICAL, _privileged),
     _workload_rule("k8s-run-as-non-root", "Containers run as a non-root user.", HIGH, _non_root),
     _workload_rule("k8s-no-privilege-escalation", "Containers cannot escalate privileges.", HIGH, _no_escalation),
-    _workload_rule("k8s-resource-requests-limits", "Containers declare CPU/memory requests and a memory limit.",
-                   MEDIUM, _resources, adr="ADR-007"),
-    _workload_rule("k8s-pinned-images", "Images are pinned to a version tag or digest, never 'latest'.", HIGH,
-                   _pinned_images, adr="ADR-003"),
-    _workload_rule("k8s-no-host-namespaces", "Pods do not share the host network, PID or IPC namespaces.", CRITICAL,
-                   _host_namespaces),
-    _workload_rule("k8s-read-only-root-filesystem", "Containers have a read-only root filesystem.", LOW,
-                   _read_only_root, enforcement=ADVISORY),
-    _workload_rule("k8s-drop-all-capabilities", "Containers drop ALL capabilities (NET_BIND_SERVICE may be added).",
-                   HIGH, _drop_all),
+    _workload_rule(
+        "k8s-resource-requests-limits",
+        "Containers declare CPU/memory requests and a memory limit.",
+        MEDIUM,
+        _resources,
+        adr="ADR-007",
+    ),
+    _workload_rule(
+        "k8s-pinned-images", "Images are pinned to a version tag or digest, never 'latest'.", HIGH, _pinned_images, adr="ADR-003"
+    ),
+    _workload_rule("k8s-no-host-namespaces", "Pods do not share the host network, PID or IPC namespaces.", CRITICAL, _host_namespaces),
+    _workload_rule(
+        "k8s-read-only-root-filesystem",
+        "Containers have a read-only root filesystem.",
+        LOW,
+        _read_only_root,
+        enforcement=ADVISORY,
+    ),
+    _workload_rule("k8s-drop-all-capabilities", "Containers drop ALL capabilities (NET_BIND_SERVICE may be added).", HIGH, _drop_all),
     _workload_rule("k8s-seccomp-runtime-default", "Pods use the RuntimeDefault seccomp profile.", MEDIUM, _seccomp),
     _workload_rule("k8s-no-host-path", "Pods do not mount hostPath volumes.", HIGH, _no_host_path),
-    _workload_rule("k8s-allowed-registries", "Images come from allowed registries only.", HIGH, _allowed_registries,
-                   adr="ADR-003", config_schema=schema(allowedRegistries={"type": "array", "items": {"type": "string"},
-                                                                           "default": []})),
+    _workload_rule(
+        "k8s-allowed-registries",
+        "Images come from allowed registries only.",
+        HIGH,
+        _allowed_registries,
+        adr="ADR-003",
+        config_schema=schema(allowedRegistries={"type": "array", "items": {"type": "string"}, "default": []}),
+    ),
 ]

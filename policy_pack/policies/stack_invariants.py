@@ -14,11 +14,22 @@ from .vault import policy_paths
 Finding = tuple[str, "str | None"]
 SHARED = "shared"
 STATEFUL_TYPES = [
-    "aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance",
-    "aws:dynamodb/table:Table", "aws:ecr/repository:Repository", "aws:sqs/queue:Queue",
+    "aws:s3/bucket:Bucket",
+    "aws:kms/key:Key",
+    "aws:rds/cluster:Cluster",
+    "aws:rds/clusterInstance:ClusterInstance",
+    "aws:dynamodb/table:Table",
+    "aws:ecr/repository:Repository",
+    "aws:sqs/queue:Queue",
 ]
-DEFAULT_TENANT_PATHS = ["kv/data/{tenant}/", "kv/metadata/{tenant}/", "database/creds/{tenant}",
-                        "auth/token/lookup-self", "auth/token/renew-self", "auth/token/revoke-self"]
+DEFAULT_TENANT_PATHS = [
+    "kv/data/{tenant}/",
+    "kv/metadata/{tenant}/",
+    "database/creds/{tenant}",
+    "auth/token/lookup-self",
+    "auth/token/renew-self",
+    "auth/token/revoke-self",
+]
 
 
 def tenant_namespaces(resources: list[Any]) -> dict[str, Any]:
@@ -36,8 +47,12 @@ def _in_namespace(resources: list[Any], resource_type: str, namespace: str) -> l
 
 
 def is_default_deny(spec: Any) -> bool:
-    return (get(spec, "podSelector") == {} and {"Ingress", "Egress"} <= set(strings(get(spec, "policyTypes")))
-            and not items(get(spec, "ingress")) and not items(get(spec, "egress")))
+    return (
+        get(spec, "podSelector") == {}
+        and {"Ingress", "Egress"} <= set(strings(get(spec, "policyTypes")))
+        and not items(get(spec, "ingress"))
+        and not items(get(spec, "egress"))
+    )
 
 
 def _namespace_bundle(args) -> Iterator[Finding]:
@@ -52,7 +67,7 @@ def _namespace_bundle(args) -> Iterator[Finding]:
 
 
 def _tenant_budget(args) -> Iterator[Finding]:
-    covered = set()
+    covered: set[str] = set()
     for budget in named(args.resources, "aws:budgets/budget:Budget"):
         for f in items(get(budget.props, "costFilters")):
             if get(f, "name") == "TagKeyValue":
@@ -103,7 +118,10 @@ def _stateful_protected(args) -> Iterator[Finding]:
         return
     for resource in named(args.resources, *config_value(args, "statefulTypes", STATEFUL_TYPES)):
         if not resource.opts.protect:
-            yield f"{resource.resource_type.rsplit(':', 1)[-1]} {resource.name!r} holds state: set protect (and retainOnDelete)", resource.urn
+            yield (
+                f"{resource.resource_type.rsplit(':', 1)[-1]} {resource.name!r} holds state: set protect (and retainOnDelete)",
+                resource.urn,
+            )
 
 
 def _references_bucket(resource: Any, bucket: Any) -> bool:
@@ -114,8 +132,11 @@ def _references_bucket(resource: Any, bucket: Any) -> bool:
 
 
 def _bucket_controls(args) -> Iterator[Finding]:
-    wanted = {"public access block": aws_storage.PUBLIC_ACCESS_BLOCK, "default encryption": aws_storage.SSE,
-              "versioning": aws_storage.VERSIONING}
+    wanted = {
+        "public access block": aws_storage.PUBLIC_ACCESS_BLOCK,
+        "default encryption": aws_storage.SSE,
+        "versioning": aws_storage.VERSIONING,
+    }
     for bucket in named(args.resources, *aws_storage.BUCKETS):
         for label, types in wanted.items():
             if not any(_references_bucket(r, bucket) for r in named(args.resources, *types)):
@@ -143,25 +164,81 @@ def _vault_audited(args) -> Iterator[Finding]:
 
 
 POLICIES = [
-    StackRule(name="tenant-namespace-bundle", description="Each tenant namespace has a ResourceQuota, a LimitRange and a default-deny NetworkPolicy.",
-              severity=HIGH, adr="ADR-001", domain="stack", check=_namespace_bundle),
-    StackRule(name="tenant-budget", description="Each tenant has an AWS Budget on its tenant tag.", severity=MEDIUM,
-              adr="ADR-007", domain="stack", check=_tenant_budget),
-    StackRule(name="tenant-vault-policy-confined", description="Each tenant's Vault policy reaches only the tenant's own paths.",
-              severity=CRITICAL, adr="ADR-001", domain="stack", check=_vault_confined,
-              config_schema=schema(tenantPaths={"type": "array", "items": {"type": "string"}, "default": DEFAULT_TENANT_PATHS})),
-    StackRule(name="ecr-signature-admission", description="Every ECR repository is covered by the signed-image admission policy.",
-              severity=CRITICAL, adr="ADR-003", domain="stack", check=_signature_admission),
-    StackRule(name="stateful-resources-protected", description="Stateful resources are protected where the stack requires it.",
-              severity=HIGH, adr="ADR-005", domain="stack", check=_stateful_protected,
-              config_schema=schema(requireProtect={"type": "boolean", "default": False},
-                                   statefulTypes={"type": "array", "items": {"type": "string"}, "default": STATEFUL_TYPES})),
-    StackRule(name="s3-bucket-controls", description="Every bucket has a public access block, default encryption and versioning.",
-              severity=HIGH, adr="ADR-005", domain="stack", check=_bucket_controls),
-    StackRule(name="vpc-flow-logs", description="Every VPC has a flow log.", severity=MEDIUM, adr="ADR-006", domain="stack",
-              check=_vpc_flow_logs),
-    StackRule(name="ecr-lifecycle-policy", description="Every ECR repository has a lifecycle policy.", severity=MEDIUM,
-              adr="ADR-007", domain="stack", check=_ecr_lifecycle),
-    StackRule(name="vault-audit-enabled", description="Vault has an audit device.", severity=HIGH, adr="ADR-008",
-              domain="stack", check=_vault_audited),
+    StackRule(
+        name="tenant-namespace-bundle",
+        description="Each tenant namespace has a ResourceQuota, a LimitRange and a default-deny NetworkPolicy.",
+        severity=HIGH,
+        adr="ADR-001",
+        domain="stack",
+        check=_namespace_bundle,
+    ),
+    StackRule(
+        name="tenant-budget",
+        description="Each tenant has an AWS Budget on its tenant tag.",
+        severity=MEDIUM,
+        adr="ADR-007",
+        domain="stack",
+        check=_tenant_budget,
+    ),
+    StackRule(
+        name="tenant-vault-policy-confined",
+        description="Each tenant's Vault policy reaches only the tenant's own paths.",
+        severity=CRITICAL,
+        adr="ADR-001",
+        domain="stack",
+        check=_vault_confined,
+        config_schema=schema(tenantPaths={"type": "array", "items": {"type": "string"}, "default": DEFAULT_TENANT_PATHS}),
+    ),
+    StackRule(
+        name="ecr-signature-admission",
+        description="Every ECR repository is covered by the signed-image admission policy.",
+        severity=CRITICAL,
+        adr="ADR-003",
+        domain="stack",
+        check=_signature_admission,
+    ),
+    StackRule(
+        name="stateful-resources-protected",
+        description="Stateful resources are protected where the stack requires it.",
+        severity=HIGH,
+        adr="ADR-005",
+        domain="stack",
+        check=_stateful_protected,
+        config_schema=schema(
+            requireProtect={"type": "boolean", "default": False},
+            statefulTypes={"type": "array", "items": {"type": "string"}, "default": STATEFUL_TYPES},
+        ),
+    ),
+    StackRule(
+        name="s3-bucket-controls",
+        description="Every bucket has a public access block, default encryption and versioning.",
+        severity=HIGH,
+        adr="ADR-005",
+        domain="stack",
+        check=_bucket_controls,
+    ),
+    StackRule(
+        name="vpc-flow-logs",
+        description="Every VPC has a flow log.",
+        severity=MEDIUM,
+        adr="ADR-006",
+        domain="stack",
+        check=_vpc_flow_logs,
+    ),
+    StackRule(
+        name="ecr-lifecycle-policy",
+        description="Every ECR repository has a lifecycle policy.",
+        severity=MEDIUM,
+        adr="ADR-007",
+        domain="stack",
+        check=_ecr_lifecycle,
+    ),
+    StackRule(
+        name="vault-audit-enabled",
+        description="Vault has an audit device.",
+        severity=HIGH,
+        adr="ADR-008",
+        domain="stack",
+        check=_vault_audited,
+    ),
 ]

@@ -15,9 +15,15 @@ TAGGABLE_AWS_TYPES = frozenset(json.loads((Path(__file__).parent / "data" / "tag
 _K8S_NON_OBJECTS = ("kubernetes:helm.sh/", "kubernetes:yaml", "kubernetes:kustomize")
 DEFAULT_REQUIRED_TAGS = ["environment", "tenant", "owner", "cost-center", "managed-by"]
 DEFAULT_DATA_BEARING_TYPES = [
-    "aws:s3/bucket:Bucket", "aws:sqs/queue:Queue", "aws:dynamodb/table:Table", "aws:rds/cluster:Cluster",
-    "aws:rds/clusterInstance:ClusterInstance", "aws:ecr/repository:Repository", "aws:cloudwatch/logGroup:LogGroup",
-    "aws:kms/key:Key", "kubernetes:core/v1:Namespace",
+    "aws:s3/bucket:Bucket",
+    "aws:sqs/queue:Queue",
+    "aws:dynamodb/table:Table",
+    "aws:rds/cluster:Cluster",
+    "aws:rds/clusterInstance:ClusterInstance",
+    "aws:ecr/repository:Repository",
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:kms/key:Key",
+    "kubernetes:core/v1:Namespace",
 ]
 
 
@@ -25,8 +31,9 @@ class _AllTypes(frozenset):
     """The rule filters types itself (taggable AWS types and every Kubernetes object)."""
 
     def __contains__(self, item: object) -> bool:
-        return isinstance(item, str) and (item in TAGGABLE_AWS_TYPES or (
-            item.startswith("kubernetes:") and not item.startswith(_K8S_NON_OBJECTS)))
+        return isinstance(item, str) and (
+            item in TAGGABLE_AWS_TYPES or (item.startswith("kubernetes:") and not item.startswith(_K8S_NON_OBJECTS))
+        )
 
 
 def _required_tags(props, args):
@@ -43,7 +50,11 @@ def _required_tags(props, args):
 required_cost_tags = ResourceRule(
     name="required-cost-tags",
     description="Every taggable resource carries the mandatory cost tags (labels on Kubernetes objects).",
-    severity=MEDIUM, adr="ADR-007", domain="tagging", types=[], check=_required_tags,
+    severity=MEDIUM,
+    adr="ADR-007",
+    domain="tagging",
+    types=[],
+    check=_required_tags,
     config_schema=schema(
         requiredTags={"type": "array", "items": {"type": "string"}, "minItems": 1, "default": DEFAULT_REQUIRED_TAGS},
         dataClassTag={"type": "string", "default": "data-class"},

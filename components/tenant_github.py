@@ -1,0 +1,49 @@
+"""A tenant's GitHub footprint: its team and one repository per service, created from the golden
+template, private, with Gate 1 on the default branch and the team's write access."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_github as github
+
+from components.github_org import TEMPLATE_REPOSITORY, gate1_checks, protected_repository
+
+
+@dataclass(frozen=True)
+class TenantGithubArgs:
+    """Attributes:
+    org / team_slug / maintainers: The tenant's team.
+    repositories: (repository name, description) per service.
+    required_approvals: Reviews on every default branch.
+    """
+
+    org: str
+    team_slug: str
+    repositories: list[tuple[str, str]]
+    maintainers: list[str] = field(default_factory=list)
+    required_approvals: int = 2
+
+
+class TenantGithub(pulumi.ComponentResource):
+    def __init__(self, name: str, args: TenantGithubArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:github:TenantGithub", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        team = github.Team(f"{name}-team", name=args.team_slug, description=f"Owners of tenant {name}", privacy="closed", opts=child)
+        for login in args.maintainers:
+            github.TeamMembership(f"{name}-team-{login}", team_id=team.id, username=login, role="maintainer", opts=child)
+        checks = gate1_checks()
+        for repo_name, description in args.repositories:
+            repo = protected_repository(
+                f"{name}-{repo_name}",
+                repo_name,
+                description,
+                args.required_approvals,
+                checks,
+                child,
+                from_template=TEMPLATE_REPOSITORY,
+                owner=args.org,
+            )
+            github.TeamRepository(f"{name}-{repo_name}-team", team_id=team.id, repository=repo.name, permission="push", opts=child)
+        self.register_outputs({})
