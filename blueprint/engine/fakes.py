@@ -116,7 +116,7 @@ def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str)
         if type_ == "aws:rds/cluster:Cluster" and inputs.get("manageMasterUserPassword"):
             out["masterUserSecrets"] = [
                 {
-                    "secretArn": f"arn:{PARTITION}:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!{ident}-{digest(ident, length=6)}",  # noqa: E501
+                    "secretArn": f"arn:{PARTITION}:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!{ident}-{digest(ident, length=6)}",
                     "secretStatus": "active",
                     "kmsKeyId": inputs.get("masterUserSecretKmsKeyId"),
                 }
