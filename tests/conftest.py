@@ -1,0 +1,66 @@
+"""Shared fixtures: the offline engine's plans of the real stacks (run once per session), and a
+factory for valid configs that tests mutate."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from blueprint.engine.mocks import Registration
+from blueprint.engine.run import run_program
+from stacks.loader import ROOT, StackFile, load_stack_file
+
+STACKS = ("dev", "prod")
+
+
+def plan_registrations(path: Path, stack: str) -> list[Registration]:
+    stack_file, config = load_stack_file(path)
+    flat, secrets = stack_file.flattened()
+    return run_program(stack, flat, secrets, config.region)
+
+
+@pytest.fixture(scope="session")
+def stack_plans() -> dict[str, list[Registration]]:
+    return {stack: plan_registrations(ROOT / f"Pulumi.{stack}.yaml", stack) for stack in STACKS}
+
+
+@pytest.fixture(params=STACKS)
+def plan(request: pytest.FixtureRequest, stack_plans: dict[str, list[Registration]]) -> list[Registration]:
+    return stack_plans[request.param]
+
+
+def stack_document(stack: str = "dev") -> dict[str, Any]:
+    return yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
+
+
+@pytest.fixture
+def write_stack(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
+    """Write a ``Pulumi.<x>.yaml``-shaped document and return its path."""
+
+    def write(document: dict[str, Any], name: str = "Pulumi.test.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump(document, sort_keys=False))
+        return path
+
+    return write
+
+
+def project_values(stack: str = "dev") -> dict[str, Any]:
+    """The dev stack's project-namespace values (keys without the namespace), deep-copied for mutation."""
+    return {k.split(":", 1)[1]: copy.deepcopy(v) for k, v in stack_document(stack)["config"].items()}
+
+
+def as_document(values: dict[str, Any]) -> dict[str, Any]:
+    return {"config": {f"fintech-blueprint:{k}": v for k, v in values.items()}}
+
+
+def by_type(registrations: list[Registration], type_: str) -> list[Registration]:
+    return [r for r in registrations if r.type == type_]
+
+
+__all__ = ["STACKS", "StackFile", "as_document", "by_type", "plan_registrations", "project_values", "stack_document"]

@@ -1,0 +1,168 @@
+"""Every policy, through the analyzer path (pulumi_policy's own servicer, as in a real preview)."""
+
+from __future__ import annotations
+
+import json
+import re
+import runpy
+import sys
+from pathlib import Path
+from typing import Any
+
+import pulumi_policy
+import pytest
+import yaml
+
+from blueprint import policies as pack
+from blueprint.engine.analyzer import PolicyConfigError, Resource, reconcile_config
+from components.tagging import DATA_BEARING_TYPES, MANDATORY_TAG_KEYS
+from policy_pack.policies import DEFAULT_ENFORCEMENT, PACK_NAME, POLICIES, describe
+from policy_pack.policies import tagging as tagging_policy
+from stacks.loader import ROOT
+
+from .cases import RESOURCE_CASES, STACK_CASES, Res
+
+POLICY_NAMES = [p.name for p in POLICIES]
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def violations_of(policy: str, found: list[Any]) -> list[Any]:
+    return [v for v in found if v.policy == policy]
+
+
+def resource(type_: str, props: dict[str, Any], name: str = "subject") -> Resource:
+    return Resource(urn=f"urn:pulumi:test::fintech-blueprint::{type_}::{name}", type=type_, name=name, props=props)
+
+
+def stack_resources(resources: list[Res]) -> list[Resource]:
+    urn = {r.name: f"urn:pulumi:test::fintech-blueprint::{r.type}::{r.name}" for r in resources}
+    return [Resource(urn=urn[r.name], type=r.type, name=r.name, props=r.props, protect=r.protect,
+                     property_dependencies={k: [urn[d] for d in v] for k, v in r.property_dependencies.items()})
+            for r in resources]
+
+
+def test_the_pack_is_large_and_every_policy_has_cases() -> None:
+    assert len([p for p in POLICIES if describe(p)["kind"] == "resource"]) >= 45
+    assert len(POLICY_NAMES) == len(set(POLICY_NAMES))
+    assert set(RESOURCE_CASES) | set(STACK_CASES) == set(POLICY_NAMES)
+
+
+def test_every_policy_documents_itself() -> None:
+    for policy in POLICIES:
+        row = describe(policy)
+        assert re.fullmatch(r"ADR-00[1-9]", row["adr"]), policy.name
+        assert row["severity"] in ("low", "medium", "high", "critical"), policy.name
+        assert len(policy.description) > 15 and policy.description.endswith("."), policy.name
+
+
+@pytest.mark.parametrize("name", sorted(RESOURCE_CASES))
+def test_resource_policy(name: str) -> None:
+    case = RESOURCE_CASES[name]
+    engine = pack.analyzer(case.config)
+    assert violations_of(name, engine.analyze(resource(case.ok_type or case.type, case.ok, "compliant"))) == []
+    found = violations_of(name, engine.analyze(resource(case.type, case.bad, "noncompliant")))
+    assert found, f"{name} did not flag {case.bad}"
+    assert all(v.urn.endswith("::noncompliant") for v in found)
+    assert all(v.message.startswith(next(p.description for p in POLICIES if p.name == name)) for v in found)
+
+
+@pytest.mark.parametrize("name", sorted(STACK_CASES))
+def test_stack_policy(name: str) -> None:
+    case = STACK_CASES[name]
+    engine = pack.analyzer(case.config)
+    assert violations_of(name, engine.analyze_stack(stack_resources(case.ok))) == []
+    found = violations_of(name, engine.analyze_stack(stack_resources(case.bad)))
+    assert found, f"{name} did not flag its bad stack"
+    expected = None if case.bad_name == "(stack)" else case.bad_name
+    assert [v.urn.rsplit("::", 1)[-1] if v.urn else None for v in found] == [expected] * len(found)
+
+
+def test_a_policy_ignores_other_types() -> None:
+    engine = pack.analyzer(None)
+    found = engine.analyze(resource("aws:ecr/repository:Repository", {"imageTagMutability": "IMMUTABLE"}))
+    assert {v.policy for v in found} <= {"ecr-scan-on-push", "ecr-kms-encryption", "required-cost-tags"}
+
+
+def test_unknown_values_during_preview_are_advisory_not_failures() -> None:
+    engine = pack.analyzer({"all": "mandatory"})
+    found = violations_of("ecr-tag-immutability", engine.analyze(resource("aws:ecr/repository:Repository", {"imageTagMutability": UNKNOWN})))
+    assert [v.enforcement_level for v in found] == ["advisory"]
+    assert "during preview" in found[0].message
+
+
+def test_levels_come_from_the_policy_config() -> None:
+    bad = RESOURCE_CASES["kms-key-description"].bad
+    dev = json.loads((ROOT / "policy_pack/config.dev.json").read_text())
+    prod = json.loads((ROOT / "policy_pack/config.prod.json").read_text())
+    assert [v.enforcement_level for v in violations_of("kms-key-description", pack.analyzer(dev).analyze(resource("aws:kms/key:Key", bad)))] == ["advisory"]
+    assert [v.enforcement_level for v in violations_of("kms-key-description", pack.analyzer(prod).analyze(resource("aws:kms/key:Key", bad)))] == ["mandatory"]
+    assert {lvl.value for lvl, _ in reconcile_config(POLICIES, prod).values()} == {"mandatory"}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_stack_policy_configs_fit_the_pack_and_share_the_tag_list(stack: str) -> None:
+    config = json.loads((ROOT / f"policy_pack/config.{stack}.json").read_text())
+    resolved = reconcile_config(POLICIES, config)
+    assert resolved["required-cost-tags"][1]["requiredTags"] == list(MANDATORY_TAG_KEYS)
+
+
+def test_pack_defaults_are_the_program_data() -> None:
+    assert tagging_policy.DEFAULT_REQUIRED_TAGS == list(MANDATORY_TAG_KEYS)
+    assert set(tagging_policy.DEFAULT_DATA_BEARING_TYPES) == set(DATA_BEARING_TYPES)
+
+
+@pytest.mark.parametrize(("config", "message"), [
+    ({"no-such-policy": "advisory"}, "unknown policy 'no-such-policy'"),
+    ({"all": "sometimes"}, "enforcement level 'sometimes'"),
+    ({"kms-deletion-window": {"minDays": 3}}, "kms-deletion-window.minDays"),
+    ({"ecr-tag-immutability": {"foo": 1}}, "takes no configuration"),
+])
+def test_bad_policy_config_is_rejected_with_the_field(config: dict[str, Any], message: str) -> None:
+    with pytest.raises(PolicyConfigError, match=re.escape(message)):
+        reconcile_config(POLICIES, config)
+
+
+def _sdk_tokens() -> set[str]:
+    pattern = re.compile(r"""['"]((?:aws|kubernetes|github|vault):[A-Za-z0-9.]+/[A-Za-z0-9]+:[A-Za-z0-9]+)['"]""")
+    tokens: set[str] = set()
+    for package in ("pulumi_aws", "pulumi_kubernetes", "pulumi_github", "pulumi_vault"):
+        root = Path(__import__(package).__file__).parent
+        for source in root.rglob("*.py"):
+            tokens.update(pattern.findall(source.read_text(encoding="utf-8")))
+    return tokens
+
+
+CUSTOM_RESOURCE_TOKENS = {"kubernetes:argoproj.io/v1alpha1:AppProject", "kubernetes:kyverno.io/v1:ClusterPolicy"}
+
+
+def test_every_type_token_exists_in_the_pinned_sdks() -> None:
+    known = _sdk_tokens() | CUSTOM_RESOURCE_TOKENS
+    for policy in POLICIES:
+        types = getattr(policy, "types", frozenset())
+        if type(types) is frozenset:
+            assert types <= known, f"{policy.name}: unknown type tokens {sorted(types - known)}"
+
+
+def test_the_pack_loads_the_way_the_cli_loads_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    pack_dir = ROOT / "policy_pack"
+    manifest = yaml.safe_load((pack_dir / "PulumiPolicy.yaml").read_text())
+    assert manifest["runtime"]["name"] == "python" and manifest["version"] == pack.pack_version()
+    requirements = dict(line.split("==") for line in (pack_dir / "requirements.txt").read_text().splitlines()
+                        if line and not line.startswith("#"))
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    for name, version in requirements.items():
+        assert f'"{name}=={version}"' in pyproject, f"{name} pinned differently in the pack and the project"
+
+    constructed: dict[str, Any] = {}
+
+    def fake_pack(**kwargs: Any) -> None:  # the real constructor serves gRPC forever
+        constructed.update(kwargs)
+
+    monkeypatch.setattr(pulumi_policy, "PolicyPack", fake_pack)
+    monkeypatch.syspath_prepend(str(pack_dir))  # the CLI runs the pack from its own directory
+    for module in [m for m in sys.modules if m == "policies" or m.startswith("policies.")]:
+        monkeypatch.delitem(sys.modules, module)
+    runpy.run_path(str(pack_dir / "__main__.py"), run_name="__main__")
+    assert constructed["name"] == PACK_NAME and re.fullmatch(r"[a-zA-Z0-9-_.]{1,100}", PACK_NAME)
+    assert [p.name for p in constructed["policies"]] == POLICY_NAMES
+    assert constructed["enforcement_level"] == DEFAULT_ENFORCEMENT
