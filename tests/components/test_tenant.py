@@ -1,0 +1,85 @@
+"""The Tenant slice: namespace, quota and limits from the tier, default-deny, identities, RBAC;
+and onboarding: one config entry adds exactly that tenant's resources."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from blueprint.engine.mocks import Registration
+from components.quotas import QUOTA_TIERS, limit_range_spec, resource_quota_spec
+from components.tenant_namespace import network_policy_specs, team_group
+from policy_pack.policies.stack_invariants import is_default_deny
+from tests.conftest import as_document, by_type, plan_registrations, project_values
+
+
+def in_namespace(plan: list[Registration], type_: str, namespace: str) -> list[Registration]:
+    return [r for r in by_type(plan, type_) if r.inputs["metadata"].get("namespace") == namespace]
+
+
+def test_tenant_namespace_bundle(stack_plans: dict[str, list[Registration]]) -> None:
+    dev = stack_plans["dev"]
+    namespace = next(r for r in by_type(dev, "kubernetes:core/v1:Namespace") if r.inputs["metadata"]["name"] == "payments")
+    labels = namespace.inputs["metadata"]["labels"]
+    for mode in ("enforce", "audit", "warn"):
+        assert labels[f"pod-security.kubernetes.io/{mode}"] == "restricted"
+    assert labels["tenant"] == "payments" and labels["data-class"] == "pci"
+
+    quota = in_namespace(dev, "kubernetes:core/v1:ResourceQuota", "payments")
+    assert [q.inputs["spec"] for q in quota] == [resource_quota_spec(QUOTA_TIERS["medium"])]
+    assert quota[0].inputs["spec"]["hard"]["services.loadbalancers"] == "0"
+    limits = in_namespace(dev, "kubernetes:core/v1:LimitRange", "payments")
+    assert [lr.inputs["spec"] for lr in limits] == [limit_range_spec(QUOTA_TIERS["medium"])]
+
+    policies = {p.inputs["metadata"]["name"]: p.inputs["spec"] for p in in_namespace(dev, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "payments")}
+    assert policies == network_policy_specs("platform-gateway", "vault")
+    assert is_default_deny(policies["default-deny"])
+
+    accounts = in_namespace(dev, "kubernetes:core/v1:ServiceAccount", "payments")
+    assert {a.inputs["metadata"]["name"] for a in accounts} == {"payments-api", "settlement-worker"}
+    assert all(a.inputs["automountServiceAccountToken"] is False for a in accounts)
+    assert all(a.inputs["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].startswith("arn:aws:iam::") for a in accounts)
+
+
+def test_the_tier_drives_the_quota(stack_plans: dict[str, list[Registration]]) -> None:
+    dev_fraud = in_namespace(stack_plans["dev"], "kubernetes:core/v1:ResourceQuota", "fraud")[0]
+    prod_fraud = in_namespace(stack_plans["prod"], "kubernetes:core/v1:ResourceQuota", "fraud")[0]
+    assert dev_fraud.inputs["spec"]["hard"]["pods"] == str(QUOTA_TIERS["small"].pods)
+    assert prod_fraud.inputs["spec"]["hard"]["pods"] == str(QUOTA_TIERS["medium"].pods)
+
+
+def test_children_are_parented_to_their_components(plan: list[Registration]) -> None:
+    by_urn = {r.urn: r for r in plan}
+    for r in plan:
+        if r.custom and not r.type.startswith("pulumi:providers:"):
+            parent = by_urn.get(r.parent or "")
+            assert parent is not None and not parent.custom, f"{r.urn} is not inside a component"
+        if r.type.startswith("kubernetes:") and r.custom and not r.type.startswith("pulumi:"):
+            assert r.provider and r.provider.endswith("::cluster"), f"{r.urn} does not use the cluster's provider"
+
+
+def test_team_rbac_stays_in_the_team_namespace(plan: list[Registration]) -> None:
+    for binding in by_type(plan, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"):
+        namespace = binding.inputs["metadata"]["namespace"]
+        assert binding.inputs["subjects"] == [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": team_group(namespace)}]
+        assert binding.inputs["roleRef"]["kind"] == "ClusterRole" and binding.inputs["roleRef"]["name"] == "edit"
+    assert by_type(plan, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding") == []
+
+
+def test_adding_a_tenant_adds_exactly_its_resources(write_stack: Callable[..., Path], stack_plans: dict[str, list[Registration]]) -> None:
+    values = project_values()
+    values["tenants"].append({
+        "name": "lending", "ownerTeam": "lending-team", "ownerEmail": "lending@fintech-blueprint.example",
+        "costCenter": "CC-1003", "tier": "small", "dataClasses": ["pii"], "monthlyBudgetUsd": 300,
+        "services": [{"name": "loans-api"}],
+    })
+    before = {r.urn: r for r in stack_plans["dev"]}
+    after = {r.urn: r for r in plan_registrations(write_stack(as_document(values), "Pulumi.dev.yaml"), "dev")}
+    added = set(after) - set(before)
+    assert set(before) <= set(after)
+    assert added and all("lending" in urn for urn in added)
+    assert any(urn.endswith("fintech:platform:Tenant::lending") for urn in added)
+    changed = {urn for urn in before if before[urn].inputs != after[urn].inputs}
+    # Only platform-wide lists that name every tenant may change: Vault's allowed DB roles and the
+    # registry allow-list rules of the admission policy. Nothing of another tenant changes.
+    assert {after[u].name for u in changed} <= {"vault-platform-aurora"}, sorted(changed)
