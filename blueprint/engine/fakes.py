@@ -45,14 +45,14 @@ def resource_id(type_: str, name: str) -> str:
     return f"{prefix}-{digest(type_, name, length=17)}" if prefix else f"{name}-{digest(type_, name, length=8)}"
 
 
-def arn(type_: str, name: str, region: str) -> str:
+def arn(type_: str, name: str, region: str, path: str = "/") -> str:
     module = type_.split(":")[1].split("/")[0]
     service = _ARN_SERVICE.get(module, module)
     if type_ == "aws:s3/bucket:Bucket":
         return f"arn:{PARTITION}:s3:::{name}"
     if module == "iam":
         kind = type_.split(":")[2].lower()
-        return f"arn:{PARTITION}:iam::{ACCOUNT_ID}:{kind}/{name}"
+        return f"arn:{PARTITION}:iam::{ACCOUNT_ID}:{kind}{path}{name}"
     if type_ == "aws:cloudwatch/logGroup:LogGroup":
         return f"arn:{PARTITION}:logs:{region}:{ACCOUNT_ID}:log-group:{name}"
     kind = type_.split(":")[2][0].lower() + type_.split(":")[2][1:]
@@ -84,7 +84,7 @@ def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str)
         key = _NAME_OUTPUT.get(type_, "name")
         physical = inputs.get(key) or physical_name(name, type_)
         out[key] = physical
-        out["arn"] = arn(type_, str(physical), region)
+        out["arn"] = arn(type_, str(physical), region, str(inputs.get("path") or "/"))
         out["tagsAll"] = inputs.get("tags") or {}
     if type_ == "aws:eks/cluster:Cluster":
         cid = digest(name, length=32).upper()

@@ -25,8 +25,11 @@ TRUST_FALSE_POSITIVES = {"MALFORMED", "UNKNOWN_FEDERATION_SOURCE"}
 def errors(document: str, trust: bool = False) -> list[tuple[str, str]]:
     found = analyze_policy_string(document, include_community_auditors=True).findings
     ignored = TRUST_FALSE_POSITIVES if trust else set()
-    return [(f.issue, str(f.detail)) for f in found
-            if (f.issue in ERROR_ISSUES or f.severity in ("HIGH", "CRITICAL")) and f.issue not in ignored]
+    return [
+        (f.issue, str(f.detail))
+        for f in found
+        if (f.issue in ERROR_ISSUES or f.severity in ("HIGH", "CRITICAL")) and f.issue not in ignored
+    ]
 
 
 def documents(plan: list[Registration]) -> list[tuple[str, str, bool]]:
@@ -35,8 +38,12 @@ def documents(plan: list[Registration]) -> list[tuple[str, str, bool]]:
     for r in plan:
         if r.type == "aws:iam/role:Role":
             found.append((r.name, r.inputs["assumeRolePolicy"], True))
-        elif r.type in ("aws:iam/rolePolicy:RolePolicy", "aws:sqs/queuePolicy:QueuePolicy", "aws:s3/bucketPolicy:BucketPolicy",
-                        "aws:kms/key:Key") and r.inputs.get("policy"):
+        elif r.type in (
+            "aws:iam/rolePolicy:RolePolicy",
+            "aws:sqs/queuePolicy:QueuePolicy",
+            "aws:s3/bucketPolicy:BucketPolicy",
+            "aws:kms/key:Key",
+        ) and r.inputs.get("policy"):
             found.append((r.name, r.inputs["policy"], False))
     return found
 
@@ -51,7 +58,7 @@ def test_every_policy_document_passes_parliament(plan: list[Registration]) -> No
 def test_the_linter_catches_a_typo() -> None:
     """Negative control: the gate above is not vacuous."""
     broken = json.dumps(iam_documents.document({"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "arn:aws:s3:::b/*"}))
-    assert ("UNKNOWN_ACTION" in {issue for issue, _ in errors(broken)})
+    assert "UNKNOWN_ACTION" in {issue for issue, _ in errors(broken)}
 
 
 def test_every_document_comes_from_a_pure_function(stack_plans: dict[str, list[Registration]]) -> None:
@@ -133,12 +140,20 @@ def test_ci_trust_is_bound_to_one_repository_and_branch_or_environment(stack_pla
     assert by_type(stack_plans[stack], "aws:iam/accessKey:AccessKey") == []
 
 
-STATEFUL = ("aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:rds/cluster:Cluster", "aws:dynamodb/table:Table",
-            "aws:ecr/repository:Repository", "aws:sqs/queue:Queue")
+STATEFUL = (
+    "aws:s3/bucket:Bucket",
+    "aws:kms/key:Key",
+    "aws:rds/cluster:Cluster",
+    "aws:dynamodb/table:Table",
+    "aws:ecr/repository:Repository",
+    "aws:sqs/queue:Queue",
+)
 
 
 @pytest.mark.parametrize(("stack", "protected"), [("dev", False), ("prod", True)])
-def test_stateful_resources_are_protected_and_retained_in_prod(stack_plans: dict[str, list[Registration]], stack: str, protected: bool) -> None:
+def test_stateful_resources_are_protected_and_retained_in_prod(
+    stack_plans: dict[str, list[Registration]], stack: str, protected: bool
+) -> None:
     stateful = [r for r in stack_plans[stack] if r.type in STATEFUL]
     assert len(stateful) > 15
     for r in stateful:

@@ -105,9 +105,14 @@ def test_argo_projects_and_apps_belong_to_their_tenant(plan: list[Registration])
 
 def test_slo_rules_and_worker_autoscaling_come_from_config(stack_plans: dict[str, list[Registration]]) -> None:
     plan = stack_plans["dev"]
-    rules = next(r for r in by_type(plan, "kubernetes:monitoring.coreos.com/v1:PrometheusRule") if r.inputs["metadata"]["namespace"] == "payments")
-    latency = next(rule for rule in rules.inputs["spec"]["groups"][0]["rules"]
-                   if rule["alert"] == "SloLatencyP95" and rule["labels"]["service"] == "payments-api")
+    rules = next(
+        r for r in by_type(plan, "kubernetes:monitoring.coreos.com/v1:PrometheusRule") if r.inputs["metadata"]["namespace"] == "payments"
+    )
+    latency = next(
+        rule
+        for rule in rules.inputs["spec"]["groups"][0]["rules"]
+        if rule["alert"] == "SloLatencyP95" and rule["labels"]["service"] == "payments-api"
+    )
     assert latency["expr"].endswith("> 0.2")
     scalers = by_type(plan, "kubernetes:keda.sh/v1alpha1:ScaledObject")
     assert [s.inputs["metadata"]["name"] for s in scalers] == ["settlement-worker"]
@@ -138,6 +143,7 @@ def test_the_golden_template_deployment_is_valid_and_compliant() -> None:
     manifest = yaml.safe_load((Path(__file__).parents[2] / "templates/golden-service/deploy/deployment.yaml").read_text())
     kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
     manifest["metadata"]["namespace"] = "payments"
-    found = pack.analyzer({"all": "mandatory"}).analyze(Resource("urn:x::kubernetes:apps/v1:Deployment::service",
-                                                                "kubernetes:apps/v1:Deployment", "service", manifest))
+    found = pack.analyzer({"all": "mandatory"}).analyze(
+        Resource("urn:x::kubernetes:apps/v1:Deployment::service", "kubernetes:apps/v1:Deployment", "service", manifest)
+    )
     assert [v.policy for v in found] == ["required-cost-tags"]  # labels come from the tenant's cost scope

@@ -21,13 +21,22 @@ PAYMENTS = CostTags("dev", "payments", "payments-team", "CC-1001", "pci")
 
 #: AWS types in the plans that cannot carry tags (reviewed): a new untagged type fails the test below.
 UNTAGGABLE_REVIEWED = {
-    "aws:ec2/route:Route", "aws:ec2/routeTableAssociation:RouteTableAssociation", "aws:ecr/lifecyclePolicy:LifecyclePolicy",
-    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "aws:iam/rolePolicy:RolePolicy",
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:kms/alias:Alias", "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup",
-    "aws:rds/proxyTarget:ProxyTarget", "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
-    "aws:s3/bucketPolicy:BucketPolicy", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:ec2/route:Route",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation",
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:kms/alias:Alias",
+    "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup",
+    "aws:rds/proxyTarget:ProxyTarget",
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+    "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-    "aws:s3/bucketVersioning:BucketVersioning", "aws:sqs/queuePolicy:QueuePolicy", "aws:costexplorer/costAllocationTag:CostAllocationTag",
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:sqs/queuePolicy:QueuePolicy",
+    "aws:costexplorer/costAllocationTag:CostAllocationTag",
 }
 
 
@@ -101,8 +110,8 @@ def test_tenant_resources_are_tagged_with_their_tenant_and_shared_ones_as_shared
 def test_without_the_transforms_nothing_would_be_tagged(monkeypatch: pytest.MonkeyPatch) -> None:
     """Negative control: the plan's tags come from the transforms, not from call sites."""
     from blueprint.engine import mocks
-    from tests.conftest import plan_registrations
     from stacks.loader import ROOT
+    from tests.conftest import plan_registrations
 
     monkeypatch.setattr(mocks.RecordingMonitor, "_replay_transforms", lambda self, request: None)
     bare = plan_registrations(ROOT / "Pulumi.dev.yaml", "dev")

@@ -31,7 +31,10 @@ def test_tenant_namespace_bundle(stack_plans: dict[str, list[Registration]]) -> 
     limits = in_namespace(dev, "kubernetes:core/v1:LimitRange", "payments")
     assert [lr.inputs["spec"] for lr in limits] == [limit_range_spec(QUOTA_TIERS["medium"])]
 
-    policies = {p.inputs["metadata"]["name"]: p.inputs["spec"] for p in in_namespace(dev, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "payments")}
+    policies = {
+        p.inputs["metadata"]["name"]: p.inputs["spec"]
+        for p in in_namespace(dev, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "payments")
+    }
     assert policies == network_policy_specs("platform-gateway", "vault")
     assert is_default_deny(policies["default-deny"])
 
@@ -68,11 +71,18 @@ def test_team_rbac_stays_in_the_team_namespace(plan: list[Registration]) -> None
 
 def test_adding_a_tenant_adds_exactly_its_resources(write_stack: Callable[..., Path], stack_plans: dict[str, list[Registration]]) -> None:
     values = project_values()
-    values["tenants"].append({
-        "name": "lending", "ownerTeam": "lending-team", "ownerEmail": "lending@fintech-blueprint.example",
-        "costCenter": "CC-1003", "tier": "small", "dataClasses": ["pii"], "monthlyBudgetUsd": 300,
-        "services": [{"name": "loans-api"}],
-    })
+    values["tenants"].append(
+        {
+            "name": "lending",
+            "ownerTeam": "lending-team",
+            "ownerEmail": "lending@fintech-blueprint.example",
+            "costCenter": "CC-1003",
+            "tier": "small",
+            "dataClasses": ["pii"],
+            "monthlyBudgetUsd": 300,
+            "services": [{"name": "loans-api"}],
+        }
+    )
     before = {r.urn: r for r in stack_plans["dev"]}
     after = {r.urn: r for r in plan_registrations(write_stack(as_document(values), "Pulumi.dev.yaml"), "dev")}
     added = set(after) - set(before)

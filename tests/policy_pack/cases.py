@@ -53,8 +53,13 @@ DENY_TLS = {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*", 
 CONTAINER = {
     "name": "app",
     "image": "123456789012.dkr.ecr.eu-west-3.amazonaws.com/payments/api:1.2.3",
-    "securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                        "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}},
+    "securityContext": {
+        "runAsNonRoot": True,
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    },
     "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
 }
 
@@ -67,8 +72,10 @@ def deployment(container_patch: dict[str, Any] | None = None, pod_patch: dict[st
         else:
             container[key] = value
     pod = {"containers": [container], **(pod_patch or {})}
-    return {"metadata": {"name": "api", "namespace": "payments", "labels": TAGS},
-            "spec": {"selector": {"matchLabels": {"app": "api"}}, "template": {"metadata": {"labels": {"app": "api"}}, "spec": pod}}}
+    return {
+        "metadata": {"name": "api", "namespace": "payments", "labels": TAGS},
+        "spec": {"selector": {"matchLabels": {"app": "api"}}, "template": {"metadata": {"labels": {"app": "api"}}, "spec": pod}},
+    }
 
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -83,19 +90,39 @@ REPO = "github:index/repository:Repository"
 RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
 NS = "kubernetes:core/v1:Namespace"
 
-EKS_OK = {"encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": "arn:aws:kms:x"}},
-          "vpcConfig": {"endpointPublicAccess": False, "endpointPrivateAccess": True},
-          "enabledClusterLogTypes": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
-          "accessConfig": {"authenticationMode": "API"}}
-RULESET_OK = {"enforcement": "active", "target": "branch", "rules": {
-    "pullRequest": {"requiredApprovingReviewCount": 2, "dismissStaleReviewsOnPush": True, "requireCodeOwnerReview": True},
-    "requiredStatusChecks": {"requiredChecks": [{"context": "lint"}]}, "nonFastForward": True, "deletion": True}}
-REPO_OK = {"visibility": "private", "vulnerabilityAlerts": True, "deleteBranchOnMerge": True,
-           "securityAndAnalysis": {"secretScanning": {"status": "enabled"}, "secretScanningPushProtection": {"status": "enabled"}}}
-GITHUB_TRUST = {"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"},
-                "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-                                               "token.actions.githubusercontent.com:sub": "repo:org/infra:environment:prod"}}}
+EKS_OK = {
+    "encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": "arn:aws:kms:x"}},
+    "vpcConfig": {"endpointPublicAccess": False, "endpointPrivateAccess": True},
+    "enabledClusterLogTypes": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+    "accessConfig": {"authenticationMode": "API"},
+}
+RULESET_OK = {
+    "enforcement": "active",
+    "target": "branch",
+    "rules": {
+        "pullRequest": {"requiredApprovingReviewCount": 2, "dismissStaleReviewsOnPush": True, "requireCodeOwnerReview": True},
+        "requiredStatusChecks": {"requiredChecks": [{"context": "lint"}]},
+        "nonFastForward": True,
+        "deletion": True,
+    },
+}
+REPO_OK = {
+    "visibility": "private",
+    "vulnerabilityAlerts": True,
+    "deleteBranchOnMerge": True,
+    "securityAndAnalysis": {"secretScanning": {"status": "enabled"}, "secretScanningPushProtection": {"status": "enabled"}},
+}
+GITHUB_TRUST = {
+    "Effect": "Allow",
+    "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"},
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": {
+        "StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": "repo:org/infra:environment:prod",
+        }
+    },
+}
 TENANT_POLICY = 'path "kv/data/payments/*" {\n  capabilities = ["read"]\n}\n'
 
 
@@ -106,79 +133,144 @@ def with_(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
 RESOURCE_CASES: dict[str, Case] = {
     "required-cost-tags": Case("aws:sqs/queue:Queue", {"tags": {**TAGS, "data-class": "pci"}}, {"tags": {"environment": "dev"}}),
     "ecr-tag-immutability": Case(ECR, {"imageTagMutability": "IMMUTABLE"}, {}),
-    "ecr-scan-on-push": Case(ECR, {"imageScanningConfiguration": {"scanOnPush": True}}, {"imageScanningConfiguration": {"scanOnPush": False}}),
-    "ecr-kms-encryption": Case(ECR, {"encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": "arn:aws:kms:k"}]},
-                               {"encryptionConfigurations": [{"encryptionType": "AES256"}]}),
-    "ecr-no-open-policy": Case("aws:ecr/repositoryPolicy:RepositoryPolicy",
-                               {"policy": doc(allow("ecr:BatchGetImage", Principal={"AWS": "arn:aws:iam::1:role/ci"}))},
-                               {"policy": doc(allow("ecr:BatchGetImage", Principal="*"))}),
-    "s3-public-access-block": Case("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-                                   {"blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True, "restrictPublicBuckets": True},
-                                   {"blockPublicAcls": True, "blockPublicPolicy": False, "ignorePublicAcls": True}),
+    "ecr-scan-on-push": Case(
+        ECR, {"imageScanningConfiguration": {"scanOnPush": True}}, {"imageScanningConfiguration": {"scanOnPush": False}}
+    ),
+    "ecr-kms-encryption": Case(
+        ECR,
+        {"encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": "arn:aws:kms:k"}]},
+        {"encryptionConfigurations": [{"encryptionType": "AES256"}]},
+    ),
+    "ecr-no-open-policy": Case(
+        "aws:ecr/repositoryPolicy:RepositoryPolicy",
+        {"policy": doc(allow("ecr:BatchGetImage", Principal={"AWS": "arn:aws:iam::1:role/ci"}))},
+        {"policy": doc(allow("ecr:BatchGetImage", Principal="*"))},
+    ),
+    "s3-public-access-block": Case(
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        {"blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True, "restrictPublicBuckets": True},
+        {"blockPublicAcls": True, "blockPublicPolicy": False, "ignorePublicAcls": True},
+    ),
     "s3-no-public-acl": Case("aws:s3/bucket:Bucket", {"acl": "private"}, {"acl": "public-read"}),
-    "s3-sse-kms": Case("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-                       {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": "k"}, "bucketKeyEnabled": True}]},
-                       {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]}),
-    "s3-versioning": Case("aws:s3/bucketVersioningV2:BucketVersioningV2", {"versioningConfiguration": {"status": "Enabled"}},
-                          {"versioningConfiguration": {"status": "Suspended"}}),
-    "s3-object-lock-compliance": Case("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
-                                      {"rule": {"defaultRetention": {"mode": "COMPLIANCE", "days": 30}}},
-                                      {"rule": {"defaultRetention": {"mode": "GOVERNANCE", "days": 30}}}),
-    "s3-tls-only": Case("aws:s3/bucketPolicy:BucketPolicy", {"policy": doc(DENY_TLS)}, {"policy": doc(allow("s3:GetObject", Principal="*"))}),
+    "s3-sse-kms": Case(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": "k"}, "bucketKeyEnabled": True}]},
+        {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]},
+    ),
+    "s3-versioning": Case(
+        "aws:s3/bucketVersioningV2:BucketVersioningV2",
+        {"versioningConfiguration": {"status": "Enabled"}},
+        {"versioningConfiguration": {"status": "Suspended"}},
+    ),
+    "s3-object-lock-compliance": Case(
+        "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+        {"rule": {"defaultRetention": {"mode": "COMPLIANCE", "days": 30}}},
+        {"rule": {"defaultRetention": {"mode": "GOVERNANCE", "days": 30}}},
+    ),
+    "s3-tls-only": Case(
+        "aws:s3/bucketPolicy:BucketPolicy", {"policy": doc(DENY_TLS)}, {"policy": doc(allow("s3:GetObject", Principal="*"))}
+    ),
     "kms-key-rotation": Case(KEY, {"enableKeyRotation": True}, {"enableKeyRotation": False}),
     "kms-no-lockout-bypass": Case(KEY, {"bypassPolicyLockoutSafetyCheck": False}, {"bypassPolicyLockoutSafetyCheck": True}),
     "kms-key-description": Case(KEY, {"description": "payments data at rest"}, {"description": "key"}),
     "kms-deletion-window": Case(KEY, {"deletionWindowInDays": 30}, {"deletionWindowInDays": 7}),
     "sqs-encryption": Case(QUEUE, {"kmsMasterKeyId": "arn:aws:kms:k"}, {"sqsManagedSseEnabled": False}),
-    "sqs-dead-letter-queue": Case(QUEUE, {"redrivePolicy": json.dumps({"deadLetterTargetArn": "arn:aws:sqs:dlq", "maxReceiveCount": 5})}, {}),
-    "sqs-policy-least-privilege": Case("aws:sqs/queuePolicy:QueuePolicy",
-                                       {"policy": doc(allow("sqs:SendMessage", "arn:aws:sqs:q", Principal={"AWS": "arn:aws:iam::1:role/a"}))},
-                                       {"policy": doc(allow("sqs:*", "arn:aws:sqs:q", Principal={"AWS": "arn:aws:iam::1:role/a"}))}),
+    "sqs-dead-letter-queue": Case(
+        QUEUE, {"redrivePolicy": json.dumps({"deadLetterTargetArn": "arn:aws:sqs:dlq", "maxReceiveCount": 5})}, {}
+    ),
+    "sqs-policy-least-privilege": Case(
+        "aws:sqs/queuePolicy:QueuePolicy",
+        {"policy": doc(allow("sqs:SendMessage", "arn:aws:sqs:q", Principal={"AWS": "arn:aws:iam::1:role/a"}))},
+        {"policy": doc(allow("sqs:*", "arn:aws:sqs:q", Principal={"AWS": "arn:aws:iam::1:role/a"}))},
+    ),
     "sqs-policy-tls-only": Case("aws:sqs/queuePolicy:QueuePolicy", {"policy": doc(DENY_TLS)}, {"policy": doc(allow("sqs:SendMessage"))}),
     "eks-secrets-encryption": Case(EKS, EKS_OK, with_(EKS_OK, encryptionConfig={"resources": ["configmaps"]})),
-    "eks-endpoint-access": Case(EKS, with_(EKS_OK, vpcConfig={"endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24"]}),
-                                with_(EKS_OK, vpcConfig={"endpointPublicAccess": True})),
+    "eks-endpoint-access": Case(
+        EKS,
+        with_(EKS_OK, vpcConfig={"endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24"]}),
+        with_(EKS_OK, vpcConfig={"endpointPublicAccess": True}),
+    ),
     "eks-control-plane-logging": Case(EKS, EKS_OK, with_(EKS_OK, enabledClusterLogTypes=["api", "audit"])),
     "eks-access-entries": Case(EKS, EKS_OK, with_(EKS_OK, accessConfig={"authenticationMode": "CONFIG_MAP"})),
     "eks-node-group-launch-template": Case("aws:eks/nodeGroup:NodeGroup", {"launchTemplate": {"id": "lt-1", "version": "1"}}, {}),
-    "ec2-imdsv2": Case(LT, {"metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1}},
-                       {"metadataOptions": {"httpTokens": "optional"}}),
-    "ec2-ebs-encryption": Case(LT, {"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true"}}]},
-                               {"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "false"}}]}),
-    "ec2-no-world-ingress": Case("aws:ec2/securityGroup:SecurityGroup",
-                                 {"ingress": [{"fromPort": 5432, "toPort": 5432, "protocol": "tcp", "cidrBlocks": ["10.0.0.0/16"]}]},
-                                 {"ingress": [{"fromPort": 22, "toPort": 22, "protocol": "tcp", "cidrBlocks": ["0.0.0.0/0"]}]}),
+    "ec2-imdsv2": Case(
+        LT, {"metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1}}, {"metadataOptions": {"httpTokens": "optional"}}
+    ),
+    "ec2-ebs-encryption": Case(
+        LT,
+        {"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true"}}]},
+        {"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "false"}}]},
+    ),
+    "ec2-no-world-ingress": Case(
+        "aws:ec2/securityGroup:SecurityGroup",
+        {"ingress": [{"fromPort": 5432, "toPort": 5432, "protocol": "tcp", "cidrBlocks": ["10.0.0.0/16"]}]},
+        {"ingress": [{"fromPort": 22, "toPort": 22, "protocol": "tcp", "cidrBlocks": ["0.0.0.0/0"]}]},
+    ),
     "ec2-subnet-no-auto-public-ip": Case("aws:ec2/subnet:Subnet", {"mapPublicIpOnLaunch": False}, {"mapPublicIpOnLaunch": True}),
     "iam-no-star-action": Case("aws:iam/policy:Policy", {"policy": doc(allow("s3:GetObject"))}, {"policy": doc(allow("*", "*"))}),
-    "iam-no-star-resource-write": Case("aws:iam/rolePolicy:RolePolicy",
-                                       {"policy": doc(allow(["ec2:*"], "*", Condition={"StringEquals": {"aws:ResourceTag/environment": "dev"}}))},
-                                       {"policy": doc(allow(["s3:PutObject"], "*"))}),
-    "iam-no-admin-attachment": Case("aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-                                    {"policyArn": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"},
-                                    {"policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}),
-    "iam-trust-scoped": Case(ROLE, {"assumeRolePolicy": doc(GITHUB_TRUST)},
-                             {"assumeRolePolicy": doc({**GITHUB_TRUST, "Condition": {"StringLike": {
-                                 "token.actions.githubusercontent.com:sub": "repo:*", "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}})}),
+    "iam-no-star-resource-write": Case(
+        "aws:iam/rolePolicy:RolePolicy",
+        {"policy": doc(allow(["ec2:*"], "*", Condition={"StringEquals": {"aws:ResourceTag/environment": "dev"}}))},
+        {"policy": doc(allow(["s3:PutObject"], "*"))},
+    ),
+    "iam-no-admin-attachment": Case(
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        {"policyArn": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"},
+        {"policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
+    ),
+    "iam-trust-scoped": Case(
+        ROLE,
+        {"assumeRolePolicy": doc(GITHUB_TRUST)},
+        {
+            "assumeRolePolicy": doc(
+                {
+                    **GITHUB_TRUST,
+                    "Condition": {
+                        "StringLike": {
+                            "token.actions.githubusercontent.com:sub": "repo:*",
+                            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                        }
+                    },
+                }
+            )
+        },
+    ),
     "iam-no-access-keys": Case("aws:iam/accessKey:AccessKey", {"assumeRolePolicy": doc(GITHUB_TRUST)}, {"user": "ci"}, ok_type=ROLE),
     "cloudwatch-log-retention": Case("aws:cloudwatch/logGroup:LogGroup", {"retentionInDays": 365}, {}),
     "cloudwatch-log-kms": Case("aws:cloudwatch/logGroup:LogGroup", {"kmsKeyId": "arn:aws:kms:k"}, {}),
-    "cloudtrail-hardened": Case("aws:cloudtrail/trail:Trail", {"enableLogFileValidation": True, "isMultiRegionTrail": True, "kmsKeyId": "k"},
-                                {"enableLogFileValidation": True}),
+    "cloudtrail-hardened": Case(
+        "aws:cloudtrail/trail:Trail",
+        {"enableLogFileValidation": True, "isMultiRegionTrail": True, "kmsKeyId": "k"},
+        {"enableLogFileValidation": True},
+    ),
     "vpc-flow-log-all-traffic": Case("aws:ec2/flowLog:FlowLog", {"trafficType": "ALL"}, {"trafficType": "REJECT"}),
     "rds-encryption": Case(RDS, {"storageEncrypted": True, "kmsKeyId": "k"}, {"storageEncrypted": False}),
     "rds-iam-auth": Case(RDS, {"iamDatabaseAuthenticationEnabled": True}, {}),
-    "rds-backups": Case(RDS, {"backupRetentionPeriod": 14, "deletionProtection": True}, {"backupRetentionPeriod": 14},
-                        config={"rds-backups": {"requireDeletionProtection": True}}),
+    "rds-backups": Case(
+        RDS,
+        {"backupRetentionPeriod": 14, "deletionProtection": True},
+        {"backupRetentionPeriod": 14},
+        config={"rds-backups": {"requireDeletionProtection": True}},
+    ),
     "rds-not-public": Case("aws:rds/clusterInstance:ClusterInstance", {"publiclyAccessible": False}, {"publiclyAccessible": True}),
-    "rds-proxy-tls-iam": Case("aws:rds/proxy:Proxy", {"requireTls": True, "auths": [{"iamAuth": "REQUIRED"}]},
-                              {"requireTls": True, "auths": [{"iamAuth": "DISABLED"}]}),
-    "dynamodb-recovery-encryption": Case("aws:dynamodb/table:Table",
-                                         {"pointInTimeRecovery": {"enabled": True}, "serverSideEncryption": {"enabled": True, "kmsKeyArn": "k"}},
-                                         {"pointInTimeRecovery": {"enabled": False}}),
-    "budget-notifications": Case("aws:budgets/budget:Budget",
-                                 {"notifications": [{"notificationType": t, "subscriberEmailAddresses": ["a@b.c"]} for t in ("ACTUAL", "FORECASTED")]},
-                                 {"notifications": [{"notificationType": "ACTUAL", "subscriberEmailAddresses": ["a@b.c"]}]}),
-    "cost-allocation-tag-active": Case("aws:costexplorer/costAllocationTag:CostAllocationTag", {"status": "Active"}, {"status": "Inactive"}),
+    "rds-proxy-tls-iam": Case(
+        "aws:rds/proxy:Proxy",
+        {"requireTls": True, "auths": [{"iamAuth": "REQUIRED"}]},
+        {"requireTls": True, "auths": [{"iamAuth": "DISABLED"}]},
+    ),
+    "dynamodb-recovery-encryption": Case(
+        "aws:dynamodb/table:Table",
+        {"pointInTimeRecovery": {"enabled": True}, "serverSideEncryption": {"enabled": True, "kmsKeyArn": "k"}},
+        {"pointInTimeRecovery": {"enabled": False}},
+    ),
+    "budget-notifications": Case(
+        "aws:budgets/budget:Budget",
+        {"notifications": [{"notificationType": t, "subscriberEmailAddresses": ["a@b.c"]} for t in ("ACTUAL", "FORECASTED")]},
+        {"notifications": [{"notificationType": "ACTUAL", "subscriberEmailAddresses": ["a@b.c"]}]},
+    ),
+    "cost-allocation-tag-active": Case(
+        "aws:costexplorer/costAllocationTag:CostAllocationTag", {"status": "Active"}, {"status": "Inactive"}
+    ),
     "k8s-no-privileged": Case(DEPLOYMENT, deployment(), deployment({"securityContext": {"privileged": True}})),
     "k8s-run-as-non-root": Case(DEPLOYMENT, deployment(), deployment({"securityContext": {"runAsNonRoot": False}})),
     "k8s-no-privilege-escalation": Case(DEPLOYMENT, deployment(), deployment({"securityContext": {"allowPrivilegeEscalation": True}})),
@@ -186,63 +278,125 @@ RESOURCE_CASES: dict[str, Case] = {
     "k8s-pinned-images": Case(DEPLOYMENT, deployment(), deployment({"image": "registry.local:5000/api:latest"})),
     "k8s-no-host-namespaces": Case(DEPLOYMENT, deployment(), deployment(pod_patch={"hostNetwork": True})),
     "k8s-read-only-root-filesystem": Case(DEPLOYMENT, deployment(), deployment({"securityContext": {"readOnlyRootFilesystem": False}})),
-    "k8s-drop-all-capabilities": Case(DEPLOYMENT, deployment(), deployment({"securityContext": {"capabilities": {"add": ["SYS_ADMIN"], "drop": ["ALL"]}}})),
-    "k8s-seccomp-runtime-default": Case(DEPLOYMENT, deployment(), deployment({"securityContext": {"seccompProfile": {"type": "Unconfined"}}})),
-    "k8s-no-host-path": Case(DEPLOYMENT, deployment(), deployment(pod_patch={"volumes": [{"name": "docker", "hostPath": {"path": "/var/run"}}]})),
-    "k8s-allowed-registries": Case(DEPLOYMENT, deployment(), deployment({"image": "docker.io/library/nginx:1.27"}),
-                                   config={"k8s-allowed-registries": {"allowedRegistries": ["123456789012.dkr.ecr.eu-west-3.amazonaws.com/"]}}),
-    "k8s-namespace-pod-security": Case(NS, {"metadata": {"name": "payments", "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}},
-                                       {"metadata": {"name": "payments", "labels": {"pod-security.kubernetes.io/enforce": "privileged",
-                                                                                   "tenant": "payments"},
-                                                     "annotations": {"fintech-blueprint.io/pod-security-exception": "adr"}}}),
-    "k8s-no-default-namespace": Case("kubernetes:core/v1:ConfigMap", {"metadata": {"name": "c", "namespace": "payments"}},
-                                     {"metadata": {"name": "c", "namespace": "default"}}),
-    "k8s-network-policy-no-allow-all": Case("kubernetes:networking.k8s.io/v1:NetworkPolicy",
-                                            {"spec": {"podSelector": {}, "ingress": [{"from": [{"podSelector": {}}]}]}},
-                                            {"spec": {"podSelector": {}, "ingress": [{}]}}),
+    "k8s-drop-all-capabilities": Case(
+        DEPLOYMENT, deployment(), deployment({"securityContext": {"capabilities": {"add": ["SYS_ADMIN"], "drop": ["ALL"]}}})
+    ),
+    "k8s-seccomp-runtime-default": Case(
+        DEPLOYMENT, deployment(), deployment({"securityContext": {"seccompProfile": {"type": "Unconfined"}}})
+    ),
+    "k8s-no-host-path": Case(
+        DEPLOYMENT, deployment(), deployment(pod_patch={"volumes": [{"name": "docker", "hostPath": {"path": "/var/run"}}]})
+    ),
+    "k8s-allowed-registries": Case(
+        DEPLOYMENT,
+        deployment(),
+        deployment({"image": "docker.io/library/nginx:1.27"}),
+        config={"k8s-allowed-registries": {"allowedRegistries": ["123456789012.dkr.ecr.eu-west-3.amazonaws.com/"]}},
+    ),
+    "k8s-namespace-pod-security": Case(
+        NS,
+        {"metadata": {"name": "payments", "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}},
+        {
+            "metadata": {
+                "name": "payments",
+                "labels": {"pod-security.kubernetes.io/enforce": "privileged", "tenant": "payments"},
+                "annotations": {"fintech-blueprint.io/pod-security-exception": "adr"},
+            }
+        },
+    ),
+    "k8s-no-default-namespace": Case(
+        "kubernetes:core/v1:ConfigMap",
+        {"metadata": {"name": "c", "namespace": "payments"}},
+        {"metadata": {"name": "c", "namespace": "default"}},
+    ),
+    "k8s-network-policy-no-allow-all": Case(
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        {"spec": {"podSelector": {}, "ingress": [{"from": [{"podSelector": {}}]}]}},
+        {"spec": {"podSelector": {}, "ingress": [{}]}},
+    ),
     "k8s-no-public-services": Case("kubernetes:core/v1:Service", {"spec": {"type": "ClusterIP"}}, {"spec": {"type": "LoadBalancer"}}),
-    "k8s-no-cluster-admin-binding": Case("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
-                                         {"roleRef": {"name": "cluster-admin"}, "subjects": [{"kind": "Group", "name": "system:masters"}]},
-                                         {"roleRef": {"name": "cluster-admin"}, "subjects": [{"kind": "Group", "name": "tenant:payments:developers"}]}),
+    "k8s-no-cluster-admin-binding": Case(
+        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+        {"roleRef": {"name": "cluster-admin"}, "subjects": [{"kind": "Group", "name": "system:masters"}]},
+        {"roleRef": {"name": "cluster-admin"}, "subjects": [{"kind": "Group", "name": "tenant:payments:developers"}]},
+    ),
     "k8s-service-account-no-automount": Case("kubernetes:core/v1:ServiceAccount", {"automountServiceAccountToken": False}, {}),
-    "k8s-helm-release-pinned": Case("kubernetes:helm.sh/v3:Release",
-                                    {"chart": "kyverno", "version": "3.3.4", "repositoryOpts": {"repo": "https://kyverno.github.io/kyverno/"}},
-                                    {"chart": "kyverno", "version": "3.x", "repositoryOpts": {"repo": "https://kyverno.github.io/kyverno/"}}),
-    "argocd-project-confined": Case("kubernetes:argoproj.io/v1alpha1:AppProject",
-                                    {"spec": {"sourceRepos": ["https://github.com/org/payments-api.git"],
-                                              "destinations": [{"server": "https://kubernetes.default.svc", "namespace": "payments"}]}},
-                                    {"spec": {"sourceRepos": ["*"], "destinations": [{"server": "*", "namespace": "*"}],
-                                              "clusterResourceWhitelist": [{"group": "*", "kind": "*"}]}}),
+    "k8s-helm-release-pinned": Case(
+        "kubernetes:helm.sh/v3:Release",
+        {"chart": "kyverno", "version": "3.3.4", "repositoryOpts": {"repo": "https://kyverno.github.io/kyverno/"}},
+        {"chart": "kyverno", "version": "3.x", "repositoryOpts": {"repo": "https://kyverno.github.io/kyverno/"}},
+    ),
+    "argocd-project-confined": Case(
+        "kubernetes:argoproj.io/v1alpha1:AppProject",
+        {
+            "spec": {
+                "sourceRepos": ["https://github.com/org/payments-api.git"],
+                "destinations": [{"server": "https://kubernetes.default.svc", "namespace": "payments"}],
+            }
+        },
+        {
+            "spec": {
+                "sourceRepos": ["*"],
+                "destinations": [{"server": "*", "namespace": "*"}],
+                "clusterResourceWhitelist": [{"group": "*", "kind": "*"}],
+            }
+        },
+    ),
     "github-repository-private": Case(REPO, REPO_OK, with_(REPO_OK, visibility="public")),
     "github-vulnerability-alerts": Case(REPO, REPO_OK, with_(REPO_OK, vulnerabilityAlerts=False)),
     "github-delete-branch-on-merge": Case(REPO, REPO_OK, with_(REPO_OK, deleteBranchOnMerge=False)),
     "github-secret-scanning": Case(REPO, REPO_OK, with_(REPO_OK, securityAndAnalysis={})),
-    "github-required-reviews": Case(RULESET, RULESET_OK, with_(RULESET_OK, rules={"pullRequest": {"requiredApprovingReviewCount": 1}}),
-                                    config={"github-required-reviews": {"minApprovals": 2}}),
-    "github-required-status-checks": Case("github:index/branchProtection:BranchProtection",
-                                          {"requiredStatusChecks": [{"contexts": ["lint"]}]}, {"requiredStatusChecks": []}),
+    "github-required-reviews": Case(
+        RULESET,
+        RULESET_OK,
+        with_(RULESET_OK, rules={"pullRequest": {"requiredApprovingReviewCount": 1}}),
+        config={"github-required-reviews": {"minApprovals": 2}},
+    ),
+    "github-required-status-checks": Case(
+        "github:index/branchProtection:BranchProtection", {"requiredStatusChecks": [{"contexts": ["lint"]}]}, {"requiredStatusChecks": []}
+    ),
     "github-no-force-push-or-deletion": Case(RULESET, RULESET_OK, with_(RULESET_OK, rules={"nonFastForward": False, "deletion": True})),
     "github-ruleset-active": Case(RULESET, RULESET_OK, with_(RULESET_OK, enforcement="evaluate")),
-    "github-organization-defaults": Case("github:index/organizationSettings:OrganizationSettings",
-                                         {"membersCanCreatePublicRepositories": False, "defaultRepositoryPermission": "read",
-                                          "secretScanningEnabledForNewRepositories": True,
-                                          "secretScanningPushProtectionEnabledForNewRepositories": True,
-                                          "dependabotAlertsEnabledForNewRepositories": True, "dependencyGraphEnabledForNewRepositories": True},
-                                         {"membersCanCreatePublicRepositories": True, "defaultRepositoryPermission": "admin"}),
-    "github-no-cloud-keys-in-secrets": Case("github:index/actionsSecret:ActionsSecret", {"secretName": "SONAR_TOKEN"},
-                                            {"secretName": "AWS_SECRET_ACCESS_KEY"}),
-    "vault-policy-no-wildcard-sudo": Case("vault:index/policy:Policy", {"policy": TENANT_POLICY},
-                                          {"policy": 'path "sys/*" {\n  capabilities = ["read", "sudo"]\n}\n'}),
+    "github-organization-defaults": Case(
+        "github:index/organizationSettings:OrganizationSettings",
+        {
+            "membersCanCreatePublicRepositories": False,
+            "defaultRepositoryPermission": "read",
+            "secretScanningEnabledForNewRepositories": True,
+            "secretScanningPushProtectionEnabledForNewRepositories": True,
+            "dependabotAlertsEnabledForNewRepositories": True,
+            "dependencyGraphEnabledForNewRepositories": True,
+        },
+        {"membersCanCreatePublicRepositories": True, "defaultRepositoryPermission": "admin"},
+    ),
+    "github-no-cloud-keys-in-secrets": Case(
+        "github:index/actionsSecret:ActionsSecret", {"secretName": "SONAR_TOKEN"}, {"secretName": "AWS_SECRET_ACCESS_KEY"}
+    ),
+    "vault-policy-no-wildcard-sudo": Case(
+        "vault:index/policy:Policy", {"policy": TENANT_POLICY}, {"policy": 'path "sys/*" {\n  capabilities = ["read", "sudo"]\n}\n'}
+    ),
     "vault-token-ttl": Case("vault:index/token:Token", {"ttl": "1h", "explicitMaxTtl": "24h"}, {"ttl": "768h", "explicitMaxTtl": "768h"}),
-    "vault-auth-role-ttl": Case("vault:kubernetes/authBackendRole:AuthBackendRole", {"tokenTtl": 3600, "tokenMaxTtl": 86400}, {"tokenTtl": 3600}),
-    "vault-mount-ttl": Case("vault:index/mount:Mount", {"defaultLeaseTtlSeconds": 3600, "maxLeaseTtlSeconds": 86400},
-                            {"defaultLeaseTtlSeconds": 3600, "maxLeaseTtlSeconds": 2764800}),
-    "vault-database-role-ttl": Case("vault:database/secretBackendRole:SecretBackendRole", {"defaultTtl": 900, "maxTtl": 3600}, {"defaultTtl": 900}),
-    "vault-auth-role-bound": Case("vault:kubernetes/authBackendRole:AuthBackendRole",
-                                  {"boundServiceAccountNames": ["payments-api"], "boundServiceAccountNamespaces": ["payments"]},
-                                  {"boundServiceAccountNames": ["*"], "boundServiceAccountNamespaces": ["payments"]}),
-    "vault-audit-no-raw": Case("vault:index/audit:Audit", {"type": "file", "options": {"file_path": "stdout"}},
-                               {"type": "file", "options": {"file_path": "stdout", "log_raw": "true"}}),
+    "vault-auth-role-ttl": Case(
+        "vault:kubernetes/authBackendRole:AuthBackendRole", {"tokenTtl": 3600, "tokenMaxTtl": 86400}, {"tokenTtl": 3600}
+    ),
+    "vault-mount-ttl": Case(
+        "vault:index/mount:Mount",
+        {"defaultLeaseTtlSeconds": 3600, "maxLeaseTtlSeconds": 86400},
+        {"defaultLeaseTtlSeconds": 3600, "maxLeaseTtlSeconds": 2764800},
+    ),
+    "vault-database-role-ttl": Case(
+        "vault:database/secretBackendRole:SecretBackendRole", {"defaultTtl": 900, "maxTtl": 3600}, {"defaultTtl": 900}
+    ),
+    "vault-auth-role-bound": Case(
+        "vault:kubernetes/authBackendRole:AuthBackendRole",
+        {"boundServiceAccountNames": ["payments-api"], "boundServiceAccountNamespaces": ["payments"]},
+        {"boundServiceAccountNames": ["*"], "boundServiceAccountNamespaces": ["payments"]},
+    ),
+    "vault-audit-no-raw": Case(
+        "vault:index/audit:Audit",
+        {"type": "file", "options": {"file_path": "stdout"}},
+        {"type": "file", "options": {"file_path": "stdout", "log_raw": "true"}},
+    ),
 }
 
 
@@ -255,11 +409,31 @@ def in_ns(type_: str, name: str, spec: dict[str, Any] | None = None, ns: str = "
 
 
 DENY_ALL = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
-BUNDLE = [tenant_ns(), in_ns("kubernetes:core/v1:ResourceQuota", "quota"), in_ns("kubernetes:core/v1:LimitRange", "limits"),
-          in_ns("kubernetes:networking.k8s.io/v1:NetworkPolicy", "default-deny", DENY_ALL)]
+BUNDLE = [
+    tenant_ns(),
+    in_ns("kubernetes:core/v1:ResourceQuota", "quota"),
+    in_ns("kubernetes:core/v1:LimitRange", "limits"),
+    in_ns("kubernetes:networking.k8s.io/v1:NetworkPolicy", "default-deny", DENY_ALL),
+]
 BUDGET = Res("aws:budgets/budget:Budget", "payments-budget", {"costFilters": [{"name": "TagKeyValue", "values": ["user:tenant$payments"]}]})
-KYVERNO = Res("kubernetes:kyverno.io/v1:ClusterPolicy", "signatures", {"spec": {"rules": [{"verifyImages": [{
-    "imageReferences": ["123456789012.dkr.ecr.eu-west-3.amazonaws.com/*"], "attestors": [{"entries": [{"keys": {"publicKeys": "PEM"}}]}]}]}]}})
+KYVERNO = Res(
+    "kubernetes:kyverno.io/v1:ClusterPolicy",
+    "signatures",
+    {
+        "spec": {
+            "rules": [
+                {
+                    "verifyImages": [
+                        {
+                            "imageReferences": ["123456789012.dkr.ecr.eu-west-3.amazonaws.com/*"],
+                            "attestors": [{"entries": [{"keys": {"publicKeys": "PEM"}}]}],
+                        }
+                    ]
+                }
+            ]
+        }
+    },
+)
 ECR_REPO = Res(ECR, "payments-api-repo", {"name": "payments/payments-api"})
 BUCKET = Res("aws:s3/bucket:Bucket", "ledger", {"bucket": "ledger-1"})
 VPC = Res("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.0.0.0/16"})
@@ -271,24 +445,51 @@ def bucket_part(type_: str, name: str) -> Res:
 
 STACK_CASES: dict[str, StackCase] = {
     "tenant-namespace-bundle": StackCase(BUNDLE, BUNDLE[:3], "payments-ns"),
-    "tenant-budget": StackCase([tenant_ns(), BUDGET], [tenant_ns(), Res("aws:budgets/budget:Budget", "other", {"costFilters": []})], "payments-ns"),
+    "tenant-budget": StackCase(
+        [tenant_ns(), BUDGET], [tenant_ns(), Res("aws:budgets/budget:Budget", "other", {"costFilters": []})], "payments-ns"
+    ),
     "tenant-vault-policy-confined": StackCase(
         [tenant_ns(), Res("vault:index/policy:Policy", "p", {"name": "tenant-payments", "policy": TENANT_POLICY})],
-        [tenant_ns(), Res("vault:index/policy:Policy", "p", {"name": "tenant-payments",
-                                                              "policy": TENANT_POLICY + 'path "kv/data/fraud/*" {\n  capabilities = ["read"]\n}\n'})],
-        "p"),
+        [
+            tenant_ns(),
+            Res(
+                "vault:index/policy:Policy",
+                "p",
+                {"name": "tenant-payments", "policy": TENANT_POLICY + 'path "kv/data/fraud/*" {\n  capabilities = ["read"]\n}\n'},
+            ),
+        ],
+        "p",
+    ),
     "ecr-signature-admission": StackCase([ECR_REPO, KYVERNO], [ECR_REPO], "payments-api-repo"),
-    "stateful-resources-protected": StackCase([Res(KEY, "data-key", {}, protect=True)], [Res(KEY, "data-key", {})], "data-key",
-                                              config={"stateful-resources-protected": {"requireProtect": True}}),
+    "stateful-resources-protected": StackCase(
+        [Res(KEY, "data-key", {}, protect=True)],
+        [Res(KEY, "data-key", {})],
+        "data-key",
+        config={"stateful-resources-protected": {"requireProtect": True}},
+    ),
     "s3-bucket-controls": StackCase(
-        [BUCKET, bucket_part("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "pab"),
-         bucket_part("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "sse"),
-         bucket_part("aws:s3/bucketVersioning:BucketVersioning", "versioning")],
-        [BUCKET, bucket_part("aws:s3/bucketVersioning:BucketVersioning", "versioning")], "ledger"),
-    "vpc-flow-logs": StackCase([VPC, Res("aws:ec2/flowLog:FlowLog", "fl", {"trafficType": "ALL"}, property_dependencies={"vpcId": ["vpc"]})],
-                               [VPC, Res("aws:ec2/flowLog:FlowLog", "fl", {"trafficType": "ALL"})], "vpc"),
-    "ecr-lifecycle-policy": StackCase([ECR_REPO, Res("aws:ecr/lifecyclePolicy:LifecyclePolicy", "lc", {"repository": "payments/payments-api"})],
-                                      [ECR_REPO], "payments-api-repo"),
-    "vault-audit-enabled": StackCase([Res("vault:index/audit:Audit", "audit", {"type": "file"}), Res("vault:index/mount:Mount", "kv", {})],
-                                     [Res("vault:index/mount:Mount", "kv", {})], "(stack)"),
+        [
+            BUCKET,
+            bucket_part("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "pab"),
+            bucket_part("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "sse"),
+            bucket_part("aws:s3/bucketVersioning:BucketVersioning", "versioning"),
+        ],
+        [BUCKET, bucket_part("aws:s3/bucketVersioning:BucketVersioning", "versioning")],
+        "ledger",
+    ),
+    "vpc-flow-logs": StackCase(
+        [VPC, Res("aws:ec2/flowLog:FlowLog", "fl", {"trafficType": "ALL"}, property_dependencies={"vpcId": ["vpc"]})],
+        [VPC, Res("aws:ec2/flowLog:FlowLog", "fl", {"trafficType": "ALL"})],
+        "vpc",
+    ),
+    "ecr-lifecycle-policy": StackCase(
+        [ECR_REPO, Res("aws:ecr/lifecyclePolicy:LifecyclePolicy", "lc", {"repository": "payments/payments-api"})],
+        [ECR_REPO],
+        "payments-api-repo",
+    ),
+    "vault-audit-enabled": StackCase(
+        [Res("vault:index/audit:Audit", "audit", {"type": "file"}), Res("vault:index/mount:Mount", "kv", {})],
+        [Res("vault:index/mount:Mount", "kv", {})],
+        "(stack)",
+    ),
 }

@@ -36,9 +36,17 @@ def resource(type_: str, props: dict[str, Any], name: str = "subject") -> Resour
 
 def stack_resources(resources: list[Res]) -> list[Resource]:
     urn = {r.name: f"urn:pulumi:test::fintech-blueprint::{r.type}::{r.name}" for r in resources}
-    return [Resource(urn=urn[r.name], type=r.type, name=r.name, props=r.props, protect=r.protect,
-                     property_dependencies={k: [urn[d] for d in v] for k, v in r.property_dependencies.items()})
-            for r in resources]
+    return [
+        Resource(
+            urn=urn[r.name],
+            type=r.type,
+            name=r.name,
+            props=r.props,
+            protect=r.protect,
+            property_dependencies={k: [urn[d] for d in v] for k, v in r.property_dependencies.items()},
+        )
+        for r in resources
+    ]
 
 
 def test_the_pack_is_large_and_every_policy_has_cases() -> None:
@@ -85,7 +93,9 @@ def test_a_policy_ignores_other_types() -> None:
 
 def test_unknown_values_during_preview_are_advisory_not_failures() -> None:
     engine = pack.analyzer({"all": "mandatory"})
-    found = violations_of("ecr-tag-immutability", engine.analyze(resource("aws:ecr/repository:Repository", {"imageTagMutability": UNKNOWN})))
+    found = violations_of(
+        "ecr-tag-immutability", engine.analyze(resource("aws:ecr/repository:Repository", {"imageTagMutability": UNKNOWN}))
+    )
     assert [v.enforcement_level for v in found] == ["advisory"]
     assert "during preview" in found[0].message
 
@@ -94,8 +104,12 @@ def test_levels_come_from_the_policy_config() -> None:
     bad = RESOURCE_CASES["kms-key-description"].bad
     dev = json.loads((ROOT / "policy_pack/config.dev.json").read_text())
     prod = json.loads((ROOT / "policy_pack/config.prod.json").read_text())
-    assert [v.enforcement_level for v in violations_of("kms-key-description", pack.analyzer(dev).analyze(resource("aws:kms/key:Key", bad)))] == ["advisory"]
-    assert [v.enforcement_level for v in violations_of("kms-key-description", pack.analyzer(prod).analyze(resource("aws:kms/key:Key", bad)))] == ["mandatory"]
+    assert [
+        v.enforcement_level for v in violations_of("kms-key-description", pack.analyzer(dev).analyze(resource("aws:kms/key:Key", bad)))
+    ] == ["advisory"]
+    assert [
+        v.enforcement_level for v in violations_of("kms-key-description", pack.analyzer(prod).analyze(resource("aws:kms/key:Key", bad)))
+    ] == ["mandatory"]
     assert {lvl.value for lvl, _ in reconcile_config(POLICIES, prod).values()} == {"mandatory"}
 
 
@@ -107,16 +121,19 @@ def test_stack_policy_configs_fit_the_pack_and_share_the_tag_list(stack: str) ->
 
 
 def test_pack_defaults_are_the_program_data() -> None:
-    assert tagging_policy.DEFAULT_REQUIRED_TAGS == list(MANDATORY_TAG_KEYS)
+    assert list(MANDATORY_TAG_KEYS) == tagging_policy.DEFAULT_REQUIRED_TAGS
     assert set(tagging_policy.DEFAULT_DATA_BEARING_TYPES) == set(DATA_BEARING_TYPES)
 
 
-@pytest.mark.parametrize(("config", "message"), [
-    ({"no-such-policy": "advisory"}, "unknown policy 'no-such-policy'"),
-    ({"all": "sometimes"}, "enforcement level 'sometimes'"),
-    ({"kms-deletion-window": {"minDays": 3}}, "kms-deletion-window.minDays"),
-    ({"ecr-tag-immutability": {"foo": 1}}, "takes no configuration"),
-])
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"no-such-policy": "advisory"}, "unknown policy 'no-such-policy'"),
+        ({"all": "sometimes"}, "enforcement level 'sometimes'"),
+        ({"kms-deletion-window": {"minDays": 3}}, "kms-deletion-window.minDays"),
+        ({"ecr-tag-immutability": {"foo": 1}}, "takes no configuration"),
+    ],
+)
 def test_bad_policy_config_is_rejected_with_the_field(config: dict[str, Any], message: str) -> None:
     with pytest.raises(PolicyConfigError, match=re.escape(message)):
         reconcile_config(POLICIES, config)
@@ -147,8 +164,9 @@ def test_the_pack_loads_the_way_the_cli_loads_it(monkeypatch: pytest.MonkeyPatch
     pack_dir = ROOT / "policy_pack"
     manifest = yaml.safe_load((pack_dir / "PulumiPolicy.yaml").read_text())
     assert manifest["runtime"]["name"] == "python" and manifest["version"] == pack.pack_version()
-    requirements = dict(line.split("==") for line in (pack_dir / "requirements.txt").read_text().splitlines()
-                        if line and not line.startswith("#"))
+    requirements = dict(
+        line.split("==") for line in (pack_dir / "requirements.txt").read_text().splitlines() if line and not line.startswith("#")
+    )
     pyproject = (ROOT / "pyproject.toml").read_text()
     for name, version in requirements.items():
         assert f'"{name}=={version}"' in pyproject, f"{name} pinned differently in the pack and the project"

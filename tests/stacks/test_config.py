@@ -11,9 +11,8 @@ import pulumi
 import pytest
 
 from stacks.config import DataClass, PlatformConfig
-from stacks.loader import OFFLINE_SECRET_PLACEHOLDER, ConfigError, load_from_pulumi, load_stack_file, read_stack_file
+from stacks.loader import OFFLINE_SECRET_PLACEHOLDER, ROOT, ConfigError, load_from_pulumi, load_stack_file, read_stack_file
 from tests.conftest import as_document, project_values
-from stacks.loader import ROOT
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -67,33 +66,65 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("missing cost center", lambda v: tenant(v, 1).pop("costCenter"), "tenants[1].costCenter", "required key is missing"),
     ("bad cost center", lambda v: tenant(v).update(costCenter="cc 1"), "tenants[0].costCenter", "does not match the expected format"),
     ("tenant name not DNS-1123", lambda v: tenant(v).update(name="Payments_Team"), "tenants[0].name", "does not match"),
-    ("unknown tier", lambda v: tenant(v).update(tier="huge"), "tenants[0].tier", "unknown tier 'huge'; expected one of ['large', 'medium', 'small']"),
+    (
+        "unknown tier",
+        lambda v: tenant(v).update(tier="huge"),
+        "tenants[0].tier",
+        "unknown tier 'huge'; expected one of ['large', 'medium', 'small']",
+    ),
     ("duplicate tenant", lambda v: tenant(v, 1).update(name="payments"), "tenants[1].name", "duplicate tenant name 'payments'"),
     ("reserved tenant name", lambda v: tenant(v).update(name="shared"), "tenants[0].name", "duplicate tenant name 'shared'"),
-    ("duplicate service", lambda v: tenant(v)["services"].append({"name": "payments-api"}), "tenants[0].services[2].name",
-     "duplicate service name 'payments-api'"),
+    (
+        "duplicate service",
+        lambda v: tenant(v)["services"].append({"name": "payments-api"}),
+        "tenants[0].services[2].name",
+        "duplicate service name 'payments-api'",
+    ),
     ("unknown key", lambda v: tenant(v).update(costCentre="CC-1"), "tenants[0].costCentre", "unknown key"),
     ("unknown top-level key", lambda v: v.update(regoin="eu-west-1"), "regoin", "unknown key"),
     ("negative budget", lambda v: tenant(v).update(monthlyBudgetUsd=-5), "tenants[0].monthlyBudgetUsd", "greater than 0"),
     ("no data class", lambda v: tenant(v).update(dataClasses=[]), "tenants[0].dataClasses", "at least 1 item"),
     ("unknown data class", lambda v: tenant(v).update(dataClasses=["secret"]), "tenants[0].dataClasses[0]", "'public', 'internal'"),
     ("worker without scaling", lambda v: tenant(v)["services"][1].pop("scaling"), "tenants[0].services[1]", "a worker needs 'scaling'"),
-    ("scaling max below min", lambda v: tenant(v)["services"][1]["scaling"].update(minReplicas=5, maxReplicas=2),
-     "tenants[0].services[1].scaling", "maxReplicas (2) must be >= minReplicas (5)"),
-    ("public endpoint open to the world", lambda v: v["cluster"].update(publicAccessCidrs=["0.0.0.0/0"]), "cluster",
-     "publicAccessCidrs must not contain 0.0.0.0/0"),
+    (
+        "scaling max below min",
+        lambda v: tenant(v)["services"][1]["scaling"].update(minReplicas=5, maxReplicas=2),
+        "tenants[0].services[1].scaling",
+        "maxReplicas (2) must be >= minReplicas (5)",
+    ),
+    (
+        "public endpoint open to the world",
+        lambda v: v["cluster"].update(publicAccessCidrs=["0.0.0.0/0"]),
+        "cluster",
+        "publicAccessCidrs must not contain 0.0.0.0/0",
+    ),
     ("bad CIDR", lambda v: v["network"].update(cidr="10.0.0.1/16"), "network.cidr", "must be a CIDR block"),
-    ("retention CloudWatch refuses", lambda v: v["audit"].update(logRetentionDays=10), "audit.logRetentionDays", "CloudWatch's retention values"),
-    ("Vault TTL too long", lambda v: v.setdefault("vault", {}).update(defaultLeaseTtlSeconds=7200), "vault.defaultLeaseTtlSeconds",
-     "less than or equal to 3600"),
-    ("unsupported Kubernetes", lambda v: v["cluster"].update(kubernetesVersion="1.12"), "cluster.kubernetesVersion", "between 1.25 and 1.37"),
+    (
+        "retention CloudWatch refuses",
+        lambda v: v["audit"].update(logRetentionDays=10),
+        "audit.logRetentionDays",
+        "CloudWatch's retention values",
+    ),
+    (
+        "Vault TTL too long",
+        lambda v: v.setdefault("vault", {}).update(defaultLeaseTtlSeconds=7200),
+        "vault.defaultLeaseTtlSeconds",
+        "less than or equal to 3600",
+    ),
+    (
+        "unsupported Kubernetes",
+        lambda v: v["cluster"].update(kubernetesVersion="1.12"),
+        "cluster.kubernetesVersion",
+        "between 1.25 and 1.37",
+    ),
     ("missing environment", lambda v: v.pop("environment"), "environment", "required key is missing"),
 ]
 
 
 @pytest.mark.parametrize(("label", "change", "path", "message"), INVALID, ids=[case[0] for case in INVALID])
-def test_invalid_config_names_the_field(label: str, change: Callable[[dict[str, Any]], None], path: str, message: str,
-                                        write_stack: Callable[..., Path]) -> None:
+def test_invalid_config_names_the_field(
+    label: str, change: Callable[[dict[str, Any]], None], path: str, message: str, write_stack: Callable[..., Path]
+) -> None:
     with pytest.raises(ConfigError) as raised:
         load_stack_file(write_stack(as_document(mutate(change))))
     problems = dict(raised.value.problems)
@@ -112,11 +143,14 @@ def test_all_problems_are_reported_at_once(write_stack: Callable[..., Path]) -> 
     assert {p for p, _ in raised.value.problems} == {"tenants[0].tier", "tenants[1].monthlyBudgetUsd"}
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("config: [1, 2]\n", "the file must be a mapping with a 'config:' mapping inside"),
-    ("config:\n  a: [unclosed\n", "not valid YAML"),
-    ("", "the file must be a mapping"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("config: [1, 2]\n", "the file must be a mapping with a 'config:' mapping inside"),
+        ("config:\n  a: [unclosed\n", "not valid YAML"),
+        ("", "the file must be a mapping"),
+    ],
+)
 def test_malformed_files(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "Pulumi.bad.yaml"
     path.write_text(text)

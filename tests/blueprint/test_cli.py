@@ -1,0 +1,230 @@
+"""The ``blueprint`` CLI contract: commands, flags, exit codes, files and JSON shapes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+from click.testing import CliRunner, Result
+
+from blueprint.cli import main
+from stacks import compose as compose_module
+from tests.conftest import as_document, project_values
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def test_plan_writes_the_inventory_manifests_and_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("plan", "dev")
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "out" / "dev"
+    inventory = json.loads((out / "inventory.json").read_text())
+    assert inventory["stack"] == "dev" and len(inventory["resources"]) > 150
+    first = inventory["resources"][0]
+    assert set(first) >= {"urn", "type", "name", "parent", "inputs", "options"}
+    assert {"protect", "retainOnDelete"} <= set(first["options"])
+    assert any(r["type"] == "kubernetes:core/v1:Namespace" for r in inventory["resources"])
+    assert len(list((out / "manifests").rglob("*.yaml"))) > 20
+    report = json.loads((out / "policy-report.json").read_text())
+    assert report["counts"].get("mandatory", 0) == 0
+    assert "Resources by tenant" in result.output and "payments" in result.output
+
+
+def test_secrets_never_reach_the_artifacts(tmp_path: Path) -> None:
+    assert run("plan", "dev", "--out", str(tmp_path)).exit_code == 0
+    text = "".join(p.read_text() for p in tmp_path.rglob("*") if p.is_file())
+    assert "offline-placeholder-not-a-secret" not in text
+    inventory = json.loads((tmp_path / "inventory.json").read_text())
+    provider = next(r for r in inventory["resources"] if r["type"] == "pulumi:providers:kubernetes")
+    assert provider["inputs"]["kubeconfig"] == "[secret]"
+
+
+def test_two_plans_are_byte_identical(tmp_path: Path) -> None:
+    assert run("plan", "prod", "--out", str(tmp_path / "a"), "--json").exit_code == 0
+    assert run("plan", "prod", "--out", str(tmp_path / "b"), "--json").exit_code == 0
+    assert (tmp_path / "a/inventory.json").read_bytes() == (tmp_path / "b/inventory.json").read_bytes()
+
+
+def test_json_summary(tmp_path: Path) -> None:
+    result = run("plan", "dev", "--out", str(tmp_path), "--json")
+    summary = json.loads(result.stdout)
+    assert summary["stack"] == "dev" and summary["policy"] == {"mandatory": 0, "advisory": 0}
+    assert set(summary["byTenant"]) == {"payments", "fraud", "shared"}
+    assert sum(summary["byTenant"].values()) == summary["resources"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["plan", "staging"], "unknown stack 'staging'"),
+        (["plan", "dev", "--config-file", "missing.yaml"], "--config-file missing.yaml: no such file"),
+        (["plan", "../etc"], "invalid stack name"),
+        (["plan", "dev", "--policy-config", "nope.json"], "--policy-config nope.json: no such file"),
+        (["plan", "dev", "--frobnicate"], "No such option"),
+        (["plan"], "Missing argument"),
+    ],
+)
+def test_bad_input_exits_2_with_one_message_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run(*args)
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_invalid_config_file_names_the_field_and_keeps_previous_output(tmp_path: Path, write_stack: Callable[..., Path]) -> None:
+    out = tmp_path / "plan"
+    assert run("plan", "dev", "--out", str(out)).exit_code == 0
+    before = (out / "inventory.json").read_bytes()
+    values = project_values()
+    values["tenants"][1]["costCenter"] = "not a cost center"
+    result = run("plan", "dev", "--config-file", str(write_stack(as_document(values))), "--out", str(out))
+    assert result.exit_code == 2
+    assert "tenants[1].costCenter" in result.output and "Traceback" not in result.output
+    assert (out / "inventory.json").read_bytes() == before
+
+
+def test_invalid_policy_config_is_bad_input(tmp_path: Path) -> None:
+    config = tmp_path / "policy.json"
+    config.write_text(json.dumps({"eks-endpoint-access": {"allowPublicWithCidrs": "yes"}}))
+    result = run("plan", "dev", "--policy-config", str(config), "--out", str(tmp_path / "o"))
+    assert result.exit_code == 2 and "eks-endpoint-access.allowPublicWithCidrs" in result.output
+
+
+BREAKERS: dict[str, tuple[str, str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
+    "aws": ("aws:ecr/repository:Repository", "ecr-tag-immutability", lambda p: {**p, "imageTagMutability": "MUTABLE"}),
+    "kubernetes": (
+        "kubernetes:core/v1:ServiceAccount",
+        "k8s-service-account-no-automount",
+        lambda p: {**p, "automountServiceAccountToken": True},
+    ),
+    "github": ("github:index/repository:Repository", "github-repository-private", lambda p: {**p, "visibility": "public"}),
+    "vault": (
+        "vault:kubernetes/authBackendRole:AuthBackendRole",
+        "vault-auth-role-bound",
+        lambda p: {**p, "boundServiceAccountNamespaces": ["*"]},
+    ),
+}
+
+
+@pytest.mark.parametrize("domain", sorted(BREAKERS))
+def test_one_broken_resource_per_domain_blocks_the_plan(domain: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    type_, policy, breaker = BREAKERS[domain]
+    broken: list[str] = []
+    original = compose_module.compose
+
+    def break_one(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+        if args.type_ != type_ or broken:
+            return None
+        broken.append(args.name)
+        return pulumi.ResourceTransformResult(breaker(dict(args.props)), args.opts)
+
+    def compose_with_breaker(config: Any) -> None:
+        pulumi.runtime.register_resource_transform(break_one)  # runs after the cost transforms
+        original(config)
+
+    monkeypatch.setattr(compose_module, "compose", compose_with_breaker)
+    result = run("plan", "dev", "--out", str(tmp_path))
+    assert result.exit_code == 1, result.output
+    assert broken, f"no {type_} in the plan"
+    assert f"{policy} on {broken[0]}" in result.output
+    report = json.loads((tmp_path / "policy-report.json").read_text())
+    blocking = [v for v in report["violations"] if v["enforcementLevel"] == "mandatory"]
+    assert [v["policy"] for v in blocking] == [policy] and blocking[0]["urn"].endswith(f"::{broken[0]}")
+
+
+def test_a_tagging_bug_blocks_the_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Removing tags from props is undone by the cost transform itself; a bug in the tag map is not."""
+    from components.tagging import CostTags
+
+    original = CostTags.for_type
+
+    def without_owner_on_queues(self: CostTags, resource_type: str) -> dict[str, str]:
+        tags = original(self, resource_type)
+        if resource_type == "aws:sqs/queue:Queue":
+            tags.pop("owner")
+        return tags
+
+    monkeypatch.setattr(CostTags, "for_type", without_owner_on_queues)
+    result = run("plan", "dev", "--out", str(tmp_path))
+    assert result.exit_code == 1
+    assert "required-cost-tags on payments-outbox-queue" in result.output and "missing tags ['owner']" in result.output
+    report = json.loads((tmp_path / "policy-report.json").read_text())
+    assert {v["policy"] for v in report["violations"] if v["enforcementLevel"] == "mandatory"} == {"required-cost-tags"}
+
+
+def test_policy_eval_contract(tmp_path: Path) -> None:
+    resources = [
+        {
+            "id": "good-repo",
+            "type": "aws:ecr/repository:Repository",
+            "props": {
+                "imageTagMutability": "IMMUTABLE",
+                "imageScanningConfiguration": {"scanOnPush": True},
+                "encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": "k"}],
+                "name": "a/b",
+                "tags": {
+                    "environment": "dev",
+                    "tenant": "a",
+                    "owner": "t",
+                    "cost-center": "CC-1",
+                    "managed-by": "pulumi",
+                    "data-class": "pci",
+                },
+            },
+        },
+        {"id": "open-bucket", "type": "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "props": {"blockPublicAcls": False}},
+    ]
+    path = tmp_path / "resources.json"
+    path.write_text(json.dumps(resources))
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"all": "mandatory"}))
+    result = run("policy", "eval", str(path), "--policy-config", str(config))
+    assert result.exit_code == 0, result.output
+    output = json.loads(result.output)
+    assert [entry["id"] for entry in output] == ["good-repo", "open-bucket", None]
+    assert output[0]["violations"] == []
+    assert {v["policy"] for v in output[1]["violations"]} == {"s3-public-access-block"}
+    assert set(output[1]["violations"][0]) == {"policy", "enforcementLevel", "message"}
+    assert output[1]["violations"][0]["enforcementLevel"] == "mandatory"
+    assert {v["policy"] for v in output[2]["violations"]} == {"ecr-signature-admission", "ecr-lifecycle-policy"}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{", "is not valid JSON"),
+        ('{"id": "x"}', "expected a JSON list"),
+        ('[{"id": "x", "type": "nope", "props": {}}]', "[0].type: expected a Pulumi type token"),
+        ('[{"id": "x", "type": "a:b:C"}, {"id": "x", "type": "a:b:C"}]', "[1].id: duplicate id 'x'"),
+        ('[{"id": "x", "type": "a:b:C", "props": [], "extra": 1}]', "expected an object with keys id, type, props"),
+    ],
+)
+def test_policy_eval_bad_input(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "resources.json"
+    path.write_text(content)
+    result = run("policy", "eval", str(path))
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+
+
+def test_policy_list_names_every_policy_and_its_adr() -> None:
+    result = run("policy", "list", "--json")
+    rows = json.loads(result.output)
+    assert result.exit_code == 0 and len(rows) >= 54
+    assert {"required-cost-tags", "tenant-namespace-bundle"} <= {r["name"] for r in rows}
+
+
+def test_help_matches_the_contract() -> None:
+    text = run("plan", "--help").output
+    for flag in ("--config-file", "--out", "--json", "--policy-config"):
+        assert flag in text
+    assert "eval" in run("policy", "--help").output

@@ -1,0 +1,98 @@
+"""GitHub: workflows pass a real linter, Gate 1's required checks are the template's job names,
+every repository is private and protected, approvals follow the environment."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from blueprint.engine.mocks import Registration
+from components.github_org import TEMPLATE_DIR, template_files
+from stacks.catalog import PLATFORM_REPOSITORIES
+from stacks.loader import ROOT
+from tests.conftest import by_type
+
+ACTIONLINT = Path(sys.executable).parent / "actionlint"
+WORKFLOWS = sorted([*(ROOT / ".github/workflows").glob("*.yml"), *(TEMPLATE_DIR / ".github/workflows").glob("*.yml")])
+
+
+def actionlint(path: Path) -> list[dict]:
+    result = subprocess.run([str(ACTIONLINT), "-no-color", "-format", "{{json .}}", str(path)], capture_output=True, text=True, check=False)
+    return json.loads(result.stdout or "[]")
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=[str(w.relative_to(ROOT)) for w in WORKFLOWS])
+def test_workflow_passes_actionlint(workflow: Path) -> None:
+    assert actionlint(workflow) == []
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "on: pull_requst\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.event.issue.title }}\n"
+    )
+    assert {finding["kind"] for finding in actionlint(broken)} >= {"events"}
+
+
+def template_job_names() -> list[str]:
+    workflow = yaml.safe_load((TEMPLATE_DIR / ".github/workflows/ci.yml").read_text())
+    return [job["name"] for job in workflow["jobs"].values()]
+
+
+def test_required_checks_are_the_template_jobs(plan: list[Registration]) -> None:
+    rulesets = by_type(plan, "github:index/repositoryRuleset:RepositoryRuleset")
+    assert len(rulesets) == len(by_type(plan, "github:index/repository:Repository"))
+    expected = template_job_names()
+    assert expected == ["lint", "unit-tests", "contract-tests", "sast-sca", "sbom", "build-sign-image"]
+    for ruleset in rulesets:
+        checks = [c["context"] for c in ruleset.inputs["rules"]["requiredStatusChecks"]["requiredChecks"]]
+        assert checks == expected
+
+
+@pytest.mark.parametrize(("stack", "approvals"), [("dev", 1), ("prod", 2)])
+def test_rulesets_require_reviews_from_config(stack_plans: dict[str, list[Registration]], stack: str, approvals: int) -> None:
+    for ruleset in by_type(stack_plans[stack], "github:index/repositoryRuleset:RepositoryRuleset"):
+        rules = ruleset.inputs["rules"]
+        assert rules["pullRequest"]["requiredApprovingReviewCount"] == approvals
+        assert rules["pullRequest"]["requireCodeOwnerReview"] and rules["pullRequest"]["dismissStaleReviewsOnPush"]
+        assert rules["nonFastForward"] is True and rules["deletion"] is True
+        assert ruleset.inputs["enforcement"] == "active"
+        assert ruleset.inputs["conditions"]["refName"]["includes"] == ["~DEFAULT_BRANCH"]
+
+
+def test_repositories_are_private_and_created_from_the_template(plan: list[Registration]) -> None:
+    repos = {r.inputs["name"]: r.inputs for r in by_type(plan, "github:index/repository:Repository")}
+    expected = {
+        "golden-service",
+        *(r.name for r in PLATFORM_REPOSITORIES),
+        "payments-payments-api",
+        "payments-settlement-worker",
+        "fraud-fraud-scoring",
+    }
+    assert set(repos) == expected
+    for name, repo in repos.items():
+        assert repo["visibility"] == "private" and repo["vulnerabilityAlerts"] is True
+        assert repo["securityAndAnalysis"]["secretScanningPushProtection"]["status"] == "enabled"
+        if name != "golden-service":
+            assert repo["template"] == {"owner": "fintech-blueprint", "repository": "golden-service"}
+
+
+def test_the_template_files_come_from_this_project(plan: list[Registration]) -> None:
+    pushed = {f.inputs["file"]: f.inputs["content"] for f in by_type(plan, "github:index/repositoryFile:RepositoryFile")}
+    assert pushed == template_files()
+    assert {".github/workflows/ci.yml", ".github/CODEOWNERS", ".github/pull_request_template.md", "README.md"} <= set(pushed)
+    assert any(path.startswith("adrs/") for path in pushed)
+
+
+def test_teams_and_tenant_access(plan: list[Registration]) -> None:
+    teams = {t.inputs["name"] for t in by_type(plan, "github:index/team:Team")}
+    assert teams == {"platform", "security", "payments-team", "fraud-team"}
+    grants = [(g.name, g.inputs["permission"]) for g in by_type(plan, "github:index/teamRepository:TeamRepository")]
+    assert ("payments-payments-payments-api-team", "push") in grants
+    settings = by_type(plan, "github:index/organizationSettings:OrganizationSettings")[0].inputs
+    assert settings["defaultRepositoryPermission"] == "read" and settings["membersCanCreatePublicRepositories"] is False
