@@ -18,6 +18,7 @@ from components.tagging import CostTags, cost_scope_transform
 from components.tenant_aws import TenantAws, TenantAwsArgs
 from components.tenant_delivery import TenantDelivery, TenantDeliveryArgs
 from components.tenant_github import TenantGithub, TenantGithubArgs
+from components.tenant_mlops import TenantMlops, TenantMlopsArgs
 from components.tenant_namespace import TenantNamespace, TenantNamespaceArgs
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
@@ -40,6 +41,7 @@ class TenantArgs:
     Attributes:
         kubernetes_dependencies: Platform resources the tenant's Kubernetes objects need first
             (CRDs come with the platform charts). Default: none.
+        mlops: The MLOps layer, when the tenant activates it (reader roles are wired here). Default: off.
         github_dependencies: The golden template repository the tenant's repositories are created from.
     """
 
@@ -50,6 +52,7 @@ class TenantArgs:
     delivery: TenantDeliveryArgs
     concierge: ConciergeArgs
     github: TenantGithubArgs
+    mlops: TenantMlopsArgs | None = None
     kubernetes_dependencies: list[pulumi.Resource] = field(default_factory=list)
     github_dependencies: list[pulumi.Resource] = field(default_factory=list)
 
@@ -70,6 +73,12 @@ class Tenant(pulumi.ComponentResource):
             dataclasses.replace(args.delivery, outbox_queue_url=self.aws.outbox.queue_url),
             pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[self.kubernetes])),
         )
+        if args.mlops is not None:
+            TenantMlops(
+                name,
+                dataclasses.replace(args.mlops, reader_role_names=list(self.aws.service_role_names.values())),
+                pulumi.ResourceOptions(parent=self, providers=[providers.aws]),
+            )
         self.concierge = Concierge(name, args.concierge, pulumi.ResourceOptions(parent=self, providers=[providers.vault]))
         self.github = TenantGithub(
             name,

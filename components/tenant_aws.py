@@ -67,6 +67,7 @@ class TenantAwsArgs:
 class TenantAws(pulumi.ComponentResource):
     image_repository_urls: dict[str, pulumi.Output[str]]
     service_role_arns: dict[str, pulumi.Output[str]]
+    service_role_names: dict[str, pulumi.Output[str]]
     outbox: Outbox
 
     def __init__(self, name: str, args: TenantAwsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -102,6 +103,7 @@ class TenantAws(pulumi.ComponentResource):
                 opts=child,
             )
             self.service_role_arns[service] = roles[service].arn
+        self.service_role_names = {service: role.name for service, role in roles.items()}
 
         self.outbox = Outbox(
             f"{name}-outbox",

@@ -31,6 +31,7 @@ from components.tenant import Tenant, TenantArgs, TenantProviders
 from components.tenant_aws import TenantAwsArgs, service_repository_name
 from components.tenant_delivery import ServiceSpec, TenantDeliveryArgs
 from components.tenant_github import TenantGithubArgs
+from components.tenant_mlops import TenantMlopsArgs
 from components.tenant_namespace import TenantNamespaceArgs
 from components.vault_platform import VaultPlatform, VaultPlatformArgs
 from components.vault_policies import tenant_connection_limit
@@ -279,6 +280,16 @@ def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform
             repositories=[(service_repository_name(tenant.name, s.name), f"{tenant.name}: {s.kind} {s.name}") for s in tenant.services],
             required_approvals=config.github.required_approvals,
         ),
+        mlops=TenantMlopsArgs(
+            tenant=tenant.name,
+            name_prefix=name_prefix(config),
+            account_id=platform.account_id,
+            kms_key_arn=platform.keys.data_key_arn,
+            reader_role_names=[],
+            protect=config.protect,
+        )
+        if tenant.mlops
+        else None,
         kubernetes_dependencies=list(platform.kubernetes.releases.values()),
         github_dependencies=[platform.github],
     )

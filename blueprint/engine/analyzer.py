@@ -17,7 +17,7 @@ from typing import Any
 import jsonschema
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2 as proto
-from pulumi_policy import EnforcementLevel, Policy
+from pulumi_policy import EnforcementLevel, Policy, ResourceValidationPolicy, StackValidationPolicy
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 _LEVEL_TO_PROTO = {
@@ -115,7 +115,17 @@ def reconcile_config(
     return resolved
 
 
+def _applies_to(policy: Policy, resource_type: str) -> bool:
+    """A rule that declares its types (``policy.types``) only ever reports on those types."""
+    types = getattr(policy, "types", None)
+    return types is None or resource_type in types
+
+
 class Analyzer:
+    """The pack's servicer, configured once. Each resource is analyzed by a servicer holding only the
+    policies that apply to its type: the SDK deserializes a resource once per policy, so this keeps a
+    plan linear in its size without changing a single diagnostic."""
+
     def __init__(
         self,
         pack_name: str,
@@ -124,16 +134,33 @@ class Analyzer:
         default_level: EnforcementLevel,
         file_config: Mapping[str, Any] | None = None,
     ) -> None:
-        self._servicer = _PolicyAnalyzerServicer(pack_name, version, policies, default_level)
+        self._identity = (pack_name, version, default_level)
+        self._policies = policies
         resolved = reconcile_config(policies, file_config)
-        request = proto.ConfigureAnalyzerRequest(
+        self._configure = proto.ConfigureAnalyzerRequest(
             policyConfig={
                 name: proto.PolicyConfig(enforcementLevel=_LEVEL_TO_PROTO[lvl], properties=_struct(props))
                 for name, (lvl, props) in resolved.items()
             }
         )
-        self._servicer.Configure(request, None)
+        self._by_type: dict[str, _PolicyAnalyzerServicer | None] = {}
+        self._stack = self._servicer([p for p in policies if isinstance(p, StackValidationPolicy)])
         self.not_applicable: list[tuple[str, str, str]] = []
+
+    def _servicer(self, policies: list[Policy]) -> _PolicyAnalyzerServicer | None:
+        if not policies:
+            return None
+        name, version, level = self._identity
+        servicer = _PolicyAnalyzerServicer(name, version, policies, level)
+        servicer.Configure(self._configure, None)
+        return servicer
+
+    def _for_type(self, resource_type: str) -> _PolicyAnalyzerServicer | None:
+        if resource_type not in self._by_type:
+            self._by_type[resource_type] = self._servicer(
+                [p for p in self._policies if isinstance(p, ResourceValidationPolicy) and _applies_to(p, resource_type)]
+            )
+        return self._by_type[resource_type]
 
     def _violations(self, response: Any, urn: str | None) -> list[Violation]:
         for item in response.not_applicable:
@@ -161,6 +188,9 @@ class Analyzer:
         return proto.AnalyzerProviderResource(type=type_, urn=urn, name=name, properties=_struct({}))
 
     def analyze(self, resource: Resource) -> list[Violation]:
+        servicer = self._for_type(resource.type)
+        if servicer is None:
+            return []
         request = proto.AnalyzeRequest(
             type=resource.type,
             urn=resource.urn,
@@ -169,9 +199,11 @@ class Analyzer:
             options=self._options(resource),
             provider=self._provider(resource),
         )
-        return self._violations(self._servicer.Analyze(request, None), resource.urn)
+        return self._violations(servicer.Analyze(request, None), resource.urn)
 
     def analyze_stack(self, resources: Sequence[Resource]) -> list[Violation]:
+        if self._stack is None:
+            return []
         request = proto.AnalyzeStackRequest(
             resources=[
                 proto.AnalyzerResource(
@@ -188,4 +220,4 @@ class Analyzer:
                 for r in resources
             ]
         )
-        return self._violations(self._servicer.AnalyzeStack(request, None), None)
+        return self._violations(self._stack.AnalyzeStack(request, None), None)

@@ -177,3 +177,21 @@ def test_signing_key_is_asymmetric_and_registries_are_signed(plan: list[Registra
     repos = by_type(plan, "aws:ecr/repository:Repository")
     assert {r.inputs["name"] for r in repos} >= {"platform/concierge", "payments/payments-api", "fraud/fraud-scoring"}
     assert all(r.inputs["imageTagMutability"] == "IMMUTABLE" for r in repos)
+
+
+def test_mlops_is_activated_per_tenant(plan: list[Registration]) -> None:
+    registries = [r for r in by_type(plan, "fintech:aws:TenantMlops")]
+    assert [r.name for r in registries] == ["fraud"]  # only fraud declares layers: [mlops]
+    bucket = next(b for b in by_type(plan, "aws:s3/bucket:Bucket") if b.name == "fraud-models")
+    assert bucket.inputs["objectLockEnabled"] is True and bucket.inputs["tags"]["tenant"] == "fraud"
+    lock = next(
+        b for b in by_type(plan, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration") if b.name == "fraud-models-lock"
+    )
+    assert lock.inputs["rule"]["defaultRetention"]["mode"] == "COMPLIANCE"
+    assert "fraud/models" in {r.inputs["name"] for r in by_type(plan, "aws:ecr/repository:Repository")}
+    readers = [r for r in by_type(plan, "aws:iam/rolePolicy:RolePolicy") if r.name.startswith("fraud-model-reader")]
+    assert len(readers) == 1 and json.loads(readers[0].inputs["policy"])["Statement"][0]["Action"] == [
+        "s3:GetObject",
+        "s3:GetObjectVersion",
+        "s3:ListBucket",
+    ]

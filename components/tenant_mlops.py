@@ -1,0 +1,115 @@
+"""The activable MLOps layer of a tenant (seed: MLOps; ADR-4 Model Registry & Validation).
+
+A model registry bucket — versioned, Object Lock in COMPLIANCE mode so a released model version can
+never be altered or deleted before its retention ends, private, KMS, TLS-only — and an image
+repository for model-serving images (signed like every image). The tenant's services may read models;
+only its CI may publish them (through the same OIDC publisher pattern, ADR-3).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components import iam_documents
+from components.image_repository import ImageRepository, ImageRepositoryArgs
+from components.naming import physical_name
+from components.stateful import stateful
+
+MODEL_READ_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"]
+
+
+def model_registry_policy(bucket_arn: str) -> dict:
+    return iam_documents.document(iam_documents.deny_insecure_transport("s3:*", bucket_arn, f"{bucket_arn}/*"))
+
+
+def model_reader(bucket_arn: str, kms_key_arn: str) -> dict:
+    return iam_documents.document(
+        {"Sid": "ReadModels", "Effect": "Allow", "Action": MODEL_READ_ACTIONS, "Resource": [bucket_arn, f"{bucket_arn}/*"]},
+        {"Sid": "DecryptModels", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": kms_key_arn},
+    )
+
+
+@dataclass(frozen=True)
+class TenantMlopsArgs:
+    """Attributes:
+    tenant / name_prefix / account_id: Names (the bucket name is global: it includes the account).
+    kms_key_arn: Encrypts models and images.
+    reader_role_names: The tenant's service roles, granted read access to released models.
+    retention_days: Object Lock retention of a model version (audit of decisions, ADR-4). Default 365.
+    protect: Protect and retain. Default False.
+    """
+
+    tenant: str
+    name_prefix: str
+    account_id: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+    reader_role_names: list[pulumi.Input[str]]
+    retention_days: int = 365
+    protect: bool = False
+
+
+class TenantMlops(pulumi.ComponentResource):
+    bucket_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: TenantMlopsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:aws:TenantMlops", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        bucket_name = pulumi.Output.from_input(args.account_id).apply(
+            lambda account: physical_name(args.name_prefix, args.tenant, "models", account)
+        )
+        bucket = aws.s3.Bucket(
+            f"{name}-models", bucket=bucket_name, object_lock_enabled=True, force_destroy=False, opts=stateful(self, args.protect)
+        )
+        aws.s3.BucketVersioning(
+            f"{name}-models-versioning", bucket=bucket.bucket, versioning_configuration={"status": "Enabled"}, opts=child
+        )
+        aws.s3.BucketObjectLockConfiguration(
+            f"{name}-models-lock",
+            bucket=bucket.bucket,
+            rule={"default_retention": {"mode": "COMPLIANCE", "days": args.retention_days}},
+            opts=child,
+        )
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-models-public-access-block",
+            bucket=bucket.bucket,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-models-encryption",
+            bucket=bucket.bucket,
+            rules=[
+                {
+                    "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": args.kms_key_arn},
+                    "bucket_key_enabled": True,
+                }
+            ],
+            opts=child,
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-models-policy",
+            bucket=bucket.bucket,
+            policy=bucket.arn.apply(lambda arn: json.dumps(model_registry_policy(arn))),
+            opts=child,
+        )
+        ImageRepository(
+            f"{name}-model-images",
+            ImageRepositoryArgs(repository_name=f"{args.tenant}/models", kms_key_arn=args.kms_key_arn, protect=args.protect),
+            child,
+        )
+        for i, role in enumerate(args.reader_role_names):
+            aws.iam.RolePolicy(
+                f"{name}-model-reader-{i}",
+                role=role,
+                opts=child,
+                policy=pulumi.Output.all(bucket.arn, args.kms_key_arn).apply(lambda a: json.dumps(model_reader(a[0], a[1]))),
+            )
+        self.bucket_name = bucket.bucket
+        self.register_outputs({"modelRegistryBucket": self.bucket_name})
