@@ -115,6 +115,11 @@ def reconcile_config(
     return resolved
 
 
+def reads_type(reads: Sequence[str] | None, resource_type: str) -> bool:
+    """Whether a stack rule declaring ``reads`` (type tokens, or prefixes ending in ':') looks at a type."""
+    return reads is None or any(resource_type == r or (r.endswith(":") and resource_type.startswith(r)) for r in reads)
+
+
 def _applies_to(policy: Policy, resource_type: str) -> bool:
     """A rule that declares its types (``policy.types``) only ever reports on those types."""
     types = getattr(policy, "types", None)
@@ -144,7 +149,8 @@ class Analyzer:
             }
         )
         self._by_type: dict[str, _PolicyAnalyzerServicer | None] = {}
-        self._stack = self._servicer([p for p in policies if isinstance(p, StackValidationPolicy)])
+        # One servicer per stack rule, so that each is handed only the resources it reads.
+        self._stack = [(getattr(p, "reads", None), self._servicer([p])) for p in policies if isinstance(p, StackValidationPolicy)]
         self.not_applicable: list[tuple[str, str, str]] = []
 
     def _servicer(self, policies: list[Policy]) -> _PolicyAnalyzerServicer | None:
@@ -202,22 +208,22 @@ class Analyzer:
         return self._violations(servicer.Analyze(request, None), resource.urn)
 
     def analyze_stack(self, resources: Sequence[Resource]) -> list[Violation]:
-        if self._stack is None:
-            return []
-        request = proto.AnalyzeStackRequest(
-            resources=[
-                proto.AnalyzerResource(
-                    type=r.type,
-                    urn=r.urn,
-                    name=r.name,
-                    properties=_struct(r.props),
-                    options=self._options(r),
-                    provider=self._provider(r),
-                    parent=r.parent or "",
-                    dependencies=list(r.dependencies),
-                    propertyDependencies={k: proto.AnalyzerPropertyDependencies(urns=list(v)) for k, v in r.property_dependencies.items()},
-                )
-                for r in resources
-            ]
+        violations: list[Violation] = []
+        for reads, servicer in self._stack:
+            assert servicer is not None
+            request = proto.AnalyzeStackRequest(resources=[self._stack_resource(r) for r in resources if reads_type(reads, r.type)])
+            violations.extend(self._violations(servicer.AnalyzeStack(request, None), None))
+        return violations
+
+    def _stack_resource(self, r: Resource) -> proto.AnalyzerResource:
+        return proto.AnalyzerResource(
+            type=r.type,
+            urn=r.urn,
+            name=r.name,
+            properties=_struct(r.props),
+            options=self._options(r),
+            provider=self._provider(r),
+            parent=r.parent or "",
+            dependencies=list(r.dependencies),
+            propertyDependencies={k: proto.AnalyzerPropertyDependencies(urns=list(v)) for k, v in r.property_dependencies.items()},
         )
-        return self._violations(self._stack.AnalyzeStack(request, None), None)

@@ -68,7 +68,11 @@ class ResourceRule(ResourceValidationPolicy):
 
 
 class StackRule(StackValidationPolicy):
-    """A stack policy (an invariant across resources) with its ADR and domain."""
+    """A stack policy (an invariant across resources) with its ADR and domain.
+
+    ``reads`` names the resource types the invariant looks at (a type token, or a prefix ending in
+    ':' such as ``"vault:"``); the offline engine hands the rule only those. Default: every resource.
+    """
 
     def __init__(
         self,
@@ -82,9 +86,11 @@ class StackRule(StackValidationPolicy):
         enforcement: EnforcementLevel = MANDATORY,
         config_schema: PolicyConfigSchema | None = None,
         remediation: str | None = None,
+        reads: Iterable[str] | None = None,
     ) -> None:
         self.adr, self.domain, self._check = adr, domain, check
         self.types: frozenset[str] = frozenset()
+        self.reads = tuple(reads) if reads is not None else None
         super().__init__(
             name=name,
             description=description,

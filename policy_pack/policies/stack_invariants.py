@@ -171,6 +171,12 @@ POLICIES = [
         adr="ADR-001",
         domain="stack",
         check=_namespace_bundle,
+        reads=[
+            "kubernetes:core/v1:Namespace",
+            "kubernetes:core/v1:ResourceQuota",
+            "kubernetes:core/v1:LimitRange",
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        ],
     ),
     StackRule(
         name="tenant-budget",
@@ -179,6 +185,7 @@ POLICIES = [
         adr="ADR-007",
         domain="stack",
         check=_tenant_budget,
+        reads=["kubernetes:core/v1:Namespace", "aws:budgets/budget:Budget"],
     ),
     StackRule(
         name="tenant-vault-policy-confined",
@@ -188,6 +195,7 @@ POLICIES = [
         domain="stack",
         check=_vault_confined,
         config_schema=schema(tenantPaths={"type": "array", "items": {"type": "string"}, "default": DEFAULT_TENANT_PATHS}),
+        reads=["kubernetes:core/v1:Namespace", "vault:index/policy:Policy"],
     ),
     StackRule(
         name="ecr-signature-admission",
@@ -196,6 +204,7 @@ POLICIES = [
         adr="ADR-003",
         domain="stack",
         check=_signature_admission,
+        reads=["kubernetes:kyverno.io/v1:ClusterPolicy", "aws:ecr/repository:Repository"],
     ),
     StackRule(
         name="stateful-resources-protected",
@@ -216,6 +225,7 @@ POLICIES = [
         adr="ADR-005",
         domain="stack",
         check=_bucket_controls,
+        reads=[*aws_storage.BUCKETS, *aws_storage.PUBLIC_ACCESS_BLOCK, *aws_storage.SSE, *aws_storage.VERSIONING],
     ),
     StackRule(
         name="vpc-flow-logs",
@@ -224,6 +234,7 @@ POLICIES = [
         adr="ADR-006",
         domain="stack",
         check=_vpc_flow_logs,
+        reads=["aws:ec2/vpc:Vpc", "aws:ec2/flowLog:FlowLog"],
     ),
     StackRule(
         name="ecr-lifecycle-policy",
@@ -232,6 +243,7 @@ POLICIES = [
         adr="ADR-007",
         domain="stack",
         check=_ecr_lifecycle,
+        reads=["aws:ecr/repository:Repository", "aws:ecr/lifecyclePolicy:LifecyclePolicy"],
     ),
     StackRule(
         name="vault-audit-enabled",
@@ -240,5 +252,6 @@ POLICIES = [
         adr="ADR-008",
         domain="stack",
         check=_vault_audited,
+        reads=["vault:"],
     ),
 ]
