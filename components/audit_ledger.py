@@ -13,8 +13,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam_documents
+from components.locked_bucket import locked_bucket
 from components.naming import physical_name
-from components.stateful import stateful
 
 AUDIT_DATA_CLASS = "confidential"
 
@@ -48,43 +48,8 @@ class AuditLedger(pulumi.ComponentResource):
         bucket_name = account.apply(lambda a: physical_name(args.name_prefix, "audit-ledger", a))
         trail_name = physical_name(args.name_prefix, "audit")
         # Audit records name people and accounts: more sensitive than the platform default.
-        bucket = aws.s3.Bucket(
-            f"{name}-bucket",
-            bucket=bucket_name,
-            object_lock_enabled=True,
-            force_destroy=False,
-            tags={"data-class": AUDIT_DATA_CLASS},
-            opts=stateful(self, args.protect),
-        )
-        aws.s3.BucketVersioning(f"{name}-versioning", bucket=bucket.bucket, versioning_configuration={"status": "Enabled"}, opts=child)
-        aws.s3.BucketObjectLockConfiguration(
-            f"{name}-object-lock",
-            bucket=bucket.bucket,
-            rule={"default_retention": {"mode": "COMPLIANCE", "days": args.retention_days}},
-            opts=child,
-        )
-        aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access-block",
-            bucket=bucket.bucket,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            bucket=bucket.bucket,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {
-                        "sse_algorithm": "aws:kms",
-                        "kms_master_key_id": args.kms_key_arn,
-                    },
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=child,
+        bucket = locked_bucket(
+            f"{name}-bucket", bucket_name, args.retention_days, args.kms_key_arn, self, args.protect, tags={"data-class": AUDIT_DATA_CLASS}
         )
         policy_document = pulumi.Output.all(bucket.arn, account).apply(
             lambda a: json.dumps(iam_documents.ledger_bucket_policy(a[0], f"arn:aws:cloudtrail:{args.region}:{a[1]}:trail/{trail_name}"))

@@ -103,6 +103,14 @@ class TeamSpec:
     maintainers: list[str] = field(default_factory=list)
 
 
+def team_with_maintainers(name: str, team: TeamSpec, opts: pulumi.ResourceOptions) -> github.Team:
+    """A closed team and its maintainers."""
+    created = github.Team(name, name=team.slug, description=team.description, privacy="closed", opts=opts)
+    for login in team.maintainers:
+        github.TeamMembership(f"{name}-{login}", team_id=created.id, username=login, role="maintainer", opts=opts)
+    return created
+
+
 @dataclass(frozen=True)
 class GithubOrganizationArgs:
     """Attributes:
@@ -144,10 +152,7 @@ class GithubOrganization(pulumi.ComponentResource):
         )
         self.team_ids = {}
         for team in args.teams:
-            created = github.Team(f"{name}-team-{team.slug}", name=team.slug, description=team.description, privacy="closed", opts=child)
-            for login in team.maintainers:
-                github.TeamMembership(f"{name}-team-{team.slug}-{login}", team_id=created.id, username=login, role="maintainer", opts=child)
-            self.team_ids[team.slug] = created.id
+            self.team_ids[team.slug] = team_with_maintainers(f"{name}-team-{team.slug}", team, child).id
 
         checks = gate1_checks()
         template = protected_repository(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_github as github
 
-from components.github_org import TEMPLATE_REPOSITORY, gate1_checks, protected_repository
+from components.github_org import TEMPLATE_REPOSITORY, TeamSpec, gate1_checks, protected_repository, team_with_maintainers
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,7 @@ class TenantGithub(pulumi.ComponentResource):
     def __init__(self, name: str, args: TenantGithubArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:github:TenantGithub", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        team = github.Team(f"{name}-team", name=args.team_slug, description=f"Owners of tenant {name}", privacy="closed", opts=child)
-        for login in args.maintainers:
-            github.TeamMembership(f"{name}-team-{login}", team_id=team.id, username=login, role="maintainer", opts=child)
+        team = team_with_maintainers(f"{name}-team", TeamSpec(args.team_slug, f"Owners of tenant {name}", args.maintainers), child)
         checks = gate1_checks()
         for repo_name, description in args.repositories:
             repo = protected_repository(

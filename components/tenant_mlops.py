@@ -16,8 +16,8 @@ import pulumi_aws as aws
 
 from components import iam_documents
 from components.image_repository import ImageRepository, ImageRepositoryArgs
+from components.locked_bucket import locked_bucket
 from components.naming import physical_name
-from components.stateful import stateful
 
 MODEL_READ_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"]
 
@@ -61,38 +61,7 @@ class TenantMlops(pulumi.ComponentResource):
         bucket_name = pulumi.Output.from_input(args.account_id).apply(
             lambda account: physical_name(args.name_prefix, args.tenant, "models", account)
         )
-        bucket = aws.s3.Bucket(
-            f"{name}-models", bucket=bucket_name, object_lock_enabled=True, force_destroy=False, opts=stateful(self, args.protect)
-        )
-        aws.s3.BucketVersioning(
-            f"{name}-models-versioning", bucket=bucket.bucket, versioning_configuration={"status": "Enabled"}, opts=child
-        )
-        aws.s3.BucketObjectLockConfiguration(
-            f"{name}-models-lock",
-            bucket=bucket.bucket,
-            rule={"default_retention": {"mode": "COMPLIANCE", "days": args.retention_days}},
-            opts=child,
-        )
-        aws.s3.BucketPublicAccessBlock(
-            f"{name}-models-public-access-block",
-            bucket=bucket.bucket,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-models-encryption",
-            bucket=bucket.bucket,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": args.kms_key_arn},
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=child,
-        )
+        bucket = locked_bucket(f"{name}-models", bucket_name, args.retention_days, args.kms_key_arn, self, args.protect)
         aws.s3.BucketPolicy(
             f"{name}-models-policy",
             bucket=bucket.bucket,

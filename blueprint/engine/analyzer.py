@@ -197,14 +197,7 @@ class Analyzer:
         servicer = self._for_type(resource.type)
         if servicer is None:
             return []
-        request = proto.AnalyzeRequest(
-            type=resource.type,
-            urn=resource.urn,
-            name=resource.name,
-            properties=_struct(resource.props),
-            options=self._options(resource),
-            provider=self._provider(resource),
-        )
+        request = proto.AnalyzeRequest(**self._fields(resource))
         return self._violations(servicer.Analyze(request, None), resource.urn)
 
     def analyze_stack(self, resources: Sequence[Resource]) -> list[Violation]:
@@ -215,14 +208,20 @@ class Analyzer:
             violations.extend(self._violations(servicer.AnalyzeStack(request, None), None))
         return violations
 
+    def _fields(self, r: Resource) -> dict[str, Any]:
+        """What the engine sends about one resource (Analyze and AnalyzeStack share it)."""
+        return {
+            "type": r.type,
+            "urn": r.urn,
+            "name": r.name,
+            "properties": _struct(r.props),
+            "options": self._options(r),
+            "provider": self._provider(r),
+        }
+
     def _stack_resource(self, r: Resource) -> proto.AnalyzerResource:
         return proto.AnalyzerResource(
-            type=r.type,
-            urn=r.urn,
-            name=r.name,
-            properties=_struct(r.props),
-            options=self._options(r),
-            provider=self._provider(r),
+            **self._fields(r),
             parent=r.parent or "",
             dependencies=list(r.dependencies),
             propertyDependencies={k: proto.AnalyzerPropertyDependencies(urns=list(v)) for k, v in r.property_dependencies.items()},

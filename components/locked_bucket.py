@@ -1,0 +1,53 @@
+"""A write-once bucket (ADR-5, ADR-8): versioned, Object Lock COMPLIANCE, private, KMS-encrypted.
+
+Shared by the audit ledger and the model registry: what is written there cannot be altered or
+deleted by anyone, root included, before its retention ends.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from components.stateful import stateful
+
+
+def locked_bucket(
+    name: str,
+    bucket_name: pulumi.Input[str],
+    retention_days: int,
+    kms_key_arn: pulumi.Input[str],
+    parent: pulumi.Resource,
+    protect: bool,
+    tags: dict[str, str] | None = None,
+) -> aws.s3.Bucket:
+    """The bucket and its four controls; the caller adds the bucket policy it needs."""
+    child = pulumi.ResourceOptions(parent=parent)
+    bucket = aws.s3.Bucket(
+        name, bucket=bucket_name, object_lock_enabled=True, force_destroy=False, tags=tags, opts=stateful(parent, protect)
+    )
+    aws.s3.BucketVersioning(f"{name}-versioning", bucket=bucket.bucket, versioning_configuration={"status": "Enabled"}, opts=child)
+    aws.s3.BucketObjectLockConfiguration(
+        f"{name}-lock", bucket=bucket.bucket, rule={"default_retention": {"mode": "COMPLIANCE", "days": retention_days}}, opts=child
+    )
+    aws.s3.BucketPublicAccessBlock(
+        f"{name}-public-access-block",
+        bucket=bucket.bucket,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        opts=child,
+    )
+    aws.s3.BucketServerSideEncryptionConfiguration(
+        f"{name}-encryption",
+        bucket=bucket.bucket,
+        rules=[
+            {
+                "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": kms_key_arn},
+                "bucket_key_enabled": True,
+            }
+        ],
+        opts=child,
+    )
+    return bucket
