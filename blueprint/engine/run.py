@@ -7,7 +7,9 @@ import runpy
 from pathlib import Path
 
 import pulumi
+from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime import settings
+from pulumi.runtime.proto import source_pb2
 
 from blueprint.engine.mocks import PlanMocks, RecordingMonitor, Registration, UnansweredInvoke
 from stacks.config import PROJECT
@@ -40,6 +42,10 @@ def run_program(
     def _execute() -> None:
         runpy.run_path(str(program), run_name="__main__")
 
+    # Source positions only feed the CLI's display; capturing a stack per resource is a sixth of the
+    # SDK's registration cost, so the offline run skips it.
+    capture = sdk_resource._get_stack_trace
+    sdk_resource._get_stack_trace = source_pb2.StackTrace
     try:
         _execute()
     except Exception as exc:
@@ -50,6 +56,7 @@ def run_program(
         kind = "unanswered invoke" if isinstance(cause, UnansweredInvoke) else type(cause).__name__
         raise ProgramError(f"the program failed{where}: {kind}: {cause}") from exc
     finally:
+        sdk_resource._get_stack_trace = capture
         asyncio.get_event_loop().close()
         settings.reset_options()
     return [monitor.registrations[urn] for urn in sorted(monitor.registrations)]
