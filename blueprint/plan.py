@@ -15,7 +15,7 @@ from blueprint import policies
 from blueprint.engine.analyzer import Violation
 from blueprint.engine.inventory import dumps, inventory_document, summary, write_manifests
 from blueprint.engine.run import run_program
-from stacks.loader import load_stack_file
+from stacks.loader import ROOT, load_stack_file
 
 Step = Callable[[str], None]
 
@@ -31,10 +31,16 @@ class PlanResult:
         return [v for v in self.violations if v.mandatory]
 
 
+def _shown(path: Path) -> str:
+    """Paths inside the project are reported relative to it, so reports do not depend on the checkout."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(path)
+
+
 def policy_report(stack: str, violations: list[Violation], config_file: Path | None) -> dict[str, Any]:
     return {
         "stack": stack,
-        "policyConfig": str(config_file) if config_file else None,
+        "policyConfig": _shown(config_file) if config_file else None,
         "counts": dict(sorted(Counter(v.enforcement_level for v in violations).items())),
         "violations": [
             {

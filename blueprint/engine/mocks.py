@@ -14,8 +14,8 @@ from typing import Any
 
 import pulumi
 from google.protobuf import json_format, struct_pb2
-from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks, _resolve_callbacks
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from blueprint.engine import fakes
@@ -120,9 +120,12 @@ class RecordingMonitor(MockMonitor):
         chain = self._transform_chain(request)
         if not chain:
             return
-        _ensure_event_loop()
-        props = rpc.deserialize_properties(request.object)
-        opts = pulumi.ResourceOptions(parent=pulumi.resource.DependencyResource(request.parent) if request.parent else None)
+        # Props in wire form (protobuf Struct <-> dict is lossless), so secrets and resource references
+        # reach a replayed transform as their wire dicts. ``opts`` carries no parent: a DependencyResource
+        # would create Outputs on this worker thread's loop, which nothing runs, and the SDK waits for
+        # every Output it tracks. The cost-scope transforms read neither.
+        props = json_format.MessageToDict(request.object)
+        opts = pulumi.ResourceOptions()
         changed = False
         for transform in chain:
             result = transform(pulumi.ResourceTransformArgs(request.custom, request.type, request.name, props, opts))
@@ -131,19 +134,38 @@ class RecordingMonitor(MockMonitor):
             if result is not None:
                 props, opts, changed = dict(result.props), result.opts, True
         if changed:
-            request.object.CopyFrom(_sync_await(rpc.serialize_properties(props, {})))
+            request.object.Clear()
+            request.object.update(props)
 
     # -- registration -------------------------------------------------------------------------------
     def RegisterResource(self, request: Any) -> Any:
+        """MockMonitor.RegisterResource after replaying the transforms, recording what the engine would
+        see. Inputs and state go through protobuf's Struct <-> dict directly rather than the SDK's async
+        (de)serializers, which on the wire is the same and is most of the offline cost."""
         if request.type == "pulumi:pulumi:Stack":
             return super().RegisterResource(request)
+        _ensure_event_loop()
         try:
             self._replay_transforms(request)
-            response = super().RegisterResource(request)
+            urn = self.make_urn(request.parent, request.type, request.name)
+            inputs = json_format.MessageToDict(request.object)
+            new_id, state = self.mocks.new_resource(
+                MockResourceArgs(
+                    typ=request.type,
+                    name=request.name,
+                    inputs=inputs,
+                    provider=request.provider,
+                    resource_id=request.importId,
+                    custom=request.custom or False,
+                )
+            )
+            resource_id = new_id or ""
+            state_struct = struct_pb2.Struct()
+            state_struct.update(state)
+            self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, state)
         except Exception as exc:
             self.failures.append(f"{request.type} {request.name!r}: {type(exc).__name__}: {exc}")
             raise
-        urn = response.urn
         self._own_transforms[urn] = list(_resolve_callbacks(request.transforms))
         self._parents[urn] = request.parent
         self.registrations[urn] = Registration(
@@ -153,14 +175,12 @@ class RecordingMonitor(MockMonitor):
             custom=bool(request.custom),
             parent=request.parent or None,
             provider=_provider_urn(request.provider),
-            inputs=_plain(json_format.MessageToDict(request.object, preserving_proto_field_name=True))
-            if isinstance(request.object, struct_pb2.Struct)
-            else {},
+            inputs=_plain(inputs),
             options=_options(request),
             dependencies=sorted(request.dependencies),
             property_dependencies={k: sorted(v.urns) for k, v in sorted(request.propertyDependencies.items())},
         )
-        return response
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=state_struct)
 
 
 def _options(request: Any) -> dict[str, Any]:
