@@ -116,10 +116,11 @@ class RecordingMonitor(MockMonitor):
             parent = self._parents.get(parent, "")
         return chain + self.get_registered_transforms()
 
-    def _replay_transforms(self, request: Any) -> None:
+    def _replay_transforms(self, request: Any) -> dict[str, Any]:
+        """Run the transform chain on ``request.object`` in place; return the resulting props."""
         chain = self._transform_chain(request)
         if not chain:
-            return
+            return json_format.MessageToDict(request.object)
         # Props in wire form (protobuf Struct <-> dict is lossless), so secrets and resource references
         # reach a replayed transform as their wire dicts. ``opts`` carries no parent: a DependencyResource
         # would create Outputs on this worker thread's loop, which nothing runs, and the SDK waits for
@@ -136,6 +137,7 @@ class RecordingMonitor(MockMonitor):
         if changed:
             request.object.Clear()
             request.object.update(props)
+        return props
 
     # -- registration -------------------------------------------------------------------------------
     def RegisterResource(self, request: Any) -> Any:
@@ -146,9 +148,8 @@ class RecordingMonitor(MockMonitor):
             return super().RegisterResource(request)
         _ensure_event_loop()
         try:
-            self._replay_transforms(request)
+            inputs = self._replay_transforms(request)
             urn = self.make_urn(request.parent, request.type, request.name)
-            inputs = json_format.MessageToDict(request.object)
             new_id, state = self.mocks.new_resource(
                 MockResourceArgs(
                     typ=request.type,
