@@ -59,8 +59,11 @@ def plan_command(stack: str, config_file: Path | None, out_dir: Path | None, pol
     """Plan STACK offline: run the real program under mocks, evaluate the policy pack, write artifacts.
 
     Writes OUT/inventory.json (every resource with its inputs and options, secrets as "[secret]"),
-    OUT/policy-report.json and OUT/manifests/ (every Kubernetes object as YAML). Exits 1 when a
-    mandatory policy is violated.
+    OUT/policy-report.json and OUT/manifests/ (every Kubernetes object as YAML).
+
+    \b
+    Exit codes: 0 ok; 1 a mandatory policy is violated; 2 bad input (unknown stack, invalid config or
+    policy config, bad flags: nothing is written); 3 the program itself failed under the engine.
     """
     from blueprint import policies
     from blueprint.engine.analyzer import PolicyConfigError

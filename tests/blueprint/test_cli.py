@@ -228,3 +228,14 @@ def test_help_matches_the_contract() -> None:
     for flag in ("--config-file", "--out", "--json", "--policy-config"):
         assert flag in text
     assert "eval" in run("policy", "--help").output
+
+
+def test_a_failing_program_exits_3_with_one_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_compose(config: Any) -> None:
+        raise ValueError("a component bug")
+
+    monkeypatch.setattr(compose_module, "compose", broken_compose)
+    result = run("plan", "dev", "--out", str(tmp_path / "o"))
+    assert result.exit_code == 3
+    assert "the program failed" in result.output and "a component bug" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "o").exists()
