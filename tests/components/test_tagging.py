@@ -113,7 +113,7 @@ def test_without_the_transforms_nothing_would_be_tagged(monkeypatch: pytest.Monk
     from stacks.loader import ROOT
     from tests.conftest import plan_registrations
 
-    monkeypatch.setattr(mocks.RecordingMonitor, "_replay_transforms", lambda self, request: None)
+    monkeypatch.setattr(mocks.RecordingMonitor, "_transform_chain", lambda self, request: [])
     bare = plan_registrations(ROOT / "Pulumi.dev.yaml", "dev")
     tagged = [r for r in bare if r.custom and is_taggable_aws_type(r.type) and "tenant" in r.inputs.get("tags", {})]
     assert tagged == []
