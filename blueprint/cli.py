@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from blueprint import __version__
@@ -27,7 +28,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def fail(message: str) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", markup=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True)
     sys.exit(EXIT_BAD_INPUT)
 
 
@@ -99,7 +100,7 @@ def plan_command(stack: str, config_file: Path | None, out_dir: Path | None, pol
     except PolicyConfigError as exc:
         fail(f"invalid policy config: {exc}")
     except ProgramError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
         sys.exit(EXIT_PROGRAM_ERROR)
 
     if as_json:
@@ -127,7 +128,7 @@ def _print_plan(result: Any) -> None:
     for v in blocking:
         name = (v.urn or "(stack)").rsplit("::", 1)[-1]
         detail = v.message.splitlines()[-1]
-        out.print(f"  [red]✗[/] {v.policy} on {name}: {detail}", markup=True)
+        out.print(f"  [red]✗[/] {escape(f'{v.policy} on {name}: {detail}')}", markup=True)
     out.print(f"Wrote {result.out_dir}/inventory.json, {result.out_dir}/policy-report.json, {result.out_dir}/manifests/")
 
 

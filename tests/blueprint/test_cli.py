@@ -239,3 +239,10 @@ def test_a_failing_program_exits_3_with_one_message(tmp_path: Path, monkeypatch:
     assert result.exit_code == 3
     assert "the program failed" in result.output and "a component bug" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "o").exists()
+
+
+def test_error_messages_are_printed_verbatim(tmp_path: Path, write_stack: Callable[..., Path]) -> None:
+    values = project_values()
+    values["tenants"][0]["costCenter"] = "[/]"  # rich markup if it were not escaped
+    result = run("plan", "dev", "--config-file", str(write_stack(as_document(values))), "--out", str(tmp_path / "o"))
+    assert result.exit_code == 2 and "'[/]' does not match" in result.output
