@@ -30,6 +30,28 @@ MANDATORY, ADVISORY = EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY
 LOW, MEDIUM, HIGH, CRITICAL = Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL
 
 
+def _metadata(
+    name: str,
+    description: str,
+    severity: Severity,
+    adr: str,
+    domain: str,
+    enforcement: EnforcementLevel,
+    config_schema: PolicyConfigSchema | None,
+    remediation: str | None,
+) -> dict[str, Any]:
+    """How a rule's metadata maps onto pulumi_policy's (the ADR and domain travel as tags)."""
+    return {
+        "name": name,
+        "description": description,
+        "enforcement_level": enforcement,
+        "config_schema": config_schema,
+        "severity": severity,
+        "tags": [adr, domain],
+        "remediation_steps": remediation,
+    }
+
+
 class ResourceRule(ResourceValidationPolicy):
     """A resource policy that knows its types, its ADR and its domain."""
 
@@ -49,16 +71,7 @@ class ResourceRule(ResourceValidationPolicy):
     ) -> None:
         self.types = frozenset(types)
         self.adr, self.domain, self._check = adr, domain, check
-        super().__init__(
-            name=name,
-            description=description,
-            validate=self._run,
-            enforcement_level=enforcement,
-            config_schema=config_schema,
-            severity=severity,
-            tags=[adr, domain],
-            remediation_steps=remediation,
-        )
+        super().__init__(**_metadata(name, description, severity, adr, domain, enforcement, config_schema, remediation), validate=self._run)
 
     def _run(self, args: ResourceValidationArgs, report: ReportViolation) -> None:
         if args.resource_type not in self.types:
@@ -91,16 +104,7 @@ class StackRule(StackValidationPolicy):
         self.adr, self.domain, self._check = adr, domain, check
         self.types: frozenset[str] = frozenset()
         self.reads = tuple(reads) if reads is not None else None
-        super().__init__(
-            name=name,
-            description=description,
-            validate=self._run,
-            enforcement_level=enforcement,
-            config_schema=config_schema,
-            severity=severity,
-            tags=[adr, domain],
-            remediation_steps=remediation,
-        )
+        super().__init__(**_metadata(name, description, severity, adr, domain, enforcement, config_schema, remediation), validate=self._run)
 
     def _run(self, args: StackValidationArgs, report: ReportViolation) -> None:
         for message, urn in self._check(args):
