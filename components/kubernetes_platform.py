@@ -13,9 +13,8 @@ import pulumi_kubernetes as k8s
 from components import charts
 from components.admission import POLICY_NAME, signature_policy
 from components.charts import Chart
-from components.tenant_namespace import pod_security_labels
+from components.tenant_namespace import GATEWAY_NAMESPACE, pod_security_labels
 
-GATEWAY_NAMESPACE = "platform-gateway"
 #: Platform namespaces run vendor charts: PSS baseline. Chaos Mesh's daemon needs privileged, granted
 #: only through this annotation naming the decision (k8s-namespace-pod-security checks it).
 POD_SECURITY_EXCEPTION = "fintech-blueprint.io/pod-security-exception"

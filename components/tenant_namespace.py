@@ -18,6 +18,9 @@ import pulumi_kubernetes as k8s
 from components.quotas import QuotaTier, limit_range_spec, resource_quota_spec
 
 POD_SECURITY_LEVEL = "restricted"
+#: The only namespace allowed to open connections into a tenant, and where the Concierge listens.
+GATEWAY_NAMESPACE = "platform-gateway"
+VAULT_NAMESPACE = "vault"
 DNS_NAMESPACE = "kube-system"
 #: The instance metadata endpoint: no tenant pod may reach node credentials.
 METADATA_CIDR = "169.254.169.254/32"
@@ -98,8 +101,8 @@ class TenantNamespaceArgs:
     kubernetes_version: str
     services: list[str]
     service_account_annotations: dict[str, dict[str, pulumi.Input[str]]] = field(default_factory=dict)
-    gateway_namespace: str = "platform-gateway"
-    vault_namespace: str = "vault"
+    gateway_namespace: str = GATEWAY_NAMESPACE
+    vault_namespace: str = VAULT_NAMESPACE
 
 
 class TenantNamespace(pulumi.ComponentResource):

@@ -13,7 +13,7 @@ import yaml
 
 from blueprint.engine.mocks import Registration
 from blueprint.engine.run import run_program
-from stacks.loader import ROOT, StackFile, load_stack_file
+from stacks.loader import ROOT, load_stack_file
 
 STACKS = ("dev", "prod")
 
@@ -61,6 +61,3 @@ def as_document(values: dict[str, Any]) -> dict[str, Any]:
 
 def by_type(registrations: list[Registration], type_: str) -> list[Registration]:
     return [r for r in registrations if r.type == type_]
-
-
-__all__ = ["STACKS", "StackFile", "as_document", "by_type", "plan_registrations", "project_values", "stack_document"]

@@ -151,7 +151,6 @@ class Analyzer:
         self._by_type: dict[str, _PolicyAnalyzerServicer | None] = {}
         # One servicer per stack rule, so that each is handed only the resources it reads.
         self._stack = [(getattr(p, "reads", None), self._servicer([p])) for p in policies if isinstance(p, StackValidationPolicy)]
-        self.not_applicable: list[tuple[str, str, str]] = []
 
     def _servicer(self, policies: list[Policy]) -> _PolicyAnalyzerServicer | None:
         if not policies:
@@ -169,8 +168,6 @@ class Analyzer:
         return self._by_type[resource_type]
 
     def _violations(self, response: Any, urn: str | None) -> list[Violation]:
-        for item in response.not_applicable:
-            self.not_applicable.append((urn or "(stack)", item.policy_name, item.reason))
         return [
             Violation(
                 policy=d.policyName,

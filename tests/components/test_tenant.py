@@ -8,7 +8,7 @@ from pathlib import Path
 
 from blueprint.engine.mocks import Registration
 from components.quotas import QUOTA_TIERS, limit_range_spec, resource_quota_spec
-from components.tenant_namespace import network_policy_specs, team_group
+from components.tenant_namespace import GATEWAY_NAMESPACE, VAULT_NAMESPACE, network_policy_specs, team_group
 from policy_pack.policies.stack_invariants import is_default_deny
 from tests.conftest import as_document, by_type, plan_registrations, project_values
 
@@ -35,7 +35,7 @@ def test_tenant_namespace_bundle(stack_plans: dict[str, list[Registration]]) -> 
         p.inputs["metadata"]["name"]: p.inputs["spec"]
         for p in in_namespace(dev, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "payments")
     }
-    assert policies == network_policy_specs("platform-gateway", "vault")
+    assert policies == network_policy_specs(GATEWAY_NAMESPACE, VAULT_NAMESPACE)
     assert is_default_deny(policies["default-deny"])
 
     accounts = in_namespace(dev, "kubernetes:core/v1:ServiceAccount", "payments")
