@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pulumi
+
 POLICY_NAME = "verify-platform-image-signatures"
 TENANT_NAMESPACES = {
     "matchExpressions": [
@@ -54,7 +56,7 @@ def _registry_rule(name: str, allowed: list[str], scope: dict[str, Any]) -> dict
     }
 
 
-def signature_policy(host: str, public_key_pem: str, cluster_allowed: list[str], tenant_allowed: dict[str, list[str]]) -> dict[str, Any]:
+def signature_policy(host: str, public_key_pem: pulumi.Input[str], cluster_allowed: list[str], tenant_allowed: dict[str, list[str]]) -> dict[str, Any]:
     """The ClusterPolicy ``spec``. ``*_allowed`` are registry prefixes (e.g. ``ghcr.io/acme``)."""
     platform = f"{host}/*"
     allowed = [platform] + [f"{r.rstrip('/')}/*" for r in cluster_allowed]

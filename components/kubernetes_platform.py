@@ -126,8 +126,10 @@ class KubernetesPlatform(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[namespaces[chart.namespace]]),
             )
 
-        spec = pulumi.Output.all(args.registry_host, args.signing_public_key_pem).apply(
-            lambda a: signature_policy(a[0], a[1], args.allowed_registries, args.tenant_allowed_registries)
+        # Only the key itself waits for the signing key to exist: the rest of the policy (what it covers)
+        # is known at a first preview, where the pack checks it.
+        spec = pulumi.Output.from_input(args.registry_host).apply(
+            lambda host: signature_policy(host, args.signing_public_key_pem, args.allowed_registries, args.tenant_allowed_registries)
         )
         k8s.apiextensions.CustomResource(
             f"{name}-image-signatures",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_random as random
 import pulumi_vault as vault
 
 from components import vault_policies as vp
@@ -30,7 +31,9 @@ class VaultPlatformArgs:
     github_org / environment / infra_repository: Who the GitHub JWT role admits.
     default_lease_ttl_seconds / max_lease_ttl_seconds: Bounds on every mount and auth method (1 h / 24 h).
     database_url: ``host:port`` of the RDS Proxy.
-    database_username / database_password: Vault's administrative login (secret).
+    database_username: Vault's administrative login; its password is generated here (a secret), and
+      rotated by Vault after the first ``up`` (``vault write -f database/rotate-root/aurora``, ADR-1),
+      so no person types it and no stack file holds it.
     tenants: Roles allowed on the database connection.
     """
 
@@ -41,7 +44,6 @@ class VaultPlatformArgs:
     environment: str
     database_url: pulumi.Input[str]
     database_username: str
-    database_password: pulumi.Input[str]
     tenants: list[str]
     infra_repository: str = "infra"
     default_lease_ttl_seconds: int = 3600
@@ -81,6 +83,8 @@ class VaultPlatform(pulumi.ComponentResource):
             **ttl,
             opts=after_audit,
         )
+        # Vault rotates this password once it owns the connection; Pulumi must not put the old one back.
+        login = random.RandomPassword(f"{name}-db-login", length=40, special=False, opts=child)
         vault.database.SecretBackendConnection(
             f"{name}-aurora",
             backend=self.database.path,
@@ -92,10 +96,10 @@ class VaultPlatform(pulumi.ComponentResource):
                     "postgresql://{{username}}:{{password}}@", args.database_url, "/postgres?sslmode=require"
                 ),
                 "username": args.database_username,
-                "password": pulumi.Output.secret(args.database_password),
+                "password": login.result,
                 "max_open_connections": 4,
             },
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["postgresql.password"]),
         )
 
         self.kubernetes_auth_path = vp.kubernetes_auth_path(args.cluster_name)

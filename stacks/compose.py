@@ -178,7 +178,6 @@ class Platform:
                 environment=config.environment,
                 database_url=pulumi.Output.concat(self.db.proxy_endpoint, ":5432"),
                 database_username=config.database.vault_username,
-                database_password=pulumi.Output.secret(config.vault_db_password.get_secret_value()),
                 tenants=[t.name for t in config.tenants],
                 default_lease_ttl_seconds=config.vault.default_lease_ttl_seconds,
                 max_lease_ttl_seconds=config.vault.max_lease_ttl_seconds,

@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from components.quotas import QUOTA_TIERS
@@ -268,9 +268,8 @@ class PlatformConfig(_Model):
     github_org: GithubLogin
     platform_owner: DnsLabel = "platform"
     platform_cost_center: CostCenter = "PLATFORM"
-    protect_stateful: bool | None = Field(None, description="Default: true in prod, false elsewhere.")
-    vault_db_password: SecretStr = Field(
-        description="Secret: `pulumi config set --secret vaultDbPassword` (database.vaultUsername's password)."
+    protect_stateful: bool = Field(
+        description="Protect and retain stateful resources (required: Pulumi.yaml declares it without a default)."
     )
     network: NetworkConfig = NetworkConfig()
     cluster: ClusterConfig = ClusterConfig()
@@ -285,7 +284,7 @@ class PlatformConfig(_Model):
 
     @property
     def protect(self) -> bool:
-        return self.environment == "prod" if self.protect_stateful is None else self.protect_stateful
+        return self.protect_stateful
 
     @property
     def is_prod(self) -> bool:

@@ -20,6 +20,8 @@ from pulumi.runtime.proto import analyzer_pb2 as proto
 from pulumi_policy import EnforcementLevel, Policy, ResourceValidationPolicy, StackValidationPolicy
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
+from policy_pack.policies._lib import reads_type
+
 _LEVEL_TO_PROTO = {
     EnforcementLevel.ADVISORY: proto.ADVISORY,
     EnforcementLevel.MANDATORY: proto.MANDATORY,
@@ -115,9 +117,6 @@ def reconcile_config(
     return resolved
 
 
-def reads_type(reads: Sequence[str] | None, resource_type: str) -> bool:
-    """Whether a stack rule declaring ``reads`` (type tokens, or prefixes ending in ':') looks at a type."""
-    return reads is None or any(resource_type == r or (r.endswith(":") and resource_type.startswith(r)) for r in reads)
 
 
 def _applies_to(policy: Policy, resource_type: str) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 ACCOUNT_ID = "123456789012"
@@ -29,6 +30,10 @@ _ID_PREFIX = {
     "aws:ec2/flowLog:FlowLog": "fl",
     "aws:kms/key:Key": "key",
 }
+
+
+class UnansweredInvoke(Exception):
+    """The program called a data source the offline engine cannot answer realistically."""
 
 
 def digest(*parts: str, length: int = 16) -> str:
@@ -86,6 +91,10 @@ def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str)
         out[key] = physical
         out["arn"] = arn(type_, str(physical), region, str(inputs.get("path") or "/"))
         out["tagsAll"] = inputs.get("tags") or {}
+    if type_ == "random:index/randomPassword:RandomPassword":
+        # Deterministic, so plans are reproducible; a real provider draws it from a CSPRNG.
+        out["result"] = (digest("random-password", name, length=64) * 2)[: int(inputs.get("length") or 16)]
+        out["bcryptHash"] = f"$2a$10${digest('bcrypt', name, length=53)}"
     if type_ == "aws:eks/cluster:Cluster":
         cid = digest(name, length=32).upper()
         out |= {
@@ -122,3 +131,34 @@ def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str)
                 }
             ]
     return out
+
+
+def invoke(token: str, args: Mapping[str, Any], region: str) -> dict[str, Any]:
+    """What a provider answers to a data-source call (camelCase keys, as on the wire)."""
+    if token == "aws:index/getCallerIdentity:getCallerIdentity":
+        return {
+            "accountId": ACCOUNT_ID,
+            "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/offline-plan",
+            "userId": "AROAOFFLINEPLAN",
+            "id": ACCOUNT_ID,
+        }
+    if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+        names = availability_zones(region)
+        return {"names": names, "zoneIds": [f"euw3-az{i + 1}" for i in range(len(names))], "id": region}
+    if token == "aws:index/getRegion:getRegion":
+        return {"name": region, "region": region, "id": region}
+    if token == "aws:index/getPartition:getPartition":
+        return {"partition": PARTITION, "dnsSuffix": "amazonaws.com", "id": PARTITION}
+    if token == "aws:kms/getPublicKey:getPublicKey":
+        key_id = str(args.get("keyId", ""))
+        return {
+            "id": key_id,
+            "keyId": key_id,
+            "arn": key_id,
+            "keySpec": "ECC_NIST_P256",
+            "keyUsage": "SIGN_VERIFY",
+            "publicKey": public_key_der(key_id),
+            "publicKeyPem": public_key_pem(key_id),
+            "signingAlgorithms": ["ECDSA_SHA_256"],
+        }
+    raise UnansweredInvoke(f"the offline engine has no answer for invoke {token} (args {sorted(args)})")

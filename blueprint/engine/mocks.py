@@ -19,6 +19,9 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from blueprint.engine import fakes
+from blueprint.engine.fakes import UnansweredInvoke
+
+__all__ = ["PlanMocks", "RecordingMonitor", "Registration", "UnansweredInvoke"]
 
 
 @dataclass
@@ -37,10 +40,6 @@ class Registration:
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
 
 
-class UnansweredInvoke(Exception):
-    """The program called a data source the offline engine cannot answer realistically."""
-
-
 class PlanMocks(Mocks):
     """Answers registrations and invokes with deterministic, realistic values."""
 
@@ -54,34 +53,7 @@ class PlanMocks(Mocks):
 
     def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         # A (dict, None) tuple crashes MockMonitor.Invoke in pulumi 3.272: return the dict alone.
-        token, a = args.token, args.args
-        if token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {
-                "accountId": fakes.ACCOUNT_ID,
-                "arn": f"arn:aws:iam::{fakes.ACCOUNT_ID}:role/offline-plan",
-                "userId": "AROAOFFLINEPLAN",
-                "id": fakes.ACCOUNT_ID,
-            }
-        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            names = fakes.availability_zones(self.region)
-            return {"names": names, "zoneIds": [f"euw3-az{i + 1}" for i in range(len(names))], "id": self.region}
-        if token in ("aws:index/getRegion:getRegion",):
-            return {"name": self.region, "region": self.region, "id": self.region}
-        if token == "aws:index/getPartition:getPartition":
-            return {"partition": fakes.PARTITION, "dnsSuffix": "amazonaws.com", "id": fakes.PARTITION}
-        if token == "aws:kms/getPublicKey:getPublicKey":
-            key_id = str(a.get("keyId", ""))
-            return {
-                "id": key_id,
-                "keyId": key_id,
-                "arn": key_id,
-                "keySpec": "ECC_NIST_P256",
-                "keyUsage": "SIGN_VERIFY",
-                "publicKey": fakes.public_key_der(key_id),
-                "publicKeyPem": fakes.public_key_pem(key_id),
-                "signingAlgorithms": ["ECDSA_SHA_256"],
-            }
-        raise UnansweredInvoke(f"the offline engine has no answer for invoke {token} (args {sorted(a)})")
+        return fakes.invoke(args.token, args.args, self.region)
 
 
 def _plain(value: Any) -> Any:

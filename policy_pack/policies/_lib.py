@@ -22,6 +22,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 ResourceCheck = Callable[[Mapping[str, Any], ResourceValidationArgs], Iterable[str]]
 StackCheck = Callable[[StackValidationArgs], Iterable[tuple[str, str | None]]]
@@ -50,6 +51,15 @@ def _metadata(
         "tags": [adr, domain],
         "remediation_steps": remediation,
     }
+
+
+class PreviewDeferred(UnknownValueError):
+    """What a rule raises when its input cannot be known in this preview; the analyzer reports it as
+    "can't run policy … during preview" (advisory) instead of a verdict."""
+
+    def __init__(self, message: str) -> None:
+        Exception.__init__(self, message)
+        self.unknown_type_sentinel, self.props, self.message = "", [], message
 
 
 class ResourceRule(ResourceValidationPolicy):
@@ -85,6 +95,7 @@ class StackRule(StackValidationPolicy):
 
     ``reads`` names the resource types the invariant looks at (a type token, or a prefix ending in
     ':' such as ``"vault:"``); the offline engine hands the rule only those. Default: every resource.
+    ``reads_state=False`` for an invariant on resource options only (it never defers at preview).
     """
 
     def __init__(
@@ -100,15 +111,30 @@ class StackRule(StackValidationPolicy):
         config_schema: PolicyConfigSchema | None = None,
         remediation: str | None = None,
         reads: Iterable[str] | None = None,
+        reads_state: bool = True,
     ) -> None:
         self.adr, self.domain, self._check = adr, domain, check
+        self.reads_state = reads_state
         self.types: frozenset[str] = frozenset()
         self.reads = tuple(reads) if reads is not None else None
         super().__init__(**_metadata(name, description, severity, adr, domain, enforcement, config_schema, remediation), validate=self._run)
 
     def _run(self, args: StackValidationArgs, report: ReportViolation) -> None:
+        opaque = sorted(
+            r.urn.rsplit("::", 1)[-1] for r in args.resources if self.reads_state and reads_type(self.reads, r.resource_type) and not r.props
+        )
+        if opaque:
+            # A first preview hands stack rules each resource's outputs; those of a resource whose
+            # provider is not configured yet (Kubernetes objects of a cluster that does not exist) are
+            # empty. Judging the invariant on them would pass or fail vacuously: defer instead.
+            raise PreviewDeferred(f"the state of {len(opaque)} resource(s) is not known until their provider exists: {', '.join(opaque[:5])}")
         for message, urn in self._check(args):
             report(message, urn)
+
+
+def reads_type(reads: Sequence[str] | None, resource_type: str) -> bool:
+    """Whether a stack rule declaring ``reads`` (type tokens, or prefixes ending in ':') looks at a type."""
+    return reads is None or any(resource_type == r or (r.endswith(":") and resource_type.startswith(r)) for r in reads)
 
 
 # -- accessors ----------------------------------------------------------------------------------------

@@ -213,6 +213,7 @@ POLICIES = [
         adr="ADR-005",
         domain="stack",
         check=_stateful_protected,
+        reads_state=False,
         config_schema=schema(
             requireProtect={"type": "boolean", "default": False},
             statefulTypes={"type": "array", "items": {"type": "string"}, "default": STATEFUL_TYPES},

@@ -1,0 +1,180 @@
+"""The real-engine tier: the real Pulumi CLI, engine, state, secrets and analyzer running this program
+and its policy pack, with stand-in providers (``blueprint.standin``) because no cloud is reachable.
+
+A :class:`Workspace` is a throw-away copy of the project (the stack files exactly as they are, the
+code linked), a local file backend, passphrase secrets and a private ``PULUMI_HOME`` holding the
+stand-in plugins under the names and versions the program asks for. ``make engine`` builds the CLI
+first (``engine/build.sh``).
+
+``python -m blueprint.realengine preview|up STACK [pulumi args…]`` runs one command for a person and
+prints the CLI's own output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from stacks.loader import ROOT
+
+TOOLS_BIN = ROOT / ".tools" / "bin"
+PULUMI = TOOLS_BIN / "pulumi"
+PASSPHRASE = "real-engine-tier-not-a-secret"
+#: What the copy links rather than copies: the code and the virtualenvs, never the stack files.
+LINKED = (".venv", "__main__.py", "blueprint", "components", "stacks", "templates", "policy_pack")
+
+
+class EngineMissing(RuntimeError):
+    """The CLI has not been built (``make engine``)."""
+
+
+def provider_plugins() -> list[tuple[str, str]]:
+    """(name, version) of every provider plugin the installed SDKs declare (their pulumi-plugin.json)."""
+    found: dict[str, str] = {}
+    for dist in metadata.distributions():
+        for file in dist.files or []:
+            if file.name == "pulumi-plugin.json" and len(file.parts) == 2:
+                data = json.loads(Path(str(dist.locate_file(file))).read_text())
+                if data.get("resource"):
+                    found[data["name"]] = data["version"]
+    return sorted(found.items())
+
+
+def install_standins(pulumi_home: Path) -> list[Path]:
+    """Install one stand-in executable per provider plugin into ``pulumi_home``'s plugin cache."""
+    installed = []
+    for name, version in provider_plugins():
+        directory = pulumi_home / "plugins" / f"resource-{name}-v{version}"
+        directory.mkdir(parents=True, exist_ok=True)
+        executable = directory / f"pulumi-resource-{name}"
+        executable.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m blueprint.standin {name} {version} "$@"\n')
+        executable.chmod(0o755)
+        installed.append(executable)
+    return installed
+
+
+@dataclass
+class Result:
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+@dataclass
+class Workspace:
+    root: Path
+    project: Path
+    env: dict[str, str]
+
+    def pulumi(self, *args: str, timeout: float = 900, stream: bool = False) -> Result:
+        command = [str(PULUMI), *args, "--non-interactive"]
+        if stream:
+            done = subprocess.run(command, cwd=self.project, env=self.env, timeout=timeout, check=False)
+            return Result(command, done.returncode, "", "")
+        done = subprocess.run(command, cwd=self.project, env=self.env, capture_output=True, text=True, timeout=timeout, check=False)
+        return Result(command, done.returncode, done.stdout, done.stderr)
+
+    def stack_file(self, stack: str) -> Path:
+        return self.project / f"Pulumi.{stack}.yaml"
+
+    def init_stack(self, stack: str) -> Result:
+        return self.pulumi("stack", "init", stack, "--secrets-provider", "passphrase")
+
+    def policy_args(self, stack: str) -> list[str]:
+        return ["--policy-pack", str(ROOT / "policy_pack"), "--policy-pack-config", str(ROOT / "policy_pack" / f"config.{stack}.json")]
+
+    def preview(self, stack: str, *extra: str, policy: bool = True, stream: bool = False) -> Result:
+        args = ["preview", "--stack", stack, *(self.policy_args(stack) if policy else []), *extra]
+        return self.pulumi(*args, stream=stream)
+
+    def up(self, stack: str, *extra: str, policy: bool = True, stream: bool = False) -> Result:
+        args = ["up", "--yes", "--skip-preview", "--stack", stack, *(self.policy_args(stack) if policy else []), *extra]
+        return self.pulumi(*args, stream=stream)
+
+    def export(self, stack: str) -> dict[str, Any]:
+        result = self.pulumi("stack", "export", "--stack", stack, "--show-secrets")
+        if result.returncode:
+            raise RuntimeError(result.output)
+        exported: dict[str, Any] = json.loads(result.stdout)
+        return exported
+
+
+def require_engine() -> None:
+    if not PULUMI.exists() or not (TOOLS_BIN / "pulumi-language-python").exists():
+        raise EngineMissing(f"the Pulumi CLI is not built in {TOOLS_BIN}: run `make engine`")
+    if not (ROOT / "policy_pack" / "venv" / "bin" / "python").exists():
+        raise EngineMissing("the policy pack's virtualenv is missing: run `make engine` (it runs `pulumi install` in policy_pack/)")
+
+
+def make_workspace(root: Path, stack_files: Sequence[Path] | None = None) -> Workspace:
+    """Lay out a workspace in ``root`` (which must exist and be empty)."""
+    require_engine()
+    project = root / "project"
+    project.mkdir()
+    shutil.copy2(ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
+    for path in stack_files if stack_files is not None else sorted(ROOT.glob("Pulumi.*.yaml")):
+        shutil.copy2(path, project / path.name)
+    for name in LINKED:
+        (project / name).symlink_to(ROOT / name)
+    home, state = root / "home", root / "state"
+    home.mkdir()
+    state.mkdir()
+    install_standins(home)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "AWS_", "GITHUB_", "VAULT_", "KUBECONFIG"))}
+    env.update(
+        PATH=f"{TOOLS_BIN}{os.pathsep}{env.get('PATH', '')}",
+        PULUMI_HOME=str(home),
+        PULUMI_BACKEND_URL=f"file://{state}",
+        PULUMI_CONFIG_PASSPHRASE=PASSPHRASE,
+        PULUMI_SKIP_UPDATE_CHECK="true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
+        PULUMI_SKIP_CONFIRMATIONS="true",
+        NO_COLOR="1",
+    )
+    return Workspace(root, project, env)
+
+
+@contextmanager
+def workspace(stack_files: Sequence[Path] | None = None) -> Iterator[Workspace]:
+    with tempfile.TemporaryDirectory(prefix="blueprint-real-") as tmp:
+        yield make_workspace(Path(tmp), stack_files)
+
+
+def main(argv: Sequence[str]) -> int:
+    if len(argv) < 2 or argv[0] not in ("preview", "up"):
+        print("usage: python -m blueprint.realengine preview|up STACK [pulumi args...]", file=sys.stderr)
+        return 2
+    command, stack, extra = argv[0], argv[1], list(argv[2:])
+    if not (ROOT / f"Pulumi.{stack}.yaml").exists():
+        print(f"no stack file Pulumi.{stack}.yaml in {ROOT}", file=sys.stderr)
+        return 2
+    try:
+        with workspace() as ws:
+            init = ws.init_stack(stack)
+            if init.returncode:
+                print(init.output, file=sys.stderr)
+                return init.returncode
+            run = ws.preview if command == "preview" else ws.up
+            return run(stack, *extra, stream=True).returncode
+    except EngineMissing as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

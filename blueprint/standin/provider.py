@@ -1,0 +1,166 @@
+"""A resource provider that behaves like a bridged provider without a cloud behind it.
+
+- ``Check`` returns the inputs it was given (no provider defaults are added).
+- In a preview, every output that is not an input is unknown, as a bridged provider returns it for a
+  resource that does not exist yet.
+- On ``up``, ids and computed outputs are the offline engine's deterministic stand-ins
+  (:func:`blueprint.engine.fakes.computed_outputs`), and invokes answer like the offline engine.
+- ``Diff`` compares old and new inputs, so a second ``up`` of the same program changes nothing.
+
+Built on the Pulumi Python provider SDK (``pulumi.provider``): its servicer answers ``Invoke``,
+``GetPluginInfo`` and ``GetSchema``; this module adds the custom-resource lifecycle it leaves out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.provider.provider import InvokeResult, Provider
+from pulumi.provider.server import ProviderServicer
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+from blueprint.engine import fakes
+
+#: Wire sentinels of the Pulumi property protocol.
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+DEFAULT_REGION = "eu-west-3"
+
+
+def plain(value: Any) -> Any:
+    """Secrets unwrapped, so the stand-in can compute from what they hold."""
+    if isinstance(value, Mapping):
+        if value.get(SIG_KEY) == "1b47061264138c4ac30d75fd1eb44270":
+            return plain(value.get("value"))
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def _ints(value: Any) -> Any:
+    """Integral floats back to ints (the wire carries only doubles), as the offline engine records them."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {k: _ints(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_ints(v) for v in value]
+    return value
+
+
+def _to_dict(struct: struct_pb2.Struct) -> dict[str, Any]:
+    return json_format.MessageToDict(struct)
+
+
+def _to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
+    out = struct_pb2.Struct()
+    out.update(dict(props))
+    return out
+
+
+def _type_and_name(urn: str) -> tuple[str, str]:
+    qualified, name = urn.rsplit("::", 1)[0], urn.rsplit("::", 1)[1]
+    return qualified.split("::")[-1].split("$")[-1], name
+
+
+class StandInProvider(Provider):
+    def __init__(self, name: str, version: str) -> None:
+        super().__init__(version)
+        self.name = name
+        self.region = DEFAULT_REGION
+
+    def invoke(self, token: str, args: Mapping[str, Any]) -> InvokeResult:
+        return InvokeResult(fakes.invoke(token, plain(args), self.region))
+
+    def outputs(self, type_: str, name: str, inputs: dict[str, Any], preview: bool) -> tuple[str, dict[str, Any]]:
+        computed = fakes.computed_outputs(type_, name, _ints(plain(inputs)), self.region)
+        state = dict(inputs)
+        for key, value in computed.items():
+            if key not in inputs:
+                state[key] = UNKNOWN if preview else value
+        return ("" if preview else fakes.resource_id(type_, name)), state
+
+
+class StandInServicer(ProviderServicer):
+    provider: StandInProvider
+
+    async def CheckConfig(self, request: Any, context: Any) -> Any:
+        return provider_pb2.CheckResponse(inputs=request.news)
+
+    async def DiffConfig(self, request: Any, context: Any) -> Any:
+        changed = _to_dict(request.old_inputs) != _to_dict(request.news)
+        return provider_pb2.DiffResponse(
+            changes=provider_pb2.DiffResponse.DIFF_SOME if changed else provider_pb2.DiffResponse.DIFF_NONE
+        )
+
+    async def Configure(self, request: Any, context: Any) -> Any:
+        args = plain(_to_dict(request.args))
+        region = args.get("region") or request.variables.get("aws:config:region") or request.variables.get("aws:region")
+        if isinstance(region, str) and region and region != UNKNOWN:
+            self.provider.region = region
+        return provider_pb2.ConfigureResponse(acceptSecrets=True, acceptResources=True, acceptOutputs=True, supportsPreview=True)
+
+    async def Check(self, request: Any, context: Any) -> Any:
+        return provider_pb2.CheckResponse(inputs=request.news)
+
+    async def Diff(self, request: Any, context: Any) -> Any:
+        old, new = _to_dict(request.old_inputs), _to_dict(request.news)
+        ignored = set(request.ignoreChanges)
+        keys = sorted(k for k in set(old) | set(new) if k not in ignored and old.get(k) != new.get(k))
+        if not keys:
+            return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_NONE)
+        detailed = {
+            k: provider_pb2.PropertyDiff(
+                kind=provider_pb2.PropertyDiff.ADD
+                if k not in old
+                else provider_pb2.PropertyDiff.DELETE
+                if k not in new
+                else provider_pb2.PropertyDiff.UPDATE,
+                inputDiff=True,
+            )
+            for k in keys
+        }
+        return provider_pb2.DiffResponse(
+            changes=provider_pb2.DiffResponse.DIFF_SOME, diffs=keys, detailedDiff=detailed, hasDetailedDiff=True
+        )
+
+    async def Create(self, request: Any, context: Any) -> Any:
+        type_, name = _type_and_name(request.urn)
+        new_id, state = self.provider.outputs(type_, name, _to_dict(request.properties), request.preview)
+        return provider_pb2.CreateResponse(id=new_id, properties=_to_struct(state))
+
+    async def Update(self, request: Any, context: Any) -> Any:
+        type_, name = _type_and_name(request.urn)
+        _, state = self.provider.outputs(type_, name, _to_dict(request.news), False)
+        return provider_pb2.UpdateResponse(properties=_to_struct(state))
+
+    async def Read(self, request: Any, context: Any) -> Any:
+        return provider_pb2.ReadResponse(id=request.id, properties=request.properties, inputs=request.inputs)
+
+    async def Delete(self, request: Any, context: Any) -> Any:
+        return empty_pb2.Empty()
+
+
+def serve(name: str, version: str, args: list[str]) -> None:
+    engine = next((a for a in args if not a.startswith("-")), "")
+
+    async def run() -> None:
+        server = grpc.aio.server(options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)])
+        servicer = StandInServicer(StandInProvider(name, version), args, engine_address=engine)
+        provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        sys.stdout.write(f"{port}\n")
+        sys.stdout.flush()
+        await server.wait_for_termination()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
