@@ -114,6 +114,89 @@ class Workspace:
         return exported
 
 
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+
+#: Where ``pulumi stack export`` and the offline ``inventory.json`` may differ, and why.
+ALLOWED_DIFFERENCES = {
+    "default-provider": "the engine registers a default provider (pulumi:providers:<pkg>::default_<version>) for "
+    "resources created without an explicit one; the offline engine records no provider for them",
+    "stack-resource": "the pulumi:pulumi:Stack resource itself is not part of the inventory",
+}
+
+
+def _secrets_masked(value: Any) -> Any:
+    if isinstance(value, dict):
+        if SECRET_SIG in value:
+            return "[secret]"
+        return {k: _secrets_masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_secrets_masked(v) for v in value]
+    return value
+
+
+def _is_default_provider(urn: str | None) -> bool:
+    return bool(urn) and "::pulumi:providers:" in str(urn) and str(urn).split("::")[3].startswith("default")
+
+
+def exported_view(export: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """What the real engine registered, keyed by URN, in the inventory's vocabulary."""
+    view: dict[str, dict[str, Any]] = {}
+    for resource in export["deployment"]["resources"]:
+        urn = resource["urn"]
+        if resource["type"] == "pulumi:pulumi:Stack" or _is_default_provider(urn):
+            continue
+        provider = resource.get("provider", "").rsplit("::", 1)[0] or None
+        parent = resource.get("parent")
+        view[urn] = {
+            "type": resource["type"],
+            "parent": None if parent and parent.split("::")[2] == "pulumi:pulumi:Stack" else parent,
+            "provider": None if _is_default_provider(provider) else provider,
+            "inputs": _secrets_masked(resource.get("inputs", {})),
+            "protect": bool(resource.get("protect")),
+            "retainOnDelete": bool(resource.get("retainOnDelete")),
+            "dependencies": sorted(set(resource.get("dependencies", []))),
+        }
+    return view
+
+
+def inventory_view(inventory: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    view: dict[str, dict[str, Any]] = {}
+    for resource in inventory["resources"]:
+        parent = resource.get("parent")
+        view[resource["urn"]] = {
+            "type": resource["type"],
+            "parent": None if parent and parent.split("::")[2] == "pulumi:pulumi:Stack" else parent,
+            "provider": resource.get("provider"),
+            "inputs": resource.get("inputs", {}),
+            "protect": bool(resource["options"].get("protect")),
+            "retainOnDelete": bool(resource["options"].get("retainOnDelete")),
+            "dependencies": sorted(set(resource.get("dependencies", []))),
+        }
+    return view
+
+
+def _paths(a: Any, b: Any, prefix: str = "") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [p for k in sorted(set(a) | set(b)) for p in _paths(a.get(k), b.get(k), f"{prefix}.{k}" if prefix else k)]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [p for i, (x, y) in enumerate(zip(a, b, strict=True)) for p in _paths(x, y, f"{prefix}[{i}]")]
+    return [] if a == b else [prefix or "(value)"]
+
+
+def differences(export: dict[str, Any], inventory: dict[str, Any]) -> list[str]:
+    """Every way the offline inventory disagrees with what the real engine registered."""
+    real, offline = exported_view(export), inventory_view(inventory)
+    found = [f"only in the real engine: {urn}" for urn in sorted(set(real) - set(offline))]
+    found += [f"only offline: {urn}" for urn in sorted(set(offline) - set(real))]
+    for urn in sorted(set(real) & set(offline)):
+        for field_name in ("type", "parent", "provider", "protect", "retainOnDelete", "dependencies"):
+            if real[urn][field_name] != offline[urn][field_name]:
+                found.append(f"{urn}: {field_name} real={real[urn][field_name]!r} offline={offline[urn][field_name]!r}")
+        for path in _paths(real[urn]["inputs"], offline[urn]["inputs"]):
+            found.append(f"{urn}: inputs.{path} differs")
+    return found
+
+
 def require_engine() -> None:
     if not PULUMI.exists() or not (TOOLS_BIN / "pulumi-language-python").exists():
         raise EngineMissing(f"the Pulumi CLI is not built in {TOOLS_BIN}: run `make engine`")

@@ -95,6 +95,8 @@ def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str)
         # Deterministic, so plans are reproducible; a real provider draws it from a CSPRNG.
         out["result"] = (digest("random-password", name, length=64) * 2)[: int(inputs.get("length") or 16)]
         out["bcryptHash"] = f"$2a$10${digest('bcrypt', name, length=53)}"
+    if type_ == "aws:ec2/launchTemplate:LaunchTemplate":
+        out |= {"latestVersion": 1, "defaultVersion": 1}
     if type_ == "aws:eks/cluster:Cluster":
         cid = digest(name, length=32).upper()
         out |= {

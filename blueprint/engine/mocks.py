@@ -56,6 +56,18 @@ class PlanMocks(Mocks):
         return fakes.invoke(args.token, args.args, self.region)
 
 
+SECRET_SIG, SECRET_VALUE = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
+
+
+def _is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE
+
+
+def engine_provider_inputs(inputs: dict[str, Any], version: str) -> dict[str, Any]:
+    """The engine stores a provider's inputs with the plugin version it loaded and an ``__internal`` map."""
+    return {**inputs, "__internal": {}, **({"version": version} if version else {})}
+
+
 def _plain(value: Any) -> Any:
     """Struct values as JSON: integral floats back to ints (the wire has only doubles)."""
     if isinstance(value, float) and value.is_integer():
@@ -78,6 +90,16 @@ class RecordingMonitor(MockMonitor):
         self._own_transforms: dict[str, list[Any]] = {}
         self._parents: dict[str, str] = {}
         self.failures: list[str] = []
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """URNs as the engine builds them (``resource.NewURN``): the parent's whole qualified type chain,
+        and none for children of the stack. The SDK's mock keeps only the parent's last type and counts
+        the stack, so its URNs differ from a real deployment's."""
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != "pulumi:pulumi:Stack":
+                type_ = f"{parent_type}${type_}"
+        return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{type_}::{name}"
 
     # -- transforms ---------------------------------------------------------------------------------
     def _transform_chain(self, request: Any) -> list[Any]:
@@ -133,6 +155,12 @@ class RecordingMonitor(MockMonitor):
                 )
             )
             resource_id = new_id or ""
+            # The engine returns the outputs named in additionalSecretOutputs as secrets.
+            for key in request.additionalSecretOutputs:
+                if key in state and not _is_secret(state[key]):
+                    state[key] = {SECRET_SIG: SECRET_VALUE, "value": state[key]}
+            if request.type.startswith("pulumi:providers:"):
+                inputs = engine_provider_inputs(inputs, request.version)
             state_struct = struct_pb2.Struct()
             state_struct.update(state)
             self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, state)
