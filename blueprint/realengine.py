@@ -116,6 +116,35 @@ class Workspace:
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
+#: Policies that a first preview of dev or prod cannot evaluate today (the analyzer reports them as
+#: "can't run policy … during preview", advisory). ADR-0012 gives the reason for each; the list may
+#: only shrink. Stack rules over Kubernetes objects: a first preview hands stack rules the objects'
+#: outputs, empty while the cluster (their provider's config) does not exist.
+KNOWN_PREVIEW_DEFERRED = {
+    # Kubernetes objects of a cluster that does not exist yet are opaque to stack rules.
+    "ecr-signature-admission",
+    "tenant-namespace-bundle",
+    "tenant-budget",
+    "tenant-vault-policy-confined",
+    # Documents and references built from outputs of resources not created yet.
+    "cloudtrail-hardened",
+    "cloudwatch-log-kms",
+    "dynamodb-recovery-encryption",
+    "ecr-kms-encryption",
+    "eks-node-group-launch-template",
+    "eks-secrets-encryption",
+    "iam-no-star-action",
+    "iam-no-star-resource-write",
+    "iam-trust-scoped",
+    "rds-encryption",
+    "s3-sse-kms",
+    "s3-tls-only",
+    "sqs-dead-letter-queue",
+    "sqs-encryption",
+    "sqs-policy-least-privilege",
+    "sqs-policy-tls-only",
+}
+
 #: Where ``pulumi stack export`` and the offline ``inventory.json`` may differ, and why.
 ALLOWED_DIFFERENCES = {
     "default-provider": "the engine registers a default provider (pulumi:providers:<pkg>::default_<version>) for "
@@ -195,6 +224,13 @@ def differences(export: dict[str, Any], inventory: dict[str, Any]) -> list[str]:
         for path in _paths(real[urn]["inputs"], offline[urn]["inputs"]):
             found.append(f"{urn}: inputs.{path} differs")
     return found
+
+
+def offline_plan(stack: str, stack_file: Path, out: Path) -> Result:
+    """``blueprint plan`` of the same stack file, for comparison with the real engine."""
+    command = [str(Path(sys.executable).parent / "blueprint"), "plan", stack, "--config-file", str(stack_file), "--out", str(out), "--json"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    return Result(command, done.returncode, done.stdout, done.stderr)
 
 
 def require_engine() -> None:

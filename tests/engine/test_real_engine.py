@@ -1,0 +1,158 @@
+"""The real Pulumi CLI, engine, state, secrets and analyzer on this program and pack (stand-in providers).
+
+These are the referee for the offline engine: where the two disagree, the offline engine is wrong.
+``make engine`` builds the CLI first; ``make test`` and CI run it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from blueprint import realengine
+from blueprint.realengine import Workspace
+from stacks.loader import ROOT
+
+pytestmark = pytest.mark.engine
+
+NEW_TENANT = {
+    "name": "lending",
+    "ownerTeam": "lending-team",
+    "ownerEmail": "lending-team@fintech-blueprint.example",
+    "costCenter": "CC-1003",
+    "tier": "small",
+    "dataClasses": ["pii"],
+    "monthlyBudgetUsd": 300,
+    "services": [{"name": "loan-api", "kind": "api"}],
+}
+#: Shared resources that legitimately change when a tenant joins or leaves: the database connection's
+#: allowed roles list the tenants.
+SHARED_CHANGES_ON_ONBOARDING = {"vault-platform-aurora"}
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    return realengine.make_workspace(tmp_path)
+
+
+def mandatory_findings(output: str) -> list[str]:
+    return re.findall(r"\[mandatory\][^\n]*", output)
+
+
+def deferred(output: str) -> set[str]:
+    return set(re.findall(r"can't run policy '([a-z0-9-]+)'", output))
+
+
+def steps(ws: Workspace, stack: str) -> dict[str, set[str]]:
+    """URN names per operation of a preview (``pulumi preview --json``), same-steps left out."""
+    result = ws.preview(stack, "--json", policy=False)
+    assert result.returncode == 0, result.output
+    ops: dict[str, set[str]] = {}
+    for step in json.loads(result.stdout).get("steps", []):
+        if step["op"] != "same":
+            ops.setdefault(step["op"], set()).add(step["urn"])
+    return ops
+
+
+def edit_tenants(path: Path, change: Any) -> None:
+    document = yaml.safe_load(path.read_text())
+    change(document["config"]["fintech-blueprint:tenants"])
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_first_preview_passes_the_pack(ws: Workspace, stack: str) -> None:
+    assert ws.init_stack(stack).returncode == 0
+    result = ws.preview(stack)
+    assert result.returncode == 0, result.output[-4000:]
+    assert mandatory_findings(result.output) == []
+    # What a first preview cannot evaluate (reported advisory by the analyzer). The offline engine
+    # must predict exactly this list (previewDeferred); the ADR says why each entry cannot be known.
+    assert deferred(result.output) == realengine.KNOWN_PREVIEW_DEFERRED, "update KNOWN_PREVIEW_DEFERRED and ADR-0012"
+
+
+def test_a_star_action_on_a_new_role_fails_the_first_preview(ws: Workspace) -> None:
+    broken = (
+        "\nimport json\nimport pulumi_aws as aws\n"
+        "role = aws.iam.Role('broken-role', name='broken-role', assume_role_policy=json.dumps({'Version': '2012-10-17', "
+        "'Statement': [{'Effect': 'Allow', 'Action': 'sts:AssumeRole', 'Principal': {'Service': 'ec2.amazonaws.com'}}]}))\n"
+        "aws.iam.RolePolicy('broken-policy', role=role.id, policy=json.dumps({'Version': '2012-10-17', "
+        "'Statement': [{'Effect': 'Allow', 'Action': '*', 'Resource': '*'}]}))\n"
+    )
+    main = ws.project / "__main__.py"
+    main.unlink()
+    main.write_text((ROOT / "__main__.py").read_text() + broken)
+    assert ws.init_stack("dev").returncode == 0
+    result = ws.preview("dev")
+    assert result.returncode != 0
+    findings = mandatory_findings(result.output)
+    assert any("iam-no-star-action" in f and "broken-policy" in f for f in findings), result.output[-3000:]
+
+
+def test_up_is_idempotent_and_matches_the_offline_inventory(ws: Workspace, tmp_path: Path) -> None:
+    assert ws.init_stack("dev").returncode == 0
+    up = ws.up("dev")
+    assert up.returncode == 0, up.output[-4000:]
+    again = ws.preview("dev", "--expect-no-changes")
+    assert again.returncode == 0, again.output[-3000:]
+    offline = tmp_path / "offline"
+    plan = realengine.offline_plan("dev", ws.stack_file("dev"), offline)
+    assert plan.returncode == 0, plan.output
+    inventory = json.loads((offline / "inventory.json").read_text())
+    assert realengine.differences(ws.export("dev"), inventory) == []
+
+
+def _tenant_urns(urns: set[str], tenant: str) -> set[str]:
+    return {u for u in urns if "fintech:platform:Tenant" in u and u.rsplit("::", 1)[-1].startswith(tenant)}
+
+
+def test_onboarding_and_offboarding_touch_only_that_tenant(ws: Workspace) -> None:
+    assert ws.init_stack("dev").returncode == 0
+    assert ws.up("dev", policy=False).returncode == 0
+    original = ws.stack_file("dev").read_text()
+
+    edit_tenants(ws.stack_file("dev"), lambda tenants: tenants.append(NEW_TENANT))
+    added = steps(ws, "dev")
+    assert set(added) == {"create", "update"}, added
+    assert added["create"] == _tenant_urns(added["create"], "lending") and len(added["create"]) > 30
+    assert {u.rsplit("::", 1)[-1] for u in added["update"]} == SHARED_CHANGES_ON_ONBOARDING
+
+    assert ws.up("dev", policy=False).returncode == 0
+    ws.stack_file("dev").write_text(original)
+    removed = steps(ws, "dev")
+    assert set(removed) == {"delete", "update"}, removed
+    assert removed["delete"] == added["create"]
+    assert {u.rsplit("::", 1)[-1] for u in removed["update"]} == SHARED_CHANGES_ON_ONBOARDING
+
+
+def test_prod_refuses_to_destroy_protected_resources(ws: Workspace) -> None:
+    assert ws.init_stack("prod").returncode == 0
+    assert ws.up("prod", policy=False).returncode == 0
+    destroy = ws.pulumi("destroy", "--yes", "--skip-preview", "--stack", "prod")
+    assert destroy.returncode != 0
+    assert "protected" in destroy.output
+
+
+def test_a_declared_key_without_default_must_be_set(ws: Workspace) -> None:
+    assert ws.init_stack("dev").returncode == 0
+    document = yaml.safe_load(ws.stack_file("dev").read_text())
+    del document["config"]["fintech-blueprint:protectStateful"]
+    ws.stack_file("dev").write_text(yaml.safe_dump(document, sort_keys=False))
+    result = ws.preview("dev", policy=False)
+    assert result.returncode != 0
+    assert "protectStateful" in result.output and "missing" in result.output.lower(), result.output[-2000:]
+
+
+def test_an_undecryptable_secure_value_fails(ws: Workspace) -> None:
+    assert ws.init_stack("dev").returncode == 0
+    document = yaml.safe_load(ws.stack_file("dev").read_text())
+    document["config"]["fintech-blueprint:apiToken"] = {"secure": "v1:set-with-pulumi-config-set-secret"}
+    ws.stack_file("dev").write_text(yaml.safe_dump(document, sort_keys=False))
+    result = ws.preview("dev", policy=False)
+    assert result.returncode != 0
+    assert "validating stack config: bad value" in result.output, result.output[-2000:]
