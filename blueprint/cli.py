@@ -55,8 +55,16 @@ def _known_stacks(root: Path) -> list[str]:
     type=click.Path(path_type=Path),
     help="Policy pack config (the --policy-pack-config of pulumi preview).  [default: policy_pack/config.STACK.json when it exists]",
 )
+@click.option(
+    "--offline-secrets",
+    is_flag=True,
+    help="Plan with a placeholder for each well-formed `secure:` value (offline only: the real CLI decrypts them). "
+    "Without it such a value is refused, since the offline engine cannot decrypt it.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
-def plan_command(stack: str, config_file: Path | None, out_dir: Path | None, policy_config: Path | None, as_json: bool) -> None:
+def plan_command(
+    stack: str, config_file: Path | None, out_dir: Path | None, policy_config: Path | None, offline_secrets: bool, as_json: bool
+) -> None:
     """Plan STACK offline: run the real program under mocks, evaluate the policy pack, write artifacts.
 
     Writes OUT/inventory.json (every resource with its inputs and options, secrets as "[secret]"),
@@ -68,6 +76,7 @@ def plan_command(stack: str, config_file: Path | None, out_dir: Path | None, pol
     """
     from blueprint import policies
     from blueprint.engine.analyzer import PolicyConfigError
+    from blueprint.engine.identities import IdentityCollision
     from blueprint.engine.run import ProgramError
     from blueprint.plan import plan
     from stacks.loader import ROOT, ConfigError
@@ -94,8 +103,8 @@ def plan_command(stack: str, config_file: Path | None, out_dir: Path | None, pol
         err.print(f"[dim]>[/] {label}...")
 
     try:
-        result = plan(stack, config_file, out_dir, policy_config, step=step)
-    except ConfigError as exc:
+        result = plan(stack, config_file, out_dir, policy_config, step=step, secret_placeholders=offline_secrets)
+    except (ConfigError, IdentityCollision) as exc:
         fail(str(exc))
     except PolicyConfigError as exc:
         fail(f"invalid policy config: {exc}")

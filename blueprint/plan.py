@@ -15,6 +15,7 @@ from blueprint import policies
 from blueprint.engine.analyzer import Violation
 from blueprint.engine.inventory import dumps, inventory_document, summary, write_manifests
 from blueprint.engine.run import run_program
+from blueprint.engine.identities import raise_on_collisions
 from stacks.loader import ROOT, load_stack_file
 
 Step = Callable[[str], None]
@@ -68,16 +69,19 @@ def plan(
     out_dir: Path,
     policy_config_file: Path | None,
     step: Step = lambda _: None,
+    secret_placeholders: bool = False,
 ) -> PlanResult:
-    """Raises ConfigError / PolicyConfigError on bad input before anything is written."""
+    """Raises ConfigError / PolicyConfigError on bad input, and IdentityCollision when two resources
+    would claim one real object, before anything is written."""
     step("validating configuration")
-    stack_file, config = load_stack_file(config_file)
+    stack_file, config = load_stack_file(config_file, secret_placeholders)
     file_policy_config = policies.read_policy_config(policy_config_file) if policy_config_file else None
     policies.analyzer(file_policy_config)  # reject a bad policy config before the slow steps
 
     step("running the program under mocks")
     flat, secret_keys = stack_file.flattened()
     registrations = run_program(stack, flat, secret_keys, config.region)
+    raise_on_collisions(registrations)
 
     step("evaluating the policy pack")
     violations = policies.evaluate(policies.as_policy_resources(registrations), file_policy_config)

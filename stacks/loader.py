@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,13 +118,35 @@ class StackFile:
         return flat, sorted(f"{PROJECT}:{k}" if ":" not in k else k for k in self.secret_keys)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML as the CLI reads it (Go yaml.v3): a key repeated in one mapping is an error, not last-wins."""
+
+
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (first at line {seen[key]}); remove one", key_node.start_mark
+            )
+        seen[key] = key_node.start_mark.line + 1
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)  # type: ignore[arg-type]
+
+#: A ``secure:`` value as a Pulumi secrets provider writes it (``v1:<nonce>:<ciphertext>``, base64).
+_CIPHERTEXT = re.compile(r"^v1:[A-Za-z0-9+/]+={0,2}:[A-Za-z0-9+/]+={0,2}$")
+
+
 def _read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(str(path), [("(file)", f"cannot read: {exc.strerror}")]) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
@@ -140,27 +163,50 @@ def project_defaults(project_file: Path = ROOT / "Pulumi.yaml") -> dict[str, Any
     return defaults
 
 
-def read_stack_file(path: Path) -> StackFile:
-    """Parse a ``Pulumi.<stack>.yaml``; structural problems raise ConfigError, values are validated later."""
+def required_keys(project_file: Path = ROOT / "Pulumi.yaml") -> list[str]:
+    """Keys Pulumi.yaml declares without a default: the CLI refuses a stack that does not set them."""
+    project = _read_yaml(project_file) or {}
+    return sorted(
+        key.removeprefix(f"{PROJECT}:") for key, spec in (project.get("config") or {}).items() if not (isinstance(spec, Mapping) and "default" in spec)
+    )
+
+
+def read_stack_file(path: Path, secret_placeholders: bool = False) -> StackFile:
+    """Parse a ``Pulumi.<stack>.yaml`` as the CLI would; structural problems raise ConfigError (all at
+    once), values are validated later.
+
+    A ``secure:`` value needs the stack's secrets provider, which the offline engine does not have: it
+    is refused unless ``secret_placeholders`` (then it becomes a placeholder marked secret). A value
+    that is not even ciphertext is refused always, as the CLI refuses it ("bad value").
+    """
     document = _read_yaml(path)
     if not isinstance(document, Mapping) or not isinstance(document.get("config"), Mapping):
         raise ConfigError(str(path), [("config", "the file must be a mapping with a 'config:' mapping inside")])
     stack = StackFile(path=path, values=project_defaults())
+    problems: list[tuple[str, str]] = []
     for key, value in document["config"].items():
         namespace, sep, name = str(key).partition(":")
         if not sep:
             namespace, name = PROJECT, str(key)
         if isinstance(value, Mapping) and set(value) == {"secure"}:
-            # Encrypted by the stack's secrets provider: only the CLI can decrypt it.
+            if not isinstance(value["secure"], str) or not _CIPHERTEXT.match(value["secure"]):
+                problems.append((f"{key}.secure", "is not ciphertext the CLI can decrypt (it fails with 'bad value'): set it with `pulumi config set --secret`"))
+            elif not secret_placeholders:
+                problems.append((str(key), "is encrypted for the stack's secrets provider, which the offline engine does not have: pass --offline-secrets to plan with a placeholder"))
             value = OFFLINE_SECRET_PLACEHOLDER
             stack.secret_keys.add(name if namespace == PROJECT else f"{namespace}:{name}")
         if namespace == PROJECT:
             stack.values[name] = value
         else:
             stack.other[f"{namespace}:{name}"] = value
+    for name in required_keys():
+        if name not in stack.values:
+            problems.append((f"{PROJECT}:{name}", "missing required configuration value: Pulumi.yaml declares it without a default, so the CLI refuses the stack; set it in this file"))
+    if problems:
+        raise ConfigError(str(path), problems)
     return stack
 
 
-def load_stack_file(path: Path) -> tuple[StackFile, PlatformConfig]:
-    stack = read_stack_file(path)
+def load_stack_file(path: Path, secret_placeholders: bool = False) -> tuple[StackFile, PlatformConfig]:
+    stack = read_stack_file(path, secret_placeholders)
     return stack, validate_config(stack.values, str(path))

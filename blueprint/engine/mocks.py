@@ -90,6 +90,7 @@ class RecordingMonitor(MockMonitor):
         self._own_transforms: dict[str, list[Any]] = {}
         self._parents: dict[str, str] = {}
         self.failures: list[str] = []
+        self.duplicates: list[str] = []
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """URNs as the engine builds them (``resource.NewURN``): the parent's whole qualified type chain,
@@ -144,6 +145,10 @@ class RecordingMonitor(MockMonitor):
         try:
             inputs = self._replay_transforms(request)
             urn = self.make_urn(request.parent, request.type, request.name)
+            if urn in self.registrations:
+                # The engine refuses a second registration of one URN; the mock would overwrite it.
+                # Recorded rather than raised: an exception here leaves the SDK waiting forever.
+                self.duplicates.append(urn)
             new_id, state = self.mocks.new_resource(
                 MockResourceArgs(
                     typ=request.type,

@@ -59,4 +59,7 @@ def run_program(
         sdk_resource._get_stack_trace = capture
         asyncio.get_event_loop().close()
         settings.reset_options()
+    if monitor.duplicates:
+        urn = monitor.duplicates[0]
+        raise ProgramError(f"the program failed: Duplicate resource URN '{urn}'; try giving it a unique name")
     return [monitor.registrations[urn] for urn in sorted(monitor.registrations)]

@@ -121,12 +121,15 @@ class StackRule(StackValidationPolicy):
 
     def _run(self, args: StackValidationArgs, report: ReportViolation) -> None:
         opaque = sorted(
-            r.urn.rsplit("::", 1)[-1] for r in args.resources if self.reads_state and reads_type(self.reads, r.resource_type) and not r.props
+            r.urn.rsplit("::", 1)[-1]
+            for r in args.resources
+            if self.reads_state and r.resource_type.startswith("kubernetes:") and reads_type(self.reads, r.resource_type) and not r.props
         )
         if opaque:
             # A first preview hands stack rules each resource's outputs; those of a resource whose
-            # provider is not configured yet (Kubernetes objects of a cluster that does not exist) are
-            # empty. Judging the invariant on them would pass or fail vacuously: defer instead.
+            # provider is not configured yet are empty. Here that is the Kubernetes provider, built from
+            # a cluster that does not exist yet (a Kubernetes object's state always has apiVersion and
+            # kind otherwise). Judging the invariant on them would pass or fail vacuously: defer.
             raise PreviewDeferred(f"the state of {len(opaque)} resource(s) is not known until their provider exists: {', '.join(opaque[:5])}")
         for message, urn in self._check(args):
             report(message, urn)

@@ -28,10 +28,58 @@ def test_defaults_from_pulumi_yaml_are_applied_and_secure_values_are_secret(writ
     values.pop("region", None)
     stack = read_stack_file(write_stack(as_document(values)))
     assert stack.values["region"] == "eu-west-3"  # default: in Pulumi.yaml
-    assert stack.values["vaultDbPassword"] == OFFLINE_SECRET_PLACEHOLDER
     flat, secrets = stack.flattened()
-    assert secrets == ["fintech-blueprint:vaultDbPassword"]
+    assert secrets == []
     assert json.loads(flat["fintech-blueprint:tenants"])[0]["name"] == "payments"
+
+
+def test_secure_values_are_refused_offline_unless_placeholders_are_asked_for(write_stack: Callable[..., Path]) -> None:
+    document = as_document(project_values())
+    document["config"]["fintech-blueprint:apiToken"] = {"secure": "v1:AAECAwQFBgcICQoL:c2VjcmV0Y2lwaGVydGV4dA=="}
+    path = write_stack(document)
+    with pytest.raises(ConfigError) as raised:
+        read_stack_file(path)
+    assert dict(raised.value.problems) == {
+        "fintech-blueprint:apiToken": "is encrypted for the stack's secrets provider, which the offline engine does not have: "
+        "pass --offline-secrets to plan with a placeholder"
+    }
+    stack = read_stack_file(path, secret_placeholders=True)
+    assert stack.values["apiToken"] == OFFLINE_SECRET_PLACEHOLDER
+    assert stack.flattened()[1] == ["fintech-blueprint:apiToken"]
+
+
+def test_a_secure_value_that_is_not_ciphertext_is_refused_as_the_cli_refuses_it(write_stack: Callable[..., Path]) -> None:
+    document = as_document(project_values())
+    document["config"]["fintech-blueprint:apiToken"] = {"secure": "v1:set-with-pulumi-config-set-secret"}
+    with pytest.raises(ConfigError) as raised:
+        read_stack_file(write_stack(document), secret_placeholders=True)
+    assert dict(raised.value.problems) == {
+        "fintech-blueprint:apiToken.secure": "is not ciphertext the CLI can decrypt (it fails with 'bad value'): "
+        "set it with `pulumi config set --secret`"
+    }
+
+
+@pytest.mark.parametrize("key", ["environment", "githubOrg", "protectStateful"])
+def test_a_key_declared_without_default_must_be_set(key: str, write_stack: Callable[..., Path]) -> None:
+    values = project_values()
+    values.pop(key)
+    with pytest.raises(ConfigError) as raised:
+        read_stack_file(write_stack(as_document(values)))
+    assert list(dict(raised.value.problems)) == [f"fintech-blueprint:{key}"]
+    assert "declares it without a default" in dict(raised.value.problems)[f"fintech-blueprint:{key}"]
+
+
+def test_duplicate_yaml_keys_are_an_error_not_last_wins(tmp_path: Path) -> None:
+    text = (ROOT / "Pulumi.dev.yaml").read_text().replace(
+        "  fintech-blueprint:protectStateful: false\n", "  fintech-blueprint:protectStateful: false\n  fintech-blueprint:protectStateful: true\n"
+    )
+    path = tmp_path / "Pulumi.dup.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as raised:
+        read_stack_file(path)
+    ((where, message),) = raised.value.problems
+    assert where == "line 5, column 3"
+    assert message.startswith("not valid YAML: duplicate key 'fintech-blueprint:protectStateful' (first at line 4)")
 
 
 def test_a_tenant_gets_its_most_sensitive_data_class() -> None:
@@ -117,7 +165,6 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "cluster.kubernetesVersion",
         "between 1.25 and 1.37",
     ),
-    ("missing environment", lambda v: v.pop("environment"), "environment", "required key is missing"),
 ]
 
 

@@ -1,0 +1,56 @@
+"""The offline engine fails where the real one fails: one URN registered twice, and two resources that
+would claim one real object (from two tenants, or a tenant and the platform)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from blueprint.engine.identities import IdentityCollision, collisions
+from blueprint.engine.run import ProgramError, run_program
+from blueprint.plan import plan
+from tests.conftest import as_document, project_values
+
+
+def test_a_second_registration_of_one_urn_fails_as_in_the_engine(tmp_path: Path) -> None:
+    program = tmp_path / "__main__.py"
+    program.write_text(
+        "import pulumi_aws as aws\naws.sqs.Queue('twice', name='a')\naws.sqs.Queue('twice', name='b')\n",
+    )
+    with pytest.raises(ProgramError, match=r"Duplicate resource URN 'urn:pulumi:dev::fintech-blueprint::aws:sqs/queue:Queue::twice'"):
+        run_program("dev", {"aws:region": "eu-west-3"}, [], "eu-west-3", program=program)
+
+
+def _with_tenant_named(name: str, owner_team: str | None = None) -> dict:
+    values = project_values()
+    extra = copy.deepcopy(values["tenants"][1])
+    extra["name"], extra["costCenter"] = name, "CC-1099"
+    extra["ownerTeam"] = owner_team or f"{name}-squad"
+    values["tenants"].append(extra)
+    return values
+
+
+def test_a_tenant_named_like_a_platform_namespace_collides_before_any_provider(
+    tmp_path: Path, write_stack: Callable[..., Path]
+) -> None:
+    path = write_stack(as_document(_with_tenant_named("argocd")))
+    with pytest.raises(IdentityCollision) as raised:
+        plan("dev", path, tmp_path / "out", None)
+    assert [(t, ident) for t, ident, _ in raised.value.clashes] == [("kubernetes", ("v1", "Namespace", "", "argocd"))]
+    assert "kubernetes-platform-argocd, argocd-ns" in str(raised.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_two_tenants_with_one_owner_team_would_fight_over_the_github_team(tmp_path: Path, write_stack: Callable[..., Path]) -> None:
+    path = write_stack(as_document(_with_tenant_named("lending", owner_team="fraud-team")))
+    with pytest.raises(IdentityCollision) as raised:
+        plan("dev", path, tmp_path / "out", None)
+    assert [(t, ident) for t, ident, _ in raised.value.clashes] == [("github:index/team:Team", ("fraud-team",))]
+
+
+def test_the_real_stacks_claim_every_object_once(stack_plans: dict) -> None:
+    for registrations in stack_plans.values():
+        assert collisions(registrations) == []
