@@ -1,16 +1,22 @@
 # Two commands for a fresh machine: `make plan` and `make test`. Both create .venv and install the
-# pinned dependencies themselves (re-installing only when pyproject.toml changes).
+# pinned dependencies themselves (re-installing only when pyproject.toml changes). `make test` also
+# builds the real-engine tier (`make engine`: the Pulumi CLI from its Go module, Go >= 1.26).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STACK ?= dev
+# The Pulumi CLI built by `make engine`. The Python SDK is pinned at 3.272.0 in pyproject.toml; the
+# Go module proxy serves pkg/v3 from 3.274.0 on, and a newer CLI runs older SDKs.
+PULUMI_VERSION := 3.274.1
+TOOLS := .tools/bin
+PACK_VENV := policy_pack/venv
 
-.PHONY: plan test lint typecheck unit bench clean
+.PHONY: plan test lint typecheck unit engine preview-real up-real bench clean
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r requirements.txt -e '.[dev]'
 	touch $@
 
 plan: $(BIN)/.installed  ## Offline plan of the dev stack (STACK=prod for prod)
@@ -23,10 +29,24 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
-unit: $(BIN)/.installed
+# The real-engine tier: CLI + language host into .tools/bin (skipped when already built), and the
+# policy pack's own virtualenv, installed the way the CLI does it (`pulumi install` in the pack).
+engine: $(BIN)/.installed
+	bash engine/build.sh $(PULUMI_VERSION) $(TOOLS)
+	@if [ ! -x $(PACK_VENV)/bin/python ] || [ policy_pack/requirements.txt -nt $(PACK_VENV)/.installed ]; then \
+	  cd policy_pack && PATH=$(CURDIR)/$(TOOLS):$$PATH PULUMI_HOME=$(CURDIR)/.tools/pulumi-home PULUMI_SKIP_UPDATE_CHECK=true \
+	    $(CURDIR)/$(TOOLS)/pulumi install --non-interactive >/dev/null && touch venv/.installed; fi
+
+unit: $(BIN)/.installed engine
 	$(BIN)/pytest -q
 
-test: lint typecheck unit  ## The whole suite: ruff, mypy, pytest (incl. the OpenBao tier)
+test: lint typecheck unit  ## The whole suite: ruff, mypy, pytest (incl. the OpenBao and real-engine tiers)
+
+preview-real: engine  ## Real `pulumi preview` of STACK with the pack (stand-in providers, throw-away state)
+	$(BIN)/python -m blueprint.realengine preview $(STACK)
+
+up-real: engine  ## Real `pulumi up` of STACK into a throw-away state (stand-in providers)
+	$(BIN)/python -m blueprint.realengine up $(STACK)
 
 bench: $(BIN)/.installed  ## Plan-scaling benchmark (1, 10, 50, 200 tenants)
 	$(BIN)/python bench/plan_scaling.py

@@ -13,9 +13,9 @@ from typing import Any
 
 from blueprint import policies
 from blueprint.engine.analyzer import Violation
+from blueprint.engine.identities import raise_on_collisions
 from blueprint.engine.inventory import dumps, inventory_document, summary, write_manifests
 from blueprint.engine.run import run_program
-from blueprint.engine.identities import raise_on_collisions
 from stacks.loader import ROOT, load_stack_file
 
 Step = Callable[[str], None]

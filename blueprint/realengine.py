@@ -84,8 +84,8 @@ class Workspace:
     def pulumi(self, *args: str, timeout: float = 900, stream: bool = False) -> Result:
         command = [str(PULUMI), *args, "--non-interactive"]
         if stream:
-            done = subprocess.run(command, cwd=self.project, env=self.env, timeout=timeout, check=False)
-            return Result(command, done.returncode, "", "")
+            shown = subprocess.run(command, cwd=self.project, env=self.env, timeout=timeout, check=False)
+            return Result(command, shown.returncode, "", "")
         done = subprocess.run(command, cwd=self.project, env=self.env, capture_output=True, text=True, timeout=timeout, check=False)
         return Result(command, done.returncode, done.stdout, done.stderr)
 

@@ -56,7 +56,9 @@ def _registry_rule(name: str, allowed: list[str], scope: dict[str, Any]) -> dict
     }
 
 
-def signature_policy(host: str, public_key_pem: pulumi.Input[str], cluster_allowed: list[str], tenant_allowed: dict[str, list[str]]) -> dict[str, Any]:
+def signature_policy(
+    host: str, public_key_pem: pulumi.Input[str], cluster_allowed: list[str], tenant_allowed: dict[str, list[str]]
+) -> dict[str, Any]:
     """The ClusterPolicy ``spec``. ``*_allowed`` are registry prefixes (e.g. ``ghcr.io/acme``)."""
     platform = f"{host}/*"
     allowed = [platform] + [f"{r.rstrip('/')}/*" for r in cluster_allowed]

@@ -75,14 +75,40 @@ def protected_repository(
     opts: pulumi.ResourceOptions,
     from_template: str | None = None,
     owner: str | None = None,
+    is_template: bool = False,
+    files: dict[str, str] | None = None,
 ) -> github.Repository:
-    """A private repository (optionally from the template) with Gate 1 on its default branch."""
+    """A private repository (optionally from the template) with Gate 1 on its default branch.
+
+    ``files`` are committed before Gate 1 is enforced: once the ruleset is active, a direct commit to
+    the default branch is refused. ``is_template`` marks the repository as a template, which GitHub
+    requires before anything can be generated from it.
+    """
     extra: dict[str, Any] = {}
     if from_template:
         extra["template"] = {"owner": owner, "repository": from_template}
     repo = github.Repository(
-        name, name=repository, auto_init=from_template is None, **secure_repository_args(description), **extra, opts=opts
+        name,
+        name=repository,
+        auto_init=from_template is None,
+        is_template=is_template,
+        **secure_repository_args(description),
+        **extra,
+        opts=opts,
     )
+    committed = [
+        github.RepositoryFile(
+            f"{name}-{path}",
+            repository=repo.name,
+            file=path,
+            content=content,
+            branch="main",
+            commit_message=f"{repository}: {path} (managed by fintech-blueprint)",
+            overwrite_on_create=True,
+            opts=opts,
+        )
+        for path, content in (files or {}).items()
+    ]
     github.RepositoryRuleset(
         f"{name}-gate-1",
         name="gate-1",
@@ -91,7 +117,7 @@ def protected_repository(
         enforcement="active",
         conditions={"ref_name": {"includes": ["~DEFAULT_BRANCH"], "excludes": []}},
         rules=gate1_ruleset_rules(required_approvals, checks),
-        opts=opts,
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=committed)) if committed else opts,
     )
     return repo
 
@@ -162,18 +188,9 @@ class GithubOrganization(pulumi.ComponentResource):
             args.required_approvals,
             checks,
             child,
+            is_template=True,
+            files=template_files(),
         )
-        for path, content in template_files().items():
-            github.RepositoryFile(
-                f"{name}-template-{path}",
-                repository=template.name,
-                file=path,
-                content=content,
-                branch="main",
-                commit_message=f"golden template: {path} (managed by fintech-blueprint)",
-                overwrite_on_create=True,
-                opts=child,
-            )
         for repo_name, description in args.platform_repositories:
             repo = protected_repository(
                 f"{name}-repo-{repo_name}",

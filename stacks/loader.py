@@ -125,7 +125,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r} (first at line {seen[key]}); remove one", key_node.start_mark
@@ -134,7 +134,7 @@ def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, 
     return loader.construct_mapping(node, deep=deep)
 
 
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)  # type: ignore[arg-type]
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
 
 #: A ``secure:`` value as a Pulumi secrets provider writes it (``v1:<nonce>:<ciphertext>``, base64).
 _CIPHERTEXT = re.compile(r"^v1:[A-Za-z0-9+/]+={0,2}:[A-Za-z0-9+/]+={0,2}$")
@@ -146,7 +146,7 @@ def _read_yaml(path: Path) -> Any:
     except OSError as exc:
         raise ConfigError(str(path), [("(file)", f"cannot read: {exc.strerror}")]) from None
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
@@ -167,7 +167,9 @@ def required_keys(project_file: Path = ROOT / "Pulumi.yaml") -> list[str]:
     """Keys Pulumi.yaml declares without a default: the CLI refuses a stack that does not set them."""
     project = _read_yaml(project_file) or {}
     return sorted(
-        key.removeprefix(f"{PROJECT}:") for key, spec in (project.get("config") or {}).items() if not (isinstance(spec, Mapping) and "default" in spec)
+        key.removeprefix(f"{PROJECT}:")
+        for key, spec in (project.get("config") or {}).items()
+        if not (isinstance(spec, Mapping) and "default" in spec)
     )
 
 
@@ -190,9 +192,20 @@ def read_stack_file(path: Path, secret_placeholders: bool = False) -> StackFile:
             namespace, name = PROJECT, str(key)
         if isinstance(value, Mapping) and set(value) == {"secure"}:
             if not isinstance(value["secure"], str) or not _CIPHERTEXT.match(value["secure"]):
-                problems.append((f"{key}.secure", "is not ciphertext the CLI can decrypt (it fails with 'bad value'): set it with `pulumi config set --secret`"))
+                problems.append(
+                    (
+                        f"{key}.secure",
+                        "is not ciphertext the CLI can decrypt (it fails with 'bad value'): set it with `pulumi config set --secret`",
+                    )
+                )
             elif not secret_placeholders:
-                problems.append((str(key), "is encrypted for the stack's secrets provider, which the offline engine does not have: pass --offline-secrets to plan with a placeholder"))
+                problems.append(
+                    (
+                        str(key),
+                        "is encrypted for the stack's secrets provider, which the offline engine does not have: "
+                        "pass --offline-secrets to plan with a placeholder",
+                    )
+                )
             value = OFFLINE_SECRET_PLACEHOLDER
             stack.secret_keys.add(name if namespace == PROJECT else f"{namespace}:{name}")
         if namespace == PROJECT:
@@ -201,7 +214,13 @@ def read_stack_file(path: Path, secret_placeholders: bool = False) -> StackFile:
             stack.other[f"{namespace}:{name}"] = value
     for name in required_keys():
         if name not in stack.values:
-            problems.append((f"{PROJECT}:{name}", "missing required configuration value: Pulumi.yaml declares it without a default, so the CLI refuses the stack; set it in this file"))
+            problems.append(
+                (
+                    f"{PROJECT}:{name}",
+                    "missing required configuration value: Pulumi.yaml declares it without a default, "
+                    "so the CLI refuses the stack; set it in this file",
+                )
+            )
     if problems:
         raise ConfigError(str(path), problems)
     return stack

@@ -117,8 +117,6 @@ def reconcile_config(
     return resolved
 
 
-
-
 def _applies_to(policy: Policy, resource_type: str) -> bool:
     """A rule that declares its types (``policy.types``) only ever reports on those types."""
     types = getattr(policy, "types", None)

@@ -80,7 +80,9 @@ class IdentityCollision(Exception):
         lines = ["two resources would claim the same real object (the provider would fail, or they would overwrite each other):"]
         for type_, identity, urns in clashes:
             name = "/".join(str(part) for part in identity if part != "")
-            lines.append(f"  {type_} {name!r}: " + ", ".join(u.rsplit("::", 1)[-1] for u in urns) + " — rename one (tenant or service name)")
+            lines.append(
+                f"  {type_} {name!r}: " + ", ".join(u.rsplit("::", 1)[-1] for u in urns) + " — rename one (tenant or service name)"
+            )
         super().__init__("\n".join(lines))
 
 

@@ -14,6 +14,7 @@ Built on the Pulumi Python provider SDK (``pulumi.provider``): its servicer answ
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -95,9 +96,7 @@ class StandInServicer(ProviderServicer):
 
     async def DiffConfig(self, request: Any, context: Any) -> Any:
         changed = _to_dict(request.old_inputs) != _to_dict(request.news)
-        return provider_pb2.DiffResponse(
-            changes=provider_pb2.DiffResponse.DIFF_SOME if changed else provider_pb2.DiffResponse.DIFF_NONE
-        )
+        return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_SOME if changed else provider_pb2.DiffResponse.DIFF_NONE)
 
     async def Configure(self, request: Any, context: Any) -> Any:
         args = plain(_to_dict(request.args))
@@ -160,7 +159,5 @@ def serve(name: str, version: str, args: list[str]) -> None:
         sys.stdout.flush()
         await server.wait_for_termination()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
-    except KeyboardInterrupt:
-        pass

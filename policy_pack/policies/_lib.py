@@ -130,7 +130,9 @@ class StackRule(StackValidationPolicy):
             # provider is not configured yet are empty. Here that is the Kubernetes provider, built from
             # a cluster that does not exist yet (a Kubernetes object's state always has apiVersion and
             # kind otherwise). Judging the invariant on them would pass or fail vacuously: defer.
-            raise PreviewDeferred(f"the state of {len(opaque)} resource(s) is not known until their provider exists: {', '.join(opaque[:5])}")
+            raise PreviewDeferred(
+                f"the state of {len(opaque)} resource(s) is not known until their provider exists: {', '.join(opaque[:5])}"
+            )
         for message, urn in self._check(args):
             report(message, urn)
 

@@ -33,9 +33,7 @@ def _with_tenant_named(name: str, owner_team: str | None = None) -> dict:
     return values
 
 
-def test_a_tenant_named_like_a_platform_namespace_collides_before_any_provider(
-    tmp_path: Path, write_stack: Callable[..., Path]
-) -> None:
+def test_a_tenant_named_like_a_platform_namespace_collides_before_any_provider(tmp_path: Path, write_stack: Callable[..., Path]) -> None:
     path = write_stack(as_document(_with_tenant_named("argocd")))
     with pytest.raises(IdentityCollision) as raised:
         plan("dev", path, tmp_path / "out", None)

@@ -96,3 +96,30 @@ def test_teams_and_tenant_access(plan: list[Registration]) -> None:
     assert ("payments-payments-payments-api-team", "push") in grants
     settings = by_type(plan, "github:index/organizationSettings:OrganizationSettings")[0].inputs
     assert settings["defaultRepositoryPermission"] == "read" and settings["membersCanCreatePublicRepositories"] is False
+
+
+def test_ci_installs_exactly_what_the_cli_runs() -> None:
+    """Pulumi.yaml asks the CLI for the pip toolchain in .venv, which installs requirements.txt: that file
+    must install the project (and so its pinned dependencies), and the workflows must use the CLI's own
+    install rather than a pip of their own into the runner's Python."""
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    assert project["runtime"]["options"] == {"toolchain": "pip", "virtualenv": ".venv"}
+    requirements = [
+        line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines() if line.strip() and not line.startswith("#")
+    ]
+    assert requirements == ["-e ."]
+    for workflow in (ROOT / ".github/workflows").glob("*.yml"):
+        runs = [step.get("run", "") for job in yaml.safe_load(workflow.read_text())["jobs"].values() for step in job["steps"]]
+        assert not any("pip install" in run for run in runs), workflow.name
+        if any("pulumi preview" in run or "pulumi up" in run for run in runs):
+            assert any("pulumi install" in run and "cd policy_pack && pulumi install" in run for run in runs), workflow.name
+
+
+def test_the_golden_template_is_a_template_and_its_files_land_before_gate_1(plan: list[Registration]) -> None:
+    repositories = {r.inputs["name"]: r for r in by_type(plan, "github:index/repository:Repository")}
+    generated = [r for r in repositories.values() if "template" in r.inputs]
+    assert repositories["golden-service"].inputs["isTemplate"] is True
+    assert generated and all(r.inputs["template"]["repository"] == "golden-service" for r in generated)
+    files = {r.urn for r in by_type(plan, "github:index/repositoryFile:RepositoryFile") if r.inputs["repository"] == "golden-service"}
+    (ruleset,) = [r for r in by_type(plan, "github:index/repositoryRuleset:RepositoryRuleset") if r.inputs["repository"] == "golden-service"]
+    assert files and files <= set(ruleset.dependencies)

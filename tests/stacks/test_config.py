@@ -70,8 +70,13 @@ def test_a_key_declared_without_default_must_be_set(key: str, write_stack: Calla
 
 
 def test_duplicate_yaml_keys_are_an_error_not_last_wins(tmp_path: Path) -> None:
-    text = (ROOT / "Pulumi.dev.yaml").read_text().replace(
-        "  fintech-blueprint:protectStateful: false\n", "  fintech-blueprint:protectStateful: false\n  fintech-blueprint:protectStateful: true\n"
+    text = (
+        (ROOT / "Pulumi.dev.yaml")
+        .read_text()
+        .replace(
+            "  fintech-blueprint:protectStateful: false\n",
+            "  fintech-blueprint:protectStateful: false\n  fintech-blueprint:protectStateful: true\n",
+        )
     )
     path = tmp_path / "Pulumi.dup.yaml"
     path.write_text(text)
