@@ -57,7 +57,8 @@ def monthly_budget(
 @dataclass(frozen=True)
 class CostAllocationArgs:
     """Attributes:
-    tag_keys: The mandatory tag keys to activate in Cost Explorer.
+    tag_keys: The tag keys to activate in Cost Explorer; empty while activation is not possible yet
+      (a day-one ``up`` cannot activate keys absent from billing data).
     shared_budget_name / shared_budget_usd / alert_email: The platform-shared budget (tenant ``shared``).
     """
 

@@ -206,7 +206,7 @@ class Platform:
         CostAllocation(
             "cost-allocation",
             CostAllocationArgs(
-                tag_keys=list(MANDATORY_TAG_KEYS),
+                tag_keys=list(MANDATORY_TAG_KEYS) if config.finops.activate_cost_allocation_tags else [],
                 shared_budget_name=f"{prefix}-shared",
                 shared_budget_usd=config.finops.platform_monthly_budget_usd,
                 alert_email=config.finops.alert_email,

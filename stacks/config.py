@@ -204,6 +204,12 @@ class AuditConfig(_Model):
 class FinopsConfig(_Model):
     platform_monthly_budget_usd: Usd = Decimal("5000")
     alert_email: Email = "finops@example.com"
+    activate_cost_allocation_tags: bool = Field(
+        False,
+        description="Activate the cost tags in Billing. AWS refuses it until each key has appeared in billing data "
+        "(about a day after the first tagged resource) and from a linked account: set it in the payer "
+        "account's stack once the keys show up (README, Cost tags).",
+    )
 
 
 class VaultConfig(_Model):

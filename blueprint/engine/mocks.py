@@ -68,15 +68,7 @@ def engine_provider_inputs(inputs: dict[str, Any], version: str) -> dict[str, An
     return {**inputs, "__internal": {}, **({"version": version} if version else {})}
 
 
-def _plain(value: Any) -> Any:
-    """Struct values as JSON: integral floats back to ints (the wire has only doubles)."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+_plain = fakes.wire_ints
 
 
 def _provider_urn(reference: str) -> str | None:

@@ -44,17 +44,6 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _ints(value: Any) -> Any:
-    """Integral floats back to ints (the wire carries only doubles), as the offline engine records them."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, Mapping):
-        return {k: _ints(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_ints(v) for v in value]
-    return value
-
-
 def _to_dict(struct: struct_pb2.Struct) -> dict[str, Any]:
     return json_format.MessageToDict(struct)
 
@@ -80,7 +69,7 @@ class StandInProvider(Provider):
         return InvokeResult(fakes.invoke(token, plain(args), self.region))
 
     def outputs(self, type_: str, name: str, inputs: dict[str, Any], preview: bool) -> tuple[str, dict[str, Any]]:
-        computed = fakes.computed_outputs(type_, name, _ints(plain(inputs)), self.region)
+        computed = fakes.computed_outputs(type_, name, fakes.wire_ints(plain(inputs)), self.region)
         state = dict(inputs)
         for key, value in computed.items():
             if key not in inputs:

@@ -4,6 +4,8 @@ document the program produces linted by a real IAM linter (parliament)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +15,7 @@ from blueprint.engine.mocks import Registration
 from components import iam_documents
 from components.cluster import CONTROL_PLANE_LOG_TYPES
 from components.network import nat_gateway_count, subnet_plan
-from tests.conftest import by_type
+from tests.conftest import as_document, by_type, plan_registrations, project_values
 
 #: Findings that stop a document. parliament's own HIGH/CRITICAL levels, plus the typo detectors.
 ERROR_ISSUES = {"UNKNOWN_ACTION", "UNKNOWN_PREFIX", "UNKNOWN_OPERATOR", "MALFORMED", "MALFORMED_JSON", "INVALID_ARN", "DUPLICATE_SID"}
@@ -168,7 +170,16 @@ def test_budgets_per_tenant_and_shared_with_both_alerts(plan: list[Registration]
         assert {n["notificationType"] for n in b.inputs["notifications"]} == {"ACTUAL", "FORECASTED"}
     payments = next(b for b in budgets if b.inputs["costFilters"][0]["values"] == ["user:tenant$payments"])
     assert payments.inputs["notifications"][0]["subscriberEmailAddresses"] == ["payments-team@fintech-blueprint.example"]
-    assert {t.inputs["tagKey"] for t in by_type(plan, "aws:costexplorer/costAllocationTag:CostAllocationTag")} >= {"tenant", "cost-center"}
+    # Activation is a later, explicit step (AWS refuses keys not yet in billing data): not on day one.
+    assert by_type(plan, "aws:costexplorer/costAllocationTag:CostAllocationTag") == []
+
+
+def test_cost_allocation_tags_are_activated_only_when_asked(write_stack: Callable[..., Path]) -> None:
+    values = project_values()
+    values["finops"] = {**values["finops"], "activateCostAllocationTags": True}
+    activated = plan_registrations(write_stack(as_document(values)), "dev")
+    keys = {t.inputs["tagKey"] for t in by_type(activated, "aws:costexplorer/costAllocationTag:CostAllocationTag")}
+    assert keys == {"environment", "tenant", "owner", "cost-center", "managed-by"}
 
 
 def test_signing_key_is_asymmetric_and_registries_are_signed(plan: list[Registration]) -> None:

@@ -120,6 +120,10 @@ def test_the_golden_template_is_a_template_and_its_files_land_before_gate_1(plan
     generated = [r for r in repositories.values() if "template" in r.inputs]
     assert repositories["golden-service"].inputs["isTemplate"] is True
     assert generated and all(r.inputs["template"]["repository"] == "golden-service" for r in generated)
-    files = {r.urn for r in by_type(plan, "github:index/repositoryFile:RepositoryFile") if r.inputs["repository"] == "golden-service"}
-    (ruleset,) = [r for r in by_type(plan, "github:index/repositoryRuleset:RepositoryRuleset") if r.inputs["repository"] == "golden-service"]
+    files = {r.urn for r in by_type(plan, "github:index/repositoryFile:RepositoryFile")} - {
+        r.urn for r in by_type(plan, "github:index/repositoryFile:RepositoryFile") if r.inputs["repository"] != "golden-service"
+    }
+    (ruleset,) = [
+        r for r in by_type(plan, "github:index/repositoryRuleset:RepositoryRuleset") if r.inputs["repository"] == "golden-service"
+    ]
     assert files and files <= set(ruleset.dependencies)
