@@ -10,8 +10,8 @@ import yaml
 from pulumi_policy import Policy
 
 from blueprint.engine.analyzer import Analyzer, PolicyConfigError, Resource, Violation
-from blueprint.engine.inventory import unwrapped
 from blueprint.engine.mocks import Registration
+from blueprint.engine.wire import unwrapped
 from policy_pack.policies import DEFAULT_ENFORCEMENT, PACK_NAME, POLICIES
 from stacks.loader import ROOT
 

@@ -25,6 +25,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from blueprint.engine.wire import masked
 from stacks.loader import ROOT
 
 TOOLS_BIN = ROOT / ".tools" / "bin"
@@ -114,8 +115,6 @@ class Workspace:
         return exported
 
 
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
-
 #: Policies that a first preview of dev or prod cannot evaluate today (the analyzer reports them as
 #: "can't run policy … during preview", advisory). ADR-0012 gives the reason for each; the list may
 #: only shrink. Stack rules over Kubernetes objects: a first preview hands stack rules the objects'
@@ -153,16 +152,6 @@ ALLOWED_DIFFERENCES = {
 }
 
 
-def _secrets_masked(value: Any) -> Any:
-    if isinstance(value, dict):
-        if SECRET_SIG in value:
-            return "[secret]"
-        return {k: _secrets_masked(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_secrets_masked(v) for v in value]
-    return value
-
-
 def _is_default_provider(urn: str | None) -> bool:
     return bool(urn) and "::pulumi:providers:" in str(urn) and str(urn).split("::")[3].startswith("default")
 
@@ -180,7 +169,7 @@ def exported_view(export: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "type": resource["type"],
             "parent": None if parent and parent.split("::")[2] == "pulumi:pulumi:Stack" else parent,
             "provider": None if _is_default_provider(provider) else provider,
-            "inputs": _secrets_masked(resource.get("inputs", {})),
+            "inputs": masked(resource.get("inputs", {})),
             "protect": bool(resource.get("protect")),
             "retainOnDelete": bool(resource.get("retainOnDelete")),
             "dependencies": sorted(set(resource.get("dependencies", []))),

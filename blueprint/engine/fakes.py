@@ -36,17 +36,6 @@ class UnansweredInvoke(Exception):
     """The program called a data source the offline engine cannot answer realistically."""
 
 
-def wire_ints(value: Any) -> Any:
-    """Struct values as JSON: integral floats back to ints (the wire has only doubles)."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, Mapping):
-        return {k: wire_ints(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [wire_ints(v) for v in value]
-    return value
-
-
 def digest(*parts: str, length: int = 16) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:length]
 

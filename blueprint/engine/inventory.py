@@ -14,44 +14,11 @@ from typing import Any
 import yaml
 
 from blueprint.engine.mocks import Registration
+from blueprint.engine.wire import masked
 from components.tagging import SHARED_TENANT, is_kubernetes_object_type
 
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
-RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-SECRET_MARK = "[secret]"
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: same YAML, much faster
 TENANT_COMPONENT = "fintech:platform:Tenant"
-
-
-def masked(value: Any) -> Any:
-    """Wire-format value with secrets replaced by ``[secret]`` and resource refs by their URN."""
-    if isinstance(value, dict):
-        sig = value.get(SECRET_SIG)
-        if sig == "1b47061264138c4ac30d75fd1eb44270":
-            return SECRET_MARK
-        if sig == RESOURCE_SIG:
-            return value.get("urn")
-        return {k: masked(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [masked(v) for v in value]
-    if value == UNKNOWN:
-        return "[unknown]"
-    return value
-
-
-def unwrapped(value: Any) -> Any:
-    """Wire-format value with secret wrappers removed (what a policy sees)."""
-    if isinstance(value, dict):
-        sig = value.get(SECRET_SIG)
-        if sig == "1b47061264138c4ac30d75fd1eb44270":
-            return unwrapped(value.get("value"))
-        if sig == RESOURCE_SIG:
-            return value.get("urn")
-        return {k: unwrapped(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [unwrapped(v) for v in value]
-    return value
 
 
 def inventory_document(stack: str, registrations: list[Registration]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mo
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-from blueprint.engine import fakes
+from blueprint.engine import fakes, wire
 from blueprint.engine.fakes import UnansweredInvoke
 
 __all__ = ["PlanMocks", "RecordingMonitor", "Registration", "UnansweredInvoke"]
@@ -56,19 +56,9 @@ class PlanMocks(Mocks):
         return fakes.invoke(args.token, args.args, self.region)
 
 
-SECRET_SIG, SECRET_VALUE = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
-
-
-def _is_secret(value: Any) -> bool:
-    return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE
-
-
 def engine_provider_inputs(inputs: dict[str, Any], version: str) -> dict[str, Any]:
     """The engine stores a provider's inputs with the plugin version it loaded and an ``__internal`` map."""
     return {**inputs, "__internal": {}, **({"version": version} if version else {})}
-
-
-_plain = fakes.wire_ints
 
 
 def _provider_urn(reference: str) -> str | None:
@@ -154,8 +144,8 @@ class RecordingMonitor(MockMonitor):
             resource_id = new_id or ""
             # The engine returns the outputs named in additionalSecretOutputs as secrets.
             for key in request.additionalSecretOutputs:
-                if key in state and not _is_secret(state[key]):
-                    state[key] = {SECRET_SIG: SECRET_VALUE, "value": state[key]}
+                if key in state:
+                    state[key] = wire.secret(state[key])
             if request.type.startswith("pulumi:providers:"):
                 inputs = engine_provider_inputs(inputs, request.version)
             state_struct = struct_pb2.Struct()
@@ -173,7 +163,7 @@ class RecordingMonitor(MockMonitor):
             custom=bool(request.custom),
             parent=request.parent or None,
             provider=_provider_urn(request.provider),
-            inputs=_plain(inputs),
+            inputs=wire.wire_ints(inputs),
             options=_options(request),
             dependencies=sorted(request.dependencies),
             property_dependencies={k: sorted(v.urns) for k, v in sorted(request.propertyDependencies.items())},

@@ -26,22 +26,9 @@ from pulumi.provider.server import ProviderServicer
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from blueprint.engine import fakes
+from blueprint.engine.wire import UNKNOWN, unwrapped, wire_ints
 
-#: Wire sentinels of the Pulumi property protocol.
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-SIG_KEY = "4dabf18193072939515e22adb298388d"
 DEFAULT_REGION = "eu-west-3"
-
-
-def plain(value: Any) -> Any:
-    """Secrets unwrapped, so the stand-in can compute from what they hold."""
-    if isinstance(value, Mapping):
-        if value.get(SIG_KEY) == "1b47061264138c4ac30d75fd1eb44270":
-            return plain(value.get("value"))
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
 
 
 def _to_dict(struct: struct_pb2.Struct) -> dict[str, Any]:
@@ -54,8 +41,11 @@ def _to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
     return out
 
 
-def _type_and_name(urn: str) -> tuple[str, str]:
-    qualified, name = urn.rsplit("::", 1)[0], urn.rsplit("::", 1)[1]
+def _type_and_name(request: Any) -> tuple[str, str]:
+    """The resource's type token and name: sent by the engine, else read from the URN."""
+    if request.type and request.name:
+        return request.type, request.name
+    qualified, name = request.urn.rsplit("::", 1)
     return qualified.split("::")[-1].split("$")[-1], name
 
 
@@ -66,10 +56,10 @@ class StandInProvider(Provider):
         self.region = DEFAULT_REGION
 
     def invoke(self, token: str, args: Mapping[str, Any]) -> InvokeResult:
-        return InvokeResult(fakes.invoke(token, plain(args), self.region))
+        return InvokeResult(fakes.invoke(token, unwrapped(args), self.region))
 
     def outputs(self, type_: str, name: str, inputs: dict[str, Any], preview: bool) -> tuple[str, dict[str, Any]]:
-        computed = fakes.computed_outputs(type_, name, fakes.wire_ints(plain(inputs)), self.region)
+        computed = fakes.computed_outputs(type_, name, wire_ints(unwrapped(inputs)), self.region)
         state = dict(inputs)
         for key, value in computed.items():
             if key not in inputs:
@@ -88,7 +78,7 @@ class StandInServicer(ProviderServicer):
         return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_SOME if changed else provider_pb2.DiffResponse.DIFF_NONE)
 
     async def Configure(self, request: Any, context: Any) -> Any:
-        args = plain(_to_dict(request.args))
+        args = unwrapped(_to_dict(request.args))
         region = args.get("region") or request.variables.get("aws:config:region") or request.variables.get("aws:region")
         if isinstance(region, str) and region and region != UNKNOWN:
             self.provider.region = region
@@ -119,12 +109,12 @@ class StandInServicer(ProviderServicer):
         )
 
     async def Create(self, request: Any, context: Any) -> Any:
-        type_, name = _type_and_name(request.urn)
+        type_, name = _type_and_name(request)
         new_id, state = self.provider.outputs(type_, name, _to_dict(request.properties), request.preview)
         return provider_pb2.CreateResponse(id=new_id, properties=_to_struct(state))
 
     async def Update(self, request: Any, context: Any) -> Any:
-        type_, name = _type_and_name(request.urn)
+        type_, name = _type_and_name(request)
         _, state = self.provider.outputs(type_, name, _to_dict(request.news), False)
         return provider_pb2.UpdateResponse(properties=_to_struct(state))
 

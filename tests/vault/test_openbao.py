@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from blueprint.engine.inventory import unwrapped
 from blueprint.engine.mocks import Registration
+from blueprint.engine.wire import unwrapped
 from components import vault_policies as vp
 from tests.conftest import by_type
 

@@ -181,17 +181,16 @@ func (h *host) GetRequiredPackages(ctx context.Context, req *pulumirpc.GetRequir
 	return resp, nil
 }
 
+// GetRequiredPlugins answers engines that predate GetRequiredPackages, from the same list.
 func (h *host) GetRequiredPlugins(ctx context.Context, req *pulumirpc.GetRequiredPluginsRequest,
 ) (*pulumirpc.GetRequiredPluginsResponse, error) {
-	decls, err := h.declaredPlugins(ctx, req.GetInfo())
+	packages, err := h.GetRequiredPackages(ctx, &pulumirpc.GetRequiredPackagesRequest{Info: req.GetInfo()})
 	if err != nil {
 		return nil, err
 	}
 	resp := &pulumirpc.GetRequiredPluginsResponse{}
-	for _, d := range decls {
-		resp.Plugins = append(resp.Plugins, &pulumirpc.PluginDependency{
-			Kind: "resource", Name: d.Name, Version: d.Version, Server: d.Server,
-		})
+	for _, p := range packages.GetPackages() {
+		resp.Plugins = append(resp.Plugins, &pulumirpc.PluginDependency{Kind: p.Kind, Name: p.Name, Version: p.Version, Server: p.Server})
 	}
 	return resp, nil
 }

@@ -1,0 +1,67 @@
+"""The Pulumi property wire format, defined once: the SDK's own sentinels, and the two views of a
+wire value the tools need (secrets masked for artifacts, secrets unwrapped for computation)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi.runtime.rpc import UNKNOWN, _special_resource_sig, _special_secret_sig, _special_sig_key
+
+SIG_KEY = _special_sig_key
+SECRET_SIG = _special_secret_sig
+RESOURCE_SIG = _special_resource_sig
+SECRET_MARK = "[secret]"
+
+__all__ = ["RESOURCE_SIG", "SECRET_MARK", "SECRET_SIG", "SIG_KEY", "UNKNOWN", "is_secret", "masked", "secret", "unwrapped", "wire_ints"]
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG
+
+
+def secret(value: Any) -> dict[str, Any]:
+    return value if is_secret(value) else {SIG_KEY: SECRET_SIG, "value": value}
+
+
+def masked(value: Any) -> Any:
+    """Wire-format value with secrets replaced by ``[secret]`` and resource refs by their URN.
+
+    Also reads ``pulumi stack export --show-secrets`` (secrets there hold ``plaintext``)."""
+    if isinstance(value, dict):
+        sig = value.get(SIG_KEY)
+        if sig == SECRET_SIG:
+            return SECRET_MARK
+        if sig == RESOURCE_SIG:
+            return value.get("urn")
+        return {k: masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v) for v in value]
+    if value == UNKNOWN:
+        return "[unknown]"
+    return value
+
+
+def unwrapped(value: Any) -> Any:
+    """Wire-format value with secret wrappers removed (what a policy, or a provider, computes with)."""
+    if isinstance(value, dict):
+        sig = value.get(SIG_KEY)
+        if sig == SECRET_SIG:
+            return unwrapped(value.get("value"))
+        if sig == RESOURCE_SIG:
+            return value.get("urn")
+        return {k: unwrapped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrapped(v) for v in value]
+    return value
+
+
+def wire_ints(value: Any) -> Any:
+    """Struct values as JSON: integral floats back to ints (the wire has only doubles)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {k: wire_ints(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [wire_ints(v) for v in value]
+    return value
