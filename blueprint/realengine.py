@@ -123,23 +123,12 @@ KNOWN_PREVIEW_DEFERRED = {
     # Kubernetes objects of a cluster that does not exist yet are opaque to stack rules.
     "ecr-signature-admission",
     "tenant-namespace-bundle",
-    "tenant-budget",
-    "tenant-vault-policy-confined",
-    # Documents and references built from outputs of resources not created yet.
-    "cloudtrail-hardened",
-    "cloudwatch-log-kms",
-    "dynamodb-recovery-encryption",
-    "ecr-kms-encryption",
-    "eks-node-group-launch-template",
-    "eks-secrets-encryption",
+    # Documents built from outputs of resources not created yet.
     "iam-no-star-action",
     "iam-no-star-resource-write",
     "iam-trust-scoped",
-    "rds-encryption",
-    "s3-sse-kms",
     "s3-tls-only",
     "sqs-dead-letter-queue",
-    "sqs-encryption",
     "sqs-policy-least-privilege",
     "sqs-policy-tls-only",
 }

@@ -154,6 +154,24 @@ def get(value: Any, path: str, default: Any = None) -> Any:
     return default if value is None else value
 
 
+def is_set(value: Any, path: str) -> bool:
+    """Whether ``path`` holds a value, reading only its presence.
+
+    A value not known during a preview counts as set: it is the output of a resource this update
+    creates (invokes resolve in preview, literals are known), such as the ARN of a key being created.
+    Presence rules ("is a customer managed key named?") can therefore judge a first preview; the
+    value itself is checked on every later one.
+    """
+    *parents, leaf = path.split(".")
+    holder = get(value, ".".join(parents)) if parents else value
+    if not isinstance(holder, Mapping) or not any(key == leaf for key in holder):  # iterating keys reads no value
+        return False
+    try:
+        return holder[leaf] not in (None, "", False)
+    except UnknownValueError:
+        return True
+
+
 def items(value: Any) -> list[Any]:
     """A list from a Sequence proxy, a single object (some providers accept both), or nothing."""
     if value is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, config_value, get, items, schema, strings
+from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, config_value, get, is_set, items, schema, strings
 
 CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -19,7 +19,7 @@ WORLD = {"0.0.0.0/0", "::/0"}
 
 def _secrets_encryption(props, _args):
     configs = items(get(props, "encryptionConfig"))
-    if not any("secrets" in strings(get(c, "resources")) and get(c, "provider.keyArn") for c in configs):
+    if not any("secrets" in strings(get(c, "resources")) and is_set(c, "provider.keyArn") for c in configs):
         yield "set encryptionConfig {resources: [secrets], provider: {keyArn: <KMS key>}}"
 
 
@@ -46,7 +46,7 @@ def _access_entries(props, _args):
 
 
 def _node_group_template(props, _args):
-    if not (get(props, "launchTemplate.id") or get(props, "launchTemplate.name")):
+    if not (is_set(props, "launchTemplate.id") or is_set(props, "launchTemplate.name")):
         yield "use a launchTemplate so instances and volumes carry the cost tags (and IMDSv2 is enforced)"
 
 

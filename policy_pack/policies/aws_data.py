@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, config_value, get, items, number, schema
+from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, config_value, get, is_set, items, number, schema
 
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
 RDS_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
@@ -11,7 +11,7 @@ TABLE = "aws:dynamodb/table:Table"
 
 
 def _rds_encrypted(props, _args):
-    if get(props, "storageEncrypted") is not True or not get(props, "kmsKeyId"):
+    if get(props, "storageEncrypted") is not True or not is_set(props, "kmsKeyId"):
         yield "set storageEncrypted: true with a customer managed kmsKeyId"
 
 
@@ -44,7 +44,7 @@ def _proxy(props, _args):
 def _table(props, _args):
     if get(props, "pointInTimeRecovery.enabled") is not True:
         yield "enable pointInTimeRecovery"
-    if get(props, "serverSideEncryption.enabled") is not True or not get(props, "serverSideEncryption.kmsKeyArn"):
+    if get(props, "serverSideEncryption.enabled") is not True or not is_set(props, "serverSideEncryption.kmsKeyArn"):
         yield "enable serverSideEncryption with a customer managed kmsKeyArn"
 
 

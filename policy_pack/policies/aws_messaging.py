@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from ._lib import HIGH, MEDIUM, ResourceRule, denies_insecure_transport, document, get, principals, statements, strings
+from ._lib import HIGH, MEDIUM, ResourceRule, denies_insecure_transport, document, get, is_set, principals, statements, strings
 
 QUEUE = "aws:sqs/queue:Queue"
 QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
 
 
 def _encrypted(props, _args):
-    if get(props, "sqsManagedSseEnabled") is not True and not get(props, "kmsMasterKeyId"):
+    if get(props, "sqsManagedSseEnabled") is not True and not is_set(props, "kmsMasterKeyId"):
         yield "set kmsMasterKeyId (customer managed key) or sqsManagedSseEnabled: true"
 
 

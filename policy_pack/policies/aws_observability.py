@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._lib import HIGH, MEDIUM, ResourceRule, config_value, get, number, schema
+from ._lib import HIGH, MEDIUM, ResourceRule, config_value, get, is_set, number, schema
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 TRAIL = "aws:cloudtrail/trail:Trail"
@@ -19,7 +19,7 @@ def _retention(props, args):
 
 
 def _log_kms(props, _args):
-    if not get(props, "kmsKeyId"):
+    if not is_set(props, "kmsKeyId"):
         yield "set kmsKeyId to a customer managed key"
 
 
@@ -28,7 +28,7 @@ def _trail(props, _args):
         yield "set enableLogFileValidation to true (tamper evidence)"
     if get(props, "isMultiRegionTrail") is not True:
         yield "set isMultiRegionTrail to true"
-    if not get(props, "kmsKeyId"):
+    if not is_set(props, "kmsKeyId"):
         yield "set kmsKeyId to encrypt the trail"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, get, items, principals, statements
+from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, get, is_set, items, principals, statements
 
 REPOSITORY = "aws:ecr/repository:Repository"
 REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
@@ -20,7 +20,7 @@ def _scan(props, _args):
 
 def _kms(props, _args):
     configs = items(get(props, "encryptionConfigurations"))
-    if not any(get(c, "encryptionType") == "KMS" and get(c, "kmsKey") for c in configs):
+    if not any(get(c, "encryptionType") == "KMS" and is_set(c, "kmsKey") for c in configs):
         yield "set encryptionConfigurations to [{encryptionType: KMS, kmsKey: <customer managed key ARN>}]"
 
 

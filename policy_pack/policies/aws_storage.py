@@ -5,7 +5,7 @@ Sub-resources exist under both the v7 tokens and the legacy ``…V2`` tokens; bo
 
 from __future__ import annotations
 
-from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, denies_insecure_transport, get, items
+from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, denies_insecure_transport, get, is_set, items
 
 BUCKETS = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"]
 ACLS = ["aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"]
@@ -39,7 +39,7 @@ def _no_public_acl(props, _args):
 def _sse_kms(props, _args):
     rules = items(get(props, "rules"))
     algorithms = [get(r, "applyServerSideEncryptionByDefault.sseAlgorithm") for r in rules]
-    keys = [get(r, "applyServerSideEncryptionByDefault.kmsMasterKeyId") for r in rules]
+    keys = [is_set(r, "applyServerSideEncryptionByDefault.kmsMasterKeyId") for r in rules]
     if not rules or any(a not in ("aws:kms", "aws:kms:dsse") for a in algorithms):
         yield "use sseAlgorithm aws:kms (or aws:kms:dsse) in every rule"
     elif not all(keys):

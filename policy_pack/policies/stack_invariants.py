@@ -3,7 +3,7 @@ and the platform's promises hold end to end (ADR-1, ADR-3, ADR-5, ADR-7, ADR-8).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from fnmatch import fnmatch
 from typing import Any
 
@@ -42,6 +42,22 @@ def tenant_namespaces(resources: list[Any]) -> dict[str, Any]:
     return found
 
 
+def tagged_tenants(resources: list[Any]) -> dict[str, str]:
+    """Tenant -> the first (by URN) AWS resource carrying its ``tenant`` cost tag, ``shared`` excluded.
+
+    Tags are inputs, known on a first preview; a tenant's namespace is not (its state is empty while
+    the cluster does not exist), so rules that only need to know who the tenants are read the tags.
+    """
+    found: dict[str, str] = {}
+    for resource in sorted(resources, key=lambda r: r.urn):
+        if resource.resource_type.startswith("aws:"):
+            tags = get(resource.props, "tags", {})
+            tenant = tags.get("tenant") if isinstance(tags, Mapping) else None
+            if isinstance(tenant, str) and tenant != SHARED:
+                found.setdefault(tenant, resource.urn)
+    return found
+
+
 def _in_namespace(resources: list[Any], resource_type: str, namespace: str) -> list[Any]:
     return [r for r in named(resources, resource_type) if get(r.props, "metadata.namespace") == namespace]
 
@@ -72,9 +88,9 @@ def _tenant_budget(args) -> Iterator[Finding]:
         for f in items(get(budget.props, "costFilters")):
             if get(f, "name") == "TagKeyValue":
                 covered.update(v.removeprefix("user:tenant$") for v in strings(get(f, "values")) if v.startswith("user:tenant$"))
-    for name, ns in tenant_namespaces(args.resources).items():
+    for name, urn in tagged_tenants(args.resources).items():
         if name not in covered:
-            yield f"tenant {name!r} has no AWS Budget filtered on user:tenant${name}", ns.urn
+            yield f"tenant {name!r} has no AWS Budget filtered on user:tenant${name}", urn
 
 
 def _allowed(path: str, tenant: str, templates: list[str]) -> bool:
@@ -90,10 +106,10 @@ def _vault_confined(args) -> Iterator[Finding]:
     policies = {get(p.props, "name", p.name): p for p in named(args.resources, "vault:index/policy:Policy")}
     if not policies:
         return
-    for tenant, ns in tenant_namespaces(args.resources).items():
+    for tenant, urn in tagged_tenants(args.resources).items():
         policy = policies.get(f"tenant-{tenant}")
         if policy is None:
-            yield f"tenant {tenant!r} has no Vault policy 'tenant-{tenant}'", ns.urn
+            yield f"tenant {tenant!r} has no Vault policy 'tenant-{tenant}'", urn
             continue
         for path, _capabilities in policy_paths(str(get(policy.props, "policy", ""))):
             if not _allowed(path, tenant, templates):
@@ -185,7 +201,7 @@ POLICIES = [
         adr="ADR-007",
         domain="stack",
         check=_tenant_budget,
-        reads=["kubernetes:core/v1:Namespace", "aws:budgets/budget:Budget"],
+        reads=["aws:"],
     ),
     StackRule(
         name="tenant-vault-policy-confined",
@@ -195,7 +211,7 @@ POLICIES = [
         domain="stack",
         check=_vault_confined,
         config_schema=schema(tenantPaths={"type": "array", "items": {"type": "string"}, "default": DEFAULT_TENANT_PATHS}),
-        reads=["kubernetes:core/v1:Namespace", "vault:index/policy:Policy"],
+        reads=["aws:", "vault:index/policy:Policy"],
     ),
     StackRule(
         name="ecr-signature-admission",

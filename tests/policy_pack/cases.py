@@ -415,6 +415,8 @@ BUNDLE = [
     in_ns("kubernetes:core/v1:LimitRange", "limits"),
     in_ns("kubernetes:networking.k8s.io/v1:NetworkPolicy", "default-deny", DENY_ALL),
 ]
+#: A tenant is known by its cost tag (a first preview knows tags, not the namespace's state).
+TENANT_QUEUE = Res("aws:sqs/queue:Queue", "payments-outbox", {"tags": {"tenant": "payments", "owner": "payments-team"}})
 BUDGET = Res("aws:budgets/budget:Budget", "payments-budget", {"costFilters": [{"name": "TagKeyValue", "values": ["user:tenant$payments"]}]})
 KYVERNO = Res(
     "kubernetes:kyverno.io/v1:ClusterPolicy",
@@ -446,12 +448,12 @@ def bucket_part(type_: str, name: str) -> Res:
 STACK_CASES: dict[str, StackCase] = {
     "tenant-namespace-bundle": StackCase(BUNDLE, BUNDLE[:3], "payments-ns"),
     "tenant-budget": StackCase(
-        [tenant_ns(), BUDGET], [tenant_ns(), Res("aws:budgets/budget:Budget", "other", {"costFilters": []})], "payments-ns"
+        [TENANT_QUEUE, BUDGET], [TENANT_QUEUE, Res("aws:budgets/budget:Budget", "other", {"costFilters": []})], "payments-outbox"
     ),
     "tenant-vault-policy-confined": StackCase(
-        [tenant_ns(), Res("vault:index/policy:Policy", "p", {"name": "tenant-payments", "policy": TENANT_POLICY})],
+        [TENANT_QUEUE, Res("vault:index/policy:Policy", "p", {"name": "tenant-payments", "policy": TENANT_POLICY})],
         [
-            tenant_ns(),
+            TENANT_QUEUE,
             Res(
                 "vault:index/policy:Policy",
                 "p",

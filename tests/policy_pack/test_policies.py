@@ -15,6 +15,7 @@ import yaml
 
 from blueprint import policies as pack
 from blueprint.engine.analyzer import PolicyConfigError, Resource, reconcile_config
+from blueprint.engine.wire import UNKNOWN
 from components.tagging import DATA_BEARING_TYPES, MANDATORY_TAG_KEYS
 from policy_pack.policies import DEFAULT_ENFORCEMENT, PACK_NAME, POLICIES, describe
 from policy_pack.policies import tagging as tagging_policy
@@ -184,3 +185,51 @@ def test_the_pack_loads_the_way_the_cli_loads_it(monkeypatch: pytest.MonkeyPatch
     assert constructed["name"] == PACK_NAME and re.fullmatch(r"[a-zA-Z0-9-_.]{1,100}", PACK_NAME)
     assert [p.name for p in constructed["policies"]] == POLICY_NAMES
     assert constructed["enforcement_level"] == DEFAULT_ENFORCEMENT
+
+
+#: Presence rules and the value each one looks for (a key reference, a launch template).
+PRESENCE = [
+    ("ecr-kms-encryption", ["encryptionConfigurations", 0, "kmsKey"]),
+    ("sqs-encryption", ["kmsMasterKeyId"]),
+    ("cloudwatch-log-kms", ["kmsKeyId"]),
+    ("cloudtrail-hardened", ["kmsKeyId"]),
+    ("rds-encryption", ["kmsKeyId"]),
+    ("dynamodb-recovery-encryption", ["serverSideEncryption", "kmsKeyArn"]),
+    ("s3-sse-kms", ["rules", 0, "applyServerSideEncryptionByDefault", "kmsMasterKeyId"]),
+    ("eks-secrets-encryption", ["encryptionConfig", "provider", "keyArn"]),
+    ("eks-node-group-launch-template", ["launchTemplate", "id"]),
+]
+
+
+@pytest.mark.parametrize(("name", "path"), PRESENCE, ids=[p[0] for p in PRESENCE])
+def test_a_presence_rule_judges_a_first_preview(name: str, path: list[Any]) -> None:
+    """The referenced key does not exist yet on a first preview: its ARN is unknown, yet it is set.
+    The rule passes instead of deferring, and still fails where the value is absent or empty."""
+    case = RESOURCE_CASES[name]
+    engine = pack.analyzer(case.config)
+
+    def with_leaf(value: Any) -> dict[str, Any]:
+        props = json.loads(json.dumps(case.ok))
+        holder = props
+        for key in path[:-1]:
+            holder = holder[key]
+        holder[path[-1]] = value
+        return props
+
+    assert violations_of(name, engine.analyze(resource(case.type, with_leaf(UNKNOWN)))) == []
+    found = violations_of(name, engine.analyze(resource(case.type, with_leaf(""))))
+    assert found and found[0].enforcement_level == "mandatory"
+
+
+def test_stack_rules_on_a_first_preview_judge_what_is_known_and_defer_the_rest() -> None:
+    """A first preview hands stack rules the Kubernetes objects with empty state (their cluster does
+    not exist yet). Rules that read them defer; rules that know tenants from cost tags still judge."""
+    from .cases import TENANT_QUEUE
+
+    opaque_namespace = Res("kubernetes:core/v1:Namespace", "payments-ns", {})
+    found = pack.analyzer(None).analyze_stack(stack_resources([opaque_namespace, TENANT_QUEUE]))
+    budget = violations_of("tenant-budget", found)
+    assert [(v.enforcement_level, v.urn.rsplit("::", 1)[-1]) for v in budget] == [("mandatory", "payments-outbox")]
+    bundle = violations_of("tenant-namespace-bundle", found)
+    assert [v.enforcement_level for v in bundle] == ["advisory"]
+    assert "can't run policy" in bundle[0].message and "payments-ns" in bundle[0].message
