@@ -24,7 +24,6 @@ from stacks.loader import ROOT
 from .cases import RESOURCE_CASES, STACK_CASES, Res
 
 POLICY_NAMES = [p.name for p in POLICIES]
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
 def violations_of(policy: str, found: list[Any]) -> list[Any]:
