@@ -134,6 +134,11 @@ def _print_plan(result: Any) -> None:
         out.print(table)
     blocking = result.blocking
     out.print(f"Policy pack: [bold]{s['policy']['mandatory']}[/] mandatory, {s['policy']['advisory']} advisory violations")
+    if s["policy"]["previewDeferred"]:
+        out.print(
+            f"First preview: {s['policy']['previewDeferred']} checks cannot run until resources exist "
+            f"({s['policy']['previewDeferredMandatory']} of mandatory policies; policy-report.json previewDeferred)"
+        )
     for v in blocking:
         name = (v.urn or "(stack)").rsplit("::", 1)[-1]
         detail = v.message.splitlines()[-1]

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import tempfile
+import threading
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from blueprint import policies
 from blueprint.engine.analyzer import Violation
 from blueprint.engine.identities import raise_on_collisions
 from blueprint.engine.inventory import dumps, inventory_document, summary, write_manifests
-from blueprint.engine.run import run_program
+from blueprint.engine.run import ProgramError, run_program
 from stacks.loader import ROOT, load_stack_file
 
 Step = Callable[[str], None]
+T = TypeVar("T")
+#: Prefix of a violation only a first preview (nothing created yet) reports: CI's preview would fail.
+FIRST_PREVIEW = "[first preview]"
 
 
 @dataclass
@@ -38,8 +44,11 @@ def _shown(path: Path) -> str:
     return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(path)
 
 
-def policy_report(stack: str, violations: list[Violation], config_file: Path | None) -> dict[str, Any]:
+def policy_report(
+    stack: str, violations: list[Violation], config_file: Path | None, preview_deferred: list[dict[str, Any]]
+) -> dict[str, Any]:
     return {
+        "previewDeferred": preview_deferred,
         "stack": stack,
         "policyConfig": _shown(config_file) if config_file else None,
         "counts": dict(sorted(Counter(v.enforcement_level for v in violations).items())),
@@ -63,6 +72,73 @@ def _replace_dir(staging: Path, target: Path) -> None:
     os.replace(staging, target)
 
 
+def first_preview_pass(
+    stack: str, flat: dict[str, str], secret_keys: list[str], region: str, file_policy_config: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], list[Violation]]:
+    """The program and pack as the first ``pulumi preview`` of a new stack sees them."""
+    preview = run_program(stack, flat, secret_keys, region, first_preview=True)
+    return policies.first_preview(policies.as_policy_resources(preview), file_policy_config)
+
+
+def _child(sender: Any, work: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    try:
+        sender.send(("ok", work(*args)))
+    except BaseException as exc:  # reported to the parent, which decides
+        sender.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        sender.close()
+
+
+@contextmanager
+def alongside(work: Callable[..., T], *args: Any) -> Iterator[Callable[[], T]]:
+    """Run ``work(*args)`` in a forked process while the body runs; yields a function returning its
+    result (an exception in ``work`` is raised by it as a ProgramError).
+
+    The first-preview pass is independent of the resolved one and the machine has cores to spare:
+    side by side, a plan takes about the time of the longer pass. Forking is only safe while this
+    process runs a single thread (the SDK's executors and gRPC start more); otherwise — a test
+    process that planned before — ``work`` runs here, after the body, with the same result.
+    """
+    if threading.active_count() > 1:
+        outcome: list[tuple[str, Any]] = []
+
+        def inline() -> T:
+            if not outcome:
+                try:
+                    outcome.append(("ok", work(*args)))
+                except Exception as exc:
+                    raise ProgramError(f"under a first preview: {type(exc).__name__}: {exc}") from exc
+            return cast(T, outcome[0][1])
+
+        yield inline
+        return
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(sender, work, args), daemon=True)
+    process.start()
+    sender.close()
+    received: list[tuple[str, Any]] = []
+
+    def result() -> T:
+        if not received:
+            try:
+                received.append(receiver.recv())
+            except EOFError:
+                received.append(("error", f"the first-preview pass died (exit code {process.exitcode})"))
+        status, value = received[0]
+        if status != "ok":
+            raise ProgramError(f"under a first preview: {value}")
+        return cast(T, value)
+
+    try:
+        yield result
+    finally:
+        if process.is_alive() and not received:
+            process.terminate()
+        process.join()
+        receiver.close()
+
+
 def plan(
     stack: str,
     config_file: Path,
@@ -78,13 +154,17 @@ def plan(
     file_policy_config = policies.read_policy_config(policy_config_file) if policy_config_file else None
     policies.analyzer(file_policy_config)  # reject a bad policy config before the slow steps
 
-    step("running the program under mocks")
+    step("running the program under mocks (and, alongside, as a first preview sees it)")
     flat, secret_keys = stack_file.flattened()
-    registrations = run_program(stack, flat, secret_keys, config.region)
-    raise_on_collisions(registrations)
 
-    step("evaluating the policy pack")
-    violations = policies.evaluate(policies.as_policy_resources(registrations), file_policy_config)
+    with alongside(first_preview_pass, stack, flat, secret_keys, config.region, file_policy_config) as preview_result:
+        registrations = run_program(stack, flat, secret_keys, config.region)
+        raise_on_collisions(registrations)
+        step("evaluating the policy pack")
+        violations = policies.evaluate(policies.as_policy_resources(registrations), file_policy_config)
+        deferred, preview_blocking = preview_result()
+    seen = {(v.policy, v.urn) for v in violations}
+    violations += [replace(v, message=f"{FIRST_PREVIEW} {v.message}") for v in preview_blocking if (v.policy, v.urn) not in seen]
 
     step("writing artifacts")
     document = summary(stack, registrations)
@@ -92,7 +172,7 @@ def plan(
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         (staging / "inventory.json").write_text(dumps(inventory_document(stack, registrations)), encoding="utf-8")
-        (staging / "policy-report.json").write_text(dumps(policy_report(stack, violations, policy_config_file)), encoding="utf-8")
+        (staging / "policy-report.json").write_text(dumps(policy_report(stack, violations, policy_config_file, deferred)), encoding="utf-8")
         write_manifests(staging / "manifests", registrations)
         _replace_dir(staging, out_dir)
     except BaseException:
@@ -101,5 +181,7 @@ def plan(
     document["policy"] = {
         "mandatory": sum(1 for v in violations if v.mandatory),
         "advisory": sum(1 for v in violations if v.enforcement_level == "advisory"),
+        "previewDeferred": len(deferred),
+        "previewDeferredMandatory": sum(1 for d in deferred if d["enforcementLevel"] == "mandatory"),
     }
     return PlanResult(summary=document, violations=violations, out_dir=out_dir)

@@ -56,6 +56,7 @@ def as_policy_resources(registrations: list[Registration]) -> list[Resource]:
                 type=r.type,
                 name=r.name,
                 props=unwrapped(r.inputs),
+                state=unwrapped(r.state),
                 parent=r.parent,
                 protect=bool(r.options.get("protect")),
                 provider=(provider.type, provider.urn, provider.name) if provider else None,
@@ -66,10 +67,26 @@ def as_policy_resources(registrations: list[Registration]) -> list[Resource]:
     return resources
 
 
-def evaluate(resources: list[Resource], file_config: dict[str, Any] | None) -> list[Violation]:
-    engine = analyzer(file_config)
+def _evaluate(engine: Analyzer, resources: list[Resource]) -> list[Violation]:
     violations: list[Violation] = []
     for resource in resources:
         violations.extend(engine.analyze(resource))
     violations.extend(engine.analyze_stack(resources))
     return violations
+
+
+def evaluate(resources: list[Resource], file_config: dict[str, Any] | None) -> list[Violation]:
+    return _evaluate(analyzer(file_config), resources)
+
+
+def first_preview(resources: list[Resource], file_config: dict[str, Any] | None) -> tuple[list[dict[str, Any]], list[Violation]]:
+    """The pack as the first ``pulumi preview`` of a new stack runs it: what it cannot evaluate yet
+    (``previewDeferred``, with each policy's configured level: the analyzer reports them all as
+    advisory), and the mandatory violations such a preview would fail on."""
+    engine = analyzer(file_config)
+    found = _evaluate(engine, resources)
+    deferred = sorted(
+        ({"policy": v.policy, "urn": v.urn, "enforcementLevel": engine.levels[v.policy]} for v in found if v.deferred),
+        key=lambda d: (d["enforcementLevel"] != "mandatory", d["policy"], d["urn"] or ""),
+    )
+    return deferred, [v for v in found if v.mandatory]

@@ -48,6 +48,8 @@ class Resource:
     provider: tuple[str, str, str] | None = None  # (type, urn, name)
     dependencies: Sequence[str] = ()
     property_dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    #: What stack rules see: the engine hands AnalyzeStack each resource's outputs. Default: ``props``.
+    state: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,11 @@ class Violation:
     @property
     def mandatory(self) -> bool:
         return self.enforcement_level == EnforcementLevel.MANDATORY.value
+
+    @property
+    def deferred(self) -> bool:
+        """The analyzer could not run the policy in this preview (an input is not known yet)."""
+        return self.message.startswith(f"can't run policy '{self.policy}'")
 
 
 def _struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
@@ -139,6 +146,7 @@ class Analyzer:
         self._identity = (pack_name, version, default_level)
         self._policies = policies
         resolved = reconcile_config(policies, file_config)
+        self.levels = {name: level.value for name, (level, _) in resolved.items()}
         self._configure = proto.ConfigureAnalyzerRequest(
             policyConfig={
                 name: proto.PolicyConfig(enforcementLevel=_LEVEL_TO_PROTO[lvl], properties=_struct(props))
@@ -214,8 +222,11 @@ class Analyzer:
         }
 
     def _stack_resource(self, r: Resource) -> proto.AnalyzerResource:
+        fields = self._fields(r)
+        if r.state is not None:
+            fields["properties"] = _struct(r.state)
         return proto.AnalyzerResource(
-            **self._fields(r),
+            **fields,
             parent=r.parent or "",
             dependencies=list(r.dependencies),
             propertyDependencies={k: proto.AnalyzerPropertyDependencies(urns=list(v)) for k, v in r.property_dependencies.items()},

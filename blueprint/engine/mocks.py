@@ -38,22 +38,42 @@ class Registration:
     options: dict[str, Any]
     dependencies: list[str] = field(default_factory=list)
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    #: The outputs the engine would store (wire format).
+    state: dict[str, Any] = field(default_factory=dict)
 
 
 class PlanMocks(Mocks):
-    """Answers registrations and invokes with deterministic, realistic values."""
+    """Answers registrations and invokes with deterministic, realistic values.
 
-    def __init__(self, region: str) -> None:
+    ``first_preview``: answer as a first ``pulumi preview`` does, for resources that do not exist yet:
+    the inputs come back, every other output (and the id) is unknown. Invokes still answer (the
+    engine runs them in a preview).
+    """
+
+    def __init__(self, region: str, first_preview: bool = False) -> None:
         self.region = region
+        self.first_preview = first_preview
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         state = dict(args.inputs)
-        state.update(fakes.computed_outputs(args.typ, args.name, args.inputs, self.region))
+        computed = fakes.computed_outputs(args.typ, args.name, args.inputs, self.region)
+        if self.first_preview:
+            state.update({k: wire.UNKNOWN for k in computed if k not in state})
+            return "", state
+        state.update(computed)
         return fakes.resource_id(args.typ, args.name), state
 
     def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         # A (dict, None) tuple crashes MockMonitor.Invoke in pulumi 3.272: return the dict alone.
         return fakes.invoke(args.token, args.args, self.region)
+
+
+def _contains_unknown(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains_unknown(v) for v in value)
+    return bool(value == wire.UNKNOWN)
 
 
 def engine_provider_inputs(inputs: dict[str, Any], version: str) -> dict[str, Any]:
@@ -116,6 +136,10 @@ class RecordingMonitor(MockMonitor):
             request.object.update(props)
         return props
 
+    def _unconfigured(self, provider_reference: str) -> bool:
+        provider = self.registrations.get(_provider_urn(provider_reference) or "")
+        return provider is not None and _contains_unknown(provider.inputs)
+
     # -- registration -------------------------------------------------------------------------------
     def RegisterResource(self, request: Any) -> Any:
         """MockMonitor.RegisterResource after replaying the transforms, recording what the engine would
@@ -146,6 +170,10 @@ class RecordingMonitor(MockMonitor):
             for key in request.additionalSecretOutputs:
                 if key in state:
                     state[key] = wire.secret(state[key])
+            if self._unconfigured(request.provider):
+                # A provider whose own inputs are not known yet is not configured: in a preview the
+                # engine asks it for nothing and the resource's outputs are empty.
+                state, resource_id = {}, ""
             if request.type.startswith("pulumi:providers:"):
                 inputs = engine_provider_inputs(inputs, request.version)
             state_struct = struct_pb2.Struct()
@@ -165,6 +193,7 @@ class RecordingMonitor(MockMonitor):
             provider=_provider_urn(request.provider),
             inputs=wire.wire_ints(inputs),
             options=_options(request),
+            state=state,
             dependencies=sorted(request.dependencies),
             property_dependencies={k: sorted(v.urns) for k, v in sorted(request.propertyDependencies.items())},
         )

@@ -26,16 +26,18 @@ def run_program(
     secret_keys: list[str],
     region: str,
     program: Path = ROOT / "__main__.py",
+    first_preview: bool = False,
 ) -> list[Registration]:
-    """Execute ``program`` as ``pulumi up`` would (preview=False, so every output resolves).
+    """Execute ``program`` as ``pulumi up`` would (preview=False, so every output resolves), or with
+    ``first_preview`` as the first ``pulumi preview`` of a new stack sees it (nothing exists yet).
 
     Returns the registrations sorted by URN. Safe to call repeatedly in one process.
     """
-    settings.reset_options(project=PROJECT, stack=stack, preview=False)
+    settings.reset_options(project=PROJECT, stack=stack, preview=first_preview)
     asyncio.set_event_loop(asyncio.new_event_loop())
-    mocks = PlanMocks(region)
+    mocks = PlanMocks(region, first_preview=first_preview)
     monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=first_preview, monitor=monitor)
     pulumi.runtime.set_all_config(config, secret_keys)
 
     @pulumi.runtime.test  # waits for every outstanding registration before returning

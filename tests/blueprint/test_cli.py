@@ -55,7 +55,14 @@ def test_two_plans_are_byte_identical(tmp_path: Path) -> None:
 def test_json_summary(tmp_path: Path) -> None:
     result = run("plan", "dev", "--out", str(tmp_path), "--json")
     summary = json.loads(result.stdout)
-    assert summary["stack"] == "dev" and summary["policy"] == {"mandatory": 0, "advisory": 0}
+    report = json.loads((tmp_path / "policy-report.json").read_text())
+    deferred = report["previewDeferred"]
+    assert summary["stack"] == "dev" and summary["policy"] == {
+        "mandatory": 0,
+        "advisory": 0,
+        "previewDeferred": len(deferred),
+        "previewDeferredMandatory": sum(1 for d in deferred if d["enforcementLevel"] == "mandatory"),
+    }
     assert set(summary["byTenant"]) == {"payments", "fraud", "shared"}
     assert sum(summary["byTenant"].values()) == summary["resources"]
 
@@ -196,7 +203,9 @@ def test_policy_eval_contract(tmp_path: Path) -> None:
     assert {v["policy"] for v in output[1]["violations"]} == {"s3-public-access-block"}
     assert set(output[1]["violations"][0]) == {"policy", "enforcementLevel", "message"}
     assert output[1]["violations"][0]["enforcementLevel"] == "mandatory"
-    assert {v["policy"] for v in output[2]["violations"]} == {"ecr-signature-admission", "ecr-lifecycle-policy"}
+    # Stack rules: the repository is not covered by admission nor has a lifecycle, and its tenant 'a'
+    # (known from the cost tag) has no budget.
+    assert {v["policy"] for v in output[2]["violations"]} == {"ecr-signature-admission", "ecr-lifecycle-policy", "tenant-budget"}
 
 
 @pytest.mark.parametrize(
