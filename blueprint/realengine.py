@@ -115,23 +115,10 @@ class Workspace:
         return exported
 
 
-#: Policies that a first preview of dev or prod cannot evaluate today (the analyzer reports them as
-#: "can't run policy … during preview", advisory). ADR-0012 gives the reason for each; the list may
-#: only shrink. Stack rules over Kubernetes objects: a first preview hands stack rules the objects'
-#: outputs, empty while the cluster (their provider's config) does not exist.
-KNOWN_PREVIEW_DEFERRED = {
-    # Kubernetes objects of a cluster that does not exist yet are opaque to stack rules.
-    "ecr-signature-admission",
-    "tenant-namespace-bundle",
-    # Documents built from outputs of resources not created yet.
-    "iam-no-star-action",
-    "iam-no-star-resource-write",
-    "iam-trust-scoped",
-    "s3-tls-only",
-    "sqs-dead-letter-queue",
-    "sqs-policy-least-privilege",
-    "sqs-policy-tls-only",
-}
+#: Policies that a first preview of dev or prod cannot evaluate (the analyzer reports them as "can't
+#: run policy … during preview", advisory). Empty, and it must stay so: every input a policy reads
+#: is built from values known before anything exists (ADR-0015).
+KNOWN_PREVIEW_DEFERRED: set[str] = set()
 
 #: Where ``pulumi stack export`` and the offline ``inventory.json`` may differ, and why.
 ALLOWED_DIFFERENCES = {
@@ -241,6 +228,9 @@ def make_workspace(root: Path, stack_files: Sequence[Path] | None = None) -> Wor
         PULUMI_SKIP_UPDATE_CHECK="true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
         PULUMI_SKIP_CONFIRMATIONS="true",
+        # As in CI (ADR-0015): a resource whose provider is not configured yet (Kubernetes objects of a
+        # cluster not created yet) previews with its inputs as outputs, so stack rules can judge it.
+        PULUMI_LEGACY_PROVIDER_PREVIEW="true",
         NO_COLOR="1",
     )
     return Workspace(root, project, env)

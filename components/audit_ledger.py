@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam_documents
+from components.arns import s3_bucket
 from components.locked_bucket import locked_bucket
 from components.naming import physical_name
 
@@ -51,7 +52,7 @@ class AuditLedger(pulumi.ComponentResource):
         bucket = locked_bucket(
             f"{name}-bucket", bucket_name, args.retention_days, args.kms_key_arn, self, args.protect, tags={"data-class": AUDIT_DATA_CLASS}
         )
-        policy_document = pulumi.Output.all(bucket.arn, account).apply(
+        policy_document = pulumi.Output.all(s3_bucket(bucket.bucket), account).apply(
             lambda a: json.dumps(iam_documents.ledger_bucket_policy(a[0], f"arn:aws:cloudtrail:{args.region}:{a[1]}:trail/{trail_name}"))
         )
         policy = aws.s3.BucketPolicy(f"{name}-policy", bucket=bucket.bucket, policy=policy_document, opts=child)

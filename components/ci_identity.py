@@ -14,6 +14,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam_documents
+from components.arns import Location
+from components.keys import signing_key_alias
 from components.naming import physical_name
 
 GITHUB_OIDC_URL = f"https://{iam_documents.GITHUB_OIDC_HOST}"
@@ -37,7 +39,6 @@ class CiIdentityArgs:
     github_org: Organization whose repositories may assume the roles.
     environment: The deploy role trusts only this GitHub environment.
     account_id: For the PassRole scope.
-    signing_key_arn: The key image publishers sign with.
     infra_repository: The repository that runs ``pulumi up``. Default ``infra``.
     publishers: Repositories that push and sign images. Default: none.
     """
@@ -46,7 +47,6 @@ class CiIdentityArgs:
     github_org: str
     environment: str
     account_id: pulumi.Input[str]
-    signing_key_arn: pulumi.Input[str]
     infra_repository: str = "infra"
     publishers: list[ImagePublisher] = field(default_factory=list)
 
@@ -56,11 +56,12 @@ def publisher_role(
     provider_arn: pulumi.Input[str],
     github_org: str,
     publisher: ImagePublisher,
-    signing_key_arn: pulumi.Input[str],
     name_prefix: str,
+    location: Location,
     opts: pulumi.ResourceOptions,
 ) -> pulumi.Output[str]:
-    """A role the publisher repository's CI assumes (main branch only) to push and sign its images."""
+    """A role the publisher repository's CI assumes (main branch only) to push and sign its images
+    with the platform signing key (granted by alias, so the document is known at a first preview)."""
     trust = pulumi.Output.from_input(provider_arn).apply(
         lambda arn: json.dumps(
             iam_documents.github_oidc_trust(arn, github_org, publisher.repository, [f"ref:refs/heads/{publisher.branch}"])
@@ -77,8 +78,8 @@ def publisher_role(
         name,
         role=role.id,
         opts=opts,
-        policy=pulumi.Output.all(signing_key_arn, *publisher.image_repository_arns).apply(
-            lambda a: json.dumps(iam_documents.image_publisher(list(a[1:]), a[0]))
+        policy=pulumi.Output.all(location.kms_keys(), *publisher.image_repository_arns).apply(
+            lambda a: json.dumps(iam_documents.image_publisher(list(a[1:]), a[0], signing_key_alias(name_prefix)))
         ),
     )
     return role.arn
@@ -92,9 +93,13 @@ class CiIdentity(pulumi.ComponentResource):
         super().__init__("fintech:aws:CiIdentity", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         provider = aws.iam.OpenIdConnectProvider(f"{name}-github", url=GITHUB_OIDC_URL, client_id_lists=["sts.amazonaws.com"], opts=child)
+        location = Location.of(self)
+        # From the provider's URL (its input), so that trusts are known at a first preview and still
+        # wait for the provider: IAM refuses a trust naming a provider that does not exist.
+        provider_arn = location.arn("iam", provider.url.apply(lambda url: f"oidc-provider/{url.removeprefix('https://')}"), regional=False)
 
         def trust(repository: str, subjects: list[str]) -> pulumi.Output[str]:
-            return provider.arn.apply(lambda arn: json.dumps(iam_documents.github_oidc_trust(arn, args.github_org, repository, subjects)))
+            return provider_arn.apply(lambda arn: json.dumps(iam_documents.github_oidc_trust(arn, args.github_org, repository, subjects)))
 
         deploy = aws.iam.Role(
             f"{name}-deploy",
@@ -123,12 +128,12 @@ class CiIdentity(pulumi.ComponentResource):
 
         self.publisher_role_arns = {
             p.repository: publisher_role(
-                f"{name}-publish-{p.repository}", provider.arn, args.github_org, p, args.signing_key_arn, args.name_prefix, child
+                f"{name}-publish-{p.repository}", provider_arn, args.github_org, p, args.name_prefix, location, child
             )
             for p in args.publishers
         }
 
-        self.provider_arn = provider.arn
+        self.provider_arn = provider_arn
         self.deploy_role_arn = deploy.arn
         self.preview_role_arn = preview.arn
         self.register_outputs(

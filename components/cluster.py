@@ -1,6 +1,6 @@
 """The EKS cluster: encrypted secrets, full control-plane logging, access entries, managed nodes
 launched from a template (IMDSv2, encrypted volumes, cost tags on instances and volumes), and the
-OIDC provider for workload identity (IRSA)."""
+EKS Pod Identity agent for workload identity."""
 
 from __future__ import annotations
 
@@ -80,8 +80,7 @@ class ClusterArgs:
 class Cluster(pulumi.ComponentResource):
     name: pulumi.Output[str]
     endpoint: pulumi.Output[str]
-    oidc_provider_arn: pulumi.Output[str]
-    oidc_issuer_host: pulumi.Output[str]
+    pod_identity_cluster_name: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
     certificate_authority_pem: pulumi.Output[str]
 
@@ -123,8 +122,9 @@ class Cluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[logs]),
         )
 
-        issuer = cluster.identities.apply(lambda ids: ids[0]["oidcs"][0]["issuer"] if isinstance(ids[0], dict) else ids[0].oidcs[0].issuer)
-        oidc = aws.iam.OpenIdConnectProvider(f"{name}-oidc", url=issuer, client_id_lists=["sts.amazonaws.com"], opts=child)
+        # Workloads get AWS credentials through EKS Pod Identity: their trust policies are known before
+        # the cluster exists (IRSA trusts name the cluster's OIDC issuer, a random id; ADR-0015).
+        pod_identity = aws.eks.Addon(f"{name}-pod-identity", cluster_name=cluster.name, addon_name="eks-pod-identity-agent", opts=child)
 
         node_role = aws.iam.Role(
             f"{name}-nodes",
@@ -173,8 +173,7 @@ class Cluster(pulumi.ComponentResource):
 
         self.name = cluster.name
         self.endpoint = cluster.endpoint
-        self.oidc_provider_arn = oidc.arn
-        self.oidc_issuer_host = issuer.apply(lambda url: url.removeprefix("https://"))
+        self.pod_identity_cluster_name = pod_identity.cluster_name
         self.certificate_authority_pem = cluster.certificate_authority.apply(
             lambda ca: base64.b64decode(ca["data"] if isinstance(ca, dict) else ca.data).decode()
         )
@@ -183,4 +182,4 @@ class Cluster(pulumi.ComponentResource):
                 lambda a: kubeconfig(a[0], a[1], a[2]["data"] if isinstance(a[2], dict) else a[2].data, args.region)
             )
         )
-        self.register_outputs({"name": self.name, "endpoint": self.endpoint, "oidcProviderArn": self.oidc_provider_arn})
+        self.register_outputs({"name": self.name, "endpoint": self.endpoint})

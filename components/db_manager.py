@@ -14,21 +14,30 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam_documents
+from components.arns import Location
 from components.ci_identity import ROLE_PATH
+from components.keys import data_key_alias
 from components.stateful import stateful
 
 POSTGRES_PORT = 5432
 
 
-def proxy_secret_reader(secret_arn: str, kms_key_arn: str) -> dict:
+#: RDS names the master-user secret it manages ``rds!cluster-<id>``; the id is RDS's choice.
+RDS_MANAGED_SECRET_PREFIX = "rds!cluster-"
+
+
+def proxy_secret_reader(secrets_arn: str, keys_arn: str, data_alias: str) -> dict:
+    """The proxy reads the cluster's RDS-managed master secret. Its ARN is unknown until RDS creates
+    it, so the grant names RDS-managed cluster secrets of this account and region (the proxy role is
+    this platform's, one cluster per stack) and the data key by alias (ADR-0015)."""
     return iam_documents.document(
         {
             "Sid": "ReadMasterSecret",
             "Effect": "Allow",
             "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
-            "Resource": secret_arn,
+            "Resource": secrets_arn,
         },
-        {"Sid": "DecryptMasterSecret", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": kms_key_arn},
+        iam_documents.key_grant("DecryptMasterSecret", "kms:Decrypt", keys_arn, data_alias),
     )
 
 
@@ -110,6 +119,7 @@ class DbManager(pulumi.ComponentResource):
         secret_arn = cluster.master_user_secrets.apply(
             lambda secrets: (secrets[0]["secret_arn"] if isinstance(secrets[0], dict) else secrets[0].secret_arn) if secrets else ""
         )
+        location = Location.of(self)
         role = aws.iam.Role(
             f"{name}-proxy",
             path=ROLE_PATH,
@@ -120,7 +130,9 @@ class DbManager(pulumi.ComponentResource):
             f"{name}-proxy",
             role=role.id,
             opts=child,
-            policy=pulumi.Output.all(secret_arn, args.kms_key_arn).apply(lambda a: json.dumps(proxy_secret_reader(a[0], a[1]))),
+            policy=pulumi.Output.all(location.secrets(RDS_MANAGED_SECRET_PREFIX), location.kms_keys()).apply(
+                lambda a: json.dumps(proxy_secret_reader(a[0], a[1], data_key_alias(args.name_prefix)))
+            ),
         )
         proxy = aws.rds.Proxy(
             f"{name}-proxy",

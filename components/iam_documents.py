@@ -71,29 +71,51 @@ def github_oidc_trust(provider_arn: str, org: str, repository: str, subjects: li
     )
 
 
-def irsa_trust(provider_arn: str, issuer_host: str, namespace: str, service_account: str) -> Document:
-    """Trust for one Kubernetes service account (IAM Roles for Service Accounts)."""
+POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
+
+
+def pod_identity_trust(account_id: str, cluster_arn: str, namespace: str, service_account: str) -> Document:
+    """Trust for one Kubernetes service account through EKS Pod Identity.
+
+    Unlike IRSA, nothing in it comes from the cluster once created (IRSA names the cluster's OIDC
+    issuer, a random id): the document is known, and checked, at the first preview. The session tags
+    EKS adds bind it to one namespace and service account of one cluster.
+    """
     return document(
         {
             "Effect": "Allow",
-            "Principal": {"Federated": provider_arn},
-            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Principal": {"Service": POD_IDENTITY_SERVICE},
+            "Action": ["sts:AssumeRole", "sts:TagSession"],
             "Condition": {
                 "StringEquals": {
-                    f"{issuer_host}:aud": "sts.amazonaws.com",
-                    f"{issuer_host}:sub": f"system:serviceaccount:{namespace}:{service_account}",
-                }
+                    "aws:SourceAccount": account_id,
+                    "aws:RequestTag/kubernetes-namespace": namespace,
+                    "aws:RequestTag/kubernetes-service-account": service_account,
+                },
+                "ArnEquals": {"aws:SourceArn": cluster_arn},
             },
         }
     )
 
 
-def image_publisher(repository_arns: list[str], signing_key_arn: str) -> Document:
+def key_grant(sid: str, actions: list[str] | str, keys_arn: str, alias: str) -> dict[str, Any]:
+    """Use of one KMS key named by its alias: a key's ARN holds a random id, unknown until it
+    exists, while its alias is the program's choice (``kms:ResourceAliases``)."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": actions,
+        "Resource": keys_arn,
+        "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}},
+    }
+
+
+def image_publisher(repository_arns: list[str], keys_arn: str, signing_alias: str) -> Document:
     """CI of a repository: push to its own image repositories and sign with the platform key."""
     return document(
         {"Sid": "Authenticate", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
         {"Sid": "PushOwnImages", "Effect": "Allow", "Action": ECR_PUSH_ACTIONS, "Resource": repository_arns},
-        {"Sid": "SignWithPlatformKey", "Effect": "Allow", "Action": SIGN_ACTIONS, "Resource": signing_key_arn},
+        key_grant("SignWithPlatformKey", SIGN_ACTIONS, keys_arn, signing_alias),
     )
 
 
@@ -155,7 +177,7 @@ def queue_access(queue_arn: str, producer_arns: list[str], consumer_arns: list[s
     )
 
 
-def workload_access(queue_arns: list[str], table_arn: str, kms_key_arn: str) -> Document:
+def workload_access(queue_arns: list[str], table_arn: str, keys_arn: str, data_alias: str) -> Document:
     """A tenant service's own data plane: its outbox queue(s), its idempotency table, the data key."""
     return document(
         {
@@ -165,7 +187,7 @@ def workload_access(queue_arns: list[str], table_arn: str, kms_key_arn: str) -> 
             "Resource": queue_arns,
         },
         {"Sid": "OwnIdempotencyTable", "Effect": "Allow", "Action": TABLE_ACTIONS, "Resource": table_arn},
-        {"Sid": "UseDataKey", "Effect": "Allow", "Action": KMS_USE_ACTIONS, "Resource": kms_key_arn},
+        key_grant("UseDataKey", KMS_USE_ACTIONS, keys_arn, data_alias),
     )
 
 

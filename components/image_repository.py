@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.arns import Location
 from components.stateful import stateful
 
 
@@ -73,6 +74,7 @@ class ImageRepository(pulumi.ComponentResource):
             policy=json.dumps(lifecycle_policy(args.keep_tagged)),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.arn = repo.arn
+        # From its name (known at a first preview), not the arn output: publisher policies name it.
+        self.arn = Location.of(self).ecr_repository(repo.name)
         self.url = repo.repository_url
         self.register_outputs({"arn": self.arn, "url": self.url})

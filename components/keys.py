@@ -17,6 +17,15 @@ from components import iam_documents
 from components.stateful import stateful
 
 
+def data_key_alias(name_prefix: str) -> str:
+    """The data key's alias: policies grant the key by it (its ARN is unknown until it exists)."""
+    return f"alias/{name_prefix}-data"
+
+
+def signing_key_alias(name_prefix: str) -> str:
+    return f"alias/{name_prefix}-cosign"
+
+
 @dataclass(frozen=True)
 class PlatformKeysArgs:
     """Attributes:
@@ -52,7 +61,7 @@ class PlatformKeys(pulumi.ComponentResource):
         )
         aws.kms.Alias(
             f"{name}-data-alias",
-            name=f"alias/{args.name_prefix}-data",
+            name=data_key_alias(args.name_prefix),
             target_key_id=data.key_id,
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -73,7 +82,7 @@ class PlatformKeys(pulumi.ComponentResource):
         )
         aws.kms.Alias(
             f"{name}-signing-alias",
-            name=f"alias/{args.name_prefix}-cosign",
+            name=signing_key_alias(args.name_prefix),
             target_key_id=signing.key_id,
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam_documents
+from components.arns import Location
 from components.log_group import log_group
 
 
@@ -142,7 +143,7 @@ class Network(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-flow-logs",
             role=role.id,
-            policy=flow_logs.arn.apply(lambda arn: json.dumps(iam_documents.flow_log_writer(arn))),
+            policy=Location.of(self).log_group(flow_logs.name).apply(lambda arn: json.dumps(iam_documents.flow_log_writer(arn))),
             opts=child,
         )
         aws.ec2.FlowLog(

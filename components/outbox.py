@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam_documents
+from components.arns import Location
 from components.stateful import stateful
 
 IDEMPOTENCY_KEY = "idempotencyKey"
@@ -62,14 +63,8 @@ class Outbox(pulumi.ComponentResource):
     def __init__(self, name: str, args: OutboxArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:Outbox", name, None, opts)
         keep = stateful(self, args.protect)
-        queue_arn = pulumi.Output.concat(
-            "arn:aws:sqs:",
-            aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region,
-            ":",
-            aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id,
-            ":",
-            args.queue_name,
-        )
+        location = Location.of(self)
+        queue_arn = location.sqs_queue(args.queue_name)
         dlq = aws.sqs.Queue(
             f"{name}-dlq",
             name=f"{args.queue_name}-dlq",
@@ -84,7 +79,7 @@ class Outbox(pulumi.ComponentResource):
             kms_master_key_id=args.kms_key_arn,
             message_retention_seconds=args.message_retention_seconds,
             visibility_timeout_seconds=60,
-            redrive_policy=dlq.arn.apply(lambda arn: redrive_policy(arn, args.max_receive_count)),
+            redrive_policy=location.sqs_queue(dlq.name).apply(lambda arn: redrive_policy(arn, args.max_receive_count)),
             opts=keep,
         )
         for label, target in (("queue", queue), ("dlq", dlq)):
@@ -92,7 +87,7 @@ class Outbox(pulumi.ComponentResource):
                 f"{name}-{label}-policy",
                 queue_url=target.url,
                 opts=pulumi.ResourceOptions(parent=self),
-                policy=pulumi.Output.all(target.arn, *args.identity_arns).apply(
+                policy=pulumi.Output.all(location.sqs_queue(target.name), *args.identity_arns).apply(
                     lambda a: json.dumps(iam_documents.queue_access(a[0], list(a[1:]), list(a[1:])))
                 ),
             )
@@ -108,5 +103,6 @@ class Outbox(pulumi.ComponentResource):
             deletion_protection_enabled=args.protect,
             opts=keep,
         )
-        self.queue_arn, self.queue_url, self.dlq_arn, self.table_arn = queue.arn, queue.url, dlq.arn, table.arn
+        self.queue_arn, self.queue_url = location.sqs_queue(queue.name), queue.url
+        self.dlq_arn, self.table_arn = location.sqs_queue(dlq.name), location.dynamodb_table(table.name)
         self.register_outputs({"queueArn": queue.arn, "queueUrl": queue.url, "dlqArn": dlq.arn, "tableArn": table.arn})

@@ -21,8 +21,6 @@ from components.tenant_github import TenantGithub, TenantGithubArgs
 from components.tenant_mlops import TenantMlops, TenantMlopsArgs
 from components.tenant_namespace import TenantNamespace, TenantNamespaceArgs
 
-IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
-
 
 @dataclass(frozen=True)
 class TenantProviders:
@@ -66,8 +64,8 @@ class Tenant(pulumi.ComponentResource):
 
         self.aws = TenantAws(name, args.aws, pulumi.ResourceOptions(parent=self, providers=[providers.aws]))
         on_cluster = pulumi.ResourceOptions(parent=self, providers=[providers.kubernetes], depends_on=args.kubernetes_dependencies)
-        annotations = {s: {IRSA_ANNOTATION: arn} for s, arn in self.aws.service_role_arns.items()}
-        self.kubernetes = TenantNamespace(name, dataclasses.replace(args.kubernetes, service_account_annotations=annotations), on_cluster)
+        # Each service account gets its role through a Pod Identity association (TenantAws): no annotation.
+        self.kubernetes = TenantNamespace(name, args.kubernetes, on_cluster)
         self.delivery = TenantDelivery(
             name,
             dataclasses.replace(args.delivery, outbox_queue_url=self.aws.outbox.queue_url),

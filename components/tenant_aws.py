@@ -1,5 +1,5 @@
-"""A tenant's AWS footprint: image repositories and CI publisher roles, one IRSA role per service,
-the outbox/DLQ/idempotency store, the tenant's log group and its budget."""
+"""A tenant's AWS footprint: image repositories and CI publisher roles, one workload role per service
+(EKS Pod Identity), the outbox/DLQ/idempotency store, the tenant's log group and its budget."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam_documents
+from components.arns import Location
 from components.ci_identity import ROLE_PATH, ImagePublisher, publisher_role
 from components.finops import monthly_budget
 from components.image_repository import ImageRepository, ImageRepositoryArgs
+from components.keys import data_key_alias
 from components.log_group import log_group
 from components.naming import physical_name
 from components.outbox import Outbox, OutboxArgs
@@ -28,8 +30,10 @@ def service_repository_name(tenant: str, service: str) -> str:
     return f"{tenant}-{service}"
 
 
-def _irsa_trust(provider_arn: pulumi.Input[str], issuer_host: pulumi.Input[str], tenant: str, service: str) -> pulumi.Output[str]:
-    return pulumi.Output.all(provider_arn, issuer_host).apply(lambda a: json.dumps(iam_documents.irsa_trust(a[0], a[1], tenant, service)))
+def _pod_identity_trust(location: Location, cluster_name: pulumi.Input[str], tenant: str, service: str) -> pulumi.Output[str]:
+    return pulumi.Output.all(location.account, location.eks_cluster(cluster_name)).apply(
+        lambda a: json.dumps(iam_documents.pod_identity_trust(a[0], a[1], tenant, service))
+    )
 
 
 @dataclass(frozen=True)
@@ -39,8 +43,8 @@ class TenantAwsArgs:
     name_prefix: e.g. ``fintech-dev``.
     monthly_budget_usd / owner_email: The tenant's AWS Budget and who hears about it.
     data_key_arn: Encrypts repositories, queues, table and logs.
-    github_org / github_oidc_provider_arn / signing_key_arn: CI publishing through OIDC.
-    cluster_oidc_provider_arn / cluster_oidc_issuer_host: IRSA for the tenant's service accounts.
+    github_org / github_oidc_provider_arn: CI publishing through OIDC (signing with the platform key).
+    cluster_name: The cluster whose Pod Identity maps each service account to its workload role.
     log_retention_days: The tenant's application log group. Default 365.
     max_receive_count / message_retention_seconds / dlq_retention_seconds: The outbox (see Outbox).
     protect: Protect and retain stateful resources. Default False.
@@ -54,9 +58,7 @@ class TenantAwsArgs:
     data_key_arn: pulumi.Input[str]
     github_org: str
     github_oidc_provider_arn: pulumi.Input[str]
-    signing_key_arn: pulumi.Input[str]
-    cluster_oidc_provider_arn: pulumi.Input[str]
-    cluster_oidc_issuer_host: pulumi.Input[str]
+    cluster_name: pulumi.Input[str]
     log_retention_days: int = 365
     max_receive_count: int = 5
     message_retention_seconds: int = 345600
@@ -73,6 +75,7 @@ class TenantAws(pulumi.ComponentResource):
     def __init__(self, name: str, args: TenantAwsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:TenantAws", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        location = Location.of(self)
         self.image_repository_urls, self.service_role_arns, roles = {}, {}, {}
         for service in args.services:
             repo = ImageRepository(
@@ -90,11 +93,11 @@ class TenantAws(pulumi.ComponentResource):
                 args.github_oidc_provider_arn,
                 args.github_org,
                 ImagePublisher(service_repository_name(args.tenant, service), [repo.arn]),
-                args.signing_key_arn,
                 args.name_prefix,
+                location,
                 child,
             )
-            trust = _irsa_trust(args.cluster_oidc_provider_arn, args.cluster_oidc_issuer_host, args.tenant, service)
+            trust = _pod_identity_trust(location, args.cluster_name, args.tenant, service)
             roles[service] = aws.iam.Role(
                 f"{name}-{service}-workload",
                 path=ROLE_PATH,
@@ -102,7 +105,16 @@ class TenantAws(pulumi.ComponentResource):
                 name=physical_name(args.name_prefix, args.tenant, service, max_length=64),
                 opts=child,
             )
-            self.service_role_arns[service] = roles[service].arn
+            aws.eks.PodIdentityAssociation(
+                f"{name}-{service}-identity",
+                cluster_name=args.cluster_name,
+                namespace=args.tenant,
+                service_account=service,
+                role_arn=roles[service].arn,
+                opts=child,
+            )
+            # From the role's name (known at a first preview): queue policies name these principals.
+            self.service_role_arns[service] = location.role(roles[service].name, ROLE_PATH)
         self.service_role_names = {service: role.name for service, role in roles.items()}
 
         self.outbox = Outbox(
@@ -124,8 +136,8 @@ class TenantAws(pulumi.ComponentResource):
                 f"{name}-{service}-workload",
                 role=role.id,
                 opts=child,
-                policy=pulumi.Output.all(self.outbox.queue_arn, self.outbox.dlq_arn, self.outbox.table_arn, args.data_key_arn).apply(
-                    lambda a: json.dumps(iam_documents.workload_access([a[0], a[1]], a[2], a[3]))
+                policy=pulumi.Output.all(self.outbox.queue_arn, self.outbox.dlq_arn, self.outbox.table_arn, location.kms_keys()).apply(
+                    lambda a: json.dumps(iam_documents.workload_access([a[0], a[1]], a[2], a[3], data_key_alias(args.name_prefix)))
                 ),
             )
 

@@ -15,7 +15,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam_documents
+from components.arns import Location, s3_bucket
 from components.image_repository import ImageRepository, ImageRepositoryArgs
+from components.keys import data_key_alias
 from components.locked_bucket import locked_bucket
 from components.naming import physical_name
 
@@ -26,10 +28,10 @@ def model_registry_policy(bucket_arn: str) -> dict:
     return iam_documents.document(iam_documents.deny_insecure_transport("s3:*", bucket_arn, f"{bucket_arn}/*"))
 
 
-def model_reader(bucket_arn: str, kms_key_arn: str) -> dict:
+def model_reader(bucket_arn: str, keys_arn: str, data_alias: str) -> dict:
     return iam_documents.document(
         {"Sid": "ReadModels", "Effect": "Allow", "Action": MODEL_READ_ACTIONS, "Resource": [bucket_arn, f"{bucket_arn}/*"]},
-        {"Sid": "DecryptModels", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": kms_key_arn},
+        iam_documents.key_grant("DecryptModels", "kms:Decrypt", keys_arn, data_alias),
     )
 
 
@@ -65,7 +67,7 @@ class TenantMlops(pulumi.ComponentResource):
         aws.s3.BucketPolicy(
             f"{name}-models-policy",
             bucket=bucket.bucket,
-            policy=bucket.arn.apply(lambda arn: json.dumps(model_registry_policy(arn))),
+            policy=s3_bucket(bucket.bucket).apply(lambda arn: json.dumps(model_registry_policy(arn))),
             opts=child,
         )
         ImageRepository(
@@ -78,7 +80,9 @@ class TenantMlops(pulumi.ComponentResource):
                 f"{name}-model-reader-{i}",
                 role=role,
                 opts=child,
-                policy=pulumi.Output.all(bucket.arn, args.kms_key_arn).apply(lambda a: json.dumps(model_reader(a[0], a[1]))),
+                policy=pulumi.Output.all(s3_bucket(bucket.bucket), Location.of(self).kms_keys()).apply(
+                    lambda a: json.dumps(model_reader(a[0], a[1], data_key_alias(args.name_prefix)))
+                ),
             )
         self.bucket_name = bucket.bucket
         self.register_outputs({"modelRegistryBucket": self.bucket_name})

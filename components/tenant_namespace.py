@@ -9,7 +9,7 @@ bound to ``edit`` in this namespace only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -91,7 +91,6 @@ class TenantNamespaceArgs:
         tier: Quota tier. Sets the ResourceQuota and the LimitRange defaults.
         kubernetes_version: Pins the Pod Security Standards version labels.
         services: Service names; each gets a ServiceAccount (no token automount).
-        service_account_annotations: Per service, e.g. the IRSA role ARN. Default: none.
         gateway_namespace: The only namespace allowed to open connections in. Default ``platform-gateway``.
         vault_namespace: Where the Concierge (Vault) listens. Default ``vault``.
     """
@@ -100,7 +99,6 @@ class TenantNamespaceArgs:
     tier: QuotaTier
     kubernetes_version: str
     services: list[str]
-    service_account_annotations: dict[str, dict[str, pulumi.Input[str]]] = field(default_factory=dict)
     gateway_namespace: str = GATEWAY_NAMESPACE
     vault_namespace: str = VAULT_NAMESPACE
 
@@ -132,7 +130,7 @@ class TenantNamespace(pulumi.ComponentResource):
         for service in args.services:
             k8s.core.v1.ServiceAccount(
                 f"{name}-{service}-sa",
-                metadata={**meta(service), "annotations": args.service_account_annotations.get(service, {})},
+                metadata=meta(service),
                 automount_service_account_token=False,
                 opts=in_ns,
             )

@@ -71,12 +71,31 @@ def _no_admin(props, args):
             yield f"{arn.rsplit('/', 1)[-1]} is far beyond least privilege: attach a scoped policy"
 
 
+POD_IDENTITY = "pods.eks.amazonaws.com"
+#: What binds an EKS Pod Identity trust to one cluster of one account, and one service account in it.
+POD_IDENTITY_BINDINGS = {
+    "source": ("aws:SourceArn", "aws:SourceAccount"),
+    "namespace": ("aws:RequestTag/kubernetes-namespace",),
+    "service account": ("aws:RequestTag/kubernetes-service-account",),
+}
+
+
+def _condition_keys(statement) -> set[str]:
+    condition = statement.get("Condition") or {}
+    return {k for op in condition.values() if hasattr(op, "keys") for k in op}
+
+
 def _trust_scoped(props, _args):
     for statement in statements(get(props, "assumeRolePolicy")):
         if statement.get("Effect") != "Allow":
             continue
         if "*" in principals(statement) and not statement.get("Condition"):
             yield "the trust policy lets anyone assume the role: name the principal"
+        if POD_IDENTITY in principals(statement):
+            keys = _condition_keys(statement)
+            missing = [what for what, names in POD_IDENTITY_BINDINGS.items() if not keys & set(names)]
+            if missing:
+                yield f"an EKS Pod Identity trust must be conditioned on its {', '.join(missing)}: any pod of any cluster could assume it"
         if "sts:AssumeRoleWithWebIdentity" in strings(statement.get("Action")):
             condition = statement.get("Condition") or {}
             keys = {k: v for op in condition.values() if hasattr(op, "items") for k, v in op.items()}
@@ -90,7 +109,7 @@ def _trust_scoped(props, _args):
 
 
 def _no_access_keys(_props, _args):
-    yield "no IAM access keys: CI assumes roles through OIDC, workloads through IRSA"
+    yield "no IAM access keys: CI assumes roles through OIDC, workloads through EKS Pod Identity"
 
 
 POLICIES = [

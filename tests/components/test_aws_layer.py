@@ -135,7 +135,16 @@ def test_ci_trust_is_bound_to_one_repository_and_branch_or_environment(stack_pla
     assert trust_subjects(roles["ci-identity-deploy"]) == [f"repo:fintech-blueprint/infra:environment:{stack}"]
     assert trust_subjects(roles["ci-identity-preview"]) == ["repo:fintech-blueprint/infra:pull_request"]
     assert trust_subjects(roles["payments-payments-api-ci"]) == ["repo:fintech-blueprint/payments-payments-api:ref:refs/heads/main"]
-    assert trust_subjects(roles["payments-payments-api-workload"]) == ["system:serviceaccount:payments:payments-api"]
+    workload = json.loads(roles["payments-payments-api-workload"].inputs["assumeRolePolicy"])["Statement"][0]
+    assert workload["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+    assert workload["Condition"] == {
+        "StringEquals": {
+            "aws:SourceAccount": "123456789012",
+            "aws:RequestTag/kubernetes-namespace": "payments",
+            "aws:RequestTag/kubernetes-service-account": "payments-api",
+        },
+        "ArnEquals": {"aws:SourceArn": f"arn:aws:eks:eu-west-3:123456789012:cluster/fintech-blueprint-{stack}"},
+    }
     for role in roles.values():
         for subject in (s for s in json.dumps(json.loads(role.inputs["assumeRolePolicy"])).split('"') if s.startswith("repo:")):
             assert "*" not in subject

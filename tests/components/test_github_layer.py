@@ -127,3 +127,11 @@ def test_the_golden_template_is_a_template_and_its_files_land_before_gate_1(plan
         r for r in by_type(plan, "github:index/repositoryRuleset:RepositoryRuleset") if r.inputs["repository"] == "golden-service"
     ]
     assert files and files <= set(ruleset.dependencies)
+
+
+def test_every_pulumi_job_previews_unconfigured_providers_with_their_inputs() -> None:
+    """The offline first-preview pass models this engine setting; the workflows must set it (ADR-0015)."""
+    for workflow in (ROOT / ".github/workflows").glob("*.yml"):
+        for job in yaml.safe_load(workflow.read_text())["jobs"].values():
+            if any("pulumi preview" in s.get("run", "") or "pulumi up" in s.get("run", "") for s in job["steps"]):
+                assert job["env"]["PULUMI_LEGACY_PROVIDER_PREVIEW"] == "true", workflow.name

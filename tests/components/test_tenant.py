@@ -41,7 +41,11 @@ def test_tenant_namespace_bundle(stack_plans: dict[str, list[Registration]]) -> 
     accounts = in_namespace(dev, "kubernetes:core/v1:ServiceAccount", "payments")
     assert {a.inputs["metadata"]["name"] for a in accounts} == {"payments-api", "settlement-worker"}
     assert all(a.inputs["automountServiceAccountToken"] is False for a in accounts)
-    assert all(a.inputs["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].startswith("arn:aws:iam::") for a in accounts)
+    # Credentials come from EKS Pod Identity: one association per service account, to its own role.
+    assert all("annotations" not in a.inputs["metadata"] for a in accounts)
+    associations = {a.inputs["serviceAccount"]: a.inputs for a in by_type(dev, "aws:eks/podIdentityAssociation:PodIdentityAssociation")}
+    assert {k for k, v in associations.items() if v["namespace"] == "payments"} == {"payments-api", "settlement-worker"}
+    assert all(v["clusterName"] == "fintech-blueprint-dev" for v in associations.values())
 
 
 def test_the_tier_drives_the_quota(stack_plans: dict[str, list[Registration]]) -> None:

@@ -80,6 +80,16 @@ def test_first_preview_passes_the_pack(ws: Workspace, stack: str) -> None:
     assert predicted <= realengine.KNOWN_PREVIEW_DEFERRED, "update KNOWN_PREVIEW_DEFERRED and ADR-0015"
 
 
+def test_without_legacy_provider_preview_kubernetes_stack_rules_defer_rather_than_pass(ws: Workspace) -> None:
+    """Without the engine setting CI uses, Kubernetes objects of a cluster not created yet have empty
+    state in a first preview: the rules over them say so instead of passing vacuously."""
+    del ws.env["PULUMI_LEGACY_PROVIDER_PREVIEW"]
+    assert ws.init_stack("dev").returncode == 0
+    result = ws.preview("dev")
+    assert result.returncode == 0, result.output[-3000:]
+    assert deferred(result.output) == {"ecr-signature-admission", "tenant-namespace-bundle"}
+
+
 def test_a_star_action_on_a_new_role_fails_the_first_preview(ws: Workspace) -> None:
     broken = (
         "\nimport json\nimport pulumi_aws as aws\n"

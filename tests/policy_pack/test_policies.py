@@ -232,3 +232,20 @@ def test_stack_rules_on_a_first_preview_judge_what_is_known_and_defer_the_rest()
     bundle = violations_of("tenant-namespace-bundle", found)
     assert [v.enforcement_level for v in bundle] == ["advisory"]
     assert "can't run policy" in bundle[0].message and "payments-ns" in bundle[0].message
+
+
+def test_iam_trust_scoped_binds_a_pod_identity_trust_to_its_cluster_and_service_account() -> None:
+    from components.iam_documents import pod_identity_trust
+
+    engine = pack.analyzer(None)
+    cluster = "arn:aws:eks:eu-west-3:123456789012:cluster/c"
+    scoped = pod_identity_trust("123456789012", cluster, "payments", "payments-api")
+    assert violations_of("iam-trust-scoped", engine.analyze(resource("aws:iam/role:Role", {"assumeRolePolicy": json.dumps(scoped)}))) == []
+    loose = json.loads(json.dumps(scoped))
+    del loose["Statement"][0]["Condition"]["StringEquals"]["aws:RequestTag/kubernetes-service-account"]
+    del loose["Statement"][0]["Condition"]["ArnEquals"]
+    loose["Statement"][0]["Condition"]["StringEquals"].pop("aws:SourceAccount")
+    found = violations_of("iam-trust-scoped", engine.analyze(resource("aws:iam/role:Role", {"assumeRolePolicy": json.dumps(loose)})))
+    assert [v.message.splitlines()[-1] for v in found] == [
+        "an EKS Pod Identity trust must be conditioned on its source, service account: any pod of any cluster could assume it"
+    ]
