@@ -92,8 +92,8 @@ def _trust_scoped(props, _args):
         if "*" in principals(statement) and not statement.get("Condition"):
             yield "the trust policy lets anyone assume the role: name the principal"
         if POD_IDENTITY in principals(statement):
-            keys = _condition_keys(statement)
-            missing = [what for what, names in POD_IDENTITY_BINDINGS.items() if not keys & set(names)]
+            bound = _condition_keys(statement)
+            missing = [what for what, names in POD_IDENTITY_BINDINGS.items() if not bound & set(names)]
             if missing:
                 yield f"an EKS Pod Identity trust must be conditioned on its {', '.join(missing)}: any pod of any cluster could assume it"
         if "sts:AssumeRoleWithWebIdentity" in strings(statement.get("Action")):
