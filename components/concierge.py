@@ -22,7 +22,8 @@ from components import vault_policies as vp
 class ConciergeArgs:
     """Attributes:
     tenant / owner_team / service_accounts: Whose identity, which service accounts.
-    kubernetes_auth_path: The cluster's Kubernetes auth method.
+    kv_mount / database_mount / database_connection / kubernetes_auth_path: Where the tenant's objects
+      live, as outputs of the resources that create them (so these are created first).
     connection_limit: Per-credential connection cap (the tenant's pool share).
     db_credential_ttl_seconds / max_ttl_seconds: Credential and token lifetimes (15 min / 24 h).
     """
@@ -30,7 +31,10 @@ class ConciergeArgs:
     tenant: str
     owner_team: str
     service_accounts: list[str]
-    kubernetes_auth_path: str
+    kv_mount: pulumi.Input[str]
+    database_mount: pulumi.Input[str]
+    database_connection: pulumi.Input[str]
+    kubernetes_auth_path: pulumi.Input[str]
     connection_limit: int
     db_credential_ttl_seconds: int = 900
     max_ttl_seconds: int = 86400
@@ -46,16 +50,16 @@ class Concierge(pulumi.ComponentResource):
         policy = vault.Policy(f"{name}-policy", name=vp.tenant_policy_name(args.tenant), policy=vp.tenant_policy(args.tenant), opts=child)
         vault.kv.SecretV2(
             f"{name}-kv-owner",
-            mount=vp.KV_MOUNT,
+            mount=args.kv_mount,
             name=f"{args.tenant}/_owner",
             data_json=json.dumps({"tenant": args.tenant, "ownerTeam": args.owner_team}),
             opts=child,
         )
         vault.database.SecretBackendRole(
             f"{name}-db-role",
-            backend=vp.DATABASE_MOUNT,
+            backend=args.database_mount,
             name=args.tenant,
-            db_name=vp.DATABASE_CONNECTION,
+            db_name=args.database_connection,
             creation_statements=vp.tenant_db_creation_statements(args.tenant, args.connection_limit),
             revocation_statements=vp.tenant_db_revocation_statements(),
             default_ttl=args.db_credential_ttl_seconds,

@@ -11,6 +11,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import charts
+from components.options import child_options
 
 IN_CLUSTER = "https://kubernetes.default.svc"
 #: Tenants deploy workloads, never their own guardrails.
@@ -117,7 +118,7 @@ class TenantDeliveryArgs:
 class TenantDelivery(pulumi.ComponentResource):
     def __init__(self, name: str, args: TenantDeliveryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:kubernetes:TenantDelivery", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)
         gitops = {"namespace": args.gitops_namespace}
         project = k8s.apiextensions.CustomResource(
             f"{name}-project",
@@ -134,7 +135,7 @@ class TenantDelivery(pulumi.ComponentResource):
                 kind="Application",
                 metadata={"name": f"{args.tenant}-{service.name}", **gitops},
                 spec=application_spec(args.tenant, service),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[project]),
+                opts=child_options(self, opts, project),
             )
         k8s.apiextensions.CustomResource(
             f"{name}-slo",
@@ -159,6 +160,6 @@ class TenantDelivery(pulumi.ComponentResource):
                 kind="ScaledObject",
                 metadata={"name": service.name, "namespace": args.tenant},
                 spec=_scaled_object(service, args.outbox_queue_url, args.region),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[auth]),
+                opts=child_options(self, opts, auth),
             )
         self.register_outputs({})

@@ -15,6 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.options import child_options
 from components.quotas import QuotaTier, limit_range_spec, resource_quota_spec
 
 POD_SECURITY_LEVEL = "restricted"
@@ -110,7 +111,7 @@ class TenantNamespace(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: TenantNamespaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:kubernetes:TenantNamespace", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)
         ns_name = args.namespace
 
         namespace = k8s.core.v1.Namespace(
@@ -118,7 +119,7 @@ class TenantNamespace(pulumi.ComponentResource):
             metadata={"name": ns_name, "labels": pod_security_labels(args.kubernetes_version)},
             opts=child,
         )
-        in_ns = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
+        in_ns = child_options(self, opts, namespace)
 
         def meta(object_name: str) -> dict[str, Any]:
             return {"name": object_name, "namespace": ns_name}

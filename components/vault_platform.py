@@ -51,7 +51,13 @@ class VaultPlatformArgs:
 
 
 class VaultPlatform(pulumi.ComponentResource):
-    kubernetes_auth_path: str
+    """Exposes each mount and auth path as the output of the resource that creates it, so that what
+    lives under them (tenant KV seeds, database roles, Kubernetes auth roles) is created after."""
+
+    kv_mount: pulumi.Output[str]
+    database_mount: pulumi.Output[str]
+    database_connection: pulumi.Output[str]
+    kubernetes_auth_path: pulumi.Output[str]
 
     def __init__(self, name: str, args: VaultPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:vault:VaultPlatform", name, None, opts)
@@ -85,7 +91,7 @@ class VaultPlatform(pulumi.ComponentResource):
         )
         # Vault rotates this password once it owns the connection; Pulumi must not put the old one back.
         login = random.RandomPassword(f"{name}-db-login", length=40, special=False, opts=child)
-        vault.database.SecretBackendConnection(
+        connection = vault.database.SecretBackendConnection(
             f"{name}-aurora",
             backend=self.database.path,
             name=vp.DATABASE_CONNECTION,
@@ -102,11 +108,10 @@ class VaultPlatform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["postgresql.password"]),
         )
 
-        self.kubernetes_auth_path = vp.kubernetes_auth_path(args.cluster_name)
         kubernetes = vault.AuthBackend(
             f"{name}-kubernetes",
             type="kubernetes",
-            path=self.kubernetes_auth_path,
+            path=vp.kubernetes_auth_path(args.cluster_name),
             description=f"Service accounts of cluster {args.cluster_name}",
             tune=tune,
             opts=after_audit,
@@ -142,4 +147,6 @@ class VaultPlatform(pulumi.ComponentResource):
             token_max_ttl=args.default_lease_ttl_seconds,
             opts=child,
         )
+        self.kv_mount, self.database_mount = self.kv.path, self.database.path
+        self.database_connection, self.kubernetes_auth_path = connection.name, kubernetes.path
         self.register_outputs({"kubernetesAuthPath": self.kubernetes_auth_path})

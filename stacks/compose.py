@@ -259,6 +259,9 @@ def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform
             tenant=tenant.name,
             owner_team=tenant.owner_team,
             service_accounts=services,
+            kv_mount=platform.vault.kv_mount,
+            database_mount=platform.vault.database_mount,
+            database_connection=platform.vault.database_connection,
             kubernetes_auth_path=platform.vault.kubernetes_auth_path,
             connection_limit=tenant_connection_limit(
                 config.database.max_connections,

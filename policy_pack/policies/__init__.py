@@ -24,6 +24,7 @@ from . import (
     github,
     kubernetes_tenancy,
     kubernetes_workloads,
+    ordering,
     stack_invariants,
     tagging,
     vault,
@@ -50,6 +51,7 @@ POLICIES: list[Policy] = [
     *github.POLICIES,
     *vault.POLICIES,
     *stack_invariants.POLICIES,
+    *ordering.POLICIES,
 ]
 
 

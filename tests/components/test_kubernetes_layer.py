@@ -147,3 +147,15 @@ def test_the_golden_template_deployment_is_valid_and_compliant() -> None:
         Resource("urn:x::kubernetes:apps/v1:Deployment::service", "kubernetes:apps/v1:Deployment", "service", manifest)
     )
     assert [v.policy for v in found] == ["required-cost-tags"]  # labels come from the tenant's cost scope
+
+
+def test_every_custom_resource_group_has_the_chart_that_installs_its_crd(plan: list[Registration]) -> None:
+    """The pack's creation-order rule maps API groups to charts (one list, data/crd_charts.json):
+    every custom resource the program creates must be in it, with a chart the platform pins."""
+    from components import charts
+    from policy_pack.policies.ordering import BUILT_IN_GROUPS, CRD_CHARTS, _group
+
+    groups = {_group(r.type) for r in plan if r.type.startswith("kubernetes:") and r.custom and "helm.sh" not in r.type}
+    custom = {g for g in groups if g not in BUILT_IN_GROUPS and not g.endswith(".k8s.io")}
+    assert custom and custom <= set(CRD_CHARTS)
+    assert set(CRD_CHARTS.values()) <= {chart.name for chart in charts.ALL}

@@ -462,6 +462,14 @@ STACK_CASES: dict[str, StackCase] = {
         ],
         "p",
     ),
+    "creation-order": StackCase(
+        [
+            Res("vault:index/mount:Mount", "kv", {"path": "kv"}),
+            Res("vault:kv/secretV2:SecretV2", "seed", {"mount": "kv"}, property_dependencies={"mount": ["kv"]}),
+        ],
+        [Res("vault:index/mount:Mount", "kv", {"path": "kv"}), Res("vault:kv/secretV2:SecretV2", "seed", {"mount": "kv"})],
+        "seed",
+    ),
     "ecr-signature-admission": StackCase([ECR_REPO, KYVERNO], [ECR_REPO], "payments-api-repo"),
     "stateful-resources-protected": StackCase(
         [Res(KEY, "data-key", {}, protect=True)],

@@ -249,3 +249,72 @@ def test_iam_trust_scoped_binds_a_pod_identity_trust_to_its_cluster_and_service_
     assert [v.message.splitlines()[-1] for v in found] == [
         "an EKS Pod Identity trust must be conditioned on its source, service account: any pod of any cluster could assume it"
     ]
+
+
+RELEASE = Res("kubernetes:helm.sh/v3:Release", "argo", {"chart": "argo-cd"})
+FILE = Res("github:index/repositoryFile:RepositoryFile", "readme", {"repository": "svc", "file": "README.md"})
+KV = Res("vault:index/mount:Mount", "kv", {"path": "kv"})
+
+
+@pytest.mark.parametrize(
+    ("label", "resources", "expected"),
+    [
+        (
+            "crd after its release",
+            [RELEASE, Res("kubernetes:argoproj.io/v1alpha1:AppProject", "p", {"kind": "AppProject"}, property_dependencies={"x": ["argo"]})],
+            [],
+        ),
+        (
+            "crd racing its release",
+            [RELEASE, Res("kubernetes:argoproj.io/v1alpha1:AppProject", "p", {"kind": "AppProject"})],
+            ["does not depend on the 'argo-cd' release"],
+        ),
+        (
+            "crd of an unknown group",
+            [Res("kubernetes:example.com/v1:Widget", "p", {"kind": "Widget"})],
+            ["no chart is known to install the CRD of API group 'example.com'"],
+        ),
+        (
+            "crd whose chart is absent",
+            [Res("kubernetes:keda.sh/v1alpha1:ScaledObject", "p", {"kind": "ScaledObject"})],
+            ["chart 'keda' installs, and no release of it"],
+        ),
+        (
+            "vault object under a missing mount",
+            [Res("vault:kv/secretV2:SecretV2", "p", {"mount": "kv"})],
+            ["which no mount or auth backend"],
+        ),
+        ("vault object racing its mount", [KV, Res("vault:kv/secretV2:SecretV2", "p", {"mount": "kv"})], ["does not depend on the mount"]),
+        (
+            "ruleset after the files",
+            [
+                FILE,
+                Res(
+                    "github:index/repositoryRuleset:RepositoryRuleset",
+                    "p",
+                    {"repository": "svc", "enforcement": "active", "name": "gate-1"},
+                    property_dependencies={"x": ["readme"]},
+                ),
+            ],
+            [],
+        ),
+        (
+            "ruleset before the files",
+            [
+                FILE,
+                Res(
+                    "github:index/repositoryRuleset:RepositoryRuleset",
+                    "p",
+                    {"repository": "svc", "enforcement": "active", "name": "gate-1"},
+                ),
+            ],
+            ["is enforced before 'README.md' is committed"],
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_creation_order_per_branch(label: str, resources: list[Res], expected: list[str]) -> None:
+    found = violations_of("creation-order", pack.analyzer(None).analyze_stack(stack_resources(resources)))
+    assert len(found) == len(expected), (label, found)
+    for violation, fragment in zip(found, expected, strict=True):
+        assert fragment in violation.message and violation.urn.endswith("::p") and violation.mandatory
