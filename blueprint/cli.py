@@ -134,6 +134,13 @@ def _print_plan(result: Any) -> None:
         out.print(table)
     blocking = result.blocking
     out.print(f"Policy pack: [bold]{s['policy']['mandatory']}[/] mandatory, {s['policy']['advisory']} advisory violations")
+    for warning in s["warnings"]:
+        out.print(f"[yellow]warning:[/] {escape(warning)}")
+    if s["ignoredEnvironment"]:
+        out.print(
+            f"Ignored provider settings from the environment: {', '.join(s['ignoredEnvironment'])} "
+            "(an offline plan does not depend on the shell; `pulumi preview` would read them)"
+        )
     if s["policy"]["previewDeferred"]:
         out.print(
             f"First preview: {s['policy']['previewDeferred']} checks cannot run until resources exist "

@@ -18,7 +18,7 @@ from blueprint import policies
 from blueprint.engine.analyzer import Violation
 from blueprint.engine.identities import raise_on_collisions
 from blueprint.engine.inventory import dumps, inventory_document, summary, write_manifests
-from blueprint.engine.run import ProgramError, run_program
+from blueprint.engine.run import ProgramError, run_program, without_provider_environment
 from stacks.loader import ROOT, load_stack_file
 
 Step = Callable[[str], None]
@@ -157,8 +157,12 @@ def plan(
     step("running the program under mocks (and, alongside, as a first preview sees it)")
     flat, secret_keys = stack_file.flattened()
 
-    with alongside(first_preview_pass, stack, flat, secret_keys, config.region, file_policy_config) as preview_result:
-        registrations = run_program(stack, flat, secret_keys, config.region)
+    with (
+        without_provider_environment() as ignored_environment,
+        alongside(first_preview_pass, stack, flat, secret_keys, config.region, file_policy_config) as preview_result,
+    ):
+        program_warnings: list[str] = []
+        registrations = run_program(stack, flat, secret_keys, config.region, warnings=program_warnings)
         raise_on_collisions(registrations)
         step("evaluating the policy pack")
         violations = policies.evaluate(policies.as_policy_resources(registrations), file_policy_config)
@@ -178,6 +182,9 @@ def plan(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    # Provider defaults the shell would have supplied (GITHUB_TOKEN, AWS_REGION…): ignored, and said.
+    document["ignoredEnvironment"] = ignored_environment
+    document["warnings"] = sorted(set(program_warnings))
     document["policy"] = {
         "mandatory": sum(1 for v in violations if v.mandatory),
         "advisory": sum(1 for v in violations if v.enforcement_level == "advisory"),

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from pydantic.alias_generators import to_camel
 
 from components.quotas import QUOTA_TIERS
+from stacks import regions
 
 PROJECT = "fintech-blueprint"
 
@@ -300,6 +301,22 @@ class PlatformConfig(_Model):
 def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
     """Checks across entries (uniqueness); each problem is (field path, message)."""
     problems: list[tuple[str, str]] = []
+    if config.region not in regions.known_regions():
+        problems.append(
+            (
+                "region",
+                f"{config.region!r} is not a region this platform knows the availability zones of "
+                f"(stacks/data/regions.json: {', '.join(regions.known_regions())}); add it there with its source",
+            )
+        )
+    elif config.network.az_count > len(regions.zones(config.region)):
+        problems.append(
+            (
+                "network.azCount",
+                f"{config.region} has {len(regions.zones(config.region))} availability zones; "
+                f"azCount is {config.network.az_count}: use at most {len(regions.zones(config.region))}",
+            )
+        )
     first_tenant: dict[str, int] = {}
     first_repo: dict[str, str] = {}
     for t_index, tenant in enumerate(config.tenants):

@@ -11,6 +11,8 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from stacks import regions
+
 ACCOUNT_ID = "123456789012"
 PARTITION = "aws"
 
@@ -64,8 +66,9 @@ def arn(type_: str, name: str, region: str, path: str = "/") -> str:
     return f"arn:{PARTITION}:{service}:{region}:{ACCOUNT_ID}:{kind}/{name}"
 
 
-def availability_zones(region: str, count: int = 6) -> list[str]:
-    return [f"{region}{letter}" for letter in "abcdef"[:count]]
+def availability_zones(region: str) -> list[str]:
+    """The region's zones as AWS lists them (stacks/data/regions.json)."""
+    return regions.zones(region)
 
 
 def certificate_authority(name: str) -> str:
@@ -145,8 +148,7 @@ def invoke(token: str, args: Mapping[str, Any], region: str) -> dict[str, Any]:
             "id": ACCOUNT_ID,
         }
     if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-        names = availability_zones(region)
-        return {"names": names, "zoneIds": [f"euw3-az{i + 1}" for i in range(len(names))], "id": region}
+        return {"names": regions.zones(region), "zoneIds": regions.zone_ids(region), "id": region}
     if token == "aws:index/getRegion:getRegion":
         return {"name": region, "region": region, "id": region}
     if token == "aws:index/getPartition:getPartition":

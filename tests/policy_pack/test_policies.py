@@ -261,7 +261,10 @@ KV = Res("vault:index/mount:Mount", "kv", {"path": "kv"})
     [
         (
             "crd after its release",
-            [RELEASE, Res("kubernetes:argoproj.io/v1alpha1:AppProject", "p", {"kind": "AppProject"}, property_dependencies={"x": ["argo"]})],
+            [
+                RELEASE,
+                Res("kubernetes:argoproj.io/v1alpha1:AppProject", "p", {"kind": "AppProject"}, property_dependencies={"x": ["argo"]}),
+            ],
             [],
         ),
         (
