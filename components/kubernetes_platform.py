@@ -9,6 +9,7 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+import pulumi_random as random
 
 from components import charts
 from components.admission import POLICY_NAME, signature_policy
@@ -18,6 +19,8 @@ from components.tenant_namespace import GATEWAY_NAMESPACE, pod_security_labels
 #: Platform namespaces run vendor charts: PSS baseline. Chaos Mesh's daemon needs privileged, granted
 #: only through this annotation naming the decision (k8s-namespace-pod-security checks it).
 POD_SECURITY_EXCEPTION = "fintech-blueprint.io/pod-security-exception"
+#: Grafana's admin login, created here (the chart only reads it; a missing secret fails the release).
+GRAFANA_ADMIN_SECRET = "grafana-admin"
 
 
 def chart_values(chart: Chart, ha: bool, metrics_retention: str) -> dict[str, Any]:
@@ -41,7 +44,7 @@ def chart_values(chart: Chart, ha: bool, metrics_retention: str) -> dict[str, An
     if chart is charts.KUBE_PROMETHEUS_STACK:
         return {
             "nodeExporter": {"enabled": False},  # needs host namespaces; node metrics come from the OTel collector
-            "grafana": {"admin": {"existingSecret": "grafana-admin"}},
+            "grafana": {"admin": {"existingSecret": GRAFANA_ADMIN_SECRET, "userKey": "admin-user", "passwordKey": "admin-password"}},
             "prometheus": {
                 "prometheusSpec": {
                     "retention": metrics_retention,
@@ -110,6 +113,17 @@ class KubernetesPlatform(pulumi.ComponentResource):
                 metadata={"name": ns, "labels": labels, "annotations": annotations},
                 opts=pulumi.ResourceOptions(parent=self),
             )
+        chart_secrets: dict[str, list[pulumi.Resource]] = {}
+        if charts.KUBE_PROMETHEUS_STACK in wanted:
+            login = random.RandomPassword(f"{name}-grafana-admin", length=32, special=False, opts=pulumi.ResourceOptions(parent=self))
+            chart_secrets[charts.KUBE_PROMETHEUS_STACK.name] = [
+                k8s.core.v1.Secret(
+                    f"{name}-grafana-admin",
+                    metadata={"name": GRAFANA_ADMIN_SECRET, "namespace": charts.KUBE_PROMETHEUS_STACK.namespace},
+                    string_data={"admin-user": "admin", "admin-password": login.result},
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[namespaces[charts.KUBE_PROMETHEUS_STACK.namespace]]),
+                )
+            ]
         self.releases = {}
         for chart in wanted:
             self.releases[chart.name] = k8s.helm.v3.Release(
@@ -123,7 +137,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
                 atomic=True,
                 cleanup_on_fail=True,
                 values=chart_values(chart, args.ha, args.metrics_retention),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespaces[chart.namespace]]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespaces[chart.namespace], *chart_secrets.get(chart.name, [])]),
             )
 
         # Only the key itself waits for the signing key to exist: the rest of the policy (what it covers)

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from blueprint.engine.mocks import Registration
-from blueprint.engine.wire import masked
+from blueprint.engine.wire import masked, masked_leaves
 from components.tagging import SHARED_TENANT, is_kubernetes_object_type
 
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: same YAML, much faster
@@ -85,7 +85,7 @@ def write_manifests(directory: Path, registrations: list[Registration]) -> int:
     for r in registrations:
         if not (r.custom and is_kubernetes_object_type(r.type)):
             continue
-        body = masked(r.inputs)
+        body = masked_leaves(r.inputs)
         path = directory / manifest_path(body)
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists():

@@ -13,7 +13,19 @@ SECRET_SIG = _special_secret_sig
 RESOURCE_SIG = _special_resource_sig
 SECRET_MARK = "[secret]"
 
-__all__ = ["RESOURCE_SIG", "SECRET_MARK", "SECRET_SIG", "SIG_KEY", "UNKNOWN", "is_secret", "masked", "secret", "unwrapped", "wire_ints"]
+__all__ = [
+    "RESOURCE_SIG",
+    "SECRET_MARK",
+    "SECRET_SIG",
+    "SIG_KEY",
+    "UNKNOWN",
+    "is_secret",
+    "masked",
+    "masked_leaves",
+    "secret",
+    "unwrapped",
+    "wire_ints",
+]
 
 
 def is_secret(value: Any) -> bool:
@@ -40,6 +52,31 @@ def masked(value: Any) -> Any:
     if value == UNKNOWN:
         return "[unknown]"
     return value
+
+
+def masked_leaves(value: Any) -> Any:
+    """Like :func:`masked`, but a secret holding a map or a list keeps its shape and masks each value:
+    a rendered manifest stays a valid object (a Secret's ``stringData`` is a map, not a string)."""
+    if is_secret(value):
+        inner = value.get("value")
+        if isinstance(inner, dict | list):
+            return _mask_all(inner)
+        return SECRET_MARK
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == RESOURCE_SIG:
+            return value.get("urn")
+        return {k: masked_leaves(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked_leaves(v) for v in value]
+    return masked(value)
+
+
+def _mask_all(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _mask_all(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_all(v) for v in value]
+    return SECRET_MARK
 
 
 def unwrapped(value: Any) -> Any:

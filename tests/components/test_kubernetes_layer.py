@@ -159,3 +159,25 @@ def test_every_custom_resource_group_has_the_chart_that_installs_its_crd(plan: l
     custom = {g for g in groups if g not in BUILT_IN_GROUPS and not g.endswith(".k8s.io")}
     assert custom and custom <= set(CRD_CHARTS)
     assert set(CRD_CHARTS.values()) <= {chart.name for chart in charts.ALL}
+
+
+def _existing_secrets(values: object) -> list[str]:
+    if isinstance(values, dict):
+        return [v for k, v in values.items() if k == "existingSecret" and isinstance(v, str)] + [
+            s for v in values.values() for s in _existing_secrets(v)
+        ]
+    if isinstance(values, list):
+        return [s for v in values for s in _existing_secrets(v)]
+    return []
+
+
+def test_every_secret_a_chart_reads_is_created_before_its_release(plan: list[Registration]) -> None:
+    """A release whose values name a missing ``existingSecret`` times out on the first ``up``."""
+    secrets = {(r.inputs["metadata"]["namespace"], r.inputs["metadata"]["name"]): r.urn for r in by_type(plan, "kubernetes:core/v1:Secret")}
+    referenced = 0
+    for release in by_type(plan, "kubernetes:helm.sh/v3:Release"):
+        for name in _existing_secrets(release.inputs.get("values", {})):
+            referenced += 1
+            assert (release.inputs["namespace"], name) in secrets, f"{release.name} reads secret {name!r}, which the program never creates"
+            assert secrets[(release.inputs["namespace"], name)] in release.dependencies
+    assert referenced >= 1
