@@ -259,11 +259,29 @@ def data_key_policy(account_id: str, region: str) -> Document:
             "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
         },
         {
-            "Sid": "CloudTrail",
+            # DescribeKey carries no encryption context: a context condition would deny it.
+            "Sid": "CloudTrailDescribe",
             "Effect": "Allow",
             "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": ["kms:DescribeKey", "kms:GenerateDataKey*"],
+            "Action": "kms:DescribeKey",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        },
+        {
+            "Sid": "CloudTrailEncrypt",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "kms:GenerateDataKey*",
             "Resource": "*",
             "Condition": {"StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{account_id}:trail/*"}},
+        },
+        {
+            # The ledger bucket uses an S3 Bucket Key: CloudTrail decrypts the bucket-level data key.
+            "Sid": "CloudTrailBucketKey",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
         },
     )

@@ -31,13 +31,16 @@ class PlatformKeysArgs:
     """Attributes:
     name_prefix: e.g. ``fintech-dev``.
     account_id / region: Where the keys live; the data key policy names them.
-    protect: Protect and retain the keys. Default: False.
+    protect: Protect and retain the keys.
+    create_autoscaling_service_role: Create the Auto Scaling service-linked role the data key's
+      policy names (encrypted node volumes); KMS refuses a policy naming a role that does not exist.
     """
 
     name_prefix: str
     account_id: pulumi.Input[str]
     region: str
-    protect: bool = False
+    protect: bool
+    create_autoscaling_service_role: bool
 
 
 class PlatformKeys(pulumi.ComponentResource):
@@ -49,6 +52,9 @@ class PlatformKeys(pulumi.ComponentResource):
     def __init__(self, name: str, args: PlatformKeysArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:PlatformKeys", name, None, opts)
         keep = stateful(self, args.protect)
+        named_roles: list[pulumi.Resource] = []
+        if args.create_autoscaling_service_role:
+            named_roles.append(aws.iam.ServiceLinkedRole(f"{name}-autoscaling", aws_service_name="autoscaling.amazonaws.com", opts=keep))
         data = aws.kms.Key(
             f"{name}-data",
             description=f"{args.name_prefix}: data at rest (logs, queues, tables, buckets, registries)",
@@ -57,7 +63,7 @@ class PlatformKeys(pulumi.ComponentResource):
             policy=pulumi.Output.from_input(args.account_id).apply(
                 lambda account: json.dumps(iam_documents.data_key_policy(account, args.region))
             ),
-            opts=keep,
+            opts=pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(depends_on=named_roles)),
         )
         aws.kms.Alias(
             f"{name}-data-alias",

@@ -67,7 +67,11 @@ class Platform:
         self.account_id = aws.get_caller_identity_output(opts=invoke).account_id
         zones = aws.get_availability_zones_output(state="available", opts=invoke).names
 
-        self.keys = PlatformKeys("platform-keys", PlatformKeysArgs(prefix, self.account_id, config.region, config.protect), on_aws)
+        self.keys = PlatformKeys(
+            "platform-keys",
+            PlatformKeysArgs(prefix, self.account_id, config.region, config.protect, config.cluster.create_autoscaling_service_role),
+            on_aws,
+        )
         self.network = Network(
             "network",
             NetworkArgs(

@@ -183,6 +183,11 @@ class ClusterConfig(_Model):
     node_max: int = Field(6, ge=1, le=500)
     node_desired: int = Field(3, ge=1, le=500)
     admin_role_arns: list[Annotated[str, Field(pattern=r"^arn:aws:iam::\d{12}:role/.+$")]] = []
+    create_autoscaling_service_role: bool = Field(
+        True,
+        description="Create AWSServiceRoleForAutoScaling, which the data key's policy names for encrypted node volumes "
+        "(KMS refuses a policy naming a role that does not exist). Set false in an account that already has it.",
+    )
 
     @model_validator(mode="after")
     def _endpoint_and_sizes(self) -> ClusterConfig:

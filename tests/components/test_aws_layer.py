@@ -215,3 +215,17 @@ def test_mlops_is_activated_per_tenant(plan: list[Registration]) -> None:
         "s3:GetObjectVersion",
         "s3:ListBucket",
     ]
+
+
+def test_cloudtrail_can_use_the_data_key_and_named_roles_exist_first(plan: list[Registration]) -> None:
+    data = next(r for r in by_type(plan, "aws:kms/key:Key") if r.name == "platform-keys-data")
+    statements = json.loads(data.inputs["policy"])["Statement"]
+    trail = [s for s in statements if s["Principal"] == {"Service": "cloudtrail.amazonaws.com"}]
+    describe = [s for s in trail if "kms:DescribeKey" in json.dumps(s["Action"])]
+    # DescribeKey carries no encryption context, so no statement allowing it may require one.
+    assert describe and all("EncryptionContext" not in json.dumps(s.get("Condition", {})) for s in describe)
+    assert any(s["Action"] == "kms:Decrypt" for s in trail)  # the ledger bucket uses a Bucket Key
+    named = {p for s in statements for p in json.dumps(s["Principal"]).split('"') if ":role/aws-service-role/" in p}
+    (role,) = by_type(plan, "aws:iam/serviceLinkedRole:ServiceLinkedRole")
+    assert named == {"arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"}
+    assert role.inputs["awsServiceName"] == "autoscaling.amazonaws.com" and role.urn in data.dependencies
