@@ -39,7 +39,7 @@ class CiIdentityArgs:
     github_org: Organization whose repositories may assume the roles.
     environment: The deploy role trusts only this GitHub environment.
     account_id: For the PassRole scope.
-    infra_repository: The repository that runs ``pulumi up``. Default ``infra``.
+    infra_repository: The repository that runs ``pulumi up`` (an input: it is not created here).
     publishers: Repositories that push and sign images. Default: none.
     """
 
@@ -47,7 +47,7 @@ class CiIdentityArgs:
     github_org: str
     environment: str
     account_id: pulumi.Input[str]
-    infra_repository: str = "infra"
+    infra_repository: str
     publishers: list[ImagePublisher] = field(default_factory=list)
 
 

@@ -45,7 +45,7 @@ class VaultPlatformArgs:
     database_url: pulumi.Input[str]
     database_username: str
     tenants: list[str]
-    infra_repository: str = "infra"
+    infra_repository: str
     default_lease_ttl_seconds: int = 3600
     max_lease_ttl_seconds: int = 86400
 

@@ -1,4 +1,8 @@
-"""The platform's own repositories, as the seed lists them (one place: GitHub layer, registry, CI)."""
+"""The platform's own repositories, as the seed lists them (one place: GitHub layer, registry, CI).
+
+Not among them: the repository that runs this program (``github.infraRepository``). It exists before
+the first ``pulumi up`` (the workflow runs from it) and is an input: trusted, never created.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,6 @@ class PlatformRepository:
 
 
 PLATFORM_REPOSITORIES: tuple[PlatformRepository, ...] = (
-    PlatformRepository("infra", "Infrastructure as code: this Pulumi program and its policy pack", False),
     PlatformRepository("platform-libs", "Shared libraries: auth, observability, idempotency, outbox", False),
     PlatformRepository("contracts", "OpenAPI/AsyncAPI contracts and schemas", False),
     PlatformRepository("concierge", "Resource Concierge: short-lived credentials and audited access (ADR-1)", True),

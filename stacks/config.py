@@ -263,6 +263,12 @@ class GithubConfig(_Model):
     platform_maintainers: list[GithubLogin] = []
     security_maintainers: list[GithubLogin] = []
     deploy_branch: str = "main"
+    infra_repository: str = Field(
+        "infra",
+        pattern=r"^[A-Za-z0-9_.-]{1,100}$",
+        description="The repository that runs this program (its deploy and preview roles trust it). It must exist "
+        "already: the program never creates or manages it.",
+    )
 
 
 class KubernetesAddonsConfig(_Model):

@@ -135,3 +135,18 @@ def test_every_pulumi_job_previews_unconfigured_providers_with_their_inputs() ->
         for job in yaml.safe_load(workflow.read_text())["jobs"].values():
             if any("pulumi preview" in s.get("run", "") or "pulumi up" in s.get("run", "") for s in job["steps"]):
                 assert job["env"]["PULUMI_LEGACY_PROVIDER_PREVIEW"] == "true", workflow.name
+
+
+def test_the_repository_that_runs_the_program_is_trusted_never_created(write_stack) -> None:
+    from tests.conftest import as_document, plan_registrations, project_values
+
+    values = project_values()
+    values["github"] = {**values["github"], "infraRepository": "platform-infra"}
+    registrations = plan_registrations(write_stack(as_document(values)), "dev")
+    names = {r.inputs["name"] for r in by_type(registrations, "github:index/repository:Repository")}
+    assert "platform-infra" not in names and "infra" not in names
+    deploy = next(r for r in by_type(registrations, "aws:iam/role:Role") if r.name == "ci-identity-deploy")
+    subjects = json.loads(deploy.inputs["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"]
+    assert subjects["token.actions.githubusercontent.com:sub"] == ["repo:fintech-blueprint/platform-infra:environment:dev"]
+    (vault_role,) = by_type(registrations, "vault:jwt/authBackendRole:AuthBackendRole")
+    assert vault_role.inputs["boundClaims"]["repository"] == "fintech-blueprint/platform-infra"
