@@ -22,6 +22,17 @@ NODE_MANAGED_POLICIES = [
     "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
 ]
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+CLUSTER_VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+
+
+@dataclass(frozen=True)
+class ClusterAccess:
+    """An IAM principal admitted to the cluster through an access entry (authentication mode API: the
+    creator gets no bootstrap admin, so whoever applies Kubernetes objects needs one)."""
+
+    label: str
+    principal_arn: pulumi.Input[str]
+    policy_arn: str
 
 
 def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> str:
@@ -57,7 +68,7 @@ class ClusterArgs:
     endpoint_public_access: Default False (private endpoint only).
     public_access_cidrs: Allow-list when the endpoint is public. Default: none.
     instance_types / node_min / node_desired / node_max: The managed node group.
-    admin_role_arns: IAM roles given cluster-admin through access entries. Default: none.
+    access: Principals admitted through access entries (the deploy role, the preview role, admins).
     log_retention_days: Control-plane logs. Default 365.
     """
 
@@ -73,7 +84,7 @@ class ClusterArgs:
     node_min: int = 2
     node_desired: int = 3
     node_max: int = 6
-    admin_role_arns: list[str] = field(default_factory=list)
+    access: list[ClusterAccess] = field(default_factory=list)
     log_retention_days: int = 365
 
 
@@ -160,13 +171,15 @@ class Cluster(pulumi.ComponentResource):
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
             opts=child,
         )
-        for i, admin in enumerate(args.admin_role_arns):
-            entry = aws.eks.AccessEntry(f"{name}-admin-{i}", cluster_name=cluster.name, principal_arn=admin, type="STANDARD", opts=child)
+        for access in args.access:
+            entry = aws.eks.AccessEntry(
+                f"{name}-{access.label}", cluster_name=cluster.name, principal_arn=access.principal_arn, type="STANDARD", opts=child
+            )
             aws.eks.AccessPolicyAssociation(
-                f"{name}-admin-{i}",
+                f"{name}-{access.label}",
                 cluster_name=cluster.name,
-                principal_arn=admin,
-                policy_arn=CLUSTER_ADMIN_POLICY,
+                principal_arn=access.principal_arn,
+                policy_arn=access.policy_arn,
                 access_scope={"type": "cluster"},
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]),
             )

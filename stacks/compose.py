@@ -16,7 +16,7 @@ import pulumi_vault as vault
 from components.admission import registry_host
 from components.audit_ledger import AuditLedger, AuditLedgerArgs
 from components.ci_identity import CiIdentity, CiIdentityArgs, ImagePublisher
-from components.cluster import Cluster, ClusterArgs
+from components.cluster import CLUSTER_ADMIN_POLICY, CLUSTER_VIEW_POLICY, Cluster, ClusterAccess, ClusterArgs
 from components.concierge import ConciergeArgs
 from components.db_manager import DbManager, DbManagerArgs
 from components.finops import CostAllocation, CostAllocationArgs
@@ -85,6 +85,27 @@ class Platform:
             ),
             on_aws,
         )
+        self.platform_images = {
+            repo.name: ImageRepository(
+                f"registry-{repo.name}",
+                ImageRepositoryArgs(repository_name=f"platform/{repo.name}", kms_key_arn=self.keys.data_key_arn, protect=config.protect),
+                on_aws,
+            )
+            for repo in PLATFORM_REPOSITORIES
+            if repo.ships_image
+        }
+        self.ci = CiIdentity(
+            "ci-identity",
+            CiIdentityArgs(
+                name_prefix=prefix,
+                github_org=config.github_org,
+                environment=config.environment,
+                infra_repository=config.github.infra_repository,
+                account_id=self.account_id,
+                publishers=[ImagePublisher(name, [image.arn]) for name, image in self.platform_images.items()],
+            ),
+            on_aws,
+        )
         self.cluster = Cluster(
             "cluster",
             ClusterArgs(
@@ -100,7 +121,11 @@ class Platform:
                 node_min=config.cluster.node_min,
                 node_desired=config.cluster.node_desired,
                 node_max=config.cluster.node_max,
-                admin_role_arns=list(config.cluster.admin_role_arns),
+                access=[
+                    ClusterAccess("deploy", self.ci.deploy_role_arn, CLUSTER_ADMIN_POLICY),
+                    ClusterAccess("preview", self.ci.preview_role_arn, CLUSTER_VIEW_POLICY),
+                    *(ClusterAccess(f"admin-{i}", arn, CLUSTER_ADMIN_POLICY) for i, arn in enumerate(config.cluster.admin_role_arns)),
+                ],
                 log_retention_days=config.audit.log_retention_days,
             ),
             on_aws,
@@ -130,27 +155,6 @@ class Platform:
                 kms_key_arn=self.keys.data_key_arn,
                 retention_days=config.audit.ledger_retention_days,
                 protect=config.protect,
-            ),
-            on_aws,
-        )
-        self.platform_images = {
-            repo.name: ImageRepository(
-                f"registry-{repo.name}",
-                ImageRepositoryArgs(repository_name=f"platform/{repo.name}", kms_key_arn=self.keys.data_key_arn, protect=config.protect),
-                on_aws,
-            )
-            for repo in PLATFORM_REPOSITORIES
-            if repo.ships_image
-        }
-        self.ci = CiIdentity(
-            "ci-identity",
-            CiIdentityArgs(
-                name_prefix=prefix,
-                github_org=config.github_org,
-                environment=config.environment,
-                infra_repository=config.github.infra_repository,
-                account_id=self.account_id,
-                publishers=[ImagePublisher(name, [image.arn]) for name, image in self.platform_images.items()],
             ),
             on_aws,
         )

@@ -229,3 +229,23 @@ def test_cloudtrail_can_use_the_data_key_and_named_roles_exist_first(plan: list[
     (role,) = by_type(plan, "aws:iam/serviceLinkedRole:ServiceLinkedRole")
     assert named == {"arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"}
     assert role.inputs["awsServiceName"] == "autoscaling.amazonaws.com" and role.urn in data.dependencies
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_roles_that_apply_and_preview_can_reach_the_cluster(stack_plans: dict[str, list[Registration]], stack: str) -> None:
+    """Authentication mode API gives the creator no bootstrap admin: the deploy role (which applies every
+    Kubernetes object) needs an access entry with admin, the preview role one with view."""
+    plan = stack_plans[stack]
+    cluster = by_type(plan, "aws:eks/cluster:Cluster")[0]
+    assert cluster.inputs["accessConfig"] == {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False}
+    roles = {r.urn: r.name for r in by_type(plan, "aws:iam/role:Role")}
+    entries = {r.name: r for r in by_type(plan, "aws:eks/accessEntry:AccessEntry")}
+    policies = {
+        r.name: r.inputs["policyArn"].rsplit("/", 1)[-1] for r in by_type(plan, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    }
+    assert {name: policy for name, policy in policies.items() if not name.startswith("cluster-admin-")} == {
+        "cluster-deploy": "AmazonEKSClusterAdminPolicy",
+        "cluster-preview": "AmazonEKSViewPolicy",
+    }
+    for label, role in (("cluster-deploy", "ci-identity-deploy"), ("cluster-preview", "ci-identity-preview")):
+        assert [roles[u] for u in entries[label].property_dependencies["principalArn"]] == [role]
