@@ -49,7 +49,7 @@ class TenantArgs:
     kubernetes: TenantNamespaceArgs
     delivery: TenantDeliveryArgs
     concierge: ConciergeArgs
-    github: TenantGithubArgs
+    github: TenantGithubArgs | None
     mlops: TenantMlopsArgs | None = None
     kubernetes_dependencies: list[pulumi.Resource] = field(default_factory=list)
     github_dependencies: list[pulumi.Resource] = field(default_factory=list)
@@ -78,10 +78,15 @@ class Tenant(pulumi.ComponentResource):
                 pulumi.ResourceOptions(parent=self, providers=[providers.aws]),
             )
         self.concierge = Concierge(name, args.concierge, pulumi.ResourceOptions(parent=self, providers=[providers.vault]))
-        self.github = TenantGithub(
-            name,
-            args.github,
-            pulumi.ResourceOptions(parent=self, providers=[providers.github], depends_on=args.github_dependencies),
+        # Organization-level: only the stack that owns the organization creates them (ADR-0018).
+        self.github = (
+            TenantGithub(
+                name,
+                args.github,
+                pulumi.ResourceOptions(parent=self, providers=[providers.github], depends_on=args.github_dependencies),
+            )
+            if args.github is not None
+            else None
         )
         self.namespace = self.kubernetes.namespace
         self.register_outputs({"namespace": self.namespace, "imageRepositoryUrls": self.aws.image_repository_urls})

@@ -61,7 +61,7 @@ class Platform:
 
     def __init__(self, config: PlatformConfig) -> None:
         prefix = name_prefix(config)
-        self.aws_provider = aws.Provider("aws", region=config.region)
+        self.aws_provider = aws.Provider("aws", region=config.region, allowed_account_ids=[config.aws_account_id])
         on_aws = pulumi.ResourceOptions(providers=[self.aws_provider])
         invoke = pulumi.InvokeOutputOptions(provider=self.aws_provider)
         self.account_id = aws.get_caller_identity_output(opts=invoke).account_id
@@ -194,23 +194,27 @@ class Platform:
             pulumi.ResourceOptions(providers=[self.vault_provider]),
         )
         self.github_provider = github.Provider("github", owner=config.github_org)
-        self.github = GithubOrganization(
-            "github-org",
-            GithubOrganizationArgs(
-                org=config.github_org,
-                billing_email=config.github.billing_email,
-                teams=[
-                    TeamSpec(
-                        config.platform_owner,
-                        "Platform team: owns the platform repositories",
-                        list(config.github.platform_maintainers),
-                    ),
-                    TeamSpec("security", "Security & QA: reviews Gate 1 and policy changes", list(config.github.security_maintainers)),
-                ],
-                platform_repositories=[(r.name, r.description) for r in PLATFORM_REPOSITORIES],
-                required_approvals=config.github.required_approvals,
-            ),
-            pulumi.ResourceOptions(providers=[self.github_provider]),
+        self.github = (
+            None
+            if not config.github.manage_organization
+            else GithubOrganization(
+                "github-org",
+                GithubOrganizationArgs(
+                    org=config.github_org,
+                    billing_email=config.github.billing_email,
+                    teams=[
+                        TeamSpec(
+                            config.platform_owner,
+                            "Platform team: owns the platform repositories",
+                            list(config.github.platform_maintainers),
+                        ),
+                        TeamSpec("security", "Security & QA: reviews Gate 1 and policy changes", list(config.github.security_maintainers)),
+                    ],
+                    platform_repositories=[(r.name, r.description) for r in PLATFORM_REPOSITORIES],
+                    required_approvals=config.github.required_approvals,
+                ),
+                pulumi.ResourceOptions(providers=[self.github_provider]),
+            )
         )
         CostAllocation(
             "cost-allocation",
@@ -288,7 +292,9 @@ def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform
             maintainers=list(tenant.maintainers),
             repositories=[(service_repository_name(tenant.name, s.name), f"{tenant.name}: {s.kind} {s.name}") for s in tenant.services],
             required_approvals=config.github.required_approvals,
-        ),
+        )
+        if config.github.manage_organization
+        else None,
         mlops=TenantMlopsArgs(
             tenant=tenant.name,
             name_prefix=name_prefix(config),
@@ -300,7 +306,7 @@ def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform
         if tenant.mlops
         else None,
         kubernetes_dependencies=list(platform.kubernetes.releases.values()),
-        github_dependencies=[platform.github],
+        github_dependencies=[platform.github] if platform.github else [],
     )
 
 

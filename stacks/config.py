@@ -263,6 +263,11 @@ class GithubConfig(_Model):
     platform_maintainers: list[GithubLogin] = []
     security_maintainers: list[GithubLogin] = []
     deploy_branch: str = "main"
+    manage_organization: bool = Field(
+        True,
+        description="This stack owns the organization-level GitHub objects (settings, teams, template, platform and "
+        "tenant repositories). Exactly one stack per organization may: two would fight over them (ADR-0018).",
+    )
     infra_repository: str = Field(
         "infra",
         pattern=r"^[A-Za-z0-9_.-]{1,100}$",
@@ -284,6 +289,11 @@ class PlatformConfig(_Model):
     environment: Literal["dev", "staging", "prod"]
     region: str = Field("eu-west-3", pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
     github_org: GithubLogin
+    aws_account_id: str = Field(
+        pattern=r"^\d{12}$",
+        description="The AWS account of this environment (one per environment, ADR-0018). The AWS provider is "
+        "pinned to it: an `up` with credentials of another account stops before changing anything.",
+    )
     platform_owner: DnsLabel = "platform"
     platform_cost_center: CostCenter = "PLATFORM"
     protect_stateful: bool = Field(

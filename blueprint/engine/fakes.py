@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,6 +39,18 @@ class UnansweredInvoke(Exception):
     """The program called a data source the offline engine cannot answer realistically."""
 
 
+def pinned_account(provider_inputs: Mapping[str, Any]) -> str | None:
+    """The account an AWS provider is pinned to (``allowedAccountIds``; provider settings travel as
+    JSON strings on the wire)."""
+    ids = provider_inputs.get("allowedAccountIds")
+    if isinstance(ids, str):
+        try:
+            ids = json.loads(ids)
+        except json.JSONDecodeError:
+            return None
+    return str(ids[0]) if isinstance(ids, list) and ids else None
+
+
 def digest(*parts: str, length: int = 16) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:length]
 
@@ -52,18 +65,18 @@ def resource_id(type_: str, name: str) -> str:
     return f"{prefix}-{digest(type_, name, length=17)}" if prefix else f"{name}-{digest(type_, name, length=8)}"
 
 
-def arn(type_: str, name: str, region: str, path: str = "/") -> str:
+def arn(type_: str, name: str, region: str, path: str = "/", account: str = ACCOUNT_ID) -> str:
     module = type_.split(":")[1].split("/")[0]
     service = _ARN_SERVICE.get(module, module)
     if type_ == "aws:s3/bucket:Bucket":
         return f"arn:{PARTITION}:s3:::{name}"
     if module == "iam":
         kind = type_.split(":")[2].lower()
-        return f"arn:{PARTITION}:iam::{ACCOUNT_ID}:{kind}{path}{name}"
+        return f"arn:{PARTITION}:iam::{account}:{kind}{path}{name}"
     if type_ == "aws:cloudwatch/logGroup:LogGroup":
-        return f"arn:{PARTITION}:logs:{region}:{ACCOUNT_ID}:log-group:{name}"
+        return f"arn:{PARTITION}:logs:{region}:{account}:log-group:{name}"
     kind = type_.split(":")[2][0].lower() + type_.split(":")[2][1:]
-    return f"arn:{PARTITION}:{service}:{region}:{ACCOUNT_ID}:{kind}/{name}"
+    return f"arn:{PARTITION}:{service}:{region}:{account}:{kind}/{name}"
 
 
 def availability_zones(region: str) -> list[str]:
@@ -85,14 +98,14 @@ def public_key_pem(key_id: str) -> str:
     return f"-----BEGIN PUBLIC KEY-----\n{public_key_der(key_id)}\n-----END PUBLIC KEY-----\n"
 
 
-def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str, account: str = ACCOUNT_ID) -> dict[str, Any]:
     """Outputs a provider would add to the inputs (physical names, ARNs, endpoints…)."""
     out: dict[str, Any] = {}
     if type_.startswith("aws:"):
         key = _NAME_OUTPUT.get(type_, "name")
         physical = inputs.get(key) or physical_name(name, type_)
         out[key] = physical
-        out["arn"] = arn(type_, str(physical), region, str(inputs.get("path") or "/"))
+        out["arn"] = arn(type_, str(physical), region, str(inputs.get("path") or "/"), account)
         out["tagsAll"] = inputs.get("tags") or {}
     if type_ == "random:index/randomPassword:RandomPassword":
         # Deterministic, so plans are reproducible; a real provider draws it from a CSPRNG.
@@ -110,19 +123,19 @@ def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str)
             "version": inputs.get("version"),
         }
     elif type_ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-        out["arn"] = f"arn:{PARTITION}:iam::{ACCOUNT_ID}:oidc-provider/{str(inputs.get('url', '')).removeprefix('https://')}"
+        out["arn"] = f"arn:{PARTITION}:iam::{account}:oidc-provider/{str(inputs.get('url', '')).removeprefix('https://')}"
     elif type_ == "aws:kms/key:Key":
         out["keyId"] = resource_id(type_, name).removeprefix("key-")
-        out["arn"] = f"arn:{PARTITION}:kms:{region}:{ACCOUNT_ID}:key/{out['keyId']}"
+        out["arn"] = f"arn:{PARTITION}:kms:{region}:{account}:key/{out['keyId']}"
     elif type_ == "aws:ecr/repository:Repository":
-        out["repositoryUrl"] = f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{inputs.get('name') or name}"
-        out["registryId"] = ACCOUNT_ID
+        out["repositoryUrl"] = f"{account}.dkr.ecr.{region}.amazonaws.com/{inputs.get('name') or name}"
+        out["registryId"] = account
     elif type_ == "aws:sqs/queue:Queue":
         qname = inputs.get("name") or out["name"]
-        out["arn"] = f"arn:{PARTITION}:sqs:{region}:{ACCOUNT_ID}:{qname}"
-        out["url"] = f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{qname}"
+        out["arn"] = f"arn:{PARTITION}:sqs:{region}:{account}:{qname}"
+        out["url"] = f"https://sqs.{region}.amazonaws.com/{account}/{qname}"
     elif type_ == "aws:dynamodb/table:Table":
-        out["arn"] = f"arn:{PARTITION}:dynamodb:{region}:{ACCOUNT_ID}:table/{inputs.get('name') or out['name']}"
+        out["arn"] = f"arn:{PARTITION}:dynamodb:{region}:{account}:table/{inputs.get('name') or out['name']}"
     elif type_ in ("aws:rds/cluster:Cluster", "aws:rds/proxy:Proxy"):
         ident = inputs.get("clusterIdentifier") or inputs.get("name") or out["name"]
         out["endpoint"] = f"{ident}.{'proxy-' if 'proxy' in type_ else 'cluster-'}{digest(ident, length=12)}.{region}.rds.amazonaws.com"
@@ -130,7 +143,7 @@ def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str)
         if type_ == "aws:rds/cluster:Cluster" and inputs.get("manageMasterUserPassword"):
             out["masterUserSecrets"] = [
                 {
-                    "secretArn": f"arn:{PARTITION}:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!{ident}-{digest(ident, length=6)}",
+                    "secretArn": f"arn:{PARTITION}:secretsmanager:{region}:{account}:secret:rds!{ident}-{digest(ident, length=6)}",
                     "secretStatus": "active",
                     "kmsKeyId": inputs.get("masterUserSecretKmsKeyId"),
                 }
@@ -138,14 +151,14 @@ def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str)
     return out
 
 
-def invoke(token: str, args: Mapping[str, Any], region: str) -> dict[str, Any]:
+def invoke(token: str, args: Mapping[str, Any], region: str, account: str = ACCOUNT_ID) -> dict[str, Any]:
     """What a provider answers to a data-source call (camelCase keys, as on the wire)."""
     if token == "aws:index/getCallerIdentity:getCallerIdentity":
         return {
-            "accountId": ACCOUNT_ID,
-            "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/offline-plan",
+            "accountId": account,
+            "arn": f"arn:aws:iam::{account}:role/offline-plan",
             "userId": "AROAOFFLINEPLAN",
-            "id": ACCOUNT_ID,
+            "id": account,
         }
     if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
         return {"names": regions.zones(region), "zoneIds": regions.zone_ids(region), "id": region}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from blueprint.engine import fakes
 from blueprint.engine.mocks import Registration
 
 Identity = Callable[[Mapping[str, Any]], tuple[Any, ...] | None]
@@ -119,3 +120,31 @@ def raise_on_collisions(registrations: Iterable[Registration]) -> None:
     found = collisions(registrations)
     if found:
         raise IdentityCollision(found)
+
+
+def _scope(registration: Registration, by_urn: dict[str, Registration], stack: str) -> tuple[str, ...]:
+    """Where a real name is unique: the GitHub organization, the Vault server, the AWS account and
+    region (the provider is pinned to its account), and the cluster, which is the stack's own."""
+    provider = by_urn.get(registration.provider or "")
+    settings = provider.inputs if provider else {}
+    package = registration.type.split(":", 1)[0]
+    if package == "github":
+        return ("github", str(settings.get("owner", "")))
+    if package == "vault":
+        return ("vault", str(settings.get("address", "")).rstrip("/"))
+    if package == "aws":
+        return ("aws", fakes.pinned_account(settings) or "?", str(settings.get("region", "")))
+    return (package, stack)
+
+
+def cross_stack_collisions(plans: Mapping[str, Iterable[Registration]]) -> list[tuple[tuple[str, ...], str, tuple[Any, ...], list[str]]]:
+    """Objects that two stacks' plans would both manage (the second ``up`` would fight the first)."""
+    claimed: dict[tuple[Any, ...], set[str]] = {}
+    for stack, registrations in plans.items():
+        listed = list(registrations)
+        by_urn = {r.urn: r for r in listed}
+        for registration in listed:
+            key = identity_of(registration) if registration.custom else None
+            if key is not None:
+                claimed.setdefault((_scope(registration, by_urn, stack), key[0], _hashable(key[1])), set()).add(stack)
+    return [(scope, t, ident, sorted(stacks)) for (scope, t, ident), stacks in sorted(claimed.items(), key=str) if len(stacks) > 1]

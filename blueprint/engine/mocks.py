@@ -53,10 +53,14 @@ class PlanMocks(Mocks):
     def __init__(self, region: str, first_preview: bool = False) -> None:
         self.region = region
         self.first_preview = first_preview
+        #: The account the AWS provider is pinned to (its ``allowedAccountIds``), as the cloud would be.
+        self.account = fakes.ACCOUNT_ID
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         state = dict(args.inputs)
-        computed = fakes.computed_outputs(args.typ, args.name, args.inputs, self.region)
+        if args.typ == "pulumi:providers:aws":
+            self.account = fakes.pinned_account(args.inputs) or self.account
+        computed = fakes.computed_outputs(args.typ, args.name, args.inputs, self.region, self.account)
         if self.first_preview:
             state.update({k: wire.UNKNOWN for k in computed if k not in state})
             return "", state
@@ -65,7 +69,7 @@ class PlanMocks(Mocks):
 
     def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         # A (dict, None) tuple crashes MockMonitor.Invoke in pulumi 3.272: return the dict alone.
-        return fakes.invoke(args.token, args.args, self.region)
+        return fakes.invoke(args.token, args.args, self.region, self.account)
 
 
 def _contains_unknown(value: Any) -> bool:

@@ -54,12 +54,13 @@ class StandInProvider(Provider):
         super().__init__(version)
         self.name = name
         self.region = DEFAULT_REGION
+        self.account = fakes.ACCOUNT_ID
 
     def invoke(self, token: str, args: Mapping[str, Any]) -> InvokeResult:
-        return InvokeResult(fakes.invoke(token, unwrapped(args), self.region))
+        return InvokeResult(fakes.invoke(token, unwrapped(args), self.region, self.account))
 
     def outputs(self, type_: str, name: str, inputs: dict[str, Any], preview: bool) -> tuple[str, dict[str, Any]]:
-        computed = fakes.computed_outputs(type_, name, wire_ints(unwrapped(inputs)), self.region)
+        computed = fakes.computed_outputs(type_, name, wire_ints(unwrapped(inputs)), self.region, self.account)
         state = dict(inputs)
         for key, value in computed.items():
             if key not in inputs:
@@ -82,6 +83,7 @@ class StandInServicer(ProviderServicer):
         region = args.get("region") or request.variables.get("aws:config:region") or request.variables.get("aws:region")
         if isinstance(region, str) and region and region != UNKNOWN:
             self.provider.region = region
+        self.provider.account = fakes.pinned_account(args) or self.provider.account
         return provider_pb2.ConfigureResponse(acceptSecrets=True, acceptResources=True, acceptOutputs=True, supportsPreview=True)
 
     async def Check(self, request: Any, context: Any) -> Any:

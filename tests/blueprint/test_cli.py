@@ -140,7 +140,8 @@ def test_one_broken_resource_per_domain_blocks_the_plan(domain: str, tmp_path: P
         original(config)
 
     monkeypatch.setattr(compose_module, "compose", compose_with_breaker)
-    result = run("plan", "dev", "--out", str(tmp_path))
+    # prod owns the GitHub organization's objects (ADR-0018); dev has none to break.
+    result = run("plan", "prod" if domain == "github" else "dev", "--out", str(tmp_path))
     assert result.exit_code == 1, result.output
     assert broken, f"no {type_} in the plan"
     assert f"{policy} on {broken[0]}" in result.output

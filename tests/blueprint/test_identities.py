@@ -43,7 +43,9 @@ def test_a_tenant_named_like_a_platform_namespace_collides_before_any_provider(t
 
 
 def test_two_tenants_with_one_owner_team_would_fight_over_the_github_team(tmp_path: Path, write_stack: Callable[..., Path]) -> None:
-    path = write_stack(as_document(_with_tenant_named("lending", owner_team="fraud-team")))
+    values = _with_tenant_named("lending", owner_team="fraud-team")
+    values["github"] = {**values["github"], "manageOrganization": True}
+    path = write_stack(as_document(values))
     with pytest.raises(IdentityCollision) as raised:
         plan("dev", path, tmp_path / "out", None)
     assert [(t, ident) for t, ident, _ in raised.value.clashes] == [("github:index/team:Team", ("fraud-team",))]
@@ -52,3 +54,33 @@ def test_two_tenants_with_one_owner_team_would_fight_over_the_github_team(tmp_pa
 def test_the_real_stacks_claim_every_object_once(stack_plans: dict) -> None:
     for registrations in stack_plans.values():
         assert collisions(registrations) == []
+
+
+def test_dev_and_prod_never_manage_the_same_object(stack_plans: dict) -> None:
+    """Organization-level GitHub objects live in prod only, and each stack has its own Vault (ADR-0018)."""
+    from blueprint.engine.identities import cross_stack_collisions
+
+    assert cross_stack_collisions(stack_plans) == []
+
+
+def test_two_stacks_on_one_organization_and_one_vault_collide(write_stack: Callable[..., Path]) -> None:
+    from blueprint.engine.identities import cross_stack_collisions
+    from tests.conftest import plan_registrations
+
+    values = project_values()
+    values["github"] = {**values["github"], "manageOrganization": True}
+    values["vault"] = {"address": "https://vault.prod.platform.internal:8200"}
+    values["awsAccountId"] = "210987654321"
+    dev_like = plan_registrations(write_stack(as_document(values)), "dev")
+    prod = plan_registrations(Path("Pulumi.prod.yaml").resolve(), "prod")
+    found = cross_stack_collisions({"dev": dev_like, "prod": prod})
+    kinds = {t for _, t, _, _ in found}
+    assert {
+        "github:index/repository:Repository",
+        "github:index/team:Team",
+        "vault:index/mount:Mount",
+        "vault:index/policy:Policy",
+        "aws:ecr/repository:Repository",
+        "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+    } <= kinds
+    assert all(stacks == ["dev", "prod"] for *_, stacks in found)

@@ -17,6 +17,9 @@ from components.cluster import CONTROL_PLANE_LOG_TYPES
 from components.network import nat_gateway_count, subnet_plan
 from tests.conftest import as_document, by_type, plan_registrations, project_values
 
+#: One AWS account per environment (ADR-0018), as the stack files pin them.
+ACCOUNTS = {"dev": "123456789012", "prod": "210987654321"}
+
 #: Findings that stop a document. parliament's own HIGH/CRITICAL levels, plus the typo detectors.
 ERROR_ISSUES = {"UNKNOWN_ACTION", "UNKNOWN_PREFIX", "UNKNOWN_OPERATOR", "MALFORMED", "MALFORMED_JSON", "INVALID_ARN", "DUPLICATE_SID"}
 #: parliament has no trust-policy mode: it wants a Resource (trust policies have none) and does not
@@ -139,11 +142,11 @@ def test_ci_trust_is_bound_to_one_repository_and_branch_or_environment(stack_pla
     assert workload["Principal"] == {"Service": "pods.eks.amazonaws.com"}
     assert workload["Condition"] == {
         "StringEquals": {
-            "aws:SourceAccount": "123456789012",
+            "aws:SourceAccount": ACCOUNTS[stack],
             "aws:RequestTag/kubernetes-namespace": "payments",
             "aws:RequestTag/kubernetes-service-account": "payments-api",
         },
-        "ArnEquals": {"aws:SourceArn": f"arn:aws:eks:eu-west-3:123456789012:cluster/fintech-blueprint-{stack}"},
+        "ArnEquals": {"aws:SourceArn": f"arn:aws:eks:eu-west-3:{ACCOUNTS[stack]}:cluster/fintech-blueprint-{stack}"},
     }
     for role in roles.values():
         for subject in (s for s in json.dumps(json.loads(role.inputs["assumeRolePolicy"])).split('"') if s.startswith("repo:")):
@@ -227,7 +230,9 @@ def test_cloudtrail_can_use_the_data_key_and_named_roles_exist_first(plan: list[
     assert any(s["Action"] == "kms:Decrypt" for s in trail)  # the ledger bucket uses a Bucket Key
     named = {p for s in statements for p in json.dumps(s["Principal"]).split('"') if ":role/aws-service-role/" in p}
     (role,) = by_type(plan, "aws:iam/serviceLinkedRole:ServiceLinkedRole")
-    assert named == {"arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"}
+    account = json.loads(data.inputs["policy"])["Statement"][0]["Principal"]["AWS"].split(":")[4]
+    assert account in ACCOUNTS.values()
+    assert named == {f"arn:aws:iam::{account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"}
     assert role.inputs["awsServiceName"] == "autoscaling.amazonaws.com" and role.urn in data.dependencies
 
 

@@ -21,6 +21,17 @@ ACTIONLINT = Path(sys.executable).parent / "actionlint"
 WORKFLOWS = sorted([*(ROOT / ".github/workflows").glob("*.yml"), *(TEMPLATE_DIR / ".github/workflows").glob("*.yml")])
 
 
+@pytest.fixture
+def plan(stack_plans: dict[str, list[Registration]]) -> list[Registration]:
+    """The stack that owns the organization-level objects (ADR-0018): prod."""
+    return stack_plans["prod"]
+
+
+def test_only_one_stack_manages_the_organization(stack_plans: dict[str, list[Registration]]) -> None:
+    assert [r.type for r in stack_plans["dev"] if r.type.startswith("github:") and r.custom] == []
+    assert by_type(stack_plans["prod"], "github:index/repository:Repository")
+
+
 def actionlint(path: Path) -> list[dict]:
     result = subprocess.run([str(ACTIONLINT), "-no-color", "-format", "{{json .}}", str(path)], capture_output=True, text=True, check=False)
     return json.loads(result.stdout or "[]")

@@ -78,9 +78,10 @@ def test_admission_verifies_the_platform_key_in_tenant_namespaces(plan: list[Reg
     spec = policy.inputs["spec"]
     assert spec["validationFailureAction"] == "Enforce"
     verify = spec["rules"][0]["verifyImages"][0]
-    host = f"{fakes.ACCOUNT_ID}.dkr.ecr.eu-west-3.amazonaws.com"
+    account = next(fakes.pinned_account(r.inputs) for r in plan if r.type == "pulumi:providers:aws")
+    host = f"{account}.dkr.ecr.eu-west-3.amazonaws.com"
     assert verify["imageReferences"] == [f"{host}/*"] and verify["required"] is True
-    arn = f"arn:aws:kms:eu-west-3:{fakes.ACCOUNT_ID}:key/{fakes.resource_id(signing_key.type, signing_key.name).removeprefix('key-')}"
+    arn = f"arn:aws:kms:eu-west-3:{account}:key/{fakes.resource_id(signing_key.type, signing_key.name).removeprefix('key-')}"
     assert verify["attestors"][0]["entries"][0]["keys"]["publicKeys"] == fakes.public_key_pem(arn)
     selector = spec["rules"][0]["match"]["any"][0]["resources"]["namespaceSelector"]["matchExpressions"]
     assert {"key": "tenant", "operator": "NotIn", "values": ["shared"]} in selector

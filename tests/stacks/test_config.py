@@ -83,8 +83,8 @@ def test_duplicate_yaml_keys_are_an_error_not_last_wins(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as raised:
         read_stack_file(path)
     ((where, message),) = raised.value.problems
-    assert where == "line 5, column 3"
-    assert message.startswith("not valid YAML: duplicate key 'fintech-blueprint:protectStateful' (first at line 4)")
+    assert where == "line 6, column 3"
+    assert message.startswith("not valid YAML: duplicate key 'fintech-blueprint:protectStateful' (first at line 5)")
 
 
 def test_a_tenant_gets_its_most_sensitive_data_class() -> None:
