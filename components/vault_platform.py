@@ -24,6 +24,11 @@ def duration(seconds: int) -> str:
     return f"{seconds}s"
 
 
+def ci_role_name(label: str, environment: str) -> str:
+    """The JWT role a workflow job names to log in (``infra-dev``, ``infra-preview-prod``…)."""
+    return f"{label}-{environment}"
+
+
 @dataclass(frozen=True)
 class VaultPlatformArgs:
     """Attributes:
@@ -68,9 +73,7 @@ class VaultPlatform(pulumi.ComponentResource):
             "max_lease_ttl": duration(args.max_lease_ttl_seconds),
         }
 
-        audit = vault.Audit(
-            f"{name}-audit", type="file", path="stdout-audit", options={"file_path": "stdout", "format": "json"}, opts=child
-        )
+        audit = vault.Audit(f"{name}-audit", type="file", path=vp.AUDIT_PATH, options={"file_path": "stdout", "format": "json"}, opts=child)
         after_audit = pulumi.ResourceOptions(parent=self, depends_on=[audit])
         self.kv = vault.Mount(
             f"{name}-kv",
@@ -133,20 +136,29 @@ class VaultPlatform(pulumi.ComponentResource):
             tune=tune,
             opts=after_audit,
         )
-        ci = vault.Policy(f"{name}-ci-policy", name="ci-infra", policy=vp.ci_policy(), opts=child)
-        vault.jwt.AuthBackendRole(
-            f"{name}-github-infra",
-            backend=github.path,
-            role_name=f"infra-{args.environment}",
-            role_type="jwt",
-            user_claim="repository",
-            bound_audiences=[f"https://github.com/{args.github_org}"],
-            bound_claims={"repository": f"{args.github_org}/{args.infra_repository}", "environment": args.environment},
-            token_policies=[ci.name],
-            token_ttl=900,
-            token_max_ttl=args.default_lease_ttl_seconds,
-            opts=child,
-        )
+        # The deploy and preview jobs log in with their GitHub OIDC token: no Vault token is stored.
+        # The first `up` runs with a bootstrap token (it creates this method); every later one logs in.
+        auth_paths = [vp.kubernetes_auth_path(args.cluster_name), vp.GITHUB_JWT_PATH]
+        deploy = vault.Policy(f"{name}-ci-policy", name=vp.CI_DEPLOY_POLICY, policy=vp.ci_deploy_policy(auth_paths), opts=child)
+        preview = vault.Policy(f"{name}-ci-preview-policy", name=vp.CI_PREVIEW_POLICY, policy=vp.ci_preview_policy(auth_paths), opts=child)
+        repository = f"{args.github_org}/{args.infra_repository}"
+        for label, claims, policy in (
+            ("infra", {"repository": repository, "environment": args.environment}, deploy),
+            ("infra-preview", {"repository": repository, "event_name": "pull_request"}, preview),
+        ):
+            vault.jwt.AuthBackendRole(
+                f"{name}-github-{label}",
+                backend=github.path,
+                role_name=ci_role_name(label, args.environment),
+                role_type="jwt",
+                user_claim="repository",
+                bound_audiences=[f"https://github.com/{args.github_org}"],
+                bound_claims=claims,
+                token_policies=[policy.name],
+                token_ttl=900,
+                token_max_ttl=args.default_lease_ttl_seconds,
+                opts=child,
+            )
         self.kv_mount, self.database_mount = self.kv.path, self.database.path
         self.database_connection, self.kubernetes_auth_path = connection.name, kubernetes.path
         self.register_outputs({"kubernetesAuthPath": self.kubernetes_auth_path})

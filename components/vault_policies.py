@@ -52,13 +52,56 @@ def tenant_policy(tenant: str) -> str:
     return render_policy(f"Tenant {tenant}: its own paths only (ADR-1 Concierge)", tenant_rules(tenant))
 
 
-def ci_policy_rules() -> list[PathRule]:
-    """What the infra repository's CI reads from Vault during a deploy (no tenant data)."""
-    return [PathRule(f"{KV_MOUNT}/data/platform/ci/*", ("read",), "deploy-time platform settings")]
+MANAGE = ("create", "read", "update", "delete", "list")
+#: What this program manages in Vault: (path, why, sudo needed). The deploy job may manage exactly
+#: these; the preview job may read them. ``+`` matches one path segment (a mount or auth path).
+AUDIT_PATH = "stdout-audit"
+MANAGED_PATHS: tuple[tuple[str, str, bool], ...] = (
+    ("sys/audit", "list the audit devices", True),
+    (f"sys/audit/{AUDIT_PATH}", "the audit device", True),
+    ("sys/mounts", "list the secrets engines", False),
+    ("sys/mounts/*", "the KV and database engines and their tuning", False),
+    ("sys/auth", "list the auth methods", False),
+    ("sys/policies/acl/*", "tenant and CI policies", False),
+    ("auth/+/config", "auth method configuration", False),
+    ("auth/+/role/*", "Kubernetes and JWT roles", False),
+    (f"{DATABASE_MOUNT}/config/*", "the database connection", False),
+    (f"{DATABASE_MOUNT}/roles/*", "tenant database roles", False),
+    (f"{KV_MOUNT}/data/+/_owner", "each tenant's ownership record", False),
+    (f"{KV_MOUNT}/metadata/+/_owner", "its versions", False),
+)
+CI_DEPLOY_POLICY = "ci-infra-deploy"
+CI_PREVIEW_POLICY = "ci-infra-preview"
 
 
-def ci_policy() -> str:
-    return render_policy("GitHub Actions of the infra repository (ADR-3)", ci_policy_rules())
+def _managed(auth_paths: list[str]) -> list[tuple[str, str, bool]]:
+    """Every path the program manages; enabling or tuning an auth method needs sudo, so each is named."""
+    auth = [
+        (f"sys/auth/{p}{suffix}", f"the {p} auth method{why}", True)
+        for p in auth_paths
+        for suffix, why in (("", ""), ("/tune", "'s tuning"))
+    ]
+    return [*MANAGED_PATHS, *auth]
+
+
+def ci_deploy_rules(auth_paths: list[str]) -> list[PathRule]:
+    """``pulumi up`` from the infra repository: manage what the program manages, nothing else
+    (no tenant secrets, no credentials)."""
+    rules = [PathRule(path, (*MANAGE, "sudo") if sudo else MANAGE, why) for path, why, sudo in _managed(auth_paths)]
+    return [*rules, PathRule(f"{KV_MOUNT}/data/platform/ci/*", ("read",), "deploy-time platform settings")]
+
+
+def ci_preview_rules(auth_paths: list[str]) -> list[PathRule]:
+    """``pulumi preview`` of a pull request: read what the program manages."""
+    return [PathRule(path, ("read", "list", "sudo") if sudo else ("read", "list"), why) for path, why, sudo in _managed(auth_paths)]
+
+
+def ci_deploy_policy(auth_paths: list[str]) -> str:
+    return render_policy("GitHub Actions deploy job of the infra repository (ADR-3)", ci_deploy_rules(auth_paths))
+
+
+def ci_preview_policy(auth_paths: list[str]) -> str:
+    return render_policy("GitHub Actions preview job of the infra repository (ADR-3)", ci_preview_rules(auth_paths))
 
 
 def tenant_db_creation_statements(tenant: str, connection_limit: int) -> list[str]:

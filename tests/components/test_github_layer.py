@@ -159,5 +159,32 @@ def test_the_repository_that_runs_the_program_is_trusted_never_created(write_sta
     deploy = next(r for r in by_type(registrations, "aws:iam/role:Role") if r.name == "ci-identity-deploy")
     subjects = json.loads(deploy.inputs["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"]
     assert subjects["token.actions.githubusercontent.com:sub"] == ["repo:fintech-blueprint/platform-infra:environment:dev"]
-    (vault_role,) = by_type(registrations, "vault:jwt/authBackendRole:AuthBackendRole")
-    assert vault_role.inputs["boundClaims"]["repository"] == "fintech-blueprint/platform-infra"
+    vault_roles = by_type(registrations, "vault:jwt/authBackendRole:AuthBackendRole")
+    assert {r.inputs["boundClaims"]["repository"] for r in vault_roles} == {"fintech-blueprint/platform-infra"}
+
+
+def test_ci_logs_in_to_vault_with_its_oidc_identity_on_the_roles_the_program_creates(stack_plans: dict[str, list[Registration]]) -> None:
+    """No Vault token is stored: each job exchanges its GitHub OIDC token on a JWT role of the program."""
+    roles = {
+        stack: {r.inputs["roleName"]: r.inputs for r in by_type(plan, "vault:jwt/authBackendRole:AuthBackendRole")}
+        for stack, plan in stack_plans.items()
+    }
+    used = set()
+    for workflow in (ROOT / ".github/workflows").glob("*.yml"):
+        text = workflow.read_text()
+        assert "VAULT_TOKEN" not in text, workflow.name
+        for job in yaml.safe_load(text)["jobs"].values():
+            logins = [s["with"] for s in job["steps"] if s.get("uses", "").startswith("hashicorp/vault-action@")]
+            if any("pulumi " in s.get("run", "") for s in job["steps"]):
+                assert len(logins) == 1 and logins[0]["method"] == "jwt" and logins[0]["exportToken"] is True, workflow.name
+                used.add(logins[0]["role"])
+    stacks = ("dev", "prod")
+    expected = {f"infra-{s}" for s in stacks} | {"infra-preview-${{ matrix.stack }}"}
+    assert used == expected
+    for stack in stacks:
+        assert roles[stack][f"infra-{stack}"]["boundClaims"] == {"repository": "fintech-blueprint/infra", "environment": stack}
+        assert roles[stack][f"infra-preview-{stack}"]["boundClaims"] == {
+            "repository": "fintech-blueprint/infra",
+            "event_name": "pull_request",
+        }
+        assert roles[stack][f"infra-{stack}"]["boundAudiences"] == ["https://github.com/fintech-blueprint"]

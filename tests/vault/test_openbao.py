@@ -217,6 +217,37 @@ def test_generated_policies_pass_bao_policy_fmt(stack_plans: dict[str, list[Regi
     assert subprocess.run([str(BAO), "policy", "fmt", str(broken)], capture_output=True, check=False, timeout=30).returncode != 0
 
 
+def test_ci_deploy_manages_what_the_program_manages_and_preview_only_reads(loaded: tuple[Bao, list[str]]) -> None:
+    """The workflow jobs' Vault tokens (GitHub OIDC login; created here with the same policies)."""
+    server, _ = loaded
+    deploy, preview = tenant_token(server, vp.CI_DEPLOY_POLICY), tenant_token(server, vp.CI_PREVIEW_POLICY)
+    manage = [
+        ("PUT", "sys/policies/acl/tenant-lending", {"policy": vp.tenant_policy("lending")}),
+        ("POST", "database/roles/lending", {"db_name": "aurora", "creation_statements": ["SELECT 1;"]}),
+        ("POST", "kv/data/lending/_owner", {"data": {"tenant": "lending"}}),
+        ("GET", "sys/audit", None),
+        ("POST", "sys/auth/jwt-github/tune", {"default_lease_ttl": "1h"}),
+    ]
+    for method, path, body in manage:
+        assert server.request(method, path, deploy, body).status in (200, 204), f"deploy: {method} {path}"
+        FIGURES["ci allowed"] += 1
+    refused = [
+        ("GET", "kv/data/payments/app", None),  # tenant data
+        ("GET", "database/creds/payments", None),  # tenant credentials
+        ("POST", "auth/token/create", {}),
+    ]
+    for method, path, body in refused:
+        assert server.request(method, path, deploy, body).status == 403, f"deploy: {method} {path}"
+        FIGURES["ci denied"] += 1
+    for method, path, _ in manage[:3]:
+        assert server.request("GET" if method != "GET" else method, path, preview).status in (200, 204, 404), f"preview read {path}"
+        assert server.request(method, path, preview, {"data": {}} if "kv" in path else {"policy": ""}).status == 403, (
+            f"preview: {method} {path}"
+        )
+        FIGURES["ci denied"] += 1
+    assert server.request("GET", "sys/mounts", preview).status == 200
+
+
 def test_figures(loaded: tuple[Bao, list[str]]) -> None:
     """Runs last in this module: reports what was checked (see the README's OpenBao section)."""
     assert FIGURES["tenants"] >= 2 and FIGURES["denied-checks"] > FIGURES["allowed-checks"] > 0
