@@ -14,6 +14,7 @@ import pulumi_random as random
 from components import charts
 from components.admission import POLICY_NAME, signature_policy
 from components.charts import Chart
+from components.scaler_identity import KEDA_OPERATOR_SERVICE_ACCOUNT
 from components.tenant_namespace import GATEWAY_NAMESPACE, pod_security_labels
 
 #: Platform namespaces run vendor charts: PSS baseline. Chaos Mesh's daemon needs privileged, granted
@@ -62,7 +63,8 @@ def chart_values(chart: Chart, ha: bool, metrics_retention: str) -> dict[str, An
             "presets": {"kubernetesAttributes": {"enabled": True}, "kubeletMetrics": {"enabled": True}},
         }
     if chart is charts.KEDA:
-        return {"podIdentity": {"aws": {"irsa": {"enabled": True}}}, "operator": {"replicaCount": replicas}}
+        # The operator authenticates through EKS Pod Identity (ScalerIdentity): no IRSA webhook.
+        return {"operator": {"replicaCount": replicas}, "serviceAccount": {"operator": {"name": KEDA_OPERATOR_SERVICE_ACCOUNT}}}
     if chart is charts.CHAOS_MESH:
         return {
             "chaosDaemon": {"runtime": "containerd", "socketPath": "/run/containerd/containerd.sock"},

@@ -151,7 +151,9 @@ class TenantDelivery(pulumi.ComponentResource):
                 api_version="keda.sh/v1alpha1",
                 kind="TriggerAuthentication",
                 metadata={"name": f"{service.name}-aws", "namespace": args.tenant},
-                spec={"podIdentity": {"provider": "aws", "identityOwner": "workload"}},
+                # KEDA's operator reads the queue depth with its own identity (ScalerIdentity), so the
+                # workload's role need not trust the operator.
+                spec={"podIdentity": {"provider": "aws", "identityOwner": "keda"}},
                 opts=child,
             )
             k8s.apiextensions.CustomResource(

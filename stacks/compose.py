@@ -26,6 +26,7 @@ from components.keys import PlatformKeys, PlatformKeysArgs
 from components.kubernetes_platform import KubernetesPlatform, KubernetesPlatformArgs
 from components.network import Network, NetworkArgs
 from components.quotas import QUOTA_TIERS
+from components.scaler_identity import ScalerIdentity, ScalerIdentityArgs
 from components.tagging import MANDATORY_TAG_KEYS, SHARED_TENANT, CostTags, cost_scope_transform
 from components.tenant import Tenant, TenantArgs, TenantProviders
 from components.tenant_aws import TenantAwsArgs, service_repository_name
@@ -130,6 +131,7 @@ class Platform:
             ),
             on_aws,
         )
+        ScalerIdentity("keda-operator", ScalerIdentityArgs(prefix, self.cluster.pod_identity_cluster_name), on_aws)
         self.kubernetes_provider = k8s.Provider("cluster", kubeconfig=self.cluster.kubeconfig)
         self.kubernetes = KubernetesPlatform(
             "kubernetes-platform",

@@ -254,3 +254,23 @@ def test_the_roles_that_apply_and_preview_can_reach_the_cluster(stack_plans: dic
     }
     for label, role in (("cluster-deploy", "ci-identity-deploy"), ("cluster-preview", "ci-identity-preview")):
         assert [roles[u] for u in entries[label].property_dependencies["principalArn"]] == [role]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_keda_reads_queue_depth_with_its_own_identity_and_nothing_more(stack_plans: dict[str, list[Registration]], stack: str) -> None:
+    """A worker's scaler authenticates as KEDA's operator (identityOwner: keda), whose role may read the
+    attributes of this stack's tenant outbox queues only: every worker queue matches, no DLQ does."""
+    from fnmatch import fnmatch
+
+    plan = stack_plans[stack]
+    (association,) = [r for r in by_type(plan, "aws:eks/podIdentityAssociation:PodIdentityAssociation") if r.inputs["namespace"] == "keda"]
+    assert association.inputs["serviceAccount"] == "keda-operator"
+    policy = json.loads(
+        next(r for r in by_type(plan, "aws:iam/rolePolicy:RolePolicy") if r.name == "keda-operator-queue-depth").inputs["policy"]
+    )
+    (statement,) = policy["Statement"]
+    assert statement["Action"] == ["sqs:GetQueueAttributes"]
+    queues = {q.inputs["name"]: f"arn:aws:sqs:eu-west-3:{ACCOUNTS[stack]}:{q.inputs['name']}" for q in by_type(plan, "aws:sqs/queue:Queue")}
+    assert {n for n, arn in queues.items() if fnmatch(arn, statement["Resource"])} == {n for n in queues if n.endswith("-outbox")}
+    auths = [r for r in by_type(plan, "kubernetes:keda.sh/v1alpha1:TriggerAuthentication")]
+    assert auths and all(a.inputs["spec"]["podIdentity"] == {"provider": "aws", "identityOwner": "keda"} for a in auths)
