@@ -4,6 +4,7 @@ tooling (Chaos Mesh), each from a pinned chart in its own namespace."""
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,40 @@ from components.tenant_namespace import GATEWAY_NAMESPACE, pod_security_labels
 POD_SECURITY_EXCEPTION = "fintech-blueprint.io/pod-security-exception"
 #: Grafana's admin login, created here (the chart only reads it; a missing secret fails the release).
 GRAFANA_ADMIN_SECRET = "grafana-admin"
+
+
+VAULT_REVIEWER = "vault-token-reviewer"
+VAULT_REVIEWER_NAMESPACE = "kube-system"
+
+
+def vault_token_reviewer(name: str, parent: pulumi.Resource) -> pulumi.Output[str]:
+    """The service account Vault's Kubernetes auth presents to the TokenReview API (it may review
+    tokens, nothing else: ``system:auth-delegator``), and its long-lived token, which Vault holds."""
+    child = pulumi.ResourceOptions(parent=parent)
+    account = k8s.core.v1.ServiceAccount(
+        f"{name}-vault-reviewer",
+        metadata={"name": VAULT_REVIEWER, "namespace": VAULT_REVIEWER_NAMESPACE},
+        automount_service_account_token=False,
+        opts=child,
+    )
+    k8s.rbac.v1.ClusterRoleBinding(
+        f"{name}-vault-reviewer",
+        metadata={"name": VAULT_REVIEWER},
+        role_ref={"api_group": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:auth-delegator"},
+        subjects=[{"kind": "ServiceAccount", "name": VAULT_REVIEWER, "namespace": VAULT_REVIEWER_NAMESPACE}],
+        opts=child,
+    )
+    token = k8s.core.v1.Secret(
+        f"{name}-vault-reviewer-token",
+        metadata={
+            "name": f"{VAULT_REVIEWER}-token",
+            "namespace": VAULT_REVIEWER_NAMESPACE,
+            "annotations": {"kubernetes.io/service-account.name": VAULT_REVIEWER},
+        },
+        type="kubernetes.io/service-account-token",
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[account]),
+    )
+    return pulumi.Output.secret(token.data.apply(lambda data: base64.b64decode((data or {}).get("token", "")).decode()))
 
 
 def chart_values(chart: Chart, ha: bool, metrics_retention: str) -> dict[str, Any]:
@@ -98,6 +133,7 @@ class KubernetesPlatformArgs:
 
 class KubernetesPlatform(pulumi.ComponentResource):
     releases: dict[str, k8s.helm.v3.Release]
+    vault_reviewer_jwt: pulumi.Output[str]
 
     def __init__(self, name: str, args: KubernetesPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:kubernetes:KubernetesPlatform", name, None, opts)
@@ -161,4 +197,5 @@ class KubernetesPlatform(pulumi.ComponentResource):
             spec=spec,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.releases[charts.KYVERNO.name]]),
         )
+        self.vault_reviewer_jwt = vault_token_reviewer(name, self)
         self.register_outputs({"releases": sorted(self.releases)})

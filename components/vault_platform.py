@@ -33,6 +33,7 @@ def ci_role_name(label: str, environment: str) -> str:
 class VaultPlatformArgs:
     """Attributes:
     cluster_name / kubernetes_host / kubernetes_ca_pem: The cluster whose service accounts log in.
+    token_reviewer_jwt: The token Vault presents to the cluster's TokenReview API (a secret).
     github_org / environment / infra_repository: Who the GitHub JWT role admits.
     default_lease_ttl_seconds / max_lease_ttl_seconds: Bounds on every mount and auth method (1 h / 24 h).
     database_url: ``host:port`` of the RDS Proxy.
@@ -45,6 +46,7 @@ class VaultPlatformArgs:
     cluster_name: str
     kubernetes_host: pulumi.Input[str]
     kubernetes_ca_pem: pulumi.Input[str]
+    token_reviewer_jwt: pulumi.Input[str]
     github_org: str
     environment: str
     database_url: pulumi.Input[str]
@@ -124,6 +126,8 @@ class VaultPlatform(pulumi.ComponentResource):
             backend=kubernetes.path,
             kubernetes_host=args.kubernetes_host,
             kubernetes_ca_cert=args.kubernetes_ca_pem,
+            token_reviewer_jwt=args.token_reviewer_jwt,
+            disable_local_ca_jwt=True,  # Vault runs outside the cluster: it has no local service account
             opts=child,
         )
 

@@ -184,6 +184,7 @@ class Platform:
                 cluster_name=prefix,
                 kubernetes_host=self.cluster.endpoint,
                 kubernetes_ca_pem=self.cluster.certificate_authority_pem,
+                token_reviewer_jwt=self.kubernetes.vault_reviewer_jwt,
                 github_org=config.github_org,
                 environment=config.environment,
                 infra_repository=config.github.infra_repository,

@@ -111,6 +111,11 @@ def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str,
         # Deterministic, so plans are reproducible; a real provider draws it from a CSPRNG.
         out["result"] = (digest("random-password", name, length=64) * 2)[: int(inputs.get("length") or 16)]
         out["bcryptHash"] = f"$2a$10${digest('bcrypt', name, length=53)}"
+    if type_ == "kubernetes:core/v1:Secret" and inputs.get("type") == "kubernetes.io/service-account-token":
+        # The token controller fills these in once the secret exists.
+        account = ((inputs.get("metadata") or {}).get("annotations") or {}).get("kubernetes.io/service-account.name", "")
+        token = f"eyJhbGciOiJSUzI1NiJ9.{digest('sa-token', name, length=48)}.{digest('sig', name, length=43)}"
+        out["data"] = {"token": base64.b64encode(token.encode()).decode(), "namespace": base64.b64encode(account.encode()).decode()}
     if type_ == "aws:ec2/launchTemplate:LaunchTemplate":
         out |= {"latestVersion": 1, "defaultVersion": 1}
     if type_ == "aws:eks/cluster:Cluster":

@@ -161,3 +161,24 @@ def test_outbox_has_a_dead_letter_queue_and_idempotency_table(plan: list[Registr
     table = next(t.inputs for t in by_type(plan, "aws:dynamodb/table:Table") if t.name.startswith("payments-"))
     assert table["ttl"] == {"attributeName": "expiresAt", "enabled": True}
     assert table["pointInTimeRecovery"]["enabled"] and table["serverSideEncryption"]["enabled"]
+
+
+def test_vault_reviews_service_account_tokens_with_a_reviewer_of_its_own(plan: list[Registration]) -> None:
+    """Vault runs outside the cluster: to validate a pod's token it calls TokenReview with a reviewer
+    service account's token, which may review tokens and nothing else."""
+    (config,) = by_type(plan, "vault:kubernetes/authBackendConfig:AuthBackendConfig")
+    assert config.inputs["disableLocalCaJwt"] is True
+    token = next(r for r in by_type(plan, "kubernetes:core/v1:Secret") if r.name.endswith("vault-reviewer-token"))
+    assert token.urn in config.property_dependencies["tokenReviewerJwt"]
+    assert set(config.inputs["tokenReviewerJwt"]) == {"4dabf18193072939515e22adb298388d", "value"}  # a secret
+    assert token.inputs["type"] == "kubernetes.io/service-account-token"
+    (binding,) = [r for r in by_type(plan, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding") if "vault" in r.name]
+    assert binding.inputs["roleRef"]["name"] == "system:auth-delegator"
+    assert binding.inputs["subjects"] == [
+        {
+            "kind": "ServiceAccount",
+            "name": token.inputs["metadata"]["annotations"]["kubernetes.io/service-account.name"],
+            "namespace": "kube-system",
+        }
+    ]
+    assert {r.inputs["audience"] for r in by_type(plan, "vault:kubernetes/authBackendRole:AuthBackendRole")} == {"vault"}
