@@ -225,6 +225,17 @@ def ledger_bucket_policy(bucket_arn: str, trail_arn: str) -> Document:
     )
 
 
+def _cloudtrail(sid: str, action: str, condition: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudtrail.amazonaws.com"},
+        "Action": action,
+        "Resource": "*",
+        "Condition": condition,
+    }
+
+
 def data_key_policy(account_id: str, region: str) -> Document:
     """The platform data key: account administrators, and the services that encrypt with it."""
     return document(
@@ -258,30 +269,13 @@ def data_key_policy(account_id: str, region: str) -> Document:
             "Resource": "*",
             "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
         },
-        {
-            # DescribeKey carries no encryption context: a context condition would deny it.
-            "Sid": "CloudTrailDescribe",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "kms:DescribeKey",
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-        },
-        {
-            "Sid": "CloudTrailEncrypt",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "kms:GenerateDataKey*",
-            "Resource": "*",
-            "Condition": {"StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{account_id}:trail/*"}},
-        },
-        {
-            # The ledger bucket uses an S3 Bucket Key: CloudTrail decrypts the bucket-level data key.
-            "Sid": "CloudTrailBucketKey",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "kms:Decrypt",
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-        },
+        # DescribeKey carries no encryption context: a context condition would deny it.
+        _cloudtrail("CloudTrailDescribe", "kms:DescribeKey", {"StringEquals": {"aws:SourceAccount": account_id}}),
+        _cloudtrail(
+            "CloudTrailEncrypt",
+            "kms:GenerateDataKey*",
+            {"StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{account_id}:trail/*"}},
+        ),
+        # The ledger bucket uses an S3 Bucket Key: CloudTrail decrypts the bucket-level data key.
+        _cloudtrail("CloudTrailBucketKey", "kms:Decrypt", {"StringEquals": {"aws:SourceAccount": account_id}}),
     )
