@@ -49,7 +49,12 @@ def _known_stacks(root: Path) -> list[str]:
 @main.command("plan")
 @click.argument("stack")
 @click.option("--config-file", type=click.Path(path_type=Path), help="Stack config to use instead of Pulumi.STACK.yaml (same format).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output directory.  [default: out/STACK]")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    help="Output directory, replaced whole: new, empty, or a previous plan's (marked .blueprint-plan).  [default: out/STACK]",
+)
 @click.option(
     "--policy-config",
     type=click.Path(path_type=Path),
@@ -78,7 +83,7 @@ def plan_command(
     from blueprint.engine.analyzer import PolicyConfigError
     from blueprint.engine.identities import IdentityCollision
     from blueprint.engine.run import ProgramError
-    from blueprint.plan import plan
+    from blueprint.plan import OutputDirError, plan
     from stacks.loader import ROOT, ConfigError
 
     if not _STACK_NAME.match(stack):
@@ -104,7 +109,7 @@ def plan_command(
 
     try:
         result = plan(stack, config_file, out_dir, policy_config, step=step, secret_placeholders=offline_secrets)
-    except (ConfigError, IdentityCollision) as exc:
+    except (ConfigError, IdentityCollision, OutputDirError) as exc:
         fail(str(exc))
     except PolicyConfigError as exc:
         fail(f"invalid policy config: {exc}")

@@ -65,6 +65,43 @@ def policy_report(
     }
 
 
+#: Marks a directory as a plan's output: only such a directory is ever replaced.
+MARKER = ".blueprint-plan"
+
+
+class OutputDirError(ValueError):
+    """``--out`` names a place a plan must not replace."""
+
+
+def check_output_dir(out_dir: Path, cwd: Path | None = None) -> None:
+    """Refuse, before any work, an output that is a file, the working directory, the project, an
+    ancestor of either, or a non-empty directory that no plan wrote (it would be replaced whole)."""
+    target = out_dir.resolve()
+    here = (cwd or Path.cwd()).resolve()
+    if target.exists() and not target.is_dir():
+        raise OutputDirError(f"--out {out_dir}: is a file; name a directory (default out/STACK)")
+    for protected, what in (
+        (ROOT.resolve(), "the project directory"),
+        (here, "the current directory"),
+        (Path.home().resolve(), "your home"),
+    ):
+        if target == protected or target in protected.parents:
+            raise OutputDirError(
+                f"--out {out_dir}: is {what} or contains it, and the plan replaces its output directory whole; use e.g. out/STACK"
+            )
+    if target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file():
+        raise OutputDirError(
+            f"--out {out_dir}: is a non-empty directory that no plan wrote (no {MARKER}); the plan would replace it: "
+            "name a new or empty directory"
+        )
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _replace_dir(staging: Path, target: Path) -> None:
     if target.exists():
         shutil.rmtree(target)
@@ -148,8 +185,10 @@ def plan(
     secret_placeholders: bool = False,
 ) -> PlanResult:
     """Raises ConfigError / PolicyConfigError on bad input, and IdentityCollision when two resources
-    would claim one real object, before anything is written."""
+    would claim one real object, before anything is written; OutputDirError when ``out_dir`` is not
+    a place a plan may replace."""
     step("validating configuration")
+    check_output_dir(out_dir)
     stack_file, config = load_stack_file(config_file, secret_placeholders)
     file_policy_config = policies.read_policy_config(policy_config_file) if policy_config_file else None
     policies.analyzer(file_policy_config)  # reject a bad policy config before the slow steps
@@ -175,6 +214,8 @@ def plan(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
+        staging.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would survive the rename
+        (staging / MARKER).write_text(dumps({"stack": stack, "writtenBy": "blueprint plan"}), encoding="utf-8")
         (staging / "inventory.json").write_text(dumps(inventory_document(stack, registrations)), encoding="utf-8")
         (staging / "policy-report.json").write_text(dumps(policy_report(stack, violations, policy_config_file, deferred)), encoding="utf-8")
         write_manifests(staging / "manifests", registrations)

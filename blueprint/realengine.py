@@ -25,7 +25,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from blueprint.engine.wire import masked
+from blueprint.engine.mocks import Registration
+from blueprint.engine.wire import masked, unwrapped
 from stacks.loader import ROOT
 
 TOOLS_BIN = ROOT / ".tools" / "bin"
@@ -130,6 +131,31 @@ ALLOWED_DIFFERENCES = {
 
 def _is_default_provider(urn: str | None) -> bool:
     return bool(urn) and "::pulumi:providers:" in str(urn) and str(urn).split("::")[3].startswith("default")
+
+
+def registrations(export: dict[str, Any]) -> list[Registration]:
+    """The real engine's state as the offline engine's records, so that the checks written for
+    plans (identities, ordering) run on what the engine really stored."""
+    found = []
+    for resource in export["deployment"]["resources"]:
+        if resource["type"] == "pulumi:pulumi:Stack":
+            continue
+        found.append(
+            Registration(
+                urn=resource["urn"],
+                type=resource["type"],
+                name=resource["urn"].rsplit("::", 1)[-1],
+                custom=bool(resource.get("custom")),
+                parent=resource.get("parent"),
+                provider=resource.get("provider", "").rsplit("::", 1)[0] or None,
+                inputs=unwrapped(resource.get("inputs", {})),
+                options={"protect": bool(resource.get("protect"))},
+                dependencies=list(resource.get("dependencies", [])),
+                property_dependencies={k: list(v) for k, v in (resource.get("propertyDependencies") or {}).items()},
+                state=unwrapped(resource.get("outputs", {})),
+            )
+        )
+    return found
 
 
 def exported_view(export: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -37,6 +37,9 @@ class Location:
     def role(self, name: pulumi.Input[str], path: str = "/") -> pulumi.Output[str]:
         return self.arn("iam", pulumi.Output.concat(f"role{path}", name), regional=False)
 
+    def managed_policy(self, name: pulumi.Input[str], path: str = "/") -> pulumi.Output[str]:
+        return self.arn("iam", pulumi.Output.concat(f"policy{path}", name), regional=False)
+
     def github_oidc_provider(self, host: str) -> pulumi.Output[str]:
         return self.arn("iam", f"oidc-provider/{host}", regional=False)
 

@@ -2,25 +2,26 @@
 
 GitHub Actions exchanges its OIDC token for a role scoped to one repository and one branch or
 environment. Image repositories' CI may push their own images and sign with the platform key; the
-infra repository's deploy role manages only resources tagged with its environment.
+infra repository's deploy role may make exactly the calls ``pulumi up`` makes (components/deploy_permissions.py).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
-from components import iam_documents
+from components import deploy_permissions, iam_documents
 from components.arns import Location
+from components.aws_managed_policies import READ_ONLY_POLICY
 from components.keys import signing_key_alias
 from components.naming import physical_name
 
 GITHUB_OIDC_URL = f"https://{iam_documents.GITHUB_OIDC_HOST}"
 ROLE_PATH = "/fintech-blueprint/"
-READ_ONLY_POLICY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,10 @@ def publisher_role(
     return role.arn
 
 
+def _nth(index: int) -> Callable[[list[str]], str]:
+    return lambda documents: documents[index]
+
+
 class CiIdentity(pulumi.ComponentResource):
     provider_arn: pulumi.Output[str]
     deploy_role_arn: pulumi.Output[str]
@@ -101,21 +106,37 @@ class CiIdentity(pulumi.ComponentResource):
         def trust(repository: str, subjects: list[str]) -> pulumi.Output[str]:
             return provider_arn.apply(lambda arn: json.dumps(iam_documents.github_oidc_trust(arn, args.github_org, repository, subjects)))
 
+        deploy_name = physical_name(args.name_prefix, "deploy", max_length=64)
         deploy = aws.iam.Role(
             f"{name}-deploy",
-            name=physical_name(args.name_prefix, "deploy", max_length=64),
+            name=deploy_name,
             path=ROLE_PATH,
             assume_role_policy=trust(args.infra_repository, [f"environment:{args.environment}"]),
             opts=child,
         )
-        aws.iam.RolePolicy(
-            f"{name}-deploy",
-            role=deploy.id,
-            opts=child,
-            policy=pulumi.Output.from_input(args.account_id).apply(
-                lambda account: json.dumps(iam_documents.infrastructure_deployer(args.environment, account, ROLE_PATH))
-            ),
+
+        def target(account: str, region: str) -> deploy_permissions.DeployTarget:
+            return deploy_permissions.DeployTarget(args.environment, account, region, args.name_prefix, ROLE_PATH, deploy_name)
+
+        table = deploy_permissions.load_table()
+        # How many documents is known now (the layout fits any account and region); their text once
+        # the account and region are.
+        count = len(deploy_permissions.layout(table, target("", "")))
+        documents = pulumi.Output.all(args.account_id, location.region).apply(
+            lambda a: [json.dumps(d) for d in deploy_permissions.deploy_documents(table, target(str(a[0]), str(a[1])))]
         )
+        for index in range(count):
+            policy = aws.iam.Policy(
+                f"{name}-deploy-{index + 1}",
+                name=f"{deploy_name}-{index + 1}",
+                path=ROLE_PATH,
+                description=f"pulumi up from {args.infra_repository} ({index + 1}/{count}); built from components/data/deploy_actions.json",
+                policy=documents.apply(_nth(index)),
+                opts=child,
+            )
+            aws.iam.RolePolicyAttachment(
+                f"{name}-deploy-{index + 1}", role=deploy.name, policy_arn=location.managed_policy(policy.name, ROLE_PATH), opts=child
+            )
         # Pull-request previews read the account, nothing more.
         preview = aws.iam.Role(
             f"{name}-preview",

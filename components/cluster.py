@@ -13,14 +13,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam_documents
+from components.aws_managed_policies import EKS_CLUSTER_POLICY, NODE_MANAGED_POLICIES
 from components.log_group import log_group
 
 CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
-NODE_MANAGED_POLICIES = [
-    "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-    "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
-    "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
-]
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 CLUSTER_VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
 
@@ -104,9 +100,7 @@ class Cluster(pulumi.ComponentResource):
             path="/fintech-blueprint/",
             opts=child,
         )
-        aws.iam.RolePolicyAttachment(
-            f"{name}-control-plane", role=role.name, policy_arn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy", opts=child
-        )
+        aws.iam.RolePolicyAttachment(f"{name}-control-plane", role=role.name, policy_arn=EKS_CLUSTER_POLICY, opts=child)
         logs = log_group(
             f"{name}-control-plane-logs",
             f"/aws/eks/{args.cluster_name}/cluster",

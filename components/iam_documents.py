@@ -38,8 +38,6 @@ TABLE_ACTIONS = [
     "dynamodb:UpdateItem",
 ]
 KMS_USE_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
-#: Services the infrastructure deploy role manages, each limited by tag (ABAC) to its environment.
-DEPLOY_SERVICES = ["ec2", "eks", "ecr", "kms", "logs", "s3", "sqs", "dynamodb", "rds", "budgets", "cloudtrail"]
 
 
 def document(*statements: dict[str, Any]) -> Document:
@@ -116,33 +114,6 @@ def image_publisher(repository_arns: list[str], keys_arn: str, signing_alias: st
         {"Sid": "Authenticate", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
         {"Sid": "PushOwnImages", "Effect": "Allow", "Action": ECR_PUSH_ACTIONS, "Resource": repository_arns},
         key_grant("SignWithPlatformKey", SIGN_ACTIONS, keys_arn, signing_alias),
-    )
-
-
-def infrastructure_deployer(environment: str, account_id: str, role_path: str) -> Document:
-    """``pulumi up`` from the infra repository: every managed service, but only on resources tagged
-    with this environment (ABAC), and PassRole only for the platform's own role path."""
-    return document(
-        {
-            "Sid": "ManageTaggedResources",
-            "Effect": "Allow",
-            "Action": [f"{service}:*" for service in DEPLOY_SERVICES],
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:ResourceTag/environment": environment}},
-        },
-        {
-            "Sid": "CreateTaggedResources",
-            "Effect": "Allow",
-            "Action": [f"{service}:*" for service in DEPLOY_SERVICES],
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:RequestTag/environment": environment}},
-        },
-        {
-            "Sid": "PassPlatformRoles",
-            "Effect": "Allow",
-            "Action": ["iam:GetRole", "iam:PassRole"],
-            "Resource": f"arn:aws:iam::{account_id}:role{role_path}*",
-        },
     )
 
 

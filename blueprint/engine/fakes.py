@@ -33,6 +33,22 @@ _ID_PREFIX = {
     "aws:ec2/flowLog:FlowLog": "fl",
     "aws:kms/key:Key": "key",
 }
+#: Types whose id is one of their outputs, as terraform-provider-aws sets it (d.SetId): a role's id
+#: is its name, so a RolePolicy's ``role`` input (``role.id``) is that name.
+_ID_OUTPUT = {
+    "aws:iam/role:Role": "name",
+    "aws:iam/policy:Policy": "arn",
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": "arn",
+    "aws:s3/bucket:Bucket": "bucket",
+    "aws:sqs/queue:Queue": "url",
+    "aws:dynamodb/table:Table": "name",
+    "aws:cloudwatch/logGroup:LogGroup": "name",
+    "aws:ecr/repository:Repository": "name",
+    "aws:eks/cluster:Cluster": "name",
+    "aws:kms/key:Key": "keyId",
+    "aws:kms/alias:Alias": "name",
+    "aws:budgets/budget:Budget": "name",
+}
 
 
 class UnansweredInvoke(Exception):
@@ -60,7 +76,11 @@ def physical_name(logical: str, type_: str) -> str:
     return f"{logical}-{digest(type_, logical, length=7)}"
 
 
-def resource_id(type_: str, name: str) -> str:
+def resource_id(type_: str, name: str, outputs: Mapping[str, Any] | None = None) -> str:
+    """The id a provider would give the resource; ``outputs``: its state, for ids that are an output."""
+    own = (outputs or {}).get(_ID_OUTPUT.get(type_, ""))
+    if isinstance(own, str) and own:
+        return own
     prefix = _ID_PREFIX.get(type_)
     return f"{prefix}-{digest(type_, name, length=17)}" if prefix else f"{name}-{digest(type_, name, length=8)}"
 

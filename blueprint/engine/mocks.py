@@ -65,7 +65,7 @@ class PlanMocks(Mocks):
             state.update({k: wire.UNKNOWN for k in computed if k not in state})
             return "", state
         state.update(computed)
-        return fakes.resource_id(args.typ, args.name), state
+        return fakes.resource_id(args.typ, args.name, state), state
 
     def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         # A (dict, None) tuple crashes MockMonitor.Invoke in pulumi 3.272: return the dict alone.

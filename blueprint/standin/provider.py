@@ -65,7 +65,7 @@ class StandInProvider(Provider):
         for key, value in computed.items():
             if key not in inputs:
                 state[key] = UNKNOWN if preview else value
-        return ("" if preview else fakes.resource_id(type_, name)), state
+        return ("" if preview else fakes.resource_id(type_, name, state)), state
 
 
 class StandInServicer(ProviderServicer):

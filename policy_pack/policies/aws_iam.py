@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 from ._lib import CRITICAL, HIGH, ResourceRule, get, items, principals, statements, strings
 
@@ -25,6 +27,11 @@ _WRITE_VERB = re.compile(
     r"^(Create|Delete|Put|Update|Attach|Detach|Pass|Set|Tag|Untag|Add|Remove|Modify|Write|Upload|"
     r"Initiate|Complete|Sign|Encrypt|Decrypt|ReEncrypt|GenerateDataKey|Send|Purge|Schedule|\*)"
 )
+
+
+#: Write actions IAM authorizes on '*' only (no resource-level permissions), from the Service
+#: Authorization Reference: '*' is their only possible scope.
+UNSCOPED_WRITES = frozenset(json.loads((Path(__file__).parent / "data" / "unscoped_write_actions.json").read_text())["actions"])
 
 
 def _documents(props, resource_type):
@@ -59,7 +66,7 @@ def _no_star_resource_write(props, args):
     for statement in _allows(props, args):
         if "*" not in strings(statement.get("Resource")) or _tag_scoped(statement):
             continue
-        writes = [a for a in strings(statement.get("Action")) if _WRITE_VERB.match(a.split(":")[-1])]
+        writes = [a for a in strings(statement.get("Action")) if _WRITE_VERB.match(a.split(":")[-1]) and a not in UNSCOPED_WRITES]
         if writes:
             yield f"write/permission actions {writes[:3]} on Resource '*': scope them to ARNs"
 

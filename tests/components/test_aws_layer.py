@@ -45,6 +45,7 @@ def documents(plan: list[Registration]) -> list[tuple[str, str, bool]]:
             found.append((r.name, r.inputs["assumeRolePolicy"], True))
         elif r.type in (
             "aws:iam/rolePolicy:RolePolicy",
+            "aws:iam/policy:Policy",
             "aws:sqs/queuePolicy:QueuePolicy",
             "aws:s3/bucketPolicy:BucketPolicy",
             "aws:kms/key:Key",

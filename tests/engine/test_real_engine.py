@@ -15,7 +15,10 @@ import pytest
 import yaml
 
 from blueprint import realengine
+from blueprint.engine.identities import cross_stack_collisions
+from blueprint.engine.mocks import Registration
 from blueprint.realengine import Workspace
+from policy_pack.policies.ordering import CRD_CHARTS
 from stacks.loader import ROOT
 
 pytestmark = pytest.mark.engine
@@ -170,3 +173,60 @@ def test_an_undecryptable_secure_value_fails(ws: Workspace) -> None:
     result = ws.preview("dev", policy=False)
     assert result.returncode != 0
     assert "validating stack config: bad value" in result.output, result.output[-2000:]
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Registration]]:
+    """dev and prod both applied by the real engine into one backend, as records of their states."""
+    ws = realengine.make_workspace(tmp_path_factory.mktemp("both"))
+    for stack in ("dev", "prod"):
+        assert ws.init_stack(stack).returncode == 0
+        up = ws.up(stack, policy=False)
+        assert up.returncode == 0, up.output[-3000:]
+    return {stack: realengine.registrations(ws.export(stack)) for stack in ("dev", "prod")}
+
+
+def test_the_real_states_of_dev_and_prod_claim_no_common_object(deployed: dict[str, list[Registration]]) -> None:
+    """#12 item 7, on what the engine stored: no repository, team, Vault path, IAM or ECR name twice."""
+    assert sum(1 for r in deployed["prod"] if r.type.startswith("github:")) > 10
+    assert cross_stack_collisions(deployed) == []
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_infra_repository_is_never_created(deployed: dict[str, list[Registration]], stack: str) -> None:
+    """#12 item 6: the repository that runs the program is an input."""
+    infra = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]["fintech-blueprint:github"]["infraRepository"]
+    repositories = {r.inputs.get("name") for r in deployed[stack] if r.type == "github:index/repository:Repository"}
+    assert infra not in repositories
+    deploy_trust = next(r for r in deployed[stack] if r.type == "aws:iam/role:Role" and r.inputs.get("name", "").endswith("-deploy"))
+    assert f"repo:fintech-blueprint/{infra}:environment:{stack}" in deploy_trust.inputs["assumeRolePolicy"]
+
+
+def _named_by(resource: Registration, key: str, records: list[Registration], type_prefix: str) -> Registration | None:
+    return next((r for r in records if r.type.startswith(type_prefix) and r.state.get("path") == resource.inputs.get(key)), None)
+
+
+def test_the_real_state_orders_vault_objects_after_their_mounts(deployed: dict[str, list[Registration]]) -> None:
+    """#12 item 10, on the dependencies the engine recorded: every Vault object that lives under a
+    mount or auth backend depends on it; rulesets come after the files they would block; custom
+    resources after the release that installs their CRD (the pack's creation-order rule, on real state)."""
+    records = deployed["dev"]
+    checked = 0
+    for r in records:
+        for key in ("mount", "backend"):
+            if r.type.startswith("vault:") and r.inputs.get(key):
+                parent = _named_by(r, key, records, "vault:")
+                assert parent is not None, f"{r.urn}: no mount at {r.inputs[key]}"
+                assert parent.urn in r.dependencies, f"{r.urn} does not wait for {parent.urn}"
+                checked += 1
+    assert checked >= 10
+    for ruleset in (r for r in records if r.type == "github:index/repositoryRuleset:RepositoryRuleset"):
+        files = [
+            f.urn
+            for f in records
+            if f.type == "github:index/repositoryFile:RepositoryFile" and f.inputs.get("repository") == ruleset.inputs.get("repository")
+        ]
+        assert set(files) <= set(ruleset.dependencies), ruleset.urn
+    custom = [r for r in records if r.type.startswith("kubernetes:") and r.type.split(":")[1].split("/")[0] in CRD_CHARTS]
+    releases = {r.urn for r in records if r.type == "kubernetes:helm.sh/v3:Release"}
+    assert custom and all(set(r.dependencies) & releases for r in custom), [r.urn for r in custom if not set(r.dependencies) & releases]

@@ -210,8 +210,14 @@ RESOURCE_CASES: dict[str, Case] = {
     "iam-no-star-action": Case("aws:iam/policy:Policy", {"policy": doc(allow("s3:GetObject"))}, {"policy": doc(allow("*", "*"))}),
     "iam-no-star-resource-write": Case(
         "aws:iam/rolePolicy:RolePolicy",
-        {"policy": doc(allow(["ec2:*"], "*", Condition={"StringEquals": {"aws:ResourceTag/environment": "dev"}}))},
-        {"policy": doc(allow(["s3:PutObject"], "*"))},
+        {
+            "policy": doc(
+                allow(["ec2:*"], "*", Condition={"StringEquals": {"aws:ResourceTag/environment": "dev"}}),
+                # No resource-level permissions exist for it: '*' is its only scope.
+                allow(["ce:UpdateCostAllocationTagsStatus"], "*"),
+            )
+        },
+        {"policy": doc(allow(["s3:PutObject", "ce:UpdateCostAllocationTagsStatus"], "*"))},
     ),
     "iam-no-admin-attachment": Case(
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
