@@ -12,11 +12,13 @@ from typing import Any
 
 import pulumi
 
+from components.tagging import SHARED_TENANT
+
 POLICY_NAME = "verify-platform-image-signatures"
 TENANT_NAMESPACES = {
     "matchExpressions": [
         {"key": "tenant", "operator": "Exists"},
-        {"key": "tenant", "operator": "NotIn", "values": ["shared"]},
+        {"key": "tenant", "operator": "NotIn", "values": [SHARED_TENANT]},
     ]
 }
 _ALL_CONTAINERS = "request.object.spec.[ephemeralContainers, initContainers, containers][]"

@@ -16,6 +16,7 @@ from components import iam_documents
 from components.arns import s3_bucket
 from components.locked_bucket import locked_bucket
 from components.naming import physical_name
+from components.tagging import DATA_CLASS_TAG
 
 AUDIT_DATA_CLASS = "confidential"
 
@@ -50,7 +51,13 @@ class AuditLedger(pulumi.ComponentResource):
         trail_name = physical_name(args.name_prefix, "audit")
         # Audit records name people and accounts: more sensitive than the platform default.
         bucket = locked_bucket(
-            f"{name}-bucket", bucket_name, args.retention_days, args.kms_key_arn, self, args.protect, tags={"data-class": AUDIT_DATA_CLASS}
+            f"{name}-bucket",
+            bucket_name,
+            args.retention_days,
+            args.kms_key_arn,
+            self,
+            args.protect,
+            tags={DATA_CLASS_TAG: AUDIT_DATA_CLASS},
         )
         policy_document = pulumi.Output.all(s3_bucket(bucket.bucket), account).apply(
             lambda a: json.dumps(iam_documents.ledger_bucket_policy(a[0], f"arn:aws:cloudtrail:{args.region}:{a[1]}:trail/{trail_name}"))

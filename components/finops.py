@@ -9,6 +9,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.tagging import SHARED_TENANT
+
 #: Alert thresholds, percent of the monthly budget: actual spend, and forecast for the month.
 ACTUAL_ALERT_PERCENT = 80
 FORECAST_ALERT_PERCENT = 100
@@ -66,7 +68,6 @@ class CostAllocationArgs:
     shared_budget_name: str
     shared_budget_usd: Decimal
     alert_email: str
-    shared_tenant: str = "shared"
 
 
 class CostAllocation(pulumi.ComponentResource):
@@ -75,5 +76,5 @@ class CostAllocation(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         for key in args.tag_keys:
             aws.costexplorer.CostAllocationTag(f"{name}-{key}", tag_key=key, status="Active", opts=child)
-        monthly_budget(f"{name}-shared", args.shared_budget_name, args.shared_tenant, args.shared_budget_usd, args.alert_email, child)
+        monthly_budget(f"{name}-shared", args.shared_budget_name, SHARED_TENANT, args.shared_budget_usd, args.alert_email, child)
         self.register_outputs({})

@@ -21,33 +21,20 @@ from typing import Any
 
 import pulumi
 
-#: Tag keys every taggable resource must carry. ``data-class`` is only required on data-bearing
-#: resources (see ``DATA_BEARING_TYPES``). The policy pack's ``required-cost-tags`` reads the same
-#: list from its config; a test keeps the two equal.
-MANDATORY_TAG_KEYS: tuple[str, ...] = ("environment", "tenant", "owner", "cost-center", "managed-by")
-DATA_CLASS_TAG = "data-class"
-SHARED_TENANT = "shared"
-MANAGED_BY = "pulumi"
+from policy_pack.policies import contract
 
-#: Resource types that hold data and therefore carry the ``data-class`` tag/label.
-DATA_BEARING_TYPES: frozenset[str] = frozenset(
-    {
-        "aws:s3/bucket:Bucket",
-        "aws:sqs/queue:Queue",
-        "aws:dynamodb/table:Table",
-        "aws:rds/cluster:Cluster",
-        "aws:rds/clusterInstance:ClusterInstance",
-        "aws:ecr/repository:Repository",
-        "aws:cloudwatch/logGroup:LogGroup",
-        "aws:kms/key:Key",
-        "kubernetes:core/v1:Namespace",
-    }
-)
+#: Tag keys every taggable resource must carry; ``data-class`` only on data-bearing resources. The
+#: program and the policy pack read them from one contract (policy_pack/policies/data/contract.json).
+MANDATORY_TAG_KEYS = contract.REQUIRED_COST_TAGS
+DATA_CLASS_TAG = contract.DATA_CLASS_TAG
+SHARED_TENANT = contract.SHARED_TENANT
+MANAGED_BY = contract.MANAGED_BY
+DATA_BEARING_TYPES = contract.DATA_BEARING_TYPES
 
 #: AWS types whose ``tags`` input is not a string map; tagged differently (or not at all).
 _NON_MAP_TAG_TYPES = frozenset({"aws:autoscaling/group:Group", "aws:devopsguru/resourceCollection:ResourceCollection"})
 #: Kubernetes tokens that are not Kubernetes objects (no metadata to label).
-_K8S_NON_OBJECTS = ("kubernetes:helm.sh/", "kubernetes:yaml", "kubernetes:kustomize", "pulumi:providers:")
+_K8S_NON_OBJECTS = contract.KUBERNETES_NON_OBJECTS
 
 
 @dataclass(frozen=True)

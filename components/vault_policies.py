@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-KV_MOUNT = "kv"
-DATABASE_MOUNT = "database"
+from policy_pack.policies import contract
+
+KV_MOUNT = contract.VAULT_KV_MOUNT
+DATABASE_MOUNT = contract.VAULT_DATABASE_MOUNT
 DATABASE_CONNECTION = "aurora"
 GITHUB_JWT_PATH = "jwt-github"
 KV_WRITE = ["create", "read", "update", "delete", "list"]
@@ -45,7 +47,7 @@ def render_policy(header: str, rules: list[PathRule]) -> str:
 
 
 def tenant_policy_name(tenant: str) -> str:
-    return f"tenant-{tenant}"
+    return contract.tenant_vault_policy(tenant)
 
 
 def tenant_policy(tenant: str) -> str:

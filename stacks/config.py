@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from pydantic.alias_generators import to_camel
 
 from components.quotas import QUOTA_TIERS
+from components.tagging import SHARED_TENANT
 from stacks import regions
 
 PROJECT = "fintech-blueprint"
@@ -341,7 +342,7 @@ def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
     first_tenant: dict[str, int] = {}
     first_repo: dict[str, str] = {}
     for t_index, tenant in enumerate(config.tenants):
-        if tenant.name in (first_tenant.keys() | {"shared", "platform"}):
+        if tenant.name in (first_tenant.keys() | {SHARED_TENANT, "platform"}):
             where = f"tenants[{first_tenant[tenant.name]}]" if tenant.name in first_tenant else "the platform"
             problems.append((f"tenants[{t_index}].name", f"duplicate tenant name {tenant.name!r} (already used by {where})"))
         first_tenant.setdefault(tenant.name, t_index)

@@ -10,7 +10,7 @@ it starts a server and blocks.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,8 +19,6 @@ from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2 as proto
 from pulumi_policy import EnforcementLevel, Policy, ResourceValidationPolicy, StackValidationPolicy
 from pulumi_policy.policy import _PolicyAnalyzerServicer
-
-from policy_pack.policies._lib import reads_type
 
 _LEVEL_TO_PROTO = {
     EnforcementLevel.ADVISORY: proto.ADVISORY,
@@ -124,10 +122,10 @@ def reconcile_config(
     return resolved
 
 
-def _applies_to(policy: Policy, resource_type: str) -> bool:
-    """A rule that declares its types (``policy.types``) only ever reports on those types."""
-    types = getattr(policy, "types", None)
-    return types is None or resource_type in types
+def _applies(policy: Policy) -> Callable[[str], bool]:
+    """What a rule judges: our rules answer ``applies(type)``; a plain SDK policy sees every type."""
+    applies = getattr(policy, "applies", None)
+    return applies if callable(applies) else (lambda _type: True)
 
 
 class Analyzer:
@@ -155,7 +153,7 @@ class Analyzer:
         )
         self._by_type: dict[str, _PolicyAnalyzerServicer | None] = {}
         # One servicer per stack rule, so that each is handed only the resources it reads.
-        self._stack = [(getattr(p, "reads", None), self._servicer([p])) for p in policies if isinstance(p, StackValidationPolicy)]
+        self._stack = [(_applies(p), self._servicer([p])) for p in policies if isinstance(p, StackValidationPolicy)]
 
     def _servicer(self, policies: list[Policy]) -> _PolicyAnalyzerServicer | None:
         if not policies:
@@ -168,7 +166,7 @@ class Analyzer:
     def _for_type(self, resource_type: str) -> _PolicyAnalyzerServicer | None:
         if resource_type not in self._by_type:
             self._by_type[resource_type] = self._servicer(
-                [p for p in self._policies if isinstance(p, ResourceValidationPolicy) and _applies_to(p, resource_type)]
+                [p for p in self._policies if isinstance(p, ResourceValidationPolicy) and _applies(p)(resource_type)]
             )
         return self._by_type[resource_type]
 
@@ -204,9 +202,9 @@ class Analyzer:
 
     def analyze_stack(self, resources: Sequence[Resource]) -> list[Violation]:
         violations: list[Violation] = []
-        for reads, servicer in self._stack:
+        for applies, servicer in self._stack:
             assert servicer is not None
-            request = proto.AnalyzeStackRequest(resources=[self._stack_resource(r) for r in resources if reads_type(reads, r.type)])
+            request = proto.AnalyzeStackRequest(resources=[self._stack_resource(r) for r in resources if applies(r.type)])
             violations.extend(self._violations(servicer.AnalyzeStack(request, None), None))
         return violations
 

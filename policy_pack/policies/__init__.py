@@ -32,7 +32,7 @@ from . import (
 from ._lib import StackRule
 
 PACK_NAME = "fintech-blueprint-guardrails"
-#: A policy without its own level is mandatory; hygiene rules declare ADVISORY and stacks override.
+#: Every rule is mandatory unless a stack's policy config says otherwise (ADR-0020).
 DEFAULT_ENFORCEMENT = EnforcementLevel.MANDATORY
 
 POLICIES: list[Policy] = [
@@ -65,6 +65,6 @@ def describe(policy: Policy) -> dict[str, Any]:
         "adr": rule.adr,
         "domain": rule.domain,
         "description": policy.description,
-        "types": sorted(rule.types) if type(rule.types) is frozenset else ["(every taggable type)"],
+        "types": rule.describe_types(),
         "configurable": sorted(policy.config_schema.properties) if policy.config_schema else [],
     }

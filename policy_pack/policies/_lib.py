@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import (
@@ -37,15 +38,17 @@ def _metadata(
     severity: Severity,
     adr: str,
     domain: str,
-    enforcement: EnforcementLevel,
     config_schema: PolicyConfigSchema | None,
     remediation: str | None,
 ) -> dict[str, Any]:
-    """How a rule's metadata maps onto pulumi_policy's (the ADR and domain travel as tags)."""
+    """How a rule's metadata maps onto pulumi_policy's (the ADR and domain travel as tags).
+
+    Enforcement levels live in the policy config files only (ADR-0020): in code every rule is
+    mandatory, which is what the pack does when run without a config."""
     return {
         "name": name,
         "description": description,
-        "enforcement_level": enforcement,
+        "enforcement_level": MANDATORY,
         "config_schema": config_schema,
         "severity": severity,
         "tags": [adr, domain],
@@ -62,6 +65,14 @@ class PreviewDeferred(UnknownValueError):
         self.unknown_type_sentinel, self.props, self.message = "", [], message
 
 
+@dataclass(frozen=True)
+class TypeFilter:
+    """The types a rule judges, when they are a family rather than a list (every taggable type)."""
+
+    description: str
+    matches: Callable[[str], bool]
+
+
 class ResourceRule(ResourceValidationPolicy):
     """A resource policy that knows its types, its ADR and its domain."""
 
@@ -73,18 +84,28 @@ class ResourceRule(ResourceValidationPolicy):
         severity: Severity,
         adr: str,
         domain: str,
-        types: Iterable[str],
+        types: Iterable[str] | TypeFilter,
         check: ResourceCheck,
-        enforcement: EnforcementLevel = MANDATORY,
         config_schema: PolicyConfigSchema | None = None,
         remediation: str | None = None,
     ) -> None:
-        self.types = frozenset(types)
+        if isinstance(types, TypeFilter):
+            self._filter: TypeFilter | None = types
+            self.types: frozenset[str] = frozenset()
+        else:
+            self._filter, self.types = None, frozenset(types)
         self.adr, self.domain, self._check = adr, domain, check
-        super().__init__(**_metadata(name, description, severity, adr, domain, enforcement, config_schema, remediation), validate=self._run)
+        super().__init__(**_metadata(name, description, severity, adr, domain, config_schema, remediation), validate=self._run)
+
+    def applies(self, resource_type: str) -> bool:
+        """Whether the rule judges resources of this type (the analyzer asks before deserializing)."""
+        return self._filter.matches(resource_type) if self._filter else resource_type in self.types
+
+    def describe_types(self) -> list[str]:
+        return [self._filter.description] if self._filter else sorted(self.types)
 
     def _run(self, args: ResourceValidationArgs, report: ReportViolation) -> None:
-        if args.resource_type not in self.types:
+        if not self.applies(args.resource_type):
             return
         for message in self._check(args.props, args):
             report(message, None)
@@ -107,7 +128,6 @@ class StackRule(StackValidationPolicy):
         adr: str,
         domain: str,
         check: StackCheck,
-        enforcement: EnforcementLevel = MANDATORY,
         config_schema: PolicyConfigSchema | None = None,
         remediation: str | None = None,
         reads: Iterable[str] | None = None,
@@ -115,9 +135,15 @@ class StackRule(StackValidationPolicy):
     ) -> None:
         self.adr, self.domain, self._check = adr, domain, check
         self.reads_state = reads_state
-        self.types: frozenset[str] = frozenset()
         self.reads = tuple(reads) if reads is not None else None
-        super().__init__(**_metadata(name, description, severity, adr, domain, enforcement, config_schema, remediation), validate=self._run)
+        super().__init__(**_metadata(name, description, severity, adr, domain, config_schema, remediation), validate=self._run)
+
+    def applies(self, resource_type: str) -> bool:
+        """Whether the invariant looks at resources of this type (``reads``)."""
+        return reads_type(self.reads, resource_type)
+
+    def describe_types(self) -> list[str]:
+        return list(self.reads) if self.reads is not None else ["(every type)"]
 
     def _run(self, args: StackValidationArgs, report: ReportViolation) -> None:
         opaque = sorted(

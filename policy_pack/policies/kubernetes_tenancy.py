@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from . import contract
 from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, get, items, strings
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
@@ -44,7 +45,7 @@ def _pod_security(props, _args):
     labels = get(props, "metadata.labels", {})
     enforce = labels.get("pod-security.kubernetes.io/enforce")
     exception = get(props, "metadata.annotations", {}).get(POD_SECURITY_EXCEPTION)
-    if enforce == "privileged" and exception and labels.get("tenant") in (None, "shared"):
+    if enforce == "privileged" and exception and labels.get("tenant") in (None, contract.SHARED_TENANT):
         return  # a documented platform exception (the annotation names the decision); never for a tenant
     if enforce not in ("baseline", "restricted"):
         yield f"label pod-security.kubernetes.io/enforce is {enforce!r}: set 'restricted' (or 'baseline' for platform namespaces)"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ._lib import ADVISORY, CRITICAL, HIGH, LOW, MEDIUM, ResourceRule, config_value, get, items, schema, strings
+from ._lib import CRITICAL, HIGH, LOW, MEDIUM, ResourceRule, config_value, get, items, schema, strings
 
 POD_TEMPLATE_PATH = {
     "kubernetes:core/v1:Pod": "spec",
@@ -156,13 +156,7 @@ POLICIES = [
         "k8s-pinned-images", "Images are pinned to a version tag or digest, never 'latest'.", HIGH, _pinned_images, adr="ADR-003"
     ),
     _workload_rule("k8s-no-host-namespaces", "Pods do not share the host network, PID or IPC namespaces.", CRITICAL, _host_namespaces),
-    _workload_rule(
-        "k8s-read-only-root-filesystem",
-        "Containers have a read-only root filesystem.",
-        LOW,
-        _read_only_root,
-        enforcement=ADVISORY,
-    ),
+    _workload_rule("k8s-read-only-root-filesystem", "Containers have a read-only root filesystem.", LOW, _read_only_root),
     _workload_rule("k8s-drop-all-capabilities", "Containers drop ALL capabilities (NET_BIND_SERVICE may be added).", HIGH, _drop_all),
     _workload_rule("k8s-seccomp-runtime-default", "Pods use the RuntimeDefault seccomp profile.", MEDIUM, _seccomp),
     _workload_rule("k8s-no-host-path", "Pods do not mount hostPath volumes.", HIGH, _no_host_path),

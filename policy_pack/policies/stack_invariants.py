@@ -7,12 +7,12 @@ from collections.abc import Iterator, Mapping
 from fnmatch import fnmatch
 from typing import Any
 
-from . import aws_storage
+from . import aws_storage, contract
 from ._lib import CRITICAL, HIGH, MEDIUM, StackRule, config_value, get, items, named, schema, strings
 from .vault import policy_paths
 
 Finding = tuple[str, "str | None"]
-SHARED = "shared"
+SHARED = contract.SHARED_TENANT
 STATEFUL_TYPES = [
     "aws:s3/bucket:Bucket",
     "aws:kms/key:Key",
@@ -22,14 +22,7 @@ STATEFUL_TYPES = [
     "aws:ecr/repository:Repository",
     "aws:sqs/queue:Queue",
 ]
-DEFAULT_TENANT_PATHS = [
-    "kv/data/{tenant}/",
-    "kv/metadata/{tenant}/",
-    "database/creds/{tenant}",
-    "auth/token/lookup-self",
-    "auth/token/renew-self",
-    "auth/token/revoke-self",
-]
+DEFAULT_TENANT_PATHS = list(contract.VAULT_TENANT_PATHS)
 
 
 def tenant_namespaces(resources: list[Any]) -> dict[str, Any]:
@@ -107,13 +100,14 @@ def _vault_confined(args) -> Iterator[Finding]:
     if not policies:
         return
     for tenant, urn in tagged_tenants(args.resources).items():
-        policy = policies.get(f"tenant-{tenant}")
+        name = contract.tenant_vault_policy(tenant)
+        policy = policies.get(name)
         if policy is None:
-            yield f"tenant {tenant!r} has no Vault policy 'tenant-{tenant}'", urn
+            yield f"tenant {tenant!r} has no Vault policy {name!r}", urn
             continue
         for path, _capabilities in policy_paths(str(get(policy.props, "policy", ""))):
             if not _allowed(path, tenant, templates):
-                yield f"Vault policy 'tenant-{tenant}' reaches {path!r}, outside the tenant's own paths", policy.urn
+                yield f"Vault policy {name!r} reaches {path!r}, outside the tenant's own paths", policy.urn
 
 
 def _signature_admission(args) -> Iterator[Finding]:

@@ -9,37 +9,31 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ._lib import MEDIUM, ResourceRule, config_value, get, schema
+from . import contract
+from ._lib import MEDIUM, ResourceRule, TypeFilter, config_value, get, schema
 
 TAGGABLE_AWS_TYPES = frozenset(json.loads((Path(__file__).parent / "data" / "taggable_aws_types.json").read_text())["types"])
-_K8S_NON_OBJECTS = ("kubernetes:helm.sh/", "kubernetes:yaml", "kubernetes:kustomize")
-DEFAULT_REQUIRED_TAGS = ["environment", "tenant", "owner", "cost-center", "managed-by"]
-DEFAULT_DATA_BEARING_TYPES = [
-    "aws:s3/bucket:Bucket",
-    "aws:sqs/queue:Queue",
-    "aws:dynamodb/table:Table",
-    "aws:rds/cluster:Cluster",
-    "aws:rds/clusterInstance:ClusterInstance",
-    "aws:ecr/repository:Repository",
-    "aws:cloudwatch/logGroup:LogGroup",
-    "aws:kms/key:Key",
-    "kubernetes:core/v1:Namespace",
-]
+_K8S_NON_OBJECTS = contract.KUBERNETES_NON_OBJECTS
+DEFAULT_REQUIRED_TAGS = list(contract.REQUIRED_COST_TAGS)
+DEFAULT_DATA_BEARING_TYPES = sorted(contract.DATA_BEARING_TYPES)
 
 
-class _AllTypes(frozenset):
-    """The rule filters types itself (taggable AWS types and every Kubernetes object)."""
+def _taggable(resource_type: str) -> bool:
+    return resource_type in TAGGABLE_AWS_TYPES or (
+        resource_type.startswith("kubernetes:") and not resource_type.startswith(_K8S_NON_OBJECTS)
+    )
 
-    def __contains__(self, item: object) -> bool:
-        return isinstance(item, str) and (
-            item in TAGGABLE_AWS_TYPES or (item.startswith("kubernetes:") and not item.startswith(_K8S_NON_OBJECTS))
-        )
+
+def __contains__(self, item: object) -> bool:
+    return isinstance(item, str) and (
+        item in TAGGABLE_AWS_TYPES or (item.startswith("kubernetes:") and not item.startswith(_K8S_NON_OBJECTS))
+    )
 
 
 def _required_tags(props, args):
     required = list(config_value(args, "requiredTags", DEFAULT_REQUIRED_TAGS))
     if args.resource_type in config_value(args, "dataBearingTypes", DEFAULT_DATA_BEARING_TYPES):
-        required.append(config_value(args, "dataClassTag", "data-class"))
+        required.append(config_value(args, "dataClassTag", contract.DATA_CLASS_TAG))
     where = "tags" if args.resource_type.startswith("aws:") else "metadata.labels"
     present = get(props, where, {})
     missing = [key for key in required if not (hasattr(present, "get") and present.get(key))]
@@ -53,14 +47,13 @@ required_cost_tags = ResourceRule(
     severity=MEDIUM,
     adr="ADR-007",
     domain="tagging",
-    types=[],
+    types=TypeFilter("every taggable AWS type (data/taggable_aws_types.json) and every Kubernetes object", _taggable),
     check=_required_tags,
     config_schema=schema(
         requiredTags={"type": "array", "items": {"type": "string"}, "minItems": 1, "default": DEFAULT_REQUIRED_TAGS},
-        dataClassTag={"type": "string", "default": "data-class"},
+        dataClassTag={"type": "string", "default": contract.DATA_CLASS_TAG},
         dataBearingTypes={"type": "array", "items": {"type": "string"}, "default": DEFAULT_DATA_BEARING_TYPES},
     ),
 )
-required_cost_tags.types = _AllTypes()
 
 POLICIES = [required_cost_tags]

@@ -19,7 +19,7 @@ from blueprint.engine.identities import cross_stack_collisions
 from blueprint.engine.mocks import Registration
 from blueprint.realengine import Workspace
 from policy_pack.policies.ordering import CRD_CHARTS
-from stacks.loader import ROOT
+from stacks.loader import ROOT, load_stack_file
 
 pytestmark = pytest.mark.engine
 
@@ -195,7 +195,7 @@ def test_the_real_states_of_dev_and_prod_claim_no_common_object(deployed: dict[s
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_the_infra_repository_is_never_created(deployed: dict[str, list[Registration]], stack: str) -> None:
     """#12 item 6: the repository that runs the program is an input."""
-    infra = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]["fintech-blueprint:github"]["infraRepository"]
+    infra = load_stack_file(ROOT / f"Pulumi.{stack}.yaml")[1].github.infra_repository
     repositories = {r.inputs.get("name") for r in deployed[stack] if r.type == "github:index/repository:Repository"}
     assert infra not in repositories
     deploy_trust = next(r for r in deployed[stack] if r.type == "aws:iam/role:Role" and r.inputs.get("name", "").endswith("-deploy"))

@@ -1,0 +1,29 @@
+"""The contract between the program and the pack (``data/contract.json``), read by both."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+_RAW: dict[str, Any] = json.loads((Path(__file__).parent / "data" / "contract.json").read_text())
+
+REQUIRED_COST_TAGS: tuple[str, ...] = tuple(_RAW["costTags"]["required"])
+DATA_CLASS_TAG: str = _RAW["costTags"]["dataClass"]
+MANAGED_BY: str = _RAW["costTags"]["managedBy"]
+#: The tenant of platform-shared resources.
+SHARED_TENANT: str = _RAW["costTags"]["sharedTenant"]
+DATA_BEARING_TYPES: frozenset[str] = frozenset(_RAW["dataBearingTypes"])
+#: Type-token prefixes that are not Kubernetes objects (no metadata to label).
+KUBERNETES_NON_OBJECTS: tuple[str, ...] = tuple(_RAW["kubernetesNonObjects"])
+VAULT_KV_MOUNT: str = _RAW["vault"]["kvMount"]
+VAULT_DATABASE_MOUNT: str = _RAW["vault"]["databaseMount"]
+#: Path templates (``{tenant}``) a tenant's Vault policy may reach; a trailing '/' allows the subtree.
+VAULT_TENANT_PATHS: tuple[str, ...] = tuple(
+    p.replace("{kvMount}", VAULT_KV_MOUNT).replace("{databaseMount}", VAULT_DATABASE_MOUNT) for p in _RAW["vault"]["tenantPaths"]
+)
+
+
+def tenant_vault_policy(tenant: str) -> str:
+    """The name of a tenant's Vault policy."""
+    return str(_RAW["vault"]["tenantPolicy"]).format(tenant=tenant)
