@@ -18,7 +18,7 @@ from components import deploy_permissions, iam_documents
 from components.arns import Location
 from components.aws_managed_policies import READ_ONLY_POLICY
 from components.keys import signing_key_alias
-from components.naming import physical_name
+from components.naming import DEFAULT_BRANCH, physical_name
 
 GITHUB_OIDC_URL = f"https://{iam_documents.GITHUB_OIDC_HOST}"
 ROLE_PATH = "/fintech-blueprint/"
@@ -30,7 +30,7 @@ class ImagePublisher:
 
     repository: str
     image_repository_arns: list[pulumi.Input[str]]
-    branch: str = "main"
+    branch: str = DEFAULT_BRANCH
 
 
 @dataclass(frozen=True)

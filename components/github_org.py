@@ -12,6 +12,8 @@ import pulumi
 import pulumi_github as github
 import yaml
 
+from components.naming import DEFAULT_BRANCH
+
 TEMPLATE_REPOSITORY = "golden-service"
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / TEMPLATE_REPOSITORY
 GATE1_WORKFLOW = ".github/workflows/ci.yml"
@@ -102,7 +104,7 @@ def protected_repository(
             repository=repo.name,
             file=path,
             content=content,
-            branch="main",
+            branch=DEFAULT_BRANCH,
             commit_message=f"{repository}: {path} (managed by fintech-blueprint)",
             overwrite_on_create=True,
             opts=opts,

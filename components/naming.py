@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import hashlib
 
+#: The branch every repository the program creates deploys from: GitHub's default for new
+#: repositories. CI roles trust it, Argo CD follows it, the template's files are committed to it.
+DEFAULT_BRANCH = "main"
+
 
 def physical_name(*parts: str, max_length: int = 63) -> str:
     """Join ``parts`` with '-'; when too long, truncate and add a stable 6-char hash suffix."""

@@ -11,11 +11,12 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import charts
+from components.naming import DEFAULT_BRANCH
 from components.options import child_options
 
 IN_CLUSTER = "https://kubernetes.default.svc"
 #: Tenants deploy workloads, never their own guardrails.
-GUARDRAIL_KINDS = ["ResourceQuota", "LimitRange", "NetworkPolicy"]
+GUARDRAIL_KINDS = [("", "ResourceQuota"), ("", "LimitRange"), ("networking.k8s.io", "NetworkPolicy")]
 
 
 @dataclass(frozen=True)
@@ -33,16 +34,14 @@ def app_project_spec(tenant: str, services: list[ServiceSpec]) -> dict[str, Any]
         "sourceRepos": sorted(s.repository_url for s in services),
         "destinations": [{"server": IN_CLUSTER, "namespace": tenant}],
         "clusterResourceWhitelist": [],
-        "namespaceResourceBlacklist": [
-            {"group": g, "kind": k} for g, k in (("", "ResourceQuota"), ("", "LimitRange"), ("networking.k8s.io", "NetworkPolicy"))
-        ],
+        "namespaceResourceBlacklist": [{"group": g, "kind": k} for g, k in GUARDRAIL_KINDS],
     }
 
 
 def application_spec(tenant: str, service: ServiceSpec) -> dict[str, Any]:
     return {
         "project": tenant,
-        "source": {"repoURL": service.repository_url, "targetRevision": "main", "path": "deploy"},
+        "source": {"repoURL": service.repository_url, "targetRevision": DEFAULT_BRANCH, "path": "deploy"},
         "destination": {"server": IN_CLUSTER, "namespace": tenant},
         "syncPolicy": {"automated": {"prune": True, "selfHeal": True}, "syncOptions": ["CreateNamespace=false"]},
     }

@@ -125,7 +125,6 @@ class Service(_Model):
 
     name: DnsLabel
     kind: Literal["api", "worker"] = "api"
-    port: int = Field(8080, ge=1024, le=65535)
     slo: Slo = Slo()
     scaling: WorkerScaling | None = Field(None, description="Required for workers; forbidden for APIs.")
 
@@ -263,7 +262,6 @@ class GithubConfig(_Model):
     required_approvals: int = Field(2, ge=1, le=6)
     platform_maintainers: list[GithubLogin] = []
     security_maintainers: list[GithubLogin] = []
-    deploy_branch: str = "main"
     manage_organization: bool = Field(
         True,
         description="This stack owns the organization-level GitHub objects (settings, teams, template, platform and "
@@ -314,10 +312,6 @@ class PlatformConfig(_Model):
     @property
     def protect(self) -> bool:
         return self.protect_stateful
-
-    @property
-    def is_prod(self) -> bool:
-        return self.environment == "prod"
 
 
 def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:

@@ -71,7 +71,7 @@ def digest(*parts: str, length: int = 16) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:length]
 
 
-def physical_name(logical: str, type_: str) -> str:
+def auto_name(logical: str, type_: str) -> str:
     """Pulumi's auto-naming: logical name plus a suffix (random in real life, hashed here)."""
     return f"{logical}-{digest(type_, logical, length=7)}"
 
@@ -123,7 +123,7 @@ def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str,
     out: dict[str, Any] = {}
     if type_.startswith("aws:"):
         key = _NAME_OUTPUT.get(type_, "name")
-        physical = inputs.get(key) or physical_name(name, type_)
+        physical = inputs.get(key) or auto_name(name, type_)
         out[key] = physical
         out["arn"] = arn(type_, str(physical), region, str(inputs.get("path") or "/"), account)
         out["tagsAll"] = inputs.get("tags") or {}

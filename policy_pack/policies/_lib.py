@@ -39,7 +39,6 @@ def _metadata(
     adr: str,
     domain: str,
     config_schema: PolicyConfigSchema | None,
-    remediation: str | None,
 ) -> dict[str, Any]:
     """How a rule's metadata maps onto pulumi_policy's (the ADR and domain travel as tags).
 
@@ -52,7 +51,6 @@ def _metadata(
         "config_schema": config_schema,
         "severity": severity,
         "tags": [adr, domain],
-        "remediation_steps": remediation,
     }
 
 
@@ -87,7 +85,6 @@ class ResourceRule(ResourceValidationPolicy):
         types: Iterable[str] | TypeFilter,
         check: ResourceCheck,
         config_schema: PolicyConfigSchema | None = None,
-        remediation: str | None = None,
     ) -> None:
         if isinstance(types, TypeFilter):
             self._filter: TypeFilter | None = types
@@ -95,7 +92,7 @@ class ResourceRule(ResourceValidationPolicy):
         else:
             self._filter, self.types = None, frozenset(types)
         self.adr, self.domain, self._check = adr, domain, check
-        super().__init__(**_metadata(name, description, severity, adr, domain, config_schema, remediation), validate=self._run)
+        super().__init__(**_metadata(name, description, severity, adr, domain, config_schema), validate=self._run)
 
     def applies(self, resource_type: str) -> bool:
         """Whether the rule judges resources of this type (the analyzer asks before deserializing)."""
@@ -129,14 +126,13 @@ class StackRule(StackValidationPolicy):
         domain: str,
         check: StackCheck,
         config_schema: PolicyConfigSchema | None = None,
-        remediation: str | None = None,
         reads: Iterable[str] | None = None,
         reads_state: bool = True,
     ) -> None:
         self.adr, self.domain, self._check = adr, domain, check
         self.reads_state = reads_state
         self.reads = tuple(reads) if reads is not None else None
-        super().__init__(**_metadata(name, description, severity, adr, domain, config_schema, remediation), validate=self._run)
+        super().__init__(**_metadata(name, description, severity, adr, domain, config_schema), validate=self._run)
 
     def applies(self, resource_type: str) -> bool:
         """Whether the invariant looks at resources of this type (``reads``)."""

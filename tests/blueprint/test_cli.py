@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from blueprint.cli import main
+from policy_pack.policies import POLICIES
 from stacks import compose as compose_module
 from tests.conftest import as_document, project_values
 
@@ -229,7 +230,7 @@ def test_policy_eval_bad_input(tmp_path: Path, content: str, message: str) -> No
 def test_policy_list_names_every_policy_and_its_adr() -> None:
     result = run("policy", "list", "--json")
     rows = json.loads(result.output)
-    assert result.exit_code == 0 and len(rows) >= 54
+    assert result.exit_code == 0 and len(rows) == len(POLICIES) == 91
     assert {"required-cost-tags", "tenant-namespace-bundle"} <= {r["name"] for r in rows}
 
 
