@@ -14,6 +14,7 @@ import pulumi_aws as aws
 
 from components import iam_documents
 from components.arns import s3_bucket
+from components.context import StackContext
 from components.locked_bucket import locked_bucket
 from components.naming import physical_name
 from components.tagging import DATA_CLASS_TAG
@@ -24,31 +25,24 @@ AUDIT_DATA_CLASS = "confidential"
 @dataclass(frozen=True)
 class AuditLedgerArgs:
     """Attributes:
-    name_prefix: e.g. ``fintech-prod``.
-    account_id: Makes the bucket name globally unique.
     kms_key_arn: Encrypts objects and the trail.
     retention_days: Object Lock COMPLIANCE default retention. Default 2555 (7 years).
-    protect: Protect and retain. Default False.
     """
 
-    name_prefix: str
-    account_id: pulumi.Input[str]
-    region: str
     kms_key_arn: pulumi.Input[str]
     retention_days: int = 2555
-    protect: bool = False
 
 
 class AuditLedger(pulumi.ComponentResource):
     bucket_name: pulumi.Output[str]
     trail_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: AuditLedgerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: AuditLedgerArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:AuditLedger", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        account = pulumi.Output.from_input(args.account_id)
-        bucket_name = account.apply(lambda a: physical_name(args.name_prefix, "audit-ledger", a))
-        trail_name = physical_name(args.name_prefix, "audit")
+        account = pulumi.Output.from_input(ctx.account_id)
+        bucket_name = account.apply(lambda a: physical_name(ctx.name_prefix, "audit-ledger", a))
+        trail_name = physical_name(ctx.name_prefix, "audit")
         # Audit records name people and accounts: more sensitive than the platform default.
         bucket = locked_bucket(
             f"{name}-bucket",
@@ -56,11 +50,11 @@ class AuditLedger(pulumi.ComponentResource):
             args.retention_days,
             args.kms_key_arn,
             self,
-            args.protect,
+            ctx.protect,
             tags={DATA_CLASS_TAG: AUDIT_DATA_CLASS},
         )
         policy_document = pulumi.Output.all(s3_bucket(bucket.bucket), account).apply(
-            lambda a: json.dumps(iam_documents.ledger_bucket_policy(a[0], f"arn:aws:cloudtrail:{args.region}:{a[1]}:trail/{trail_name}"))
+            lambda a: json.dumps(iam_documents.ledger_bucket_policy(a[0], f"arn:aws:cloudtrail:{ctx.region}:{a[1]}:trail/{trail_name}"))
         )
         policy = aws.s3.BucketPolicy(f"{name}-policy", bucket=bucket.bucket, policy=policy_document, opts=child)
         trail = aws.cloudtrail.Trail(

@@ -17,6 +17,7 @@ import pulumi_aws as aws
 from components import deploy_permissions, iam_documents
 from components.arns import Location
 from components.aws_managed_policies import READ_ONLY_POLICY
+from components.context import StackContext
 from components.keys import signing_key_alias
 from components.naming import DEFAULT_BRANCH, physical_name
 
@@ -36,19 +37,9 @@ class ImagePublisher:
 @dataclass(frozen=True)
 class CiIdentityArgs:
     """Attributes:
-    name_prefix: e.g. ``fintech-dev``.
-    github_org: Organization whose repositories may assume the roles.
-    environment: The deploy role trusts only this GitHub environment.
-    account_id: For the PassRole scope.
-    infra_repository: The repository that runs ``pulumi up`` (an input: it is not created here).
     publishers: Repositories that push and sign images. Default: none.
     """
 
-    name_prefix: str
-    github_org: str
-    environment: str
-    account_id: pulumi.Input[str]
-    infra_repository: str
     publishers: list[ImagePublisher] = field(default_factory=list)
 
 
@@ -94,7 +85,7 @@ class CiIdentity(pulumi.ComponentResource):
     provider_arn: pulumi.Output[str]
     deploy_role_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: CiIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: CiIdentityArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:CiIdentity", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         provider = aws.iam.OpenIdConnectProvider(f"{name}-github", url=GITHUB_OIDC_URL, client_id_lists=["sts.amazonaws.com"], opts=child)
@@ -104,25 +95,25 @@ class CiIdentity(pulumi.ComponentResource):
         provider_arn = location.arn("iam", provider.url.apply(lambda url: f"oidc-provider/{url.removeprefix('https://')}"), regional=False)
 
         def trust(repository: str, subjects: list[str]) -> pulumi.Output[str]:
-            return provider_arn.apply(lambda arn: json.dumps(iam_documents.github_oidc_trust(arn, args.github_org, repository, subjects)))
+            return provider_arn.apply(lambda arn: json.dumps(iam_documents.github_oidc_trust(arn, ctx.github_org, repository, subjects)))
 
-        deploy_name = physical_name(args.name_prefix, "deploy", max_length=64)
+        deploy_name = physical_name(ctx.name_prefix, "deploy", max_length=64)
         deploy = aws.iam.Role(
             f"{name}-deploy",
             name=deploy_name,
             path=ROLE_PATH,
-            assume_role_policy=trust(args.infra_repository, [f"environment:{args.environment}"]),
+            assume_role_policy=trust(ctx.infra_repository, [f"environment:{ctx.environment}"]),
             opts=child,
         )
 
         def target(account: str, region: str) -> deploy_permissions.DeployTarget:
-            return deploy_permissions.DeployTarget(args.environment, account, region, args.name_prefix, ROLE_PATH, deploy_name)
+            return deploy_permissions.DeployTarget(ctx.environment, account, region, ctx.name_prefix, ROLE_PATH, deploy_name)
 
         table = deploy_permissions.load_table()
         # How many documents is known now (the layout fits any account and region); their text once
         # the account and region are.
         count = len(deploy_permissions.layout(table, target("", "")))
-        documents = pulumi.Output.all(args.account_id, location.region).apply(
+        documents = pulumi.Output.all(ctx.account_id, location.region).apply(
             lambda a: [json.dumps(d) for d in deploy_permissions.deploy_documents(table, target(str(a[0]), str(a[1])))]
         )
         for index in range(count):
@@ -130,7 +121,7 @@ class CiIdentity(pulumi.ComponentResource):
                 f"{name}-deploy-{index + 1}",
                 name=f"{deploy_name}-{index + 1}",
                 path=ROLE_PATH,
-                description=f"pulumi up from {args.infra_repository} ({index + 1}/{count}); built from components/data/deploy_actions.json",
+                description=f"pulumi up from {ctx.infra_repository} ({index + 1}/{count}); built from components/data/deploy_actions.json",
                 policy=documents.apply(_nth(index)),
                 opts=child,
             )
@@ -140,16 +131,16 @@ class CiIdentity(pulumi.ComponentResource):
         # Pull-request previews read the account, nothing more.
         preview = aws.iam.Role(
             f"{name}-preview",
-            name=physical_name(args.name_prefix, "preview", max_length=64),
+            name=physical_name(ctx.name_prefix, "preview", max_length=64),
             path=ROLE_PATH,
-            assume_role_policy=trust(args.infra_repository, ["pull_request"]),
+            assume_role_policy=trust(ctx.infra_repository, ["pull_request"]),
             opts=child,
         )
         aws.iam.RolePolicyAttachment(f"{name}-preview", role=preview.name, policy_arn=READ_ONLY_POLICY, opts=child)
 
         self.publisher_role_arns = {
             p.repository: publisher_role(
-                f"{name}-publish-{p.repository}", provider_arn, args.github_org, p, args.name_prefix, location, child
+                f"{name}-publish-{p.repository}", provider_arn, ctx.github_org, p, ctx.name_prefix, location, child
             )
             for p in args.publishers
         }

@@ -14,6 +14,7 @@ import pulumi_aws as aws
 
 from components import iam_documents
 from components.aws_managed_policies import EKS_CLUSTER_POLICY, NODE_MANAGED_POLICIES
+from components.context import StackContext
 from components.log_group import log_group
 
 CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
@@ -56,11 +57,9 @@ def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> s
 @dataclass(frozen=True)
 class ClusterArgs:
     """Attributes:
-    cluster_name: EKS cluster name.
     kubernetes_version: e.g. ``"1.31"``.
     subnet_ids: Private subnets for the control plane ENIs and the nodes.
     secrets_key_arn / data_key_arn: KMS keys for Kubernetes secrets and for logs and node volumes.
-    region: For the kubeconfig.
     endpoint_public_access: Default False (private endpoint only).
     public_access_cidrs: Allow-list when the endpoint is public. Default: none.
     instance_types / node_min / node_desired / node_max: The managed node group.
@@ -68,12 +67,10 @@ class ClusterArgs:
     log_retention_days: Control-plane logs. Default 365.
     """
 
-    cluster_name: str
     kubernetes_version: str
     subnet_ids: list[pulumi.Input[str]]
     secrets_key_arn: pulumi.Input[str]
     data_key_arn: pulumi.Input[str]
-    region: str
     endpoint_public_access: bool = False
     public_access_cidrs: list[str] = field(default_factory=list)
     instance_types: list[str] = field(default_factory=lambda: ["m6i.large"])
@@ -91,7 +88,7 @@ class Cluster(pulumi.ComponentResource):
     kubeconfig: pulumi.Output[str]
     certificate_authority_pem: pulumi.Output[str]
 
-    def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: ClusterArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:Cluster", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
@@ -103,7 +100,7 @@ class Cluster(pulumi.ComponentResource):
         aws.iam.RolePolicyAttachment(f"{name}-control-plane", role=role.name, policy_arn=EKS_CLUSTER_POLICY, opts=child)
         logs = log_group(
             f"{name}-control-plane-logs",
-            f"/aws/eks/{args.cluster_name}/cluster",
+            f"/aws/eks/{ctx.cluster_name}/cluster",
             args.log_retention_days,
             args.data_key_arn,
             child,
@@ -117,7 +114,7 @@ class Cluster(pulumi.ComponentResource):
             vpc_config["public_access_cidrs"] = args.public_access_cidrs
         cluster = aws.eks.Cluster(
             f"{name}-eks",
-            name=args.cluster_name,
+            name=ctx.cluster_name,
             version=args.kubernetes_version,
             role_arn=role.arn,
             vpc_config=vpc_config,
@@ -143,7 +140,7 @@ class Cluster(pulumi.ComponentResource):
             )
         template = aws.ec2.LaunchTemplate(
             f"{name}-nodes",
-            description=f"{args.cluster_name} managed nodes",
+            description=f"{ctx.cluster_name} managed nodes",
             update_default_version=True,
             metadata_options={"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1},
             block_device_mappings=[
@@ -186,7 +183,7 @@ class Cluster(pulumi.ComponentResource):
         )
         self.kubeconfig = pulumi.Output.secret(
             pulumi.Output.all(cluster.name, cluster.endpoint, cluster.certificate_authority).apply(
-                lambda a: kubeconfig(a[0], a[1], a[2]["data"] if isinstance(a[2], dict) else a[2].data, args.region)
+                lambda a: kubeconfig(a[0], a[1], a[2]["data"] if isinstance(a[2], dict) else a[2].data, ctx.region)
             )
         )
         self.register_outputs({"name": self.name, "endpoint": self.endpoint})

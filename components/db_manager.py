@@ -16,6 +16,7 @@ import pulumi_aws as aws
 from components import iam_documents
 from components.arns import Location
 from components.ci_identity import ROLE_PATH
+from components.context import StackContext
 from components.keys import data_key_alias
 from components.stateful import stateful
 
@@ -44,16 +45,13 @@ def proxy_secret_reader(secrets_arn: str, keys_arn: str, data_alias: str) -> dic
 @dataclass(frozen=True)
 class DbManagerArgs:
     """Attributes:
-    name_prefix: Cluster and proxy names.
     vpc_id / vpc_cidr / subnet_ids: Private placement; only the VPC may connect.
     kms_key_arn: Storage and master-secret encryption.
     engine_version / instance_class / instances: Aurora PostgreSQL sizing.
     backup_retention_days: Default 14.
     max_connections_percent: Share of the database's connections the proxy may open. Default 90.
-    protect: Protect, retain, and turn on deletion protection (prod). Default False.
     """
 
-    name_prefix: str
     vpc_id: pulumi.Input[str]
     vpc_cidr: str
     subnet_ids: list[pulumi.Input[str]]
@@ -63,18 +61,17 @@ class DbManagerArgs:
     instances: int = 2
     backup_retention_days: int = 14
     max_connections_percent: int = 90
-    protect: bool = False
 
 
 class DbManager(pulumi.ComponentResource):
     proxy_endpoint: pulumi.Output[str]
     cluster_identifier: pulumi.Output[str]
 
-    def __init__(self, name: str, args: DbManagerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: DbManagerArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:DbManager", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        keep = stateful(self, args.protect)
-        subnets = aws.rds.SubnetGroup(f"{name}-subnets", name=f"{args.name_prefix}-db", subnet_ids=args.subnet_ids, opts=child)
+        keep = stateful(self, ctx.protect)
+        subnets = aws.rds.SubnetGroup(f"{name}-subnets", name=f"{ctx.name_prefix}-db", subnet_ids=args.subnet_ids, opts=child)
         security_group = aws.ec2.SecurityGroup(
             f"{name}-sg",
             vpc_id=args.vpc_id,
@@ -85,7 +82,7 @@ class DbManager(pulumi.ComponentResource):
         )
         cluster = aws.rds.Cluster(
             f"{name}-aurora",
-            cluster_identifier=f"{args.name_prefix}-aurora",
+            cluster_identifier=f"{ctx.name_prefix}-aurora",
             engine="aurora-postgresql",
             engine_version=args.engine_version,
             db_subnet_group_name=subnets.name,
@@ -98,16 +95,16 @@ class DbManager(pulumi.ComponentResource):
             iam_database_authentication_enabled=True,
             backup_retention_period=args.backup_retention_days,
             copy_tags_to_snapshot=True,
-            deletion_protection=args.protect,
-            skip_final_snapshot=not args.protect,
-            final_snapshot_identifier=f"{args.name_prefix}-aurora-final" if args.protect else None,
+            deletion_protection=ctx.protect,
+            skip_final_snapshot=not ctx.protect,
+            final_snapshot_identifier=f"{ctx.name_prefix}-aurora-final" if ctx.protect else None,
             enabled_cloudwatch_logs_exports=["postgresql"],
             opts=keep,
         )
         for i in range(args.instances):
             aws.rds.ClusterInstance(
                 f"{name}-aurora-{i}",
-                identifier=f"{args.name_prefix}-aurora-{i}",
+                identifier=f"{ctx.name_prefix}-aurora-{i}",
                 cluster_identifier=cluster.id,
                 engine="aurora-postgresql",
                 instance_class=args.instance_class,
@@ -131,12 +128,12 @@ class DbManager(pulumi.ComponentResource):
             role=role.id,
             opts=child,
             policy=pulumi.Output.all(location.secrets(RDS_MANAGED_SECRET_PREFIX), location.kms_keys()).apply(
-                lambda a: json.dumps(proxy_secret_reader(a[0], a[1], data_key_alias(args.name_prefix)))
+                lambda a: json.dumps(proxy_secret_reader(a[0], a[1], data_key_alias(ctx.name_prefix)))
             ),
         )
         proxy = aws.rds.Proxy(
             f"{name}-proxy",
-            name=f"{args.name_prefix}-db",
+            name=f"{ctx.name_prefix}-db",
             engine_family="POSTGRESQL",
             require_tls=True,
             role_arn=role.arn,

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.arns import Location
+from components.context import StackContext
 from components.stateful import stateful
 
 
@@ -44,20 +45,18 @@ class ImageRepositoryArgs:
     repository_name: ECR name, e.g. ``payments/payments-api``.
     kms_key_arn: Customer managed key for the images.
     keep_tagged: Images kept by the lifecycle policy. Default 50.
-    protect: Protect and retain. Default False.
     """
 
     repository_name: str
     kms_key_arn: pulumi.Input[str]
     keep_tagged: int = 50
-    protect: bool = False
 
 
 class ImageRepository(pulumi.ComponentResource):
     arn: pulumi.Output[str]
     url: pulumi.Output[str]
 
-    def __init__(self, name: str, args: ImageRepositoryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: ImageRepositoryArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:ImageRepository", name, None, opts)
         repo = aws.ecr.Repository(
             f"{name}-repo",
@@ -66,7 +65,7 @@ class ImageRepository(pulumi.ComponentResource):
             image_scanning_configuration={"scan_on_push": True},
             encryption_configurations=[{"encryption_type": "KMS", "kms_key": args.kms_key_arn}],
             force_delete=False,
-            opts=stateful(self, args.protect),
+            opts=stateful(self, ctx.protect),
         )
         aws.ecr.LifecyclePolicy(
             f"{name}-lifecycle",

@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam_documents
+from components.context import StackContext
 from components.stateful import stateful
 
 
@@ -29,17 +30,11 @@ def signing_key_alias(name_prefix: str) -> str:
 @dataclass(frozen=True)
 class PlatformKeysArgs:
     """Attributes:
-    name_prefix: e.g. ``fintech-dev``.
     account_id / region: Where the keys live; the data key policy names them.
-    protect: Protect and retain the keys.
     create_autoscaling_service_role: Create the Auto Scaling service-linked role the data key's
       policy names (encrypted node volumes); KMS refuses a policy naming a role that does not exist.
     """
 
-    name_prefix: str
-    account_id: pulumi.Input[str]
-    region: str
-    protect: bool
     create_autoscaling_service_role: bool
 
 
@@ -49,38 +44,38 @@ class PlatformKeys(pulumi.ComponentResource):
     signing_key_arn: pulumi.Output[str]
     signing_public_key_pem: pulumi.Output[str]
 
-    def __init__(self, name: str, args: PlatformKeysArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: PlatformKeysArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:PlatformKeys", name, None, opts)
-        keep = stateful(self, args.protect)
+        keep = stateful(self, ctx.protect)
         named_roles: list[pulumi.Resource] = []
         if args.create_autoscaling_service_role:
             named_roles.append(aws.iam.ServiceLinkedRole(f"{name}-autoscaling", aws_service_name="autoscaling.amazonaws.com", opts=keep))
         data = aws.kms.Key(
             f"{name}-data",
-            description=f"{args.name_prefix}: data at rest (logs, queues, tables, buckets, registries)",
+            description=f"{ctx.name_prefix}: data at rest (logs, queues, tables, buckets, registries)",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=pulumi.Output.from_input(args.account_id).apply(
-                lambda account: json.dumps(iam_documents.data_key_policy(account, args.region))
+            policy=pulumi.Output.from_input(ctx.account_id).apply(
+                lambda account: json.dumps(iam_documents.data_key_policy(account, ctx.region))
             ),
             opts=pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(depends_on=named_roles)),
         )
         aws.kms.Alias(
             f"{name}-data-alias",
-            name=data_key_alias(args.name_prefix),
+            name=data_key_alias(ctx.name_prefix),
             target_key_id=data.key_id,
             opts=pulumi.ResourceOptions(parent=self),
         )
         secrets = aws.kms.Key(
             f"{name}-eks-secrets",
-            description=f"{args.name_prefix}: envelope encryption of Kubernetes secrets",
+            description=f"{ctx.name_prefix}: envelope encryption of Kubernetes secrets",
             enable_key_rotation=True,
             deletion_window_in_days=30,
             opts=keep,
         )
         signing = aws.kms.Key(
             f"{name}-signing",
-            description=f"{args.name_prefix}: cosign image signing key (Gate 1)",
+            description=f"{ctx.name_prefix}: cosign image signing key (Gate 1)",
             customer_master_key_spec="ECC_NIST_P256",
             key_usage="SIGN_VERIFY",
             deletion_window_in_days=30,
@@ -88,7 +83,7 @@ class PlatformKeys(pulumi.ComponentResource):
         )
         aws.kms.Alias(
             f"{name}-signing-alias",
-            name=signing_key_alias(args.name_prefix),
+            name=signing_key_alias(ctx.name_prefix),
             target_key_id=signing.key_id,
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from components import iam_documents
 from components.arns import Location
+from components.context import StackContext
 from components.log_group import log_group
 
 
@@ -37,19 +38,15 @@ def nat_gateway_count(mode: Literal["single", "perAz"], az_count: int) -> int:
 @dataclass(frozen=True)
 class NetworkArgs:
     """Attributes:
-    name_prefix: e.g. ``fintech-dev``; names the VPC and its log group.
     cidr: VPC CIDR. Default ``10.0.0.0/16``.
     availability_zones: AZ names, one subnet pair each.
     nat_gateways: ``single`` (dev: one NAT, cheaper) or ``perAz`` (prod: no cross-AZ dependency). Default ``perAz``.
     flow_log_retention_days: Default 365.
     kms_key_arn: Encrypts the flow-log group.
-    cluster_name: Tags subnets for the EKS load balancer controller.
     """
 
-    name_prefix: str
     availability_zones: list[pulumi.Input[str]]
     kms_key_arn: pulumi.Input[str]
-    cluster_name: str
     cidr: str = "10.0.0.0/16"
     nat_gateways: Literal["single", "perAz"] = "perAz"
     flow_log_retention_days: int = 365
@@ -60,7 +57,7 @@ class Network(pulumi.ComponentResource):
     private_subnet_ids: list[pulumi.Output[str]]
     public_subnet_ids: list[pulumi.Output[str]]
 
-    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: NetworkArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         vpc = aws.ec2.Vpc(
@@ -68,7 +65,7 @@ class Network(pulumi.ComponentResource):
             cidr_block=args.cidr,
             enable_dns_hostnames=True,
             enable_dns_support=True,
-            tags={"Name": args.name_prefix},
+            tags={"Name": ctx.name_prefix},
             opts=child,
         )
         igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, opts=child)
@@ -81,7 +78,7 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
 
-        cluster_tag = {f"kubernetes.io/cluster/{args.cluster_name}": "shared"}
+        cluster_tag = {f"kubernetes.io/cluster/{ctx.cluster_name}": "shared"}
         public, private, nats = [], [], []
         plan = subnet_plan(args.cidr, len(args.availability_zones))
         for p, az in zip(plan, args.availability_zones, strict=True):
@@ -132,7 +129,7 @@ class Network(pulumi.ComponentResource):
             aws.ec2.RouteTableAssociation(f"{name}-private-{i}", subnet_id=subnet.id, route_table_id=rt.id, opts=child)
 
         flow_logs = log_group(
-            f"{name}-flow-logs", f"/aws/vpc/{args.name_prefix}/flow-logs", args.flow_log_retention_days, args.kms_key_arn, child
+            f"{name}-flow-logs", f"/aws/vpc/{ctx.name_prefix}/flow-logs", args.flow_log_retention_days, args.kms_key_arn, child
         )
         role = aws.iam.Role(
             f"{name}-flow-logs",

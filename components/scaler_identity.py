@@ -16,6 +16,7 @@ import pulumi_aws as aws
 from components import charts, iam_documents
 from components.arns import Location
 from components.ci_identity import ROLE_PATH
+from components.context import StackContext
 from components.naming import physical_name
 
 KEDA_OPERATOR_SERVICE_ACCOUNT = "keda-operator"
@@ -30,16 +31,14 @@ def outbox_queue_pattern(name_prefix: str) -> str:
 @dataclass(frozen=True)
 class ScalerIdentityArgs:
     """Attributes:
-    name_prefix: e.g. ``fintech-blueprint-dev``: scopes the queues the operator may read.
     cluster_name: The cluster whose KEDA operator gets the role (Pod Identity association).
     """
 
-    name_prefix: str
     cluster_name: pulumi.Input[str]
 
 
 class ScalerIdentity(pulumi.ComponentResource):
-    def __init__(self, name: str, args: ScalerIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: ScalerIdentityArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:ScalerIdentity", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         location = Location.of(self)
@@ -49,7 +48,7 @@ class ScalerIdentity(pulumi.ComponentResource):
         )
         role = aws.iam.Role(
             f"{name}-role",
-            name=physical_name(args.name_prefix, "keda-operator", max_length=64),
+            name=physical_name(ctx.name_prefix, "keda-operator", max_length=64),
             path=ROLE_PATH,
             assume_role_policy=trust,
             opts=child,
@@ -57,7 +56,7 @@ class ScalerIdentity(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-queue-depth",
             role=role.id,
-            policy=location.sqs_queue(outbox_queue_pattern(args.name_prefix)).apply(
+            policy=location.sqs_queue(outbox_queue_pattern(ctx.name_prefix)).apply(
                 lambda arn: json.dumps(
                     iam_documents.document({"Sid": "ReadOutboxDepth", "Effect": "Allow", "Action": QUEUE_DEPTH_ACTIONS, "Resource": arn})
                 )

@@ -8,12 +8,12 @@ outputs of one layer into the next (service roles -> service accounts, outbox ->
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import pulumi
 
 from components.concierge import Concierge, ConciergeArgs
+from components.context import StackContext
 from components.tagging import CostTags, cost_scope_transform
 from components.tenant_aws import TenantAws, TenantAwsArgs
 from components.tenant_delivery import TenantDelivery, TenantDeliveryArgs
@@ -58,23 +58,28 @@ class TenantArgs:
 class Tenant(pulumi.ComponentResource):
     namespace: pulumi.Output[str]
 
-    def __init__(self, name: str, args: TenantArgs, providers: TenantProviders, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: TenantArgs, ctx: StackContext, providers: TenantProviders, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         scope = pulumi.ResourceOptions(transforms=[cost_scope_transform(args.cost_tags)])
         super().__init__("fintech:platform:Tenant", name, None, pulumi.ResourceOptions.merge(opts, scope))
 
-        self.aws = TenantAws(name, args.aws, pulumi.ResourceOptions(parent=self, providers=[providers.aws]))
+        self.aws = TenantAws(name, args.aws, ctx, pulumi.ResourceOptions(parent=self, providers=[providers.aws]))
         on_cluster = pulumi.ResourceOptions(parent=self, providers=[providers.kubernetes], depends_on=args.kubernetes_dependencies)
         # Each service account gets its role through a Pod Identity association (TenantAws): no annotation.
         self.kubernetes = TenantNamespace(name, args.kubernetes, on_cluster)
         self.delivery = TenantDelivery(
             name,
-            dataclasses.replace(args.delivery, outbox_queue_url=self.aws.outbox.queue_url),
+            args.delivery,
+            self.aws.outbox.queue_url,
             pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[self.kubernetes])),
         )
         if args.mlops is not None:
             TenantMlops(
                 name,
-                dataclasses.replace(args.mlops, reader_role_names=list(self.aws.service_role_names.values())),
+                args.mlops,
+                ctx,
+                list(self.aws.service_role_names.values()),
                 pulumi.ResourceOptions(parent=self, providers=[providers.aws]),
             )
         self.concierge = Concierge(name, args.concierge, pulumi.ResourceOptions(parent=self, providers=[providers.vault]))
@@ -83,6 +88,7 @@ class Tenant(pulumi.ComponentResource):
             TenantGithub(
                 name,
                 args.github,
+                ctx,
                 pulumi.ResourceOptions(parent=self, providers=[providers.github], depends_on=args.github_dependencies),
             )
             if args.github is not None

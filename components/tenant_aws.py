@@ -13,6 +13,7 @@ import pulumi_aws as aws
 from components import iam_documents
 from components.arns import Location
 from components.ci_identity import ROLE_PATH, ImagePublisher, publisher_role
+from components.context import StackContext
 from components.finops import monthly_budget
 from components.image_repository import ImageRepository, ImageRepositoryArgs
 from components.keys import data_key_alias
@@ -40,30 +41,25 @@ def _pod_identity_trust(location: Location, cluster_name: pulumi.Input[str], ten
 class TenantAwsArgs:
     """Attributes:
     tenant / services: Who and what.
-    name_prefix: e.g. ``fintech-dev``.
     monthly_budget_usd / owner_email: The tenant's AWS Budget and who hears about it.
     data_key_arn: Encrypts repositories, queues, table and logs.
     github_org / github_oidc_provider_arn: CI publishing through OIDC (signing with the platform key).
     cluster_name: The cluster whose Pod Identity maps each service account to its workload role.
     log_retention_days: The tenant's application log group. Default 365.
     max_receive_count / message_retention_seconds / dlq_retention_seconds: The outbox (see Outbox).
-    protect: Protect and retain stateful resources. Default False.
     """
 
     tenant: str
     services: list[str]
-    name_prefix: str
     monthly_budget_usd: Decimal
     owner_email: str
     data_key_arn: pulumi.Input[str]
-    github_org: str
     github_oidc_provider_arn: pulumi.Input[str]
     cluster_name: pulumi.Input[str]
     log_retention_days: int = 365
     max_receive_count: int = 5
     message_retention_seconds: int = 345600
     dlq_retention_seconds: int = 1209600
-    protect: bool = False
 
 
 class TenantAws(pulumi.ComponentResource):
@@ -72,7 +68,7 @@ class TenantAws(pulumi.ComponentResource):
     service_role_names: dict[str, pulumi.Output[str]]
     outbox: Outbox
 
-    def __init__(self, name: str, args: TenantAwsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: TenantAwsArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:TenantAws", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         location = Location.of(self)
@@ -83,17 +79,17 @@ class TenantAws(pulumi.ComponentResource):
                 ImageRepositoryArgs(
                     repository_name=image_repository_name(args.tenant, service),
                     kms_key_arn=args.data_key_arn,
-                    protect=args.protect,
                 ),
+                ctx,
                 child,
             )
             self.image_repository_urls[service] = repo.url
             publisher_role(
                 f"{name}-{service}-ci",
                 args.github_oidc_provider_arn,
-                args.github_org,
+                ctx.github_org,
                 ImagePublisher(service_repository_name(args.tenant, service), [repo.arn]),
-                args.name_prefix,
+                ctx.name_prefix,
                 location,
                 child,
             )
@@ -102,7 +98,7 @@ class TenantAws(pulumi.ComponentResource):
                 f"{name}-{service}-workload",
                 path=ROLE_PATH,
                 assume_role_policy=trust,
-                name=physical_name(args.name_prefix, args.tenant, service, max_length=64),
+                name=physical_name(ctx.name_prefix, args.tenant, service, max_length=64),
                 opts=child,
             )
             aws.eks.PodIdentityAssociation(
@@ -120,14 +116,14 @@ class TenantAws(pulumi.ComponentResource):
         self.outbox = Outbox(
             f"{name}-outbox",
             OutboxArgs(
-                queue_name=physical_name(args.name_prefix, args.tenant, "outbox", max_length=76),
-                table_name=physical_name(args.name_prefix, args.tenant, "idempotency"),
+                queue_name=physical_name(ctx.name_prefix, args.tenant, "outbox", max_length=76),
+                table_name=physical_name(ctx.name_prefix, args.tenant, "idempotency"),
                 kms_key_arn=args.data_key_arn,
                 identity_arns=list(self.service_role_arns.values()),
                 max_receive_count=args.max_receive_count,
                 message_retention_seconds=args.message_retention_seconds,
                 dlq_retention_seconds=args.dlq_retention_seconds,
-                protect=args.protect,
+                protect=ctx.protect,
             ),
             child,
         )
@@ -137,14 +133,14 @@ class TenantAws(pulumi.ComponentResource):
                 role=role.id,
                 opts=child,
                 policy=pulumi.Output.all(self.outbox.queue_arn, self.outbox.dlq_arn, self.outbox.table_arn, location.kms_keys()).apply(
-                    lambda a: json.dumps(iam_documents.workload_access([a[0], a[1]], a[2], a[3], data_key_alias(args.name_prefix)))
+                    lambda a: json.dumps(iam_documents.workload_access([a[0], a[1]], a[2], a[3], data_key_alias(ctx.name_prefix)))
                 ),
             )
 
-        log_group(f"{name}-logs", f"/{args.name_prefix}/tenants/{args.tenant}", args.log_retention_days, args.data_key_arn, child)
+        log_group(f"{name}-logs", f"/{ctx.name_prefix}/tenants/{args.tenant}", args.log_retention_days, args.data_key_arn, child)
         monthly_budget(
             f"{name}-budget",
-            physical_name(args.name_prefix, "tenant", args.tenant),
+            physical_name(ctx.name_prefix, "tenant", args.tenant),
             args.tenant,
             args.monthly_budget_usd,
             args.owner_email,

@@ -103,19 +103,20 @@ class TenantDeliveryArgs:
     tenant: Name and namespace.
     services: What to deploy and watch.
     region: For the KEDA SQS scaler.
-    outbox_queue_url: The queue workers scale on (wired by the Tenant from its outbox).
     gitops_namespace: Where Argo CD runs. Default ``argocd``.
     """
 
     tenant: str
     services: list[ServiceSpec]
     region: str
-    outbox_queue_url: pulumi.Input[str] = ""
     gitops_namespace: str = charts.ARGO_CD.namespace
 
 
 class TenantDelivery(pulumi.ComponentResource):
-    def __init__(self, name: str, args: TenantDeliveryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: TenantDeliveryArgs, outbox_queue_url: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        """``outbox_queue_url``: the queue the tenant's workers scale on (its outbox)."""
         super().__init__("fintech:kubernetes:TenantDelivery", name, None, opts)
         child = child_options(self, opts)
         gitops = {"namespace": args.gitops_namespace}
@@ -160,7 +161,7 @@ class TenantDelivery(pulumi.ComponentResource):
                 api_version="keda.sh/v1alpha1",
                 kind="ScaledObject",
                 metadata={"name": service.name, "namespace": args.tenant},
-                spec=_scaled_object(service, args.outbox_queue_url, args.region),
+                spec=_scaled_object(service, outbox_queue_url, args.region),
                 opts=child_options(self, opts, auth),
             )
         self.register_outputs({})

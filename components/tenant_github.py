@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_github as github
 
+from components.context import StackContext
 from components.github_org import TEMPLATE_REPOSITORY, TeamSpec, gate1_checks, protected_repository, team_with_maintainers
 
 
@@ -19,7 +20,6 @@ class TenantGithubArgs:
     required_approvals: Reviews on every default branch.
     """
 
-    org: str
     team_slug: str
     repositories: list[tuple[str, str]]
     maintainers: list[str] = field(default_factory=list)
@@ -27,7 +27,7 @@ class TenantGithubArgs:
 
 
 class TenantGithub(pulumi.ComponentResource):
-    def __init__(self, name: str, args: TenantGithubArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: TenantGithubArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:github:TenantGithub", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         team = team_with_maintainers(f"{name}-team", TeamSpec(args.team_slug, f"Owners of tenant {name}", args.maintainers), child)
@@ -41,7 +41,7 @@ class TenantGithub(pulumi.ComponentResource):
                 checks,
                 child,
                 from_template=TEMPLATE_REPOSITORY,
-                owner=args.org,
+                owner=ctx.github_org,
             )
             github.TeamRepository(f"{name}-{repo_name}-team", team_id=team.id, repository=repo.name, permission="push", opts=child)
         self.register_outputs({})

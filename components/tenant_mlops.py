@@ -16,6 +16,7 @@ import pulumi_aws as aws
 
 from components import iam_documents
 from components.arns import Location, s3_bucket
+from components.context import StackContext
 from components.image_repository import ImageRepository, ImageRepositoryArgs
 from components.keys import data_key_alias
 from components.locked_bucket import locked_bucket
@@ -40,30 +41,31 @@ class TenantMlopsArgs:
     """Attributes:
     tenant / name_prefix / account_id: Names (the bucket name is global: it includes the account).
     kms_key_arn: Encrypts models and images.
-    reader_role_names: The tenant's service roles, granted read access to released models.
     retention_days: Object Lock retention of a model version (audit of decisions, ADR-4). Default 365.
-    protect: Protect and retain. Default False.
     """
 
     tenant: str
-    name_prefix: str
-    account_id: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
-    reader_role_names: list[pulumi.Input[str]]
     retention_days: int = 365
-    protect: bool = False
 
 
 class TenantMlops(pulumi.ComponentResource):
     bucket_name: pulumi.Output[str]
 
-    def __init__(self, name: str, args: TenantMlopsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: TenantMlopsArgs,
+        ctx: StackContext,
+        readers: list[pulumi.Input[str]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         super().__init__("fintech:aws:TenantMlops", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        bucket_name = pulumi.Output.from_input(args.account_id).apply(
-            lambda account: physical_name(args.name_prefix, args.tenant, "models", account)
+        bucket_name = pulumi.Output.from_input(ctx.account_id).apply(
+            lambda account: physical_name(ctx.name_prefix, args.tenant, "models", account)
         )
-        bucket = locked_bucket(f"{name}-models", bucket_name, args.retention_days, args.kms_key_arn, self, args.protect)
+        bucket = locked_bucket(f"{name}-models", bucket_name, args.retention_days, args.kms_key_arn, self, ctx.protect)
         aws.s3.BucketPolicy(
             f"{name}-models-policy",
             bucket=bucket.bucket,
@@ -72,16 +74,17 @@ class TenantMlops(pulumi.ComponentResource):
         )
         ImageRepository(
             f"{name}-model-images",
-            ImageRepositoryArgs(repository_name=f"{args.tenant}/models", kms_key_arn=args.kms_key_arn, protect=args.protect),
+            ImageRepositoryArgs(repository_name=f"{args.tenant}/models", kms_key_arn=args.kms_key_arn),
+            ctx,
             child,
         )
-        for i, role in enumerate(args.reader_role_names):
+        for i, role in enumerate(readers):
             aws.iam.RolePolicy(
                 f"{name}-model-reader-{i}",
                 role=role,
                 opts=child,
                 policy=pulumi.Output.all(s3_bucket(bucket.bucket), Location.of(self).kms_keys()).apply(
-                    lambda a: json.dumps(model_reader(a[0], a[1], data_key_alias(args.name_prefix)))
+                    lambda a: json.dumps(model_reader(a[0], a[1], data_key_alias(ctx.name_prefix)))
                 ),
             )
         self.bucket_name = bucket.bucket

@@ -16,6 +16,7 @@ import pulumi_random as random
 import pulumi_vault as vault
 
 from components import vault_policies as vp
+from components.context import StackContext
 
 GITHUB_OIDC_DISCOVERY_URL = "https://token.actions.githubusercontent.com"
 
@@ -43,16 +44,12 @@ class VaultPlatformArgs:
     tenants: Roles allowed on the database connection.
     """
 
-    cluster_name: str
     kubernetes_host: pulumi.Input[str]
     kubernetes_ca_pem: pulumi.Input[str]
     token_reviewer_jwt: pulumi.Input[str]
-    github_org: str
-    environment: str
     database_url: pulumi.Input[str]
     database_username: str
     tenants: list[str]
-    infra_repository: str
     default_lease_ttl_seconds: int = 3600
     max_lease_ttl_seconds: int = 86400
 
@@ -66,7 +63,7 @@ class VaultPlatform(pulumi.ComponentResource):
     database_connection: pulumi.Output[str]
     kubernetes_auth_path: pulumi.Output[str]
 
-    def __init__(self, name: str, args: VaultPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: VaultPlatformArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:vault:VaultPlatform", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         ttl = {"default_lease_ttl_seconds": args.default_lease_ttl_seconds, "max_lease_ttl_seconds": args.max_lease_ttl_seconds}
@@ -116,8 +113,8 @@ class VaultPlatform(pulumi.ComponentResource):
         kubernetes = vault.AuthBackend(
             f"{name}-kubernetes",
             type="kubernetes",
-            path=vp.kubernetes_auth_path(args.cluster_name),
-            description=f"Service accounts of cluster {args.cluster_name}",
+            path=vp.kubernetes_auth_path(ctx.cluster_name),
+            description=f"Service accounts of cluster {ctx.cluster_name}",
             tune=tune,
             opts=after_audit,
         )
@@ -142,21 +139,21 @@ class VaultPlatform(pulumi.ComponentResource):
         )
         # The deploy and preview jobs log in with their GitHub OIDC token: no Vault token is stored.
         # The first `up` runs with a bootstrap token (it creates this method); every later one logs in.
-        auth_paths = [vp.kubernetes_auth_path(args.cluster_name), vp.GITHUB_JWT_PATH]
+        auth_paths = [vp.kubernetes_auth_path(ctx.cluster_name), vp.GITHUB_JWT_PATH]
         deploy = vault.Policy(f"{name}-ci-policy", name=vp.CI_DEPLOY_POLICY, policy=vp.ci_deploy_policy(auth_paths), opts=child)
         preview = vault.Policy(f"{name}-ci-preview-policy", name=vp.CI_PREVIEW_POLICY, policy=vp.ci_preview_policy(auth_paths), opts=child)
-        repository = f"{args.github_org}/{args.infra_repository}"
+        repository = f"{ctx.github_org}/{ctx.infra_repository}"
         for label, claims, policy in (
-            ("infra", {"repository": repository, "environment": args.environment}, deploy),
+            ("infra", {"repository": repository, "environment": ctx.environment}, deploy),
             ("infra-preview", {"repository": repository, "event_name": "pull_request"}, preview),
         ):
             vault.jwt.AuthBackendRole(
                 f"{name}-github-{label}",
                 backend=github.path,
-                role_name=ci_role_name(label, args.environment),
+                role_name=ci_role_name(label, ctx.environment),
                 role_type="jwt",
                 user_claim="repository",
-                bound_audiences=[f"https://github.com/{args.github_org}"],
+                bound_audiences=[f"https://github.com/{ctx.github_org}"],
                 bound_claims=claims,
                 token_policies=[policy.name],
                 token_ttl=900,

@@ -18,6 +18,7 @@ from components.audit_ledger import AuditLedger, AuditLedgerArgs
 from components.ci_identity import CiIdentity, CiIdentityArgs, ImagePublisher
 from components.cluster import CLUSTER_ADMIN_POLICY, CLUSTER_VIEW_POLICY, Cluster, ClusterAccess, ClusterArgs
 from components.concierge import ConciergeArgs
+from components.context import StackContext
 from components.db_manager import DbManager, DbManagerArgs
 from components.finops import CostAllocation, CostAllocationArgs
 from components.github_org import GithubOrganization, GithubOrganizationArgs, TeamSpec
@@ -48,6 +49,19 @@ def name_prefix(config: PlatformConfig) -> str:
     return f"{config.github_org.lower()}-{config.environment}"
 
 
+def stack_context(config: PlatformConfig, account_id: pulumi.Input[str]) -> StackContext:
+    """The context every component of the stack shares, built once."""
+    return StackContext(
+        environment=config.environment,
+        github_org=config.github_org,
+        name_prefix=name_prefix(config),
+        region=config.region,
+        account_id=account_id,
+        protect=config.protect,
+        infra_repository=config.github.infra_repository,
+    )
+
+
 def shared_cost_tags(config: PlatformConfig) -> CostTags:
     """Platform-shared resources are paid by the platform team (tenant ``shared``); their data is ``internal``."""
     return CostTags(config.environment, SHARED_TENANT, config.platform_owner, config.platform_cost_center, PLATFORM_DATA_CLASS)
@@ -61,35 +75,36 @@ class Platform:
     """What the tenants build on: the platform-shared components and the providers."""
 
     def __init__(self, config: PlatformConfig) -> None:
-        prefix = name_prefix(config)
         self.aws_provider = aws.Provider("aws", region=config.region, allowed_account_ids=[config.aws_account_id])
         on_aws = pulumi.ResourceOptions(providers=[self.aws_provider])
         invoke = pulumi.InvokeOutputOptions(provider=self.aws_provider)
         self.account_id = aws.get_caller_identity_output(opts=invoke).account_id
         zones = aws.get_availability_zones_output(state="available", opts=invoke).names
+        self.ctx = ctx = stack_context(config, self.account_id)
 
         self.keys = PlatformKeys(
             "platform-keys",
-            PlatformKeysArgs(prefix, self.account_id, config.region, config.protect, config.cluster.create_autoscaling_service_role),
+            PlatformKeysArgs(config.cluster.create_autoscaling_service_role),
+            ctx,
             on_aws,
         )
         self.network = Network(
             "network",
             NetworkArgs(
-                name_prefix=prefix,
                 availability_zones=[zones.apply(operator.itemgetter(i)) for i in range(config.network.az_count)],
                 kms_key_arn=self.keys.data_key_arn,
-                cluster_name=prefix,
                 cidr=config.network.cidr,
                 nat_gateways=config.network.nat_gateways,
                 flow_log_retention_days=config.network.flow_log_retention_days,
             ),
+            ctx,
             on_aws,
         )
         self.platform_images = {
             repo.name: ImageRepository(
                 f"registry-{repo.name}",
-                ImageRepositoryArgs(repository_name=f"platform/{repo.name}", kms_key_arn=self.keys.data_key_arn, protect=config.protect),
+                ImageRepositoryArgs(repository_name=f"platform/{repo.name}", kms_key_arn=self.keys.data_key_arn),
+                ctx,
                 on_aws,
             )
             for repo in PLATFORM_REPOSITORIES
@@ -97,25 +112,17 @@ class Platform:
         }
         self.ci = CiIdentity(
             "ci-identity",
-            CiIdentityArgs(
-                name_prefix=prefix,
-                github_org=config.github_org,
-                environment=config.environment,
-                infra_repository=config.github.infra_repository,
-                account_id=self.account_id,
-                publishers=[ImagePublisher(name, [image.arn]) for name, image in self.platform_images.items()],
-            ),
+            CiIdentityArgs(publishers=[ImagePublisher(name, [image.arn]) for name, image in self.platform_images.items()]),
+            ctx,
             on_aws,
         )
         self.cluster = Cluster(
             "cluster",
             ClusterArgs(
-                cluster_name=prefix,
                 kubernetes_version=config.cluster.kubernetes_version,
                 subnet_ids=list(self.network.private_subnet_ids),
                 secrets_key_arn=self.keys.secrets_key_arn,
                 data_key_arn=self.keys.data_key_arn,
-                region=config.region,
                 endpoint_public_access=config.cluster.endpoint_public_access,
                 public_access_cidrs=list(config.cluster.public_access_cidrs),
                 instance_types=list(config.cluster.node_instance_types),
@@ -129,9 +136,10 @@ class Platform:
                 ],
                 log_retention_days=config.audit.log_retention_days,
             ),
+            ctx,
             on_aws,
         )
-        ScalerIdentity("keda-operator", ScalerIdentityArgs(prefix, self.cluster.pod_identity_cluster_name), on_aws)
+        ScalerIdentity("keda-operator", ScalerIdentityArgs(self.cluster.pod_identity_cluster_name), ctx, on_aws)
         self.kubernetes_provider = k8s.Provider("cluster", kubeconfig=self.cluster.kubeconfig)
         self.kubernetes = KubernetesPlatform(
             "kubernetes-platform",
@@ -150,20 +158,13 @@ class Platform:
 
         self.ledger = AuditLedger(
             "audit-ledger",
-            AuditLedgerArgs(
-                name_prefix=prefix,
-                account_id=self.account_id,
-                region=config.region,
-                kms_key_arn=self.keys.data_key_arn,
-                retention_days=config.audit.ledger_retention_days,
-                protect=config.protect,
-            ),
+            AuditLedgerArgs(kms_key_arn=self.keys.data_key_arn, retention_days=config.audit.ledger_retention_days),
+            ctx,
             on_aws,
         )
         self.db = DbManager(
             "db-manager",
             DbManagerArgs(
-                name_prefix=prefix,
                 vpc_id=self.network.vpc_id,
                 vpc_cidr=config.network.cidr,
                 subnet_ids=list(self.network.private_subnet_ids),
@@ -173,27 +174,24 @@ class Platform:
                 instances=config.database.instances,
                 backup_retention_days=config.database.backup_retention_days,
                 max_connections_percent=config.database.max_connections_percent,
-                protect=config.protect,
             ),
+            ctx,
             on_aws,
         )
         self.vault_provider = vault.Provider("vault", address=config.vault.address)
         self.vault = VaultPlatform(
             "vault-platform",
             VaultPlatformArgs(
-                cluster_name=prefix,
                 kubernetes_host=self.cluster.endpoint,
                 kubernetes_ca_pem=self.cluster.certificate_authority_pem,
                 token_reviewer_jwt=self.kubernetes.vault_reviewer_jwt,
-                github_org=config.github_org,
-                environment=config.environment,
-                infra_repository=config.github.infra_repository,
                 database_url=pulumi.Output.concat(self.db.proxy_endpoint, ":5432"),
                 database_username=config.database.vault_username,
                 tenants=[t.name for t in config.tenants],
                 default_lease_ttl_seconds=config.vault.default_lease_ttl_seconds,
                 max_lease_ttl_seconds=config.vault.max_lease_ttl_seconds,
             ),
+            ctx,
             pulumi.ResourceOptions(providers=[self.vault_provider]),
         )
         self.github_provider = github.Provider("github", owner=config.github_org)
@@ -223,7 +221,7 @@ class Platform:
             "cost-allocation",
             CostAllocationArgs(
                 tag_keys=list(MANDATORY_TAG_KEYS) if config.finops.activate_cost_allocation_tags else [],
-                shared_budget_name=f"{prefix}-shared",
+                shared_budget_name=ctx.name("shared"),
                 shared_budget_usd=config.finops.platform_monthly_budget_usd,
                 alert_email=config.finops.alert_email,
             ),
@@ -252,18 +250,15 @@ def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform
         aws=TenantAwsArgs(
             tenant=tenant.name,
             services=services,
-            name_prefix=name_prefix(config),
             monthly_budget_usd=tenant.monthly_budget_usd,
             owner_email=tenant.owner_email,
             data_key_arn=platform.keys.data_key_arn,
-            github_org=config.github_org,
             github_oidc_provider_arn=platform.ci.provider_arn,
             cluster_name=platform.cluster.pod_identity_cluster_name,
             log_retention_days=config.audit.log_retention_days,
             max_receive_count=config.outbox.max_receive_count,
             message_retention_seconds=config.outbox.message_retention_seconds,
             dlq_retention_seconds=config.outbox.dlq_retention_seconds,
-            protect=config.protect,
         ),
         kubernetes=TenantNamespaceArgs(
             namespace=tenant.name,
@@ -290,7 +285,6 @@ def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform
             token_ttl_seconds=config.vault.default_lease_ttl_seconds,
         ),
         github=TenantGithubArgs(
-            org=config.github_org,
             team_slug=tenant.owner_team,
             maintainers=list(tenant.maintainers),
             repositories=[(service_repository_name(tenant.name, s.name), f"{tenant.name}: {s.kind} {s.name}") for s in tenant.services],
@@ -300,11 +294,7 @@ def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform
         else None,
         mlops=TenantMlopsArgs(
             tenant=tenant.name,
-            name_prefix=name_prefix(config),
-            account_id=platform.account_id,
             kms_key_arn=platform.keys.data_key_arn,
-            reader_role_names=[],
-            protect=config.protect,
         )
         if tenant.mlops
         else None,
@@ -323,7 +313,7 @@ def compose(config: PlatformConfig) -> None:
         vault=platform.vault_provider,
         github=platform.github_provider,
     )
-    tenants = {t.name: Tenant(t.name, tenant_args(config, t, platform), providers) for t in config.tenants}
+    tenants = {t.name: Tenant(t.name, tenant_args(config, t, platform), platform.ctx, providers) for t in config.tenants}
 
     pulumi.export("environment", config.environment)
     pulumi.export("clusterName", platform.cluster.name)
