@@ -221,7 +221,7 @@ class Platform:
             "cost-allocation",
             CostAllocationArgs(
                 tag_keys=list(MANDATORY_TAG_KEYS) if config.finops.activate_cost_allocation_tags else [],
-                shared_budget_name=ctx.name("shared"),
+                shared_budget_name=ctx.name(SHARED_TENANT),
                 shared_budget_usd=config.finops.platform_monthly_budget_usd,
                 alert_email=config.finops.alert_email,
             ),
