@@ -56,6 +56,12 @@ def _known_stacks(root: Path) -> list[str]:
     help="Output directory, replaced whole: new, empty, or a previous plan's (marked .blueprint-plan).  [default: out/STACK]",
 )
 @click.option(
+    "--diff",
+    "diff_dir",
+    type=click.Path(path_type=Path),
+    help="Compare with the plan in this directory instead of the previous plan in --out (diff.json).",
+)
+@click.option(
     "--policy-config",
     type=click.Path(path_type=Path),
     help="Policy pack config (the --policy-pack-config of pulumi preview).  [default: policy_pack/config.STACK.json when it exists]",
@@ -68,7 +74,13 @@ def _known_stacks(root: Path) -> list[str]:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 def plan_command(
-    stack: str, config_file: Path | None, out_dir: Path | None, policy_config: Path | None, offline_secrets: bool, as_json: bool
+    stack: str,
+    config_file: Path | None,
+    out_dir: Path | None,
+    diff_dir: Path | None,
+    policy_config: Path | None,
+    offline_secrets: bool,
+    as_json: bool,
 ) -> None:
     """Plan STACK offline: run the real program under mocks, evaluate the policy pack, write artifacts.
 
@@ -108,7 +120,7 @@ def plan_command(
         err.print(f"[dim]>[/] {label}...")
 
     try:
-        result = plan(stack, config_file, out_dir, policy_config, step=step, secret_placeholders=offline_secrets)
+        result = plan(stack, config_file, out_dir, policy_config, step=step, secret_placeholders=offline_secrets, diff_dir=diff_dir)
     except (ConfigError, IdentityCollision, OutputDirError) as exc:
         fail(str(exc))
     except PolicyConfigError as exc:
@@ -155,7 +167,42 @@ def _print_plan(result: Any) -> None:
         name = (v.urn or "(stack)").rsplit("::", 1)[-1]
         detail = v.message.splitlines()[-1]
         out.print(f"  [red]✗[/] {escape(f'{v.policy} on {name}: {detail}')}", markup=True)
-    out.print(f"Wrote {result.out_dir}/inventory.json, {result.out_dir}/policy-report.json, {result.out_dir}/manifests/")
+    _print_diff(result)
+    out.print(
+        f"Wrote {result.out_dir}/inventory.json, {result.out_dir}/policy-report.json, {result.out_dir}/diff.json, "
+        f"{result.out_dir}/manifests/"
+    )
+
+
+#: Changed input paths printed per resource; diff.json has them all.
+SHOWN_PATHS = 5
+
+
+def _print_diff(result: Any) -> None:
+    from blueprint.engine.diff import by_tenant
+
+    changes = result.diff
+    if not result.previous.get("resources"):
+        out.print(f"No previous plan to compare with: all {len(changes.added)} resources are new (diff.json lists them as added)")
+        return
+    if changes.empty:
+        out.print("No changes since the previous plan")
+        return
+    out.print(
+        f"Changes since the previous plan: [green]+{len(changes.added)}[/] to add, [yellow]~{len(changes.changed)}[/] to change, "
+        f"[red]-{len(changes.removed)}[/] to delete, [magenta]+-{len(changes.replaced)}[/] to replace"
+    )
+    colours = {"+": "green", "~": "yellow", "-": "red", "+-": "magenta"}
+    dangerous = set(changes.dangerous)
+    for tenant, rows in by_tenant(changes, result.previous, result.inventory).items():
+        out.print(f"  [bold]{escape(tenant)}[/]")
+        for sign, urn, paths in rows:
+            label = escape(urn.split("::", 2)[-1].rsplit("$", 1)[-1])
+            shown = f" ({', '.join(paths[:SHOWN_PATHS])}{', …' if len(paths) > SHOWN_PATHS else ''})" if paths else ""
+            loud = " [bold red]!! holds data or history, or is protected[/]" if urn in dangerous else ""
+            out.print(f"    [{colours[sign]}]{sign:<2}[/] {label}{escape(shown)}{loud}")
+    if dangerous:
+        out.print(f"[bold red]!! {len(dangerous)} deletion(s) or replacement(s) of stateful, protected or repository resources[/]")
 
 
 @main.group("policy")

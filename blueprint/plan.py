@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import shutil
@@ -10,12 +11,13 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from blueprint import policies
 from blueprint.engine.analyzer import Violation
+from blueprint.engine.diff import Diff, diff
 from blueprint.engine.identities import raise_on_collisions
 from blueprint.engine.inventory import dumps, inventory_document, summary, write_manifests
 from blueprint.engine.run import ProgramError, run_program, without_provider_environment
@@ -32,6 +34,10 @@ class PlanResult:
     summary: dict[str, Any]
     violations: list[Violation]
     out_dir: Path
+    #: Against the previous plan (empty inventory when there was none).
+    diff: Diff = field(default_factory=Diff)
+    previous: dict[str, Any] = field(default_factory=dict)
+    inventory: dict[str, Any] = field(default_factory=dict)
 
     @property
     def blocking(self) -> list[Violation]:
@@ -71,6 +77,25 @@ MARKER = ".blueprint-plan"
 
 class OutputDirError(ValueError):
     """``--out`` names a place a plan must not replace."""
+
+
+def previous_inventory(out_dir: Path, diff_dir: Path | None) -> dict[str, Any]:
+    """The inventory to diff against: ``diff_dir``'s, else the previous plan's in ``out_dir``, else none."""
+    if diff_dir is not None:
+        path = diff_dir / "inventory.json"
+        if not path.is_file():
+            raise OutputDirError(f"--diff {diff_dir}: no inventory.json there; name the output directory of an earlier plan")
+    else:
+        path = out_dir / "inventory.json"
+        if not (out_dir / MARKER).is_file() or not path.is_file():
+            return {"resources": []}
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise OutputDirError(f"{path}: not a plan inventory ({exc}); run the plan again into a new directory") from None
+    if not isinstance(loaded, dict) or not isinstance(loaded.get("resources"), list):
+        raise OutputDirError(f"{path}: not a plan inventory (no 'resources' list)")
+    return loaded
 
 
 def check_output_dir(out_dir: Path, cwd: Path | None = None) -> None:
@@ -183,12 +208,14 @@ def plan(
     policy_config_file: Path | None,
     step: Step = lambda _: None,
     secret_placeholders: bool = False,
+    diff_dir: Path | None = None,
 ) -> PlanResult:
     """Raises ConfigError / PolicyConfigError on bad input, and IdentityCollision when two resources
     would claim one real object, before anything is written; OutputDirError when ``out_dir`` is not
     a place a plan may replace."""
     step("validating configuration")
     check_output_dir(out_dir)
+    previous = previous_inventory(out_dir, diff_dir)
     stack_file, config = load_stack_file(config_file, secret_placeholders)
     file_policy_config = policies.read_policy_config(policy_config_file) if policy_config_file else None
     policies.analyzer(file_policy_config)  # reject a bad policy config before the slow steps
@@ -216,7 +243,10 @@ def plan(
     try:
         staging.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would survive the rename
         (staging / MARKER).write_text(dumps({"stack": stack, "writtenBy": "blueprint plan"}), encoding="utf-8")
-        (staging / "inventory.json").write_text(dumps(inventory_document(stack, registrations)), encoding="utf-8")
+        inventory = inventory_document(stack, registrations)
+        changes = diff(previous, inventory)
+        (staging / "inventory.json").write_text(dumps(inventory), encoding="utf-8")
+        (staging / "diff.json").write_text(dumps(changes.document()), encoding="utf-8")
         (staging / "policy-report.json").write_text(dumps(policy_report(stack, violations, policy_config_file, deferred)), encoding="utf-8")
         write_manifests(staging / "manifests", registrations)
         _replace_dir(staging, out_dir)
@@ -232,4 +262,11 @@ def plan(
         "previewDeferred": len(deferred),
         "previewDeferredMandatory": sum(1 for d in deferred if d["enforcementLevel"] == "mandatory"),
     }
-    return PlanResult(summary=document, violations=violations, out_dir=out_dir)
+    document["diff"] = {
+        "added": len(changes.added),
+        "changed": len(changes.changed),
+        "removed": len(changes.removed),
+        "replaced": len(changes.replaced),
+        "dangerous": changes.dangerous,
+    }
+    return PlanResult(summary=document, violations=violations, out_dir=out_dir, diff=changes, previous=previous, inventory=inventory)

@@ -12,6 +12,7 @@ import pulumi
 import pulumi_github as github
 import yaml
 
+from components.context import StackContext
 from components.naming import DEFAULT_BRANCH
 
 TEMPLATE_REPOSITORY = "golden-service"
@@ -39,6 +40,8 @@ def secure_repository_args(description: str) -> dict[str, Any]:
         "has_wiki": False,
         "vulnerability_alerts": True,
         "delete_branch_on_merge": True,
+        # A destroy (or a tenant's removal) archives the repository: its history is evidence (ADR-5).
+        "archive_on_destroy": True,
         "allow_merge_commit": False,
         "allow_squash_merge": True,
         "allow_rebase_merge": False,
@@ -79,6 +82,7 @@ def protected_repository(
     owner: str | None = None,
     is_template: bool = False,
     files: dict[str, str] | None = None,
+    protect: bool = False,
 ) -> github.Repository:
     """A private repository (optionally from the template) with Gate 1 on its default branch.
 
@@ -96,7 +100,7 @@ def protected_repository(
         is_template=is_template,
         **secure_repository_args(description),
         **extra,
-        opts=opts,
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=protect)),
     )
     committed = [
         github.RepositoryFile(
@@ -142,14 +146,12 @@ def team_with_maintainers(name: str, team: TeamSpec, opts: pulumi.ResourceOption
 @dataclass(frozen=True)
 class GithubOrganizationArgs:
     """Attributes:
-    org: Organization login.
     billing_email: Required by GitHub for organization settings.
     teams: Platform-level teams (platform, security) with maintainers.
     platform_repositories: (name, description) created from the template.
     required_approvals: Reviews needed on every default branch (1 dev, 2 prod).
     """
 
-    org: str
     billing_email: str
     teams: list[TeamSpec]
     platform_repositories: list[tuple[str, str]]
@@ -160,7 +162,7 @@ class GithubOrganization(pulumi.ComponentResource):
     team_ids: dict[str, pulumi.Output[str]]
     template_repository: pulumi.Output[str]
 
-    def __init__(self, name: str, args: GithubOrganizationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: GithubOrganizationArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:github:GithubOrganization", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         github.OrganizationSettings(
@@ -192,6 +194,7 @@ class GithubOrganization(pulumi.ComponentResource):
             child,
             is_template=True,
             files=template_files(),
+            protect=ctx.protect,
         )
         for repo_name, description in args.platform_repositories:
             repo = protected_repository(
@@ -202,7 +205,8 @@ class GithubOrganization(pulumi.ComponentResource):
                 checks,
                 pulumi.ResourceOptions(parent=self, depends_on=[template]),
                 from_template=TEMPLATE_REPOSITORY,
-                owner=args.org,
+                owner=ctx.github_org,
+                protect=ctx.protect,
             )
             if "platform" in self.team_ids:
                 github.TeamRepository(

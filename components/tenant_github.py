@@ -42,6 +42,7 @@ class TenantGithub(pulumi.ComponentResource):
                 child,
                 from_template=TEMPLATE_REPOSITORY,
                 owner=ctx.github_org,
+                protect=ctx.protect,
             )
             github.TeamRepository(f"{name}-{repo_name}-team", team_id=team.id, repository=repo.name, permission="push", opts=child)
         self.register_outputs({})

@@ -71,12 +71,20 @@ def tenant_cost_tags(config: PlatformConfig, tenant: TenantConfig) -> CostTags:
     return CostTags(config.environment, tenant.name, tenant.owner_team, tenant.cost_center, tenant.data_class.value)
 
 
-class Platform:
-    """What the tenants build on: the platform-shared components and the providers."""
+class Platform(pulumi.ComponentResource):
+    """What the tenants build on: the platform-shared components, parented here so that the inventory
+    shows the platform as one unit like a Tenant. The providers stay at the stack's root: a provider's
+    URN is part of every resource's state, and moving it would replace them all.
+
+    Stacks created before the platform was a component had its components at the root: the alias
+    keeps their URNs (and every descendant's) without a replacement.
+    """
 
     def __init__(self, config: PlatformConfig) -> None:
+        super().__init__("fintech:platform:Platform", "platform", None, None)
+        inside = pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)])
         self.aws_provider = aws.Provider("aws", region=config.region, allowed_account_ids=[config.aws_account_id])
-        on_aws = pulumi.ResourceOptions(providers=[self.aws_provider])
+        on_aws = pulumi.ResourceOptions.merge(inside, pulumi.ResourceOptions(providers=[self.aws_provider]))
         invoke = pulumi.InvokeOutputOptions(provider=self.aws_provider)
         self.account_id = aws.get_caller_identity_output(opts=invoke).account_id
         zones = aws.get_availability_zones_output(state="available", opts=invoke).names
@@ -153,7 +161,7 @@ class Platform:
                 tenant_allowed_registries={t.name: list(t.allowed_registries) for t in config.tenants},
                 metrics_retention=config.kubernetes.metrics_retention,
             ),
-            pulumi.ResourceOptions(providers=[self.kubernetes_provider]),
+            pulumi.ResourceOptions.merge(inside, pulumi.ResourceOptions(providers=[self.kubernetes_provider])),
         )
 
         self.ledger = AuditLedger(
@@ -192,7 +200,7 @@ class Platform:
                 max_lease_ttl_seconds=config.vault.max_lease_ttl_seconds,
             ),
             ctx,
-            pulumi.ResourceOptions(providers=[self.vault_provider]),
+            pulumi.ResourceOptions.merge(inside, pulumi.ResourceOptions(providers=[self.vault_provider])),
         )
         self.github_provider = github.Provider("github", owner=config.github_org)
         self.github = (
@@ -201,7 +209,6 @@ class Platform:
             else GithubOrganization(
                 "github-org",
                 GithubOrganizationArgs(
-                    org=config.github_org,
                     billing_email=config.github.billing_email,
                     teams=[
                         TeamSpec(
@@ -214,7 +221,8 @@ class Platform:
                     platform_repositories=[(r.name, r.description) for r in PLATFORM_REPOSITORIES],
                     required_approvals=config.github.required_approvals,
                 ),
-                pulumi.ResourceOptions(providers=[self.github_provider]),
+                ctx,
+                pulumi.ResourceOptions.merge(inside, pulumi.ResourceOptions(providers=[self.github_provider])),
             )
         )
         CostAllocation(
@@ -227,6 +235,7 @@ class Platform:
             ),
             on_aws,
         )
+        self.register_outputs({"clusterName": self.cluster.name, "accountId": self.account_id})
 
 
 def service_specs(config: PlatformConfig, tenant: TenantConfig) -> list[ServiceSpec]:
