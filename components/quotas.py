@@ -23,6 +23,8 @@ class QuotaTier:
     pvcs: int
     storage: str
     db_connection_percent: int
+    #: The monthly budget ``blueprint tenant add`` proposes when ``--budget`` is not given.
+    default_monthly_budget_usd: int = 500
     # LimitRange defaults for a container that declares nothing.
     default_cpu: str = "250m"
     default_memory: str = "256Mi"
@@ -34,7 +36,9 @@ class QuotaTier:
 
 QUOTA_TIERS: dict[str, QuotaTier] = {
     "small": QuotaTier("2", "4", "4Gi", "8Gi", pods=20, services=10, pvcs=5, storage="50Gi", db_connection_percent=5),
-    "medium": QuotaTier("8", "16", "16Gi", "32Gi", pods=60, services=20, pvcs=15, storage="200Gi", db_connection_percent=10),
+    "medium": QuotaTier(
+        "8", "16", "16Gi", "32Gi", pods=60, services=20, pvcs=15, storage="200Gi", db_connection_percent=10, default_monthly_budget_usd=2000
+    ),
     "large": QuotaTier(
         "32",
         "64",
@@ -45,6 +49,7 @@ QUOTA_TIERS: dict[str, QuotaTier] = {
         pvcs=40,
         storage="1Ti",
         db_connection_percent=20,
+        default_monthly_budget_usd=8000,
         max_container_cpu="8",
         max_container_memory="16Gi",
     ),

@@ -1,0 +1,70 @@
+"""`blueprint tenant add/remove` edit a stack file as a person would, or not at all (#14 item 2)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from blueprint.cli import main
+from stacks.loader import ROOT, load_stack_file
+
+ADD = ["tenant", "add", "lending", "--owner-team", "lending-team", "--owner-email", "lending@fintech-blueprint.example"]
+ADD += ["--cost-center", "CC-1003", "--tier", "small", "--data-class", "pii", "--service", "loan-api", "--service", "ledger-sync:worker"]
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.fixture
+def stack_file(tmp_path: Path) -> Path:
+    copy = tmp_path / "Pulumi.dev.yaml"
+    shutil.copy2(ROOT / "Pulumi.dev.yaml", copy)
+    return copy
+
+
+def test_add_then_remove_round_trips_byte_identically(stack_file: Path) -> None:
+    original = stack_file.read_bytes()
+    added = run(*ADD, "--config-file", str(stack_file))
+    assert added.exit_code == 0, added.output
+    assert "Added tenant lending" in added.output and "+  fintech:platform:Tenant::lending" in added.output
+    _, config = load_stack_file(stack_file)
+    lending = next(t for t in config.tenants if t.name == "lending")
+    assert [(s.name, s.kind) for s in lending.services] == [("loan-api", "api"), ("ledger-sync", "worker")]
+    assert lending.monthly_budget_usd == 500 and [d.value for d in lending.data_classes] == ["pii"]
+    assert b"# prod owns the organization-level objects" in stack_file.read_bytes(), "comments are kept"
+
+    removed = run("tenant", "remove", "lending", "--config-file", str(stack_file))
+    assert removed.exit_code == 0, removed.output
+    assert stack_file.read_bytes() == original
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--owner-email", "not-an-email", "ownerEmail"),
+        ("--cost-center", "lowercase", "costCenter"),
+        ("--service", "api:daemon", "'api' or 'worker'"),
+    ],
+)
+def test_an_invalid_tenant_leaves_the_file_byte_identical(stack_file: Path, flag: str, value: str, message: str) -> None:
+    original = stack_file.read_bytes()
+    options = [*ADD[: ADD.index(flag) + 1], value, *ADD[ADD.index(flag) + 2 :]]
+    result = run(*options, "--config-file", str(stack_file))
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert stack_file.read_bytes() == original
+
+
+def test_duplicates_unknowns_and_targets_are_refused(stack_file: Path) -> None:
+    original = stack_file.read_bytes()
+    duplicate = [*ADD[:2], "payments", *ADD[3:]]
+    assert "already exists" in run(*duplicate, "--config-file", str(stack_file)).output
+    missing = run("tenant", "remove", "nobody", "--config-file", str(stack_file))
+    assert missing.exit_code == 2 and "no tenant 'nobody'" in missing.output and "payments" in missing.output
+    both = run("tenant", "remove", "payments", "--config-file", str(stack_file), "--stack", "dev")
+    assert both.exit_code == 2 and "exactly one of --stack" in both.output
+    assert stack_file.read_bytes() == original
