@@ -409,3 +409,31 @@ def tenant_remove(name: str, stack: str | None, config_file: Path | None) -> Non
     from blueprint.tenants import removed
 
     _edit_tenants(stack, config_file, lambda text, path: removed(text, path, name), f"Removed tenant {name}")
+
+
+@main.command("catalog")
+@click.argument("stack")
+@click.option("--config-file", type=click.Path(path_type=Path), help="Stack config to use instead of Pulumi.STACK.yaml.")
+@click.option("--json", "as_json", is_flag=True, help="Print the catalog as JSON instead of Markdown.")
+def catalog_command(stack: str, config_file: Path | None, as_json: bool) -> None:
+    """The service catalog of STACK: per tenant its owners, tier, data classes, services (kind, SLO),
+    repositories, namespace, image repositories, queues and budget (from the config and the plan)."""
+    from blueprint import catalog
+    from blueprint.engine.identities import IdentityCollision
+    from blueprint.engine.run import ProgramError
+    from stacks.loader import ROOT, ConfigError
+
+    if config_file is None:
+        config_file = ROOT / f"Pulumi.{stack}.yaml"
+        if not _STACK_NAME.match(stack) or not config_file.is_file():
+            fail(f"unknown stack {stack!r} (known stacks: {', '.join(_known_stacks(ROOT)) or 'none'}); pass --config-file for another file")
+    elif not config_file.is_file():
+        fail(f"--config-file {config_file}: no such file")
+    try:
+        document = catalog.build(stack, config_file)
+    except (ConfigError, IdentityCollision) as exc:
+        fail(str(exc))
+    except ProgramError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
+        sys.exit(EXIT_PROGRAM_ERROR)
+    click.echo(json.dumps(document, indent=2, sort_keys=True) if as_json else catalog.markdown(document))

@@ -1,0 +1,50 @@
+"""`blueprint catalog` (#14 item 3) agrees with the inventory the plan writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from blueprint.cli import main
+from stacks.loader import ROOT
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_catalog_agrees_with_the_inventory(stack: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["plan", stack, "--out", str(tmp_path / "plan")]).exit_code == 0
+    inventory = json.loads((tmp_path / "plan" / "inventory.json").read_text())["resources"]
+    result = runner.invoke(main, ["catalog", stack, "--json"])
+    assert result.exit_code == 0, result.output
+    catalog = json.loads(result.output)
+    assert [t["tenant"] for t in catalog["tenants"]] == ["payments", "fraud"]
+
+    def tagged(type_: str, tenant: str) -> list[str]:
+        return sorted(
+            r["inputs"]["name"] for r in inventory if r["type"] == type_ and (r["inputs"].get("tags") or {}).get("tenant") == tenant
+        )
+
+    repositories = {r["inputs"]["name"] for r in inventory if r["type"] == "github:index/repository:Repository"}
+    for entry in catalog["tenants"]:
+        tenant = entry["tenant"]
+        assert entry["imageRepositories"] == tagged("aws:ecr/repository:Repository", tenant) and entry["imageRepositories"]
+        assert entry["queues"] == tagged("aws:sqs/queue:Queue", tenant) and len(entry["queues"]) == 2
+        assert entry["budgets"] == tagged("aws:budgets/budget:Budget", tenant)
+        namespace = next(r for r in inventory if r["type"] == "kubernetes:core/v1:Namespace" and r["inputs"]["metadata"]["name"] == tenant)
+        assert entry["namespace"] == namespace["inputs"]["metadata"]["name"]
+        # prod owns the organization (ADR-0018): its plan creates the repositories the catalog names.
+        assert entry["repositoriesManagedHere"] == (stack == "prod")
+        assert (set(entry["repositories"]) <= repositories) == (stack == "prod")
+        assert all(s["kind"] in ("api", "worker") and s["slo"]["latencyP95Ms"] > 0 for s in entry["services"])
+
+
+def test_markdown_and_unknown_stack() -> None:
+    runner = CliRunner()
+    markdown = runner.invoke(main, ["catalog", "dev"])
+    assert markdown.exit_code == 0 and "## payments" in markdown.output and "| Service | Kind |" in markdown.output
+    unknown = runner.invoke(main, ["catalog", "staging"])
+    assert unknown.exit_code == 2 and "unknown stack" in unknown.output
+    assert (ROOT / "Pulumi.dev.yaml").is_file()
