@@ -239,11 +239,13 @@ def _load_resources(path: Path) -> list[dict[str, Any]]:
 @policy_group.command("eval")
 @click.argument("resources", type=click.Path(path_type=Path))
 @click.option("--policy-config", type=click.Path(path_type=Path), help="Same format as pulumi preview --policy-pack-config.")
-def policy_eval(resources: Path, policy_config: Path | None) -> None:
+@click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="json", show_default=True, help="Output format.")
+def policy_eval(resources: Path, policy_config: Path | None, output_format: str) -> None:
     """Evaluate the pack on RESOURCES (a JSON list of {"id", "type", "props"}, props camelCase).
 
     Prints a JSON list in input order of {"id", "violations": [{"policy", "enforcementLevel",
-    "message"}]}; stack-rule findings come in a last entry with "id": null.
+    "message"}]}; stack-rule findings come in a last entry with "id": null. ``--format text``: one
+    line per violation. Exit 1 when a mandatory violation is reported, 0 otherwise, 2 on bad input.
     """
     from blueprint import policies
     from blueprint.engine.analyzer import PolicyConfigError, Resource
@@ -266,7 +268,17 @@ def policy_eval(resources: Path, policy_config: Path | None) -> None:
     stack_violations = engine.analyze_stack(batch)
     if stack_violations:
         result.append({"id": None, "violations": shape(stack_violations)})
-    click.echo(json.dumps(result, indent=2))
+    if output_format == "json":
+        click.echo(json.dumps(result, indent=2))
+    else:
+        found = [(entry["id"] or "(stack)", v) for entry in result for v in entry["violations"]]
+        for where, v in found:
+            click.echo(f"{v['enforcementLevel']:<9} {v['policy']:<36} {where}: {v['message'].splitlines()[-1]}")
+        click.echo(
+            f"{len(items)} resources, {len(found)} violations ({sum(1 for _, v in found if v['enforcementLevel'] == 'mandatory')} mandatory)"
+        )
+    mandatory = any(v["enforcementLevel"] == "mandatory" for entry in result for v in entry["violations"])
+    sys.exit(EXIT_BLOCKING if mandatory else EXIT_OK)
 
 
 @policy_group.command("list")

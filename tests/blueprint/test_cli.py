@@ -198,11 +198,16 @@ def test_policy_eval_contract(tmp_path: Path) -> None:
     config = tmp_path / "config.json"
     config.write_text(json.dumps({"all": "mandatory"}))
     result = run("policy", "eval", str(path), "--policy-config", str(config))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # a mandatory violation is reported
     output = json.loads(result.output)
     assert [entry["id"] for entry in output] == ["good-repo", "open-bucket", None]
     assert output[0]["violations"] == []
     assert {v["policy"] for v in output[1]["violations"]} == {"s3-public-access-block"}
+    text = run("policy", "eval", str(path), "--policy-config", str(config), "--format", "text")
+    assert text.exit_code == 1 and "mandatory s3-public-access-block" in " ".join(text.output.split()) and "open-bucket" in text.output
+    good = tmp_path / "good.json"
+    good.write_text("[]")
+    assert run("policy", "eval", str(good), "--policy-config", str(config)).exit_code == 0
     assert set(output[1]["violations"][0]) == {"policy", "enforcementLevel", "message"}
     assert output[1]["violations"][0]["enforcementLevel"] == "mandatory"
     # Stack rules: the repository is not covered by admission nor has a lifecycle, and its tenant 'a'
