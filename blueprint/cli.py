@@ -274,9 +274,8 @@ def policy_eval(resources: Path, policy_config: Path | None, output_format: str)
         found = [(entry["id"] or "(stack)", v) for entry in result for v in entry["violations"]]
         for where, v in found:
             click.echo(f"{v['enforcementLevel']:<9} {v['policy']:<36} {where}: {v['message'].splitlines()[-1]}")
-        click.echo(
-            f"{len(items)} resources, {len(found)} violations ({sum(1 for _, v in found if v['enforcementLevel'] == 'mandatory')} mandatory)"
-        )
+        blocking = sum(1 for _, v in found if v["enforcementLevel"] == "mandatory")
+        click.echo(f"{len(items)} resources, {len(found)} violations ({blocking} mandatory)")
     mandatory = any(v["enforcementLevel"] == "mandatory" for entry in result for v in entry["violations"])
     sys.exit(EXIT_BLOCKING if mandatory else EXIT_OK)
 
