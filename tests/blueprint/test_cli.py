@@ -262,3 +262,12 @@ def test_error_messages_are_printed_verbatim(tmp_path: Path, write_stack: Callab
     values["tenants"][0]["costCenter"] = "[/]"  # rich markup if it were not escaped
     result = run("plan", "dev", "--config-file", str(write_stack(as_document(values))), "--out", str(tmp_path / "o"))
     assert result.exit_code == 2 and "'[/]' does not match" in result.output
+
+
+def test_a_stack_named_after_an_environment_must_be_it(tmp_path: Path) -> None:
+    values = project_values("prod")
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(json.dumps(as_document(values)))
+    result = run("plan", "dev", "--config-file", str(path), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2 and "environment: is 'prod' but the stack is 'dev'" in result.output
+    assert not (tmp_path / "out").exists()
