@@ -314,6 +314,52 @@ class PlatformConfig(_Model):
         return self.protect_stateful
 
 
+#: AWS: a VPC's IPv4 block is /16 to /28; the subnet plan carves 1/16th blocks, which must stay >= /28.
+VPC_PREFIX_RANGE = (16, 24)
+
+
+def _network_problems(config: PlatformConfig) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    vpc = ipaddress.ip_network(config.network.cidr)
+    if vpc.version != 4:
+        problems.append(("network.cidr", f"{vpc} is IPv6: the VPC's primary block must be IPv4, e.g. 10.0.0.0/16"))
+    elif not VPC_PREFIX_RANGE[0] <= vpc.prefixlen <= VPC_PREFIX_RANGE[1]:
+        low, high = VPC_PREFIX_RANGE
+        problems.append(("network.cidr", f"{vpc} is a /{vpc.prefixlen}: use /{low} to /{high} (AWS allows /16-/28; subnets are 1/16th)"))
+    cidrs = [ipaddress.ip_network(c) for c in config.cluster.public_access_cidrs]
+    for index, cidr in enumerate(cidrs):
+        if cidr.version != 4:
+            problems.append((f"cluster.publicAccessCidrs[{index}]", f"{cidr} is IPv6: EKS public access CIDRs are IPv4"))
+    covered = sum(c.num_addresses for c in ipaddress.collapse_addresses(c for c in cidrs if c.version == 4))
+    if config.cluster.endpoint_public_access and cidrs and covered >= 2**31:
+        share = "the whole internet" if covered == 2**32 else "at least half of the internet"
+        problems.append(
+            ("cluster.publicAccessCidrs", f"{', '.join(map(str, cidrs))} admit {share}: list your offices' and runners' ranges")
+        )
+    return problems
+
+
+def _duplicate_entries(config: PlatformConfig) -> list[tuple[str, str]]:
+    lists: list[tuple[str, list[str]]] = [
+        ("github.platformMaintainers", list(config.github.platform_maintainers)),
+        ("github.securityMaintainers", list(config.github.security_maintainers)),
+        ("cluster.adminRoleArns", list(config.cluster.admin_role_arns)),
+        ("cluster.publicAccessCidrs", list(config.cluster.public_access_cidrs)),
+        ("kubernetes.allowedRegistries", list(config.kubernetes.allowed_registries)),
+    ]
+    lists += [(f"tenants[{i}].maintainers", list(t.maintainers)) for i, t in enumerate(config.tenants)]
+    lists += [(f"tenants[{i}].dataClasses", [d.value for d in t.data_classes]) for i, t in enumerate(config.tenants)]
+    problems = []
+    for path, values in lists:
+        seen: set[str] = set()
+        for index, value in enumerate(values):
+            key = value.lower()
+            if key in seen:
+                problems.append((f"{path}[{index}]", f"{value!r} is listed twice: remove the duplicate"))
+            seen.add(key)
+    return problems
+
+
 def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
     """Checks across entries (uniqueness); each problem is (field path, message)."""
     problems: list[tuple[str, str]] = []
@@ -331,6 +377,15 @@ def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
                 "network.azCount",
                 f"{config.region} has {len(regions.zones(config.region))} availability zones; "
                 f"azCount is {config.network.az_count}: use at most {len(regions.zones(config.region))}",
+            )
+        )
+    problems += _network_problems(config) + _duplicate_entries(config)
+    if config.outbox.dlq_retention_seconds < config.outbox.message_retention_seconds:
+        problems.append(
+            (
+                "outbox.dlqRetentionSeconds",
+                f"is {config.outbox.dlq_retention_seconds} but messageRetentionSeconds is {config.outbox.message_retention_seconds}: "
+                "a message keeps its original enqueue time in the DLQ, so a shorter DLQ retention deletes it before anyone looks",
             )
         )
     first_tenant: dict[str, int] = {}

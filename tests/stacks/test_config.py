@@ -208,3 +208,36 @@ def test_malformed_files(tmp_path: Path, text: str, message: str) -> None:
     path.write_text(text)
     with pytest.raises(ConfigError, match=message):
         load_stack_file(path)
+
+
+def _set(values: dict, path: str, value: object) -> None:
+    *parents, leaf = path.split(".")
+    target = values
+    for key in parents:
+        target = target[int(key)] if isinstance(target, list) else target.setdefault(key, {})
+    target[leaf] = value
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field", "message"),
+    [
+        ("network.cidr", "fd00::/56", "network.cidr", "is IPv6"),
+        ("network.cidr", "10.0.0.0/26", "network.cidr", "use /16 to /24"),
+        ("network.cidr", "10.0.0.1/16", "network.cidr", "host bits set"),
+        ("cluster.publicAccessCidrs", ["0.0.0.0/1", "128.0.0.0/1"], "cluster.publicAccessCidrs", "the whole internet"),
+        ("cluster.publicAccessCidrs", ["2001:db8::/32"], "cluster.publicAccessCidrs[0]", "is IPv6"),
+        ("cluster.publicAccessCidrs", ["203.0.113.0/24", "203.0.113.0/24"], "cluster.publicAccessCidrs[1]", "listed twice"),
+        ("github.platformMaintainers", ["lead", "Lead"], "github.platformMaintainers[1]", "listed twice"),
+        ("cluster.adminRoleArns", ["arn:aws:iam::123456789012:role/a"] * 2, "cluster.adminRoleArns[1]", "listed twice"),
+        ("tenants.0.maintainers", ["a", "a"], "tenants[0].maintainers[1]", "listed twice"),
+        ("outbox.dlqRetentionSeconds", 3600, "outbox.dlqRetentionSeconds", "shorter DLQ retention"),
+    ],
+)
+def test_deploy_time_mistakes_are_plan_time_errors(
+    write_stack: Callable[..., Path], path: str, value: object, field: str, message: str
+) -> None:
+    values = project_values()
+    _set(values, path, value)
+    with pytest.raises(ConfigError) as raised:
+        load_stack_file(write_stack(as_document(values)))
+    assert any(p == field and message in m for p, m in raised.value.problems), raised.value.problems
