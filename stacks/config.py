@@ -380,6 +380,14 @@ def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
             )
         )
     problems += _network_problems(config) + _duplicate_entries(config)
+    if not config.github_org[:1].isalpha():
+        problems.append(
+            (
+                "githubOrg",
+                f"{config.github_org!r} starts with a digit: physical names start with '<org>-<env>', and RDS cluster and "
+                "proxy identifiers must begin with a letter",
+            )
+        )
     if config.outbox.dlq_retention_seconds < config.outbox.message_retention_seconds:
         problems.append(
             (
