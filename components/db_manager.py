@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -63,6 +64,11 @@ class DbManagerArgs:
     max_connections_percent: int = 90
 
 
+def _postgres_within(cidr: str, description: str) -> dict[str, Any]:
+    """A security group rule for PostgreSQL inside ``cidr``, saying why it exists."""
+    return {"description": description, "protocol": "tcp", "from_port": POSTGRES_PORT, "to_port": POSTGRES_PORT, "cidr_blocks": [cidr]}
+
+
 class DbManager(pulumi.ComponentResource):
     proxy_endpoint: pulumi.Output[str]
     cluster_identifier: pulumi.Output[str]
@@ -76,8 +82,8 @@ class DbManager(pulumi.ComponentResource):
             f"{name}-sg",
             vpc_id=args.vpc_id,
             description="PostgreSQL from inside the VPC only",
-            ingress=[{"protocol": "tcp", "from_port": POSTGRES_PORT, "to_port": POSTGRES_PORT, "cidr_blocks": [args.vpc_cidr]}],
-            egress=[{"protocol": "tcp", "from_port": POSTGRES_PORT, "to_port": POSTGRES_PORT, "cidr_blocks": [args.vpc_cidr]}],
+            ingress=[_postgres_within(args.vpc_cidr, "PostgreSQL from workloads in the VPC (through the RDS Proxy)")],
+            egress=[_postgres_within(args.vpc_cidr, "The proxy to the Aurora instances, inside the VPC")],
             opts=child,
         )
         cluster = aws.rds.Cluster(

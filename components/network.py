@@ -68,6 +68,8 @@ class Network(pulumi.ComponentResource):
             tags={"Name": ctx.name_prefix},
             opts=child,
         )
+        # Managed with no rules: anything launched without a security group gets no access (CIS AWS 5.4).
+        aws.ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=vpc.id, tags={"Name": f"{ctx.name_prefix}-default-closed"}, opts=child)
         igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, opts=child)
         public_rt = aws.ec2.RouteTable(f"{name}-public", vpc_id=vpc.id, opts=child)
         aws.ec2.Route(

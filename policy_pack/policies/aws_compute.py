@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, config_value, get, is_set, items, schema, strings
+from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, StackRule, config_value, get, is_set, items, named, schema, strings
 
 CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -13,6 +13,8 @@ SECURITY_GROUPS = [
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
 ]
 SUBNET = "aws:ec2/subnet:Subnet"
+VPC = "aws:ec2/vpc:Vpc"
+DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 WORLD = {"0.0.0.0/0", "::/0"}
 
@@ -73,6 +75,31 @@ def _no_world_ingress(props, args):
         sources |= {get(rule, "cidrIpv4"), get(rule, "cidrIpv6")} - {None}
         if sources & WORLD:
             yield f"ingress from the whole internet on ports {get(rule, 'fromPort')}-{get(rule, 'toPort')}: restrict the source"
+
+
+def _rules(props, resource_type):
+    if resource_type in (SECURITY_GROUPS[0], DEFAULT_SECURITY_GROUP):
+        return [("ingress", r) for r in items(get(props, "ingress"))] + [("egress", r) for r in items(get(props, "egress"))]
+    return [(get(props, "type", "ingress" if "Ingress" in resource_type else "egress"), props)]
+
+
+def _rule_descriptions(props, args):
+    for direction, rule in _rules(props, args.resource_type):
+        if not str(get(rule, "description", "")).strip():
+            ports = f"{get(rule, 'fromPort')}-{get(rule, 'toPort')}"
+            yield f"an {direction} rule (ports {ports}) has no description: say what it admits and why"
+
+
+def _default_group_closed(props, args):
+    if _rules(props, args.resource_type):
+        yield "the VPC's default security group must have no rules: anything launched without a group would get them"
+
+
+def _default_group_managed(args):
+    vpcs = sorted(named(args.resources, VPC), key=lambda r: r.urn)
+    managed = list(named(args.resources, DEFAULT_SECURITY_GROUP))
+    for vpc in vpcs[len(managed) :]:
+        yield "the VPC's default security group is not managed: manage it (aws.ec2.DefaultSecurityGroup) with no rules", vpc.urn
 
 
 def _no_auto_public_ip(props, _args):
@@ -162,5 +189,33 @@ POLICIES = [
         domain="aws-network",
         types=[SUBNET],
         check=_no_auto_public_ip,
+    ),
+    ResourceRule(
+        name="ec2-security-group-rule-description",
+        description="Every security group rule says what it admits (a description).",
+        severity=MEDIUM,
+        adr="ADR-001",
+        domain="aws-network",
+        types=[*SECURITY_GROUPS, DEFAULT_SECURITY_GROUP],
+        check=_rule_descriptions,
+    ),
+    ResourceRule(
+        name="vpc-default-security-group-closed",
+        description="The VPC's default security group has no rules (CIS AWS 5.4).",
+        severity=HIGH,
+        adr="ADR-001",
+        domain="aws-network",
+        types=[DEFAULT_SECURITY_GROUP],
+        check=_default_group_closed,
+    ),
+    StackRule(
+        name="vpc-default-security-group-managed",
+        description="Every VPC's default security group is managed by the program (so it can be closed).",
+        severity=HIGH,
+        adr="ADR-001",
+        domain="aws-network",
+        check=_default_group_managed,
+        reads=[VPC, DEFAULT_SECURITY_GROUP],
+        reads_state=False,
     ),
 ]
