@@ -83,6 +83,29 @@ def network_policy_specs(gateway_namespace: str, vault_namespace: str) -> dict[s
     }
 
 
+DEVELOPER_ROLE = "tenant-developer"
+_ALL = ["get", "list", "watch", "create", "update", "patch", "delete"]
+_READ = ["get", "list", "watch"]
+
+
+def developer_rules() -> list[dict[str, Any]]:
+    """What a tenant's team may do in its namespace: run and debug its workloads (logs, events,
+    restarts), never read Secrets or enter a container (exec, attach, port-forward). The built-in
+    ``edit`` role grants both; credentials come from the Concierge (Vault), and shell access to a pod
+    holding pci or pii data is a break-glass for the platform team, not a default (ADR-0021)."""
+    return [
+        {"apiGroups": ["apps"], "resources": ["deployments", "replicasets", "statefulsets"], "verbs": _ALL},
+        {"apiGroups": ["batch"], "resources": ["jobs", "cronjobs"], "verbs": _ALL},
+        {"apiGroups": ["autoscaling"], "resources": ["horizontalpodautoscalers"], "verbs": _ALL},
+        {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": _ALL},
+        {"apiGroups": [""], "resources": ["configmaps", "services", "persistentvolumeclaims"], "verbs": _ALL},
+        {"apiGroups": [""], "resources": ["pods"], "verbs": [*_READ, "delete"]},
+        {"apiGroups": [""], "resources": ["pods/log", "events", "serviceaccounts", "resourcequotas", "limitranges"], "verbs": _READ},
+        {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses"], "verbs": _ALL},
+        {"apiGroups": ["keda.sh"], "resources": ["scaledobjects"], "verbs": _READ},
+    ]
+
+
 @dataclass(frozen=True)
 class TenantNamespaceArgs:
     """Inputs of a tenant's namespace bundle.
@@ -135,12 +158,13 @@ class TenantNamespace(pulumi.ComponentResource):
                 automount_service_account_token=False,
                 opts=in_ns,
             )
+        developer = k8s.rbac.v1.Role(f"{name}-developer", metadata=meta(DEVELOPER_ROLE), rules=developer_rules(), opts=in_ns)
         k8s.rbac.v1.RoleBinding(
-            f"{name}-team-edit",
-            metadata=meta("tenant-team-edit"),
-            role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
+            f"{name}-team-developer",
+            metadata=meta("tenant-team-developer"),
+            role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": DEVELOPER_ROLE},
             subjects=[{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": team_group(ns_name)}],
-            opts=in_ns,
+            opts=pulumi.ResourceOptions.merge(in_ns, pulumi.ResourceOptions(depends_on=[developer])),
         )
 
         self.namespace = namespace.metadata.apply(lambda _: ns_name)

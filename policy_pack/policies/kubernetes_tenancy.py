@@ -84,6 +84,35 @@ def _no_cluster_admin(props, _args):
             yield f"{get(subject, 'kind')} {get(subject, 'name')!r} is bound to cluster-admin: bind a scoped role"
 
 
+#: Built-in roles that read Secrets and enter containers (pods/exec, attach, port-forward).
+BROAD_ROLES = ("admin", "edit", "cluster-admin")
+#: What a tenant role must not grant: the credentials and the shells of the namespace.
+SENSITIVE = {("", "secrets"), ("", "pods/exec"), ("", "pods/attach"), ("", "pods/portforward")}
+ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role"
+
+
+def _tenant_scoped(props) -> bool:
+    tenant = get(props, "metadata.labels", {}).get("tenant")
+    return bool(tenant) and tenant != contract.SHARED_TENANT
+
+
+def _no_broad_tenant_binding(props, _args):
+    role = get(props, "roleRef.name")
+    if _tenant_scoped(props) and get(props, "roleRef.kind") == "ClusterRole" and role in BROAD_ROLES:
+        yield f"a tenant is bound to the built-in {role!r} role, which reads Secrets and allows pods/exec: bind a tenant role without them"
+
+
+def _tenant_role_no_secrets_or_exec(props, _args):
+    if not _tenant_scoped(props):
+        return
+    for rule in items(get(props, "rules")):
+        granted = {(g, r) for g in strings(get(rule, "apiGroups")) for r in strings(get(rule, "resources"))}
+        wildcard = {(g, r) for g, r in granted if r == "*" and g in ("", "*")}
+        for group, resource in sorted((granted & SENSITIVE) | wildcard):
+            where = f" in {group!r}" if group else ""
+            yield f"the role grants {resource!r}{where}: tenants get credentials from the Concierge, never Secrets or a shell"
+
+
 def _no_automount(props, _args):
     if get(props, "automountServiceAccountToken") is not False:
         yield "set automountServiceAccountToken: false; mount a projected token only where a pod needs one"
@@ -145,6 +174,24 @@ POLICIES = [
         domain="kubernetes-tenancy",
         types=[SERVICE],
         check=_service_exposure,
+    ),
+    ResourceRule(
+        name="k8s-tenant-no-broad-role-binding",
+        description="Tenant teams are not bound to the built-in edit/admin roles (Secrets, pods/exec).",
+        severity=HIGH,
+        adr="ADR-001",
+        domain="kubernetes-tenancy",
+        types=BINDINGS,
+        check=_no_broad_tenant_binding,
+    ),
+    ResourceRule(
+        name="k8s-tenant-role-no-secrets-or-exec",
+        description="A tenant role grants neither Secrets nor exec/attach/port-forward into pods.",
+        severity=HIGH,
+        adr="ADR-001",
+        domain="kubernetes-tenancy",
+        types=[ROLE],
+        check=_tenant_role_no_secrets_or_exec,
     ),
     ResourceRule(
         name="k8s-no-cluster-admin-binding",

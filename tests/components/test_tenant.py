@@ -69,7 +69,11 @@ def test_team_rbac_stays_in_the_team_namespace(plan: list[Registration]) -> None
     for binding in by_type(plan, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"):
         namespace = binding.inputs["metadata"]["namespace"]
         assert binding.inputs["subjects"] == [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": team_group(namespace)}]
-        assert binding.inputs["roleRef"]["kind"] == "ClusterRole" and binding.inputs["roleRef"]["name"] == "edit"
+        assert binding.inputs["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "tenant-developer"}
+    for role in by_type(plan, "kubernetes:rbac.authorization.k8s.io/v1:Role"):
+        granted = {(g, r) for rule in role.inputs["rules"] for g in rule["apiGroups"] for r in rule["resources"]}
+        assert ("", "secrets") not in granted and not {("", "pods/exec"), ("", "pods/attach"), ("", "pods/portforward")} & granted
+        assert ("apps", "deployments") in granted and ("", "pods/log") in granted
     # The one cluster-wide binding is the platform's: Vault's token reviewer may review tokens.
     cluster_wide = by_type(plan, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")
     assert [(b.inputs["roleRef"]["name"], [s["kind"] for s in b.inputs["subjects"]]) for b in cluster_wide] == [

@@ -331,6 +331,16 @@ RESOURCE_CASES: dict[str, Case] = {
         {"spec": {"podSelector": {}, "ingress": [{}]}},
     ),
     "k8s-no-public-services": Case("kubernetes:core/v1:Service", {"spec": {"type": "ClusterIP"}}, {"spec": {"type": "LoadBalancer"}}),
+    "k8s-tenant-no-broad-role-binding": Case(
+        "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+        {"metadata": {"labels": {"tenant": "payments"}}, "roleRef": {"kind": "Role", "name": "tenant-developer"}},
+        {"metadata": {"labels": {"tenant": "payments"}}, "roleRef": {"kind": "ClusterRole", "name": "edit"}},
+    ),
+    "k8s-tenant-role-no-secrets-or-exec": Case(
+        "kubernetes:rbac.authorization.k8s.io/v1:Role",
+        {"metadata": {"labels": {"tenant": "payments"}}, "rules": [{"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]}]},
+        {"metadata": {"labels": {"tenant": "payments"}}, "rules": [{"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}]},
+    ),
     "k8s-no-cluster-admin-binding": Case(
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
         {"roleRef": {"name": "cluster-admin"}, "subjects": [{"kind": "Group", "name": "system:masters"}]},
