@@ -304,7 +304,7 @@ def tenant_group() -> None:
 
 
 def _tenant_target(stack: str | None, config_file: Path | None) -> tuple[Path, str]:
-    from stacks.loader import ROOT
+    from stacks.loader import ROOT, ConfigError, load_stack_file
 
     if (stack is None) == (config_file is None):
         fail("name exactly one of --stack STACK or --config-file FILE")
@@ -312,8 +312,13 @@ def _tenant_target(stack: str | None, config_file: Path | None) -> tuple[Path, s
         if not config_file.is_file():
             fail(f"--config-file {config_file}: no such file")
         name = config_file.name
-        inferred = name[len("Pulumi.") : -len(".yaml")] if name.startswith("Pulumi.") and name.endswith(".yaml") else "dev"
-        return config_file, inferred
+        if name.startswith("Pulumi.") and name.endswith(".yaml"):
+            return config_file, name[len("Pulumi.") : -len(".yaml")]
+        # Another file name: plan it as the stack of its environment.
+        try:
+            return config_file, load_stack_file(config_file)[1].environment
+        except ConfigError as exc:
+            fail(str(exc))
     assert stack is not None
     path = ROOT / f"Pulumi.{stack}.yaml"
     if not _STACK_NAME.match(stack) or not path.is_file():

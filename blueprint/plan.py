@@ -100,11 +100,11 @@ def previous_inventory(out_dir: Path, diff_dir: Path | None) -> dict[str, Any]:
     return loaded
 
 
-def check_output_dir(out_dir: Path, cwd: Path | None = None) -> None:
+def check_output_dir(out_dir: Path) -> None:
     """Refuse, before any work, an output that is a file, the working directory, the project, an
     ancestor of either, or a non-empty directory that no plan wrote (it would be replaced whole)."""
     target = out_dir.resolve()
-    here = (cwd or Path.cwd()).resolve()
+    here = Path.cwd().resolve()
     if target.exists() and not target.is_dir():
         raise OutputDirError(f"--out {out_dir}: is a file; name a directory (default out/STACK)")
     for protected, what in (

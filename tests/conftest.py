@@ -18,6 +18,19 @@ from stacks.loader import ROOT, load_stack_file
 STACKS = ("dev", "prod")
 
 
+#: A tenant the shipped stacks do not have, for onboarding tests (stack file spelling).
+NEW_TENANT: dict[str, Any] = {
+    "name": "lending",
+    "ownerTeam": "lending-team",
+    "ownerEmail": "lending-team@fintech-blueprint.example",
+    "costCenter": "CC-1003",
+    "tier": "small",
+    "dataClasses": ["pii"],
+    "monthlyBudgetUsd": 300,
+    "services": [{"name": "loan-api", "kind": "api"}],
+}
+
+
 def plan_registrations(path: Path, stack: str) -> list[Registration]:
     stack_file, config = load_stack_file(path)
     flat, secrets = stack_file.flattened()

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from blueprint.engine.inventory import TENANT_COMPONENT
 from policy_pack.policies.contract import SHARED_TENANT
 from policy_pack.policies.stack_invariants import STATEFUL_TYPES
 
 _REPLACEMENT = json.loads((Path(__file__).parent / "data" / "replacement_inputs.json").read_text())
-TENANT_COMPONENT = "fintech:platform:Tenant"
 REPOSITORY = "github:index/repository:Repository"
 
 

@@ -11,18 +11,7 @@ from click.testing import CliRunner, Result
 
 from blueprint.cli import main
 from blueprint.engine.diff import changed_paths, diff, forces_replacement, tenant_of
-from tests.conftest import as_document, project_values
-
-LENDING = {
-    "name": "lending",
-    "ownerTeam": "lending-team",
-    "ownerEmail": "lending-team@fintech-blueprint.example",
-    "costCenter": "CC-1003",
-    "tier": "small",
-    "dataClasses": ["pii"],
-    "monthlyBudgetUsd": 300,
-    "services": [{"name": "loan-api", "kind": "api"}],
-}
+from tests.conftest import NEW_TENANT, as_document, project_values
 
 
 def run(*args: str) -> Result:
@@ -38,7 +27,7 @@ def test_adding_then_removing_a_tenant(tmp_path: Path) -> None:
     values = project_values("dev")
     before = write(tmp_path / "Pulumi.before.yaml", values)
     grown = copy.deepcopy(values)
-    grown["tenants"].append(LENDING)
+    grown["tenants"].append(NEW_TENANT)
     after = write(tmp_path / "Pulumi.after.yaml", grown)
     out = tmp_path / "plan"
 

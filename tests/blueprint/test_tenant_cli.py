@@ -68,3 +68,11 @@ def test_duplicates_unknowns_and_targets_are_refused(stack_file: Path) -> None:
     both = run("tenant", "remove", "payments", "--config-file", str(stack_file), "--stack", "dev")
     assert both.exit_code == 2 and "exactly one of --stack" in both.output
     assert stack_file.read_bytes() == original
+
+
+def test_a_stack_file_of_any_name_is_planned_as_its_environment(tmp_path: Path) -> None:
+    prod = tmp_path / "production-stack.yaml"
+    shutil.copy2(ROOT / "Pulumi.prod.yaml", prod)
+    result = run(*ADD, "--config-file", str(prod))
+    assert result.exit_code == 0, result.output
+    assert "Added tenant lending" in result.output

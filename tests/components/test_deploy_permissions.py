@@ -135,7 +135,7 @@ def finops_plan(tmp_path_factory: pytest.TempPathFactory) -> list[Registration]:
     values = project_values("dev")
     values["finops"] = {**values.get("finops", {}), "activateCostAllocationTags": True}
     path = Path(tmp_path_factory.mktemp("finops")) / "Pulumi.dev.yaml"
-    path.write_text(json.dumps(as_document(values) | {"config": {**as_document(values)["config"], "aws:region": REGION}}))
+    path.write_text(json.dumps(as_document(values)))
     return plan_registrations(path, "dev")
 
 

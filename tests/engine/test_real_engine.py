@@ -20,19 +20,10 @@ from blueprint.engine.mocks import Registration
 from blueprint.realengine import Workspace
 from policy_pack.policies.ordering import CRD_CHARTS
 from stacks.loader import ROOT, load_stack_file
+from tests.conftest import NEW_TENANT
 
 pytestmark = pytest.mark.engine
 
-NEW_TENANT = {
-    "name": "lending",
-    "ownerTeam": "lending-team",
-    "ownerEmail": "lending-team@fintech-blueprint.example",
-    "costCenter": "CC-1003",
-    "tier": "small",
-    "dataClasses": ["pii"],
-    "monthlyBudgetUsd": 300,
-    "services": [{"name": "loan-api", "kind": "api"}],
-}
 #: Shared resources that legitimately change when a tenant joins or leaves: the database connection's
 #: allowed roles list the tenants.
 SHARED_CHANGES_ON_ONBOARDING = {"vault-platform-aurora"}
