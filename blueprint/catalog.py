@@ -10,7 +10,7 @@ from typing import Any
 
 from blueprint.engine.mocks import Registration
 from blueprint.engine.run import run_program, without_provider_environment
-from components.tenant_aws import service_repository_name
+from components.tenant.aws import service_repository_name
 from stacks.loader import load_stack_file
 
 NAMESPACE = "kubernetes:core/v1:Namespace"

@@ -14,7 +14,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from components.quotas import QUOTA_TIERS
+from components.kubernetes.quotas import QUOTA_TIERS
 
 TENANTS_KEY = "fintech-blueprint:tenants"
 DEFAULT_WORKER_SCALING = {"minReplicas": 1, "maxReplicas": 10, "targetQueueDepth": 100}

@@ -13,30 +13,30 @@ import pulumi_github as github
 import pulumi_kubernetes as k8s
 import pulumi_vault as vault
 
-from components.admission import registry_host
-from components.audit_ledger import AuditLedger, AuditLedgerArgs
-from components.ci_identity import CiIdentity, CiIdentityArgs, ImagePublisher
-from components.cluster import CLUSTER_ADMIN_POLICY, CLUSTER_VIEW_POLICY, Cluster, ClusterAccess, ClusterArgs
-from components.concierge import ConciergeArgs
+from components.aws.audit_ledger import AuditLedger, AuditLedgerArgs
+from components.aws.ci_identity import CiIdentity, CiIdentityArgs, ImagePublisher
+from components.aws.cluster import CLUSTER_ADMIN_POLICY, CLUSTER_VIEW_POLICY, Cluster, ClusterAccess, ClusterArgs
+from components.aws.db_manager import DbManager, DbManagerArgs
+from components.aws.finops import CostAllocation, CostAllocationArgs
+from components.aws.image_repository import ImageRepository, ImageRepositoryArgs
+from components.aws.keys import PlatformKeys, PlatformKeysArgs
+from components.aws.network import Network, NetworkArgs
+from components.aws.scaler_identity import ScalerIdentity, ScalerIdentityArgs
 from components.context import StackContext
-from components.db_manager import DbManager, DbManagerArgs
-from components.finops import CostAllocation, CostAllocationArgs
-from components.github_org import GithubOrganization, GithubOrganizationArgs, TeamSpec
-from components.image_repository import ImageRepository, ImageRepositoryArgs
-from components.keys import PlatformKeys, PlatformKeysArgs
-from components.kubernetes_platform import KubernetesPlatform, KubernetesPlatformArgs
-from components.network import Network, NetworkArgs
-from components.quotas import QUOTA_TIERS
-from components.scaler_identity import ScalerIdentity, ScalerIdentityArgs
+from components.github.organization import GithubOrganization, GithubOrganizationArgs, TeamSpec
+from components.kubernetes.admission import registry_host
+from components.kubernetes.platform import KubernetesPlatform, KubernetesPlatformArgs
+from components.kubernetes.quotas import QUOTA_TIERS
 from components.tagging import MANDATORY_TAG_KEYS, SHARED_TENANT, CostTags, cost_scope_transform
-from components.tenant import Tenant, TenantArgs, TenantProviders
-from components.tenant_aws import TenantAwsArgs, service_repository_name
-from components.tenant_delivery import ServiceSpec, TenantDeliveryArgs
-from components.tenant_github import TenantGithubArgs
-from components.tenant_mlops import TenantMlopsArgs
-from components.tenant_namespace import TenantNamespaceArgs
-from components.vault_platform import VaultPlatform, VaultPlatformArgs
-from components.vault_policies import tenant_connection_limit
+from components.tenant.aws import TenantAwsArgs, service_repository_name
+from components.tenant.concierge import ConciergeArgs
+from components.tenant.delivery import ServiceSpec, TenantDeliveryArgs
+from components.tenant.github import TenantGithubArgs
+from components.tenant.mlops import TenantMlopsArgs
+from components.tenant.namespace import TenantNamespaceArgs
+from components.tenant.tenant import Tenant, TenantArgs, TenantProviders
+from components.vault.platform import VaultPlatform, VaultPlatformArgs
+from components.vault.policies import tenant_connection_limit
 from stacks.catalog import PLATFORM_REPOSITORIES
 from stacks.config import DataClass, PlatformConfig
 from stacks.config import Tenant as TenantConfig
@@ -158,7 +158,6 @@ class Platform(pulumi.ComponentResource):
                 ha=config.kubernetes.gitops_ha,
                 chaos_enabled=config.kubernetes.chaos_enabled,
                 allowed_registries=list(config.kubernetes.allowed_registries),
-                tenant_allowed_registries={t.name: list(t.allowed_registries) for t in config.tenants},
                 metrics_retention=config.kubernetes.metrics_retention,
             ),
             pulumi.ResourceOptions.merge(inside, pulumi.ResourceOptions(providers=[self.kubernetes_provider])),
@@ -274,6 +273,8 @@ def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform
             tier=QUOTA_TIERS[tenant.tier],
             kubernetes_version=config.cluster.kubernetes_version,
             services=services,
+            admitted_registries=platform.kubernetes.admitted_registries,
+            allowed_registries=list(tenant.allowed_registries),
         ),
         delivery=TenantDeliveryArgs(tenant=tenant.name, services=service_specs(config, tenant), region=config.region),
         concierge=ConciergeArgs(

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
-from components.quotas import QUOTA_TIERS
+from components.kubernetes.quotas import QUOTA_TIERS
 from components.tagging import SHARED_TENANT
 from stacks import regions
 

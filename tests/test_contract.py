@@ -8,8 +8,8 @@ import tokenize
 from pathlib import Path
 
 from blueprint.engine.mocks import Registration
-from components import vault_policies
 from components.tagging import CostTags
+from components.vault import policies as vault_policies
 from policy_pack.policies import contract
 from policy_pack.policies.stack_invariants import _allowed
 from stacks.loader import ROOT
@@ -17,7 +17,7 @@ from tests.conftest import by_type
 
 #: Literals of the contract, and where else they may appear with another meaning.
 LITERALS = {
-    '"shared"': {"components/network.py": "the kubernetes.io/cluster/<name> subnet tag value AWS defines"},
+    '"shared"': {"components/aws/network.py": "the kubernetes.io/cluster/<name> subnet tag value AWS defines"},
     '"data-class"': {},
     '"cost-center"': {"components/tagging.py": "CostTags.mandatory maps its fields onto the keys (checked below)"},
     '"managed-by"': {"components/tagging.py": "CostTags.mandatory maps its fields onto the keys (checked below)"},

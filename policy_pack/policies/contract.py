@@ -27,3 +27,9 @@ VAULT_TENANT_PATHS: tuple[str, ...] = tuple(
 def tenant_vault_policy(tenant: str) -> str:
     """The name of a tenant's Vault policy."""
     return str(_RAW["vault"]["tenantPolicy"]).format(tenant=tenant)
+
+#: A tenant namespace labelled ``REGISTRY_SCOPE_LABEL: REGISTRY_SCOPE_OWN`` is left out of the cluster-wide
+#: registry rule; its own Kyverno Policy ``TENANT_REGISTRY_POLICY`` must take over.
+REGISTRY_SCOPE_LABEL: str = _RAW["admission"]["registryScopeLabel"]
+REGISTRY_SCOPE_OWN: str = _RAW["admission"]["registryScopeOwn"]
+TENANT_REGISTRY_POLICY: str = _RAW["admission"]["tenantRegistryPolicy"]

@@ -75,6 +75,27 @@ def _namespace_bundle(args) -> Iterator[Finding]:
             yield f"tenant namespace {name!r} has no default-deny (ingress and egress) NetworkPolicy", ns.urn
 
 
+def _registry_scope(args) -> Iterator[Finding]:
+    """A namespace labelled out of the cluster-wide registry rule must bring its own, enforced."""
+    for ns in named(args.resources, "kubernetes:core/v1:Namespace"):
+        if get(ns.props, "metadata.labels", {}).get(contract.REGISTRY_SCOPE_LABEL) != contract.REGISTRY_SCOPE_OWN:
+            continue
+        name = get(ns.props, "metadata.name", ns.name)
+        own = [
+            p
+            for p in _in_namespace(args.resources, "kubernetes:kyverno.io/v1:Policy", name)
+            if get(p.props, "metadata.name") == contract.TENANT_REGISTRY_POLICY
+        ]
+        if not own:
+            yield (
+                f"namespace {name!r} is left out of the cluster-wide registry rule "
+                f"({contract.REGISTRY_SCOPE_LABEL}={contract.REGISTRY_SCOPE_OWN}) but has no Policy {contract.TENANT_REGISTRY_POLICY!r}"
+            ), ns.urn
+        for policy in own:
+            if get(policy.props, "spec.validationFailureAction") != "Enforce":
+                yield f"Policy {contract.TENANT_REGISTRY_POLICY!r} in namespace {name!r} does not enforce", policy.urn
+
+
 def _tenant_budget(args) -> Iterator[Finding]:
     covered: set[str] = set()
     for budget in named(args.resources, "aws:budgets/budget:Budget"):
@@ -187,6 +208,15 @@ POLICIES = [
             "kubernetes:core/v1:LimitRange",
             "kubernetes:networking.k8s.io/v1:NetworkPolicy",
         ],
+    ),
+    StackRule(
+        name="tenant-registry-scope-enforced",
+        description="A namespace exempt from the cluster-wide registry rule has its own enforced registry Policy.",
+        severity=CRITICAL,
+        adr="ADR-003",
+        domain="stack",
+        check=_registry_scope,
+        reads=["kubernetes:core/v1:Namespace", "kubernetes:kyverno.io/v1:Policy"],
     ),
     StackRule(
         name="tenant-budget",

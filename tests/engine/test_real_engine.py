@@ -127,7 +127,7 @@ def test_onboarding_and_offboarding_touch_only_that_tenant(ws: Workspace) -> Non
     edit_tenants(ws.stack_file("dev"), lambda tenants: tenants.append(NEW_TENANT))
     added = steps(ws, "dev")
     assert set(added) == {"create", "update"}, added
-    assert added["create"] == _tenant_urns(added["create"], "lending") and len(added["create"]) > 30
+    assert added["create"] == _tenant_urns(added["create"], "lending") and len(added["create"]) == 39
     assert {u.rsplit("::", 1)[-1] for u in added["update"]} == SHARED_CHANGES_ON_ONBOARDING
 
     assert ws.up("dev", policy=False).returncode == 0
@@ -179,7 +179,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Registr
 
 def test_the_real_states_of_dev_and_prod_claim_no_common_object(deployed: dict[str, list[Registration]]) -> None:
     """#12 item 7, on what the engine stored: no repository, team, Vault path, IAM or ECR name twice."""
-    assert sum(1 for r in deployed["prod"] if r.type.startswith("github:")) > 10
+    assert sum(1 for r in deployed["prod"] if r.type.startswith("github:")) == 50
     assert cross_stack_collisions(deployed) == []
 
 

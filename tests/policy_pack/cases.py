@@ -21,6 +21,9 @@ class Case:
     bad: dict[str, Any]
     config: dict[str, Any] | None = None
     ok_type: str | None = None  # for a type ban, the compliant alternative
+    #: One more failing resource per further branch of the rule: (type, props), or (type, props, config)
+    #: for a branch that a policy config switches on.
+    more_bad: tuple[tuple[Any, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class StackCase:
     bad: list[Res]
     bad_name: str
     config: dict[str, Any] | None = None
+    #: One more failing stack per further branch of the rule, with the resource it names.
+    more_bad: tuple[tuple[list[Res], str], ...] = ()
 
 
 def doc(*statements: dict[str, Any]) -> str:
@@ -156,6 +161,16 @@ RESOURCE_CASES: dict[str, Case] = {
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
         {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": "k"}, "bucketKeyEnabled": True}]},
         {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]},
+        more_bad=(
+            (
+                "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}, "bucketKeyEnabled": True}]},
+            ),
+            (
+                "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": "k"}}]},
+            ),
+        ),
     ),
     "s3-versioning": Case(
         "aws:s3/bucketVersioningV2:BucketVersioningV2",
@@ -166,6 +181,9 @@ RESOURCE_CASES: dict[str, Case] = {
         "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
         {"rule": {"defaultRetention": {"mode": "COMPLIANCE", "days": 30}}},
         {"rule": {"defaultRetention": {"mode": "GOVERNANCE", "days": 30}}},
+        more_bad=(
+            ("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", {"rule": {"defaultRetention": {"mode": "COMPLIANCE"}}}),
+        ),
     ),
     "s3-tls-only": Case(
         "aws:s3/bucketPolicy:BucketPolicy", {"policy": doc(DENY_TLS)}, {"policy": doc(allow("s3:GetObject", Principal="*"))}
@@ -176,12 +194,16 @@ RESOURCE_CASES: dict[str, Case] = {
     "kms-deletion-window": Case(KEY, {"deletionWindowInDays": 30}, {"deletionWindowInDays": 7}),
     "sqs-encryption": Case(QUEUE, {"kmsMasterKeyId": "arn:aws:kms:k"}, {"sqsManagedSseEnabled": False}),
     "sqs-dead-letter-queue": Case(
-        QUEUE, {"redrivePolicy": json.dumps({"deadLetterTargetArn": "arn:aws:sqs:dlq", "maxReceiveCount": 5})}, {}
+        QUEUE,
+        {"redrivePolicy": json.dumps({"deadLetterTargetArn": "arn:aws:sqs:dlq", "maxReceiveCount": 5})},
+        {},
+        more_bad=((QUEUE, {"redrivePolicy": json.dumps({"deadLetterTargetArn": "arn:aws:sqs:dlq"})}),),
     ),
     "sqs-policy-least-privilege": Case(
         "aws:sqs/queuePolicy:QueuePolicy",
         {"policy": doc(allow("sqs:SendMessage", "arn:aws:sqs:q", Principal={"AWS": "arn:aws:iam::1:role/a"}))},
         {"policy": doc(allow("sqs:*", "arn:aws:sqs:q", Principal={"AWS": "arn:aws:iam::1:role/a"}))},
+        more_bad=(("aws:sqs/queuePolicy:QueuePolicy", {"policy": doc(allow("sqs:SendMessage", "arn:aws:sqs:q", Principal="*"))}),),
     ),
     "sqs-policy-tls-only": Case("aws:sqs/queuePolicy:QueuePolicy", {"policy": doc(DENY_TLS)}, {"policy": doc(allow("sqs:SendMessage"))}),
     "eks-secrets-encryption": Case(EKS, EKS_OK, with_(EKS_OK, encryptionConfig={"resources": ["configmaps"]})),
@@ -189,12 +211,22 @@ RESOURCE_CASES: dict[str, Case] = {
         EKS,
         with_(EKS_OK, vpcConfig={"endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24"]}),
         with_(EKS_OK, vpcConfig={"endpointPublicAccess": True}),
+        more_bad=(
+            (
+                EKS,
+                with_(EKS_OK, vpcConfig={"endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24"]}),
+                {"eks-endpoint-access": {"allowPublicWithCidrs": False}},
+            ),
+        ),
     ),
     "eks-control-plane-logging": Case(EKS, EKS_OK, with_(EKS_OK, enabledClusterLogTypes=["api", "audit"])),
     "eks-access-entries": Case(EKS, EKS_OK, with_(EKS_OK, accessConfig={"authenticationMode": "CONFIG_MAP"})),
     "eks-node-group-launch-template": Case("aws:eks/nodeGroup:NodeGroup", {"launchTemplate": {"id": "lt-1", "version": "1"}}, {}),
     "ec2-imdsv2": Case(
-        LT, {"metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1}}, {"metadataOptions": {"httpTokens": "optional"}}
+        LT,
+        {"metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1}},
+        {"metadataOptions": {"httpTokens": "optional"}},
+        more_bad=((LT, {"metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 3}}),),
     ),
     "ec2-ebs-encryption": Case(
         LT,
@@ -217,7 +249,12 @@ RESOURCE_CASES: dict[str, Case] = {
         {"vpcId": "vpc-1", "ingress": [{"fromPort": 0, "toPort": 0, "protocol": "-1", "self": True, "description": "AWS default"}]},
     ),
     "ec2-subnet-no-auto-public-ip": Case("aws:ec2/subnet:Subnet", {"mapPublicIpOnLaunch": False}, {"mapPublicIpOnLaunch": True}),
-    "iam-no-star-action": Case("aws:iam/policy:Policy", {"policy": doc(allow("s3:GetObject"))}, {"policy": doc(allow("*", "*"))}),
+    "iam-no-star-action": Case(
+        "aws:iam/policy:Policy",
+        {"policy": doc(allow("s3:GetObject"))},
+        {"policy": doc(allow("*", "*"))},
+        more_bad=(("aws:iam/policy:Policy", {"policy": doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})}),),
+    ),
     "iam-no-star-resource-write": Case(
         "aws:iam/rolePolicy:RolePolicy",
         {
@@ -250,14 +287,56 @@ RESOURCE_CASES: dict[str, Case] = {
                 }
             )
         },
+        more_bad=(
+            (ROLE, {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"})}),
+            (
+                ROLE,
+                {
+                    "assumeRolePolicy": doc(
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "pods.eks.amazonaws.com"},
+                            "Action": ["sts:AssumeRole", "sts:TagSession"],
+                        }
+                    )
+                },
+            ),
+            (
+                ROLE,
+                {
+                    "assumeRolePolicy": doc(
+                        {**GITHUB_TRUST, "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}}
+                    )
+                },
+            ),
+            (
+                ROLE,
+                {
+                    "assumeRolePolicy": doc(
+                        {
+                            **GITHUB_TRUST,
+                            "Condition": {
+                                "StringEquals": {"token.actions.githubusercontent.com:sub": "repo:org/infra:ref:refs/heads/main"}
+                            },
+                        }
+                    )
+                },
+            ),
+        ),
     ),
     "iam-no-access-keys": Case("aws:iam/accessKey:AccessKey", {"assumeRolePolicy": doc(GITHUB_TRUST)}, {"user": "ci"}, ok_type=ROLE),
-    "cloudwatch-log-retention": Case("aws:cloudwatch/logGroup:LogGroup", {"retentionInDays": 365}, {}),
+    "cloudwatch-log-retention": Case(
+        "aws:cloudwatch/logGroup:LogGroup",
+        {"retentionInDays": 365},
+        {},
+        more_bad=(("aws:cloudwatch/logGroup:LogGroup", {"retentionInDays": 7}),),
+    ),
     "cloudwatch-log-kms": Case("aws:cloudwatch/logGroup:LogGroup", {"kmsKeyId": "arn:aws:kms:k"}, {}),
     "cloudtrail-hardened": Case(
         "aws:cloudtrail/trail:Trail",
         {"enableLogFileValidation": True, "isMultiRegionTrail": True, "kmsKeyId": "k"},
         {"enableLogFileValidation": True},
+        more_bad=(("aws:cloudtrail/trail:Trail", {"isMultiRegionTrail": True, "kmsKeyId": "k"}),),
     ),
     "vpc-flow-log-all-traffic": Case("aws:ec2/flowLog:FlowLog", {"trafficType": "ALL"}, {"trafficType": "REJECT"}),
     "rds-encryption": Case(RDS, {"storageEncrypted": True, "kmsKeyId": "k"}, {"storageEncrypted": False}),
@@ -273,6 +352,7 @@ RESOURCE_CASES: dict[str, Case] = {
         "aws:rds/proxy:Proxy",
         {"requireTls": True, "auths": [{"iamAuth": "REQUIRED"}]},
         {"requireTls": True, "auths": [{"iamAuth": "DISABLED"}]},
+        more_bad=(("aws:rds/proxy:Proxy", {"requireTls": False, "auths": [{"iamAuth": "REQUIRED"}]}),),
     ),
     "dynamodb-recovery-encryption": Case(
         "aws:dynamodb/table:Table",
@@ -295,7 +375,10 @@ RESOURCE_CASES: dict[str, Case] = {
     "k8s-no-host-namespaces": Case(DEPLOYMENT, deployment(), deployment(pod_patch={"hostNetwork": True})),
     "k8s-read-only-root-filesystem": Case(DEPLOYMENT, deployment(), deployment({"securityContext": {"readOnlyRootFilesystem": False}})),
     "k8s-drop-all-capabilities": Case(
-        DEPLOYMENT, deployment(), deployment({"securityContext": {"capabilities": {"add": ["SYS_ADMIN"], "drop": ["ALL"]}}})
+        DEPLOYMENT,
+        deployment(),
+        deployment({"securityContext": {"capabilities": {"add": ["SYS_ADMIN"], "drop": ["ALL"]}}}),
+        more_bad=((DEPLOYMENT, deployment({"securityContext": {"capabilities": {"drop": ["NET_RAW"]}}})),),
     ),
     "k8s-seccomp-runtime-default": Case(
         DEPLOYMENT, deployment(), deployment({"securityContext": {"seccompProfile": {"type": "Unconfined"}}})
@@ -330,7 +413,12 @@ RESOURCE_CASES: dict[str, Case] = {
         {"spec": {"podSelector": {}, "ingress": [{"from": [{"podSelector": {}}]}]}},
         {"spec": {"podSelector": {}, "ingress": [{}]}},
     ),
-    "k8s-no-public-services": Case("kubernetes:core/v1:Service", {"spec": {"type": "ClusterIP"}}, {"spec": {"type": "LoadBalancer"}}),
+    "k8s-no-public-services": Case(
+        "kubernetes:core/v1:Service",
+        {"spec": {"type": "ClusterIP"}},
+        {"spec": {"type": "LoadBalancer"}},
+        more_bad=(("kubernetes:core/v1:Service", {"spec": {"type": "NodePort"}}),),
+    ),
     "k8s-tenant-no-broad-role-binding": Case(
         "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
         {"metadata": {"labels": {"tenant": "payments"}}, "roleRef": {"kind": "Role", "name": "tenant-developer"}},
@@ -351,6 +439,7 @@ RESOURCE_CASES: dict[str, Case] = {
         "kubernetes:helm.sh/v3:Release",
         {"chart": "kyverno", "version": "3.3.4", "repositoryOpts": {"repo": "https://kyverno.github.io/kyverno/"}},
         {"chart": "kyverno", "version": "3.x", "repositoryOpts": {"repo": "https://kyverno.github.io/kyverno/"}},
+        more_bad=(("kubernetes:helm.sh/v3:Release", {"chart": "kyverno", "version": "3.3.4"}),),
     ),
     "argocd-project-confined": Case(
         "kubernetes:argoproj.io/v1alpha1:AppProject",
@@ -381,7 +470,15 @@ RESOURCE_CASES: dict[str, Case] = {
     "github-required-status-checks": Case(
         "github:index/branchProtection:BranchProtection", {"requiredStatusChecks": [{"contexts": ["lint"]}]}, {"requiredStatusChecks": []}
     ),
-    "github-no-force-push-or-deletion": Case(RULESET, RULESET_OK, with_(RULESET_OK, rules={"nonFastForward": False, "deletion": True})),
+    "github-no-force-push-or-deletion": Case(
+        RULESET,
+        RULESET_OK,
+        with_(RULESET_OK, rules={"nonFastForward": False, "deletion": True}),
+        more_bad=(
+            ("github:index/branchProtection:BranchProtection", {"allowsForcePushes": True}),
+            ("github:index/branchProtection:BranchProtection", {"allowsDeletions": True}),
+        ),
+    ),
     "github-ruleset-active": Case(RULESET, RULESET_OK, with_(RULESET_OK, enforcement="evaluate")),
     "github-organization-defaults": Case(
         "github:index/organizationSettings:OrganizationSettings",
@@ -399,16 +496,31 @@ RESOURCE_CASES: dict[str, Case] = {
         "github:index/actionsSecret:ActionsSecret", {"secretName": "SONAR_TOKEN"}, {"secretName": "AWS_SECRET_ACCESS_KEY"}
     ),
     "vault-policy-no-wildcard-sudo": Case(
-        "vault:index/policy:Policy", {"policy": TENANT_POLICY}, {"policy": 'path "sys/*" {\n  capabilities = ["read", "sudo"]\n}\n'}
+        "vault:index/policy:Policy",
+        {"policy": TENANT_POLICY},
+        {"policy": 'path "sys/*" {\n  capabilities = ["read", "sudo"]\n}\n'},
+        more_bad=(("vault:index/policy:Policy", {"policy": 'path "*" {\n  capabilities = ["read"]\n}\n'}),),
     ),
-    "vault-token-ttl": Case("vault:index/token:Token", {"ttl": "1h", "explicitMaxTtl": "24h"}, {"ttl": "768h", "explicitMaxTtl": "768h"}),
+    "vault-token-ttl": Case(
+        "vault:index/token:Token",
+        {"ttl": "1h", "explicitMaxTtl": "24h"},
+        {"ttl": "768h", "explicitMaxTtl": "768h"},
+        more_bad=(("vault:index/token:Token", {"ttl": "1h", "explicitMaxTtl": "24h", "period": "1h"}),),
+    ),
     "vault-auth-role-ttl": Case(
-        "vault:kubernetes/authBackendRole:AuthBackendRole", {"tokenTtl": 3600, "tokenMaxTtl": 86400}, {"tokenTtl": 3600}
+        "vault:kubernetes/authBackendRole:AuthBackendRole",
+        {"tokenTtl": 3600, "tokenMaxTtl": 86400},
+        {"tokenTtl": 3600},
+        more_bad=(("vault:kubernetes/authBackendRole:AuthBackendRole", {"tokenTtl": 3600, "tokenMaxTtl": 86400, "tokenPeriod": 3600}),),
     ),
     "vault-mount-ttl": Case(
         "vault:index/mount:Mount",
         {"defaultLeaseTtlSeconds": 3600, "maxLeaseTtlSeconds": 86400},
         {"defaultLeaseTtlSeconds": 3600, "maxLeaseTtlSeconds": 2764800},
+        more_bad=(
+            ("vault:index/authBackend:AuthBackend", {"tune": [{"defaultLeaseTtl": "1h", "maxLeaseTtl": "768h"}]}),
+            ("vault:index/authBackend:AuthBackend", {"tune": [{"maxLeaseTtl": "1h"}]}),
+        ),
     ),
     "vault-database-role-ttl": Case(
         "vault:database/secretBackendRole:SecretBackendRole", {"defaultTtl": 900, "maxTtl": 3600}, {"defaultTtl": 900}
@@ -417,6 +529,12 @@ RESOURCE_CASES: dict[str, Case] = {
         "vault:kubernetes/authBackendRole:AuthBackendRole",
         {"boundServiceAccountNames": ["payments-api"], "boundServiceAccountNamespaces": ["payments"]},
         {"boundServiceAccountNames": ["*"], "boundServiceAccountNamespaces": ["payments"]},
+        more_bad=(
+            ("vault:jwt/authBackendRole:AuthBackendRole", {"boundClaims": {"repository": "org/infra"}}),
+            ("vault:jwt/authBackendRole:AuthBackendRole", {"boundAudiences": ["vault"]}),
+            ("vault:appRole/authBackendRole:AuthBackendRole", {"bindSecretId": False, "secretIdTtl": 600}),
+            ("vault:appRole/authBackendRole:AuthBackendRole", {"bindSecretId": True}),
+        ),
     ),
     "vault-audit-no-raw": Case(
         "vault:index/audit:Audit",
@@ -441,6 +559,12 @@ BUNDLE = [
     in_ns("kubernetes:core/v1:LimitRange", "limits"),
     in_ns("kubernetes:networking.k8s.io/v1:NetworkPolicy", "default-deny", DENY_ALL),
 ]
+KYVERNO_POLICY = "kubernetes:kyverno.io/v1:Policy"
+OWN_REGISTRIES_NS = Res(
+    NS,
+    "payments-ns",
+    {"metadata": {"name": "payments", "labels": {"tenant": "payments", "fintech-blueprint.io/registries": "tenant-allow-list"}}},
+)
 #: A tenant is known by its cost tag (a first preview knows tags, not the namespace's state).
 TENANT_QUEUE = Res("aws:sqs/queue:Queue", "payments-outbox", {"tags": {"tenant": "payments", "owner": "payments-team"}})
 BUDGET = Res("aws:budgets/budget:Budget", "payments-budget", {"costFilters": [{"name": "TagKeyValue", "values": ["user:tenant$payments"]}]})
@@ -473,6 +597,12 @@ def bucket_part(type_: str, name: str) -> Res:
 
 STACK_CASES: dict[str, StackCase] = {
     "tenant-namespace-bundle": StackCase(BUNDLE, BUNDLE[:3], "payments-ns"),
+    "tenant-registry-scope-enforced": StackCase(
+        [OWN_REGISTRIES_NS, in_ns(KYVERNO_POLICY, "restrict-registries", {"validationFailureAction": "Enforce"})],
+        [OWN_REGISTRIES_NS, in_ns(KYVERNO_POLICY, "restrict-registries", {"validationFailureAction": "Audit"})],
+        "restrict-registries",
+        more_bad=(([OWN_REGISTRIES_NS, in_ns(KYVERNO_POLICY, "other", {"validationFailureAction": "Enforce"})], "payments-ns"),),
+    ),
     "tenant-budget": StackCase(
         [TENANT_QUEUE, BUDGET], [TENANT_QUEUE, Res("aws:budgets/budget:Budget", "other", {"costFilters": []})], "payments-outbox"
     ),
@@ -487,6 +617,9 @@ STACK_CASES: dict[str, StackCase] = {
             ),
         ],
         "p",
+        more_bad=(
+            ([TENANT_QUEUE, Res("vault:index/policy:Policy", "p", {"name": "tenant-fraud", "policy": TENANT_POLICY})], "payments-outbox"),
+        ),
     ),
     "creation-order": StackCase(
         [
@@ -534,3 +667,66 @@ STACK_CASES: dict[str, StackCase] = {
         "(stack)",
     ),
 }
+
+
+RELEASE = Res("kubernetes:helm.sh/v3:Release", "argo", {"chart": "argo-cd"})
+FILE = Res("github:index/repositoryFile:RepositoryFile", "readme", {"repository": "svc", "file": "README.md"})
+KV = Res("vault:index/mount:Mount", "kv", {"path": "kv"})
+
+#: (label, stack, the violations it must produce, in order): one per branch of ``creation-order``.
+CREATION_ORDER_CASES: list[tuple[str, list[Res], list[str]]] = [
+    (
+        "crd after its release",
+        [
+            RELEASE,
+            Res("kubernetes:argoproj.io/v1alpha1:AppProject", "p", {"kind": "AppProject"}, property_dependencies={"x": ["argo"]}),
+        ],
+        [],
+    ),
+    (
+        "crd racing its release",
+        [RELEASE, Res("kubernetes:argoproj.io/v1alpha1:AppProject", "p", {"kind": "AppProject"})],
+        ["does not depend on the 'argo-cd' release"],
+    ),
+    (
+        "crd of an unknown group",
+        [Res("kubernetes:example.com/v1:Widget", "p", {"kind": "Widget"})],
+        ["no chart is known to install the CRD of API group 'example.com'"],
+    ),
+    (
+        "crd whose chart is absent",
+        [Res("kubernetes:keda.sh/v1alpha1:ScaledObject", "p", {"kind": "ScaledObject"})],
+        ["chart 'keda' installs, and no release of it"],
+    ),
+    (
+        "vault object under a missing mount",
+        [Res("vault:kv/secretV2:SecretV2", "p", {"mount": "kv"})],
+        ["which no mount or auth backend"],
+    ),
+    ("vault object racing its mount", [KV, Res("vault:kv/secretV2:SecretV2", "p", {"mount": "kv"})], ["does not depend on the mount"]),
+    (
+        "ruleset after the files",
+        [
+            FILE,
+            Res(
+                "github:index/repositoryRuleset:RepositoryRuleset",
+                "p",
+                {"repository": "svc", "enforcement": "active", "name": "gate-1"},
+                property_dependencies={"x": ["readme"]},
+            ),
+        ],
+        [],
+    ),
+    (
+        "ruleset before the files",
+        [
+            FILE,
+            Res(
+                "github:index/repositoryRuleset:RepositoryRuleset",
+                "p",
+                {"repository": "svc", "enforcement": "active", "name": "gate-1"},
+            ),
+        ],
+        ["is enforced before 'README.md' is committed"],
+    ),
+]

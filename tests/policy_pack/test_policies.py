@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import runpy
@@ -21,7 +22,7 @@ from policy_pack.policies import DEFAULT_ENFORCEMENT, PACK_NAME, POLICIES, descr
 from policy_pack.policies import tagging as tagging_policy
 from stacks.loader import ROOT
 
-from .cases import RESOURCE_CASES, STACK_CASES, Res
+from .cases import CREATION_ORDER_CASES, RESOURCE_CASES, STACK_CASES, Res
 
 POLICY_NAMES = [p.name for p in POLICIES]
 
@@ -52,7 +53,7 @@ def stack_resources(resources: list[Res]) -> list[Resource]:
 def test_the_pack_is_large_and_every_policy_has_cases() -> None:
     # The README states these counts; a rule added or removed updates both.
     assert len([p for p in POLICIES if describe(p)["kind"] == "resource"]) == 85
-    assert len([p for p in POLICIES if describe(p)["kind"] == "stack"]) == 11
+    assert len([p for p in POLICIES if describe(p)["kind"] == "stack"]) == 12
     assert len(POLICY_NAMES) == len(set(POLICY_NAMES))
     assert set(RESOURCE_CASES) | set(STACK_CASES) == set(POLICY_NAMES)
 
@@ -70,10 +71,64 @@ def test_resource_policy(name: str) -> None:
     case = RESOURCE_CASES[name]
     engine = pack.analyzer(case.config)
     assert violations_of(name, engine.analyze(resource(case.ok_type or case.type, case.ok, "compliant"))) == []
-    found = violations_of(name, engine.analyze(resource(case.type, case.bad, "noncompliant")))
-    assert found, f"{name} did not flag {case.bad}"
-    assert all(v.urn.endswith("::noncompliant") for v in found)
-    assert all(v.message.startswith(next(p.description for p in POLICIES if p.name == name)) for v in found)
+    for type_, bad, *config in [(case.type, case.bad), *case.more_bad]:
+        found = violations_of(name, (pack.analyzer(config[0]) if config else engine).analyze(resource(type_, bad, "noncompliant")))
+        assert found, f"{name} did not flag {type_} {bad}"
+        assert all(v.urn.endswith("::noncompliant") for v in found)
+        assert all(v.message.startswith(next(p.description for p in POLICIES if p.name == name)) for v in found)
+
+
+def _violation_sites() -> dict[str, set[int]]:
+    """File -> the lines of the pack that report a violation (every ``yield`` in a rule module)."""
+    sites = {}
+    for path in (ROOT / "policy_pack" / "policies").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        helpers = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name in NOT_VIOLATIONS.get(path.name, ())}
+        lines = {
+            node.lineno
+            for fn in ast.walk(tree)
+            if isinstance(fn, ast.FunctionDef) and fn.name not in helpers
+            for node in ast.walk(fn)
+            if isinstance(node, ast.Yield | ast.YieldFrom)
+        }
+        if lines:
+            sites[str(path.resolve())] = lines
+    return sites
+
+
+#: Generators that yield data, not violations.
+NOT_VIOLATIONS = {"vault.py": ("policy_paths",), "aws_iam.py": ("_allows",), "_lib.py": ("containers", "items_of", "statements")}
+
+
+def test_every_violation_a_rule_can_report_has_a_failing_case() -> None:
+    """A rule with several branches has a failing case per branch: every line of the pack that reports a
+    violation runs for at least one bad case (resource cases, stack cases, creation-order cases)."""
+    sites = _violation_sites()
+    reached: dict[str, set[int]] = {f: set() for f in sites}
+
+    def trace(frame: Any, event: str, _arg: Any) -> Any:
+        lines = sites.get(frame.f_code.co_filename)
+        if lines is None:
+            return None
+        if event == "line" and frame.f_lineno in lines:
+            reached[frame.f_code.co_filename].add(frame.f_lineno)
+        return trace
+
+    sys.settrace(trace)
+    try:
+        for case in RESOURCE_CASES.values():
+            for type_, bad, *config in [(case.type, case.bad), *case.more_bad]:
+                pack.analyzer(config[0] if config else case.config).analyze(resource(type_, bad))
+        for stack_case in STACK_CASES.values():
+            engine = pack.analyzer(stack_case.config)
+            for resources in [stack_case.bad, *(bad for bad, _ in stack_case.more_bad)]:
+                engine.analyze_stack(stack_resources(resources))
+        for _label, resources, _expected in CREATION_ORDER_CASES:
+            pack.analyzer(None).analyze_stack(stack_resources(resources))
+    finally:
+        sys.settrace(None)
+    missing = sorted(f"{Path(f).name}:{line}" for f, lines in sites.items() for line in lines - reached[f])
+    assert missing == [], f"no failing case reaches these violations: {missing}"
 
 
 @pytest.mark.parametrize("name", sorted(STACK_CASES))
@@ -81,10 +136,11 @@ def test_stack_policy(name: str) -> None:
     case = STACK_CASES[name]
     engine = pack.analyzer(case.config)
     assert violations_of(name, engine.analyze_stack(stack_resources(case.ok))) == []
-    found = violations_of(name, engine.analyze_stack(stack_resources(case.bad)))
-    assert found, f"{name} did not flag its bad stack"
-    expected = None if case.bad_name == "(stack)" else case.bad_name
-    assert [v.urn.rsplit("::", 1)[-1] if v.urn else None for v in found] == [expected] * len(found)
+    for bad, bad_name in [(case.bad, case.bad_name), *case.more_bad]:
+        found = violations_of(name, engine.analyze_stack(stack_resources(bad)))
+        assert found, f"{name} did not flag its bad stack naming {bad_name}"
+        expected = None if bad_name == "(stack)" else bad_name
+        assert [v.urn.rsplit("::", 1)[-1] if v.urn else None for v in found] == [expected] * len(found)
 
 
 def test_a_policy_ignores_other_types() -> None:
@@ -237,7 +293,7 @@ def test_stack_rules_on_a_first_preview_judge_what_is_known_and_defer_the_rest()
 
 
 def test_iam_trust_scoped_binds_a_pod_identity_trust_to_its_cluster_and_service_account() -> None:
-    from components.iam_documents import pod_identity_trust
+    from components.aws.iam_documents import pod_identity_trust
 
     engine = pack.analyzer(None)
     cluster = "arn:aws:eks:eu-west-3:123456789012:cluster/c"
@@ -253,69 +309,9 @@ def test_iam_trust_scoped_binds_a_pod_identity_trust_to_its_cluster_and_service_
     ]
 
 
-RELEASE = Res("kubernetes:helm.sh/v3:Release", "argo", {"chart": "argo-cd"})
-FILE = Res("github:index/repositoryFile:RepositoryFile", "readme", {"repository": "svc", "file": "README.md"})
-KV = Res("vault:index/mount:Mount", "kv", {"path": "kv"})
-
-
 @pytest.mark.parametrize(
     ("label", "resources", "expected"),
-    [
-        (
-            "crd after its release",
-            [
-                RELEASE,
-                Res("kubernetes:argoproj.io/v1alpha1:AppProject", "p", {"kind": "AppProject"}, property_dependencies={"x": ["argo"]}),
-            ],
-            [],
-        ),
-        (
-            "crd racing its release",
-            [RELEASE, Res("kubernetes:argoproj.io/v1alpha1:AppProject", "p", {"kind": "AppProject"})],
-            ["does not depend on the 'argo-cd' release"],
-        ),
-        (
-            "crd of an unknown group",
-            [Res("kubernetes:example.com/v1:Widget", "p", {"kind": "Widget"})],
-            ["no chart is known to install the CRD of API group 'example.com'"],
-        ),
-        (
-            "crd whose chart is absent",
-            [Res("kubernetes:keda.sh/v1alpha1:ScaledObject", "p", {"kind": "ScaledObject"})],
-            ["chart 'keda' installs, and no release of it"],
-        ),
-        (
-            "vault object under a missing mount",
-            [Res("vault:kv/secretV2:SecretV2", "p", {"mount": "kv"})],
-            ["which no mount or auth backend"],
-        ),
-        ("vault object racing its mount", [KV, Res("vault:kv/secretV2:SecretV2", "p", {"mount": "kv"})], ["does not depend on the mount"]),
-        (
-            "ruleset after the files",
-            [
-                FILE,
-                Res(
-                    "github:index/repositoryRuleset:RepositoryRuleset",
-                    "p",
-                    {"repository": "svc", "enforcement": "active", "name": "gate-1"},
-                    property_dependencies={"x": ["readme"]},
-                ),
-            ],
-            [],
-        ),
-        (
-            "ruleset before the files",
-            [
-                FILE,
-                Res(
-                    "github:index/repositoryRuleset:RepositoryRuleset",
-                    "p",
-                    {"repository": "svc", "enforcement": "active", "name": "gate-1"},
-                ),
-            ],
-            ["is enforced before 'README.md' is committed"],
-        ),
-    ],
+    CREATION_ORDER_CASES,
     ids=lambda v: v if isinstance(v, str) else "",
 )
 def test_creation_order_per_branch(label: str, resources: list[Res], expected: list[str]) -> None:

@@ -1,0 +1,1 @@
+"""The AWS layer: network, cluster, keys, registries, identities, ledger, queues, budgets."""

@@ -1,0 +1,158 @@
+"""CI identity without long-lived keys (seed: Secrets & Identity; ADR-1, ADR-3).
+
+GitHub Actions exchanges its OIDC token for a role scoped to one repository and one branch or
+environment. Image repositories' CI may push their own images and sign with the platform key; the
+infra repository's deploy role may make exactly the calls ``pulumi up`` makes (components/aws/deploy_permissions.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws import deploy_permissions, iam_documents
+from components.aws.arns import Location
+from components.aws.keys import signing_key_alias
+from components.aws.managed_policies import READ_ONLY_POLICY
+from components.context import StackContext
+from components.naming import DEFAULT_BRANCH, physical_name
+
+GITHUB_OIDC_URL = f"https://{iam_documents.GITHUB_OIDC_HOST}"
+ROLE_PATH = "/fintech-blueprint/"
+
+
+@dataclass(frozen=True)
+class ImagePublisher:
+    """A repository whose CI builds and signs images."""
+
+    repository: str
+    image_repository_arns: list[pulumi.Input[str]]
+    branch: str = DEFAULT_BRANCH
+
+
+@dataclass(frozen=True)
+class CiIdentityArgs:
+    """Attributes:
+    publishers: Repositories that push and sign images. Default: none.
+    """
+
+    publishers: list[ImagePublisher] = field(default_factory=list)
+
+
+def publisher_role(
+    name: str,
+    provider_arn: pulumi.Input[str],
+    github_org: str,
+    publisher: ImagePublisher,
+    name_prefix: str,
+    location: Location,
+    opts: pulumi.ResourceOptions,
+) -> pulumi.Output[str]:
+    """A role the publisher repository's CI assumes (main branch only) to push and sign its images
+    with the platform signing key (granted by alias, so the document is known at a first preview)."""
+    trust = pulumi.Output.from_input(provider_arn).apply(
+        lambda arn: json.dumps(
+            iam_documents.github_oidc_trust(arn, github_org, publisher.repository, [f"ref:refs/heads/{publisher.branch}"])
+        )
+    )
+    role = aws.iam.Role(
+        name,
+        path=ROLE_PATH,
+        name=physical_name(name_prefix, "ci", publisher.repository, max_length=64),
+        assume_role_policy=trust,
+        opts=opts,
+    )
+    aws.iam.RolePolicy(
+        name,
+        role=role.id,
+        opts=opts,
+        policy=pulumi.Output.all(location.kms_keys(), *publisher.image_repository_arns).apply(
+            lambda a: json.dumps(iam_documents.image_publisher(list(a[1:]), a[0], signing_key_alias(name_prefix)))
+        ),
+    )
+    return role.arn
+
+
+def _nth(index: int) -> Callable[[list[str]], str]:
+    return lambda documents: documents[index]
+
+
+class CiIdentity(pulumi.ComponentResource):
+    provider_arn: pulumi.Output[str]
+    deploy_role_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: CiIdentityArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:aws:CiIdentity", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        provider = aws.iam.OpenIdConnectProvider(f"{name}-github", url=GITHUB_OIDC_URL, client_id_lists=["sts.amazonaws.com"], opts=child)
+        location = Location.of(self)
+        # From the provider's URL (its input), so that trusts are known at a first preview and still
+        # wait for the provider: IAM refuses a trust naming a provider that does not exist.
+        provider_arn = location.arn("iam", provider.url.apply(lambda url: f"oidc-provider/{url.removeprefix('https://')}"), regional=False)
+
+        def trust(repository: str, subjects: list[str]) -> pulumi.Output[str]:
+            return provider_arn.apply(lambda arn: json.dumps(iam_documents.github_oidc_trust(arn, ctx.github_org, repository, subjects)))
+
+        deploy_name = physical_name(ctx.name_prefix, "deploy", max_length=64)
+        deploy = aws.iam.Role(
+            f"{name}-deploy",
+            name=deploy_name,
+            path=ROLE_PATH,
+            assume_role_policy=trust(ctx.infra_repository, [f"environment:{ctx.environment}"]),
+            opts=child,
+        )
+
+        def target(account: str, region: str) -> deploy_permissions.DeployTarget:
+            return deploy_permissions.DeployTarget(ctx.environment, account, region, ctx.name_prefix, ROLE_PATH, deploy_name)
+
+        table = deploy_permissions.load_table()
+        # How many documents is known now (the layout fits any account and region); their text once
+        # the account and region are.
+        count = len(deploy_permissions.layout(table, target("", "")))
+        documents = pulumi.Output.all(ctx.account_id, location.region).apply(
+            lambda a: [json.dumps(d) for d in deploy_permissions.deploy_documents(table, target(str(a[0]), str(a[1])))]
+        )
+        for index in range(count):
+            policy = aws.iam.Policy(
+                f"{name}-deploy-{index + 1}",
+                name=f"{deploy_name}-{index + 1}",
+                path=ROLE_PATH,
+                description=f"pulumi up from {ctx.infra_repository} ({index + 1}/{count}); built from the deploy-action table (ADR-0019)",
+                policy=documents.apply(_nth(index)),
+                opts=child,
+            )
+            aws.iam.RolePolicyAttachment(
+                f"{name}-deploy-{index + 1}", role=deploy.name, policy_arn=location.managed_policy(policy.name, ROLE_PATH), opts=child
+            )
+        # Pull-request previews read the account, nothing more.
+        preview = aws.iam.Role(
+            f"{name}-preview",
+            name=physical_name(ctx.name_prefix, "preview", max_length=64),
+            path=ROLE_PATH,
+            assume_role_policy=trust(ctx.infra_repository, ["pull_request"]),
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(f"{name}-preview", role=preview.name, policy_arn=READ_ONLY_POLICY, opts=child)
+
+        self.publisher_role_arns = {
+            p.repository: publisher_role(
+                f"{name}-publish-{p.repository}", provider_arn, ctx.github_org, p, ctx.name_prefix, location, child
+            )
+            for p in args.publishers
+        }
+
+        self.provider_arn = provider_arn
+        self.deploy_role_arn = deploy.arn
+        self.preview_role_arn = preview.arn
+        self.register_outputs(
+            {
+                "providerArn": self.provider_arn,
+                "deployRoleArn": self.deploy_role_arn,
+                "previewRoleArn": self.preview_role_arn,
+                "publisherRoleArns": self.publisher_role_arns,
+            }
+        )

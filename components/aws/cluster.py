@@ -1,0 +1,189 @@
+"""The EKS cluster: encrypted secrets, full control-plane logging, access entries, managed nodes
+launched from a template (IMDSv2, encrypted volumes, cost tags on instances and volumes), and the
+EKS Pod Identity agent for workload identity."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws import iam_documents
+from components.aws.log_group import log_group
+from components.aws.managed_policies import EKS_CLUSTER_POLICY, NODE_MANAGED_POLICIES
+from components.context import StackContext
+
+CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+CLUSTER_VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+
+
+@dataclass(frozen=True)
+class ClusterAccess:
+    """An IAM principal admitted to the cluster through an access entry (authentication mode API: the
+    creator gets no bootstrap admin, so whoever applies Kubernetes objects needs one)."""
+
+    label: str
+    principal_arn: pulumi.Input[str]
+    policy_arn: str
+
+
+def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> str:
+    """A kubeconfig that authenticates with ``aws eks get-token`` (no static credentials)."""
+    user = {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1",
+            "command": "aws",
+            "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region],
+        }
+    }
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "current-context": cluster_name,
+            "clusters": [{"name": cluster_name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}],
+            "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
+            "users": [{"name": cluster_name, "user": user}],
+        },
+        sort_keys=True,
+    )
+
+
+@dataclass(frozen=True)
+class ClusterArgs:
+    """Attributes:
+    kubernetes_version: e.g. ``"1.31"``.
+    subnet_ids: Private subnets for the control plane ENIs and the nodes.
+    secrets_key_arn / data_key_arn: KMS keys for Kubernetes secrets and for logs and node volumes.
+    endpoint_public_access: Default False (private endpoint only).
+    public_access_cidrs: Allow-list when the endpoint is public. Default: none.
+    instance_types / node_min / node_desired / node_max: The managed node group.
+    access: Principals admitted through access entries (the deploy role, the preview role, admins).
+    log_retention_days: Control-plane logs. Default 365.
+    """
+
+    kubernetes_version: str
+    subnet_ids: list[pulumi.Input[str]]
+    secrets_key_arn: pulumi.Input[str]
+    data_key_arn: pulumi.Input[str]
+    endpoint_public_access: bool = False
+    public_access_cidrs: list[str] = field(default_factory=list)
+    instance_types: list[str] = field(default_factory=lambda: ["m6i.large"])
+    node_min: int = 2
+    node_desired: int = 3
+    node_max: int = 6
+    access: list[ClusterAccess] = field(default_factory=list)
+    log_retention_days: int = 365
+
+
+class Cluster(pulumi.ComponentResource):
+    name: pulumi.Output[str]
+    endpoint: pulumi.Output[str]
+    pod_identity_cluster_name: pulumi.Output[str]
+    kubeconfig: pulumi.Output[str]
+    certificate_authority_pem: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ClusterArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:aws:Cluster", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-control-plane",
+            assume_role_policy=json.dumps(iam_documents.service_trust("eks.amazonaws.com")),
+            path="/fintech-blueprint/",
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(f"{name}-control-plane", role=role.name, policy_arn=EKS_CLUSTER_POLICY, opts=child)
+        logs = log_group(
+            f"{name}-control-plane-logs",
+            f"/aws/eks/{ctx.cluster_name}/cluster",
+            args.log_retention_days,
+            args.data_key_arn,
+            child,
+        )
+        vpc_config: dict[str, Any] = {
+            "subnet_ids": args.subnet_ids,
+            "endpoint_private_access": True,
+            "endpoint_public_access": args.endpoint_public_access,
+        }
+        if args.endpoint_public_access:
+            vpc_config["public_access_cidrs"] = args.public_access_cidrs
+        cluster = aws.eks.Cluster(
+            f"{name}-eks",
+            name=ctx.cluster_name,
+            version=args.kubernetes_version,
+            role_arn=role.arn,
+            vpc_config=vpc_config,
+            encryption_config={"resources": ["secrets"], "provider": {"key_arn": args.secrets_key_arn}},
+            enabled_cluster_log_types=CONTROL_PLANE_LOG_TYPES,
+            access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": False},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs]),
+        )
+
+        # Workloads get AWS credentials through EKS Pod Identity: their trust policies are known before
+        # the cluster exists (IRSA trusts name the cluster's OIDC issuer, a random id; ADR-0015).
+        pod_identity = aws.eks.Addon(f"{name}-pod-identity", cluster_name=cluster.name, addon_name="eks-pod-identity-agent", opts=child)
+
+        node_role = aws.iam.Role(
+            f"{name}-nodes",
+            assume_role_policy=json.dumps(iam_documents.service_trust("ec2.amazonaws.com")),
+            path="/fintech-blueprint/",
+            opts=child,
+        )
+        for policy_arn in NODE_MANAGED_POLICIES:
+            aws.iam.RolePolicyAttachment(
+                f"{name}-nodes-{policy_arn.rsplit('/', 1)[-1]}", role=node_role.name, policy_arn=policy_arn, opts=child
+            )
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-nodes",
+            description=f"{ctx.cluster_name} managed nodes",
+            update_default_version=True,
+            metadata_options={"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1},
+            block_device_mappings=[
+                {
+                    "device_name": "/dev/xvda",
+                    "ebs": {"volume_size": 50, "volume_type": "gp3", "encrypted": "true", "kms_key_id": args.data_key_arn},
+                }
+            ],
+            opts=child,
+        )
+        aws.eks.NodeGroup(
+            f"{name}-nodes",
+            cluster_name=cluster.name,
+            node_role_arn=node_role.arn,
+            subnet_ids=args.subnet_ids,
+            instance_types=args.instance_types,
+            ami_type="AL2023_x86_64_STANDARD",
+            scaling_config={"min_size": args.node_min, "desired_size": args.node_desired, "max_size": args.node_max},
+            launch_template={"id": template.id, "version": template.latest_version.apply(str)},
+            opts=child,
+        )
+        for access in args.access:
+            entry = aws.eks.AccessEntry(
+                f"{name}-{access.label}", cluster_name=cluster.name, principal_arn=access.principal_arn, type="STANDARD", opts=child
+            )
+            aws.eks.AccessPolicyAssociation(
+                f"{name}-{access.label}",
+                cluster_name=cluster.name,
+                principal_arn=access.principal_arn,
+                policy_arn=access.policy_arn,
+                access_scope={"type": "cluster"},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]),
+            )
+
+        self.name = cluster.name
+        self.endpoint = cluster.endpoint
+        self.pod_identity_cluster_name = pod_identity.cluster_name
+        self.certificate_authority_pem = cluster.certificate_authority.apply(
+            lambda ca: base64.b64decode(ca["data"] if isinstance(ca, dict) else ca.data).decode()
+        )
+        self.kubeconfig = pulumi.Output.secret(
+            pulumi.Output.all(cluster.name, cluster.endpoint, cluster.certificate_authority).apply(
+                lambda a: kubeconfig(a[0], a[1], a[2]["data"] if isinstance(a[2], dict) else a[2].data, ctx.region)
+            )
+        )
+        self.register_outputs({"name": self.name, "endpoint": self.endpoint})

@@ -1,0 +1,171 @@
+"""The DB Manager's infrastructure (ADR-2): one Aurora PostgreSQL cluster behind RDS Proxy.
+
+Services never hold static database passwords: the Concierge issues short-lived users, and every
+connection goes through the proxy (TLS required, IAM auth, pooling), where each tenant's share of
+the pool follows its quota tier.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws import iam_documents
+from components.aws.arns import Location
+from components.aws.ci_identity import ROLE_PATH
+from components.aws.keys import data_key_alias
+from components.context import StackContext
+from components.stateful import stateful
+
+POSTGRES_PORT = 5432
+
+
+#: RDS names the master-user secret it manages ``rds!cluster-<id>``; the id is RDS's choice.
+RDS_MANAGED_SECRET_PREFIX = "rds!cluster-"
+
+
+def proxy_secret_reader(secrets_arn: str, keys_arn: str, data_alias: str) -> dict:
+    """The proxy reads the cluster's RDS-managed master secret. Its ARN is unknown until RDS creates
+    it, so the grant names RDS-managed cluster secrets of this account and region (the proxy role is
+    this platform's, one cluster per stack) and the data key by alias (ADR-0015)."""
+    return iam_documents.document(
+        {
+            "Sid": "ReadMasterSecret",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+            "Resource": secrets_arn,
+        },
+        iam_documents.key_grant("DecryptMasterSecret", "kms:Decrypt", keys_arn, data_alias),
+    )
+
+
+@dataclass(frozen=True)
+class DbManagerArgs:
+    """Attributes:
+    vpc_id / vpc_cidr / subnet_ids: Private placement; only the VPC may connect.
+    kms_key_arn: Storage and master-secret encryption.
+    engine_version / instance_class / instances: Aurora PostgreSQL sizing.
+    backup_retention_days: Default 14.
+    max_connections_percent: Share of the database's connections the proxy may open. Default 90.
+    """
+
+    vpc_id: pulumi.Input[str]
+    vpc_cidr: str
+    subnet_ids: list[pulumi.Input[str]]
+    kms_key_arn: pulumi.Input[str]
+    engine_version: str = "16.4"
+    instance_class: str = "db.r6g.large"
+    instances: int = 2
+    backup_retention_days: int = 14
+    max_connections_percent: int = 90
+
+
+def _postgres_within(cidr: str, description: str) -> dict[str, Any]:
+    """A security group rule for PostgreSQL inside ``cidr``, saying why it exists."""
+    return {"description": description, "protocol": "tcp", "from_port": POSTGRES_PORT, "to_port": POSTGRES_PORT, "cidr_blocks": [cidr]}
+
+
+class DbManager(pulumi.ComponentResource):
+    proxy_endpoint: pulumi.Output[str]
+    cluster_identifier: pulumi.Output[str]
+
+    def __init__(self, name: str, args: DbManagerArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:aws:DbManager", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        keep = stateful(self, ctx.protect)
+        subnets = aws.rds.SubnetGroup(f"{name}-subnets", name=f"{ctx.name_prefix}-db", subnet_ids=args.subnet_ids, opts=child)
+        security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=args.vpc_id,
+            description="PostgreSQL from inside the VPC only",
+            ingress=[_postgres_within(args.vpc_cidr, "PostgreSQL from workloads in the VPC (through the RDS Proxy)")],
+            egress=[_postgres_within(args.vpc_cidr, "The proxy to the Aurora instances, inside the VPC")],
+            opts=child,
+        )
+        cluster = aws.rds.Cluster(
+            f"{name}-aurora",
+            cluster_identifier=f"{ctx.name_prefix}-aurora",
+            engine="aurora-postgresql",
+            engine_version=args.engine_version,
+            db_subnet_group_name=subnets.name,
+            vpc_security_group_ids=[security_group.id],
+            master_username="platform_admin",
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=args.kms_key_arn,
+            storage_encrypted=True,
+            kms_key_id=args.kms_key_arn,
+            iam_database_authentication_enabled=True,
+            backup_retention_period=args.backup_retention_days,
+            copy_tags_to_snapshot=True,
+            deletion_protection=ctx.protect,
+            skip_final_snapshot=not ctx.protect,
+            final_snapshot_identifier=f"{ctx.name_prefix}-aurora-final" if ctx.protect else None,
+            enabled_cloudwatch_logs_exports=["postgresql"],
+            opts=keep,
+        )
+        for i in range(args.instances):
+            aws.rds.ClusterInstance(
+                f"{name}-aurora-{i}",
+                identifier=f"{ctx.name_prefix}-aurora-{i}",
+                cluster_identifier=cluster.id,
+                engine="aurora-postgresql",
+                instance_class=args.instance_class,
+                publicly_accessible=False,
+                db_subnet_group_name=subnets.name,
+                opts=keep,
+            )
+
+        secret_arn = cluster.master_user_secrets.apply(
+            lambda secrets: (secrets[0]["secret_arn"] if isinstance(secrets[0], dict) else secrets[0].secret_arn) if secrets else ""
+        )
+        location = Location.of(self)
+        role = aws.iam.Role(
+            f"{name}-proxy",
+            path=ROLE_PATH,
+            assume_role_policy=json.dumps(iam_documents.service_trust("rds.amazonaws.com")),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-proxy",
+            role=role.id,
+            opts=child,
+            policy=pulumi.Output.all(location.secrets(RDS_MANAGED_SECRET_PREFIX), location.kms_keys()).apply(
+                lambda a: json.dumps(proxy_secret_reader(a[0], a[1], data_key_alias(ctx.name_prefix)))
+            ),
+        )
+        proxy = aws.rds.Proxy(
+            f"{name}-proxy",
+            name=f"{ctx.name_prefix}-db",
+            engine_family="POSTGRESQL",
+            require_tls=True,
+            role_arn=role.arn,
+            vpc_subnet_ids=args.subnet_ids,
+            vpc_security_group_ids=[security_group.id],
+            idle_client_timeout=1800,
+            auths=[{"auth_scheme": "SECRETS", "iam_auth": "REQUIRED", "secret_arn": secret_arn, "description": "platform admin"}],
+            opts=child,
+        )
+        target_group = aws.rds.ProxyDefaultTargetGroup(
+            f"{name}-pool",
+            db_proxy_name=proxy.name,
+            connection_pool_config={
+                "max_connections_percent": args.max_connections_percent,
+                "max_idle_connections_percent": max(10, args.max_connections_percent // 2),
+                "connection_borrow_timeout": 120,
+            },
+            opts=child,
+        )
+        aws.rds.ProxyTarget(
+            f"{name}-target",
+            db_proxy_name=proxy.name,
+            target_group_name=target_group.name,
+            db_cluster_identifier=cluster.cluster_identifier,
+            opts=child,
+        )
+        self.proxy_endpoint = proxy.endpoint
+        self.cluster_identifier = cluster.cluster_identifier
+        self.register_outputs({"proxyEndpoint": self.proxy_endpoint, "clusterIdentifier": self.cluster_identifier})

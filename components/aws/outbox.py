@@ -1,0 +1,108 @@
+"""Outbox, DLQ and idempotency for one tenant (seed: Outbox / Idempotency / DLQ; ADR-5).
+
+The outbox queue carries the tenant's events; after ``max_receive_count`` failed deliveries a
+message moves to the dead-letter queue and waits there for replay. The idempotency table records
+processed keys (with a TTL) so a replay never charges twice. Only the tenant's own identities may
+touch the queue; everything is encrypted with the platform data key.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws import iam_documents
+from components.aws.arns import Location
+from components.stateful import stateful
+
+IDEMPOTENCY_KEY = "idempotencyKey"
+IDEMPOTENCY_TTL_ATTRIBUTE = "expiresAt"
+
+
+def redrive_policy(dlq_arn: str, max_receive_count: int) -> str:
+    return json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count})
+
+
+def redrive_allow_policy(source_queue_arn: str) -> str:
+    """The DLQ accepts messages from its own outbox only."""
+    return json.dumps({"redrivePermission": "byQueue", "sourceQueueArns": [source_queue_arn]})
+
+
+@dataclass(frozen=True)
+class OutboxArgs:
+    """Attributes:
+    queue_name: Physical name of the outbox queue (the DLQ adds ``-dlq``).
+    table_name: Physical name of the idempotency table.
+    kms_key_arn: Encrypts queues and table.
+    identity_arns: The tenant's roles: the only principals the queue policy admits.
+    max_receive_count: Deliveries before a message dead-letters. Default 5.
+    message_retention_seconds: Outbox retention. Default 4 days.
+    dlq_retention_seconds: DLQ retention. Default 14 days (SQS maximum).
+    protect: Protect and retain. Default False.
+    """
+
+    queue_name: str
+    table_name: str
+    kms_key_arn: pulumi.Input[str]
+    identity_arns: list[pulumi.Input[str]]
+    max_receive_count: int = 5
+    message_retention_seconds: int = 345600
+    dlq_retention_seconds: int = 1209600
+    protect: bool = False
+
+
+class Outbox(pulumi.ComponentResource):
+    queue_arn: pulumi.Output[str]
+    queue_url: pulumi.Output[str]
+    dlq_arn: pulumi.Output[str]
+    table_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: OutboxArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:aws:Outbox", name, None, opts)
+        keep = stateful(self, args.protect)
+        location = Location.of(self)
+        queue_arn = location.sqs_queue(args.queue_name)
+        dlq = aws.sqs.Queue(
+            f"{name}-dlq",
+            name=f"{args.queue_name}-dlq",
+            kms_master_key_id=args.kms_key_arn,
+            message_retention_seconds=args.dlq_retention_seconds,
+            redrive_allow_policy=queue_arn.apply(redrive_allow_policy),
+            opts=keep,
+        )
+        queue = aws.sqs.Queue(
+            f"{name}-queue",
+            name=args.queue_name,
+            kms_master_key_id=args.kms_key_arn,
+            message_retention_seconds=args.message_retention_seconds,
+            visibility_timeout_seconds=60,
+            redrive_policy=location.sqs_queue(dlq.name).apply(lambda arn: redrive_policy(arn, args.max_receive_count)),
+            opts=keep,
+        )
+        for label, target in (("queue", queue), ("dlq", dlq)):
+            aws.sqs.QueuePolicy(
+                f"{name}-{label}-policy",
+                queue_url=target.url,
+                opts=pulumi.ResourceOptions(parent=self),
+                policy=pulumi.Output.all(location.sqs_queue(target.name), *args.identity_arns).apply(
+                    lambda a: json.dumps(iam_documents.queue_access(a[0], list(a[1:]), list(a[1:])))
+                ),
+            )
+        table = aws.dynamodb.Table(
+            f"{name}-idempotency",
+            name=args.table_name,
+            billing_mode="PAY_PER_REQUEST",
+            hash_key=IDEMPOTENCY_KEY,
+            attributes=[{"name": IDEMPOTENCY_KEY, "type": "S"}],
+            ttl={"attribute_name": IDEMPOTENCY_TTL_ATTRIBUTE, "enabled": True},
+            point_in_time_recovery={"enabled": True},
+            server_side_encryption={"enabled": True, "kms_key_arn": args.kms_key_arn},
+            deletion_protection_enabled=args.protect,
+            opts=keep,
+        )
+        self.queue_arn, self.queue_url = location.sqs_queue(queue.name), queue.url
+        self.dlq_arn, self.table_arn = location.sqs_queue(dlq.name), location.dynamodb_table(table.name)
+        self.register_outputs({"queueArn": queue.arn, "queueUrl": queue.url, "dlqArn": dlq.arn, "tableArn": table.arn})

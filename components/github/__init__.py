@@ -1,0 +1,1 @@
+"""The GitHub organization: settings, teams, the golden template and the infrastructure repository."""

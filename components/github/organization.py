@@ -1,0 +1,220 @@
+"""The GitHub organization (Platform layer, ADR-3): least-privilege defaults, teams, the golden
+template repository pushed from ``templates/golden-service/``, the platform repositories created from
+it, and Gate 1 as a ruleset on every default branch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_github as github
+import yaml
+
+from components.context import StackContext
+from components.naming import DEFAULT_BRANCH
+
+TEMPLATE_REPOSITORY = "golden-service"
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / TEMPLATE_REPOSITORY
+GATE1_WORKFLOW = ".github/workflows/ci.yml"
+
+
+def template_files(directory: Path = TEMPLATE_DIR) -> dict[str, str]:
+    """Path (relative, posix) -> content of every file of the golden template."""
+    return {p.relative_to(directory).as_posix(): p.read_text(encoding="utf-8") for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def gate1_checks(directory: Path = TEMPLATE_DIR) -> list[str]:
+    """The required status checks: the job names of the template's Gate 1 workflow (one source)."""
+    workflow = yaml.safe_load((directory / GATE1_WORKFLOW).read_text(encoding="utf-8"))
+    return [job.get("name", job_id) for job_id, job in workflow["jobs"].items()]
+
+
+def secure_repository_args(description: str) -> dict[str, Any]:
+    """Repository settings every repository shares: private, scanned, tidy."""
+    return {
+        "description": description,
+        "visibility": "private",
+        "has_issues": True,
+        "has_wiki": False,
+        "vulnerability_alerts": True,
+        "delete_branch_on_merge": True,
+        # A destroy (or a tenant's removal) archives the repository: its history is evidence (ADR-5).
+        "archive_on_destroy": True,
+        "allow_merge_commit": False,
+        "allow_squash_merge": True,
+        "allow_rebase_merge": False,
+        "security_and_analysis": {
+            "secret_scanning": {"status": "enabled"},
+            "secret_scanning_push_protection": {"status": "enabled"},
+        },
+    }
+
+
+def gate1_ruleset_rules(required_approvals: int, checks: list[str]) -> dict[str, Any]:
+    return {
+        "pull_request": {
+            "required_approving_review_count": required_approvals,
+            "dismiss_stale_reviews_on_push": True,
+            "require_code_owner_review": True,
+            "require_last_push_approval": True,
+            "required_review_thread_resolution": True,
+        },
+        "required_status_checks": {
+            "strict_required_status_checks_policy": True,
+            "required_checks": [{"context": c} for c in checks],
+        },
+        "non_fast_forward": True,
+        "deletion": True,
+        "required_linear_history": True,
+    }
+
+
+def protected_repository(
+    name: str,
+    repository: str,
+    description: str,
+    required_approvals: int,
+    checks: list[str],
+    opts: pulumi.ResourceOptions,
+    from_template: str | None = None,
+    owner: str | None = None,
+    is_template: bool = False,
+    files: dict[str, str] | None = None,
+    protect: bool = False,
+) -> github.Repository:
+    """A private repository (optionally from the template) with Gate 1 on its default branch.
+
+    ``files`` are committed before Gate 1 is enforced: once the ruleset is active, a direct commit to
+    the default branch is refused. ``is_template`` marks the repository as a template, which GitHub
+    requires before anything can be generated from it.
+    """
+    extra: dict[str, Any] = {}
+    if from_template:
+        extra["template"] = {"owner": owner, "repository": from_template}
+    repo = github.Repository(
+        name,
+        name=repository,
+        auto_init=from_template is None,
+        is_template=is_template,
+        **secure_repository_args(description),
+        **extra,
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=protect)),
+    )
+    committed = [
+        github.RepositoryFile(
+            f"{name}-{path}",
+            repository=repo.name,
+            file=path,
+            content=content,
+            branch=DEFAULT_BRANCH,
+            commit_message=f"{repository}: {path} (managed by fintech-blueprint)",
+            overwrite_on_create=True,
+            opts=opts,
+        )
+        for path, content in (files or {}).items()
+    ]
+    github.RepositoryRuleset(
+        f"{name}-gate-1",
+        name="gate-1",
+        repository=repo.name,
+        target="branch",
+        enforcement="active",
+        conditions={"ref_name": {"includes": ["~DEFAULT_BRANCH"], "excludes": []}},
+        rules=gate1_ruleset_rules(required_approvals, checks),
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=committed)) if committed else opts,
+    )
+    return repo
+
+
+@dataclass(frozen=True)
+class TeamSpec:
+    slug: str
+    description: str
+    maintainers: list[str] = field(default_factory=list)
+
+
+def team_with_maintainers(name: str, team: TeamSpec, opts: pulumi.ResourceOptions) -> github.Team:
+    """A closed team and its maintainers."""
+    created = github.Team(name, name=team.slug, description=team.description, privacy="closed", opts=opts)
+    for login in team.maintainers:
+        github.TeamMembership(f"{name}-{login}", team_id=created.id, username=login, role="maintainer", opts=opts)
+    return created
+
+
+@dataclass(frozen=True)
+class GithubOrganizationArgs:
+    """Attributes:
+    billing_email: Required by GitHub for organization settings.
+    teams: Platform-level teams (platform, security) with maintainers.
+    platform_repositories: (name, description) created from the template.
+    required_approvals: Reviews needed on every default branch (1 dev, 2 prod).
+    """
+
+    billing_email: str
+    teams: list[TeamSpec]
+    platform_repositories: list[tuple[str, str]]
+    required_approvals: int = 2
+
+
+class GithubOrganization(pulumi.ComponentResource):
+    team_ids: dict[str, pulumi.Output[str]]
+    template_repository: pulumi.Output[str]
+
+    def __init__(self, name: str, args: GithubOrganizationArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:github:GithubOrganization", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        github.OrganizationSettings(
+            f"{name}-settings",
+            billing_email=args.billing_email,
+            default_repository_permission="read",
+            members_can_create_public_repositories=False,
+            members_can_create_public_pages=False,
+            members_can_fork_private_repositories=False,
+            web_commit_signoff_required=True,
+            secret_scanning_enabled_for_new_repositories=True,
+            secret_scanning_push_protection_enabled_for_new_repositories=True,
+            dependabot_alerts_enabled_for_new_repositories=True,
+            dependabot_security_updates_enabled_for_new_repositories=True,
+            dependency_graph_enabled_for_new_repositories=True,
+            opts=child,
+        )
+        self.team_ids = {}
+        for team in args.teams:
+            self.team_ids[team.slug] = team_with_maintainers(f"{name}-team-{team.slug}", team, child).id
+
+        checks = gate1_checks()
+        template = protected_repository(
+            f"{name}-template",
+            TEMPLATE_REPOSITORY,
+            "Golden service template: clone to start a service",
+            args.required_approvals,
+            checks,
+            child,
+            is_template=True,
+            files=template_files(),
+            protect=ctx.protect,
+        )
+        for repo_name, description in args.platform_repositories:
+            repo = protected_repository(
+                f"{name}-repo-{repo_name}",
+                repo_name,
+                description,
+                args.required_approvals,
+                checks,
+                pulumi.ResourceOptions(parent=self, depends_on=[template]),
+                from_template=TEMPLATE_REPOSITORY,
+                owner=ctx.github_org,
+                protect=ctx.protect,
+            )
+            if "platform" in self.team_ids:
+                github.TeamRepository(
+                    f"{name}-repo-{repo_name}-platform",
+                    team_id=self.team_ids["platform"],
+                    repository=repo.name,
+                    permission="maintain",
+                    opts=child,
+                )
+        self.template_repository = template.name
+        self.register_outputs({"templateRepository": self.template_repository})

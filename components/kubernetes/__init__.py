@@ -1,0 +1,1 @@
+"""The Kubernetes platform: Helm add-ons, admission, namespace conventions, quota tiers."""

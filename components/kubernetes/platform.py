@@ -1,0 +1,204 @@
+"""The cluster's platform services: GitOps (Argo CD), signed-image admission (Kyverno), observability
+(OpenTelemetry collector, Prometheus/Grafana), queue-depth autoscaling (KEDA) and optional chaos
+tooling (Chaos Mesh), each from a pinned chart in its own namespace."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from components.aws.scaler_identity import KEDA_OPERATOR_SERVICE_ACCOUNT
+from components.kubernetes import charts
+from components.kubernetes.admission import POLICY_NAME, registry_prefixes, signature_policy
+from components.kubernetes.charts import Chart
+from components.kubernetes.namespaces import GATEWAY_NAMESPACE, pod_security_labels
+
+#: Platform namespaces run vendor charts: PSS baseline. Chaos Mesh's daemon needs privileged, granted
+#: only through this annotation naming the decision (k8s-namespace-pod-security checks it).
+POD_SECURITY_EXCEPTION = "fintech-blueprint.io/pod-security-exception"
+#: Grafana's admin login, created here (the chart only reads it; a missing secret fails the release).
+GRAFANA_ADMIN_SECRET = "grafana-admin"
+
+
+VAULT_REVIEWER = "vault-token-reviewer"
+VAULT_REVIEWER_NAMESPACE = "kube-system"
+
+
+def vault_token_reviewer(name: str, parent: pulumi.Resource) -> pulumi.Output[str]:
+    """The service account Vault's Kubernetes auth presents to the TokenReview API (it may review
+    tokens, nothing else: ``system:auth-delegator``), and its long-lived token, which Vault holds."""
+    child = pulumi.ResourceOptions(parent=parent)
+    account = k8s.core.v1.ServiceAccount(
+        f"{name}-vault-reviewer",
+        metadata={"name": VAULT_REVIEWER, "namespace": VAULT_REVIEWER_NAMESPACE},
+        automount_service_account_token=False,
+        opts=child,
+    )
+    k8s.rbac.v1.ClusterRoleBinding(
+        f"{name}-vault-reviewer",
+        metadata={"name": VAULT_REVIEWER},
+        role_ref={"api_group": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:auth-delegator"},
+        subjects=[{"kind": "ServiceAccount", "name": VAULT_REVIEWER, "namespace": VAULT_REVIEWER_NAMESPACE}],
+        opts=child,
+    )
+    token = k8s.core.v1.Secret(
+        f"{name}-vault-reviewer-token",
+        metadata={
+            "name": f"{VAULT_REVIEWER}-token",
+            "namespace": VAULT_REVIEWER_NAMESPACE,
+            "annotations": {"kubernetes.io/service-account.name": VAULT_REVIEWER},
+        },
+        type="kubernetes.io/service-account-token",
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[account]),
+    )
+    return pulumi.Output.secret(token.data.apply(lambda data: base64.b64decode((data or {}).get("token", "")).decode()))
+
+
+def chart_values(chart: Chart, ha: bool, metrics_retention: str) -> dict[str, Any]:
+    """Values per chart; ``ha`` doubles the replicas of everything that serves requests."""
+    replicas = 2 if ha else 1
+    if chart is charts.ARGO_CD:
+        return {
+            "redis-ha": {"enabled": ha},
+            "controller": {"replicas": 1},
+            "server": {"replicas": replicas},
+            "repoServer": {"replicas": replicas},
+            "applicationSet": {"replicas": replicas},
+            "configs": {"params": {"server.insecure": False}},
+        }
+    if chart is charts.KYVERNO:
+        return {
+            "admissionController": {"replicas": 3 if ha else 1},
+            "backgroundController": {"replicas": replicas},
+            "features": {"policyExceptions": {"enabled": False}},
+        }
+    if chart is charts.KUBE_PROMETHEUS_STACK:
+        return {
+            "nodeExporter": {"enabled": False},  # needs host namespaces; node metrics come from the OTel collector
+            "grafana": {"admin": {"existingSecret": GRAFANA_ADMIN_SECRET, "userKey": "admin-user", "passwordKey": "admin-password"}},
+            "prometheus": {
+                "prometheusSpec": {
+                    "retention": metrics_retention,
+                    "replicas": replicas,
+                    "ruleSelectorNilUsesHelmValues": False,
+                    "ruleNamespaceSelector": {},
+                }
+            },
+        }
+    if chart is charts.OPENTELEMETRY_COLLECTOR:
+        return {
+            "mode": "deployment",
+            "replicaCount": replicas,
+            "image": {"repository": "otel/opentelemetry-collector-k8s"},
+            "presets": {"kubernetesAttributes": {"enabled": True}, "kubeletMetrics": {"enabled": True}},
+        }
+    if chart is charts.KEDA:
+        # The operator authenticates through EKS Pod Identity (ScalerIdentity): no IRSA webhook.
+        return {"operator": {"replicaCount": replicas}, "serviceAccount": {"operator": {"name": KEDA_OPERATOR_SERVICE_ACCOUNT}}}
+    if chart is charts.CHAOS_MESH:
+        return {
+            "chaosDaemon": {"runtime": "containerd", "socketPath": "/run/containerd/containerd.sock"},
+            "dashboard": {"securityMode": True},
+        }
+    raise ValueError(f"no values for chart {chart.name}")
+
+
+@dataclass(frozen=True)
+class KubernetesPlatformArgs:
+    """Attributes:
+    kubernetes_version: Pins Pod Security labels.
+    registry_host: The platform ECR registry (``<account>.dkr.ecr.<region>.amazonaws.com``).
+    signing_public_key_pem: Public half of the cosign KMS key.
+    ha: Highly available replicas (prod).
+    chaos_enabled: Install Chaos Mesh.
+    allowed_registries: Registries admitted in every tenant namespace besides the platform's.
+    metrics_retention: Prometheus retention (e.g. ``15d``).
+    """
+
+    kubernetes_version: str
+    registry_host: pulumi.Input[str]
+    signing_public_key_pem: pulumi.Input[str]
+    ha: bool
+    chaos_enabled: bool
+    allowed_registries: list[str]
+    metrics_retention: str
+
+
+class KubernetesPlatform(pulumi.ComponentResource):
+    releases: dict[str, k8s.helm.v3.Release]
+    vault_reviewer_jwt: pulumi.Output[str]
+    admitted_registries: pulumi.Output[list[str]]
+
+    def __init__(self, name: str, args: KubernetesPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:kubernetes:KubernetesPlatform", name, None, opts)
+        wanted = [c for c in charts.ALL if c is not charts.CHAOS_MESH or args.chaos_enabled]
+        namespaces: dict[str, k8s.core.v1.Namespace] = {}
+        for ns in sorted({c.namespace for c in wanted} | {GATEWAY_NAMESPACE}):
+            labels = {**pod_security_labels(args.kubernetes_version)}
+            annotations = {}
+            level = "privileged" if ns == charts.CHAOS_MESH.namespace else "baseline"
+            labels["pod-security.kubernetes.io/enforce"] = level
+            if level == "privileged":
+                annotations[POD_SECURITY_EXCEPTION] = "adrs/0006-observability-chaos.md: chaos-daemon injects faults on nodes"
+            namespaces[ns] = k8s.core.v1.Namespace(
+                f"{name}-{ns}",
+                metadata={"name": ns, "labels": labels, "annotations": annotations},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        chart_secrets: dict[str, list[pulumi.Resource]] = {}
+        if charts.KUBE_PROMETHEUS_STACK in wanted:
+            login = random.RandomPassword(f"{name}-grafana-admin", length=32, special=False, opts=pulumi.ResourceOptions(parent=self))
+            chart_secrets[charts.KUBE_PROMETHEUS_STACK.name] = [
+                k8s.core.v1.Secret(
+                    f"{name}-grafana-admin",
+                    metadata={"name": GRAFANA_ADMIN_SECRET, "namespace": charts.KUBE_PROMETHEUS_STACK.namespace},
+                    string_data={"admin-user": "admin", "admin-password": login.result},
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[namespaces[charts.KUBE_PROMETHEUS_STACK.namespace]]),
+                )
+            ]
+        self.releases = {}
+        for chart in wanted:
+            self.releases[chart.name] = k8s.helm.v3.Release(
+                f"{name}-{chart.name}",
+                name=chart.name,
+                chart=chart.name,
+                version=chart.version,
+                repository_opts={"repo": chart.repository},
+                namespace=chart.namespace,
+                create_namespace=False,
+                atomic=True,
+                cleanup_on_fail=True,
+                values=chart_values(chart, args.ha, args.metrics_retention),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespaces[chart.namespace], *chart_secrets.get(chart.name, [])]),
+            )
+
+        # Only the key itself waits for the signing key to exist: the rest of the policy (what it covers)
+        # is known at a first preview, where the pack checks it.
+        spec = pulumi.Output.from_input(args.registry_host).apply(
+            lambda host: signature_policy(host, args.signing_public_key_pem, args.allowed_registries)
+        )
+        #: What every tenant namespace admits; a tenant with its own allow-list extends it.
+        self.admitted_registries = pulumi.Output.from_input(args.registry_host).apply(
+            lambda host: registry_prefixes(host, args.allowed_registries)
+        )
+        k8s.apiextensions.CustomResource(
+            f"{name}-image-signatures",
+            api_version="kyverno.io/v1",
+            kind="ClusterPolicy",
+            metadata={
+                "name": POLICY_NAME,
+                "annotations": {
+                    "policies.kyverno.io/severity": "high",
+                    "policies.kyverno.io/category": "Software Supply Chain Security",
+                },
+            },
+            spec=spec,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.releases[charts.KYVERNO.name]]),
+        )
+        self.vault_reviewer_jwt = vault_token_reviewer(name, self)
+        self.register_outputs({"releases": sorted(self.releases)})

@@ -1,0 +1,155 @@
+"""A tenant's AWS footprint: image repositories and CI publisher roles, one workload role per service
+(EKS Pod Identity), the outbox/DLQ/idempotency store, the tenant's log group and its budget."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws import iam_documents
+from components.aws.arns import Location
+from components.aws.ci_identity import ROLE_PATH, ImagePublisher, publisher_role
+from components.aws.finops import monthly_budget
+from components.aws.image_repository import ImageRepository, ImageRepositoryArgs
+from components.aws.keys import data_key_alias
+from components.aws.log_group import log_group
+from components.aws.outbox import Outbox, OutboxArgs
+from components.context import StackContext
+from components.naming import physical_name
+
+
+def image_repository_name(tenant: str, service: str) -> str:
+    return f"{tenant}/{service}"
+
+
+def service_repository_name(tenant: str, service: str) -> str:
+    """The GitHub repository of a tenant service (also the OIDC subject of its CI)."""
+    return f"{tenant}-{service}"
+
+
+def _pod_identity_trust(location: Location, cluster_name: pulumi.Input[str], tenant: str, service: str) -> pulumi.Output[str]:
+    return pulumi.Output.all(location.account, location.eks_cluster(cluster_name)).apply(
+        lambda a: json.dumps(iam_documents.pod_identity_trust(a[0], a[1], tenant, service))
+    )
+
+
+@dataclass(frozen=True)
+class TenantAwsArgs:
+    """Attributes:
+    tenant / services: Who and what.
+    monthly_budget_usd / owner_email: The tenant's AWS Budget and who hears about it.
+    data_key_arn: Encrypts repositories, queues, table and logs.
+    github_org / github_oidc_provider_arn: CI publishing through OIDC (signing with the platform key).
+    cluster_name: The cluster whose Pod Identity maps each service account to its workload role.
+    log_retention_days: The tenant's application log group. Default 365.
+    max_receive_count / message_retention_seconds / dlq_retention_seconds: The outbox (see Outbox).
+    """
+
+    tenant: str
+    services: list[str]
+    monthly_budget_usd: Decimal
+    owner_email: str
+    data_key_arn: pulumi.Input[str]
+    github_oidc_provider_arn: pulumi.Input[str]
+    cluster_name: pulumi.Input[str]
+    log_retention_days: int = 365
+    max_receive_count: int = 5
+    message_retention_seconds: int = 345600
+    dlq_retention_seconds: int = 1209600
+
+
+class TenantAws(pulumi.ComponentResource):
+    image_repository_urls: dict[str, pulumi.Output[str]]
+    service_role_arns: dict[str, pulumi.Output[str]]
+    service_role_names: dict[str, pulumi.Output[str]]
+    outbox: Outbox
+
+    def __init__(self, name: str, args: TenantAwsArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:aws:TenantAws", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        location = Location.of(self)
+        self.image_repository_urls, self.service_role_arns, roles = {}, {}, {}
+        for service in args.services:
+            repo = ImageRepository(
+                f"{name}-{service}",
+                ImageRepositoryArgs(
+                    repository_name=image_repository_name(args.tenant, service),
+                    kms_key_arn=args.data_key_arn,
+                ),
+                ctx,
+                child,
+            )
+            self.image_repository_urls[service] = repo.url
+            publisher_role(
+                f"{name}-{service}-ci",
+                args.github_oidc_provider_arn,
+                ctx.github_org,
+                ImagePublisher(service_repository_name(args.tenant, service), [repo.arn]),
+                ctx.name_prefix,
+                location,
+                child,
+            )
+            trust = _pod_identity_trust(location, args.cluster_name, args.tenant, service)
+            roles[service] = aws.iam.Role(
+                f"{name}-{service}-workload",
+                path=ROLE_PATH,
+                assume_role_policy=trust,
+                name=physical_name(ctx.name_prefix, args.tenant, service, max_length=64),
+                opts=child,
+            )
+            aws.eks.PodIdentityAssociation(
+                f"{name}-{service}-identity",
+                cluster_name=args.cluster_name,
+                namespace=args.tenant,
+                service_account=service,
+                role_arn=roles[service].arn,
+                opts=child,
+            )
+            # From the role's name (known at a first preview): queue policies name these principals.
+            self.service_role_arns[service] = location.role(roles[service].name, ROLE_PATH)
+        self.service_role_names = {service: role.name for service, role in roles.items()}
+
+        self.outbox = Outbox(
+            f"{name}-outbox",
+            OutboxArgs(
+                queue_name=physical_name(ctx.name_prefix, args.tenant, "outbox", max_length=76),
+                table_name=physical_name(ctx.name_prefix, args.tenant, "idempotency"),
+                kms_key_arn=args.data_key_arn,
+                identity_arns=list(self.service_role_arns.values()),
+                max_receive_count=args.max_receive_count,
+                message_retention_seconds=args.message_retention_seconds,
+                dlq_retention_seconds=args.dlq_retention_seconds,
+                protect=ctx.protect,
+            ),
+            child,
+        )
+        for service, role in roles.items():
+            aws.iam.RolePolicy(
+                f"{name}-{service}-workload",
+                role=role.id,
+                opts=child,
+                policy=pulumi.Output.all(self.outbox.queue_arn, self.outbox.dlq_arn, self.outbox.table_arn, location.kms_keys()).apply(
+                    lambda a: json.dumps(iam_documents.workload_access([a[0], a[1]], a[2], a[3], data_key_alias(ctx.name_prefix)))
+                ),
+            )
+
+        log_group(f"{name}-logs", f"/{ctx.name_prefix}/tenants/{args.tenant}", args.log_retention_days, args.data_key_arn, child)
+        monthly_budget(
+            f"{name}-budget",
+            physical_name(ctx.name_prefix, "tenant", args.tenant),
+            args.tenant,
+            args.monthly_budget_usd,
+            args.owner_email,
+            child,
+        )
+        self.register_outputs(
+            {
+                "imageRepositoryUrls": self.image_repository_urls,
+                "serviceRoleArns": self.service_role_arns,
+                "outboxQueueUrl": self.outbox.queue_url,
+            }
+        )

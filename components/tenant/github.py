@@ -1,0 +1,48 @@
+"""A tenant's GitHub footprint: its team and one repository per service, created from the golden
+template, private, with Gate 1 on the default branch and the team's write access."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_github as github
+
+from components.context import StackContext
+from components.github.organization import TEMPLATE_REPOSITORY, TeamSpec, gate1_checks, protected_repository, team_with_maintainers
+
+
+@dataclass(frozen=True)
+class TenantGithubArgs:
+    """Attributes:
+    org / team_slug / maintainers: The tenant's team.
+    repositories: (repository name, description) per service.
+    required_approvals: Reviews on every default branch.
+    """
+
+    team_slug: str
+    repositories: list[tuple[str, str]]
+    maintainers: list[str] = field(default_factory=list)
+    required_approvals: int = 2
+
+
+class TenantGithub(pulumi.ComponentResource):
+    def __init__(self, name: str, args: TenantGithubArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:github:TenantGithub", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        team = team_with_maintainers(f"{name}-team", TeamSpec(args.team_slug, f"Owners of tenant {name}", args.maintainers), child)
+        checks = gate1_checks()
+        for repo_name, description in args.repositories:
+            repo = protected_repository(
+                f"{name}-{repo_name}",
+                repo_name,
+                description,
+                args.required_approvals,
+                checks,
+                child,
+                from_template=TEMPLATE_REPOSITORY,
+                owner=ctx.github_org,
+                protect=ctx.protect,
+            )
+            github.TeamRepository(f"{name}-{repo_name}-team", team_id=team.id, repository=repo.name, permission="push", opts=child)
+        self.register_outputs({})

@@ -1,0 +1,176 @@
+"""A tenant's Kubernetes isolation bundle: namespace, quota, limits, network policies, identities, RBAC.
+
+Everything a tenant's workloads need to run isolated in its own namespace and nothing more:
+Pod Security ``restricted`` (enforce/audit/warn), a ResourceQuota and LimitRange from the tier,
+default-deny ingress *and* egress with narrow allows (same namespace, DNS, the platform gateway,
+Vault, HTTPS out except instance metadata), a ServiceAccount per service, and the tenant team's group
+bound to ``edit`` in this namespace only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.kubernetes.admission import REGISTRY_SCOPE_LABEL, REGISTRY_SCOPE_OWN, TENANT_REGISTRY_POLICY, tenant_registry_policy
+from components.kubernetes.namespaces import DNS_NAMESPACE, GATEWAY_NAMESPACE, VAULT_NAMESPACE, pod_security_labels
+from components.kubernetes.quotas import QuotaTier, limit_range_spec, resource_quota_spec
+from components.options import child_options
+
+#: The instance metadata endpoint: no tenant pod may reach node credentials.
+METADATA_CIDR = "169.254.169.254/32"
+
+
+def team_group(tenant: str) -> str:
+    """The Kubernetes group of a tenant's team (mapped from IAM/SSO by the cluster's access entries)."""
+    return f"tenant:{tenant}:developers"
+
+
+def _namespace_selector(name: str) -> dict[str, Any]:
+    return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
+
+
+def network_policy_specs(gateway_namespace: str, vault_namespace: str) -> dict[str, dict[str, Any]]:
+    """Name -> NetworkPolicy spec. Pure: the isolation tests read the same specs the component applies."""
+    return {
+        "default-deny": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+        "allow-same-namespace": {
+            "podSelector": {},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"from": [{"podSelector": {}}]}],
+            "egress": [{"to": [{"podSelector": {}}]}],
+        },
+        "allow-dns-egress": {
+            "podSelector": {},
+            "policyTypes": ["Egress"],
+            "egress": [
+                {
+                    "to": [{**_namespace_selector(DNS_NAMESPACE), "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+                    "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+                }
+            ],
+        },
+        "allow-gateway-ingress": {
+            "podSelector": {},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": [_namespace_selector(gateway_namespace)]}],
+        },
+        "allow-platform-egress": {
+            "podSelector": {},
+            "policyTypes": ["Egress"],
+            "egress": [
+                {"to": [_namespace_selector(vault_namespace)], "ports": [{"protocol": "TCP", "port": 8200}]},
+                {
+                    "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [METADATA_CIDR]}}],
+                    "ports": [{"protocol": "TCP", "port": 443}],
+                },
+            ],
+        },
+    }
+
+
+DEVELOPER_ROLE = "tenant-developer"
+_ALL = ["get", "list", "watch", "create", "update", "patch", "delete"]
+_READ = ["get", "list", "watch"]
+
+
+def developer_rules() -> list[dict[str, Any]]:
+    """What a tenant's team may do in its namespace: run and debug its workloads (logs, events,
+    restarts), never read Secrets or enter a container (exec, attach, port-forward). The built-in
+    ``edit`` role grants both; credentials come from the Concierge (Vault), and shell access to a pod
+    holding pci or pii data is a break-glass for the platform team, not a default (ADR-0021)."""
+    return [
+        {"apiGroups": ["apps"], "resources": ["deployments", "replicasets", "statefulsets"], "verbs": _ALL},
+        {"apiGroups": ["batch"], "resources": ["jobs", "cronjobs"], "verbs": _ALL},
+        {"apiGroups": ["autoscaling"], "resources": ["horizontalpodautoscalers"], "verbs": _ALL},
+        {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": _ALL},
+        {"apiGroups": [""], "resources": ["configmaps", "services", "persistentvolumeclaims"], "verbs": _ALL},
+        {"apiGroups": [""], "resources": ["pods"], "verbs": [*_READ, "delete"]},
+        {"apiGroups": [""], "resources": ["pods/log", "events", "serviceaccounts", "resourcequotas", "limitranges"], "verbs": _READ},
+        {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses"], "verbs": _ALL},
+        {"apiGroups": ["keda.sh"], "resources": ["scaledobjects"], "verbs": _READ},
+    ]
+
+
+@dataclass(frozen=True)
+class TenantNamespaceArgs:
+    """Inputs of a tenant's namespace bundle.
+
+    Attributes:
+        namespace: Namespace name (the tenant name; a DNS-1123 label).
+        tier: Quota tier. Sets the ResourceQuota and the LimitRange defaults.
+        kubernetes_version: Pins the Pod Security Standards version labels.
+        services: Service names; each gets a ServiceAccount (no token automount).
+        admitted_registries: Image patterns the platform admits in every tenant namespace
+            (``KubernetesPlatform.admitted_registries``).
+        allowed_registries: The tenant's own extra registry prefixes. When set, the namespace is
+            labelled out of the cluster-wide registry rule and gets a Policy admitting both lists.
+        gateway_namespace: The only namespace allowed to open connections in. Default ``platform-gateway``.
+        vault_namespace: Where the Concierge (Vault) listens. Default ``vault``.
+    """
+
+    namespace: str
+    tier: QuotaTier
+    kubernetes_version: str
+    services: list[str]
+    admitted_registries: pulumi.Input[list[str]]
+    allowed_registries: list[str]
+    gateway_namespace: str = GATEWAY_NAMESPACE
+    vault_namespace: str = VAULT_NAMESPACE
+
+
+class TenantNamespace(pulumi.ComponentResource):
+    """The tenant's namespace and the isolation bundle inside it."""
+
+    namespace: pulumi.Output[str]
+
+    def __init__(self, name: str, args: TenantNamespaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:kubernetes:TenantNamespace", name, None, opts)
+        child = child_options(self, opts)
+        ns_name = args.namespace
+
+        labels = pod_security_labels(args.kubernetes_version)
+        if args.allowed_registries:
+            labels[REGISTRY_SCOPE_LABEL] = REGISTRY_SCOPE_OWN
+        namespace = k8s.core.v1.Namespace(f"{name}-ns", metadata={"name": ns_name, "labels": labels}, opts=child)
+        in_ns = child_options(self, opts, namespace)
+
+        def meta(object_name: str) -> dict[str, Any]:
+            return {"name": object_name, "namespace": ns_name}
+
+        k8s.core.v1.ResourceQuota(f"{name}-quota", metadata=meta("tenant-quota"), spec=resource_quota_spec(args.tier), opts=in_ns)
+        k8s.core.v1.LimitRange(f"{name}-limits", metadata=meta("tenant-limits"), spec=limit_range_spec(args.tier), opts=in_ns)
+        for policy_name, spec in network_policy_specs(args.gateway_namespace, args.vault_namespace).items():
+            k8s.networking.v1.NetworkPolicy(f"{name}-{policy_name}", metadata=meta(policy_name), spec=spec, opts=in_ns)
+        for service in args.services:
+            k8s.core.v1.ServiceAccount(
+                f"{name}-{service}-sa",
+                metadata=meta(service),
+                automount_service_account_token=False,
+                opts=in_ns,
+            )
+        if args.allowed_registries:
+            k8s.apiextensions.CustomResource(
+                f"{name}-registries",
+                api_version="kyverno.io/v1",
+                kind="Policy",
+                metadata=meta(TENANT_REGISTRY_POLICY),
+                spec=pulumi.Output.from_input(args.admitted_registries).apply(
+                    lambda admitted: tenant_registry_policy(admitted, args.allowed_registries)
+                ),
+                opts=in_ns,
+            )
+        developer = k8s.rbac.v1.Role(f"{name}-developer", metadata=meta(DEVELOPER_ROLE), rules=developer_rules(), opts=in_ns)
+        k8s.rbac.v1.RoleBinding(
+            f"{name}-team-developer",
+            metadata=meta("tenant-team-developer"),
+            role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": DEVELOPER_ROLE},
+            subjects=[{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": team_group(ns_name)}],
+            opts=pulumi.ResourceOptions.merge(in_ns, pulumi.ResourceOptions(depends_on=[developer])),
+        )
+
+        self.namespace = namespace.metadata.apply(lambda _: ns_name)
+        self.register_outputs({"namespace": self.namespace})

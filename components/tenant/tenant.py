@@ -1,0 +1,98 @@
+"""The Tenant: one config entry fans out across every layer of the platform.
+
+A Tenant is a *cost scope*: it carries a resource transform that tags/labels itself and every
+descendant with the tenant's cost identity (components/tagging.py), so no child repeats the tags.
+Each layer the tenant touches is its own child component, in its own module; the Tenant wires the
+outputs of one layer into the next (service roles -> service accounts, outbox -> autoscaling).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+
+from components.context import StackContext
+from components.tagging import CostTags, cost_scope_transform
+from components.tenant.aws import TenantAws, TenantAwsArgs
+from components.tenant.concierge import Concierge, ConciergeArgs
+from components.tenant.delivery import TenantDelivery, TenantDeliveryArgs
+from components.tenant.github import TenantGithub, TenantGithubArgs
+from components.tenant.mlops import TenantMlops, TenantMlopsArgs
+from components.tenant.namespace import TenantNamespace, TenantNamespaceArgs
+
+
+@dataclass(frozen=True)
+class TenantProviders:
+    """Providers the tenant's layers use; the composition owns them."""
+
+    aws: pulumi.ProviderResource
+    kubernetes: pulumi.ProviderResource
+    vault: pulumi.ProviderResource
+    github: pulumi.ProviderResource
+
+
+@dataclass(frozen=True)
+class TenantArgs:
+    """Inputs of one tenant: its cost identity and one args object per layer it touches.
+
+    Attributes:
+        kubernetes_dependencies: Platform resources the tenant's Kubernetes objects need first
+            (CRDs come with the platform charts). Default: none.
+        mlops: The MLOps layer, when the tenant activates it (reader roles are wired here). Default: off.
+        github_dependencies: The golden template repository the tenant's repositories are created from.
+    """
+
+    name: str
+    cost_tags: CostTags
+    aws: TenantAwsArgs
+    kubernetes: TenantNamespaceArgs
+    delivery: TenantDeliveryArgs
+    concierge: ConciergeArgs
+    github: TenantGithubArgs | None
+    mlops: TenantMlopsArgs | None = None
+    kubernetes_dependencies: list[pulumi.Resource] = field(default_factory=list)
+    github_dependencies: list[pulumi.Resource] = field(default_factory=list)
+
+
+class Tenant(pulumi.ComponentResource):
+    namespace: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: TenantArgs, ctx: StackContext, providers: TenantProviders, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        scope = pulumi.ResourceOptions(transforms=[cost_scope_transform(args.cost_tags)])
+        super().__init__("fintech:platform:Tenant", name, None, pulumi.ResourceOptions.merge(opts, scope))
+
+        self.aws = TenantAws(name, args.aws, ctx, pulumi.ResourceOptions(parent=self, providers=[providers.aws]))
+        on_cluster = pulumi.ResourceOptions(parent=self, providers=[providers.kubernetes], depends_on=args.kubernetes_dependencies)
+        # Each service account gets its role through a Pod Identity association (TenantAws): no annotation.
+        self.kubernetes = TenantNamespace(name, args.kubernetes, on_cluster)
+        self.delivery = TenantDelivery(
+            name,
+            args.delivery,
+            self.aws.outbox.queue_url,
+            pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[self.kubernetes])),
+        )
+        if args.mlops is not None:
+            TenantMlops(
+                name,
+                args.mlops,
+                ctx,
+                list(self.aws.service_role_names.values()),
+                pulumi.ResourceOptions(parent=self, providers=[providers.aws]),
+            )
+        self.concierge = Concierge(name, args.concierge, pulumi.ResourceOptions(parent=self, providers=[providers.vault]))
+        # Organization-level: only the stack that owns the organization creates them (ADR-0018).
+        self.github = (
+            TenantGithub(
+                name,
+                args.github,
+                ctx,
+                pulumi.ResourceOptions(parent=self, providers=[providers.github], depends_on=args.github_dependencies),
+            )
+            if args.github is not None
+            else None
+        )
+        self.namespace = self.kubernetes.namespace
+        self.register_outputs({"namespace": self.namespace, "imageRepositoryUrls": self.aws.image_repository_urls})

@@ -1,0 +1,190 @@
+"""GitHub: workflows pass a real linter, Gate 1's required checks are the template's job names,
+every repository is private and protected, approvals follow the environment."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from blueprint.engine.mocks import Registration
+from components.github.organization import TEMPLATE_DIR, template_files
+from stacks.catalog import PLATFORM_REPOSITORIES
+from stacks.loader import ROOT
+from tests.conftest import by_type
+
+ACTIONLINT = Path(sys.executable).parent / "actionlint"
+WORKFLOWS = sorted([*(ROOT / ".github/workflows").glob("*.yml"), *(TEMPLATE_DIR / ".github/workflows").glob("*.yml")])
+
+
+@pytest.fixture
+def plan(stack_plans: dict[str, list[Registration]]) -> list[Registration]:
+    """The stack that owns the organization-level objects (ADR-0018): prod."""
+    return stack_plans["prod"]
+
+
+def test_only_one_stack_manages_the_organization(stack_plans: dict[str, list[Registration]]) -> None:
+    assert [r.type for r in stack_plans["dev"] if r.type.startswith("github:") and r.custom] == []
+    assert by_type(stack_plans["prod"], "github:index/repository:Repository")
+
+
+def actionlint(path: Path) -> list[dict]:
+    result = subprocess.run([str(ACTIONLINT), "-no-color", "-format", "{{json .}}", str(path)], capture_output=True, text=True, check=False)
+    return json.loads(result.stdout or "[]")
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=[str(w.relative_to(ROOT)) for w in WORKFLOWS])
+def test_workflow_passes_actionlint(workflow: Path) -> None:
+    assert actionlint(workflow) == []
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "on: pull_requst\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.event.issue.title }}\n"
+    )
+    assert {finding["kind"] for finding in actionlint(broken)} >= {"events"}
+
+
+def template_job_names() -> list[str]:
+    workflow = yaml.safe_load((TEMPLATE_DIR / ".github/workflows/ci.yml").read_text())
+    return [job["name"] for job in workflow["jobs"].values()]
+
+
+def test_required_checks_are_the_template_jobs(plan: list[Registration]) -> None:
+    rulesets = by_type(plan, "github:index/repositoryRuleset:RepositoryRuleset")
+    assert len(rulesets) == len(by_type(plan, "github:index/repository:Repository"))
+    expected = template_job_names()
+    assert expected == ["lint", "unit-tests", "contract-tests", "sast-sca", "sbom", "build-sign-image"]
+    for ruleset in rulesets:
+        checks = [c["context"] for c in ruleset.inputs["rules"]["requiredStatusChecks"]["requiredChecks"]]
+        assert checks == expected
+
+
+@pytest.mark.parametrize(("stack", "approvals"), [("dev", 1), ("prod", 2)])
+def test_rulesets_require_reviews_from_config(stack_plans: dict[str, list[Registration]], stack: str, approvals: int) -> None:
+    for ruleset in by_type(stack_plans[stack], "github:index/repositoryRuleset:RepositoryRuleset"):
+        rules = ruleset.inputs["rules"]
+        assert rules["pullRequest"]["requiredApprovingReviewCount"] == approvals
+        assert rules["pullRequest"]["requireCodeOwnerReview"] and rules["pullRequest"]["dismissStaleReviewsOnPush"]
+        assert rules["nonFastForward"] is True and rules["deletion"] is True
+        assert ruleset.inputs["enforcement"] == "active"
+        assert ruleset.inputs["conditions"]["refName"]["includes"] == ["~DEFAULT_BRANCH"]
+
+
+def test_repositories_are_private_and_created_from_the_template(plan: list[Registration]) -> None:
+    repos = {r.inputs["name"]: r.inputs for r in by_type(plan, "github:index/repository:Repository")}
+    expected = {
+        "golden-service",
+        *(r.name for r in PLATFORM_REPOSITORIES),
+        "payments-payments-api",
+        "payments-settlement-worker",
+        "fraud-fraud-scoring",
+    }
+    assert set(repos) == expected
+    for name, repo in repos.items():
+        assert repo["visibility"] == "private" and repo["vulnerabilityAlerts"] is True
+        assert repo["securityAndAnalysis"]["secretScanningPushProtection"]["status"] == "enabled"
+        if name != "golden-service":
+            assert repo["template"] == {"owner": "fintech-blueprint", "repository": "golden-service"}
+
+
+def test_the_template_files_come_from_this_project(plan: list[Registration]) -> None:
+    pushed = {f.inputs["file"]: f.inputs["content"] for f in by_type(plan, "github:index/repositoryFile:RepositoryFile")}
+    assert pushed == template_files()
+    assert {".github/workflows/ci.yml", ".github/CODEOWNERS", ".github/pull_request_template.md", "README.md"} <= set(pushed)
+    assert any(path.startswith("adrs/") for path in pushed)
+
+
+def test_teams_and_tenant_access(plan: list[Registration]) -> None:
+    teams = {t.inputs["name"] for t in by_type(plan, "github:index/team:Team")}
+    assert teams == {"platform", "security", "payments-team", "fraud-team"}
+    grants = [(g.name, g.inputs["permission"]) for g in by_type(plan, "github:index/teamRepository:TeamRepository")]
+    assert ("payments-payments-payments-api-team", "push") in grants
+    settings = by_type(plan, "github:index/organizationSettings:OrganizationSettings")[0].inputs
+    assert settings["defaultRepositoryPermission"] == "read" and settings["membersCanCreatePublicRepositories"] is False
+
+
+def test_ci_installs_exactly_what_the_cli_runs() -> None:
+    """Pulumi.yaml asks the CLI for the pip toolchain in .venv, which installs requirements.txt: that file
+    must install the project (and so its pinned dependencies), and the workflows must use the CLI's own
+    install rather than a pip of their own into the runner's Python."""
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    assert project["runtime"]["options"] == {"toolchain": "pip", "virtualenv": ".venv"}
+    requirements = [
+        line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines() if line.strip() and not line.startswith("#")
+    ]
+    assert requirements == ["-e ."]
+    for workflow in (ROOT / ".github/workflows").glob("*.yml"):
+        runs = [step.get("run", "") for job in yaml.safe_load(workflow.read_text())["jobs"].values() for step in job["steps"]]
+        assert not any("pip install" in run for run in runs), workflow.name
+        if any("pulumi preview" in run or "pulumi up" in run for run in runs):
+            assert any("pulumi install" in run and "cd policy_pack && pulumi install" in run for run in runs), workflow.name
+
+
+def test_the_golden_template_is_a_template_and_its_files_land_before_gate_1(plan: list[Registration]) -> None:
+    repositories = {r.inputs["name"]: r for r in by_type(plan, "github:index/repository:Repository")}
+    generated = [r for r in repositories.values() if "template" in r.inputs]
+    assert repositories["golden-service"].inputs["isTemplate"] is True
+    assert generated and all(r.inputs["template"]["repository"] == "golden-service" for r in generated)
+    files = {r.urn for r in by_type(plan, "github:index/repositoryFile:RepositoryFile")} - {
+        r.urn for r in by_type(plan, "github:index/repositoryFile:RepositoryFile") if r.inputs["repository"] != "golden-service"
+    }
+    (ruleset,) = [
+        r for r in by_type(plan, "github:index/repositoryRuleset:RepositoryRuleset") if r.inputs["repository"] == "golden-service"
+    ]
+    assert files and files <= set(ruleset.dependencies)
+
+
+def test_every_pulumi_job_previews_unconfigured_providers_with_their_inputs() -> None:
+    """The offline first-preview pass models this engine setting; the workflows must set it (ADR-0015)."""
+    for workflow in (ROOT / ".github/workflows").glob("*.yml"):
+        for job in yaml.safe_load(workflow.read_text())["jobs"].values():
+            if any("pulumi preview" in s.get("run", "") or "pulumi up" in s.get("run", "") for s in job["steps"]):
+                assert job["env"]["PULUMI_LEGACY_PROVIDER_PREVIEW"] == "true", workflow.name
+
+
+def test_the_repository_that_runs_the_program_is_trusted_never_created(write_stack) -> None:
+    from tests.conftest import as_document, plan_registrations, project_values
+
+    values = project_values()
+    values["github"] = {**values["github"], "infraRepository": "platform-infra"}
+    registrations = plan_registrations(write_stack(as_document(values)), "dev")
+    names = {r.inputs["name"] for r in by_type(registrations, "github:index/repository:Repository")}
+    assert "platform-infra" not in names and "infra" not in names
+    deploy = next(r for r in by_type(registrations, "aws:iam/role:Role") if r.name == "ci-identity-deploy")
+    subjects = json.loads(deploy.inputs["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"]
+    assert subjects["token.actions.githubusercontent.com:sub"] == ["repo:fintech-blueprint/platform-infra:environment:dev"]
+    vault_roles = by_type(registrations, "vault:jwt/authBackendRole:AuthBackendRole")
+    assert {r.inputs["boundClaims"]["repository"] for r in vault_roles} == {"fintech-blueprint/platform-infra"}
+
+
+def test_ci_logs_in_to_vault_with_its_oidc_identity_on_the_roles_the_program_creates(stack_plans: dict[str, list[Registration]]) -> None:
+    """No Vault token is stored: each job exchanges its GitHub OIDC token on a JWT role of the program."""
+    roles = {
+        stack: {r.inputs["roleName"]: r.inputs for r in by_type(plan, "vault:jwt/authBackendRole:AuthBackendRole")}
+        for stack, plan in stack_plans.items()
+    }
+    used = set()
+    for workflow in (ROOT / ".github/workflows").glob("*.yml"):
+        text = workflow.read_text()
+        assert "VAULT_TOKEN" not in text, workflow.name
+        for job in yaml.safe_load(text)["jobs"].values():
+            logins = [s["with"] for s in job["steps"] if s.get("uses", "").startswith("hashicorp/vault-action@")]
+            if any("pulumi " in s.get("run", "") for s in job["steps"]):
+                assert len(logins) == 1 and logins[0]["method"] == "jwt" and logins[0]["exportToken"] is True, workflow.name
+                used.add(logins[0]["role"])
+    stacks = ("dev", "prod")
+    expected = {f"infra-{s}" for s in stacks} | {"infra-preview-${{ matrix.stack }}"}
+    assert used == expected
+    for stack in stacks:
+        assert roles[stack][f"infra-{stack}"]["boundClaims"] == {"repository": "fintech-blueprint/infra", "environment": stack}
+        assert roles[stack][f"infra-preview-{stack}"]["boundClaims"] == {
+            "repository": "fintech-blueprint/infra",
+            "event_name": "pull_request",
+        }
+        assert roles[stack][f"infra-{stack}"]["boundAudiences"] == ["https://github.com/fintech-blueprint"]

@@ -1,0 +1,217 @@
+"""The Kubernetes layer: schema-valid manifests, pinned charts, signed-image admission with the
+platform's own key, GitOps confined to each tenant, SLO rules and queue-depth autoscaling."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from blueprint.cli import main
+from blueprint.engine import fakes
+from blueprint.engine.mocks import Registration
+from components.kubernetes import charts
+from components.kubernetes.admission import POLICY_NAME
+from tests.conftest import as_document, by_type, plan_registrations, project_values
+
+KUBERNETES_VERSION = "1.31"
+#: Custom resources have no schema in kubernetes-validate (it raises SchemaNotFoundError, and its CLI
+#: exits 0 on them). They are listed here, not validated: their CRDs ship with the pinned charts.
+NOT_VALIDATED = {
+    ("argoproj.io/v1alpha1", "AppProject"): "Argo CD CRD (argo-cd chart)",
+    ("argoproj.io/v1alpha1", "Application"): "Argo CD CRD (argo-cd chart)",
+    ("kyverno.io/v1", "ClusterPolicy"): "Kyverno CRD (kyverno chart)",
+    ("kyverno.io/v1", "Policy"): "Kyverno CRD (kyverno chart)",
+    ("monitoring.coreos.com/v1", "PrometheusRule"): "Prometheus Operator CRD (kube-prometheus-stack chart)",
+    ("keda.sh/v1alpha1", "ScaledObject"): "KEDA CRD (keda chart)",
+    ("keda.sh/v1alpha1", "TriggerAuthentication"): "KEDA CRD (keda chart)",
+}
+
+
+@pytest.fixture(scope="module", params=["dev", "prod"])
+def manifests(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    out = tmp_path_factory.mktemp(request.param)
+    result = CliRunner().invoke(main, ["plan", request.param, "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    files = sorted((out / "manifests").rglob("*.yaml"))
+    assert files
+    return [yaml.safe_load(f.read_text()) for f in files]
+
+
+def test_every_manifest_validates_against_the_kubernetes_schema(manifests: list[dict]) -> None:
+    validated, skipped = 0, set()
+    for manifest in manifests:
+        key = (manifest["apiVersion"], manifest["kind"])
+        if key in NOT_VALIDATED:
+            skipped.add(key)
+            continue
+        kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
+        validated += 1
+    assert validated >= 20
+    assert skipped <= set(NOT_VALIDATED)
+
+
+def test_the_validator_rejects_a_broken_manifest() -> None:
+    """Negative control: strict validation catches a typo in a real manifest."""
+    broken = {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q"}, "spec": {"hardd": {"pods": "1"}}}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, KUBERNETES_VERSION, strict=True)
+
+
+@pytest.mark.parametrize(("stack", "ha", "chaos"), [("dev", False, True), ("prod", True, False)])
+def test_releases_are_pinned_with_environment_values(stack_plans: dict[str, list[Registration]], stack: str, ha: bool, chaos: bool) -> None:
+    releases = {r.inputs["chart"]: r.inputs for r in by_type(stack_plans[stack], "kubernetes:helm.sh/v3:Release")}
+    expected = {c.name: c for c in charts.ALL if c is not charts.CHAOS_MESH or chaos}
+    assert set(releases) == set(expected)
+    for name, chart in expected.items():
+        assert releases[name]["version"] == chart.version and releases[name]["repositoryOpts"]["repo"] == chart.repository
+        assert releases[name]["namespace"] == chart.namespace
+    assert releases["argo-cd"]["values"]["redis-ha"]["enabled"] is ha
+    assert releases["kyverno"]["values"]["admissionController"]["replicas"] == (3 if ha else 1)
+
+
+def test_admission_verifies_the_platform_key_in_tenant_namespaces(plan: list[Registration]) -> None:
+    policy = next(r for r in by_type(plan, "kubernetes:kyverno.io/v1:ClusterPolicy") if r.inputs["metadata"]["name"] == POLICY_NAME)
+    signing_key = next(r for r in by_type(plan, "aws:kms/key:Key") if r.name.endswith("signing"))
+    spec = policy.inputs["spec"]
+    assert spec["validationFailureAction"] == "Enforce"
+    verify = spec["rules"][0]["verifyImages"][0]
+    account = next(fakes.pinned_account(r.inputs) for r in plan if r.type == "pulumi:providers:aws")
+    host = f"{account}.dkr.ecr.eu-west-3.amazonaws.com"
+    assert verify["imageReferences"] == [f"{host}/*"] and verify["required"] is True
+    arn = f"arn:aws:kms:eu-west-3:{account}:key/{fakes.resource_id(signing_key.type, signing_key.name).removeprefix('key-')}"
+    assert verify["attestors"][0]["entries"][0]["keys"]["publicKeys"] == fakes.public_key_pem(arn)
+    selector = spec["rules"][0]["match"]["any"][0]["resources"]["namespaceSelector"]["matchExpressions"]
+    assert {"key": "tenant", "operator": "NotIn", "values": ["shared"]} in selector
+    restrict = spec["rules"][1]["validate"]["foreach"][0]["deny"]["conditions"]["all"][0]
+    assert restrict["operator"] == "AnyNotIn" and restrict["value"] == [f"{host}/*"]
+
+
+def test_argo_projects_and_apps_belong_to_their_tenant(plan: list[Registration]) -> None:
+    projects = by_type(plan, "kubernetes:argoproj.io/v1alpha1:AppProject")
+    assert {p.inputs["metadata"]["name"] for p in projects} == {"payments", "fraud"}
+    for project in projects:
+        tenant, spec = project.inputs["metadata"]["name"], project.inputs["spec"]
+        assert spec["destinations"] == [{"server": "https://kubernetes.default.svc", "namespace": tenant}]
+        assert spec["clusterResourceWhitelist"] == []
+        assert spec["sourceRepos"] and all(r.startswith(f"https://github.com/fintech-blueprint/{tenant}-") for r in spec["sourceRepos"])
+    for app in by_type(plan, "kubernetes:argoproj.io/v1alpha1:Application"):
+        spec = app.inputs["spec"]
+        project = next(p for p in projects if p.inputs["metadata"]["name"] == spec["project"])
+        assert spec["source"]["repoURL"] in project.inputs["spec"]["sourceRepos"]
+        assert spec["destination"]["namespace"] == spec["project"]
+
+
+def test_slo_rules_and_worker_autoscaling_come_from_config(stack_plans: dict[str, list[Registration]]) -> None:
+    plan = stack_plans["dev"]
+    rules = next(
+        r for r in by_type(plan, "kubernetes:monitoring.coreos.com/v1:PrometheusRule") if r.inputs["metadata"]["namespace"] == "payments"
+    )
+    latency = next(
+        rule
+        for rule in rules.inputs["spec"]["groups"][0]["rules"]
+        if rule["alert"] == "SloLatencyP95" and rule["labels"]["service"] == "payments-api"
+    )
+    assert latency["expr"].endswith("> 0.2")
+    scalers = by_type(plan, "kubernetes:keda.sh/v1alpha1:ScaledObject")
+    assert [s.inputs["metadata"]["name"] for s in scalers] == ["settlement-worker"]
+    spec = scalers[0].inputs["spec"]
+    assert (spec["minReplicaCount"], spec["maxReplicaCount"]) == (1, 10)
+    trigger = spec["triggers"][0]
+    assert trigger["type"] == "aws-sqs-queue" and trigger["metadata"]["queueLength"] == "50"
+    outbox = next(q for q in by_type(plan, "aws:sqs/queue:Queue") if q.name == "payments-outbox-queue")
+    assert trigger["metadata"]["queueURL"].endswith("/" + outbox.inputs["name"])
+
+
+def test_platform_namespaces_are_baseline_and_chaos_is_a_recorded_exception(stack_plans: dict[str, list[Registration]]) -> None:
+    for stack, plan in stack_plans.items():
+        for ns in by_type(plan, "kubernetes:core/v1:Namespace"):
+            labels = ns.inputs["metadata"]["labels"]
+            if labels["tenant"] != "shared":
+                assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+            elif ns.inputs["metadata"]["name"] == "chaos-mesh":
+                assert stack == "dev" and "fintech-blueprint.io/pod-security-exception" in ns.inputs["metadata"]["annotations"]
+            else:
+                assert labels["pod-security.kubernetes.io/enforce"] == "baseline"
+
+
+def test_the_golden_template_deployment_is_valid_and_compliant() -> None:
+    from blueprint import policies as pack
+    from blueprint.engine.analyzer import Resource
+
+    manifest = yaml.safe_load((Path(__file__).parents[3] / "templates/golden-service/deploy/deployment.yaml").read_text())
+    kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
+    manifest["metadata"]["namespace"] = "payments"
+    found = pack.analyzer({"all": "mandatory"}).analyze(
+        Resource("urn:x::kubernetes:apps/v1:Deployment::service", "kubernetes:apps/v1:Deployment", "service", manifest)
+    )
+    assert [v.policy for v in found] == ["required-cost-tags"]  # labels come from the tenant's cost scope
+
+
+def test_every_custom_resource_group_has_the_chart_that_installs_its_crd(plan: list[Registration]) -> None:
+    """The pack's creation-order rule maps API groups to charts (one list, data/crd_charts.json):
+    every custom resource the program creates must be in it, with a chart the platform pins."""
+    from components.kubernetes import charts
+    from policy_pack.policies.ordering import BUILT_IN_GROUPS, CRD_CHARTS, _group
+
+    groups = {_group(r.type) for r in plan if r.type.startswith("kubernetes:") and r.custom and "helm.sh" not in r.type}
+    custom = {g for g in groups if g not in BUILT_IN_GROUPS and not g.endswith(".k8s.io")}
+    assert custom and custom <= set(CRD_CHARTS)
+    assert set(CRD_CHARTS.values()) <= {chart.name for chart in charts.ALL}
+
+
+def _existing_secrets(values: object) -> list[str]:
+    if isinstance(values, dict):
+        return [v for k, v in values.items() if k == "existingSecret" and isinstance(v, str)] + [
+            s for v in values.values() for s in _existing_secrets(v)
+        ]
+    if isinstance(values, list):
+        return [s for v in values for s in _existing_secrets(v)]
+    return []
+
+
+def test_every_secret_a_chart_reads_is_created_before_its_release(plan: list[Registration]) -> None:
+    """A release whose values name a missing ``existingSecret`` times out on the first ``up``."""
+    secrets = {(r.inputs["metadata"]["namespace"], r.inputs["metadata"]["name"]): r.urn for r in by_type(plan, "kubernetes:core/v1:Secret")}
+    referenced = 0
+    for release in by_type(plan, "kubernetes:helm.sh/v3:Release"):
+        for name in _existing_secrets(release.inputs.get("values", {})):
+            referenced += 1
+            assert (release.inputs["namespace"], name) in secrets, f"{release.name} reads secret {name!r}, which the program never creates"
+            assert secrets[(release.inputs["namespace"], name)] in release.dependencies
+    assert referenced >= 1
+
+
+def test_a_tenant_allow_list_is_its_own_policy_and_leaves_the_cluster_rule_unchanged(
+    stack_plans: dict[str, list[Registration]], write_stack: Callable[..., Path]
+) -> None:
+    values = project_values("dev")
+    values["kubernetes"]["allowedRegistries"] = ["public.ecr.aws/acme/"]
+    values["tenants"][0]["allowedRegistries"] = ["ghcr.io/payments-vendor"]
+    plan = plan_registrations(write_stack(as_document(values)), "dev")
+    host = f"{values['awsAccountId']}.dkr.ecr.eu-west-3.amazonaws.com"
+
+    namespaces = {r.inputs["metadata"]["name"]: r.inputs["metadata"]["labels"] for r in by_type(plan, "kubernetes:core/v1:Namespace")}
+    assert namespaces["payments"]["fintech-blueprint.io/registries"] == "tenant-allow-list"
+    assert "fintech-blueprint.io/registries" not in namespaces["fraud"]
+    [own] = by_type(plan, "kubernetes:kyverno.io/v1:Policy")
+    assert (own.inputs["metadata"]["name"], own.inputs["metadata"]["namespace"]) == ("restrict-registries", "payments")
+    assert own.inputs["spec"]["validationFailureAction"] == "Enforce"
+    deny = own.inputs["spec"]["rules"][0]["validate"]["foreach"][0]["deny"]["conditions"]["all"][0]
+    assert deny["value"] == [f"{host}/*", "public.ecr.aws/acme/*", "ghcr.io/payments-vendor/*"]
+
+    # The tenant's list changes nothing cluster-wide: the ClusterPolicy is the one the shipped stack plans.
+    def cluster_policy(registrations: list[Registration]) -> dict[str, object]:
+        return next(r.inputs["spec"] for r in by_type(registrations, "kubernetes:kyverno.io/v1:ClusterPolicy"))
+
+    without = plan_registrations(write_stack(as_document({**values, "tenants": project_values("dev")["tenants"]})), "dev")
+    assert cluster_policy(plan) == cluster_policy(without)
+    restrict = cluster_policy(plan)["rules"][1]  # type: ignore[index]
+    assert restrict["exclude"] == {
+        "any": [{"resources": {"namespaceSelector": {"matchLabels": {"fintech-blueprint.io/registries": "tenant-allow-list"}}}}]
+    }
+    assert restrict["validate"]["foreach"][0]["deny"]["conditions"]["all"][0]["value"] == [f"{host}/*", "public.ecr.aws/acme/*"]

@@ -1,0 +1,150 @@
+"""The Tenant slice: namespace, quota and limits from the tier, default-deny, identities, RBAC;
+and onboarding: one config entry adds exactly that tenant's resources."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from blueprint.engine.mocks import Registration
+from policy_pack.policies.stack_invariants import is_default_deny
+from tests.conftest import as_document, by_type, plan_registrations, project_values
+
+
+def in_namespace(plan: list[Registration], type_: str, namespace: str) -> list[Registration]:
+    return [r for r in by_type(plan, type_) if r.inputs["metadata"].get("namespace") == namespace]
+
+
+def test_tenant_namespace_bundle(stack_plans: dict[str, list[Registration]]) -> None:
+    dev = stack_plans["dev"]
+    namespace = next(r for r in by_type(dev, "kubernetes:core/v1:Namespace") if r.inputs["metadata"]["name"] == "payments")
+    labels = namespace.inputs["metadata"]["labels"]
+    for mode in ("enforce", "audit", "warn"):
+        assert labels[f"pod-security.kubernetes.io/{mode}"] == "restricted"
+    assert labels["tenant"] == "payments" and labels["data-class"] == "pci"
+
+    # payments is a medium tenant.
+    quota = in_namespace(dev, "kubernetes:core/v1:ResourceQuota", "payments")
+    assert [q.inputs["spec"]["hard"] for q in quota] == [
+        {
+            "requests.cpu": "8",
+            "limits.cpu": "16",
+            "requests.memory": "16Gi",
+            "limits.memory": "32Gi",
+            "pods": "60",
+            "services": "20",
+            "services.loadbalancers": "0",
+            "services.nodeports": "0",
+            "persistentvolumeclaims": "15",
+            "requests.storage": "200Gi",
+        }
+    ]
+    limits = in_namespace(dev, "kubernetes:core/v1:LimitRange", "payments")
+    assert [lr.inputs["spec"]["limits"] for lr in limits] == [
+        [
+            {
+                "type": "Container",
+                "default": {"cpu": "250m", "memory": "256Mi"},
+                "defaultRequest": {"cpu": "100m", "memory": "128Mi"},
+                "max": {"cpu": "2", "memory": "4Gi"},
+            }
+        ]
+    ]
+
+    policies = {
+        p.inputs["metadata"]["name"]: p.inputs["spec"]
+        for p in in_namespace(dev, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "payments")
+    }
+    assert sorted(policies) == [
+        "allow-dns-egress",
+        "allow-gateway-ingress",
+        "allow-platform-egress",
+        "allow-same-namespace",
+        "default-deny",
+    ]
+    assert is_default_deny(policies["default-deny"])
+    assert policies["allow-gateway-ingress"]["ingress"] == [
+        {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "platform-gateway"}}}]}
+    ]
+    vault, https = policies["allow-platform-egress"]["egress"]
+    assert vault == {
+        "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "vault"}}}],
+        "ports": [{"protocol": "TCP", "port": 8200}],
+    }
+    assert https == {
+        "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}}],
+        "ports": [{"protocol": "TCP", "port": 443}],
+    }
+    dns = policies["allow-dns-egress"]["egress"][0]
+    assert dns["to"][0]["namespaceSelector"] == {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}
+    assert dns["ports"] == [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
+
+    accounts = in_namespace(dev, "kubernetes:core/v1:ServiceAccount", "payments")
+    assert {a.inputs["metadata"]["name"] for a in accounts} == {"payments-api", "settlement-worker"}
+    assert all(a.inputs["automountServiceAccountToken"] is False for a in accounts)
+    # Credentials come from EKS Pod Identity: one association per service account, to its own role.
+    assert all("annotations" not in a.inputs["metadata"] for a in accounts)
+    associations = {a.inputs["serviceAccount"]: a.inputs for a in by_type(dev, "aws:eks/podIdentityAssociation:PodIdentityAssociation")}
+    assert {k for k, v in associations.items() if v["namespace"] == "payments"} == {"payments-api", "settlement-worker"}
+    assert all(v["clusterName"] == "fintech-blueprint-dev" for v in associations.values())
+
+
+def test_the_tier_drives_the_quota(stack_plans: dict[str, list[Registration]]) -> None:
+    dev_fraud = in_namespace(stack_plans["dev"], "kubernetes:core/v1:ResourceQuota", "fraud")[0]
+    prod_fraud = in_namespace(stack_plans["prod"], "kubernetes:core/v1:ResourceQuota", "fraud")[0]
+    assert dev_fraud.inputs["spec"]["hard"]["pods"] == "20"  # small
+    assert prod_fraud.inputs["spec"]["hard"]["pods"] == "60"  # medium
+
+
+def test_children_are_parented_to_their_components(plan: list[Registration]) -> None:
+    by_urn = {r.urn: r for r in plan}
+    for r in plan:
+        if r.custom and not r.type.startswith("pulumi:providers:"):
+            parent = by_urn.get(r.parent or "")
+            assert parent is not None and not parent.custom, f"{r.urn} is not inside a component"
+        if r.type.startswith("kubernetes:") and r.custom and not r.type.startswith("pulumi:"):
+            assert r.provider and r.provider.endswith("::cluster"), f"{r.urn} does not use the cluster's provider"
+
+
+def test_team_rbac_stays_in_the_team_namespace(plan: list[Registration]) -> None:
+    for binding in by_type(plan, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"):
+        namespace = binding.inputs["metadata"]["namespace"]
+        assert binding.inputs["subjects"] == [
+            {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": f"tenant:{namespace}:developers"}
+        ]
+        assert binding.inputs["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "tenant-developer"}
+    for role in by_type(plan, "kubernetes:rbac.authorization.k8s.io/v1:Role"):
+        granted = {(g, r) for rule in role.inputs["rules"] for g in rule["apiGroups"] for r in rule["resources"]}
+        assert ("", "secrets") not in granted and not {("", "pods/exec"), ("", "pods/attach"), ("", "pods/portforward")} & granted
+        assert ("apps", "deployments") in granted and ("", "pods/log") in granted
+    # The one cluster-wide binding is the platform's: Vault's token reviewer may review tokens.
+    cluster_wide = by_type(plan, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")
+    assert [(b.inputs["roleRef"]["name"], [s["kind"] for s in b.inputs["subjects"]]) for b in cluster_wide] == [
+        ("system:auth-delegator", ["ServiceAccount"])
+    ]
+
+
+def test_adding_a_tenant_adds_exactly_its_resources(write_stack: Callable[..., Path], stack_plans: dict[str, list[Registration]]) -> None:
+    values = project_values()
+    values["tenants"].append(
+        {
+            "name": "lending",
+            "ownerTeam": "lending-team",
+            "ownerEmail": "lending@fintech-blueprint.example",
+            "costCenter": "CC-1003",
+            "tier": "small",
+            "dataClasses": ["pii"],
+            "monthlyBudgetUsd": 300,
+            "services": [{"name": "loans-api"}],
+        }
+    )
+    before = {r.urn: r for r in stack_plans["dev"]}
+    after = {r.urn: r for r in plan_registrations(write_stack(as_document(values), "Pulumi.dev.yaml"), "dev")}
+    added = set(after) - set(before)
+    assert set(before) <= set(after)
+    assert added and all("lending" in urn for urn in added)
+    assert any(urn.endswith("fintech:platform:Tenant::lending") for urn in added)
+    changed = {urn for urn in before if before[urn].inputs != after[urn].inputs}
+    # Only platform-wide lists that name every tenant may change: Vault's allowed DB roles and the
+    # registry allow-list rules of the admission policy. Nothing of another tenant changes.
+    assert {after[u].name for u in changed} <= {"vault-platform-aurora"}, sorted(changed)
