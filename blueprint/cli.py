@@ -7,6 +7,7 @@ program itself failed under the offline engine (a bug to fix in components/ or s
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import sys
@@ -19,6 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from blueprint import __version__
+from stacks import documents
 
 EXIT_OK, EXIT_BLOCKING, EXIT_BAD_INPUT, EXIT_PROGRAM_ERROR = 0, 1, 2, 3
 _STACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -44,6 +46,13 @@ def main() -> None:
 
 def _known_stacks(root: Path) -> list[str]:
     return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in root.glob("Pulumi.*.yaml"))
+
+
+def _unknown_stack(stack: str, root: Path) -> str:
+    known = _known_stacks(root)
+    close = difflib.get_close_matches(stack, known, n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown stack {stack!r}: no Pulumi.{stack}.yaml in {root}; {hint}(known stacks: {', '.join(known) or 'none'})"
 
 
 @main.command("plan")
@@ -103,10 +112,7 @@ def plan_command(
     if config_file is None:
         config_file = ROOT / f"Pulumi.{stack}.yaml"
         if not config_file.is_file():
-            fail(
-                f"unknown stack {stack!r}: no {config_file.name} in {ROOT} (known stacks: {', '.join(_known_stacks(ROOT)) or 'none'}); "
-                "pass --config-file to plan another file"
-            )
+            fail(f"{_unknown_stack(stack, ROOT)}; pass --config-file to plan another file")
     elif not config_file.is_file():
         fail(f"--config-file {config_file}: no such file")
     if policy_config is None:
@@ -150,7 +156,11 @@ def _print_plan(result: Any) -> None:
             table.add_row(name, str(count))
         out.print(table)
     blocking = result.blocking
-    out.print(f"Policy pack: [bold]{s['policy']['mandatory']}[/] mandatory, {s['policy']['advisory']} advisory violations")
+    used = s["policy"]["config"] or "none (every policy at the pack's default level)"
+    out.print(
+        f"Policy pack: [bold]{s['policy']['mandatory']}[/] mandatory, {s['policy']['advisory']} advisory violations"
+        f" (policy config: {escape(used)})"
+    )
     for warning in s["warnings"]:
         out.print(f"[yellow]warning:[/] {escape(warning)}")
     if s["ignoredEnvironment"]:
@@ -212,11 +222,9 @@ def policy_group() -> None:
 
 def _load_resources(path: Path) -> list[dict[str, Any]]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        fail(f"cannot read {path}: {exc.strerror}")
-    except json.JSONDecodeError as exc:
-        fail(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}")
+        document = documents.load_json(path)
+    except documents.DocumentError as exc:
+        fail(str(exc))
     if not isinstance(document, list):
         fail(f'{path}: expected a JSON list of {{"id", "type", "props"}} objects')
     seen: set[str] = set()
@@ -287,14 +295,21 @@ def policy_list(as_json: bool) -> None:
     from policy_pack.policies import POLICIES, describe
 
     rows = [describe(p) for p in POLICIES]
+    columns = ("name", "kind", "severity", "enforcement", "adr", "description")
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
+    if not sys.stdout.isatty():
+        # Piped or redirected: one tab-separated line per policy (a table would be cut to 80 columns).
+        click.echo("\t".join(columns))
+        for row in rows:
+            click.echo("\t".join(str(row[c]) for c in columns))
+        return
     table = Table(title=f"{len(rows)} policies")
-    for column in ("name", "kind", "severity", "enforcement", "adr", "description"):
+    for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*(str(row[c]) for c in ("name", "kind", "severity", "enforcement", "adr", "description")))
+        table.add_row(*(str(row[c]) for c in columns))
     out.print(table)
 
 
@@ -322,7 +337,7 @@ def _tenant_target(stack: str | None, config_file: Path | None) -> tuple[Path, s
     assert stack is not None
     path = ROOT / f"Pulumi.{stack}.yaml"
     if not _STACK_NAME.match(stack) or not path.is_file():
-        fail(f"--stack {stack}: no {path.name} in {ROOT} (known stacks: {', '.join(_known_stacks(ROOT)) or 'none'})")
+        fail(f"--stack {stack}: {_unknown_stack(stack, ROOT)}")
     return path, stack
 
 
@@ -340,11 +355,9 @@ def _edit_tenants(stack: str | None, config_file: Path | None, change: Any, done
 
     path, stack_name = _tenant_target(stack, config_file)
     try:
-        original = path.read_bytes().decode("utf-8")
+        original = documents.read_yaml_text(path)
         changed = change(original, path)
-    except UnicodeDecodeError:
-        fail(f"{path}: not UTF-8 text")
-    except TenantEditError as exc:
+    except (documents.DocumentError, TenantEditError) as exc:
         fail(str(exc))
     default = policies.default_policy_config_path(stack_name)
     policy_config = default if default.is_file() else None
@@ -442,7 +455,7 @@ def catalog_command(stack: str, config_file: Path | None, as_json: bool) -> None
     if config_file is None:
         config_file = ROOT / f"Pulumi.{stack}.yaml"
         if not _STACK_NAME.match(stack) or not config_file.is_file():
-            fail(f"unknown stack {stack!r} (known stacks: {', '.join(_known_stacks(ROOT)) or 'none'}); pass --config-file for another file")
+            fail(f"{_unknown_stack(stack, ROOT)}; pass --config-file for another file")
     elif not config_file.is_file():
         fail(f"--config-file {config_file}: no such file")
     try:

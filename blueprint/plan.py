@@ -268,6 +268,7 @@ def plan(
         "advisory": sum(1 for v in violations if v.enforcement_level == "advisory"),
         "previewDeferred": len(deferred),
         "previewDeferredMandatory": sum(1 for d in deferred if d["enforcementLevel"] == "mandatory"),
+        "config": _shown(policy_config_file) if policy_config_file else None,
     }
     document["diff"] = {
         "added": len(changes.added),

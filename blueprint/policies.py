@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from blueprint.engine.analyzer import Analyzer, PolicyConfigError, Resource, Vio
 from blueprint.engine.mocks import Registration
 from blueprint.engine.wire import unwrapped
 from policy_pack.policies import DEFAULT_ENFORCEMENT, PACK_NAME, POLICIES
+from stacks import documents
 from stacks.loader import ROOT
 
 PACK_DIR = ROOT / "policy_pack"
@@ -29,11 +29,9 @@ def default_policy_config_path(stack: str) -> Path:
 
 def read_policy_config(path: Path) -> dict[str, Any]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PolicyConfigError(f"cannot read policy config {path}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise PolicyConfigError(f"policy config {path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+        document = documents.load_json(path)
+    except documents.DocumentError as exc:
+        raise PolicyConfigError(f"policy config {exc}") from None
     if not isinstance(document, dict):
         raise PolicyConfigError(f"policy config {path} must be a JSON object of policy names")
     return document

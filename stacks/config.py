@@ -18,7 +18,7 @@ from pydantic.alias_generators import to_camel
 
 from components.kubernetes.quotas import QUOTA_TIERS
 from components.tagging import SHARED_TENANT
-from stacks import regions
+from stacks import aws_values, regions
 
 PROJECT = "fintech-blueprint"
 
@@ -73,6 +73,27 @@ def _cidr(value: str) -> str:
 
 
 Cidr = Annotated[str, AfterValidator(_cidr)]
+
+#: ``host[:port]/namespace[/...]`` as an image reference starts; Kyverno matches ``<prefix>/*``.
+_REGISTRY = re.compile(r"^(?P<host>[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?)(?P<path>(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*)/?$")
+
+
+def _registry(value: str) -> str:
+    if not value.strip():
+        raise ValueError("is empty: name a registry and its organization, e.g. ghcr.io/acme")
+    if "://" in value:
+        raise ValueError(f"{value!r} has a scheme: image references have none; write e.g. {value.split('://', 1)[1]!r}")
+    if any(c in value for c in "*?[]"):
+        raise ValueError(f"{value!r} is a wildcard: each entry is already a prefix (<entry>/*); name the organization instead")
+    match = _REGISTRY.match(value)
+    if not match or ("." not in match["host"] and ":" not in match["host"] and match["host"] != "localhost"):
+        raise ValueError(f"{value!r} is not a registry prefix: expected host[:port]/organization, lower case (e.g. ghcr.io/acme)")
+    if not match["path"].strip("/"):
+        raise ValueError(f"{value!r} admits every image of {match['host']}: add the organization (e.g. {match['host']}/acme)")
+    return value
+
+
+Registry = Annotated[str, AfterValidator(_registry)]
 
 
 def _kubernetes_version(value: str) -> str:
@@ -156,7 +177,9 @@ class Tenant(_Model):
     monthly_budget_usd: Usd
     layers: list[Literal["mlops"]] = []
     maintainers: list[GithubLogin] = []
-    allowed_registries: list[str] = Field(default_factory=list, description="Extra image registries admitted in this tenant's namespace.")
+    allowed_registries: list[Registry] = Field(
+        default_factory=list, description="Extra image registries admitted in this tenant's namespace (host/organization)."
+    )
 
     @property
     def data_class(self) -> DataClass:
@@ -278,7 +301,7 @@ class GithubConfig(_Model):
 class KubernetesAddonsConfig(_Model):
     gitops_ha: bool = True
     chaos_enabled: bool = False
-    allowed_registries: list[str] = Field(default_factory=list, description="Registries admitted cluster-wide.")
+    allowed_registries: list[Registry] = Field(default_factory=list, description="Registries admitted cluster-wide.")
     metrics_retention: str = Field("15d", pattern=r"^\d+[dhw]$")
 
 
@@ -339,6 +362,37 @@ def _network_problems(config: PlatformConfig) -> list[tuple[str, str]]:
     return problems
 
 
+def _aws_value_problems(config: PlatformConfig) -> list[tuple[str, str]]:
+    checks: list[tuple[str, str | None]] = [
+        (
+            f"cluster.nodeInstanceTypes[{i}]",
+            aws_values.unknown(t, aws_values.ec2_instance_types(), "an EC2 instance type", "pulumi_aws.ec2.InstanceType"),
+        )
+        for i, t in enumerate(config.cluster.node_instance_types)
+    ]
+    checks += [
+        (
+            "database.instanceClass",
+            aws_values.unknown(
+                config.database.instance_class,
+                aws_values.aurora_instance_classes(),
+                "an Aurora DB instance class",
+                "pulumi_aws.rds.InstanceType and stacks/data/aurora_postgresql.json",
+            ),
+        ),
+        (
+            "database.engineVersion",
+            aws_values.unknown(
+                config.database.engine_version,
+                aws_values.aurora_engine_versions(),
+                "an Aurora PostgreSQL version this platform knows",
+                f"stacks/data/aurora_postgresql.json: {', '.join(aws_values.aurora_engine_versions())}; add a new one with its source",
+            ),
+        ),
+    ]
+    return [(path, message) for path, message in checks if message]
+
+
 def _duplicate_entries(config: PlatformConfig) -> list[tuple[str, str]]:
     lists: list[tuple[str, list[str]]] = [
         ("github.platformMaintainers", list(config.github.platform_maintainers)),
@@ -363,7 +417,10 @@ def _duplicate_entries(config: PlatformConfig) -> list[tuple[str, str]]:
 def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
     """Checks across entries (uniqueness); each problem is (field path, message)."""
     problems: list[tuple[str, str]] = []
-    if config.region not in regions.known_regions():
+    not_a_region = aws_values.unknown(config.region, aws_values.aws_regions(), "an AWS region", "pulumi_aws.Region")
+    if not_a_region:
+        problems.append(("region", not_a_region))
+    elif config.region not in regions.known_regions():
         problems.append(
             (
                 "region",
@@ -379,7 +436,7 @@ def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
                 f"azCount is {config.network.az_count}: use at most {len(regions.zones(config.region))}",
             )
         )
-    problems += _network_problems(config) + _duplicate_entries(config)
+    problems += _network_problems(config) + _duplicate_entries(config) + _aws_value_problems(config)
     if not config.github_org[:1].isalpha():
         problems.append(
             (

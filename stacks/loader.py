@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ from typing import Any, get_args, get_origin
 import yaml
 from pydantic import SecretStr, ValidationError
 
+from stacks import documents
 from stacks.config import PROJECT, PlatformConfig, cross_field_problems
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,9 +50,30 @@ def _path(loc: tuple[int | str, ...]) -> str:
     return out or "(root)"
 
 
+def _keys_at(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the model accepts in the mapping that holds ``loc``'s last part."""
+    model: Any = PlatformConfig
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        fields = {info.alias or name: info for name, info in model.model_fields.items()}
+        if part not in fields:
+            return []
+        annotation = fields[part].annotation
+        while get_origin(annotation) is not None and get_args(annotation):
+            annotation = get_args(annotation)[0]
+        if not (isinstance(annotation, type) and hasattr(annotation, "model_fields")):
+            return []
+        model = annotation
+    return sorted(info.alias or name for name, info in model.model_fields.items())
+
+
 def _message(error: Mapping[str, Any]) -> str:
     kind, msg = error["type"], str(error["msg"])
     if kind == "extra_forbidden":
+        close = difflib.get_close_matches(str(error["loc"][-1]), _keys_at(error["loc"]), n=1, cutoff=0.6)
+        if close:
+            return f"unknown key; did you mean {close[0]!r}? (or remove it)"
         return "unknown key; remove it or check its spelling (keys are camelCase)"
     if kind == "missing":
         return "required key is missing"
@@ -142,15 +165,9 @@ _CIPHERTEXT = re.compile(r"^v1:[A-Za-z0-9+/]+={0,2}:[A-Za-z0-9+/]+={0,2}$")
 
 def _read_yaml(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(str(path), [("(file)", f"cannot read: {exc.strerror}")]) from None
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        raise ConfigError(str(path), [(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+        return documents.load_yaml(path, _UniqueKeyLoader)
+    except documents.DocumentError as exc:
+        raise ConfigError(str(path), [(exc.where, exc.message)]) from None
 
 
 def project_defaults(project_file: Path = ROOT / "Pulumi.yaml") -> dict[str, Any]:

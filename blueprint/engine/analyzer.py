@@ -10,6 +10,7 @@ it starts a server and blocks.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,7 +91,9 @@ def reconcile_config(
     default = level(file_config.pop("all"), "all") if "all" in file_config else None
     unknown = sorted(set(file_config) - set(by_name))
     if unknown:
-        raise PolicyConfigError(f"unknown policy {unknown[0]!r} in policy config; known policies: {', '.join(sorted(by_name))}")
+        close = difflib.get_close_matches(unknown[0], sorted(by_name), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise PolicyConfigError(f"unknown policy {unknown[0]!r} in policy config; {hint}known policies: {', '.join(sorted(by_name))}")
 
     resolved: dict[str, tuple[EnforcementLevel, dict[str, Any]]] = {}
     for policy in policies:

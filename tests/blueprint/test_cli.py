@@ -36,6 +36,7 @@ def test_plan_writes_the_inventory_manifests_and_report(tmp_path: Path, monkeypa
     report = json.loads((out / "policy-report.json").read_text())
     assert report["counts"].get("mandatory", 0) == 0
     assert "Resources by tenant" in result.output and "payments" in result.output
+    assert "(policy config: policy_pack/config.dev.json)" in result.output
 
 
 def test_secrets_never_reach_the_artifacts(tmp_path: Path) -> None:
@@ -63,6 +64,7 @@ def test_json_summary(tmp_path: Path) -> None:
         "advisory": 0,
         "previewDeferred": len(deferred),
         "previewDeferredMandatory": sum(1 for d in deferred if d["enforcementLevel"] == "mandatory"),
+        "config": "policy_pack/config.dev.json",
     }
     assert set(summary["byTenant"]) == {"payments", "fraud", "shared"}
     assert sum(summary["byTenant"].values()) == summary["resources"]
@@ -72,6 +74,7 @@ def test_json_summary(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["plan", "staging"], "unknown stack 'staging'"),
+        (["plan", "prd"], "did you mean 'prod'?"),
         (["plan", "dev", "--config-file", "missing.yaml"], "--config-file missing.yaml: no such file"),
         (["plan", "../etc"], "invalid stack name"),
         (["plan", "dev", "--policy-config", "nope.json"], "--policy-config nope.json: no such file"),
@@ -218,7 +221,7 @@ def test_policy_eval_contract(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("{", "is not valid JSON"),
+        ("{", "not valid JSON"),
         ('{"id": "x"}', "expected a JSON list"),
         ('[{"id": "x", "type": "nope", "props": {}}]', "[0].type: expected a Pulumi type token"),
         ('[{"id": "x", "type": "a:b:C"}, {"id": "x", "type": "a:b:C"}]', "[1].id: duplicate id 'x'"),
@@ -237,6 +240,16 @@ def test_policy_list_names_every_policy_and_its_adr() -> None:
     rows = json.loads(result.output)
     assert result.exit_code == 0 and len(rows) == len(POLICIES) == 97
     assert {"required-cost-tags", "tenant-namespace-bundle"} <= {r["name"] for r in rows}
+
+
+def test_policy_list_piped_is_one_full_line_per_policy() -> None:
+    result = run("policy", "list")  # CliRunner's stdout is not a terminal, as in `| grep`
+    header, *lines = result.output.splitlines()
+    assert header.split("\t") == ["name", "kind", "severity", "enforcement", "adr", "description"]
+    assert len(lines) == len(POLICIES)
+    rows = {line.split("\t")[0]: line.split("\t") for line in lines}
+    assert rows["tenant-registry-scope-enforced"][1:5] == ["stack", "critical", "mandatory", "ADR-003"]
+    assert rows["required-cost-tags"][5].endswith("(labels on Kubernetes objects).")
 
 
 def test_help_matches_the_contract() -> None:

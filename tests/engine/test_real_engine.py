@@ -81,7 +81,12 @@ def test_without_legacy_provider_preview_kubernetes_stack_rules_defer_rather_tha
     assert ws.init_stack("dev").returncode == 0
     result = ws.preview("dev")
     assert result.returncode == 0, result.output[-3000:]
-    assert deferred(result.output) == {"creation-order", "ecr-signature-admission", "tenant-namespace-bundle"}
+    assert deferred(result.output) == {
+        "creation-order",
+        "ecr-signature-admission",
+        "tenant-namespace-bundle",
+        "tenant-registry-scope-enforced",
+    }
 
 
 def test_a_star_action_on_a_new_role_fails_the_first_preview(ws: Workspace) -> None:

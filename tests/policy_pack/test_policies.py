@@ -187,6 +187,7 @@ def test_pack_defaults_are_the_program_data() -> None:
     ("config", "message"),
     [
         ({"no-such-policy": "advisory"}, "unknown policy 'no-such-policy'"),
+        ({"kms-key-rotaton": "advisory"}, "unknown policy 'kms-key-rotaton' in policy config; did you mean 'kms-key-rotation'?"),
         ({"all": "sometimes"}, "enforcement level 'sometimes'"),
         ({"kms-deletion-window": {"minDays": 3}}, "kms-deletion-window.minDays"),
         ({"ecr-tag-immutability": {"foo": 1}}, "takes no configuration"),

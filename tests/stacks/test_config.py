@@ -133,8 +133,15 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "tenants[0].services[2].name",
         "duplicate service name 'payments-api'",
     ),
-    ("unknown key", lambda v: tenant(v).update(costCentre="CC-1"), "tenants[0].costCentre", "unknown key"),
-    ("unknown top-level key", lambda v: v.update(regoin="eu-west-1"), "regoin", "unknown key"),
+    ("unknown key", lambda v: tenant(v).update(costCentre="CC-1"), "tenants[0].costCentre", "unknown key; did you mean 'costCenter'?"),
+    ("unknown top-level key", lambda v: v.update(regoin="eu-west-1"), "regoin", "unknown key; did you mean 'region'?"),
+    (
+        "unknown nested key",
+        lambda v: tenant(v)["services"][0].update(slo={"latencyP95Msx": 200}),
+        "tenants[0].services[0].slo.latencyP95Msx",
+        "unknown key; did you mean 'latencyP95Ms'?",
+    ),
+    ("unknown key, nothing close", lambda v: v.update(zzz=1), "zzz", "unknown key; remove it or check its spelling"),
     ("negative budget", lambda v: tenant(v).update(monthlyBudgetUsd=-5), "tenants[0].monthlyBudgetUsd", "greater than 0"),
     ("no data class", lambda v: tenant(v).update(dataClasses=[]), "tenants[0].dataClasses", "at least 1 item"),
     ("unknown data class", lambda v: tenant(v).update(dataClasses=["secret"]), "tenants[0].dataClasses[0]", "'public', 'internal'"),
@@ -170,7 +177,70 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "cluster.kubernetesVersion",
         "between 1.25 and 1.37",
     ),
+    (
+        "node sizes out of order",
+        lambda v: v["cluster"].update(nodeMin=3, nodeDesired=2, nodeMax=4),
+        "cluster",
+        "need nodeMin <= nodeDesired <= nodeMax, got 3/2/4",
+    ),
+    (
+        "instance type typo",
+        lambda v: v["cluster"].update(nodeInstanceTypes=["m6i.large", "m6i.larg"]),
+        "cluster.nodeInstanceTypes[1]",
+        "'m6i.larg' is not an EC2 instance type (pulumi_aws.ec2.InstanceType); did you mean 'm6i.large'",
+    ),
+    (
+        "DB class typo",
+        lambda v: v.setdefault("database", {}).update(instanceClass="db.r6g.lrge"),
+        "database.instanceClass",
+        "'db.r6g.lrge' is not an Aurora DB instance class",
+    ),
+    (
+        "DB class is an EC2 type",
+        lambda v: v.setdefault("database", {}).update(instanceClass="r6g.large"),
+        "database.instanceClass",
+        "did you mean 'db.r6g.large'",
+    ),
+    (
+        "unknown engine version",
+        lambda v: v.setdefault("database", {}).update(engineVersion="16.5"),
+        "database.engineVersion",
+        "'16.5' is not an Aurora PostgreSQL version this platform knows (stacks/data/aurora_postgresql.json: 16.1,",
+    ),
+    ("not an AWS region", lambda v: v.update(region="eu-west-9"), "region", "'eu-west-9' is not an AWS region (pulumi_aws.Region)"),
+    (
+        "region without zone data",
+        lambda v: v.update(region="me-central-1"),
+        "region",
+        "'me-central-1' is not a region this platform knows the availability zones of",
+    ),
+    (
+        "wildcard registry",
+        lambda v: v["kubernetes"].update(allowedRegistries=["ghcr.io/*"]),
+        "kubernetes.allowedRegistries[0]",
+        "is a wildcard",
+    ),
+    ("empty registry", lambda v: tenant(v).update(allowedRegistries=[" "]), "tenants[0].allowedRegistries[0]", "is empty"),
+    (
+        "a whole public registry",
+        lambda v: tenant(v).update(allowedRegistries=["docker.io"]),
+        "tenants[0].allowedRegistries[0]",
+        "admits every image of docker.io",
+    ),
+    (
+        "registry with a scheme",
+        lambda v: tenant(v).update(allowedRegistries=["https://ghcr.io/acme"]),
+        "tenants[0].allowedRegistries[0]",
+        "has a scheme",
+    ),
 ]
+
+
+@pytest.mark.parametrize("instance_class", ["db.r7g.large", "db.r8g.2xlarge", "db.serverless"])
+def test_newer_aurora_classes_the_sdk_enum_lacks_are_accepted(instance_class: str, write_stack: Callable[..., Path]) -> None:
+    values = mutate(lambda v: v.setdefault("database", {}).update(instanceClass=instance_class))
+    _, config = load_stack_file(write_stack(as_document(values)))
+    assert config.database.instance_class == instance_class
 
 
 @pytest.mark.parametrize(("label", "change", "path", "message"), INVALID, ids=[case[0] for case in INVALID])
