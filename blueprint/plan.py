@@ -17,6 +17,7 @@ from typing import Any, TypeVar, cast
 
 from blueprint import policies
 from blueprint.engine.analyzer import Violation
+from blueprint.engine.causes import Group, grouped
 from blueprint.engine.diff import Diff, diff
 from blueprint.engine.identities import raise_on_collisions
 from blueprint.engine.inventory import dumps, inventory_document, summary, write_manifests
@@ -38,6 +39,8 @@ class PlanResult:
     diff: Diff = field(default_factory=Diff)
     previous: dict[str, Any] = field(default_factory=dict)
     inventory: dict[str, Any] = field(default_factory=dict)
+    #: The violations, one entry per config key that causes several (``causes.grouped``).
+    groups: list[Group] = field(default_factory=list)
 
     @property
     def blocking(self) -> list[Violation]:
@@ -51,8 +54,13 @@ def _shown(path: Path) -> str:
 
 
 def policy_report(
-    stack: str, violations: list[Violation], config_file: Path | None, preview_deferred: list[dict[str, Any]]
+    stack: str,
+    violations: list[Violation],
+    config_file: Path | None,
+    preview_deferred: list[dict[str, Any]],
+    groups: list[Group] | None = None,
 ) -> dict[str, Any]:
+    caused_by = {urn: g.key[0] for g in groups or [] if g.key for urn in g.urns if urn}
     return {
         "previewDeferred": preview_deferred,
         "stack": stack,
@@ -65,12 +73,15 @@ def policy_report(
                 "severity": v.severity,
                 "urn": v.urn,
                 "message": v.message,
+                **({"configKey": caused_by[v.urn]} if v.urn in caused_by else {}),
             }
             for v in sorted(violations, key=lambda v: (v.enforcement_level != "mandatory", v.policy, v.urn or ""))
         ],
     }
 
 
+#: How many times ``plan`` calls its ``step`` callback (the CLI's progress bar).
+PLAN_STEPS = 4
 #: Stack names that are environment names: such a stack's ``environment`` must be its name.
 ENVIRONMENTS = ("dev", "staging", "prod")
 #: Marks a directory as a plan's output: only such a directory is ever replaced.
@@ -243,6 +254,7 @@ def plan(
     seen = {(v.policy, v.urn) for v in violations}
     violations += [replace(v, message=f"{FIRST_PREVIEW} {v.message}") for v in preview_blocking if (v.policy, v.urn) not in seen]
 
+    groups = grouped(violations, registrations, config.model_dump(by_alias=True, mode="json"))
     step("writing artifacts")
     document = summary(stack, registrations)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -254,7 +266,9 @@ def plan(
         changes = diff(previous, inventory)
         (staging / "inventory.json").write_text(dumps(inventory), encoding="utf-8")
         (staging / "diff.json").write_text(dumps(changes.document()), encoding="utf-8")
-        (staging / "policy-report.json").write_text(dumps(policy_report(stack, violations, policy_config_file, deferred)), encoding="utf-8")
+        (staging / "policy-report.json").write_text(
+            dumps(policy_report(stack, violations, policy_config_file, deferred, groups)), encoding="utf-8"
+        )
         write_manifests(staging / "manifests", registrations)
         _replace_dir(staging, out_dir)
     except BaseException:
@@ -277,4 +291,6 @@ def plan(
         "replaced": len(changes.replaced),
         "dangerous": changes.dangerous,
     }
-    return PlanResult(summary=document, violations=violations, out_dir=out_dir, diff=changes, previous=previous, inventory=inventory)
+    return PlanResult(
+        summary=document, violations=violations, out_dir=out_dir, diff=changes, previous=previous, inventory=inventory, groups=groups
+    )

@@ -17,6 +17,8 @@ from typing import Any
 import yaml
 
 MAX_BYTES = 4 * 1024 * 1024
+#: A resource list for ``policy eval`` may hold a large estate (16k resources are ~30 MB).
+MAX_RESOURCE_LIST_BYTES = 512 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 200_000
 
@@ -36,7 +38,7 @@ def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
     except OSError as exc:
         raise DocumentError(path, "(file)", f"cannot read: {exc.strerror}") from None
     if len(data) > max_bytes:
-        raise DocumentError(path, "(file)", f"larger than {max_bytes // (1024 * 1024)} MiB: this is not a file we take as input")
+        raise DocumentError(path, "(file)", f"larger than {max_bytes // (1024 * 1024)} MiB: not an input file this command takes")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -113,26 +115,28 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number: write a finite number")
 
 
-def load_json(path: Path) -> Any:
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return False
+
+
+def load_json(path: Path, max_bytes: int = MAX_BYTES) -> Any:
     """The JSON document at ``path``, bounded; NaN and Infinity are refused (they are not JSON)."""
-    text = read_text(path)
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in text:  # one linear pass before the recursive parser sees the text
-        if in_string:
-            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-            if deepest > MAX_DEPTH:
-                raise DocumentError(path, "(file)", f"nested deeper than {MAX_DEPTH} levels")
-        elif char in "]}":
-            depth -= 1
+    text = read_text(path, max_bytes)
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        document = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise DocumentError(path, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise DocumentError(path, "(file)", f"nested deeper than {MAX_DEPTH} levels") from None
     except ValueError as exc:
         raise DocumentError(path, "(file)", str(exc)) from None
+    if _depth_exceeds(document, MAX_DEPTH):
+        raise DocumentError(path, "(file)", f"nested deeper than {MAX_DEPTH} levels")
+    return document

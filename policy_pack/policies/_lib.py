@@ -242,7 +242,12 @@ def number(value: Any) -> float | None:
 
 
 def config_value(args: ResourceValidationArgs | StackValidationArgs, key: str, default: Any) -> Any:
-    return args.get_config().get(key, default)
+    """A policy config value. The engine sends config as a protobuf Struct, where every number is a
+    double: a whole number comes back as the int the user wrote, so messages say ``365``, not ``365.0``."""
+    value = args.get_config().get(key, default)
+    if isinstance(value, float) and value.is_integer() and isinstance(default, int) and not isinstance(default, bool):
+        return int(value)
+    return value
 
 
 def schema(**properties: dict[str, Any]) -> PolicyConfigSchema:

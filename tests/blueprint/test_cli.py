@@ -284,3 +284,24 @@ def test_a_stack_named_after_an_environment_must_be_it(tmp_path: Path) -> None:
     result = run("plan", "dev", "--config-file", str(path), "--out", str(tmp_path / "out"))
     assert result.exit_code == 2 and "environment: is 'prod' but the stack is 'dev'" in result.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("terminal", [True, False], ids=["terminal", "log"])
+def test_plan_progress_is_a_bar_on_a_terminal_and_lines_in_a_log(monkeypatch: pytest.MonkeyPatch, terminal: bool) -> None:
+    import io
+
+    from rich.console import Console
+
+    from blueprint import cli
+
+    buffer = io.StringIO()
+    monkeypatch.setattr(cli, "err", Console(file=buffer, force_terminal=terminal, width=120))
+    with cli._progress(2) as step:
+        step("running the program")
+        step("evaluating the policy pack")
+    text = buffer.getvalue()
+    assert "evaluating the policy pack" in text
+    if terminal:
+        assert "━" in text and "2/2" in text
+    else:
+        assert text.splitlines() == ["> running the program...", "> evaluating the policy pack..."]

@@ -26,9 +26,10 @@ def test_availability_zones_are_the_regions_own() -> None:
     ("change", "path", "fragment"),
     [
         (lambda v: v["network"].update(azCount=4), "network.azCount", "eu-west-3 has 3 availability zones; azCount is 4"),
-        (lambda v: v.update(region="xx-nowhere-1"), "region", "'xx-nowhere-1' is not a region this platform knows"),
+        (lambda v: v.update(region="xx-nowhere-1"), "region", "'xx-nowhere-1' is not an AWS region"),
+        (lambda v: v.update(region="me-central-1"), "region", "'me-central-1' is not a region this platform knows"),
     ],
-    ids=["more zones than the region has", "unknown region"],
+    ids=["more zones than the region has", "not a region", "a region without zone data"],
 )
 def test_asking_for_what_the_region_has_not_is_a_config_error(
     change: Callable[[dict], None], path: str, fragment: str, write_stack: Callable[..., Path]

@@ -3,6 +3,7 @@ not UTF-8, alias bombs, absurd nesting, NaN; a file using a few anchors still lo
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from blueprint.cli import main
+from blueprint.engine.mocks import Registration
 from stacks import documents
 from stacks.loader import load_stack_file
 from tests.conftest import stack_document
@@ -102,3 +104,28 @@ def test_brackets_inside_strings_are_not_nesting(tmp_path: Path) -> None:
     path = tmp_path / "deep-string.json"
     path.write_text('{"text": "' + "[" * 1000 + '\\"' + "{" * 1000 + '"}')
     assert documents.load_json(path) == {"text": "[" * 1000 + '"' + "{" * 1000}
+
+
+def test_policy_eval_time_grows_linearly_with_the_resources(tmp_path: Path, stack_plans: dict[str, list[Registration]]) -> None:
+    """#14 item 6: twice the resources take about twice the time (no rule compares all pairs)."""
+    from blueprint.engine.wire import unwrapped
+
+    plan = [r for r in stack_plans["dev"] if r.custom and not r.type.startswith("pulumi:providers:")]
+
+    def timed(count: int) -> float:
+        items = [
+            {"id": f"{plan[i % len(plan)].urn}-{i}", "type": plan[i % len(plan)].type, "props": unwrapped(plan[i % len(plan)].inputs)}
+            for i in range(count)
+        ]
+        path = tmp_path / f"resources-{count}.json"
+        path.write_text(json.dumps(items))
+        best = float("inf")
+        for _ in range(2):
+            started = time.perf_counter()
+            result = CliRunner().invoke(main, ["policy", "eval", str(path), "--format", "text"])
+            best = min(best, time.perf_counter() - started)
+            assert result.exit_code in (0, 1), result.output[-2000:]
+        return best
+
+    small, large = timed(1500), timed(3000)
+    assert large / small < 2.6, f"{small:.2f}s for 1500 resources, {large:.2f}s for 3000"
