@@ -16,6 +16,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
+from components.kubernetes import charts
+from components.kubernetes.namespaces import DNS_NAMESPACE, GATEWAY_NAMESPACE, VAULT_NAMESPACE
 from components.kubernetes.quotas import QUOTA_TIERS
 from components.tagging import SHARED_TENANT
 from stacks import aws_values, regions
@@ -337,6 +339,12 @@ class PlatformConfig(_Model):
         return self.protect_stateful
 
 
+#: Namespaces a tenant (whose name is its namespace) must never take: Kubernetes' own and the platform's.
+RESERVED_NAMESPACES = frozenset(
+    {"default", "kube-system", "kube-public", "kube-node-lease", GATEWAY_NAMESPACE, VAULT_NAMESPACE, DNS_NAMESPACE}
+    | {chart.namespace for chart in charts.ALL}
+)
+
 #: AWS: a VPC's IPv4 block is /16 to /28; the subnet plan carves 1/16th blocks, which must stay >= /28.
 VPC_PREFIX_RANGE = (16, 24)
 
@@ -459,6 +467,14 @@ def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
         if tenant.name in (first_tenant.keys() | {SHARED_TENANT, "platform"}):
             where = f"tenants[{first_tenant[tenant.name]}]" if tenant.name in first_tenant else "the platform"
             problems.append((f"tenants[{t_index}].name", f"duplicate tenant name {tenant.name!r} (already used by {where})"))
+        elif tenant.name in RESERVED_NAMESPACES or tenant.name.startswith("kube-"):
+            problems.append(
+                (
+                    f"tenants[{t_index}].name",
+                    f"{tenant.name!r} is a namespace that Kubernetes or the platform owns (a tenant's name is its namespace): "
+                    "pick another name",
+                )
+            )
         first_tenant.setdefault(tenant.name, t_index)
         seen_services: dict[str, int] = {}
         for s_index, service in enumerate(tenant.services):

@@ -26,11 +26,11 @@ AUDIT_DATA_CLASS = "confidential"
 class AuditLedgerArgs:
     """Attributes:
     kms_key_arn: Encrypts objects and the trail.
-    retention_days: Object Lock COMPLIANCE default retention. Default 2555 (7 years).
+    retention_days: Object Lock COMPLIANCE default retention.
     """
 
     kms_key_arn: pulumi.Input[str]
-    retention_days: int = 2555
+    retention_days: int
 
 
 class AuditLedger(pulumi.ComponentResource):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -60,25 +60,24 @@ class ClusterArgs:
     kubernetes_version: e.g. ``"1.31"``.
     subnet_ids: Private subnets for the control plane ENIs and the nodes.
     secrets_key_arn / data_key_arn: KMS keys for Kubernetes secrets and for logs and node volumes.
-    endpoint_public_access: Default False (private endpoint only).
-    public_access_cidrs: Allow-list when the endpoint is public. Default: none.
+    endpoint_public_access / public_access_cidrs: A public endpoint, and its allow-list.
     instance_types / node_min / node_desired / node_max: The managed node group.
+    log_retention_days: Control-plane logs.
     access: Principals admitted through access entries (the deploy role, the preview role, admins).
-    log_retention_days: Control-plane logs. Default 365.
     """
 
     kubernetes_version: str
     subnet_ids: list[pulumi.Input[str]]
     secrets_key_arn: pulumi.Input[str]
     data_key_arn: pulumi.Input[str]
-    endpoint_public_access: bool = False
-    public_access_cidrs: list[str] = field(default_factory=list)
-    instance_types: list[str] = field(default_factory=lambda: ["m6i.large"])
-    node_min: int = 2
-    node_desired: int = 3
-    node_max: int = 6
-    access: list[ClusterAccess] = field(default_factory=list)
-    log_retention_days: int = 365
+    endpoint_public_access: bool
+    public_access_cidrs: list[str]
+    instance_types: list[str]
+    node_min: int
+    node_desired: int
+    node_max: int
+    log_retention_days: int
+    access: list[ClusterAccess]
 
 
 class Cluster(pulumi.ComponentResource):

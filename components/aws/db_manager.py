@@ -49,19 +49,19 @@ class DbManagerArgs:
     vpc_id / vpc_cidr / subnet_ids: Private placement; only the VPC may connect.
     kms_key_arn: Storage and master-secret encryption.
     engine_version / instance_class / instances: Aurora PostgreSQL sizing.
-    backup_retention_days: Default 14.
-    max_connections_percent: Share of the database's connections the proxy may open. Default 90.
+    backup_retention_days: Automated backups kept.
+    max_connections_percent: Share of the database's connections the proxy may open.
     """
 
     vpc_id: pulumi.Input[str]
     vpc_cidr: str
     subnet_ids: list[pulumi.Input[str]]
     kms_key_arn: pulumi.Input[str]
-    engine_version: str = "16.4"
-    instance_class: str = "db.r6g.large"
-    instances: int = 2
-    backup_retention_days: int = 14
-    max_connections_percent: int = 90
+    engine_version: str
+    instance_class: str
+    instances: int
+    backup_retention_days: int
+    max_connections_percent: int
 
 
 def _postgres_within(cidr: str, description: str) -> dict[str, Any]:

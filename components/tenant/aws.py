@@ -45,7 +45,7 @@ class TenantAwsArgs:
     data_key_arn: Encrypts repositories, queues, table and logs.
     github_org / github_oidc_provider_arn: CI publishing through OIDC (signing with the platform key).
     cluster_name: The cluster whose Pod Identity maps each service account to its workload role.
-    log_retention_days: The tenant's application log group. Default 365.
+    log_retention_days: The tenant's application log group.
     max_receive_count / message_retention_seconds / dlq_retention_seconds: The outbox (see Outbox).
     """
 
@@ -56,10 +56,10 @@ class TenantAwsArgs:
     data_key_arn: pulumi.Input[str]
     github_oidc_provider_arn: pulumi.Input[str]
     cluster_name: pulumi.Input[str]
-    log_retention_days: int = 365
-    max_receive_count: int = 5
-    message_retention_seconds: int = 345600
-    dlq_retention_seconds: int = 1209600
+    log_retention_days: int
+    max_receive_count: int
+    message_retention_seconds: int
+    dlq_retention_seconds: int
 
 
 class TenantAws(pulumi.ComponentResource):

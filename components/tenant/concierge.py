@@ -25,7 +25,7 @@ class ConciergeArgs:
     kv_mount / database_mount / database_connection / kubernetes_auth_path: Where the tenant's objects
       live, as outputs of the resources that create them (so these are created first).
     connection_limit: Per-credential connection cap (the tenant's pool share).
-    db_credential_ttl_seconds / max_ttl_seconds: Credential and token lifetimes (15 min / 24 h).
+    db_credential_ttl_seconds / max_ttl_seconds / token_ttl_seconds: Credential and token lifetimes.
     """
 
     tenant: str
@@ -36,9 +36,9 @@ class ConciergeArgs:
     database_connection: pulumi.Input[str]
     kubernetes_auth_path: pulumi.Input[str]
     connection_limit: int
-    db_credential_ttl_seconds: int = 900
-    max_ttl_seconds: int = 86400
-    token_ttl_seconds: int = 3600
+    db_credential_ttl_seconds: int
+    max_ttl_seconds: int
+    token_ttl_seconds: int
 
 
 class Concierge(pulumi.ComponentResource):

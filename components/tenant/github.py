@@ -3,7 +3,7 @@ template, private, with Gate 1 on the default branch and the team's write access
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_github as github
@@ -15,15 +15,15 @@ from components.github.organization import TEMPLATE_REPOSITORY, TeamSpec, gate1_
 @dataclass(frozen=True)
 class TenantGithubArgs:
     """Attributes:
-    org / team_slug / maintainers: The tenant's team.
+    team_slug / maintainers: The tenant's team.
     repositories: (repository name, description) per service.
     required_approvals: Reviews on every default branch.
     """
 
     team_slug: str
     repositories: list[tuple[str, str]]
-    maintainers: list[str] = field(default_factory=list)
-    required_approvals: int = 2
+    maintainers: list[str]
+    required_approvals: int
 
 
 class TenantGithub(pulumi.ComponentResource):

@@ -39,7 +39,7 @@ def model_reader(bucket_arn: str, keys_arn: str, data_alias: str) -> dict:
 @dataclass(frozen=True)
 class TenantMlopsArgs:
     """Attributes:
-    tenant / name_prefix / account_id: Names (the bucket name is global: it includes the account).
+    tenant: Names (the bucket name is global: the stack context adds the account).
     kms_key_arn: Encrypts models and images.
     retention_days: Object Lock retention of a model version (audit of decisions, ADR-4). Default 365.
     """

@@ -33,10 +33,9 @@ def ci_role_name(label: str, environment: str) -> str:
 @dataclass(frozen=True)
 class VaultPlatformArgs:
     """Attributes:
-    cluster_name / kubernetes_host / kubernetes_ca_pem: The cluster whose service accounts log in.
+    kubernetes_host / kubernetes_ca_pem: The cluster whose service accounts log in.
     token_reviewer_jwt: The token Vault presents to the cluster's TokenReview API (a secret).
-    github_org / environment / infra_repository: Who the GitHub JWT role admits.
-    default_lease_ttl_seconds / max_lease_ttl_seconds: Bounds on every mount and auth method (1 h / 24 h).
+    default_lease_ttl_seconds / max_lease_ttl_seconds: Bounds on every mount and auth method.
     database_url: ``host:port`` of the RDS Proxy.
     database_username: Vault's administrative login; its password is generated here (a secret), and
       rotated by Vault after the first ``up`` (``vault write -f database/rotate-root/aurora``, ADR-1),
@@ -50,8 +49,8 @@ class VaultPlatformArgs:
     database_url: pulumi.Input[str]
     database_username: str
     tenants: list[str]
-    default_lease_ttl_seconds: int = 3600
-    max_lease_ttl_seconds: int = 86400
+    default_lease_ttl_seconds: int
+    max_lease_ttl_seconds: int
 
 
 class VaultPlatform(pulumi.ComponentResource):

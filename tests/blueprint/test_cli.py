@@ -169,7 +169,9 @@ def test_a_tagging_bug_blocks_the_plan(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(CostTags, "for_type", without_owner_on_queues)
     result = run("plan", "dev", "--out", str(tmp_path))
     assert result.exit_code == 1
-    assert "required-cost-tags on payments-outbox-queue" in result.output and "missing tags ['owner']" in result.output
+    # One line for every resource the bug reaches (the same message), not one per resource.
+    [line] = [line for line in result.output.splitlines() if "✗ required-cost-tags on " in line]
+    assert "fraud-outbox-queue, payments-outbox-dlq, payments-outbox-queue: missing tags ['owner']" in line
     report = json.loads((tmp_path / "policy-report.json").read_text())
     assert {v["policy"] for v in report["violations"] if v["enforcementLevel"] == "mandatory"} == {"required-cost-tags"}
 

@@ -128,6 +128,15 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("duplicate tenant", lambda v: tenant(v, 1).update(name="payments"), "tenants[1].name", "duplicate tenant name 'payments'"),
     ("reserved tenant name", lambda v: tenant(v).update(name="shared"), "tenants[0].name", "duplicate tenant name 'shared'"),
     (
+        "a Kubernetes namespace",
+        lambda v: tenant(v).update(name="kube-system"),
+        "tenants[0].name",
+        "'kube-system' is a namespace that Kubernetes",
+    ),
+    ("the default namespace", lambda v: tenant(v).update(name="default"), "tenants[0].name", "'default' is a namespace that Kubernetes"),
+    ("a platform namespace", lambda v: tenant(v).update(name="kyverno"), "tenants[0].name", "or the platform owns"),
+    ("the kube- prefix", lambda v: tenant(v).update(name="kube-lending"), "tenants[0].name", "'kube-lending' is a namespace"),
+    (
         "duplicate service",
         lambda v: tenant(v)["services"].append({"name": "payments-api"}),
         "tenants[0].services[2].name",
