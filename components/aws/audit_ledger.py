@@ -17,6 +17,7 @@ from components.aws.arns import s3_bucket
 from components.aws.locked_bucket import locked_bucket
 from components.context import StackContext
 from components.naming import physical_name
+from components.stateful import stateful
 from components.tagging import DATA_CLASS_TAG
 
 AUDIT_DATA_CLASS = "confidential"
@@ -65,7 +66,7 @@ class AuditLedger(pulumi.ComponentResource):
             include_global_service_events=True,
             enable_log_file_validation=True,
             kms_key_id=args.kms_key_arn,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+            opts=stateful(self, ctx.protect, depends_on=[policy]),
         )
         self.bucket_name = bucket.bucket
         self.trail_arn = trail.arn

@@ -16,6 +16,7 @@ from components.aws import iam_documents
 from components.aws.log_group import log_group
 from components.aws.managed_policies import EKS_CLUSTER_POLICY, NODE_MANAGED_POLICIES
 from components.context import StackContext
+from components.stateful import stateful
 
 CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
@@ -102,6 +103,7 @@ class Cluster(pulumi.ComponentResource):
             f"/aws/eks/{ctx.cluster_name}/cluster",
             args.log_retention_days,
             args.data_key_arn,
+            ctx.protect,
             child,
         )
         vpc_config: dict[str, Any] = {
@@ -120,7 +122,7 @@ class Cluster(pulumi.ComponentResource):
             encryption_config={"resources": ["secrets"], "provider": {"key_arn": args.secrets_key_arn}},
             enabled_cluster_log_types=CONTROL_PLANE_LOG_TYPES,
             access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": False},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs]),
+            opts=stateful(self, ctx.protect, depends_on=[logs]),
         )
 
         # Workloads get AWS credentials through EKS Pod Identity: their trust policies are known before

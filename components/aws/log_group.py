@@ -1,4 +1,5 @@
-"""A CloudWatch log group with the platform's defaults: bounded retention and KMS (ADR-6)."""
+"""A CloudWatch log group with the platform's defaults: bounded retention, KMS (ADR-6), and kept
+where the stack protects what holds history (ADR-5)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ def log_group(
     log_group_name: pulumi.Input[str],
     retention_days: int,
     kms_key_arn: pulumi.Input[str],
+    protect: bool,
     opts: pulumi.ResourceOptions,
 ) -> aws.cloudwatch.LogGroup:
-    return aws.cloudwatch.LogGroup(name, name=log_group_name, retention_in_days=retention_days, kms_key_id=kms_key_arn, opts=opts)
+    kept = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=protect, retain_on_delete=protect))
+    return aws.cloudwatch.LogGroup(name, name=log_group_name, retention_in_days=retention_days, kms_key_id=kms_key_arn, opts=kept)

@@ -131,7 +131,7 @@ class Network(pulumi.ComponentResource):
             aws.ec2.RouteTableAssociation(f"{name}-private-{i}", subnet_id=subnet.id, route_table_id=rt.id, opts=child)
 
         flow_logs = log_group(
-            f"{name}-flow-logs", f"/aws/vpc/{ctx.name_prefix}/flow-logs", args.flow_log_retention_days, args.kms_key_arn, child
+            f"{name}-flow-logs", f"/aws/vpc/{ctx.name_prefix}/flow-logs", args.flow_log_retention_days, args.kms_key_arn, ctx.protect, child
         )
         role = aws.iam.Role(
             f"{name}-flow-logs",

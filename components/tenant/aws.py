@@ -137,7 +137,9 @@ class TenantAws(pulumi.ComponentResource):
                 ),
             )
 
-        log_group(f"{name}-logs", f"/{ctx.name_prefix}/tenants/{args.tenant}", args.log_retention_days, args.data_key_arn, child)
+        log_group(
+            f"{name}-logs", f"/{ctx.name_prefix}/tenants/{args.tenant}", args.log_retention_days, args.data_key_arn, ctx.protect, child
+        )
         monthly_budget(
             f"{name}-budget",
             physical_name(ctx.name_prefix, "tenant", args.tenant),

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_vault as vault
 
+from components.context import StackContext
+from components.stateful import stateful
 from components.vault import policies as vp
 
 
@@ -44,7 +46,7 @@ class ConciergeArgs:
 class Concierge(pulumi.ComponentResource):
     policy_name: pulumi.Output[str]
 
-    def __init__(self, name: str, args: ConciergeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: ConciergeArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:vault:Concierge", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         policy = vault.Policy(f"{name}-policy", name=vp.tenant_policy_name(args.tenant), policy=vp.tenant_policy(args.tenant), opts=child)
@@ -53,7 +55,7 @@ class Concierge(pulumi.ComponentResource):
             mount=args.kv_mount,
             name=f"{args.tenant}/_owner",
             data_json=json.dumps({"tenant": args.tenant, "ownerTeam": args.owner_team}),
-            opts=child,
+            opts=stateful(self, ctx.protect),
         )
         vault.database.SecretBackendRole(
             f"{name}-db-role",

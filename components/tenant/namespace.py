@@ -15,6 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.context import StackContext
 from components.kubernetes.admission import REGISTRY_SCOPE_LABEL, REGISTRY_SCOPE_OWN, TENANT_REGISTRY_POLICY, tenant_registry_policy
 from components.kubernetes.namespaces import DNS_NAMESPACE, GATEWAY_NAMESPACE, VAULT_NAMESPACE, pod_security_labels
 from components.kubernetes.quotas import QuotaTier, limit_range_spec, resource_quota_spec
@@ -127,7 +128,7 @@ class TenantNamespace(pulumi.ComponentResource):
 
     namespace: pulumi.Output[str]
 
-    def __init__(self, name: str, args: TenantNamespaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: TenantNamespaceArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:kubernetes:TenantNamespace", name, None, opts)
         child = child_options(self, opts)
         ns_name = args.namespace
@@ -135,7 +136,9 @@ class TenantNamespace(pulumi.ComponentResource):
         labels = pod_security_labels(args.kubernetes_version)
         if args.allowed_registries:
             labels[REGISTRY_SCOPE_LABEL] = REGISTRY_SCOPE_OWN
-        namespace = k8s.core.v1.Namespace(f"{name}-ns", metadata={"name": ns_name, "labels": labels}, opts=child)
+        # Deleting a namespace deletes everything in it: kept where the stack protects state (ADR-5).
+        kept = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=ctx.protect, retain_on_delete=ctx.protect))
+        namespace = k8s.core.v1.Namespace(f"{name}-ns", metadata={"name": ns_name, "labels": labels}, opts=kept)
         in_ns = child_options(self, opts, namespace)
 
         def meta(object_name: str) -> dict[str, Any]:

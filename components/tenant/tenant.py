@@ -67,7 +67,7 @@ class Tenant(pulumi.ComponentResource):
         self.aws = TenantAws(name, args.aws, ctx, pulumi.ResourceOptions(parent=self, providers=[providers.aws]))
         on_cluster = pulumi.ResourceOptions(parent=self, providers=[providers.kubernetes], depends_on=args.kubernetes_dependencies)
         # Each service account gets its role through a Pod Identity association (TenantAws): no annotation.
-        self.kubernetes = TenantNamespace(name, args.kubernetes, on_cluster)
+        self.kubernetes = TenantNamespace(name, args.kubernetes, ctx, on_cluster)
         self.delivery = TenantDelivery(
             name,
             args.delivery,
@@ -82,7 +82,7 @@ class Tenant(pulumi.ComponentResource):
                 list(self.aws.service_role_names.values()),
                 pulumi.ResourceOptions(parent=self, providers=[providers.aws]),
             )
-        self.concierge = Concierge(name, args.concierge, pulumi.ResourceOptions(parent=self, providers=[providers.vault]))
+        self.concierge = Concierge(name, args.concierge, ctx, pulumi.ResourceOptions(parent=self, providers=[providers.vault]))
         # Organization-level: only the stack that owns the organization creates them (ADR-0018).
         self.github = (
             TenantGithub(

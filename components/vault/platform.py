@@ -16,6 +16,7 @@ import pulumi_random as random
 import pulumi_vault as vault
 
 from components.context import StackContext
+from components.stateful import stateful
 from components.vault import policies as vp
 
 GITHUB_OIDC_DISCOVERY_URL = "https://token.actions.githubusercontent.com"
@@ -72,7 +73,8 @@ class VaultPlatform(pulumi.ComponentResource):
         }
 
         audit = vault.Audit(f"{name}-audit", type="file", path=vp.AUDIT_PATH, options={"file_path": "stdout", "format": "json"}, opts=child)
-        after_audit = pulumi.ResourceOptions(parent=self, depends_on=[audit])
+        # The mounts hold every tenant's secrets and leases: kept where the stack protects state (ADR-5).
+        after_audit = stateful(self, ctx.protect, depends_on=[audit])
         self.kv = vault.Mount(
             f"{name}-kv",
             path=vp.KV_MOUNT,

@@ -28,6 +28,7 @@ def tenant_vault_policy(tenant: str) -> str:
     """The name of a tenant's Vault policy."""
     return str(_RAW["vault"]["tenantPolicy"]).format(tenant=tenant)
 
+
 #: A tenant namespace labelled ``REGISTRY_SCOPE_LABEL: REGISTRY_SCOPE_OWN`` is left out of the cluster-wide
 #: registry rule; its own Kyverno Policy ``TENANT_REGISTRY_POLICY`` must take over.
 REGISTRY_SCOPE_LABEL: str = _RAW["admission"]["registryScopeLabel"]

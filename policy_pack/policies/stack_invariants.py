@@ -13,6 +13,8 @@ from .vault import policy_paths
 
 Finding = tuple[str, "str | None"]
 SHARED = contract.SHARED_TENANT
+#: What holds data or history (ADR-5): protected and retained where the stack requires it. Tenant
+#: namespaces are checked too (deleting one deletes everything in it); the platform's are not state.
 STATEFUL_TYPES = [
     "aws:s3/bucket:Bucket",
     "aws:kms/key:Key",
@@ -21,6 +23,12 @@ STATEFUL_TYPES = [
     "aws:dynamodb/table:Table",
     "aws:ecr/repository:Repository",
     "aws:sqs/queue:Queue",
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:cloudtrail/trail:Trail",
+    "aws:eks/cluster:Cluster",
+    "vault:index/mount:Mount",
+    "vault:kv/secretV2:SecretV2",
+    "github:index/repository:Repository",
 ]
 DEFAULT_TENANT_PATHS = list(contract.VAULT_TENANT_PATHS)
 
@@ -88,9 +96,12 @@ def _registry_scope(args) -> Iterator[Finding]:
         ]
         if not own:
             yield (
-                f"namespace {name!r} is left out of the cluster-wide registry rule "
-                f"({contract.REGISTRY_SCOPE_LABEL}={contract.REGISTRY_SCOPE_OWN}) but has no Policy {contract.TENANT_REGISTRY_POLICY!r}"
-            ), ns.urn
+                (
+                    f"namespace {name!r} is left out of the cluster-wide registry rule "
+                    f"({contract.REGISTRY_SCOPE_LABEL}={contract.REGISTRY_SCOPE_OWN}) but has no Policy {contract.TENANT_REGISTRY_POLICY!r}"
+                ),
+                ns.urn,
+            )
         for policy in own:
             if get(policy.props, "spec.validationFailureAction") != "Enforce":
                 yield f"Policy {contract.TENANT_REGISTRY_POLICY!r} in namespace {name!r} does not enforce", policy.urn
@@ -147,7 +158,8 @@ def _signature_admission(args) -> Iterator[Finding]:
 def _stateful_protected(args) -> Iterator[Finding]:
     if not config_value(args, "requireProtect", False):
         return
-    for resource in named(args.resources, *config_value(args, "statefulTypes", STATEFUL_TYPES)):
+    stateful = [*named(args.resources, *config_value(args, "statefulTypes", STATEFUL_TYPES)), *tenant_namespaces(args.resources).values()]
+    for resource in stateful:
         if not resource.opts.protect:
             yield (
                 f"{resource.resource_type.rsplit(':', 1)[-1]} {resource.name!r} holds state: set protect (and retainOnDelete)",
@@ -248,7 +260,7 @@ POLICIES = [
     ),
     StackRule(
         name="stateful-resources-protected",
-        description="Stateful resources are protected where the stack requires it.",
+        description="Resources holding data or history (tenant namespaces included) are protected where the stack requires it.",
         severity=HIGH,
         adr="ADR-005",
         domain="stack",

@@ -636,10 +636,20 @@ STACK_CASES: dict[str, StackCase] = {
         "vpc",
     ),
     "stateful-resources-protected": StackCase(
-        [Res(KEY, "data-key", {}, protect=True)],
+        [
+            Res(KEY, "data-key", {}, protect=True),
+            Res("aws:cloudwatch/logGroup:LogGroup", "logs", {}, protect=True),
+            Res(NS, "payments-ns", {"metadata": {"name": "payments", "labels": {"tenant": "payments"}}}, protect=True),
+            Res(NS, "argocd", {"metadata": {"name": "argocd", "labels": {"tenant": "shared"}}}),
+        ],
         [Res(KEY, "data-key", {})],
         "data-key",
         config={"stateful-resources-protected": {"requireProtect": True}},
+        more_bad=(
+            ([Res("aws:cloudtrail/trail:Trail", "trail", {})], "trail"),
+            ([Res("vault:index/mount:Mount", "kv", {"path": "kv"})], "kv"),
+            ([tenant_ns()], "payments-ns"),
+        ),
     ),
     "s3-bucket-controls": StackCase(
         [

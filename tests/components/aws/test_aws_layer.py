@@ -176,6 +176,12 @@ STATEFUL = (
     "aws:dynamodb/table:Table",
     "aws:ecr/repository:Repository",
     "aws:sqs/queue:Queue",
+    # #15 item 6: what holds history, and what deleting would take everything with it.
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:cloudtrail/trail:Trail",
+    "aws:eks/cluster:Cluster",
+    "vault:index/mount:Mount",
+    "vault:kv/secretV2:SecretV2",
 )
 
 
@@ -183,8 +189,12 @@ STATEFUL = (
 def test_stateful_resources_are_protected_and_retained_in_prod(
     stack_plans: dict[str, list[Registration]], stack: str, protected: bool
 ) -> None:
-    stateful = [r for r in stack_plans[stack] if r.type in STATEFUL]
-    assert len(stateful) == 21
+    tenant_namespaces = [
+        r for r in stack_plans[stack] if r.type == "kubernetes:core/v1:Namespace" and r.inputs["metadata"]["labels"]["tenant"] != "shared"
+    ]
+    stateful = [r for r in stack_plans[stack] if r.type in STATEFUL] + tenant_namespaces
+    # 21 data stores, 4 log groups, the trail, the cluster, 2 mounts, 2 KV seeds, 2 tenant namespaces.
+    assert len(stateful) == 33
     for r in stateful:
         assert r.options["protect"] is protected and r.options["retainOnDelete"] is protected, r.urn
 
