@@ -60,7 +60,7 @@ def policy_report(
     preview_deferred: list[dict[str, Any]],
     groups: list[Group] | None = None,
 ) -> dict[str, Any]:
-    caused_by = {urn: g.key[0] for g in groups or [] if g.key for urn in g.urns if urn}
+    caused_by = {(g.policy, urn): g.key[0] for g in groups or [] if g.key for urn in g.urns if urn}
     return {
         "previewDeferred": preview_deferred,
         "stack": stack,
@@ -73,7 +73,7 @@ def policy_report(
                 "severity": v.severity,
                 "urn": v.urn,
                 "message": v.message,
-                **({"configKey": caused_by[v.urn]} if v.urn in caused_by else {}),
+                **({"configKey": caused_by[(v.policy, v.urn)]} if (v.policy, v.urn) in caused_by else {}),
             }
             for v in sorted(violations, key=lambda v: (v.enforcement_level != "mandatory", v.policy, v.urn or ""))
         ],

@@ -12,6 +12,7 @@ import pytest
 from blueprint.engine.identities import IdentityCollision, collisions
 from blueprint.engine.run import ProgramError, run_program
 from blueprint.plan import plan
+from stacks.loader import ConfigError
 from tests.conftest import as_document, project_values
 
 
@@ -33,13 +34,26 @@ def _with_tenant_named(name: str, owner_team: str | None = None) -> dict:
     return values
 
 
-def test_a_tenant_named_like_a_platform_namespace_collides_before_any_provider(tmp_path: Path, write_stack: Callable[..., Path]) -> None:
+def test_a_tenant_named_like_a_platform_namespace_is_refused_by_the_config_model(tmp_path: Path, write_stack: Callable[..., Path]) -> None:
     path = write_stack(as_document(_with_tenant_named("argocd")))
-    with pytest.raises(IdentityCollision) as raised:
+    with pytest.raises(ConfigError) as raised:
         plan("dev", path, tmp_path / "out", None)
-    assert [(t, ident) for t, ident, _ in raised.value.clashes] == [("kubernetes", ("v1", "Namespace", "", "argocd"))]
-    assert "kubernetes-platform-argocd, argocd-ns" in str(raised.value)
+    assert dict(raised.value.problems)["tenants[2].name"].startswith("'argocd' is a namespace that Kubernetes or the platform owns")
     assert not (tmp_path / "out").exists()
+
+
+def test_two_objects_with_one_kubernetes_name_collide_before_any_provider(tmp_path: Path) -> None:
+    """Behind the model's reserved names: whatever two resources claim the same object is caught."""
+    program = tmp_path / "__main__.py"
+    program.write_text(
+        "import pulumi_kubernetes as k8s\n"
+        "k8s.core.v1.Namespace('platform-argocd', metadata={'name': 'argocd'})\n"
+        "k8s.core.v1.Namespace('argocd-ns', metadata={'name': 'argocd'})\n"
+    )
+    registrations = run_program("dev", {"aws:region": "eu-west-3"}, [], "eu-west-3", program=program)
+    assert [(t, ident, sorted(u.rsplit("::", 1)[-1] for u in urns)) for t, ident, urns in collisions(registrations)] == [
+        ("kubernetes", ("v1", "Namespace", "", "argocd"), ["argocd-ns", "platform-argocd"])
+    ]
 
 
 def test_two_tenants_with_one_owner_team_would_fight_over_the_github_team(tmp_path: Path, write_stack: Callable[..., Path]) -> None:
