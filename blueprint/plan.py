@@ -60,7 +60,7 @@ def policy_report(
     preview_deferred: list[dict[str, Any]],
     groups: list[Group] | None = None,
 ) -> dict[str, Any]:
-    caused_by = {(g.policy, urn): g.key[0] for g in groups or [] if g.key for urn in g.urns if urn}
+    caused_by: dict[tuple[str, str | None], str] = {(g.policy, urn): g.key[0] for g in groups or [] if g.key for urn in g.urns if urn}
     return {
         "previewDeferred": preview_deferred,
         "stack": stack,
