@@ -22,6 +22,7 @@ from components.aws.image_repository import ImageRepository, ImageRepositoryArgs
 from components.aws.keys import PlatformKeys, PlatformKeysArgs
 from components.aws.network import Network, NetworkArgs
 from components.aws.scaler_identity import ScalerIdentity, ScalerIdentityArgs
+from components.aws.trail_alarms import TrailAlarms, TrailAlarmsArgs
 from components.context import StackContext
 from components.github.organization import GithubOrganization, GithubOrganizationArgs, TeamSpec
 from components.kubernetes.admission import registry_host
@@ -165,7 +166,21 @@ class Platform(pulumi.ComponentResource):
 
         self.ledger = AuditLedger(
             "audit-ledger",
-            AuditLedgerArgs(kms_key_arn=self.keys.data_key_arn, retention_days=config.audit.ledger_retention_days),
+            AuditLedgerArgs(
+                kms_key_arn=self.keys.data_key_arn,
+                retention_days=config.audit.ledger_retention_days,
+                log_retention_days=config.audit.log_retention_days,
+            ),
+            ctx,
+            on_aws,
+        )
+        TrailAlarms(
+            "trail-alarms",
+            TrailAlarmsArgs(
+                log_group_name=self.ledger.log_group_name,
+                alert_email=config.audit.security_alert_email,
+                kms_key_arn=self.keys.data_key_arn,
+            ),
             ctx,
             on_aws,
         )

@@ -230,6 +230,7 @@ class ClusterConfig(_Model):
 class AuditConfig(_Model):
     ledger_retention_days: int = Field(2555, ge=1, le=36500, description="S3 Object Lock COMPLIANCE retention.")
     log_retention_days: LogRetentionDays = 365
+    security_alert_email: Email = Field(description="Who the CIS alarms on the trail page (SNS email; its owner confirms once).")
 
 
 class FinopsConfig(_Model):
@@ -325,7 +326,7 @@ class PlatformConfig(_Model):
     )
     network: NetworkConfig = NetworkConfig()
     cluster: ClusterConfig = ClusterConfig()
-    audit: AuditConfig = AuditConfig()
+    audit: AuditConfig
     finops: FinopsConfig = FinopsConfig()
     vault: VaultConfig = VaultConfig()
     database: DatabaseConfig = DatabaseConfig()

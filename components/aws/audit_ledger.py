@@ -13,8 +13,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws import iam_documents
-from components.aws.arns import s3_bucket
+from components.aws.arns import Location, s3_bucket
 from components.aws.locked_bucket import locked_bucket
+from components.aws.log_group import log_group
 from components.context import StackContext
 from components.naming import physical_name
 from components.stateful import stateful
@@ -23,20 +24,48 @@ from components.tagging import DATA_CLASS_TAG
 AUDIT_DATA_CLASS = "confidential"
 
 
+Selector = aws.cloudtrail.TrailAdvancedEventSelectorArgsDict
+Field = aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgsDict
+
+
+def trail_event_selectors(name_prefix: str, ledger_bucket: str) -> list[Selector]:
+    """Management events, and S3 object-level (data) events on every bucket of the stack: the ledger,
+    the model registries, tenant data. On the ledger itself only reads are recorded: its writes are
+    CloudTrail's own deliveries, and Object Lock already makes them immutable."""
+    own_buckets = f"arn:aws:s3:::{name_prefix}-"
+    ledger = f"arn:aws:s3:::{ledger_bucket}/"
+
+    # Typed: a misspelt operator (``starts_with`` for ``starts_withs``) would reach AWS unnoticed.
+    def objects(name: str, *selectors: Field) -> Selector:
+        base: list[Field] = [{"field": "eventCategory", "equals": ["Data"]}, {"field": "resources.type", "equals": ["AWS::S3::Object"]}]
+        return {"name": name, "field_selectors": [*base, *selectors]}
+
+    return [
+        {"name": "Management events", "field_selectors": [{"field": "eventCategory", "equals": ["Management"]}]},
+        objects("Objects of the stack's buckets", {"field": "resources.ARN", "starts_withs": [own_buckets], "not_starts_withs": [ledger]}),
+        objects(
+            "Reads of the audit ledger", {"field": "readOnly", "equals": ["true"]}, {"field": "resources.ARN", "starts_withs": [ledger]}
+        ),
+    ]
+
+
 @dataclass(frozen=True)
 class AuditLedgerArgs:
     """Attributes:
-    kms_key_arn: Encrypts objects and the trail.
+    kms_key_arn: Encrypts objects, the trail and its log group.
     retention_days: Object Lock COMPLIANCE default retention.
+    log_retention_days: The trail's CloudWatch log group (the CIS alarms read it).
     """
 
     kms_key_arn: pulumi.Input[str]
     retention_days: int
+    log_retention_days: int
 
 
 class AuditLedger(pulumi.ComponentResource):
     bucket_name: pulumi.Output[str]
     trail_arn: pulumi.Output[str]
+    log_group_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: AuditLedgerArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:AuditLedger", name, None, opts)
@@ -58,6 +87,22 @@ class AuditLedger(pulumi.ComponentResource):
             lambda a: json.dumps(iam_documents.ledger_bucket_policy(a[0], f"arn:aws:cloudtrail:{ctx.region}:{a[1]}:trail/{trail_name}"))
         )
         policy = aws.s3.BucketPolicy(f"{name}-policy", bucket=bucket.bucket, policy=policy_document, opts=child)
+        trail_arn = account.apply(lambda a: f"arn:aws:cloudtrail:{ctx.region}:{a}:trail/{trail_name}")
+        logs = log_group(
+            f"{name}-trail-logs", f"/aws/cloudtrail/{trail_name}", args.log_retention_days, args.kms_key_arn, ctx.protect, child
+        )
+        delivery = aws.iam.Role(
+            f"{name}-trail-delivery",
+            assume_role_policy=trail_arn.apply(lambda arn: json.dumps(iam_documents.service_trust("cloudtrail.amazonaws.com", arn))),
+            path="/fintech-blueprint/",
+            opts=child,
+        )
+        delivery_policy = aws.iam.RolePolicy(
+            f"{name}-trail-delivery",
+            role=delivery.name,
+            policy=Location.of(self).log_group(logs.name).apply(lambda arn: json.dumps(iam_documents.log_stream_writer(arn))),
+            opts=child,
+        )
         trail = aws.cloudtrail.Trail(
             f"{name}-trail",
             name=trail_name,
@@ -66,8 +111,12 @@ class AuditLedger(pulumi.ComponentResource):
             include_global_service_events=True,
             enable_log_file_validation=True,
             kms_key_id=args.kms_key_arn,
-            opts=stateful(self, ctx.protect, depends_on=[policy]),
+            cloud_watch_logs_group_arn=logs.arn.apply(lambda arn: f"{arn}:*"),
+            cloud_watch_logs_role_arn=delivery.arn,
+            advanced_event_selectors=bucket.bucket.apply(lambda ledger: trail_event_selectors(ctx.name_prefix, ledger)),
+            opts=stateful(self, ctx.protect, depends_on=[policy, delivery_policy]),
         )
         self.bucket_name = bucket.bucket
         self.trail_arn = trail.arn
-        self.register_outputs({"bucketName": self.bucket_name, "trailArn": self.trail_arn})
+        self.log_group_name = logs.name
+        self.register_outputs({"bucketName": self.bucket_name, "trailArn": self.trail_arn, "logGroupName": self.log_group_name})

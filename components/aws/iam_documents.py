@@ -44,9 +44,13 @@ def document(*statements: dict[str, Any]) -> Document:
     return {"Version": VERSION, "Statement": list(statements)}
 
 
-def service_trust(service: str) -> Document:
-    """Trust policy for an AWS service principal (EKS control plane, EC2 nodes, flow logs…)."""
-    return document({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"})
+def service_trust(service: str, source_arn: str | None = None) -> Document:
+    """Trust policy for an AWS service principal (EKS control plane, EC2 nodes, flow logs…); with
+    ``source_arn``, only on behalf of that resource (the confused-deputy guard)."""
+    statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    if source_arn:
+        statement["Condition"] = {"StringEquals": {"aws:SourceArn": source_arn}}
+    return document(statement)
 
 
 def github_oidc_trust(provider_arn: str, org: str, repository: str, subjects: list[str]) -> Document:
@@ -117,7 +121,8 @@ def image_publisher(repository_arns: list[str], keys_arn: str, signing_alias: st
     )
 
 
-def flow_log_writer(log_group_arn: str) -> Document:
+def log_stream_writer(log_group_arn: str) -> Document:
+    """A service delivering to one log group (VPC flow logs, CloudTrail)."""
     return document(
         {
             "Effect": "Allow",
@@ -224,6 +229,15 @@ def data_key_policy(account_id: str, region: str) -> Document:
             "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
             "Resource": "*",
             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:*"}},
+        },
+        {
+            # The CIS alarms publish to the encrypted security topic (AWS: encrypted SNS topics and CloudWatch).
+            "Sid": "CloudWatchAlarmsToEncryptedTopic",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
         },
         {
             "Sid": "NodeVolumes",

@@ -142,7 +142,7 @@ class Network(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-flow-logs",
             role=role.id,
-            policy=Location.of(self).log_group(flow_logs.name).apply(lambda arn: json.dumps(iam_documents.flow_log_writer(arn))),
+            policy=Location.of(self).log_group(flow_logs.name).apply(lambda arn: json.dumps(iam_documents.log_stream_writer(arn))),
             opts=child,
         )
         aws.ec2.FlowLog(

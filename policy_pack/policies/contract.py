@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 _RAW: dict[str, Any] = json.loads((Path(__file__).parent / "data" / "contract.json").read_text())
+_CIS: dict[str, Any] = json.loads((Path(__file__).parent / "data" / "cis_monitoring.json").read_text())
 
 REQUIRED_COST_TAGS: tuple[str, ...] = tuple(_RAW["costTags"]["required"])
 DATA_CLASS_TAG: str = _RAW["costTags"]["dataClass"]
@@ -34,3 +36,16 @@ def tenant_vault_policy(tenant: str) -> str:
 REGISTRY_SCOPE_LABEL: str = _RAW["admission"]["registryScopeLabel"]
 REGISTRY_SCOPE_OWN: str = _RAW["admission"]["registryScopeOwn"]
 TENANT_REGISTRY_POLICY: str = _RAW["admission"]["tenantRegistryPolicy"]
+
+
+@dataclass(frozen=True)
+class CisControl:
+    control: str
+    metric: str
+    description: str
+    pattern: str
+
+
+#: CIS AWS Foundations 4.1-4.15: the metric filters and alarms on the trail's log group.
+CIS_CONTROLS: tuple[CisControl, ...] = tuple(CisControl(**c) for c in _CIS["controls"])
+CIS_METRIC_NAMESPACE: str = _CIS["namespace"]

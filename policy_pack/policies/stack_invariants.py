@@ -193,6 +193,43 @@ def _vpc_flow_logs(args) -> Iterator[Finding]:
             yield f"VPC {vpc.name!r} has no flow log", vpc.urn
 
 
+def _depends_on(resource: Any, field: str) -> set[str]:
+    return {d.urn for d in resource.property_dependencies.get(field, [])}
+
+
+def _pattern(value: Any) -> str:
+    return " ".join(str(value or "").split())
+
+
+def _notifies(alarm: Any) -> bool:
+    """An alarm with an action: wired to a resource of the stack (a topic whose ARN a first preview
+    does not know yet), or naming one."""
+    return bool(_depends_on(alarm, "alarmActions")) or bool(strings(get(alarm.props, "alarmActions")))
+
+
+def _cis_trail_alarms(args) -> Iterator[Finding]:
+    trails = [t for t in named(args.resources, "aws:cloudtrail/trail:Trail") if get(t.props, "isMultiRegionTrail") is True]
+    if not trails:
+        return
+    watched = [t for t in trails if _depends_on(t, "cloudWatchLogsGroupArn")]
+    if not watched:
+        yield "no multi-region trail delivers to a CloudWatch log group: set cloudWatchLogsGroupArn and its role", trails[0].urn
+        return
+    groups = set().union(*(_depends_on(t, "cloudWatchLogsGroupArn") for t in watched))
+    filters = [
+        f for f in named(args.resources, "aws:cloudwatch/logMetricFilter:LogMetricFilter") if _depends_on(f, "logGroupName") & groups
+    ]
+    alarms = list(named(args.resources, "aws:cloudwatch/metricAlarm:MetricAlarm"))
+    for cis in contract.CIS_CONTROLS:
+        found = [f for f in filters if _pattern(get(f.props, "pattern")) == _pattern(cis.pattern)]
+        if not found:
+            yield f"no metric filter for CIS {cis.control} ({cis.description}) on the trail's log group", watched[0].urn
+            continue
+        metrics = {(get(f.props, "metricTransformation.name"), get(f.props, "metricTransformation.namespace")) for f in found}
+        if not any((get(a.props, "metricName"), get(a.props, "namespace")) in metrics and _notifies(a) for a in alarms):
+            yield f"the CIS {cis.control} metric ({cis.description}) has no alarm that notifies anyone", found[0].urn
+
+
 def _ecr_lifecycle(args) -> Iterator[Finding]:
     covered = {get(p.props, "repository") for p in named(args.resources, "aws:ecr/lifecyclePolicy:LifecyclePolicy")}
     for repo in named(args.resources, "aws:ecr/repository:Repository"):
@@ -288,6 +325,21 @@ POLICIES = [
         domain="stack",
         check=_vpc_flow_logs,
         reads=["aws:ec2/vpc:Vpc", "aws:ec2/flowLog:FlowLog"],
+    ),
+    StackRule(
+        name="cis-trail-alarms",
+        description="The multi-region trail delivers to CloudWatch Logs, watched by the CIS 4.1-4.15 metric filters and alarms.",
+        severity=HIGH,
+        adr="ADR-008",
+        domain="stack",
+        check=_cis_trail_alarms,
+        reads=[
+            "aws:cloudtrail/trail:Trail",
+            "aws:cloudwatch/logGroup:LogGroup",
+            "aws:cloudwatch/logMetricFilter:LogMetricFilter",
+            "aws:cloudwatch/metricAlarm:MetricAlarm",
+            "aws:sns/topic:Topic",
+        ],
     ),
     StackRule(
         name="ecr-lifecycle-policy",

@@ -56,16 +56,18 @@ def test_a_stricter_policy_config_names_the_stack_keys_once(tmp_path: Path) -> N
     assert result.exit_code == 1, result.output
     lines = [line.strip() for line in result.output.splitlines() if line.strip().startswith("✗")]
     assert (
-        "✗ cloudwatch-log-retention: stack config audit.logRetentionDays = 30 fails it on 3 resource(s) "
-        "(cluster-control-plane-logs, fraud-logs, payments-logs): retentionInDays is 30; this stack requires at least 365"
+        "✗ cloudwatch-log-retention: stack config audit.logRetentionDays = 30 fails it on 4 resource(s) "
+        "(audit-ledger-trail-logs, cluster-control-plane-logs, fraud-logs, payments-logs): retentionInDays is 30; "
+        "this stack requires at least 365"
     ) in lines
     assert any(
-        line.startswith("✗ stateful-resources-protected: stack config protectStateful = false fails it on 35 resource(s)") for line in lines
+        line.startswith("✗ stateful-resources-protected: stack config protectStateful = false fails it on 36 resource(s)") for line in lines
     )
     assert sum("stateful-resources-protected" in line for line in lines) == 1
     report = json.loads((out / "policy-report.json").read_text())
     keys = {v["urn"].rsplit("::", 1)[-1]: v.get("configKey") for v in report["violations"] if v["policy"] == "cloudwatch-log-retention"}
     assert keys == {
+        "audit-ledger-trail-logs": "audit.logRetentionDays",
         "cluster-control-plane-logs": "audit.logRetentionDays",
         "fraud-logs": "audit.logRetentionDays",
         "payments-logs": "audit.logRetentionDays",

@@ -37,6 +37,8 @@ UNTAGGABLE_REVIEWED = {
     "aws:s3/bucketVersioning:BucketVersioning",
     "aws:sqs/queuePolicy:QueuePolicy",
     "aws:costexplorer/costAllocationTag:CostAllocationTag",
+    "aws:cloudwatch/logMetricFilter:LogMetricFilter",
+    "aws:sns/topicSubscription:TopicSubscription",
 }
 
 

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from policy_pack.policies.contract import CIS_CONTROLS, CIS_METRIC_NAMESPACE
+
 TAGS = {"environment": "dev", "tenant": "payments", "owner": "payments-team", "cost-center": "CC-1", "managed-by": "pulumi"}
 
 
@@ -591,6 +593,42 @@ BUCKET = Res("aws:s3/bucket:Bucket", "ledger", {"bucket": "ledger-1"})
 VPC = Res("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.0.0.0/16"})
 
 
+TRAIL_LOGS = Res("aws:cloudwatch/logGroup:LogGroup", "trail-logs", {"name": "/aws/cloudtrail/audit"})
+WATCHED_TRAIL = Res(
+    "aws:cloudtrail/trail:Trail",
+    "trail",
+    {"isMultiRegionTrail": True, "cloudWatchLogsGroupArn": "arn:aws:logs:eu-west-3:1:log-group:/aws/cloudtrail/audit:*"},
+    property_dependencies={"cloudWatchLogsGroupArn": ["trail-logs"]},
+)
+
+
+def cis_watch(skip: str = "", silent: str = "") -> list[Res]:
+    """The trail, its log group and one filter and alarm per CIS control (none for ``skip``; the alarm
+    of ``silent`` notifies no one)."""
+    found = [TRAIL_LOGS, WATCHED_TRAIL]
+    for cis in CIS_CONTROLS:
+        if cis.metric == skip:
+            continue
+        transformation = {"name": cis.metric, "namespace": CIS_METRIC_NAMESPACE, "value": "1"}
+        found.append(
+            Res(
+                "aws:cloudwatch/logMetricFilter:LogMetricFilter",
+                f"filter-{cis.metric}",
+                {"pattern": cis.pattern, "metricTransformation": transformation},
+                property_dependencies={"logGroupName": ["trail-logs"]},
+            )
+        )
+        actions = [] if cis.metric == silent else ["arn:aws:sns:eu-west-3:1:security"]
+        found.append(
+            Res(
+                "aws:cloudwatch/metricAlarm:MetricAlarm",
+                f"alarm-{cis.metric}",
+                {"metricName": cis.metric, "namespace": CIS_METRIC_NAMESPACE, "alarmActions": actions},
+            )
+        )
+    return found
+
+
 def bucket_part(type_: str, name: str) -> Res:
     return Res(type_, name, {"bucket": "ledger-1"})
 
@@ -649,6 +687,15 @@ STACK_CASES: dict[str, StackCase] = {
             ([Res("aws:cloudtrail/trail:Trail", "trail", {})], "trail"),
             ([Res("vault:index/mount:Mount", "kv", {"path": "kv"})], "kv"),
             ([tenant_ns()], "payments-ns"),
+        ),
+    ),
+    "cis-trail-alarms": StackCase(
+        cis_watch(),
+        cis_watch(skip="RootAccountUsage"),
+        "trail",
+        more_bad=(
+            (cis_watch(silent="KmsKeyDisabledOrScheduledForDeletion"), "filter-KmsKeyDisabledOrScheduledForDeletion"),
+            ([Res("aws:cloudtrail/trail:Trail", "trail", {"isMultiRegionTrail": True})], "trail"),
         ),
     ),
     "s3-bucket-controls": StackCase(

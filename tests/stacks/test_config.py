@@ -150,6 +150,12 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "tenants[0].services[0].slo.latencyP95Msx",
         "unknown key; did you mean 'latencyP95Ms'?",
     ),
+    (
+        "no security alert address",
+        lambda v: v["audit"].pop("securityAlertEmail"),
+        "audit.securityAlertEmail",
+        "required key is missing",
+    ),
     ("unknown key, nothing close", lambda v: v.update(zzz=1), "zzz", "unknown key; remove it or check its spelling"),
     ("negative budget", lambda v: tenant(v).update(monthlyBudgetUsd=-5), "tenants[0].monthlyBudgetUsd", "greater than 0"),
     ("no data class", lambda v: tenant(v).update(dataClasses=[]), "tenants[0].dataClasses", "at least 1 item"),

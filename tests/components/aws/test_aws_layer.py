@@ -193,8 +193,8 @@ def test_stateful_resources_are_protected_and_retained_in_prod(
         r for r in stack_plans[stack] if r.type == "kubernetes:core/v1:Namespace" and r.inputs["metadata"]["labels"]["tenant"] != "shared"
     ]
     stateful = [r for r in stack_plans[stack] if r.type in STATEFUL] + tenant_namespaces
-    # 21 data stores, 4 log groups, the trail, the cluster, 2 mounts, 2 KV seeds, 2 tenant namespaces.
-    assert len(stateful) == 33
+    # 21 data stores, 5 log groups, the trail, the cluster, 2 mounts, 2 KV seeds, 2 tenant namespaces.
+    assert len(stateful) == 34
     for r in stateful:
         assert r.options["protect"] is protected and r.options["retainOnDelete"] is protected, r.urn
 
@@ -299,3 +299,46 @@ def test_keda_reads_queue_depth_with_its_own_identity_and_nothing_more(stack_pla
     assert {n for n, arn in queues.items() if fnmatch(arn, statement["Resource"])} == {n for n in queues if n.endswith("-outbox")}
     auths = [r for r in by_type(plan, "kubernetes:keda.sh/v1alpha1:TriggerAuthentication")]
     assert auths and all(a.inputs["spec"]["podIdentity"] == {"provider": "aws", "identityOwner": "keda"} for a in auths)
+
+
+PROD_ACCOUNT = "210987654321"
+
+
+def test_the_trail_feeds_the_cis_alarms_and_records_object_access(stack_plans: dict[str, list[Registration]]) -> None:
+    """#15 item 1: CloudTrail -> CloudWatch Logs -> CIS 4.1-4.15 filters and alarms -> the security address;
+    S3 data events on the stack's buckets (reads only on the ledger, whose writes are the trail's own)."""
+    plan = stack_plans["prod"]
+    [trail] = by_type(plan, "aws:cloudtrail/trail:Trail")
+    logs = next(r for r in by_type(plan, "aws:cloudwatch/logGroup:LogGroup") if r.name == "audit-ledger-trail-logs")
+    assert logs.inputs["name"] == "/aws/cloudtrail/fintech-blueprint-prod-audit" and logs.inputs["retentionInDays"] == 365
+    assert trail.property_dependencies["cloudWatchLogsGroupArn"] == [logs.urn] and trail.inputs["cloudWatchLogsGroupArn"].endswith(":*")
+    delivery = next(r for r in by_type(plan, "aws:iam/role:Role") if r.name == "audit-ledger-trail-delivery")
+    assert json.loads(delivery.inputs["assumeRolePolicy"])["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {"aws:SourceArn": f"arn:aws:cloudtrail:eu-west-3:{PROD_ACCOUNT}:trail/fintech-blueprint-prod-audit"}
+            },
+        }
+    ]
+    ledger = f"arn:aws:s3:::fintech-blueprint-prod-audit-ledger-{PROD_ACCOUNT}/"
+    data, reads = trail.inputs["advancedEventSelectors"][1:]
+    own = {"field": "resources.ARN", "startsWiths": ["arn:aws:s3:::fintech-blueprint-prod-"], "notStartsWiths": [ledger]}
+    assert data["fieldSelectors"][-1] == own
+    assert {"field": "readOnly", "equals": ["true"]} in reads["fieldSelectors"]
+
+    filters = by_type(plan, "aws:cloudwatch/logMetricFilter:LogMetricFilter")
+    alarms = by_type(plan, "aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert len(filters) == len(alarms) == 15
+    assert all(f.property_dependencies["logGroupName"] == [logs.urn] for f in filters)
+    root = next(f for f in filters if f.inputs["metricTransformation"]["name"] == "RootAccountUsage")
+    assert root.inputs["pattern"] == (
+        '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }'
+    )
+    [topic] = by_type(plan, "aws:sns/topic:Topic")
+    assert topic.inputs["kmsMasterKeyId"]
+    assert all(a.inputs["alarmActions"] == [topic.state["arn"]] and a.inputs["threshold"] == 1 for a in alarms)
+    [email] = by_type(plan, "aws:sns/topicSubscription:TopicSubscription")
+    assert (email.inputs["protocol"], email.inputs["endpoint"]) == ("email", "security@fintech-blueprint.example")
