@@ -13,6 +13,7 @@ import pulumi_github as github
 import pulumi_kubernetes as k8s
 import pulumi_vault as vault
 
+from components.aws.access_logs import AccessLogs, AccessLogsArgs
 from components.aws.audit_ledger import AuditLedger, AuditLedgerArgs
 from components.aws.ci_identity import CiIdentity, CiIdentityArgs, ImagePublisher
 from components.aws.cluster import CLUSTER_ADMIN_POLICY, CLUSTER_VIEW_POLICY, Cluster, ClusterAccess, ClusterArgs
@@ -164,12 +165,14 @@ class Platform(pulumi.ComponentResource):
             pulumi.ResourceOptions.merge(inside, pulumi.ResourceOptions(providers=[self.kubernetes_provider])),
         )
 
+        self.access_logs = AccessLogs("access-logs", AccessLogsArgs(retention_days=config.audit.log_retention_days), ctx, on_aws)
         self.ledger = AuditLedger(
             "audit-ledger",
             AuditLedgerArgs(
                 kms_key_arn=self.keys.data_key_arn,
                 retention_days=config.audit.ledger_retention_days,
                 log_retention_days=config.audit.log_retention_days,
+                access_log_bucket=self.access_logs.bucket_name,
             ),
             ctx,
             on_aws,
@@ -320,6 +323,7 @@ def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform
         mlops=TenantMlopsArgs(
             tenant=tenant.name,
             kms_key_arn=platform.keys.data_key_arn,
+            access_log_bucket=platform.access_logs.bucket_name,
         )
         if tenant.mlops
         else None,

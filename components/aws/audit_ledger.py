@@ -55,11 +55,13 @@ class AuditLedgerArgs:
     kms_key_arn: Encrypts objects, the trail and its log group.
     retention_days: Object Lock COMPLIANCE default retention.
     log_retention_days: The trail's CloudWatch log group (the CIS alarms read it).
+    access_log_bucket: Where the ledger's server access logs go (``AccessLogs``).
     """
 
     kms_key_arn: pulumi.Input[str]
     retention_days: int
     log_retention_days: int
+    access_log_bucket: pulumi.Input[str]
 
 
 class AuditLedger(pulumi.ComponentResource):
@@ -81,6 +83,7 @@ class AuditLedger(pulumi.ComponentResource):
             args.kms_key_arn,
             self,
             ctx.protect,
+            args.access_log_bucket,
             tags={DATA_CLASS_TAG: AUDIT_DATA_CLASS},
         )
         policy_document = pulumi.Output.all(s3_bucket(bucket.bucket), account).apply(

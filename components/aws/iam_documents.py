@@ -178,6 +178,24 @@ def deny_insecure_transport(action: str, *resources: str) -> dict[str, Any]:
     }
 
 
+def access_log_bucket_policy(bucket_arn: str, account_id: str, name_prefix: str) -> Document:
+    """The access log bucket: the S3 logging service writes logs of this account's own buckets only."""
+    return document(
+        {
+            "Sid": "S3ServerAccessLogs",
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"{bucket_arn}/*",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account_id},
+                "ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{name_prefix}-*"},
+            },
+        },
+        deny_insecure_transport("s3:*", bucket_arn, f"{bucket_arn}/*"),
+    )
+
+
 def ledger_bucket_policy(bucket_arn: str, trail_arn: str) -> Document:
     """The audit ledger: CloudTrail may write, nobody may read or write without TLS."""
     return document(

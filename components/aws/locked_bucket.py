@@ -9,6 +9,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.access_logs import log_access
 from components.stateful import stateful
 
 
@@ -19,9 +20,10 @@ def locked_bucket(
     kms_key_arn: pulumi.Input[str],
     parent: pulumi.Resource,
     protect: bool,
+    access_log_bucket: pulumi.Input[str],
     tags: dict[str, str] | None = None,
 ) -> aws.s3.Bucket:
-    """The bucket and its four controls; the caller adds the bucket policy it needs."""
+    """The bucket, its four controls and its access logging; the caller adds the bucket policy it needs."""
     child = pulumi.ResourceOptions(parent=parent)
     bucket = aws.s3.Bucket(
         name, bucket=bucket_name, object_lock_enabled=True, force_destroy=False, tags=tags, opts=stateful(parent, protect)
@@ -50,4 +52,5 @@ def locked_bucket(
         ],
         opts=child,
     )
+    log_access(f"{name}-access-logging", bucket, access_log_bucket, parent)
     return bucket

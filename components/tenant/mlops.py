@@ -41,11 +41,13 @@ class TenantMlopsArgs:
     """Attributes:
     tenant: Names (the bucket name is global: the stack context adds the account).
     kms_key_arn: Encrypts models and images.
+    access_log_bucket: Where the model bucket's server access logs go (``AccessLogs``).
     retention_days: Object Lock retention of a model version (audit of decisions, ADR-4). Default 365.
     """
 
     tenant: str
     kms_key_arn: pulumi.Input[str]
+    access_log_bucket: pulumi.Input[str]
     retention_days: int = 365
 
 
@@ -65,7 +67,9 @@ class TenantMlops(pulumi.ComponentResource):
         bucket_name = pulumi.Output.from_input(ctx.account_id).apply(
             lambda account: physical_name(ctx.name_prefix, args.tenant, "models", account)
         )
-        bucket = locked_bucket(f"{name}-models", bucket_name, args.retention_days, args.kms_key_arn, self, ctx.protect)
+        bucket = locked_bucket(
+            f"{name}-models", bucket_name, args.retention_days, args.kms_key_arn, self, ctx.protect, args.access_log_bucket
+        )
         aws.s3.BucketPolicy(
             f"{name}-models-policy",
             bucket=bucket.bucket,

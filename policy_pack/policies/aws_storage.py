@@ -5,7 +5,9 @@ Sub-resources exist under both the v7 tokens and the legacy ``…V2`` tokens; bo
 
 from __future__ import annotations
 
-from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, denies_insecure_transport, get, is_set, items
+from fnmatch import fnmatch
+
+from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, config_value, denies_insecure_transport, get, is_set, items, schema
 
 BUCKETS = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"]
 ACLS = ["aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"]
@@ -20,6 +22,9 @@ OBJECT_LOCK = [
     "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2",
 ]
 BUCKET_POLICY = ["aws:s3/bucketPolicy:BucketPolicy"]
+LOGGING = ["aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2"]
+#: S3 delivers server access logs only to SSE-S3 buckets: these (and only these) may use AES256.
+DEFAULT_SSE_S3_BUCKETS = ["*-access-logs-*"]
 PUBLIC_ACLS = {"public-read", "public-read-write", "authenticated-read"}
 PAB_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
@@ -36,7 +41,11 @@ def _no_public_acl(props, _args):
         yield f"acl {acl!r} makes objects public: use 'private' (or omit it)"
 
 
-def _sse_kms(props, _args):
+def _sse_kms(props, args):
+    if any(fnmatch(str(get(props, "bucket", "")), p) for p in config_value(args, "sseS3Buckets", DEFAULT_SSE_S3_BUCKETS)):
+        if any(get(r, "applyServerSideEncryptionByDefault.sseAlgorithm") != "AES256" for r in items(get(props, "rules"))):
+            yield "an access log destination must use sseAlgorithm AES256 (S3 delivers no server access logs to SSE-KMS)"
+        return
     rules = items(get(props, "rules"))
     algorithms = [get(r, "applyServerSideEncryptionByDefault.sseAlgorithm") for r in rules]
     keys = [is_set(r, "applyServerSideEncryptionByDefault.kmsMasterKeyId") for r in rules]
@@ -87,12 +96,13 @@ POLICIES = [
     ),
     ResourceRule(
         name="s3-sse-kms",
-        description="S3 default encryption uses a customer managed KMS key.",
+        description="S3 default encryption uses a customer managed KMS key (SSE-S3 only on access log destinations, sseS3Buckets).",
         severity=HIGH,
         adr="ADR-008",
         domain="aws-storage",
         types=SSE,
         check=_sse_kms,
+        config_schema=schema(sseS3Buckets={"type": "array", "items": {"type": "string"}, "default": DEFAULT_SSE_S3_BUCKETS}),
     ),
     ResourceRule(
         name="s3-versioning",

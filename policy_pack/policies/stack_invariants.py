@@ -186,6 +186,16 @@ def _bucket_controls(args) -> Iterator[Finding]:
                 yield f"bucket {bucket.name!r} has no {label} resource", bucket.urn
 
 
+def _access_logging(args) -> Iterator[Finding]:
+    logging = list(named(args.resources, *aws_storage.LOGGING))
+    targets = {get(r.props, "targetBucket") for r in logging}
+    for bucket in named(args.resources, *aws_storage.BUCKETS):
+        if get(bucket.props, "bucket") in targets:
+            continue  # the log destination itself
+        if not any(_references_bucket(r, bucket) for r in logging):
+            yield f"bucket {bucket.name!r} has no server access logging (S3 BucketLogging)", bucket.urn
+
+
 def _vpc_flow_logs(args) -> Iterator[Finding]:
     logged = {d.urn for log in named(args.resources, "aws:ec2/flowLog:FlowLog") for d in log.property_dependencies.get("vpcId", [])}
     for vpc in named(args.resources, "aws:ec2/vpc:Vpc"):
@@ -316,6 +326,15 @@ POLICIES = [
         domain="stack",
         check=_bucket_controls,
         reads=[*aws_storage.BUCKETS, *aws_storage.PUBLIC_ACCESS_BLOCK, *aws_storage.SSE, *aws_storage.VERSIONING],
+    ),
+    StackRule(
+        name="s3-access-logging",
+        description="Every S3 bucket but the log destination has server access logging.",
+        severity=MEDIUM,
+        adr="ADR-008",
+        domain="stack",
+        check=_access_logging,
+        reads=[*aws_storage.BUCKETS, *aws_storage.LOGGING],
     ),
     StackRule(
         name="vpc-flow-logs",

@@ -39,6 +39,8 @@ UNTAGGABLE_REVIEWED = {
     "aws:costexplorer/costAllocationTag:CostAllocationTag",
     "aws:cloudwatch/logMetricFilter:LogMetricFilter",
     "aws:sns/topicSubscription:TopicSubscription",
+    "aws:s3/bucketLogging:BucketLogging",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
 }
 
 

@@ -166,6 +166,10 @@ RESOURCE_CASES: dict[str, Case] = {
         more_bad=(
             (
                 "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                {"bucket": "acme-dev-access-logs-1", "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}]},
+            ),
+            (
+                "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
                 {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}, "bucketKeyEnabled": True}]},
             ),
             (
@@ -629,6 +633,10 @@ def cis_watch(skip: str = "", silent: str = "") -> list[Res]:
     return found
 
 
+ACCESS_LOG_BUCKET = Res("aws:s3/bucket:Bucket", "access-logs", {"bucket": "acme-dev-access-logs-1"})
+LEDGER_LOGGING = {"bucket": "ledger-1", "targetBucket": "acme-dev-access-logs-1", "targetPrefix": "ledger-1/"}
+
+
 def bucket_part(type_: str, name: str) -> Res:
     return Res(type_, name, {"bucket": "ledger-1"})
 
@@ -697,6 +705,26 @@ STACK_CASES: dict[str, StackCase] = {
             (cis_watch(silent="KmsKeyDisabledOrScheduledForDeletion"), "filter-KmsKeyDisabledOrScheduledForDeletion"),
             ([Res("aws:cloudtrail/trail:Trail", "trail", {"isMultiRegionTrail": True})], "trail"),
         ),
+    ),
+    "s3-access-logging": StackCase(
+        [
+            BUCKET,
+            ACCESS_LOG_BUCKET,
+            Res("aws:s3/bucketLogging:BucketLogging", "ledger-logging", LEDGER_LOGGING, property_dependencies={"bucket": ["ledger"]}),
+        ],
+        # The models bucket is logged (so the destination is known); the ledger is not.
+        [
+            BUCKET,
+            ACCESS_LOG_BUCKET,
+            Res("aws:s3/bucket:Bucket", "models", {"bucket": "models-1"}),
+            Res(
+                "aws:s3/bucketLogging:BucketLogging",
+                "models-logging",
+                {"bucket": "models-1", "targetBucket": "acme-dev-access-logs-1"},
+                property_dependencies={"bucket": ["models"]},
+            ),
+        ],
+        "ledger",
     ),
     "s3-bucket-controls": StackCase(
         [

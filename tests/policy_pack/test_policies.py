@@ -53,7 +53,7 @@ def stack_resources(resources: list[Res]) -> list[Resource]:
 def test_the_pack_is_large_and_every_policy_has_cases() -> None:
     # The README states these counts; a rule added or removed updates both.
     assert len([p for p in POLICIES if describe(p)["kind"] == "resource"]) == 85
-    assert len([p for p in POLICIES if describe(p)["kind"] == "stack"]) == 13
+    assert len([p for p in POLICIES if describe(p)["kind"] == "stack"]) == 14
     assert len(POLICY_NAMES) == len(set(POLICY_NAMES))
     assert set(RESOURCE_CASES) | set(STACK_CASES) == set(POLICY_NAMES)
 
@@ -141,6 +141,15 @@ def test_stack_policy(name: str) -> None:
         assert found, f"{name} did not flag its bad stack naming {bad_name}"
         expected = None if bad_name == "(stack)" else bad_name
         assert [v.urn.rsplit("::", 1)[-1] if v.urn else None for v in found] == [expected] * len(found)
+
+
+def test_an_access_log_destination_may_only_use_sse_s3() -> None:
+    """S3 delivers server access logs only to SSE-S3 buckets: the one exception to s3-sse-kms."""
+    engine = pack.analyzer(None)
+    sse = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    aes = {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]}
+    assert violations_of("s3-sse-kms", engine.analyze(resource(sse, {"bucket": "acme-prod-access-logs-1", **aes}))) == []
+    assert violations_of("s3-sse-kms", engine.analyze(resource(sse, {"bucket": "acme-prod-data", **aes})))
 
 
 def test_a_policy_ignores_other_types() -> None:

@@ -131,7 +131,7 @@ def test_nodes_launch_from_a_hardened_template(plan: list[Registration]) -> None
 @pytest.mark.parametrize(("stack", "days"), [("dev", 30), ("prod", 2555)])
 def test_audit_ledger_is_locked_in_compliance_mode(stack_plans: dict[str, list[Registration]], stack: str, days: int) -> None:
     plan = stack_plans[stack]
-    bucket = by_type(plan, "aws:s3/bucket:Bucket")[0]
+    bucket = next(b for b in by_type(plan, "aws:s3/bucket:Bucket") if b.name == "audit-ledger-bucket")
     lock = by_type(plan, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")[0].inputs
     assert bucket.inputs["objectLockEnabled"] is True
     assert lock["rule"]["defaultRetention"] == {"mode": "COMPLIANCE", "days": days}
@@ -193,8 +193,8 @@ def test_stateful_resources_are_protected_and_retained_in_prod(
         r for r in stack_plans[stack] if r.type == "kubernetes:core/v1:Namespace" and r.inputs["metadata"]["labels"]["tenant"] != "shared"
     ]
     stateful = [r for r in stack_plans[stack] if r.type in STATEFUL] + tenant_namespaces
-    # 21 data stores, 5 log groups, the trail, the cluster, 2 mounts, 2 KV seeds, 2 tenant namespaces.
-    assert len(stateful) == 34
+    # 22 data stores, 5 log groups, the trail, the cluster, 2 mounts, 2 KV seeds, 2 tenant namespaces.
+    assert len(stateful) == 35
     for r in stateful:
         assert r.options["protect"] is protected and r.options["retainOnDelete"] is protected, r.urn
 
@@ -342,3 +342,36 @@ def test_the_trail_feeds_the_cis_alarms_and_records_object_access(stack_plans: d
     assert all(a.inputs["alarmActions"] == [topic.state["arn"]] and a.inputs["threshold"] == 1 for a in alarms)
     [email] = by_type(plan, "aws:sns/topicSubscription:TopicSubscription")
     assert (email.inputs["protocol"], email.inputs["endpoint"]) == ("email", "security@fintech-blueprint.example")
+
+
+def test_every_bucket_logs_access_to_an_sse_s3_destination(stack_plans: dict[str, list[Registration]]) -> None:
+    """#15 item 1: server access logs of the ledger and model buckets, into a bucket S3 can deliver to."""
+    plan = stack_plans["prod"]
+    destination = f"fintech-blueprint-prod-access-logs-{PROD_ACCOUNT}"
+    buckets = {r.inputs["bucket"] for r in by_type(plan, "aws:s3/bucket:Bucket")}
+    logged = {r.inputs["bucket"]: r.inputs for r in by_type(plan, "aws:s3/bucketLogging:BucketLogging")}
+    assert (
+        set(logged)
+        == buckets - {destination}
+        == {
+            f"fintech-blueprint-prod-audit-ledger-{PROD_ACCOUNT}",
+            f"fintech-blueprint-prod-fraud-models-{PROD_ACCOUNT}",
+        }
+    )
+    assert all(v["targetBucket"] == destination and v["targetPrefix"] == f"{b}/" for b, v in logged.items())
+    encryption = next(r for r in by_type(plan, SSE_CONFIG) if r.inputs["bucket"] == destination)
+    assert encryption.inputs["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
+    [expiry] = by_type(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+    assert expiry.inputs["rules"][0]["expiration"] == {"days": 365}
+    policy = json.loads(
+        next(r for r in by_type(plan, "aws:s3/bucketPolicy:BucketPolicy") if r.inputs["bucket"] == destination).inputs["policy"]
+    )
+    write = policy["Statement"][0]
+    assert write["Principal"] == {"Service": "logging.s3.amazonaws.com"} and write["Action"] == "s3:PutObject"
+    assert write["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": PROD_ACCOUNT},
+        "ArnLike": {"aws:SourceArn": "arn:aws:s3:::fintech-blueprint-prod-*"},
+    }
+
+
+SSE_CONFIG = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"

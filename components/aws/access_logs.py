@@ -1,0 +1,108 @@
+"""The S3 server access log bucket (ADR-8): who asked for which object of the stack's buckets,
+kept for the audit log retention.
+
+S3 delivers server access logs only to a bucket encrypted with SSE-S3 (AES256): SSE-KMS is not
+supported on a log destination. The pack's ``s3-sse-kms`` admits SSE-S3 for buckets named
+``*-access-logs-*`` (its ``sseS3Buckets`` setting) and nothing else. The bucket is private,
+versioned, TLS-only, writable only by the S3 logging service for this account's buckets, and its
+objects expire after the retention.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws import iam_documents
+from components.aws.arns import s3_bucket
+from components.context import StackContext
+from components.stateful import stateful
+from components.tagging import DATA_CLASS_TAG
+
+#: Access logs name principals and source addresses.
+ACCESS_LOG_DATA_CLASS = "confidential"
+
+
+def access_log_bucket_name(name_prefix: str, account_id: str) -> str:
+    """``<prefix>-access-logs-<account>``: the name ``s3-sse-kms`` recognizes as a log destination."""
+    return f"{name_prefix}-access-logs-{account_id}"
+
+
+@dataclass(frozen=True)
+class AccessLogsArgs:
+    """Attributes:
+    retention_days: How long access logs are kept (the audit log retention).
+    """
+
+    retention_days: int
+
+
+class AccessLogs(pulumi.ComponentResource):
+    bucket_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: AccessLogsArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:aws:AccessLogs", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        account = pulumi.Output.from_input(ctx.account_id)
+        bucket = aws.s3.Bucket(
+            f"{name}-bucket",
+            bucket=account.apply(lambda a: access_log_bucket_name(ctx.name_prefix, a)),
+            force_destroy=False,
+            tags={DATA_CLASS_TAG: ACCESS_LOG_DATA_CLASS},
+            opts=stateful(self, ctx.protect),
+        )
+        aws.s3.BucketVersioning(f"{name}-versioning", bucket=bucket.bucket, versioning_configuration={"status": "Enabled"}, opts=child)
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access-block",
+            bucket=bucket.bucket,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption",
+            bucket=bucket.bucket,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            opts=child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-expiry",
+            bucket=bucket.bucket,
+            rules=[
+                {
+                    "id": "expire-access-logs",
+                    "status": "Enabled",
+                    "filter": {"prefix": ""},
+                    "expiration": {"days": args.retention_days},
+                    "noncurrent_version_expiration": {"noncurrent_days": 30},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+                }
+            ],
+            opts=child,
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-policy",
+            bucket=bucket.bucket,
+            policy=pulumi.Output.all(s3_bucket(bucket.bucket), account).apply(
+                lambda a: json.dumps(iam_documents.access_log_bucket_policy(a[0], a[1], ctx.name_prefix))
+            ),
+            opts=child,
+        )
+        self.bucket_name = bucket.bucket
+        self.register_outputs({"bucketName": self.bucket_name})
+
+
+def log_access(name: str, bucket: aws.s3.Bucket, target_bucket: pulumi.Input[str], parent: pulumi.Resource) -> aws.s3.BucketLogging:
+    """Server access logging of ``bucket`` into the access log bucket, under ``<bucket>/``."""
+    return aws.s3.BucketLogging(
+        name,
+        bucket=bucket.bucket,
+        target_bucket=target_bucket,
+        target_prefix=bucket.bucket.apply(lambda b: f"{b}/"),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
