@@ -199,6 +199,7 @@ class Platform(pulumi.ComponentResource):
                 instances=config.database.instances,
                 backup_retention_days=config.database.backup_retention_days,
                 max_connections_percent=config.database.max_connections_percent,
+                monitoring=config.database.monitoring,
             ),
             ctx,
             on_aws,

@@ -270,6 +270,9 @@ class DatabaseConfig(_Model):
     backup_retention_days: int = Field(14, ge=1, le=35)
     max_connections_percent: int = Field(90, ge=10, le=100, description="RDS Proxy pool, of the DB's max.")
     max_connections: int = Field(1800, ge=50, le=16000, description="The instance class's max_connections (r6g.large: ~1800).")
+    monitoring: bool = Field(
+        False, description="Performance Insights (KMS-encrypted, 7 days) and 60 s enhanced monitoring on every instance (prod)."
+    )
     vault_username: str = Field(
         "vault_admin",
         pattern=r"^[a-z_][a-z0-9_]{0,62}$",

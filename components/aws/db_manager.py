@@ -18,6 +18,7 @@ from components.aws import iam_documents
 from components.aws.arns import Location
 from components.aws.ci_identity import ROLE_PATH
 from components.aws.keys import data_key_alias
+from components.aws.managed_policies import RDS_MONITORING_POLICY
 from components.context import StackContext
 from components.stateful import stateful
 
@@ -51,6 +52,7 @@ class DbManagerArgs:
     engine_version / instance_class / instances: Aurora PostgreSQL sizing.
     backup_retention_days: Automated backups kept.
     max_connections_percent: Share of the database's connections the proxy may open.
+    monitoring: Performance Insights and enhanced monitoring on every instance.
     """
 
     vpc_id: pulumi.Input[str]
@@ -62,6 +64,29 @@ class DbManagerArgs:
     instances: int
     backup_retention_days: int
     max_connections_percent: int
+    monitoring: bool
+
+
+#: Enhanced monitoring granularity, seconds (1, 5, 10, 15, 30 or 60).
+MONITORING_INTERVAL = 60
+
+
+def cluster_parameters() -> list[dict[str, str]]:
+    """Aurora PostgreSQL settings an auditor asks for: TLS forced on every connection, connections and
+    disconnections logged, pgaudit loaded and logging DDL and role changes (ADR-2, ADR-8). Libraries
+    load at boot (``pending-reboot``); the rest applies at once."""
+    return [
+        {"name": "rds.force_ssl", "value": "1", "apply_method": "immediate"},
+        {"name": "log_connections", "value": "1", "apply_method": "immediate"},
+        {"name": "log_disconnections", "value": "1", "apply_method": "immediate"},
+        {"name": "shared_preload_libraries", "value": "pg_stat_statements,pgaudit", "apply_method": "pending-reboot"},
+        {"name": "pgaudit.log", "value": "ddl,role", "apply_method": "immediate"},
+    ]
+
+
+def engine_family(engine_version: str) -> str:
+    """``16.4`` -> ``aurora-postgresql16``: parameter groups are per major version."""
+    return f"aurora-postgresql{engine_version.split('.', 1)[0]}"
 
 
 def _postgres_within(cidr: str, description: str) -> dict[str, Any]:
@@ -86,12 +111,21 @@ class DbManager(pulumi.ComponentResource):
             egress=[_postgres_within(args.vpc_cidr, "The proxy to the Aurora instances, inside the VPC")],
             opts=child,
         )
+        parameters = aws.rds.ClusterParameterGroup(
+            f"{name}-parameters",
+            name=f"{ctx.name_prefix}-aurora-pg{args.engine_version.split('.', 1)[0]}",
+            family=engine_family(args.engine_version),
+            description="Forced TLS, connection logging, pgaudit",
+            parameters=cluster_parameters(),
+            opts=child,
+        )
         cluster = aws.rds.Cluster(
             f"{name}-aurora",
             cluster_identifier=f"{ctx.name_prefix}-aurora",
             engine="aurora-postgresql",
             engine_version=args.engine_version,
             db_subnet_group_name=subnets.name,
+            db_cluster_parameter_group_name=parameters.name,
             vpc_security_group_ids=[security_group.id],
             master_username="platform_admin",
             manage_master_user_password=True,
@@ -107,6 +141,26 @@ class DbManager(pulumi.ComponentResource):
             enabled_cloudwatch_logs_exports=["postgresql"],
             opts=keep,
         )
+        monitored: dict[str, Any] = {}
+        instance_opts = keep
+        if args.monitoring:
+            monitoring_role = aws.iam.Role(
+                f"{name}-monitoring",
+                path=ROLE_PATH,
+                assume_role_policy=json.dumps(iam_documents.service_trust("monitoring.rds.amazonaws.com")),
+                opts=child,
+            )
+            attached = aws.iam.RolePolicyAttachment(
+                f"{name}-monitoring", role=monitoring_role.name, policy_arn=RDS_MONITORING_POLICY, opts=child
+            )
+            monitored = {
+                "performance_insights_enabled": True,
+                "performance_insights_kms_key_id": args.kms_key_arn,
+                "performance_insights_retention_period": 7,
+                "monitoring_interval": MONITORING_INTERVAL,
+                "monitoring_role_arn": monitoring_role.arn,
+            }
+            instance_opts = stateful(self, ctx.protect, depends_on=[attached])
         for i in range(args.instances):
             aws.rds.ClusterInstance(
                 f"{name}-aurora-{i}",
@@ -116,7 +170,8 @@ class DbManager(pulumi.ComponentResource):
                 instance_class=args.instance_class,
                 publicly_accessible=False,
                 db_subnet_group_name=subnets.name,
-                opts=keep,
+                **monitored,
+                opts=instance_opts,
             )
 
         secret_arn = cluster.master_user_secrets.apply(

@@ -10,5 +10,7 @@ NODE_MANAGED_POLICIES = [
     "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
 ]
 READ_ONLY_POLICY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+#: RDS enhanced monitoring: the agent on each instance publishes OS metrics to CloudWatch Logs.
+RDS_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 
-ATTACHABLE = [EKS_CLUSTER_POLICY, *NODE_MANAGED_POLICIES, READ_ONLY_POLICY]
+ATTACHABLE = [EKS_CLUSTER_POLICY, *NODE_MANAGED_POLICIES, READ_ONLY_POLICY, RDS_MONITORING_POLICY]

@@ -29,6 +29,15 @@ def _rds_backups(props, args):
         yield "set deletionProtection: true (required in this stack)"
 
 
+def _rds_monitoring(props, args):
+    if not config_value(args, "requireMonitoring", False):
+        return
+    if get(props, "performanceInsightsEnabled") is not True:
+        yield "set performanceInsightsEnabled: true (with performanceInsightsKmsKeyId)"
+    if not number(get(props, "monitoringInterval")):
+        yield "set monitoringInterval (enhanced monitoring, e.g. 60) and its monitoringRoleArn"
+
+
 def _rds_private(props, _args):
     if get(props, "publiclyAccessible") is True:
         yield "set publiclyAccessible to false: the database is reached through RDS Proxy only"
@@ -79,6 +88,16 @@ POLICIES = [
             minBackupRetentionDays={"type": "integer", "minimum": 1, "maximum": 35, "default": 7},
             requireDeletionProtection={"type": "boolean", "default": False},
         ),
+    ),
+    ResourceRule(
+        name="rds-monitoring",
+        description="Database instances have Performance Insights and enhanced monitoring where the stack requires it.",
+        severity=MEDIUM,
+        adr="ADR-006",
+        domain="aws-data",
+        types=[RDS_INSTANCE],
+        check=_rds_monitoring,
+        config_schema=schema(requireMonitoring={"type": "boolean", "default": False}),
     ),
     ResourceRule(
         name="rds-not-public",

@@ -196,6 +196,27 @@ def _access_logging(args) -> Iterator[Finding]:
             yield f"bucket {bucket.name!r} has no server access logging (S3 BucketLogging)", bucket.urn
 
 
+#: Aurora PostgreSQL cluster parameters an auditor asks for: forced TLS, connection logging, pgaudit.
+REQUIRED_DB_PARAMETERS = {"rds.force_ssl": "1", "log_connections": "1", "log_disconnections": "1"}
+
+
+def _db_parameters(args) -> Iterator[Finding]:
+    groups = {g.urn: g for g in named(args.resources, "aws:rds/clusterParameterGroup:ClusterParameterGroup")}
+    for cluster in named(args.resources, "aws:rds/cluster:Cluster"):
+        if not str(get(cluster.props, "engine", "")).startswith("aurora-postgresql"):
+            continue
+        group = next((groups[u] for u in _depends_on(cluster, "dbClusterParameterGroupName") if u in groups), None)
+        if group is None:
+            yield f"cluster {cluster.name!r} uses the default parameter group: TLS is not forced and nothing is audited", cluster.urn
+            continue
+        values = {get(p, "name"): str(get(p, "value", "")) for p in items(get(group.props, "parameters"))}
+        for name, wanted in REQUIRED_DB_PARAMETERS.items():
+            if values.get(name) != wanted:
+                yield f"parameter group {group.name!r}: set {name} = {wanted}", group.urn
+        if "pgaudit" not in values.get("shared_preload_libraries", "").split(","):
+            yield f"parameter group {group.name!r}: load pgaudit (shared_preload_libraries) and set pgaudit.log", group.urn
+
+
 def _vpc_flow_logs(args) -> Iterator[Finding]:
     logged = {d.urn for log in named(args.resources, "aws:ec2/flowLog:FlowLog") for d in log.property_dependencies.get("vpcId", [])}
     for vpc in named(args.resources, "aws:ec2/vpc:Vpc"):
@@ -335,6 +356,15 @@ POLICIES = [
         domain="stack",
         check=_access_logging,
         reads=[*aws_storage.BUCKETS, *aws_storage.LOGGING],
+    ),
+    StackRule(
+        name="rds-cluster-parameters",
+        description="Aurora PostgreSQL clusters use a parameter group forcing TLS and logging connections and pgaudit.",
+        severity=HIGH,
+        adr="ADR-002",
+        domain="stack",
+        check=_db_parameters,
+        reads=["aws:rds/cluster:Cluster", "aws:rds/clusterParameterGroup:ClusterParameterGroup"],
     ),
     StackRule(
         name="vpc-flow-logs",

@@ -353,6 +353,13 @@ RESOURCE_CASES: dict[str, Case] = {
         {"backupRetentionPeriod": 14},
         config={"rds-backups": {"requireDeletionProtection": True}},
     ),
+    "rds-monitoring": Case(
+        "aws:rds/clusterInstance:ClusterInstance",
+        {"performanceInsightsEnabled": True, "monitoringInterval": 60},
+        {"performanceInsightsEnabled": True},
+        config={"rds-monitoring": {"requireMonitoring": True}},
+        more_bad=(("aws:rds/clusterInstance:ClusterInstance", {"monitoringInterval": 60}),),
+    ),
     "rds-not-public": Case("aws:rds/clusterInstance:ClusterInstance", {"publiclyAccessible": False}, {"publiclyAccessible": True}),
     "rds-proxy-tls-iam": Case(
         "aws:rds/proxy:Proxy",
@@ -633,6 +640,28 @@ def cis_watch(skip: str = "", silent: str = "") -> list[Res]:
     return found
 
 
+AURORA = Res(
+    "aws:rds/cluster:Cluster",
+    "aurora",
+    {"engine": "aurora-postgresql", "dbClusterParameterGroupName": "acme-aurora-pg16"},
+    property_dependencies={"dbClusterParameterGroupName": ["aurora-parameters"]},
+)
+
+
+def aurora_parameters(**changes: str) -> Res:
+    values = {
+        "rds.force_ssl": "1",
+        "log_connections": "1",
+        "log_disconnections": "1",
+        "shared_preload_libraries": "pg_stat_statements,pgaudit",
+        **changes,
+    }
+    params = [{"name": k, "value": v} for k, v in values.items()]
+    return Res(
+        "aws:rds/clusterParameterGroup:ClusterParameterGroup", "aurora-parameters", {"name": "acme-aurora-pg16", "parameters": params}
+    )
+
+
 ACCESS_LOG_BUCKET = Res("aws:s3/bucket:Bucket", "access-logs", {"bucket": "acme-dev-access-logs-1"})
 LEDGER_LOGGING = {"bucket": "ledger-1", "targetBucket": "acme-dev-access-logs-1", "targetPrefix": "ledger-1/"}
 
@@ -704,6 +733,15 @@ STACK_CASES: dict[str, StackCase] = {
         more_bad=(
             (cis_watch(silent="KmsKeyDisabledOrScheduledForDeletion"), "filter-KmsKeyDisabledOrScheduledForDeletion"),
             ([Res("aws:cloudtrail/trail:Trail", "trail", {"isMultiRegionTrail": True})], "trail"),
+        ),
+    ),
+    "rds-cluster-parameters": StackCase(
+        [AURORA, aurora_parameters()],
+        [AURORA, aurora_parameters(**{"rds.force_ssl": "0"})],
+        "aurora-parameters",
+        more_bad=(
+            ([AURORA, aurora_parameters(shared_preload_libraries="pg_stat_statements")], "aurora-parameters"),
+            ([Res("aws:rds/cluster:Cluster", "aurora", {"engine": "aurora-postgresql"})], "aurora"),
         ),
     ),
     "s3-access-logging": StackCase(

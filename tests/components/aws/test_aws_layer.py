@@ -375,3 +375,30 @@ def test_every_bucket_logs_access_to_an_sse_s3_destination(stack_plans: dict[str
 
 
 SSE_CONFIG = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+
+
+@pytest.mark.parametrize(("stack", "monitored"), [("dev", False), ("prod", True)])
+def test_the_database_forces_tls_audits_and_is_monitored_in_prod(
+    stack_plans: dict[str, list[Registration]], stack: str, monitored: bool
+) -> None:
+    """#15 item 4: a parameter group with forced TLS, connection logging and pgaudit; Performance
+    Insights (KMS) and enhanced monitoring where the stack asks (prod)."""
+    plan = stack_plans[stack]
+    [group] = by_type(plan, "aws:rds/clusterParameterGroup:ClusterParameterGroup")
+    assert group.inputs["family"] == "aurora-postgresql16" and group.inputs["name"] == f"fintech-blueprint-{stack}-aurora-pg16"
+    assert {p["name"]: p["value"] for p in group.inputs["parameters"]} == {
+        "rds.force_ssl": "1",
+        "log_connections": "1",
+        "log_disconnections": "1",
+        "shared_preload_libraries": "pg_stat_statements,pgaudit",
+        "pgaudit.log": "ddl,role",
+    }
+    [cluster] = by_type(plan, "aws:rds/cluster:Cluster")
+    assert cluster.property_dependencies["dbClusterParameterGroupName"] == [group.urn]
+    for instance in by_type(plan, "aws:rds/clusterInstance:ClusterInstance"):
+        assert instance.inputs.get("performanceInsightsEnabled", False) is monitored
+        assert instance.inputs.get("monitoringInterval", 0) == (60 if monitored else 0)
+        if monitored:
+            assert instance.inputs["performanceInsightsKmsKeyId"] == cluster.inputs["kmsKeyId"]
+    roles = [r for r in by_type(plan, "aws:iam/role:Role") if r.name == "db-manager-monitoring"]
+    assert len(roles) == int(monitored)
