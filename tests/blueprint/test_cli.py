@@ -27,7 +27,7 @@ def test_plan_writes_the_inventory_manifests_and_report(tmp_path: Path, monkeypa
     assert result.exit_code == 0, result.output
     out = tmp_path / "out" / "dev"
     inventory = json.loads((out / "inventory.json").read_text())
-    assert inventory["stack"] == "dev" and len(inventory["resources"]) == 291
+    assert inventory["stack"] == "dev" and len(inventory["resources"]) == 292
     first = inventory["resources"][0]
     assert set(first) >= {"urn", "type", "name", "parent", "inputs", "options"}
     assert {"protect", "retainOnDelete"} <= set(first["options"])
