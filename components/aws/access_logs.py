@@ -18,6 +18,7 @@ import pulumi_aws as aws
 
 from components.aws import iam_documents
 from components.aws.arns import s3_bucket
+from components.aws.buckets import block_public_access
 from components.context import StackContext
 from components.stateful import stateful
 from components.tagging import DATA_CLASS_TAG
@@ -55,15 +56,7 @@ class AccessLogs(pulumi.ComponentResource):
             opts=stateful(self, ctx.protect),
         )
         aws.s3.BucketVersioning(f"{name}-versioning", bucket=bucket.bucket, versioning_configuration={"status": "Enabled"}, opts=child)
-        aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access-block",
-            bucket=bucket.bucket,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
+        block_public_access(f"{name}-public-access-block", bucket, self)
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",
             bucket=bucket.bucket,
@@ -95,14 +88,3 @@ class AccessLogs(pulumi.ComponentResource):
         )
         self.bucket_name = bucket.bucket
         self.register_outputs({"bucketName": self.bucket_name})
-
-
-def log_access(name: str, bucket: aws.s3.Bucket, target_bucket: pulumi.Input[str], parent: pulumi.Resource) -> aws.s3.BucketLogging:
-    """Server access logging of ``bucket`` into the access log bucket, under ``<bucket>/``."""
-    return aws.s3.BucketLogging(
-        name,
-        bucket=bucket.bucket,
-        target_bucket=target_bucket,
-        target_prefix=bucket.bucket.apply(lambda b: f"{b}/"),
-        opts=pulumi.ResourceOptions(parent=parent),
-    )

@@ -84,9 +84,13 @@ def cluster_parameters() -> list[dict[str, str]]:
     ]
 
 
+def major_version(engine_version: str) -> str:
+    return engine_version.split(".", 1)[0]
+
+
 def engine_family(engine_version: str) -> str:
     """``16.4`` -> ``aurora-postgresql16``: parameter groups are per major version."""
-    return f"aurora-postgresql{engine_version.split('.', 1)[0]}"
+    return f"aurora-postgresql{major_version(engine_version)}"
 
 
 def _postgres_within(cidr: str, description: str) -> dict[str, Any]:
@@ -113,7 +117,7 @@ class DbManager(pulumi.ComponentResource):
         )
         parameters = aws.rds.ClusterParameterGroup(
             f"{name}-parameters",
-            name=f"{ctx.name_prefix}-aurora-pg{args.engine_version.split('.', 1)[0]}",
+            name=f"{ctx.name_prefix}-aurora-pg{major_version(args.engine_version)}",
             family=engine_family(args.engine_version),
             description="Forced TLS, connection logging, pgaudit",
             parameters=cluster_parameters(),

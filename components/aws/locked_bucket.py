@@ -9,7 +9,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.access_logs import log_access
+from components.aws.buckets import block_public_access, log_access
 from components.stateful import stateful
 
 
@@ -32,15 +32,7 @@ def locked_bucket(
     aws.s3.BucketObjectLockConfiguration(
         f"{name}-lock", bucket=bucket.bucket, rule={"default_retention": {"mode": "COMPLIANCE", "days": retention_days}}, opts=child
     )
-    aws.s3.BucketPublicAccessBlock(
-        f"{name}-public-access-block",
-        bucket=bucket.bucket,
-        block_public_acls=True,
-        block_public_policy=True,
-        ignore_public_acls=True,
-        restrict_public_buckets=True,
-        opts=child,
-    )
+    block_public_access(f"{name}-public-access-block", bucket, parent)
     aws.s3.BucketServerSideEncryptionConfiguration(
         f"{name}-encryption",
         bucket=bucket.bucket,

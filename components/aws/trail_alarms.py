@@ -17,9 +17,6 @@ import pulumi_aws as aws
 from components.context import StackContext
 from policy_pack.policies import contract
 
-METRIC_NAMESPACE = contract.CIS_METRIC_NAMESPACE
-CIS_CONTROLS = contract.CIS_CONTROLS
-
 
 @dataclass(frozen=True)
 class TrailAlarmsArgs:
@@ -42,20 +39,20 @@ class TrailAlarms(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         topic = aws.sns.Topic(f"{name}-topic", name=ctx.name("security-alerts"), kms_master_key_id=args.kms_key_arn, opts=child)
         aws.sns.TopicSubscription(f"{name}-email", topic=topic.arn, protocol="email", endpoint=args.alert_email, opts=child)
-        for cis in CIS_CONTROLS:
+        for cis in contract.CIS_CONTROLS:
             metric = aws.cloudwatch.LogMetricFilter(
                 f"{name}-{cis.metric}",
                 name=ctx.name("cis", cis.metric),
                 log_group_name=args.log_group_name,
                 pattern=cis.pattern,
-                metric_transformation={"name": cis.metric, "namespace": METRIC_NAMESPACE, "value": "1"},
+                metric_transformation={"name": cis.metric, "namespace": contract.CIS_METRIC_NAMESPACE, "value": "1"},
                 opts=child,
             )
             aws.cloudwatch.MetricAlarm(
                 f"{name}-{cis.metric}",
                 name=ctx.name("cis", cis.metric),
                 alarm_description=f"CIS {cis.control}: {cis.description}",
-                namespace=METRIC_NAMESPACE,
+                namespace=contract.CIS_METRIC_NAMESPACE,
                 metric_name=cis.metric,
                 statistic="Sum",
                 period=300,
