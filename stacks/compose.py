@@ -15,8 +15,16 @@ import pulumi_vault as vault
 
 from components.aws.access_logs import AccessLogs, AccessLogsArgs
 from components.aws.audit_ledger import AuditLedger, AuditLedgerArgs
-from components.aws.ci_identity import CiIdentity, CiIdentityArgs, ImagePublisher
-from components.aws.cluster import CLUSTER_ADMIN_POLICY, CLUSTER_VIEW_POLICY, Cluster, ClusterAccess, ClusterArgs
+from components.aws.backup import Backup, BackupArgs
+from components.aws.ci_identity import ROLE_PATH, CiIdentity, CiIdentityArgs, ImagePublisher, publisher_role_name_pattern
+from components.aws.cluster import (
+    CLUSTER_ADMIN_POLICY,
+    CLUSTER_VIEW_POLICY,
+    Cluster,
+    ClusterAccess,
+    ClusterArgs,
+    control_plane_role_name_pattern,
+)
 from components.aws.db_manager import DbManager, DbManagerArgs
 from components.aws.finops import CostAllocation, CostAllocationArgs
 from components.aws.image_repository import ImageRepository, ImageRepositoryArgs
@@ -44,6 +52,8 @@ from stacks.config import DataClass, PlatformConfig
 from stacks.config import Tenant as TenantConfig
 
 PLATFORM_DATA_CLASS = DataClass.INTERNAL.value
+#: The cluster component's name: its control-plane role is auto-named from it (the secrets key admits it).
+CLUSTER_COMPONENT = "cluster"
 
 
 def name_prefix(config: PlatformConfig) -> str:
@@ -94,7 +104,12 @@ class Platform(pulumi.ComponentResource):
 
         self.keys = PlatformKeys(
             "platform-keys",
-            PlatformKeysArgs(config.cluster.create_autoscaling_service_role),
+            PlatformKeysArgs(
+                create_autoscaling_service_role=config.cluster.create_autoscaling_service_role,
+                role_path=ROLE_PATH,
+                signer_role_names=publisher_role_name_pattern(ctx.name_prefix),
+                cluster_role_names=control_plane_role_name_pattern(CLUSTER_COMPONENT),
+            ),
             ctx,
             on_aws,
         )
@@ -127,7 +142,7 @@ class Platform(pulumi.ComponentResource):
             on_aws,
         )
         self.cluster = Cluster(
-            "cluster",
+            CLUSTER_COMPONENT,
             ClusterArgs(
                 kubernetes_version=config.cluster.kubernetes_version,
                 subnet_ids=list(self.network.private_subnet_ids),
@@ -200,6 +215,19 @@ class Platform(pulumi.ComponentResource):
                 backup_retention_days=config.database.backup_retention_days,
                 max_connections_percent=config.database.max_connections_percent,
                 monitoring=config.database.monitoring,
+            ),
+            ctx,
+            on_aws,
+        )
+        Backup(
+            "backup",
+            BackupArgs(
+                kms_key_arn=self.keys.data_key_arn,
+                cluster_identifier=self.db.cluster_identifier,
+                ledger_bucket=self.ledger.bucket_name,
+                retention_days=config.backup.retention_days,
+                schedule=config.backup.schedule,
+                lock_mode=config.backup.vault_lock,
             ),
             ctx,
             on_aws,
@@ -279,7 +307,7 @@ def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform
             services=services,
             monthly_budget_usd=tenant.monthly_budget_usd,
             owner_email=tenant.owner_email,
-            data_key_arn=platform.keys.data_key_arn,
+            image_key_arn=platform.keys.data_key_arn,
             github_oidc_provider_arn=platform.ci.provider_arn,
             cluster_name=platform.cluster.pod_identity_cluster_name,
             log_retention_days=config.audit.log_retention_days,
@@ -323,7 +351,7 @@ def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform
         else None,
         mlops=TenantMlopsArgs(
             tenant=tenant.name,
-            kms_key_arn=platform.keys.data_key_arn,
+            image_key_arn=platform.keys.data_key_arn,
             access_log_bucket=platform.access_logs.bucket_name,
         )
         if tenant.mlops

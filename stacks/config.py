@@ -280,6 +280,22 @@ class DatabaseConfig(_Model):
     )
 
 
+class BackupConfig(_Model):
+    """AWS Backup of the Aurora cluster and the audit ledger (ADR-5), daily into a locked vault."""
+
+    retention_days: int = Field(35, ge=7, le=36500, description="How long a daily recovery point is kept; also the vault lock's minimum.")
+    schedule: str = Field(
+        "cron(0 3 * * ? *)",
+        pattern=r"^cron\([^()]+\)$",
+        description="When the daily backup starts: an AWS Backup cron expression, UTC.",
+    )
+    vault_lock: Literal["governance", "compliance"] = Field(
+        "governance",
+        description="compliance (prod): after a 3-day grace nobody, not root, can delete a recovery point early or remove "
+        "the lock; governance: whoever may delete the lock configuration can (a dev stack stays destroyable).",
+    )
+
+
 class OutboxConfig(_Model):
     max_receive_count: int = Field(5, ge=1, le=1000)
     message_retention_seconds: int = Field(345600, ge=60, le=1209600)
@@ -333,6 +349,7 @@ class PlatformConfig(_Model):
     finops: FinopsConfig = FinopsConfig()
     vault: VaultConfig = VaultConfig()
     database: DatabaseConfig = DatabaseConfig()
+    backup: BackupConfig = BackupConfig()
     outbox: OutboxConfig = OutboxConfig()
     github: GithubConfig
     kubernetes: KubernetesAddonsConfig = KubernetesAddonsConfig()

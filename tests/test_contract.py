@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import io
 import tokenize
+from fnmatch import fnmatch
 from pathlib import Path
 
 from blueprint.engine.mocks import Registration
+from components.aws.ci_identity import ROLE_PATH, publisher_role_name, publisher_role_name_pattern
 from components.tagging import CostTags
 from components.vault import policies as vault_policies
 from policy_pack.policies import contract
@@ -57,3 +59,16 @@ def test_no_contract_literal_is_written_twice() -> None:
             if literal in LITERALS and relative not in LITERALS[literal]:
                 found.append((relative, literal))
     assert found == []
+
+
+def test_the_signer_roles_of_the_contract_are_the_publisher_roles_the_program_names() -> None:
+    """The pack admits as signers the roles matching ``signerRoles``; the program's publisher roles, and
+    no other platform role, must match it (under the role path the program uses)."""
+    arn = f"arn:aws:iam::123456789012:role{ROLE_PATH}"
+    assert fnmatch(f"{arn}{publisher_role_name_pattern('acme-dev')}", contract.SIGNER_ROLES[0])
+    assert fnmatch(f"{arn}{publisher_role_name('acme-dev', 'payments-api')}", contract.SIGNER_ROLES[0])
+    assert not fnmatch(f"{arn}acme-dev-deploy", contract.SIGNER_ROLES[0])
+
+
+def test_tenants_are_components_of_the_contracts_type(stack_plans: dict[str, list[Registration]]) -> None:
+    assert {r.name for r in by_type(stack_plans["dev"], contract.TENANT_COMPONENT)} == {"payments", "fraud"}

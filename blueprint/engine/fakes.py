@@ -159,6 +159,11 @@ def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str,
         qname = inputs.get("name") or out["name"]
         out["arn"] = f"arn:{PARTITION}:sqs:{region}:{account}:{qname}"
         out["url"] = f"https://sqs.{region}.amazonaws.com/{account}/{qname}"
+    elif type_ == "aws:backup/vault:Vault":
+        out["arn"] = f"arn:{PARTITION}:backup:{region}:{account}:backup-vault:{out['name']}"
+    elif type_ == "aws:backup/plan:Plan":
+        plan_id = resource_id(type_, name)
+        out |= {"arn": f"arn:{PARTITION}:backup:{region}:{account}:backup-plan:{plan_id}", "version": digest("version", name)}
     elif type_ == "aws:dynamodb/table:Table":
         out["arn"] = f"arn:{PARTITION}:dynamodb:{region}:{account}:table/{inputs.get('name') or out['name']}"
     elif type_ in ("aws:rds/cluster:Cluster", "aws:rds/proxy:Proxy"):

@@ -16,9 +16,10 @@ import yaml
 from blueprint.engine.mocks import Registration
 from blueprint.engine.wire import masked, masked_leaves
 from components.tagging import SHARED_TENANT, is_kubernetes_object_type
+from policy_pack.policies import contract
 
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: same YAML, much faster
-TENANT_COMPONENT = "fintech:platform:Tenant"
+TENANT_COMPONENT = contract.TENANT_COMPONENT
 
 
 def inventory_document(stack: str, registrations: list[Registration]) -> dict[str, Any]:

@@ -43,6 +43,15 @@ class CiIdentityArgs:
     publishers: list[ImagePublisher] = field(default_factory=list)
 
 
+def publisher_role_name(name_prefix: str, repository: str) -> str:
+    return physical_name(name_prefix, "ci", repository, max_length=64)
+
+
+def publisher_role_name_pattern(name_prefix: str) -> str:
+    """Every publisher role's name (``ArnLike``): the signing key lets only these sign."""
+    return f"{name_prefix}-ci-*"
+
+
 def publisher_role(
     name: str,
     provider_arn: pulumi.Input[str],
@@ -62,7 +71,7 @@ def publisher_role(
     role = aws.iam.Role(
         name,
         path=ROLE_PATH,
-        name=physical_name(name_prefix, "ci", publisher.repository, max_length=64),
+        name=publisher_role_name(name_prefix, publisher.repository),
         assume_role_policy=trust,
         opts=opts,
     )

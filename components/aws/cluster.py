@@ -13,6 +13,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws import iam_documents
+from components.aws.arns import Location
+from components.aws.ci_identity import ROLE_PATH
+from components.aws.key_policies import ENVELOPE_ACTIONS
+from components.aws.keys import secrets_key_alias
 from components.aws.log_group import log_group
 from components.aws.managed_policies import EKS_CLUSTER_POLICY, NODE_MANAGED_POLICIES
 from components.context import StackContext
@@ -21,6 +25,13 @@ from components.stateful import stateful
 CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 CLUSTER_VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+
+
+def control_plane_role_name_pattern(component_name: str) -> str:
+    """The control-plane role's name as the engine auto-names it (logical name, '-', 7 characters):
+    the secrets key's policy admits it by this pattern, since the key exists before the role. (An
+    explicit name would replace the role, and with it the cluster, on stacks already up.)"""
+    return f"{component_name}-control-plane-" + "?" * 7
 
 
 @dataclass(frozen=True)
@@ -94,10 +105,25 @@ class Cluster(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-control-plane",
             assume_role_policy=json.dumps(iam_documents.service_trust("eks.amazonaws.com")),
-            path="/fintech-blueprint/",
+            path=ROLE_PATH,
             opts=child,
         )
         aws.iam.RolePolicyAttachment(f"{name}-control-plane", role=role.name, policy_arn=EKS_CLUSTER_POLICY, opts=child)
+        # Its half of the secrets key's separation of duties (the key policy admits only this role).
+        aws.iam.RolePolicy(
+            f"{name}-control-plane-secrets-key",
+            role=role.id,
+            policy=Location.of(self)
+            .kms_keys()
+            .apply(
+                lambda keys: json.dumps(
+                    iam_documents.document(
+                        iam_documents.key_grant("EnvelopeEncryption", ENVELOPE_ACTIONS, keys, secrets_key_alias(ctx.name_prefix))
+                    )
+                )
+            ),
+            opts=child,
+        )
         logs = log_group(
             f"{name}-control-plane-logs",
             f"/aws/eks/{ctx.cluster_name}/cluster",
@@ -132,7 +158,7 @@ class Cluster(pulumi.ComponentResource):
         node_role = aws.iam.Role(
             f"{name}-nodes",
             assume_role_policy=json.dumps(iam_documents.service_trust("ec2.amazonaws.com")),
-            path="/fintech-blueprint/",
+            path=ROLE_PATH,
             opts=child,
         )
         for policy_arn in NODE_MANAGED_POLICIES:

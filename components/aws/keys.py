@@ -1,8 +1,10 @@
 """KMS keys of the platform: one symmetric data key, one for EKS secrets, one asymmetric signing key.
+(Each tenant has a key of its own: ``components/tenant/aws.py``.)
 
 The signing key (ECC_NIST_P256, SIGN_VERIFY) is cosign's key in KMS (``awskms:///<arn>``): CI signs
 with it through OIDC, and its public key is exported for the admission policy (ADR-3, see
-adrs/0011-cosign-kms-signing-key.md).
+adrs/0011-cosign-kms-signing-key.md). Every key has an explicit policy that separates administering
+it from using it (``key_policies.py``, ADR-0022).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.aws import iam_documents
+from components.aws import key_policies
 from components.context import StackContext
 from components.stateful import stateful
 
@@ -27,15 +29,31 @@ def signing_key_alias(name_prefix: str) -> str:
     return f"alias/{name_prefix}-cosign"
 
 
+def secrets_key_alias(name_prefix: str) -> str:
+    return f"alias/{name_prefix}-eks-secrets"
+
+
+def tenant_key_alias(name_prefix: str, tenant: str) -> str:
+    """A tenant's own key; its roles are granted this alias and no other data key."""
+    return f"alias/{name_prefix}-tenant-{tenant}"
+
+
 @dataclass(frozen=True)
 class PlatformKeysArgs:
     """Attributes:
-    account_id / region: Where the keys live; the data key policy names them.
     create_autoscaling_service_role: Create the Auto Scaling service-linked role the data key's
       policy names (encrypted node volumes); KMS refuses a policy naming a role that does not exist.
+    role_path: The IAM path of the platform's roles.
+    signer_role_names: Name pattern (IAM ``ArnLike``) of the roles that may sign images: the image
+      publisher roles (``ci_identity.publisher_role_name_pattern``).
+    cluster_role_names: Name pattern of the EKS control-plane role, the only user of the secrets key
+      (``cluster.control_plane_role_name_pattern``).
     """
 
     create_autoscaling_service_role: bool
+    role_path: str
+    signer_role_names: str
+    cluster_role_names: str
 
 
 class PlatformKeys(pulumi.ComponentResource):
@@ -47,6 +65,7 @@ class PlatformKeys(pulumi.ComponentResource):
     def __init__(self, name: str, args: PlatformKeysArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:PlatformKeys", name, None, opts)
         keep = stateful(self, ctx.protect)
+        account = pulumi.Output.from_input(ctx.account_id)
         named_roles: list[pulumi.Resource] = []
         if args.create_autoscaling_service_role:
             named_roles.append(aws.iam.ServiceLinkedRole(f"{name}-autoscaling", aws_service_name="autoscaling.amazonaws.com", opts=keep))
@@ -55,9 +74,7 @@ class PlatformKeys(pulumi.ComponentResource):
             description=f"{ctx.name_prefix}: data at rest (logs, queues, tables, buckets, registries)",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=pulumi.Output.from_input(ctx.account_id).apply(
-                lambda account: json.dumps(iam_documents.data_key_policy(account, ctx.region))
-            ),
+            policy=account.apply(lambda a: json.dumps(key_policies.data_key_policy(a, ctx.region))),
             opts=pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(depends_on=named_roles)),
         )
         aws.kms.Alias(
@@ -71,7 +88,20 @@ class PlatformKeys(pulumi.ComponentResource):
             description=f"{ctx.name_prefix}: envelope encryption of Kubernetes secrets",
             enable_key_rotation=True,
             deletion_window_in_days=30,
+            policy=account.apply(
+                lambda a: json.dumps(
+                    key_policies.secrets_key_policy(
+                        a, ctx.region, key_policies.role_arn_pattern(a, args.role_path, args.cluster_role_names)
+                    )
+                )
+            ),
             opts=keep,
+        )
+        aws.kms.Alias(
+            f"{name}-eks-secrets-alias",
+            name=secrets_key_alias(ctx.name_prefix),
+            target_key_id=secrets.key_id,
+            opts=pulumi.ResourceOptions(parent=self),
         )
         signing = aws.kms.Key(
             f"{name}-signing",
@@ -79,6 +109,11 @@ class PlatformKeys(pulumi.ComponentResource):
             customer_master_key_spec="ECC_NIST_P256",
             key_usage="SIGN_VERIFY",
             deletion_window_in_days=30,
+            policy=account.apply(
+                lambda a: json.dumps(
+                    key_policies.signing_key_policy(a, key_policies.role_arn_pattern(a, args.role_path, args.signer_role_names))
+                )
+            ),
             opts=keep,
         )
         aws.kms.Alias(

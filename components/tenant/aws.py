@@ -1,5 +1,14 @@
-"""A tenant's AWS footprint: image repositories and CI publisher roles, one workload role per service
-(EKS Pod Identity), the outbox/DLQ/idempotency store, the tenant's log group and its budget."""
+"""A tenant's AWS footprint: its own KMS key, image repositories and CI publisher roles, one workload
+role per service (EKS Pod Identity), the outbox/DLQ/idempotency store, the tenant's log group and its
+budget.
+
+Every data store of the tenant is encrypted with the tenant's key and its roles are granted that key
+only: no tenant role can decrypt another tenant's data, whatever the other tenant's resource policies
+say, and destroying the key (after its deletion window) erases the tenant's data everywhere
+(ADR-0022). Image repositories stay on the platform data key: ECR decrypts through its own grant for
+whoever may pull, so a tenant key adds no isolation there, and a repository's key cannot change
+without replacing the repository.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +19,17 @@ from decimal import Decimal
 import pulumi
 import pulumi_aws as aws
 
-from components.aws import iam_documents
+from components.aws import iam_documents, key_policies
 from components.aws.arns import Location
 from components.aws.ci_identity import ROLE_PATH, ImagePublisher, publisher_role
 from components.aws.finops import monthly_budget
 from components.aws.image_repository import ImageRepository, ImageRepositoryArgs
-from components.aws.keys import data_key_alias
+from components.aws.keys import tenant_key_alias
 from components.aws.log_group import log_group
 from components.aws.outbox import Outbox, OutboxArgs
 from components.context import StackContext
 from components.naming import physical_name
+from components.stateful import stateful
 
 
 def image_repository_name(tenant: str, service: str) -> str:
@@ -42,7 +52,7 @@ class TenantAwsArgs:
     """Attributes:
     tenant / services: Who and what.
     monthly_budget_usd / owner_email: The tenant's AWS Budget and who hears about it.
-    data_key_arn: Encrypts repositories, queues, table and logs.
+    image_key_arn: The platform data key, which encrypts the tenant's image repositories.
     github_org / github_oidc_provider_arn: CI publishing through OIDC (signing with the platform key).
     cluster_name: The cluster whose Pod Identity maps each service account to its workload role.
     log_retention_days: The tenant's application log group.
@@ -53,7 +63,7 @@ class TenantAwsArgs:
     services: list[str]
     monthly_budget_usd: Decimal
     owner_email: str
-    data_key_arn: pulumi.Input[str]
+    image_key_arn: pulumi.Input[str]
     github_oidc_provider_arn: pulumi.Input[str]
     cluster_name: pulumi.Input[str]
     log_retention_days: int
@@ -62,7 +72,13 @@ class TenantAwsArgs:
     dlq_retention_seconds: int
 
 
+def log_group_name(name_prefix: str, tenant: str) -> str:
+    return f"/{name_prefix}/tenants/{tenant}"
+
+
 class TenantAws(pulumi.ComponentResource):
+    key_arn: pulumi.Output[str]
+    key_alias: str
     image_repository_urls: dict[str, pulumi.Output[str]]
     service_role_arns: dict[str, pulumi.Output[str]]
     service_role_names: dict[str, pulumi.Output[str]]
@@ -72,13 +88,27 @@ class TenantAws(pulumi.ComponentResource):
         super().__init__("fintech:aws:TenantAws", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         location = Location.of(self)
+        logs_name = log_group_name(ctx.name_prefix, args.tenant)
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=f"{ctx.name_prefix}: data at rest of tenant {args.tenant} (images, queues, table, logs, models)",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=pulumi.Output.from_input(ctx.account_id).apply(
+                lambda account: json.dumps(key_policies.tenant_key_policy(account, ctx.region, logs_name))
+            ),
+            opts=stateful(self, ctx.protect),
+        )
+        self.key_alias = tenant_key_alias(ctx.name_prefix, args.tenant)
+        aws.kms.Alias(f"{name}-key-alias", name=self.key_alias, target_key_id=key.key_id, opts=child)
+        self.key_arn = key.arn
         self.image_repository_urls, self.service_role_arns, roles = {}, {}, {}
         for service in args.services:
             repo = ImageRepository(
                 f"{name}-{service}",
                 ImageRepositoryArgs(
                     repository_name=image_repository_name(args.tenant, service),
-                    kms_key_arn=args.data_key_arn,
+                    kms_key_arn=args.image_key_arn,
                 ),
                 ctx,
                 child,
@@ -118,7 +148,7 @@ class TenantAws(pulumi.ComponentResource):
             OutboxArgs(
                 queue_name=physical_name(ctx.name_prefix, args.tenant, "outbox", max_length=76),
                 table_name=physical_name(ctx.name_prefix, args.tenant, "idempotency"),
-                kms_key_arn=args.data_key_arn,
+                kms_key_arn=self.key_arn,
                 identity_arns=list(self.service_role_arns.values()),
                 max_receive_count=args.max_receive_count,
                 message_retention_seconds=args.message_retention_seconds,
@@ -133,13 +163,11 @@ class TenantAws(pulumi.ComponentResource):
                 role=role.id,
                 opts=child,
                 policy=pulumi.Output.all(self.outbox.queue_arn, self.outbox.dlq_arn, self.outbox.table_arn, location.kms_keys()).apply(
-                    lambda a: json.dumps(iam_documents.workload_access([a[0], a[1]], a[2], a[3], data_key_alias(ctx.name_prefix)))
+                    lambda a: json.dumps(iam_documents.workload_access([a[0], a[1]], a[2], a[3], self.key_alias))
                 ),
             )
 
-        log_group(
-            f"{name}-logs", f"/{ctx.name_prefix}/tenants/{args.tenant}", args.log_retention_days, args.data_key_arn, ctx.protect, child
-        )
+        log_group(f"{name}-logs", logs_name, args.log_retention_days, self.key_arn, ctx.protect, child)
         monthly_budget(
             f"{name}-budget",
             physical_name(ctx.name_prefix, "tenant", args.tenant),
@@ -150,6 +178,7 @@ class TenantAws(pulumi.ComponentResource):
         )
         self.register_outputs(
             {
+                "keyArn": self.key_arn,
                 "imageRepositoryUrls": self.image_repository_urls,
                 "serviceRoleArns": self.service_role_arns,
                 "outboxQueueUrl": self.outbox.queue_url,

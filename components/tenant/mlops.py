@@ -17,7 +17,6 @@ import pulumi_aws as aws
 from components.aws import iam_documents
 from components.aws.arns import Location, s3_bucket
 from components.aws.image_repository import ImageRepository, ImageRepositoryArgs
-from components.aws.keys import data_key_alias
 from components.aws.locked_bucket import locked_bucket
 from components.context import StackContext
 from components.naming import physical_name
@@ -29,24 +28,32 @@ def model_registry_policy(bucket_arn: str) -> dict:
     return iam_documents.document(iam_documents.deny_insecure_transport("s3:*", bucket_arn, f"{bucket_arn}/*"))
 
 
-def model_reader(bucket_arn: str, keys_arn: str, data_alias: str) -> dict:
+def model_reader(bucket_arn: str, keys_arn: str, key_alias: str) -> dict:
     return iam_documents.document(
         {"Sid": "ReadModels", "Effect": "Allow", "Action": MODEL_READ_ACTIONS, "Resource": [bucket_arn, f"{bucket_arn}/*"]},
-        iam_documents.key_grant("DecryptModels", "kms:Decrypt", keys_arn, data_alias),
+        iam_documents.key_grant("DecryptModels", "kms:Decrypt", keys_arn, key_alias),
     )
+
+
+@dataclass(frozen=True)
+class TenantKey:
+    """The tenant's own key (``TenantAws``): encrypts models, granted to their readers by alias."""
+
+    arn: pulumi.Input[str]
+    alias: str
 
 
 @dataclass(frozen=True)
 class TenantMlopsArgs:
     """Attributes:
     tenant: Names (the bucket name is global: the stack context adds the account).
-    kms_key_arn: Encrypts models and images.
+    image_key_arn: The platform data key, which encrypts the model image repository (as every image).
     access_log_bucket: Where the model bucket's server access logs go (``AccessLogs``).
     retention_days: Object Lock retention of a model version (audit of decisions, ADR-4). Default 365.
     """
 
     tenant: str
-    kms_key_arn: pulumi.Input[str]
+    image_key_arn: pulumi.Input[str]
     access_log_bucket: pulumi.Input[str]
     retention_days: int = 365
 
@@ -59,6 +66,7 @@ class TenantMlops(pulumi.ComponentResource):
         name: str,
         args: TenantMlopsArgs,
         ctx: StackContext,
+        key: TenantKey,
         readers: list[pulumi.Input[str]],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -67,9 +75,7 @@ class TenantMlops(pulumi.ComponentResource):
         bucket_name = pulumi.Output.from_input(ctx.account_id).apply(
             lambda account: physical_name(ctx.name_prefix, args.tenant, "models", account)
         )
-        bucket = locked_bucket(
-            f"{name}-models", bucket_name, args.retention_days, args.kms_key_arn, self, ctx.protect, args.access_log_bucket
-        )
+        bucket = locked_bucket(f"{name}-models", bucket_name, args.retention_days, key.arn, self, ctx.protect, args.access_log_bucket)
         aws.s3.BucketPolicy(
             f"{name}-models-policy",
             bucket=bucket.bucket,
@@ -78,7 +84,7 @@ class TenantMlops(pulumi.ComponentResource):
         )
         ImageRepository(
             f"{name}-model-images",
-            ImageRepositoryArgs(repository_name=f"{args.tenant}/models", kms_key_arn=args.kms_key_arn),
+            ImageRepositoryArgs(repository_name=f"{args.tenant}/models", kms_key_arn=args.image_key_arn),
             ctx,
             child,
         )
@@ -88,7 +94,7 @@ class TenantMlops(pulumi.ComponentResource):
                 role=role,
                 opts=child,
                 policy=pulumi.Output.all(s3_bucket(bucket.bucket), Location.of(self).kms_keys()).apply(
-                    lambda a: json.dumps(model_reader(a[0], a[1], data_key_alias(ctx.name_prefix)))
+                    lambda a: json.dumps(model_reader(a[0], a[1], key.alias))
                 ),
             )
         self.bucket_name = bucket.bucket

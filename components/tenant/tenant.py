@@ -18,8 +18,9 @@ from components.tenant.aws import TenantAws, TenantAwsArgs
 from components.tenant.concierge import Concierge, ConciergeArgs
 from components.tenant.delivery import TenantDelivery, TenantDeliveryArgs
 from components.tenant.github import TenantGithub, TenantGithubArgs
-from components.tenant.mlops import TenantMlops, TenantMlopsArgs
+from components.tenant.mlops import TenantKey, TenantMlops, TenantMlopsArgs
 from components.tenant.namespace import TenantNamespace, TenantNamespaceArgs
+from policy_pack.policies.contract import TENANT_COMPONENT
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class Tenant(pulumi.ComponentResource):
         self, name: str, args: TenantArgs, ctx: StackContext, providers: TenantProviders, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         scope = pulumi.ResourceOptions(transforms=[cost_scope_transform(args.cost_tags)])
-        super().__init__("fintech:platform:Tenant", name, None, pulumi.ResourceOptions.merge(opts, scope))
+        super().__init__(TENANT_COMPONENT, name, None, pulumi.ResourceOptions.merge(opts, scope))
 
         self.aws = TenantAws(name, args.aws, ctx, pulumi.ResourceOptions(parent=self, providers=[providers.aws]))
         on_cluster = pulumi.ResourceOptions(parent=self, providers=[providers.kubernetes], depends_on=args.kubernetes_dependencies)
@@ -79,6 +80,7 @@ class Tenant(pulumi.ComponentResource):
                 name,
                 args.mlops,
                 ctx,
+                TenantKey(self.aws.key_arn, self.aws.key_alias),
                 list(self.aws.service_role_names.values()),
                 pulumi.ResourceOptions(parent=self, providers=[providers.aws]),
             )

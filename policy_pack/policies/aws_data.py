@@ -1,13 +1,21 @@
-"""Databases and tables behind the DB Manager and the idempotency store (ADR-2, ADR-5)."""
+"""Databases and tables behind the DB Manager and the idempotency store, and their backups (ADR-2, ADR-5)."""
 
 from __future__ import annotations
 
-from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, config_value, get, is_set, items, number, schema
+from collections.abc import Iterator
+from fnmatch import fnmatch
+
+from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, StackRule, config_value, get, is_set, items, named, number, schema, strings
 
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
 RDS_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 RDS_PROXY = "aws:rds/proxy:Proxy"
 TABLE = "aws:dynamodb/table:Table"
+TRAIL = "aws:cloudtrail/trail:Trail"
+BUCKET = "aws:s3/bucket:Bucket"
+BACKUP_VAULT = "aws:backup/vault:Vault"
+BACKUP_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
+BACKUP_SELECTION = "aws:backup/selection:Selection"
 
 
 def _rds_encrypted(props, _args):
@@ -55,6 +63,42 @@ def _table(props, _args):
         yield "enable pointInTimeRecovery"
     if get(props, "serverSideEncryption.enabled") is not True or not is_set(props, "serverSideEncryption.kmsKeyArn"):
         yield "enable serverSideEncryption with a customer managed kmsKeyArn"
+
+
+def _selected(args) -> list[str]:
+    return [arn for selection in named(args.resources, BACKUP_SELECTION) for arn in strings(get(selection.props, "resources"))]
+
+
+def _backup_coverage(args) -> Iterator[tuple[str, str | None]]:
+    selected = _selected(args)
+    for cluster in named(args.resources, RDS_CLUSTER):
+        identifier = get(cluster.props, "clusterIdentifier")
+        if not identifier or not any(fnmatch(arn, f"arn:*:rds:*:*:cluster:{identifier}") for arn in selected):
+            yield f"Aurora cluster {identifier or cluster.name!r} is in no AWS Backup selection", cluster.urn
+    buckets = {get(b.props, "bucket"): b for b in named(args.resources, BUCKET)}
+    for trail in named(args.resources, TRAIL):
+        ledger = get(trail.props, "s3BucketName")
+        if ledger and not any(fnmatch(arn, f"arn:*:s3:::{ledger}") for arn in selected):
+            where = buckets.get(ledger, trail)
+            yield f"the audit ledger bucket {ledger!r} (the trail's) is in no AWS Backup selection", where.urn
+
+
+def _backup_vault_locked(args) -> Iterator[tuple[str, str | None]]:
+    locks = {get(lock.props, "backupVaultName"): lock for lock in named(args.resources, BACKUP_LOCK)}
+    compliance = config_value(args, "requireComplianceMode", False)
+    for vault in named(args.resources, BACKUP_VAULT):
+        name = get(vault.props, "name")
+        lock = locks.get(name)
+        if lock is None:
+            yield f"backup vault {name!r} has no vault lock: a recovery point could be deleted before its retention", vault.urn
+            continue
+        if number(get(lock.props, "minRetentionDays")) is None:
+            yield f"the lock of backup vault {name!r} sets no minRetentionDays", lock.urn
+        if compliance and number(get(lock.props, "changeableForDays")) is None:
+            yield (
+                f"the lock of backup vault {name!r} is in governance mode; set changeableForDays (compliance mode, required here)",
+                lock.urn,
+            )
 
 
 POLICIES = [
@@ -125,5 +169,30 @@ POLICIES = [
         domain="aws-data",
         types=[TABLE],
         check=_table,
+    ),
+    StackRule(
+        name="backup-coverage",
+        description=(
+            "Every Aurora cluster and the audit ledger (the bucket a trail delivers to) are selected for AWS Backup "
+            "by ARN: a copy outside the store survives its deletion or a bad migration."
+        ),
+        severity=HIGH,
+        adr="ADR-005",
+        domain="aws-data",
+        check=_backup_coverage,
+        reads=[RDS_CLUSTER, TRAIL, BUCKET, BACKUP_SELECTION],
+    ),
+    StackRule(
+        name="backup-vault-locked",
+        description=(
+            "Every backup vault has a vault lock whose minimum retention is set; where the stack requires it "
+            "(requireComplianceMode), in compliance mode (changeableForDays), which nobody can lift once its grace ends."
+        ),
+        severity=HIGH,
+        adr="ADR-008",
+        domain="aws-data",
+        check=_backup_vault_locked,
+        reads=[BACKUP_VAULT, BACKUP_LOCK],
+        config_schema=schema(requireComplianceMode={"type": "boolean", "default": False}),
     ),
 ]

@@ -1,10 +1,68 @@
-"""KMS: keys behind every encrypted store and the image signing key (ADR-1, ADR-8)."""
+"""KMS: keys behind every encrypted store and the image signing key (ADR-1, ADR-8, ADR-0022)."""
 
 from __future__ import annotations
 
-from ._lib import HIGH, LOW, MEDIUM, ResourceRule, config_value, get, number, schema
+import re
+from collections.abc import Iterator, Mapping
+from fnmatch import fnmatch
+from typing import Any
+
+from . import contract
+from ._lib import (
+    CRITICAL,
+    HIGH,
+    LOW,
+    MEDIUM,
+    ResourceRule,
+    StackRule,
+    config_value,
+    get,
+    named,
+    number,
+    principals,
+    schema,
+    statements,
+    strings,
+)
+from .stack_invariants import tagged_tenants
 
 KEY = "aws:kms/key:Key"
+ALIAS = "aws:kms/alias:Alias"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+#: What uses a key (or hands its use on, a grant): the actions a key policy must not delegate unnarrowed.
+USE_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateMac", "kms:ReEncryptFrom", "kms:Sign", "kms:CreateGrant")
+#: Conditions that narrow who may use a key delegated to the whole account (or to anyone).
+NARROWING_KEYS = ("aws:principalarn", "kms:viaservice", "kms:grantisforawsresource", "kms:encryptioncontext:")
+_ACCOUNT = re.compile(r"^(arn:aws[a-z-]*:iam::\d{12}:root|\d{12}|\*)$")
+
+
+def _actions(statement: Mapping[str, Any]) -> list[str]:
+    return [a.lower() for a in strings(statement.get("Action"))]
+
+
+def _covers(statement: Mapping[str, Any], action: str) -> bool:
+    """Whether an Allow statement allows ``action`` (a NotAction allow covers what it does not name)."""
+    if statement.get("Effect") != "Allow":
+        return False
+    if "NotAction" in statement:
+        return not any(fnmatch(action.lower(), a.lower()) for a in strings(statement.get("NotAction")))
+    return any(fnmatch(action.lower(), a) for a in _actions(statement))
+
+
+def _condition_keys(statement: Mapping[str, Any]) -> list[str]:
+    condition = statement.get("Condition")
+    if not isinstance(condition, Mapping):
+        return []
+    return [key.lower() for block in condition.values() if isinstance(block, Mapping) for key in block]
+
+
+def _condition_values(statement: Mapping[str, Any], key: str) -> list[str]:
+    condition = statement.get("Condition")
+    if not isinstance(condition, Mapping):
+        return []
+    return [
+        v for block in condition.values() if isinstance(block, Mapping) for k, vs in block.items() if k.lower() == key for v in strings(vs)
+    ]
 
 
 def _symmetric(props) -> bool:
@@ -32,6 +90,90 @@ def _deletion_window(props, args):
     days = number(get(props, "deletionWindowInDays", 30))
     if days is not None and days < minimum:
         yield f"deletionWindowInDays is {days:g}; use at least {minimum} so a mistaken deletion can be cancelled"
+
+
+def _explicit_policy(props, _args):
+    policy = get(props, "policy")
+    if not policy:
+        yield "set an explicit key policy: the default one lets any IAM policy of the account use the key (ADR-0022)"
+        return
+    found = statements(policy)
+    if not found:
+        yield "the key policy is not a JSON policy document with statements"
+    for statement in found:
+        wide = [p for p in principals(statement) if _ACCOUNT.match(p)]
+        used = [a for a in USE_ACTIONS if _covers(statement, a)]
+        if wide and used and not any(k.startswith(NARROWING_KEYS) for k in _condition_keys(statement)):
+            sid = statement.get("Sid", "(no Sid)")
+            yield (
+                f"statement {sid} lets {wide[0]} use the key ({', '.join(used)}) with no condition on who or through what: "
+                "administration and use must be separate (narrow use by aws:PrincipalArn, kms:ViaService or an encryption context)"
+            )
+
+
+def _signers(props, args):
+    if get(props, "keyUsage") != "SIGN_VERIFY":
+        return
+    allowed = [str(p) for p in config_value(args, "signerRoles", list(contract.SIGNER_ROLES))]
+    for statement in statements(get(props, "policy")):
+        if not _covers(statement, "kms:Sign"):
+            continue
+        sid = statement.get("Sid", "(no Sid)")
+        named_principals = [p for p in principals(statement) if not _ACCOUNT.match(p)]
+        if isinstance(statement.get("Principal"), Mapping) and "Service" in statement["Principal"]:
+            yield f"statement {sid} lets a service sign: only the image publisher roles may"
+            continue
+        signers = named_principals or _condition_values(statement, "aws:principalarn")
+        if not signers:
+            yield f"statement {sid} lets the whole account sign: name the signers by aws:PrincipalArn"
+        for signer in signers:
+            if not any(fnmatch(signer, pattern) for pattern in allowed):
+                yield f"statement {sid} lets {signer} sign; only {', '.join(allowed)} may"
+
+
+def _tenant_of(resource: Any) -> str | None:
+    """The tenant a resource belongs to: the name of the Tenant component above it."""
+    parent = getattr(resource, "parent", None)
+    while parent is not None:
+        if parent.resource_type == contract.TENANT_COMPONENT:
+            return str(parent.name)
+        parent = getattr(parent, "parent", None)
+    return None
+
+
+def _granted_aliases(policy: Any) -> Iterator[tuple[str, str | None]]:
+    """(Sid, alias) for every KMS use an IAM document allows; alias None where it names no alias."""
+    for statement in statements(policy):
+        if any(_covers(statement, a) for a in USE_ACTIONS):
+            sid = str(statement.get("Sid", "(no Sid)"))
+            aliases = _condition_values(statement, "kms:resourcealiases")
+            yield from ((sid, a) for a in aliases) if aliases else [(sid, None)]
+
+
+def _tenant_keys(args) -> Iterator[tuple[str, str | None]]:
+    owned: dict[str, str] = {}
+    for alias in named(args.resources, ALIAS):
+        tenant = _tenant_of(alias)
+        owned[str(get(alias.props, "name", ""))] = tenant or contract.SHARED_TENANT
+    keys_of = {get(k.props, "tags", {}).get("tenant") for k in named(args.resources, KEY)}
+    for tenant, urn in tagged_tenants(args.resources).items():
+        if tenant not in keys_of:
+            yield f"tenant {tenant!r} has no KMS key of its own (tagged tenant={tenant}): its data shares a key with others", urn
+    shared = [str(p) for p in config_value(args, "sharedAliases", list(contract.TENANT_SHARED_KEY_ALIASES))]
+    for policy in named(args.resources, ROLE_POLICY):
+        tenant = _tenant_of(policy)
+        if tenant is None:
+            continue
+        for sid, alias in _granted_aliases(get(policy.props, "policy")):
+            if alias is None:
+                yield f"tenant {tenant!r}: statement {sid} grants KMS use without naming the key's alias (kms:ResourceAliases)", policy.urn
+            elif owned.get(alias, contract.SHARED_TENANT) != tenant and not any(fnmatch(alias, s) for s in shared):
+                owner = owned.get(alias, "the platform")
+                yield f"tenant {tenant!r}: statement {sid} grants {alias}, a key of {owner}; a tenant's roles use its own key", policy.urn
+
+
+def _patterns(default: tuple[str, ...]) -> dict[str, Any]:
+    return {"type": "array", "items": {"type": "string", "minLength": 1}, "default": list(default)}
 
 
 POLICIES = [
@@ -71,5 +213,48 @@ POLICIES = [
         types=[KEY],
         check=_deletion_window,
         config_schema=schema(minDays={"type": "integer", "minimum": 7, "maximum": 30, "default": 14}),
+    ),
+    ResourceRule(
+        name="kms-key-policy-explicit",
+        description=(
+            "KMS keys have an explicit key policy that separates administration from use: no statement lets the whole "
+            "account (or anyone) use the key without a condition on who or through which service."
+        ),
+        severity=HIGH,
+        adr="ADR-008",
+        domain="aws-kms",
+        types=[KEY],
+        check=_explicit_policy,
+    ),
+    ResourceRule(
+        name="kms-signing-key-signers",
+        description="A signing key (keyUsage SIGN_VERIFY) signs for the image publisher roles only (config signerRoles).",
+        severity=CRITICAL,
+        adr="ADR-003",
+        domain="aws-kms",
+        types=[KEY],
+        check=_signers,
+        config_schema=schema(
+            signerRoles={"type": "array", "items": {"type": "string", "minLength": 1}, "default": list(contract.SIGNER_ROLES)}
+        ),
+    ),
+    StackRule(
+        name="kms-tenant-key-isolation",
+        description=(
+            "Every tenant has a KMS key of its own, and a tenant's roles are granted KMS use only by alias, only on "
+            "its own key (or a shared alias in config sharedAliases: the signing key)."
+        ),
+        severity=HIGH,
+        adr="ADR-001",
+        domain="aws-kms",
+        check=_tenant_keys,
+        reads=["aws:", "fintech:"],  # tenant tags on AWS resources; the components name the tenants
+        config_schema=schema(
+            sharedAliases={
+                "type": "array",
+                "items": {"type": "string", "minLength": 1},
+                "default": list(contract.TENANT_SHARED_KEY_ALIASES),
+            }
+        ),
     ),
 ]

@@ -37,6 +37,13 @@ REGISTRY_SCOPE_LABEL: str = _RAW["admission"]["registryScopeLabel"]
 REGISTRY_SCOPE_OWN: str = _RAW["admission"]["registryScopeOwn"]
 TENANT_REGISTRY_POLICY: str = _RAW["admission"]["tenantRegistryPolicy"]
 
+#: The roles that may sign images with the signing key (ADR-0022).
+SIGNER_ROLES: tuple[str, ...] = tuple(_RAW["kms"]["signerRoles"])
+#: The component type whose name is a tenant's; every resource below one belongs to that tenant.
+TENANT_COMPONENT: str = _RAW["kms"]["tenantComponent"]
+#: Platform key aliases a tenant's roles may be granted (the signing key, for its CI).
+TENANT_SHARED_KEY_ALIASES: tuple[str, ...] = tuple(_RAW["kms"]["sharedAliases"])
+
 
 @dataclass(frozen=True)
 class CisControl:

@@ -26,6 +26,7 @@ STATEFUL_TYPES = [
     "aws:cloudwatch/logGroup:LogGroup",
     "aws:cloudtrail/trail:Trail",
     "aws:eks/cluster:Cluster",
+    "aws:backup/vault:Vault",
     "vault:index/mount:Mount",
     "vault:kv/secretV2:SecretV2",
     "github:index/repository:Repository",

@@ -27,7 +27,7 @@ def test_plan_writes_the_inventory_manifests_and_report(tmp_path: Path, monkeypa
     assert result.exit_code == 0, result.output
     out = tmp_path / "out" / "dev"
     inventory = json.loads((out / "inventory.json").read_text())
-    assert inventory["stack"] == "dev" and len(inventory["resources"]) == 292
+    assert inventory["stack"] == "dev" and len(inventory["resources"]) == 308
     first = inventory["resources"][0]
     assert set(first) >= {"urn", "type", "name", "parent", "inputs", "options"}
     assert {"protect", "retainOnDelete"} <= set(first["options"])
@@ -216,8 +216,13 @@ def test_policy_eval_contract(tmp_path: Path) -> None:
     assert set(output[1]["violations"][0]) == {"policy", "enforcementLevel", "message"}
     assert output[1]["violations"][0]["enforcementLevel"] == "mandatory"
     # Stack rules: the repository is not covered by admission nor has a lifecycle, and its tenant 'a'
-    # (known from the cost tag) has no budget.
-    assert {v["policy"] for v in output[2]["violations"]} == {"ecr-signature-admission", "ecr-lifecycle-policy", "tenant-budget"}
+    # (known from the cost tag) has no budget and no key of its own.
+    assert {v["policy"] for v in output[2]["violations"]} == {
+        "ecr-signature-admission",
+        "ecr-lifecycle-policy",
+        "tenant-budget",
+        "kms-tenant-key-isolation",
+    }
 
 
 @pytest.mark.parametrize(
@@ -240,7 +245,7 @@ def test_policy_eval_bad_input(tmp_path: Path, content: str, message: str) -> No
 def test_policy_list_names_every_policy_and_its_adr() -> None:
     result = run("policy", "list", "--json")
     rows = json.loads(result.output)
-    assert result.exit_code == 0 and len(rows) == len(POLICIES) == 101
+    assert result.exit_code == 0 and len(rows) == len(POLICIES) == 106
     assert {"required-cost-tags", "tenant-namespace-bundle"} <= {r["name"] for r in rows}
 
 

@@ -41,6 +41,8 @@ UNTAGGABLE_REVIEWED = {
     "aws:sns/topicSubscription:TopicSubscription",
     "aws:s3/bucketLogging:BucketLogging",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:backup/selection:Selection",
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
 }
 
 

@@ -53,6 +53,16 @@ def steps(ws: Workspace, stack: str) -> dict[str, set[str]]:
     return ops
 
 
+def preview_dev_with(ws: Workspace, extra_program: str) -> Any:
+    """A first preview of dev whose program is ours plus ``extra_program`` (the workspace links the
+    project's files: the copy replaces the link)."""
+    main = ws.project / "__main__.py"
+    main.unlink()
+    main.write_text((ROOT / "__main__.py").read_text() + extra_program)
+    assert ws.init_stack("dev").returncode == 0
+    return ws.preview("dev")
+
+
 def edit_tenants(path: Path, change: Any) -> None:
     document = yaml.safe_load(path.read_text())
     change(document["config"]["fintech-blueprint:tenants"])
@@ -97,14 +107,29 @@ def test_a_star_action_on_a_new_role_fails_the_first_preview(ws: Workspace) -> N
         "aws.iam.RolePolicy('broken-policy', role=role.id, policy=json.dumps({'Version': '2012-10-17', "
         "'Statement': [{'Effect': 'Allow', 'Action': '*', 'Resource': '*'}]}))\n"
     )
-    main = ws.project / "__main__.py"
-    main.unlink()
-    main.write_text((ROOT / "__main__.py").read_text() + broken)
-    assert ws.init_stack("dev").returncode == 0
-    result = ws.preview("dev")
+    result = preview_dev_with(ws, broken)
     assert result.returncode != 0
     findings = mandatory_findings(result.output)
     assert any("iam-no-star-action" in f and "broken-policy" in f for f in findings), result.output[-3000:]
+
+
+def test_a_tenant_role_granted_the_platform_data_key_fails_the_first_preview(ws: Workspace) -> None:
+    """kms-tenant-key-isolation finds a tenant by the component above a role policy: the engine hands
+    the analyzer the parents, so a grant of another key under a tenant is caught in a first preview."""
+    broken = (
+        "\nimport json\nimport pulumi\nimport pulumi_aws as aws\n"
+        "intruder = pulumi.ComponentResource('fintech:platform:Tenant', 'intruder')\n"
+        "aws.iam.RolePolicy('intruder-policy', role='fintech-blueprint-dev-payments-payments-api', "
+        "policy=json.dumps({'Version': '2012-10-17', 'Statement': [{'Sid': 'UseKey', 'Effect': 'Allow', "
+        "'Action': 'kms:Decrypt', 'Resource': 'arn:aws:kms:eu-west-3:123456789012:key/*', 'Condition': "
+        "{'ForAnyValue:StringEquals': {'kms:ResourceAliases': 'alias/fintech-blueprint-dev-data'}}}]}), "
+        "opts=pulumi.ResourceOptions(parent=intruder))\n"
+    )
+    result = preview_dev_with(ws, broken)
+    assert result.returncode != 0
+    findings = mandatory_findings(result.output)
+    assert any("kms-tenant-key-isolation" in f for f in findings), result.output[-3000:]
+    assert "tenant 'intruder': statement UseKey grants alias/fintech-blueprint-dev-data" in result.output
 
 
 def test_up_is_idempotent_and_matches_the_offline_inventory(ws: Workspace, tmp_path: Path) -> None:
@@ -132,7 +157,7 @@ def test_onboarding_and_offboarding_touch_only_that_tenant(ws: Workspace) -> Non
     edit_tenants(ws.stack_file("dev"), lambda tenants: tenants.append(NEW_TENANT))
     added = steps(ws, "dev")
     assert set(added) == {"create", "update"}, added
-    assert added["create"] == _tenant_urns(added["create"], "lending") and len(added["create"]) == 39
+    assert added["create"] == _tenant_urns(added["create"], "lending") and len(added["create"]) == 41
     assert {u.rsplit("::", 1)[-1] for u in added["update"]} == SHARED_CHANGES_ON_ONBOARDING
 
     assert ws.up("dev", policy=False).returncode == 0

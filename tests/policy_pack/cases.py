@@ -35,6 +35,7 @@ class Res:
     props: dict[str, Any]
     protect: bool = False
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    parent: str | None = None  # the name of another Res of the case
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,64 @@ def with_(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return {**copy.deepcopy(base), **changes}
 
 
+KEY_ADMIN = {
+    "Sid": "KeyAdministration",
+    "Effect": "Allow",
+    "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+    "Action": ["kms:DescribeKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"],
+    "Resource": "*",
+}
+USE_VIA_SQS = {
+    "Sid": "UseThroughStores",
+    "Effect": "Allow",
+    "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+    "Resource": "*",
+    "Condition": {"StringEquals": {"kms:ViaService": "sqs.eu-west-3.amazonaws.com", "kms:CallerAccount": "123456789012"}},
+}
+
+
+def sign_by(principal_arn: str) -> dict[str, Any]:
+    return {
+        "Sid": "Sign",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+        "Action": "kms:Sign",
+        "Resource": "*",
+        "Condition": {"ArnLike": {"aws:PrincipalArn": principal_arn}},
+    }
+
+
+def key_use(alias: str | None) -> str:
+    """A tenant role's policy using a KMS key, by alias (or, with None, by ARN alone)."""
+    statement = allow(["kms:Decrypt", "kms:GenerateDataKey"], "arn:aws:kms:eu-west-3:123456789012:key/*", Sid="UseKey")
+    if alias:
+        statement["Condition"] = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}}
+    return doc(statement)
+
+
+def tenant_with_key(tenant: str, grants: list[str | None], own_key: bool = True) -> list[Res]:
+    """A tenant component, its AWS layer, (its key and alias), and one role policy per grant."""
+    layer = f"{tenant}-aws"
+    resources = [Res("fintech:platform:Tenant", tenant, {}), Res("fintech:aws:TenantAws", layer, {}, parent=tenant)]
+    if own_key:
+        resources += [
+            Res(KEY, f"{tenant}-key", {"tags": {"tenant": tenant}}, parent=layer),
+            Res("aws:kms/alias:Alias", f"{tenant}-key-alias", {"name": f"alias/acme-dev-tenant-{tenant}"}, parent=layer),
+        ]
+    else:
+        resources.append(Res(QUEUE, f"{tenant}-outbox", {"tags": {"tenant": tenant}}, parent=layer))
+    resources += [
+        Res("aws:iam/rolePolicy:RolePolicy", f"{tenant}-policy-{i}", {"policy": key_use(g)}, parent=layer) for i, g in enumerate(grants)
+    ]
+    return resources
+
+
+PLATFORM_ALIASES = [
+    Res("aws:kms/alias:Alias", "data-alias", {"name": "alias/acme-dev-data"}),
+    Res("aws:kms/alias:Alias", "signing-alias", {"name": "alias/acme-dev-cosign"}),
+]
+
 RESOURCE_CASES: dict[str, Case] = {
     "required-cost-tags": Case("aws:sqs/queue:Queue", {"tags": {**TAGS, "data-class": "pci"}}, {"tags": {"environment": "dev"}}),
     "ecr-tag-immutability": Case(ECR, {"imageTagMutability": "IMMUTABLE"}, {}),
@@ -198,6 +257,27 @@ RESOURCE_CASES: dict[str, Case] = {
     "kms-no-lockout-bypass": Case(KEY, {"bypassPolicyLockoutSafetyCheck": False}, {"bypassPolicyLockoutSafetyCheck": True}),
     "kms-key-description": Case(KEY, {"description": "payments data at rest"}, {"description": "key"}),
     "kms-deletion-window": Case(KEY, {"deletionWindowInDays": 30}, {"deletionWindowInDays": 7}),
+    "kms-key-policy-explicit": Case(
+        KEY,
+        {"policy": doc(KEY_ADMIN, USE_VIA_SQS)},
+        {},
+        more_bad=(
+            (KEY, {"policy": doc({**KEY_ADMIN, "Action": "kms:*"})}),
+            (KEY, {"policy": doc({"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"})}),
+            (KEY, {"policy": doc({**KEY_ADMIN, "Action": None, "NotAction": "kms:ScheduleKeyDeletion"})}),
+            (KEY, {"policy": "not a document"}),
+        ),
+    ),
+    "kms-signing-key-signers": Case(
+        KEY,
+        {"keyUsage": "SIGN_VERIFY", "policy": doc(KEY_ADMIN, sign_by("arn:aws:iam::123456789012:role/fintech-blueprint/acme-dev-ci-*"))},
+        {"keyUsage": "SIGN_VERIFY", "policy": doc(KEY_ADMIN, {**sign_by(""), "Condition": {}})},
+        more_bad=(
+            (KEY, {"keyUsage": "SIGN_VERIFY", "policy": doc(sign_by("arn:aws:iam::123456789012:role/fintech-blueprint/acme-dev-deploy"))}),
+            (KEY, {"keyUsage": "SIGN_VERIFY", "policy": doc({**sign_by(""), "Principal": {"Service": "codebuild.amazonaws.com"}})}),
+            (KEY, {"keyUsage": "SIGN_VERIFY", "policy": doc({**sign_by(""), "Principal": {"AWS": "arn:aws:iam::123456789012:role/ops"}})}),
+        ),
+    ),
     "sqs-encryption": Case(QUEUE, {"kmsMasterKeyId": "arn:aws:kms:k"}, {"sqsManagedSseEnabled": False}),
     "sqs-dead-letter-queue": Case(
         QUEUE,
@@ -670,7 +750,62 @@ def bucket_part(type_: str, name: str) -> Res:
     return Res(type_, name, {"bucket": "ledger-1"})
 
 
+AURORA_CLUSTER = Res("aws:rds/cluster:Cluster", "aurora", {"clusterIdentifier": "acme-dev-aurora"})
+LEDGER_TRAIL = Res("aws:cloudtrail/trail:Trail", "trail", {"s3BucketName": "acme-dev-audit-ledger-1"})
+LEDGER = Res("aws:s3/bucket:Bucket", "ledger", {"bucket": "acme-dev-audit-ledger-1"})
+
+
+def backup_selection(*resources: str) -> Res:
+    return Res("aws:backup/selection:Selection", "selection", {"resources": list(resources)})
+
+
+def backup_vault(**lock: Any) -> list[Res]:
+    vault = Res("aws:backup/vault:Vault", "vault", {"name": "acme-backup-vault"})
+    return [
+        vault,
+        Res("aws:backup/vaultLockConfiguration:VaultLockConfiguration", "lock", {"backupVaultName": "acme-backup-vault", **lock}),
+    ]
+
+
 STACK_CASES: dict[str, StackCase] = {
+    "backup-coverage": StackCase(
+        [
+            AURORA_CLUSTER,
+            LEDGER_TRAIL,
+            LEDGER,
+            backup_selection("arn:aws:rds:eu-west-3:123456789012:cluster:acme-dev-aurora", "arn:aws:s3:::acme-dev-audit-ledger-1"),
+        ],
+        [AURORA_CLUSTER, backup_selection("arn:aws:s3:::acme-dev-audit-ledger-1")],
+        "aurora",
+        more_bad=(([LEDGER_TRAIL, LEDGER, backup_selection("arn:aws:rds:eu-west-3:123456789012:cluster:acme-dev-aurora")], "ledger"),),
+    ),
+    "backup-vault-locked": StackCase(
+        backup_vault(minRetentionDays=35, maxRetentionDays=36500, changeableForDays=3),
+        backup_vault(minRetentionDays=35),
+        "lock",
+        config={"backup-vault-locked": {"requireComplianceMode": True}},
+        more_bad=(
+            ([backup_vault()[0]], "vault"),
+            (backup_vault(maxRetentionDays=36500), "lock"),
+        ),
+    ),
+    "kms-tenant-key-isolation": StackCase(
+        [
+            *PLATFORM_ALIASES,
+            *tenant_with_key("payments", ["alias/acme-dev-tenant-payments", "alias/acme-dev-cosign"]),
+            *tenant_with_key("fraud", ["alias/acme-dev-tenant-fraud"]),
+        ],
+        [*PLATFORM_ALIASES, *tenant_with_key("payments", ["alias/acme-dev-tenant-payments", "alias/acme-dev-data"])],
+        "payments-policy-1",
+        more_bad=(
+            (
+                [*tenant_with_key("payments", ["alias/acme-dev-tenant-fraud"]), *tenant_with_key("fraud", ["alias/acme-dev-tenant-fraud"])],
+                "payments-policy-0",
+            ),
+            ([*tenant_with_key("payments", [None])], "payments-policy-0"),
+            ([*tenant_with_key("payments", [], own_key=False)], "payments-outbox"),
+        ),
+    ),
     "tenant-namespace-bundle": StackCase(BUNDLE, BUNDLE[:3], "payments-ns"),
     "tenant-registry-scope-enforced": StackCase(
         [OWN_REGISTRIES_NS, in_ns(KYVERNO_POLICY, "restrict-registries", {"validationFailureAction": "Enforce"})],

@@ -126,6 +126,8 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "unknown tier 'huge'; expected one of ['large', 'medium', 'small']",
     ),
     ("duplicate tenant", lambda v: tenant(v, 1).update(name="payments"), "tenants[1].name", "duplicate tenant name 'payments'"),
+    ("unknown vault lock mode", lambda v: v.setdefault("backup", {}).update(vaultLock="strict"), "backup.vaultLock", "'governance'"),
+    ("backup kept under the lock floor", lambda v: v.setdefault("backup", {}).update(retentionDays=3), "backup.retentionDays", "7"),
     ("reserved tenant name", lambda v: tenant(v).update(name="shared"), "tenants[0].name", "duplicate tenant name 'shared'"),
     (
         "a Kubernetes namespace",

@@ -180,6 +180,8 @@ STATEFUL = (
     "aws:cloudwatch/logGroup:LogGroup",
     "aws:cloudtrail/trail:Trail",
     "aws:eks/cluster:Cluster",
+    # #15 item 4: the recovery points of the database and the ledger.
+    "aws:backup/vault:Vault",
     "vault:index/mount:Mount",
     "vault:kv/secretV2:SecretV2",
 )
@@ -194,7 +196,7 @@ def test_stateful_resources_are_protected_and_retained_in_prod(
     ]
     stateful = [r for r in stack_plans[stack] if r.type in STATEFUL] + tenant_namespaces
     # 22 data stores, 5 log groups, the trail, the cluster, 2 mounts, 2 KV seeds, 2 tenant namespaces.
-    assert len(stateful) == 35
+    assert len(stateful) == 38
     for r in stateful:
         assert r.options["protect"] is protected and r.options["retainOnDelete"] is protected, r.urn
 
