@@ -198,18 +198,38 @@ def _print_plan(result: Any) -> None:
             f"({s['policy']['previewDeferredMandatory']} of mandatory policies; policy-report.json previewDeferred)"
         )
     _print_violations([g for g in result.groups if g.enforcement_level == "mandatory"])
+    _print_violations([g for g in result.groups if g.enforcement_level == "advisory"], mark="[yellow]advisory[/]")
+    _print_costs(s["finops"])
     _print_diff(result)
     out.print(
         f"Wrote {result.out_dir}/inventory.json, {result.out_dir}/policy-report.json, {result.out_dir}/diff.json, "
-        f"{result.out_dir}/manifests/"
+        f"{result.out_dir}/manifests/, {result.out_dir}/finops.{{json,csv,md,html}}"
     )
+
+
+def _print_costs(costs: dict[str, Any]) -> None:
+    from blueprint.finops import SHARED_KEY
+    from policy_pack.policies.contract import SHARED_TENANT
+
+    table = Table(title=f"Monthly cost estimate ({costs['currency']}, list prices; finops.md)", title_justify="left")
+    for column in ("tenant", "direct", "with platform share", "budget"):
+        table.add_column(column, justify="left" if column == "tenant" else "right")
+    for tenant, total in costs["byTenantWithShared"].items():
+        budget = costs["budgets"].get(tenant)
+        shown = f"{budget['monthlyBudgetUsd']}{' [yellow]over[/]' if budget['over'] else ''}" if budget else "—"
+        table.add_row(escape(tenant), costs["byTenant"][tenant], total, shown)
+    table.add_row(SHARED_TENANT, costs[SHARED_KEY], "", "")
+    table.add_row("[bold]total[/]", f"[bold]{costs['monthlyTotal']}[/]", "", "")
+    out.print(table)
+    if costs["unpriced"]:
+        out.print(f"[yellow]{costs['unpriced']} resource(s) not priced[/] (finops.json unpriced)")
 
 
 #: Resources named per grouped violation; policy-report.json lists them all.
 SHOWN_RESOURCES = 5
 
 
-def _print_violations(groups: list[Any]) -> None:
+def _print_violations(groups: list[Any], mark: str = "[red]✗[/]") -> None:
     from blueprint.engine.causes import number_as_written
 
     for g in groups:
@@ -220,7 +240,7 @@ def _print_violations(groups: list[Any]) -> None:
             line = f"{g.policy}: stack config {key} = {number_as_written(value)} fails it on {len(names)} resource(s) ({shown}): {g.detail}"
         else:
             line = f"{g.policy} on {shown}: {g.detail}"
-        out.print(f"  [red]✗[/] {escape(line)}", markup=True)
+        out.print(f"  {mark} {escape(line)}", markup=True)
 
 
 #: Changed input paths printed per resource; diff.json has them all.
@@ -478,6 +498,36 @@ def tenant_remove(name: str, stack: str | None, config_file: Path | None) -> Non
     _edit_tenants(stack, config_file, lambda text, path: removed(text, path, name), f"Removed tenant {name}")
 
 
+def _stack_file(stack: str, config_file: Path | None) -> Path:
+    """``--config-file``, or ``Pulumi.STACK.yaml`` (exit 2 naming the known stacks when there is none)."""
+    from stacks.loader import ROOT
+
+    if config_file is None:
+        config_file = ROOT / f"Pulumi.{stack}.yaml"
+        if not _STACK_NAME.match(stack) or not config_file.is_file():
+            fail(f"{_unknown_stack(stack, ROOT)}; pass --config-file for another file")
+    elif not config_file.is_file():
+        fail(f"--config-file {config_file}: no such file")
+    return config_file
+
+
+@contextlib.contextmanager
+def _offline_run() -> Iterator[None]:
+    """Exit codes of a command that runs the program offline: 2 for bad input, 3 for the program."""
+    from blueprint.engine.identities import IdentityCollision
+    from blueprint.engine.run import ProgramError
+    from policy_pack.policies.pricing import CatalogError
+    from stacks.loader import ConfigError
+
+    try:
+        yield
+    except (ConfigError, IdentityCollision, CatalogError) as exc:
+        fail(str(exc))
+    except ProgramError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
+        sys.exit(EXIT_PROGRAM_ERROR)
+
+
 @main.command("catalog")
 @click.argument("stack")
 @click.option("--config-file", type=click.Path(path_type=Path), help="Stack config to use instead of Pulumi.STACK.yaml.")
@@ -486,21 +536,81 @@ def catalog_command(stack: str, config_file: Path | None, as_json: bool) -> None
     """The service catalog of STACK: per tenant its owners, tier, data classes, services (kind, SLO),
     repositories, namespace, image repositories, queues and budget (from the config and the plan)."""
     from blueprint import catalog
-    from blueprint.engine.identities import IdentityCollision
-    from blueprint.engine.run import ProgramError
-    from stacks.loader import ROOT, ConfigError
 
-    if config_file is None:
-        config_file = ROOT / f"Pulumi.{stack}.yaml"
-        if not _STACK_NAME.match(stack) or not config_file.is_file():
-            fail(f"{_unknown_stack(stack, ROOT)}; pass --config-file for another file")
-    elif not config_file.is_file():
-        fail(f"--config-file {config_file}: no such file")
-    try:
-        document = catalog.build(stack, config_file)
-    except (ConfigError, IdentityCollision) as exc:
-        fail(str(exc))
-    except ProgramError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
-        sys.exit(EXIT_PROGRAM_ERROR)
+    with _offline_run():
+        document = catalog.build(stack, _stack_file(stack, config_file))
     click.echo(json.dumps(document, indent=2, sort_keys=True) if as_json else catalog.markdown(document))
+
+
+@main.group("finops")
+def finops_group() -> None:
+    """Cost reports (ADR-007): the estimate of a plan, and the allocation of a billing export."""
+
+
+@finops_group.command("estimate")
+@click.argument("stack")
+@click.option("--config-file", type=click.Path(path_type=Path), help="Stack config to use instead of Pulumi.STACK.yaml.")
+@click.option("--json", "as_json", is_flag=True, help="Print finops.json (lines, unpriced, tag coverage) instead of Markdown.")
+def finops_estimate(stack: str, config_file: Path | None, as_json: bool) -> None:
+    """The monthly cost of STACK at list prices, per tenant: direct, and with its share of the
+    platform (finops.sharedCostSplit), against its budget, with the usage assumptions used.
+
+    Prices: policy_pack/policies/data/prices/<region>.json (source, date, verified). `blueprint plan`
+    writes the same report as finops.json, .csv, .md and .html."""
+    from blueprint import finops
+
+    with _offline_run():
+        document, _ = finops.estimate_stack(stack, _stack_file(stack, config_file))
+    click.echo(json.dumps(document, indent=2, sort_keys=True) if as_json else finops.markdown(document))
+
+
+@finops_group.command("allocate")
+@click.argument("export", type=click.Path(path_type=Path))
+@click.option("--tag-key", default="tenant", show_default=True, help="The tag whose value a usage row is allocated to.")
+@click.option("--budgets", "budgets_stack", help="Compare each tenant's allocation with its monthlyBudgetUsd in this stack's config.")
+@click.option("--currency", help="With an export in several billing currencies, the one to allocate (the others are totalled apart).")
+@click.option("--json", "as_json", is_flag=True, help="Print the allocation as JSON.")
+def finops_allocate(export: Path, tag_key: str, budgets_stack: str | None, currency: str | None, as_json: bool) -> None:
+    """Allocate the actual costs of a FOCUS 1.0-1.2 export (CSV or Parquet) by a tag.
+
+    Usage rows are allocated by the tag (its key matched ignoring case and spaces; NULL or empty is
+    unallocated; EKS split cost allocation data's aws:eks:namespace attributes shared node cost to a
+    namespace); credits, purchases, taxes and adjustments are totalled by ChargeCategory. Exact:
+    total = sum(allocated) + unallocated + sum(nonUsage). Exit 2 when the file is not FOCUS."""
+    from blueprint import focus
+    from stacks.loader import ROOT, ConfigError, load_stack_file
+
+    if not tag_key.strip():
+        fail("--tag-key: give a tag key, e.g. tenant")
+    budgets = None
+    if budgets_stack is not None:
+        path = ROOT / f"Pulumi.{budgets_stack}.yaml"
+        if not _STACK_NAME.match(budgets_stack) or not path.is_file():
+            fail(f"--budgets: {_unknown_stack(budgets_stack, ROOT)}")
+        try:
+            _, config = load_stack_file(path)
+        except ConfigError as exc:
+            fail(str(exc))
+        budgets = {t.name: t.monthly_budget_usd for t in config.tenants}
+    try:
+        result = focus.allocate(export, tag_key, currency)
+    except focus.FocusError as exc:
+        fail(str(exc))
+    document = result.document(budgets)
+    if as_json:
+        click.echo(json.dumps(document, indent=2, sort_keys=True))
+        return
+    table = Table(title=f"Allocated by tag {tag_key!r} ({document['currency']}, {document['rows']} rows)", title_justify="left")
+    for column in ("allocated to", "amount", "budget"):
+        table.add_column(column, justify="left" if column == "allocated to" else "right")
+    for value, amount in document["allocated"].items():
+        budget = (document.get("budgets") or {}).get(value)
+        shown = f"{budget['monthlyBudgetUsd']}{' [yellow]over[/]' if budget['over'] else ''}" if budget else ""
+        table.add_row(escape(value), amount, shown)
+    table.add_row("(unallocated)", document["unallocated"], "")
+    for category, amount in document["nonUsage"].items():
+        table.add_row(f"({escape(category)})", amount, "")
+    table.add_row("[bold]total[/]", f"[bold]{document['total']}[/]", "")
+    out.print(table)
+    for other, amount in (document.get("otherCurrencies") or {}).items():
+        out.print(f"Not allocated: {amount} {other} (another billing currency; --currency {other})")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from blueprint import policies
+from blueprint import finops, policies
 from blueprint.engine.analyzer import Violation
 from blueprint.engine.causes import Group, grouped
 from blueprint.engine.diff import Diff, diff
@@ -255,6 +255,7 @@ def plan(
     violations += [replace(v, message=f"{FIRST_PREVIEW} {v.message}") for v in preview_blocking if (v.policy, v.urn) not in seen]
 
     groups = grouped(violations, registrations, config.model_dump(by_alias=True, mode="json"))
+    costs = finops.document(stack, finops.estimate_registrations(registrations, config.region))
     step("writing artifacts")
     document = summary(stack, registrations)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -270,6 +271,7 @@ def plan(
             dumps(policy_report(stack, violations, policy_config_file, deferred, groups)), encoding="utf-8"
         )
         write_manifests(staging / "manifests", registrations)
+        finops.write_reports(staging, costs, dumps)
         _replace_dir(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -284,6 +286,8 @@ def plan(
         "previewDeferredMandatory": sum(1 for d in deferred if d["enforcementLevel"] == "mandatory"),
         "config": _shown(policy_config_file) if policy_config_file else None,
     }
+    document["finops"] = {key: costs[key] for key in finops.SUMMARY_KEYS}
+    document["finops"]["unpriced"] = len(costs["unpriced"])
     document["diff"] = {
         "added": len(changes.added),
         "changed": len(changes.changed),

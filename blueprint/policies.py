@@ -45,8 +45,11 @@ def as_policy_resources(registrations: list[Registration]) -> list[Resource]:
     by_urn = {r.urn: r for r in registrations}
     resources = []
     for r in registrations:
-        if not r.custom or r.type.startswith("pulumi:providers:"):
-            continue  # the engine analyzes custom resources; components have no state of their own
+        if r.type.startswith("pulumi:providers:"):
+            continue
+        # Components too: the engine hands AnalyzeStack every resource of the deployment, a component
+        # with its registered outputs (here its props: the components that stack rules read, Tenant
+        # and Platform, register their FinOps profile as both), so rules can walk up to a Tenant.
         provider = by_urn.get(r.provider or "")
         resources.append(
             Resource(

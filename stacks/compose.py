@@ -6,6 +6,8 @@ Providers are created here and passed to components explicitly; components never
 from __future__ import annotations
 
 import operator
+from decimal import Decimal
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -16,6 +18,7 @@ import pulumi_vault as vault
 from components.aws.access_logs import AccessLogs, AccessLogsArgs
 from components.aws.audit_ledger import AuditLedger, AuditLedgerArgs
 from components.aws.backup import Backup, BackupArgs
+from components.aws.billing_export import BillingExport, BillingExportArgs
 from components.aws.ci_identity import ROLE_PATH, CiIdentity, CiIdentityArgs, ImagePublisher, publisher_role_name_pattern
 from components.aws.cluster import (
     CLUSTER_ADMIN_POLICY,
@@ -36,7 +39,7 @@ from components.context import StackContext
 from components.github.organization import GithubOrganization, GithubOrganizationArgs, TeamSpec
 from components.kubernetes.admission import registry_host
 from components.kubernetes.platform import KubernetesPlatform, KubernetesPlatformArgs
-from components.kubernetes.quotas import QUOTA_TIERS
+from components.kubernetes.quotas import QUOTA_TIERS, cpu_cores
 from components.tagging import MANDATORY_TAG_KEYS, SHARED_TENANT, CostTags, cost_scope_transform
 from components.tenant.aws import TenantAwsArgs, service_repository_name
 from components.tenant.concierge import ConciergeArgs
@@ -47,6 +50,8 @@ from components.tenant.namespace import TenantNamespaceArgs
 from components.tenant.tenant import Tenant, TenantArgs, TenantProviders
 from components.vault.platform import VaultPlatform, VaultPlatformArgs
 from components.vault.policies import tenant_connection_limit
+from policy_pack.policies import pricing
+from policy_pack.policies.contract import PLATFORM_COMPONENT
 from stacks.catalog import PLATFORM_REPOSITORIES
 from stacks.config import DataClass, PlatformConfig
 from stacks.config import Tenant as TenantConfig
@@ -83,6 +88,36 @@ def tenant_cost_tags(config: PlatformConfig, tenant: TenantConfig) -> CostTags:
     return CostTags(config.environment, tenant.name, tenant.owner_team, tenant.cost_center, tenant.data_class.value)
 
 
+def _usage(*overrides: dict[str, Decimal]) -> dict[str, str]:
+    merged = pricing.default_usage()
+    for override in overrides:
+        merged.update(override)
+    return {key: str(value) for key, value in merged.items()}
+
+
+def share_weight(config: PlatformConfig, tenant: TenantConfig) -> Decimal:
+    """The tenant's weight in the split of platform-shared cost (``finops.sharedCostSplit``)."""
+    rule = config.finops.shared_cost_split
+    if rule == "weights":
+        return config.finops.shared_cost_weights[tenant.name]
+    if rule == "tier":
+        return cpu_cores(QUOTA_TIERS[tenant.tier].cpu_requests)
+    return Decimal(1)
+
+
+def platform_finops(config: PlatformConfig) -> dict[str, Any]:
+    return {"usage": _usage(config.finops.usage), "sharedCostSplit": config.finops.shared_cost_split, "region": config.region}
+
+
+def tenant_finops(config: PlatformConfig, tenant: TenantConfig) -> dict[str, Any]:
+    return {
+        "usage": _usage(config.finops.usage, tenant.usage),
+        "shareWeight": str(share_weight(config, tenant)),
+        "tier": tenant.tier,
+        "monthlyBudgetUsd": f"{tenant.monthly_budget_usd:.2f}",
+    }
+
+
 class Platform(pulumi.ComponentResource):
     """What the tenants build on: the platform-shared components, parented here so that the inventory
     shows the platform as one unit like a Tenant. The providers stay at the stack's root: a provider's
@@ -93,7 +128,12 @@ class Platform(pulumi.ComponentResource):
     """
 
     def __init__(self, config: PlatformConfig) -> None:
-        super().__init__("fintech:platform:Platform", "platform", None, None)
+        # The stack's FinOps profile, as props and outputs: the estimate reads it from the plan (the
+        # pack's tenant-estimate-within-budget from a preview's state, where outputs replace props).
+        # Not an attribute named like the prop: the SDK replaces a component's prop attributes with the
+        # engine's outputs, unknown in a preview (the mocks echo them, so only the real engine shows it).
+        finops_profile = platform_finops(config)
+        super().__init__(PLATFORM_COMPONENT, "platform", {"finops": finops_profile}, None)
         inside = pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)])
         self.aws_provider = aws.Provider("aws", region=config.region, allowed_account_ids=[config.aws_account_id])
         on_aws = pulumi.ResourceOptions.merge(inside, pulumi.ResourceOptions(providers=[self.aws_provider]))
@@ -232,6 +272,20 @@ class Platform(pulumi.ComponentResource):
             ctx,
             on_aws,
         )
+        if config.finops.billing_export:
+            # Data Exports exists only in us-east-1: its own provider, pinned to the same account.
+            exports_provider = aws.Provider("aws-us-east-1", region="us-east-1", allowed_account_ids=[config.aws_account_id])
+            BillingExport(
+                "billing-export",
+                BillingExportArgs(
+                    kms_key_arn=self.keys.data_key_arn,
+                    access_log_bucket=self.access_logs.bucket_name,
+                    retention_days=config.finops.billing_retention_days,
+                    exports_provider=exports_provider,
+                ),
+                ctx,
+                on_aws,
+            )
         self.vault_provider = vault.Provider("vault", address=config.vault.address)
         self.vault = VaultPlatform(
             "vault-platform",
@@ -281,7 +335,7 @@ class Platform(pulumi.ComponentResource):
             ),
             on_aws,
         )
-        self.register_outputs({"clusterName": self.cluster.name, "accountId": self.account_id})
+        self.register_outputs({"clusterName": self.cluster.name, "accountId": self.account_id, "finops": finops_profile})
 
 
 def service_specs(config: PlatformConfig, tenant: TenantConfig) -> list[ServiceSpec]:
@@ -302,6 +356,7 @@ def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform
     return TenantArgs(
         name=tenant.name,
         cost_tags=tenant_cost_tags(config, tenant),
+        finops=tenant_finops(config, tenant),
         aws=TenantAwsArgs(
             tenant=tenant.name,
             services=services,

@@ -20,6 +20,7 @@ from components.kubernetes import charts
 from components.kubernetes.namespaces import DNS_NAMESPACE, GATEWAY_NAMESPACE, VAULT_NAMESPACE
 from components.kubernetes.quotas import QUOTA_TIERS
 from components.tagging import SHARED_TENANT
+from policy_pack.policies import pricing
 from stacks import aws_values, regions
 
 PROJECT = "fintech-blueprint"
@@ -30,6 +31,9 @@ CostCenter = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9-]{1,31}$")]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]
 GithubLogin = Annotated[str, Field(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$")]
 Usd = Annotated[Decimal, Field(gt=0, le=Decimal("10000000"), decimal_places=2)]
+#: A usage profile (``finops.usage``, ``tenants[].usage``): keys of ``pricing.USAGE_DEFAULTS``, checked
+#: with the fields' paths by ``cross_field_problems``.
+UsageProfile = dict[str, Annotated[Decimal, Field(ge=0, le=Decimal("1e15"))]]
 
 #: CloudWatch Logs accepts only these retention values (days).
 CLOUDWATCH_RETENTION_DAYS = (
@@ -182,6 +186,10 @@ class Tenant(_Model):
     allowed_registries: list[Registry] = Field(
         default_factory=list, description="Extra image registries admitted in this tenant's namespace (host/organization)."
     )
+    usage: UsageProfile = Field(
+        default_factory=dict,
+        description="This tenant's usage profile for the cost estimate, over finops.usage (keys: pricing.USAGE_DEFAULTS).",
+    )
 
     @property
     def data_class(self) -> DataClass:
@@ -241,6 +249,25 @@ class FinopsConfig(_Model):
         description="Activate the cost tags in Billing. AWS refuses it until each key has appeared in billing data "
         "(about a day after the first tagged resource) and from a linked account: set it in the payer "
         "account's stack once the keys show up (README, Cost tags).",
+    )
+    billing_export: bool = Field(
+        True,
+        description="Create the AWS Data Export (FOCUS 1.0, daily Parquet) that `blueprint finops allocate` reads, "
+        "with its encrypted, access-logged bucket (README, Cost tags).",
+    )
+    billing_retention_days: int = Field(1095, ge=400, le=3650, description="How long delivered billing files are kept.")
+    usage: UsageProfile = Field(
+        default_factory=dict,
+        description="The usage profile of the cost estimate (requests, GB…), for the platform and every tenant; "
+        "keys and defaults: policy_pack/policies/pricing.py USAGE_DEFAULTS.",
+    )
+    shared_cost_split: Literal["even", "tier", "weights"] = Field(
+        "tier",
+        description="How the estimate splits platform-shared cost across tenants: evenly, by quota tier (its CPU "
+        "requests), or by sharedCostWeights.",
+    )
+    shared_cost_weights: dict[str, Annotated[Decimal, Field(gt=0)]] = Field(
+        default_factory=dict, description="Tenant name -> weight, one per tenant, with sharedCostSplit: weights."
     )
 
 
@@ -443,6 +470,31 @@ def _duplicate_entries(config: PlatformConfig) -> list[tuple[str, str]]:
     return problems
 
 
+def _usage_problems(path: str, usage: dict[str, Decimal]) -> list[tuple[str, str]]:
+    known = sorted(pricing.USAGE_DEFAULTS)
+    unknown = [key for key in usage if key not in known]
+    return [(f"{path}.{key}", aws_values.unknown(key, known, "a usage key", "pricing.USAGE_DEFAULTS") or "") for key in unknown]
+
+
+def _finops_problems(config: PlatformConfig) -> list[tuple[str, str]]:
+    problems = _usage_problems("finops.usage", config.finops.usage)
+    for index, tenant in enumerate(config.tenants):
+        problems += _usage_problems(f"tenants[{index}].usage", tenant.usage)
+    names = {t.name for t in config.tenants}
+    weights = config.finops.shared_cost_weights
+    if config.finops.shared_cost_split == "weights":
+        missing = sorted(names - set(weights))
+        if missing:
+            message = f"sharedCostSplit is weights: give every tenant a weight (missing: {', '.join(missing)})"
+            problems.append(("finops.sharedCostWeights", message))
+    elif weights:
+        message = f"set only with sharedCostSplit: weights (it is {config.finops.shared_cost_split})"
+        problems.append(("finops.sharedCostWeights", message))
+    for name in sorted(set(weights) - names):
+        problems.append((f"finops.sharedCostWeights.{name}", f"{name!r} is not a tenant of this stack"))
+    return problems
+
+
 def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
     """Checks across entries (uniqueness); each problem is (field path, message)."""
     problems: list[tuple[str, str]] = []
@@ -482,6 +534,7 @@ def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
                 "a message keeps its original enqueue time in the DLQ, so a shorter DLQ retention deletes it before anyone looks",
             )
         )
+    problems += _finops_problems(config)
     first_tenant: dict[str, int] = {}
     first_repo: dict[str, str] = {}
     for t_index, tenant in enumerate(config.tenants):

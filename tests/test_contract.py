@@ -19,7 +19,10 @@ from tests.conftest import by_type
 
 #: Literals of the contract, and where else they may appear with another meaning.
 LITERALS = {
-    '"shared"': {"components/aws/network.py": "the kubernetes.io/cluster/<name> subnet tag value AWS defines"},
+    '"shared"': {
+        "components/aws/network.py": "the kubernetes.io/cluster/<name> subnet tag value AWS defines",
+        "blueprint/finops.py": "finops.json's key for platform-shared cost (#18's JSON contract), not a tenant name",
+    },
     '"data-class"': {},
     '"cost-center"': {"components/tagging.py": "CostTags.mandatory maps its fields onto the keys (checked below)"},
     '"managed-by"': {"components/tagging.py": "CostTags.mandatory maps its fields onto the keys (checked below)"},

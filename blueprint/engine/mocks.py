@@ -57,6 +57,11 @@ class PlanMocks(Mocks):
         self.account = fakes.ACCOUNT_ID
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if not args.custom:
+            # A component has no provider: the engine returns no outputs for it, so in a preview the SDK
+            # makes every attribute named like one of its props unknown. Its state is what it registers
+            # with register_outputs (RecordingMonitor.RegisterResourceOutputs).
+            return "", {}
         state = dict(args.inputs)
         if args.typ == "pulumi:providers:aws":
             self.account = fakes.pinned_account(args.inputs) or self.account
@@ -145,6 +150,13 @@ class RecordingMonitor(MockMonitor):
         return provider is not None and _contains_unknown(provider.inputs)
 
     # -- registration -------------------------------------------------------------------------------
+    def RegisterResourceOutputs(self, request: Any) -> Any:
+        """A component's outputs replace its state, as the engine does (stack rules read them)."""
+        registration = self.registrations.get(request.urn)
+        if registration is not None and not registration.custom:
+            registration.state = json_format.MessageToDict(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
     def RegisterResource(self, request: Any) -> Any:
         """MockMonitor.RegisterResource after replaying the transforms, recording what the engine would
         see. Inputs and state go through protobuf's Struct <-> dict directly rather than the SDK's async

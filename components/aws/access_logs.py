@@ -18,10 +18,8 @@ import pulumi_aws as aws
 
 from components.aws import iam_documents
 from components.aws.arns import s3_bucket
-from components.aws.buckets import block_public_access
+from components.aws.buckets import private_bucket
 from components.context import StackContext
-from components.stateful import stateful
-from components.tagging import DATA_CLASS_TAG
 
 #: Access logs name principals and source addresses.
 ACCESS_LOG_DATA_CLASS = "confidential"
@@ -48,20 +46,13 @@ class AccessLogs(pulumi.ComponentResource):
         super().__init__("fintech:aws:AccessLogs", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         account = pulumi.Output.from_input(ctx.account_id)
-        bucket = aws.s3.Bucket(
-            f"{name}-bucket",
-            bucket=account.apply(lambda a: access_log_bucket_name(ctx.name_prefix, a)),
-            force_destroy=False,
-            tags={DATA_CLASS_TAG: ACCESS_LOG_DATA_CLASS},
-            opts=stateful(self, ctx.protect),
-        )
-        aws.s3.BucketVersioning(f"{name}-versioning", bucket=bucket.bucket, versioning_configuration={"status": "Enabled"}, opts=child)
-        block_public_access(f"{name}-public-access-block", bucket, self)
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            bucket=bucket.bucket,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
-            opts=child,
+        bucket = private_bucket(
+            name,
+            account.apply(lambda a: access_log_bucket_name(ctx.name_prefix, a)),
+            ACCESS_LOG_DATA_CLASS,
+            {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}},
+            self,
+            ctx.protect,
         )
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-expiry",

@@ -147,6 +147,15 @@ def data_key_policy(account_id: str, region: str) -> Document:
                 "Resource": "*",
                 "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
             },
+            {
+                # AWS Data Exports writes the billing export into a bucket encrypted with this key.
+                "Sid": "DataExportsDelivery",
+                "Effect": "Allow",
+                "Principal": {"Service": ["bcm-data-exports.amazonaws.com", "billingreports.amazonaws.com"]},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            },
             # DescribeKey carries no encryption context: a context condition would deny it.
             _cloudtrail("CloudTrailDescribe", "kms:DescribeKey", {"StringEquals": {"aws:SourceAccount": account_id}}),
             _cloudtrail(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.buckets import block_public_access, log_access
+from components.aws.buckets import block_public_access, kms_encryption, log_access
 from components.stateful import stateful
 
 
@@ -36,12 +36,7 @@ def locked_bucket(
     aws.s3.BucketServerSideEncryptionConfiguration(
         f"{name}-encryption",
         bucket=bucket.bucket,
-        rules=[
-            {
-                "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": kms_key_arn},
-                "bucket_key_enabled": True,
-            }
-        ],
+        rules=[kms_encryption(kms_key_arn)],
         opts=child,
     )
     log_access(f"{name}-access-logging", bucket, access_log_bucket, parent)

@@ -7,6 +7,7 @@ pooled database connections (ADR-2, DB Manager). Pure data and pure functions, t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 
@@ -84,3 +85,8 @@ def limit_range_spec(tier: QuotaTier) -> dict[str, Any]:
             }
         ]
     }
+
+
+def cpu_cores(quantity: str) -> Decimal:
+    """A Kubernetes CPU quantity in cores: ``"500m"`` is 0.5, ``"2"`` is 2."""
+    return Decimal(quantity[:-1]) / 1000 if quantity.endswith("m") else Decimal(quantity)

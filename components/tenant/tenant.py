@@ -9,6 +9,7 @@ outputs of one layer into the next (service roles -> service accounts, outbox ->
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 
@@ -46,6 +47,9 @@ class TenantArgs:
 
     name: str
     cost_tags: CostTags
+    #: What the cost estimate needs of the tenant (usage profile, share weight, tier, budget): recorded
+    #: on the component (props and outputs) for the estimate and tenant-estimate-within-budget.
+    finops: dict[str, Any]
     aws: TenantAwsArgs
     kubernetes: TenantNamespaceArgs
     delivery: TenantDeliveryArgs
@@ -63,7 +67,7 @@ class Tenant(pulumi.ComponentResource):
         self, name: str, args: TenantArgs, ctx: StackContext, providers: TenantProviders, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         scope = pulumi.ResourceOptions(transforms=[cost_scope_transform(args.cost_tags)])
-        super().__init__(TENANT_COMPONENT, name, None, pulumi.ResourceOptions.merge(opts, scope))
+        super().__init__(TENANT_COMPONENT, name, {"finops": args.finops}, pulumi.ResourceOptions.merge(opts, scope))
 
         self.aws = TenantAws(name, args.aws, ctx, pulumi.ResourceOptions(parent=self, providers=[providers.aws]))
         on_cluster = pulumi.ResourceOptions(parent=self, providers=[providers.kubernetes], depends_on=args.kubernetes_dependencies)
@@ -97,4 +101,4 @@ class Tenant(pulumi.ComponentResource):
             else None
         )
         self.namespace = self.kubernetes.namespace
-        self.register_outputs({"namespace": self.namespace, "imageRepositoryUrls": self.aws.image_repository_urls})
+        self.register_outputs({"namespace": self.namespace, "imageRepositoryUrls": self.aws.image_repository_urls, "finops": args.finops})

@@ -1,8 +1,12 @@
-"""Budgets and cost allocation (ADR-7 FinOps)."""
+"""Budgets, cost allocation and the estimate against each tenant's budget (ADR-7 FinOps)."""
 
 from __future__ import annotations
 
-from ._lib import MEDIUM, ResourceRule, get, items
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from . import contract, pricing
+from ._lib import MEDIUM, ResourceRule, StackRule, get, items
 
 BUDGET = "aws:budgets/budget:Budget"
 COST_ALLOCATION_TAG = "aws:costexplorer/costAllocationTag:CostAllocationTag"
@@ -24,6 +28,41 @@ def _tag_active(props, _args):
         yield "set status to Active so the tag appears in Cost Explorer and budgets"
 
 
+def _tenant_of(resource: Any) -> str:
+    current = resource
+    while current is not None:
+        if current.resource_type == contract.TENANT_COMPONENT:
+            return str(current.name)
+        current = getattr(current, "parent", None)
+    return contract.SHARED_TENANT
+
+
+def _within_budget(args) -> Iterator[tuple[str, str | None]]:
+    resources = [
+        pricing.Resource(
+            urn=r.urn, type=r.resource_type, name=r.name, props=r.props, parent=getattr(r.parent, "urn", None), tenant=_tenant_of(r)
+        )
+        for r in args.resources
+    ]
+    platform = next((r for r in resources if r.type == contract.PLATFORM_COMPONENT), None)
+    finops = platform.props.get("finops") if platform is not None and isinstance(platform.props, Mapping) else None
+    if not isinstance(finops, Mapping) or not finops.get("region"):
+        return  # no FinOps profile recorded: nothing to estimate against (the description says so)
+    estimate = pricing.estimate(resources, str(finops["region"]))
+    totals = estimate.with_share()
+    components = {r.name: r.urn for r in resources if r.type == contract.TENANT_COMPONENT}
+    for tenant, budget in sorted(estimate.profiles.budgets.items()):
+        total = totals.get(tenant)
+        if total is not None and total > budget:
+            direct, share = estimate.direct.get(tenant, 0), estimate.share.get(tenant, 0)
+            yield (
+                f"tenant {tenant!r} is estimated at {total:.2f} USD/month (direct {direct:.2f} + platform share {share:.2f}, "
+                f"{estimate.profiles.rule} split) over its monthlyBudgetUsd {budget:.2f}: raise the budget or review its usage "
+                "(blueprint finops estimate)",
+                components.get(tenant),
+            )
+
+
 POLICIES = [
     ResourceRule(
         name="budget-notifications",
@@ -42,5 +81,18 @@ POLICIES = [
         domain="aws-finops",
         types=[COST_ALLOCATION_TAG],
         check=_tag_active,
+    ),
+    StackRule(
+        name="tenant-estimate-within-budget",
+        description=(
+            "A tenant's estimated monthly cost at list prices (its resources plus its share of the platform's, "
+            "from the FinOps profile the Platform and Tenant components record) stays within its monthlyBudgetUsd. "
+            "A stack without a recorded FinOps profile is not judged."
+        ),
+        severity=MEDIUM,
+        adr="ADR-007",
+        domain="aws-finops",
+        check=_within_budget,
+        reads=["aws:", "fintech:"],  # what is billed (Kubernetes, Vault, GitHub objects are free) and the profiles
     ),
 ]

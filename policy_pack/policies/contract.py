@@ -40,7 +40,9 @@ TENANT_REGISTRY_POLICY: str = _RAW["admission"]["tenantRegistryPolicy"]
 #: The roles that may sign images with the signing key (ADR-0022).
 SIGNER_ROLES: tuple[str, ...] = tuple(_RAW["kms"]["signerRoles"])
 #: The component type whose name is a tenant's; every resource below one belongs to that tenant.
-TENANT_COMPONENT: str = _RAW["kms"]["tenantComponent"]
+TENANT_COMPONENT: str = _RAW["components"]["tenant"]
+#: The component of the platform-shared resources; it records the stack's FinOps profile.
+PLATFORM_COMPONENT: str = _RAW["components"]["platform"]
 #: Platform key aliases a tenant's roles may be granted (the signing key, for its CI).
 TENANT_SHARED_KEY_ALIASES: tuple[str, ...] = tuple(_RAW["kms"]["sharedAliases"])
 

@@ -61,7 +61,7 @@ def test_a_stricter_policy_config_names_the_stack_keys_once(tmp_path: Path) -> N
         "this stack requires at least 365"
     ) in lines
     assert any(
-        line.startswith("✗ stateful-resources-protected: stack config protectStateful = false fails it on 40 resource(s)") for line in lines
+        line.startswith("✗ stateful-resources-protected: stack config protectStateful = false fails it on 41 resource(s)") for line in lines
     )
     assert sum("stateful-resources-protected" in line for line in lines) == 1
     report = json.loads((out / "policy-report.json").read_text())

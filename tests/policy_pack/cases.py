@@ -767,7 +767,20 @@ def backup_vault(**lock: Any) -> list[Res]:
     ]
 
 
+def finops_stack(budget: str) -> list[Res]:
+    """A platform (the EKS control plane, 73.00 a month, shared) and one tenant with a budget and a key (1.00)."""
+    usage = {"requestsPerMonth": "1000000"}
+    return [
+        Res("fintech:platform:Platform", "platform", {"finops": {"usage": usage, "sharedCostSplit": "even", "region": "eu-west-3"}}),
+        Res("aws:eks/cluster:Cluster", "eks", {}, parent="platform"),
+        Res("fintech:platform:Tenant", "payments", {"finops": {"usage": usage, "shareWeight": "1", "monthlyBudgetUsd": budget}}),
+        Res(KEY, "payments-key", {}, parent="payments"),
+    ]
+
+
 STACK_CASES: dict[str, StackCase] = {
+    # 73.00 shared + 1.00 direct: within 100.00, over 50.00.
+    "tenant-estimate-within-budget": StackCase(finops_stack("100.00"), finops_stack("50.00"), "payments"),
     "backup-coverage": StackCase(
         [
             AURORA_CLUSTER,

@@ -196,7 +196,7 @@ def test_stateful_resources_are_protected_and_retained_in_prod(
     ]
     stateful = [r for r in stack_plans[stack] if r.type in STATEFUL] + tenant_namespaces
     # 22 data stores, 5 log groups, the trail, the cluster, 2 mounts, 2 KV seeds, 2 tenant namespaces.
-    assert len(stateful) == 38
+    assert len(stateful) == 39
     for r in stateful:
         assert r.options["protect"] is protected and r.options["retainOnDelete"] is protected, r.urn
 
@@ -358,12 +358,15 @@ def test_every_bucket_logs_access_to_an_sse_s3_destination(stack_plans: dict[str
         == {
             f"fintech-blueprint-prod-audit-ledger-{PROD_ACCOUNT}",
             f"fintech-blueprint-prod-fraud-models-{PROD_ACCOUNT}",
+            f"fintech-blueprint-prod-billing-{PROD_ACCOUNT}",  # #18: the FOCUS export's bucket
         }
     )
     assert all(v["targetBucket"] == destination and v["targetPrefix"] == f"{b}/" for b, v in logged.items())
     encryption = next(r for r in by_type(plan, SSE_CONFIG) if r.inputs["bucket"] == destination)
     assert encryption.inputs["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
-    [expiry] = by_type(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+    expiry = next(
+        r for r in by_type(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration") if r.inputs["bucket"] == destination
+    )
     assert expiry.inputs["rules"][0]["expiration"] == {"days": 365}
     policy = json.loads(
         next(r for r in by_type(plan, "aws:s3/bucketPolicy:BucketPolicy") if r.inputs["bucket"] == destination).inputs["policy"]
