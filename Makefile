@@ -11,7 +11,7 @@ PULUMI_VERSION := 3.274.1
 TOOLS := .tools/bin
 PACK_VENV := policy_pack/venv
 
-.PHONY: plan test lint typecheck unit engine preview-real up-real bench clean
+.PHONY: plan test lint typecheck unit engine browser preview-real up-real bench clean
 
 $(BIN)/.installed: pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,13 @@ engine: $(BIN)/.installed
 	  cd policy_pack && PATH=$(CURDIR)/$(TOOLS):$$PATH PULUMI_HOME=$(CURDIR)/.tools/pulumi-home PULUMI_SKIP_UPDATE_CHECK=true \
 	    $(CURDIR)/$(TOOLS)/pulumi install --non-interactive >/dev/null && touch venv/.installed; fi
 
-unit: $(BIN)/.installed engine
+# The FinOps HTML report is rendered by Debian's headless Chromium in the tests (tests/blueprint/test_finops.py).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium (apt-get) for the HTML report test"; \
+	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }
+
+unit: $(BIN)/.installed engine browser
 	$(BIN)/pytest -q
 
 test: lint typecheck unit  ## The whole suite: ruff, mypy, pytest (incl. the OpenBao and real-engine tiers)

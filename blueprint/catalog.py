@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from blueprint.engine.mocks import Registration
-from blueprint.engine.run import run_program, without_provider_environment
+from blueprint.engine.run import run_stack_file
 from components.tenant.aws import service_repository_name
-from stacks.loader import load_stack_file
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 IMAGE_REPOSITORY = "aws:ecr/repository:Repository"
@@ -26,10 +25,7 @@ def _tenant_of(registration: Registration) -> str | None:
 
 
 def build(stack: str, config_file: Path) -> dict[str, Any]:
-    stack_file, config = load_stack_file(config_file)
-    flat, secret_keys = stack_file.flattened()
-    with without_provider_environment():
-        registrations = run_program(stack, flat, secret_keys, config.region)
+    config, registrations = run_stack_file(stack, config_file)
     owned: dict[str, dict[str, list[Registration]]] = {}
     for r in registrations:
         owner = _tenant_of(r) if r.custom else None

@@ -17,10 +17,9 @@ from typing import Any
 
 from blueprint.engine.inventory import tenant_of
 from blueprint.engine.mocks import Registration
-from blueprint.engine.run import run_program, without_provider_environment
+from blueprint.engine.run import run_stack_file
 from policy_pack.policies import pricing
 from policy_pack.policies.tagging import TAGGABLE_AWS_TYPES
-from stacks.loader import load_stack_file
 
 #: finops.json's key for the platform-shared cost (the #18 contract), and what the plan summary keeps.
 SHARED_KEY = "shared"
@@ -34,8 +33,7 @@ def money(amount: Decimal) -> str:
 
 def _number(value: Decimal) -> str:
     """A quantity as written, without exponent or trailing zeros (730, 1.5, 0.003)."""
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
 
 
 def estimate_registrations(registrations: list[Registration], region: str) -> pricing.Estimate:
@@ -49,10 +47,7 @@ def estimate_registrations(registrations: list[Registration], region: str) -> pr
 
 def estimate_stack(stack: str, config_file: Path) -> tuple[dict[str, Any], pricing.Estimate]:
     """Run the program offline (no pack) and estimate it: ``blueprint finops estimate``."""
-    stack_file, config = load_stack_file(config_file)
-    flat, secret_keys = stack_file.flattened()
-    with without_provider_environment():
-        registrations = run_program(stack, flat, secret_keys, config.region)
+    config, registrations = run_stack_file(stack, config_file)
     found = estimate_registrations(registrations, config.region)
     return document(stack, found), found
 

@@ -113,7 +113,6 @@ def tenant_finops(config: PlatformConfig, tenant: TenantConfig) -> dict[str, Any
     return {
         "usage": _usage(config.finops.usage, tenant.usage),
         "shareWeight": str(share_weight(config, tenant)),
-        "tier": tenant.tier,
         "monthlyBudgetUsd": f"{tenant.monthly_budget_usd:.2f}",
     }
 

@@ -19,8 +19,8 @@ from pulumi.runtime import settings
 from pulumi.runtime.proto import source_pb2
 
 from blueprint.engine.mocks import PlanMocks, RecordingMonitor, Registration, UnansweredInvoke
-from stacks.config import PROJECT
-from stacks.loader import ROOT
+from stacks.config import PROJECT, PlatformConfig
+from stacks.loader import ROOT, load_stack_file
 
 
 class ProgramError(Exception):
@@ -117,3 +117,10 @@ def run_program(
         urn = monitor.duplicates[0]
         raise ProgramError(f"the program failed: Duplicate resource URN '{urn}'; try giving it a unique name")
     return [monitor.registrations[urn] for urn in sorted(monitor.registrations)]
+
+
+def run_stack_file(stack: str, config_file: Path) -> tuple[PlatformConfig, list[Registration]]:
+    """Validate a stack file and run the program on it (no pack): the catalog's and the estimate's plan."""
+    stack_file, config = load_stack_file(config_file)
+    flat, secret_keys = stack_file.flattened()
+    return config, run_program(stack, flat, secret_keys, config.region)

@@ -234,6 +234,34 @@ def principals(statement: Mapping[str, Any]) -> list[str]:
     return []
 
 
+def condition_keys(statement: Mapping[str, Any]) -> set[str]:
+    """The condition keys a statement tests, as written (``aws:PrincipalArn``…)."""
+    condition = statement.get("Condition")
+    if not isinstance(condition, Mapping):
+        return set()
+    return {key for block in condition.values() if isinstance(block, Mapping) for key in block}
+
+
+def condition_values(statement: Mapping[str, Any], key: str) -> list[str]:
+    """Every value a statement's conditions give ``key`` (matched ignoring case), whatever the operator."""
+    condition = statement.get("Condition")
+    blocks = [block for block in condition.values() if isinstance(block, Mapping)] if isinstance(condition, Mapping) else []
+    return [v for block in blocks for k, values in block.items() if k.lower() == key.lower() for v in strings(values)]
+
+
+def tenant_of(resource: Any) -> str | None:
+    """The tenant a stack resource belongs to: the name of the Tenant component above it (the engine
+    hands AnalyzeStack components too, and pulumi_policy links each resource to its parent)."""
+    from .contract import TENANT_COMPONENT
+
+    current = getattr(resource, "parent", None)
+    while current is not None:
+        if current.resource_type == TENANT_COMPONENT:
+            return str(current.name)
+        current = getattr(current, "parent", None)
+    return None
+
+
 def number(value: Any) -> float | None:
     try:
         return float(value)

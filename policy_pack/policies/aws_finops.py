@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from . import contract, pricing
-from ._lib import MEDIUM, ResourceRule, StackRule, get, items
+from ._lib import MEDIUM, ResourceRule, StackRule, get, items, tenant_of
 
 BUDGET = "aws:budgets/budget:Budget"
 COST_ALLOCATION_TAG = "aws:costexplorer/costAllocationTag:CostAllocationTag"
@@ -28,20 +27,9 @@ def _tag_active(props, _args):
         yield "set status to Active so the tag appears in Cost Explorer and budgets"
 
 
-def _tenant_of(resource: Any) -> str:
-    current = resource
-    while current is not None:
-        if current.resource_type == contract.TENANT_COMPONENT:
-            return str(current.name)
-        current = getattr(current, "parent", None)
-    return contract.SHARED_TENANT
-
-
 def _within_budget(args) -> Iterator[tuple[str, str | None]]:
     resources = [
-        pricing.Resource(
-            urn=r.urn, type=r.resource_type, name=r.name, props=r.props, parent=getattr(r.parent, "urn", None), tenant=_tenant_of(r)
-        )
+        pricing.Resource(r.urn, r.resource_type, r.name, r.props, getattr(r.parent, "urn", None), tenant_of(r) or contract.SHARED_TENANT)
         for r in args.resources
     ]
     platform = next((r for r in resources if r.type == contract.PLATFORM_COMPONENT), None)

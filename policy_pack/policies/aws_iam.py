@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from ._lib import CRITICAL, HIGH, ResourceRule, get, items, principals, statements, strings
+from ._lib import CRITICAL, HIGH, ResourceRule, condition_keys, get, items, principals, statements, strings
 
 POLICY_DOCS = [
     "aws:iam/policy:Policy",
@@ -87,11 +87,6 @@ POD_IDENTITY_BINDINGS = {
 }
 
 
-def _condition_keys(statement) -> set[str]:
-    condition = statement.get("Condition") or {}
-    return {k for op in condition.values() if hasattr(op, "keys") for k in op}
-
-
 def _trust_scoped(props, _args):
     for statement in statements(get(props, "assumeRolePolicy")):
         if statement.get("Effect") != "Allow":
@@ -99,7 +94,7 @@ def _trust_scoped(props, _args):
         if "*" in principals(statement) and not statement.get("Condition"):
             yield "the trust policy lets anyone assume the role: name the principal"
         if POD_IDENTITY in principals(statement):
-            bound = _condition_keys(statement)
+            bound = condition_keys(statement)
             missing = [what for what, names in POD_IDENTITY_BINDINGS.items() if not bound & set(names)]
             if missing:
                 yield f"an EKS Pod Identity trust must be conditioned on its {', '.join(missing)}: any pod of any cluster could assume it"

@@ -15,6 +15,8 @@ from ._lib import (
     MEDIUM,
     ResourceRule,
     StackRule,
+    condition_keys,
+    condition_values,
     config_value,
     get,
     named,
@@ -23,6 +25,7 @@ from ._lib import (
     schema,
     statements,
     strings,
+    tenant_of,
 )
 from .stack_invariants import tagged_tenants
 
@@ -47,22 +50,6 @@ def _covers(statement: Mapping[str, Any], action: str) -> bool:
     if "NotAction" in statement:
         return not any(fnmatch(action.lower(), a.lower()) for a in strings(statement.get("NotAction")))
     return any(fnmatch(action.lower(), a) for a in _actions(statement))
-
-
-def _condition_keys(statement: Mapping[str, Any]) -> list[str]:
-    condition = statement.get("Condition")
-    if not isinstance(condition, Mapping):
-        return []
-    return [key.lower() for block in condition.values() if isinstance(block, Mapping) for key in block]
-
-
-def _condition_values(statement: Mapping[str, Any], key: str) -> list[str]:
-    condition = statement.get("Condition")
-    if not isinstance(condition, Mapping):
-        return []
-    return [
-        v for block in condition.values() if isinstance(block, Mapping) for k, vs in block.items() if k.lower() == key for v in strings(vs)
-    ]
 
 
 def _symmetric(props) -> bool:
@@ -103,7 +90,7 @@ def _explicit_policy(props, _args):
     for statement in found:
         wide = [p for p in principals(statement) if _ACCOUNT.match(p)]
         used = [a for a in USE_ACTIONS if _covers(statement, a)]
-        if wide and used and not any(k.startswith(NARROWING_KEYS) for k in _condition_keys(statement)):
+        if wide and used and not any(k.startswith(NARROWING_KEYS) for k in {key.lower() for key in condition_keys(statement)}):
             sid = statement.get("Sid", "(no Sid)")
             yield (
                 f"statement {sid} lets {wide[0]} use the key ({', '.join(used)}) with no condition on who or through what: "
@@ -123,7 +110,7 @@ def _signers(props, args):
         if isinstance(statement.get("Principal"), Mapping) and "Service" in statement["Principal"]:
             yield f"statement {sid} lets a service sign: only the image publisher roles may"
             continue
-        signers = named_principals or _condition_values(statement, "aws:principalarn")
+        signers = named_principals or condition_values(statement, "aws:PrincipalArn")
         if not signers:
             yield f"statement {sid} lets the whole account sign: name the signers by aws:PrincipalArn"
         for signer in signers:
@@ -131,29 +118,19 @@ def _signers(props, args):
                 yield f"statement {sid} lets {signer} sign; only {', '.join(allowed)} may"
 
 
-def _tenant_of(resource: Any) -> str | None:
-    """The tenant a resource belongs to: the name of the Tenant component above it."""
-    parent = getattr(resource, "parent", None)
-    while parent is not None:
-        if parent.resource_type == contract.TENANT_COMPONENT:
-            return str(parent.name)
-        parent = getattr(parent, "parent", None)
-    return None
-
-
 def _granted_aliases(policy: Any) -> Iterator[tuple[str, str | None]]:
     """(Sid, alias) for every KMS use an IAM document allows; alias None where it names no alias."""
     for statement in statements(policy):
         if any(_covers(statement, a) for a in USE_ACTIONS):
             sid = str(statement.get("Sid", "(no Sid)"))
-            aliases = _condition_values(statement, "kms:resourcealiases")
+            aliases = condition_values(statement, "kms:ResourceAliases")
             yield from ((sid, a) for a in aliases) if aliases else [(sid, None)]
 
 
 def _tenant_keys(args) -> Iterator[tuple[str, str | None]]:
     owned: dict[str, str] = {}
     for alias in named(args.resources, ALIAS):
-        tenant = _tenant_of(alias)
+        tenant = tenant_of(alias)
         owned[str(get(alias.props, "name", ""))] = tenant or contract.SHARED_TENANT
     keys_of = {get(k.props, "tags", {}).get("tenant") for k in named(args.resources, KEY)}
     for tenant, urn in tagged_tenants(args.resources).items():
@@ -161,7 +138,7 @@ def _tenant_keys(args) -> Iterator[tuple[str, str | None]]:
             yield f"tenant {tenant!r} has no KMS key of its own (tagged tenant={tenant}): its data shares a key with others", urn
     shared = [str(p) for p in config_value(args, "sharedAliases", list(contract.TENANT_SHARED_KEY_ALIASES))]
     for policy in named(args.resources, ROLE_POLICY):
-        tenant = _tenant_of(policy)
+        tenant = tenant_of(policy)
         if tenant is None:
             continue
         for sid, alias in _granted_aliases(get(policy.props, "policy")):

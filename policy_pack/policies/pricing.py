@@ -47,7 +47,6 @@ USAGE_DEFAULTS: dict[str, tuple[Decimal, str]] = {
     "backupStorageGb": (Decimal("100"), "GB of recovery points in each backup vault"),
     "trailDataEventsMillions": (Decimal("1"), "million S3 data events the trail records a month"),
 }
-SPLIT_RULES = ("even", "tier", "weights")
 
 
 def default_usage() -> dict[str, Decimal]:
@@ -385,7 +384,8 @@ def _tag_coverage(resources: Sequence[Resource], lines: Sequence[Line], taggable
         if not (isinstance(tags := r.props.get("tags"), Mapping) and all(tags.get(k) for k in contract.REQUIRED_COST_TAGS))
     )
     cost = sum((line.monthly for line in lines), Decimal(0))
-    untagged_cost = sum((line.monthly for line in lines if line.urn in set(untagged)), Decimal(0))
+    untagged_urns = set(untagged)
+    untagged_cost = sum((line.monthly for line in lines if line.urn in untagged_urns), Decimal(0))
     by_count = Decimal(len(subjects) - len(untagged)) * 100 / len(subjects) if subjects else Decimal(100)
     by_cost = (cost - untagged_cost) * 100 / cost if cost else Decimal(100)
     return {"byCount": cents(by_count), "byCost": cents(by_cost), "untagged": untagged}

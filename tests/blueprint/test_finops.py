@@ -122,7 +122,7 @@ def test_the_plan_writes_the_four_reports_and_shows_cost_per_tenant(tmp_path: Pa
 
 def chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert found, "Chromium is a test dependency (.ci/run installs Debian's chromium)"
+    assert found, "Chromium is a test dependency (`make test` installs Debian's chromium)"
     return found
 
 
