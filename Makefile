@@ -11,7 +11,7 @@ PULUMI_VERSION := 3.274.1
 TOOLS := .tools/bin
 PACK_VENV := policy_pack/venv
 
-.PHONY: plan test lint typecheck unit engine browser preview-real up-real bench clean
+.PHONY: plan test lint typecheck unit engine browser servers preview-real up-real bench clean
 
 $(BIN)/.installed: pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,13 @@ browser:
 	  echo "installing Debian's chromium (apt-get) for the HTML report test"; \
 	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }
 
-unit: $(BIN)/.installed engine browser
+# The realserver tier (tests/realserver) starts Debian's PostgreSQL and PgBouncer on loopback.
+servers:
+	@if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || ! command -v pgbouncer >/dev/null 2>&1; then \
+	  echo "installing Debian's postgresql and pgbouncer (apt-get) for the realserver tier"; \
+	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql pgbouncer >/dev/null; fi
+
+unit: $(BIN)/.installed engine browser servers
 	$(BIN)/pytest -q
 
 test: lint typecheck unit  ## The whole suite: ruff, mypy, pytest (incl. the OpenBao and real-engine tiers)

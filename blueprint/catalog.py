@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from blueprint import retention
 from blueprint.engine.mocks import Registration
 from blueprint.engine.run import run_stack_file
 from components.tenant.aws import service_repository_name
@@ -37,6 +38,7 @@ def build(stack: str, config_file: Path) -> dict[str, Any]:
     def names(tenant: str, type_: str, key: str) -> list[str]:
         return sorted(str(r.inputs[key]) for r in owned.get(tenant, {}).get(type_, []) if r.inputs.get(key))
 
+    stores = retention.by_tenant(registrations)
     tenants = []
     for tenant in config.tenants:
         namespaces = [str(r.inputs["metadata"]["name"]) for r in owned.get(tenant.name, {}).get(NAMESPACE, [])]
@@ -67,6 +69,7 @@ def build(stack: str, config_file: Path) -> dict[str, Any]:
                 "namespace": namespaces[0] if namespaces else None,
                 "imageRepositories": names(tenant.name, IMAGE_REPOSITORY, "name"),
                 "queues": names(tenant.name, QUEUE, "name"),
+                "dataLifecycle": stores.get(tenant.name, {}),
                 "monthlyBudgetUsd": str(tenant.monthly_budget_usd),
                 "budgets": names(tenant.name, BUDGET, "name"),
             }
@@ -90,6 +93,17 @@ def markdown(catalog: dict[str, Any]) -> str:
         ]
         if t["layers"]:
             lines.append(f"- Layers: {', '.join(t['layers'])}")
+        lifecycle = t["dataLifecycle"]
+        if lifecycle:
+            erasure = "erasure requests apply (queue + job)" if lifecycle["erasure"] else "no erasure"
+            lines += [
+                "",
+                f"Data lifecycle (`{lifecycle['dataClass']}`, {erasure}):",
+                "",
+                "| Store | Name | Class | Retention |",
+                "|---|---|---|---|",
+            ]
+            lines += [f"| {s['store']} | {s['name']} | {s['dataClass']} | {s['retention']} |" for s in lifecycle["stores"]]
         lines += ["", "| Service | Kind | p95 latency (ms) | Error rate (%) | Repository |", "|---|---|---|---|---|"]
         lines += [
             f"| {s['name']} | {s['kind']} | {s['slo']['latencyP95Ms']} | {s['slo']['errorRatePercent']} | {s['repository']} |"

@@ -200,11 +200,32 @@ def _print_plan(result: Any) -> None:
     _print_violations([g for g in result.groups if g.enforcement_level == "mandatory"])
     _print_violations([g for g in result.groups if g.enforcement_level == "advisory"], mark="[yellow]advisory[/]")
     _print_costs(s["finops"])
+    _print_lifecycle(s["dataLifecycle"])
     _print_diff(result)
     out.print(
         f"Wrote {result.out_dir}/inventory.json, {result.out_dir}/policy-report.json, {result.out_dir}/diff.json, "
         f"{result.out_dir}/manifests/, {result.out_dir}/finops.{{json,csv,md,html}}"
     )
+
+
+def _print_lifecycle(tenants: dict[str, Any]) -> None:
+    table = Table(title="Data lifecycle per tenant (ADR-005; --json: dataLifecycle)", title_justify="left")
+    for column in ("tenant", "class", "erasure", "store", "retention"):
+        table.add_column(column, no_wrap=column != "retention")
+    for tenant, entry in tenants.items():
+        for index, store in enumerate(entry["stores"]):
+            first = index == 0
+            table.add_row(
+                escape(tenant) if first else "",
+                escape(str(entry["dataClass"] or "")) if first else "",
+                ("job + queue" if entry["erasure"] else "—") if first else "",
+                escape(
+                    f"{store['store']} {store['resource']}"
+                    + (f" ({store['dataClass']})" if store["dataClass"] != entry["dataClass"] else "")
+                ),
+                escape(store["retention"]),
+            )
+    out.print(table)
 
 
 def _print_costs(costs: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from blueprint import finops, policies
+from blueprint import finops, policies, retention
 from blueprint.engine.analyzer import Violation
 from blueprint.engine.causes import Group, grouped
 from blueprint.engine.diff import Diff, diff
@@ -288,6 +288,7 @@ def plan(
     }
     document["finops"] = {key: costs[key] for key in finops.SUMMARY_KEYS}
     document["finops"]["unpriced"] = len(costs["unpriced"])
+    document["dataLifecycle"] = retention.by_tenant(registrations)
     document["diff"] = {
         "added": len(changes.added),
         "changed": len(changes.changed),

@@ -44,6 +44,7 @@ from components.tagging import MANDATORY_TAG_KEYS, SHARED_TENANT, CostTags, cost
 from components.tenant.aws import TenantAwsArgs, service_repository_name
 from components.tenant.concierge import ConciergeArgs
 from components.tenant.delivery import ServiceSpec, TenantDeliveryArgs
+from components.tenant.erasure import ErasureSettings
 from components.tenant.github import TenantGithubArgs
 from components.tenant.mlops import TenantMlopsArgs
 from components.tenant.namespace import TenantNamespaceArgs
@@ -51,12 +52,15 @@ from components.tenant.tenant import Tenant, TenantArgs, TenantProviders
 from components.vault.platform import VaultPlatform, VaultPlatformArgs
 from components.vault.policies import tenant_connection_limit
 from policy_pack.policies import pricing
-from policy_pack.policies.contract import PLATFORM_COMPONENT
+from policy_pack.policies.contract import ERASURE_NAME, PLATFORM_COMPONENT
+from policy_pack.policies.lifecycle import AUDIT, Retention
 from stacks.catalog import PLATFORM_REPOSITORIES
-from stacks.config import DataClass, PlatformConfig
+from stacks.config import DataClass, PlatformConfig, platform_registry
 from stacks.config import Tenant as TenantConfig
 
 PLATFORM_DATA_CLASS = DataClass.INTERNAL.value
+#: Access logs and billing files name principals, addresses and amounts.
+CONFIDENTIAL = DataClass.CONFIDENTIAL.value
 #: The cluster component's name: its control-plane role is auto-named from it (the secrets key admits it).
 CLUSTER_COMPONENT = "cluster"
 
@@ -86,6 +90,26 @@ def shared_cost_tags(config: PlatformConfig) -> CostTags:
 
 def tenant_cost_tags(config: PlatformConfig, tenant: TenantConfig) -> CostTags:
     return CostTags(config.environment, tenant.name, tenant.owner_team, tenant.cost_center, tenant.data_class.value)
+
+
+def retention(config: PlatformConfig, data_class: str) -> Retention:
+    """A store of ``data_class``: its tag and its lifecycle, from the stack's table (ADR-005)."""
+    return Retention(data_class, config.data_lifecycle.of(data_class))
+
+
+def database_class(config: PlatformConfig) -> str:
+    """The shared cluster holds every tenant's schema: it is of their highest class."""
+    return max((t.data_class for t in config.tenants), key=lambda d: d.rank, default=DataClass.INTERNAL).value
+
+
+def lifecycle_table(config: PlatformConfig) -> dict[str, dict[str, Any]]:
+    """The effective table, camelCase (null: never), as the Platform records it for the pack."""
+    return {name: row.as_config() for name, row in config.data_lifecycle.table().items()}
+
+
+def erasure_image(config: PlatformConfig) -> str:
+    """The configured image, or the DB Manager's (its ``erase`` command) from the platform registry."""
+    return config.erasure.image or f"{platform_registry(config)}/platform/db-manager:{config.erasure.image_tag}"
 
 
 def _usage(*overrides: dict[str, Decimal]) -> dict[str, str]:
@@ -132,7 +156,9 @@ class Platform(pulumi.ComponentResource):
         # Not an attribute named like the prop: the SDK replaces a component's prop attributes with the
         # engine's outputs, unknown in a preview (the mocks echo them, so only the real engine shows it).
         finops_profile = platform_finops(config)
-        super().__init__(PLATFORM_COMPONENT, "platform", {"finops": finops_profile}, None)
+        # The lifecycle table likewise: the pack checks every store against the row of its class.
+        recorded = {"finops": finops_profile, "dataLifecycle": lifecycle_table(config)}
+        super().__init__(PLATFORM_COMPONENT, "platform", recorded, None)
         inside = pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)])
         self.aws_provider = aws.Provider("aws", region=config.region, allowed_account_ids=[config.aws_account_id])
         on_aws = pulumi.ResourceOptions.merge(inside, pulumi.ResourceOptions(providers=[self.aws_provider]))
@@ -159,7 +185,7 @@ class Platform(pulumi.ComponentResource):
                 kms_key_arn=self.keys.data_key_arn,
                 cidr=config.network.cidr,
                 nat_gateways=config.network.nat_gateways,
-                flow_log_retention_days=config.network.flow_log_retention_days,
+                flow_log_retention=retention(config, PLATFORM_DATA_CLASS),
             ),
             ctx,
             on_aws,
@@ -198,7 +224,7 @@ class Platform(pulumi.ComponentResource):
                     ClusterAccess("preview", self.ci.preview_role_arn, CLUSTER_VIEW_POLICY),
                     *(ClusterAccess(f"admin-{i}", arn, CLUSTER_ADMIN_POLICY) for i, arn in enumerate(config.cluster.admin_role_arns)),
                 ],
-                log_retention_days=config.audit.log_retention_days,
+                log_retention=retention(config, PLATFORM_DATA_CLASS),
             ),
             ctx,
             on_aws,
@@ -219,13 +245,13 @@ class Platform(pulumi.ComponentResource):
             pulumi.ResourceOptions.merge(inside, pulumi.ResourceOptions(providers=[self.kubernetes_provider])),
         )
 
-        self.access_logs = AccessLogs("access-logs", AccessLogsArgs(retention_days=config.audit.log_retention_days), ctx, on_aws)
+        self.access_logs = AccessLogs("access-logs", AccessLogsArgs(retention=retention(config, CONFIDENTIAL)), ctx, on_aws)
         self.ledger = AuditLedger(
             "audit-ledger",
             AuditLedgerArgs(
                 kms_key_arn=self.keys.data_key_arn,
                 retention_days=config.audit.ledger_retention_days,
-                log_retention_days=config.audit.log_retention_days,
+                retention=retention(config, AUDIT),
                 access_log_bucket=self.access_logs.bucket_name,
             ),
             ctx,
@@ -252,6 +278,7 @@ class Platform(pulumi.ComponentResource):
                 instance_class=config.database.instance_class,
                 instances=config.database.instances,
                 backup_retention_days=config.database.backup_retention_days,
+                retention=retention(config, database_class(config)),
                 max_connections_percent=config.database.max_connections_percent,
                 monitoring=config.database.monitoring,
             ),
@@ -279,7 +306,7 @@ class Platform(pulumi.ComponentResource):
                 BillingExportArgs(
                     kms_key_arn=self.keys.data_key_arn,
                     access_log_bucket=self.access_logs.bucket_name,
-                    retention_days=config.finops.billing_retention_days,
+                    retention=retention(config, CONFIDENTIAL),
                     exports_provider=exports_provider,
                 ),
                 ctx,
@@ -334,7 +361,14 @@ class Platform(pulumi.ComponentResource):
             ),
             on_aws,
         )
-        self.register_outputs({"clusterName": self.cluster.name, "accountId": self.account_id, "finops": finops_profile})
+        self.register_outputs(
+            {
+                "clusterName": self.cluster.name,
+                "accountId": self.account_id,
+                "finops": finops_profile,
+                "dataLifecycle": recorded["dataLifecycle"],
+            }
+        )
 
 
 def service_specs(config: PlatformConfig, tenant: TenantConfig) -> list[ServiceSpec]:
@@ -352,6 +386,11 @@ def service_specs(config: PlatformConfig, tenant: TenantConfig) -> list[ServiceS
 
 def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform) -> TenantArgs:
     services = [s.name for s in tenant.services]
+    stores = retention(config, tenant.data_class.value)
+    erasure = stores.lifecycle.erasure
+    # The erasure job runs as its own ServiceAccount: created with the services', bound to the tenant's Vault role.
+    identities = [*services, ERASURE_NAME] if erasure else services
+    transit = stores.transit_seconds
     return TenantArgs(
         name=tenant.name,
         cost_tags=tenant_cost_tags(config, tenant),
@@ -364,7 +403,8 @@ def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform
             image_key_arn=platform.keys.data_key_arn,
             github_oidc_provider_arn=platform.ci.provider_arn,
             cluster_name=platform.cluster.pod_identity_cluster_name,
-            log_retention_days=config.audit.log_retention_days,
+            retention=stores,
+            access_log_bucket=platform.access_logs.bucket_name,
             max_receive_count=config.outbox.max_receive_count,
             message_retention_seconds=config.outbox.message_retention_seconds,
             dlq_retention_seconds=config.outbox.dlq_retention_seconds,
@@ -373,7 +413,7 @@ def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform
             namespace=tenant.name,
             tier=QUOTA_TIERS[tenant.tier],
             kubernetes_version=config.cluster.kubernetes_version,
-            services=services,
+            services=identities,
             admitted_registries=platform.kubernetes.admitted_registries,
             allowed_registries=list(tenant.allowed_registries),
         ),
@@ -381,7 +421,7 @@ def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform
         concierge=ConciergeArgs(
             tenant=tenant.name,
             owner_team=tenant.owner_team,
-            service_accounts=services,
+            service_accounts=identities,
             kv_mount=platform.vault.kv_mount,
             database_mount=platform.vault.database_mount,
             database_connection=platform.vault.database_connection,
@@ -407,8 +447,20 @@ def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform
             tenant=tenant.name,
             image_key_arn=platform.keys.data_key_arn,
             access_log_bucket=platform.access_logs.bucket_name,
+            retention=stores,
         )
         if tenant.mlops
+        else None,
+        erasure=ErasureSettings(
+            image=erasure_image(config),
+            schedule=config.erasure.schedule,
+            region=config.region,
+            cluster_name=platform.cluster.pod_identity_cluster_name,
+            ledger_bucket=platform.ledger.bucket_name,
+            retention_seconds=(min(config.outbox.message_retention_seconds, transit), min(config.outbox.dlq_retention_seconds, transit)),
+            max_receive_count=config.outbox.max_receive_count,
+        )
+        if erasure
         else None,
         kubernetes_dependencies=list(platform.kubernetes.releases.values()),
         github_dependencies=[platform.github] if platform.github else [],

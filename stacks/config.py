@@ -20,7 +20,8 @@ from components.kubernetes import charts
 from components.kubernetes.namespaces import DNS_NAMESPACE, GATEWAY_NAMESPACE, VAULT_NAMESPACE
 from components.kubernetes.quotas import QUOTA_TIERS
 from components.tagging import SHARED_TENANT
-from policy_pack.policies import pricing
+from policy_pack.policies import lifecycle, pricing
+from policy_pack.policies.contract import ERASURE_NAME
 from stacks import aws_values, regions
 
 PROJECT = "fintech-blueprint"
@@ -34,41 +35,6 @@ Usd = Annotated[Decimal, Field(gt=0, le=Decimal("10000000"), decimal_places=2)]
 #: A usage profile (``finops.usage``, ``tenants[].usage``): keys of ``pricing.USAGE_DEFAULTS``, checked
 #: with the fields' paths by ``cross_field_problems``.
 UsageProfile = dict[str, Annotated[Decimal, Field(ge=0, le=Decimal("1e15"))]]
-
-#: CloudWatch Logs accepts only these retention values (days).
-CLOUDWATCH_RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
-
-
-def _cloudwatch_retention(days: int) -> int:
-    if days not in CLOUDWATCH_RETENTION_DAYS:
-        raise ValueError(f"must be one of CloudWatch's retention values {list(CLOUDWATCH_RETENTION_DAYS)}")
-    return days
-
-
-LogRetentionDays = Annotated[int, AfterValidator(_cloudwatch_retention)]
 
 
 def _cidr(value: str) -> str:
@@ -204,7 +170,6 @@ class NetworkConfig(_Model):
     cidr: Cidr = "10.0.0.0/16"
     az_count: int = Field(3, ge=2, le=6)
     nat_gateways: Literal["single", "perAz"] = "perAz"
-    flow_log_retention_days: LogRetentionDays = 365
 
 
 class ClusterConfig(_Model):
@@ -237,7 +202,6 @@ class ClusterConfig(_Model):
 
 class AuditConfig(_Model):
     ledger_retention_days: int = Field(2555, ge=1, le=36500, description="S3 Object Lock COMPLIANCE retention.")
-    log_retention_days: LogRetentionDays = 365
     security_alert_email: Email = Field(description="Who the CIS alarms on the trail page (SNS email; its owner confirms once).")
 
 
@@ -255,7 +219,6 @@ class FinopsConfig(_Model):
         description="Create the AWS Data Export (FOCUS 1.0, daily Parquet) that `blueprint finops allocate` reads, "
         "with its encrypted, access-logged bucket (README, Cost tags).",
     )
-    billing_retention_days: int = Field(1095, ge=400, le=3650, description="How long delivered billing files are kept.")
     usage: UsageProfile = Field(
         default_factory=dict,
         description="The usage profile of the cost estimate (requests, GB…), for the platform and every tenant; "
@@ -323,6 +286,93 @@ class BackupConfig(_Model):
     )
 
 
+Days = Annotated[int, Field(ge=1, le=36500)]
+#: A day count or ``never`` (the stack file's word for "no such step").
+DaysOrNever = Days | Literal["never"]
+
+
+def _days(value: int | str) -> int | None:
+    return None if value == "never" else int(value)
+
+
+class ClassLifecycle(_Model):
+    """One row of the lifecycle table: what happens to data of one class, in days from its creation.
+    Unset fields take the class's default (policy_pack/policies/data/lifecycle.json)."""
+
+    warm_after_days: DaysOrNever = Field(description="To S3 Standard-IA (at least 30), or never.")
+    cold_after_days: DaysOrNever = Field(description="To coldStorageClass (30 days after warm at the earliest), or never.")
+    cold_storage_class: Literal["GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"]
+    expire_after_days: DaysOrNever = Field(description="Deleted (objects, log events, backups within it), or never.")
+    minimum_retention_days: Days = Field(description="Nothing of the class is deleted sooner; never below the class's floor.")
+    erasure: bool = Field(description="Right-to-be-forgotten requests apply: an erasure queue and job per tenant of the class.")
+
+    def lifecycle(self) -> lifecycle.Lifecycle:
+        return lifecycle.Lifecycle(
+            warm_after_days=_days(self.warm_after_days),
+            cold_after_days=_days(self.cold_after_days),
+            cold_storage_class=self.cold_storage_class,
+            expire_after_days=_days(self.expire_after_days),
+            minimum_retention_days=self.minimum_retention_days,
+            erasure=self.erasure,
+        )
+
+
+def _default_row(name: str) -> dict[str, object]:
+    return {key: "never" if value is None else value for key, value in lifecycle.DEFAULTS[name].as_config().items()}
+
+
+class DataLifecycleConfig(_Model):
+    """The lifecycle table (ADR-005, docs/data-lifecycle.md): one row per data class, and ``audit`` for
+    records kept as evidence. A stack overrides any field of any row; floors no stack can lower are
+    checked with the field's path (``cross_field_problems``)."""
+
+    public: ClassLifecycle
+    internal: ClassLifecycle
+    confidential: ClassLifecycle
+    pii: ClassLifecycle
+    pci: ClassLifecycle
+    audit: ClassLifecycle
+
+    @model_validator(mode="before")
+    @classmethod
+    def _over_defaults(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            return data
+        merged = dict(data)
+        for name in lifecycle.RETENTION_CLASSES:
+            given = data.get(name, {})
+            merged[name] = {**_default_row(name), **given} if isinstance(given, dict) else given
+        return merged
+
+    def table(self) -> dict[str, lifecycle.Lifecycle]:
+        return {name: getattr(self, name).lifecycle() for name in lifecycle.RETENTION_CLASSES}
+
+    def of(self, retention_class: str) -> lifecycle.Lifecycle:
+        return self.table()[retention_class]
+
+
+class ErasureConfig(_Model):
+    """The per-tenant anonymization job of classes with erasure (docs/erasure.md)."""
+
+    schedule: str = Field(
+        "0 2 * * *",
+        pattern=r"^(\S+\s+){4}\S+$",
+        description="When the job drains the tenant's erasure queue: a five-field Kubernetes CronJob schedule, UTC.",
+    )
+    image: str | None = Field(
+        None,
+        description="The job's image, pinned by tag or digest, from an admitted registry. Default: the platform "
+        "registry's platform/db-manager at imageTag (its `erase` command).",
+    )
+    image_tag: str = Field("1.0.0", pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", description="The default image's tag; never latest.")
+
+    @model_validator(mode="after")
+    def _pinned_tag(self) -> ErasureConfig:
+        if self.image_tag == "latest":
+            raise ValueError("imageTag 'latest' is mutable: pin a version")
+        return self
+
+
 class OutboxConfig(_Model):
     max_receive_count: int = Field(5, ge=1, le=1000)
     message_retention_seconds: int = Field(345600, ge=60, le=1209600)
@@ -378,6 +428,8 @@ class PlatformConfig(_Model):
     database: DatabaseConfig = DatabaseConfig()
     backup: BackupConfig = BackupConfig()
     outbox: OutboxConfig = OutboxConfig()
+    data_lifecycle: DataLifecycleConfig = Field(default_factory=lambda: DataLifecycleConfig.model_validate({}))
+    erasure: ErasureConfig = ErasureConfig()
     github: GithubConfig
     kubernetes: KubernetesAddonsConfig = KubernetesAddonsConfig()
     tenants: list[Tenant] = Field(default_factory=list, max_length=500)
@@ -385,6 +437,17 @@ class PlatformConfig(_Model):
     @property
     def protect(self) -> bool:
         return self.protect_stateful
+
+
+#: Keys earlier versions accepted, with what replaced them: a stack file that still sets one is told where it went.
+RETIRED_KEYS = {
+    "audit.logRetentionDays": "retired: a log group keeps its data class's expiry; set dataLifecycle.<class>.expireAfterDays "
+    "(the trail: audit, the cluster and flow logs: internal, a tenant's logs: its class; docs/data-lifecycle.md)",
+    "network.flowLogRetentionDays": "retired: flow logs are internal data; set dataLifecycle.internal.expireAfterDays "
+    "(docs/data-lifecycle.md)",
+    "finops.billingRetentionDays": "retired: billing files are confidential data; set dataLifecycle.confidential.expireAfterDays "
+    "(docs/data-lifecycle.md)",
+}
 
 
 #: Namespaces a tenant (whose name is its namespace) must never take: Kubernetes' own and the platform's.
@@ -495,6 +558,30 @@ def _finops_problems(config: PlatformConfig) -> list[tuple[str, str]]:
     return problems
 
 
+def platform_registry(config: PlatformConfig) -> str:
+    """The stack's own ECR registry host (the platform and tenant image repositories)."""
+    return f"{config.aws_account_id}.dkr.ecr.{config.region}.amazonaws.com"
+
+
+def _lifecycle_problems(config: PlatformConfig) -> list[tuple[str, str]]:
+    problems = [
+        (f"dataLifecycle.{name}.{field}", message)
+        for name, row in config.data_lifecycle.table().items()
+        for field, message in lifecycle.problems(name, row)
+    ]
+    image = config.erasure.image
+    if image is not None:
+        last = image.rsplit("/", 1)[-1]
+        if "@sha256:" not in image and (":" not in last or last.endswith(":latest")):
+            problems.append(("erasure.image", f"{image!r} is not pinned: add a version tag (not latest) or @sha256: digest"))
+        admitted = [platform_registry(config), *config.kubernetes.allowed_registries]
+        if not any(image.startswith(f"{prefix}/") for prefix in admitted):
+            problems.append(
+                ("erasure.image", f"{image!r} is from no admitted registry ({', '.join(admitted)}): admission would refuse the job's pod")
+            )
+    return problems
+
+
 def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
     """Checks across entries (uniqueness); each problem is (field path, message)."""
     problems: list[tuple[str, str]] = []
@@ -534,7 +621,7 @@ def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
                 "a message keeps its original enqueue time in the DLQ, so a shorter DLQ retention deletes it before anyone looks",
             )
         )
-    problems += _finops_problems(config)
+    problems += _finops_problems(config) + _lifecycle_problems(config)
     first_tenant: dict[str, int] = {}
     first_repo: dict[str, str] = {}
     for t_index, tenant in enumerate(config.tenants):
@@ -557,6 +644,8 @@ def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
                 problems.append((path, f"duplicate service name {service.name!r} in tenant {tenant.name!r}"))
                 continue
             seen_services[service.name] = s_index
+            if service.name == ERASURE_NAME:
+                problems.append((path, f"{ERASURE_NAME!r} is reserved: the tenant's erasure job takes this ServiceAccount and role name"))
             repo = f"{tenant.name}-{service.name}"
             if repo in first_repo:
                 problems.append((path, f"repository name {repo!r} collides with {first_repo[repo]}"))

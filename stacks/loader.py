@@ -22,7 +22,7 @@ import yaml
 from pydantic import SecretStr, ValidationError
 
 from stacks import documents
-from stacks.config import PROJECT, PlatformConfig, cross_field_problems
+from stacks.config import PROJECT, RETIRED_KEYS, PlatformConfig, cross_field_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 OFFLINE_SECRET_PLACEHOLDER = "offline-placeholder-not-a-secret"
@@ -71,6 +71,8 @@ def _keys_at(loc: tuple[int | str, ...]) -> list[str]:
 def _message(error: Mapping[str, Any]) -> str:
     kind, msg = error["type"], str(error["msg"])
     if kind == "extra_forbidden":
+        if _path(error["loc"]) in RETIRED_KEYS:
+            return RETIRED_KEYS[_path(error["loc"])]
         close = difflib.get_close_matches(str(error["loc"][-1]), _keys_at(error["loc"]), n=1, cutoff=0.6)
         if close:
             return f"unknown key; did you mean {close[0]!r}? (or remove it)"

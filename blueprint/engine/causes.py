@@ -28,6 +28,16 @@ def _at(value: Any, path: str) -> Any:
     return value
 
 
+def _resolved(key: str, resource: Registration) -> str | None:
+    """``{data-class}`` in a key is the resource's data-class tag (None when it has none)."""
+    if "{data-class}" not in key:
+        return key
+    from policy_pack.policies.contract import DATA_CLASS_TAG
+
+    data_class = (resource.inputs.get("tags") or {}).get(DATA_CLASS_TAG)
+    return key.replace("{data-class}", str(data_class)) if data_class else None
+
+
 def config_key(violation: Violation, resource: Registration, config: Mapping[str, Any]) -> tuple[str, Any] | None:
     """(key, value) of the stack config key that set what ``violation`` judges, if the table knows one."""
     for cause in _CAUSES:
@@ -35,10 +45,11 @@ def config_key(violation: Violation, resource: Registration, config: Mapping[str
             continue
         if cause["when"] not in violation.message or ("under" in cause and f"{cause['under']}$" not in resource.urn):
             continue
-        wanted = _at(config, cause["key"])
+        key = _resolved(cause["key"], resource)
+        wanted = _at(config, key) if key else None
         found = resource.options.get(cause["option"]) if "option" in cause else _at(resource.inputs, cause["input"])
-        if wanted is not None and found == wanted:
-            return cause["key"], wanted
+        if key is not None and wanted is not None and found == wanted:
+            return key, wanted
     return None
 
 

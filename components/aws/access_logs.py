@@ -1,11 +1,11 @@
 """The S3 server access log bucket (ADR-8): who asked for which object of the stack's buckets,
-kept for the audit log retention.
+kept as long as their class (confidential: they name principals and addresses) says.
 
 S3 delivers server access logs only to a bucket encrypted with SSE-S3 (AES256): SSE-KMS is not
 supported on a log destination. The pack's ``s3-sse-kms`` admits SSE-S3 for buckets named
 ``*-access-logs-*`` (its ``sseS3Buckets`` setting) and nothing else. The bucket is private,
 versioned, TLS-only, writable only by the S3 logging service for this account's buckets, and its
-objects expire after the retention.
+objects follow the lifecycle of their class.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from components.aws import iam_documents
 from components.aws.arns import s3_bucket
 from components.aws.buckets import private_bucket
 from components.context import StackContext
+from policy_pack.policies.lifecycle import Retention
 
 #: Access logs name principals and source addresses.
 ACCESS_LOG_DATA_CLASS = "confidential"
@@ -33,10 +34,10 @@ def access_log_bucket_name(name_prefix: str, account_id: str) -> str:
 @dataclass(frozen=True)
 class AccessLogsArgs:
     """Attributes:
-    retention_days: How long access logs are kept (the audit log retention).
+    retention: The lifecycle of the confidential class (``ACCESS_LOG_DATA_CLASS``).
     """
 
-    retention_days: int
+    retention: Retention
 
 
 class AccessLogs(pulumi.ComponentResource):
@@ -49,25 +50,10 @@ class AccessLogs(pulumi.ComponentResource):
         bucket = private_bucket(
             name,
             account.apply(lambda a: access_log_bucket_name(ctx.name_prefix, a)),
-            ACCESS_LOG_DATA_CLASS,
+            args.retention,
             {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}},
             self,
             ctx.protect,
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-expiry",
-            bucket=bucket.bucket,
-            rules=[
-                {
-                    "id": "expire-access-logs",
-                    "status": "Enabled",
-                    "filter": {"prefix": ""},
-                    "expiration": {"days": args.retention_days},
-                    "noncurrent_version_expiration": {"noncurrent_days": 30},
-                    "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
-                }
-            ],
-            opts=child,
         )
         aws.s3.BucketPolicy(
             f"{name}-policy",

@@ -19,9 +19,10 @@ from components.aws.log_group import log_group
 from components.context import StackContext
 from components.naming import physical_name
 from components.stateful import stateful
-from components.tagging import DATA_CLASS_TAG
+from policy_pack.policies import lifecycle
 
-AUDIT_DATA_CLASS = "confidential"
+#: Records kept as evidence: tiered to Deep Archive, never deleted by a lifecycle (ADR-005).
+AUDIT_DATA_CLASS = lifecycle.AUDIT
 
 
 Selector = aws.cloudtrail.TrailAdvancedEventSelectorArgsDict
@@ -54,13 +55,13 @@ class AuditLedgerArgs:
     """Attributes:
     kms_key_arn: Encrypts objects, the trail and its log group.
     retention_days: Object Lock COMPLIANCE default retention.
-    log_retention_days: The trail's CloudWatch log group (the CIS alarms read it).
+    retention: The audit class's lifecycle: the ledger's tiering, the trail log group's retention.
     access_log_bucket: Where the ledger's server access logs go (``AccessLogs``).
     """
 
     kms_key_arn: pulumi.Input[str]
     retention_days: int
-    log_retention_days: int
+    retention: lifecycle.Retention
     access_log_bucket: pulumi.Input[str]
 
 
@@ -75,25 +76,15 @@ class AuditLedger(pulumi.ComponentResource):
         account = pulumi.Output.from_input(ctx.account_id)
         bucket_name = account.apply(lambda a: physical_name(ctx.name_prefix, "audit-ledger", a))
         trail_name = physical_name(ctx.name_prefix, "audit")
-        # Audit records name people and accounts: more sensitive than the platform default.
         bucket = locked_bucket(
-            f"{name}-bucket",
-            bucket_name,
-            args.retention_days,
-            args.kms_key_arn,
-            self,
-            ctx.protect,
-            args.access_log_bucket,
-            tags={DATA_CLASS_TAG: AUDIT_DATA_CLASS},
+            f"{name}-bucket", bucket_name, args.retention_days, args.kms_key_arn, self, ctx.protect, args.access_log_bucket, args.retention
         )
         policy_document = pulumi.Output.all(s3_bucket(bucket.bucket), account).apply(
             lambda a: json.dumps(iam_documents.ledger_bucket_policy(a[0], f"arn:aws:cloudtrail:{ctx.region}:{a[1]}:trail/{trail_name}"))
         )
         policy = aws.s3.BucketPolicy(f"{name}-policy", bucket=bucket.bucket, policy=policy_document, opts=child)
         trail_arn = account.apply(lambda a: f"arn:aws:cloudtrail:{ctx.region}:{a}:trail/{trail_name}")
-        logs = log_group(
-            f"{name}-trail-logs", f"/aws/cloudtrail/{trail_name}", args.log_retention_days, args.kms_key_arn, ctx.protect, child
-        )
+        logs = log_group(f"{name}-trail-logs", f"/aws/cloudtrail/{trail_name}", args.retention, args.kms_key_arn, ctx.protect, child)
         delivery = aws.iam.Role(
             f"{name}-trail-delivery",
             assume_role_policy=trail_arn.apply(lambda arn: json.dumps(iam_documents.service_trust("cloudtrail.amazonaws.com", arn))),

@@ -19,6 +19,7 @@ from components.aws import iam_documents
 from components.aws.arns import s3_bucket
 from components.aws.buckets import kms_encryption, log_access, private_bucket
 from components.context import StackContext
+from policy_pack.policies.lifecycle import Retention
 
 #: Cost data names accounts, resources and spend.
 BILLING_DATA_CLASS = "confidential"
@@ -95,13 +96,13 @@ class BillingExportArgs:
     """Attributes:
     kms_key_arn: Encrypts the delivered files (the platform data key, whose policy admits the service).
     access_log_bucket: Where the bucket's server access logs go (``AccessLogs``).
-    retention_days: How long delivered files are kept (three years of history for year-on-year reports).
+    retention: The lifecycle of the confidential class (``BILLING_DATA_CLASS``): how long delivered files are kept.
     exports_provider: An AWS provider in us-east-1 for the same account (Data Exports' only region).
     """
 
     kms_key_arn: pulumi.Input[str]
     access_log_bucket: pulumi.Input[str]
-    retention_days: int
+    retention: Retention
     exports_provider: pulumi.ProviderResource
 
 
@@ -115,26 +116,10 @@ class BillingExport(pulumi.ComponentResource):
         bucket = private_bucket(
             name,
             account.apply(lambda a: billing_bucket_name(ctx.name_prefix, a)),
-            BILLING_DATA_CLASS,
+            args.retention,
             kms_encryption(args.kms_key_arn),
             self,
             ctx.protect,
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-lifecycle",
-            bucket=bucket.bucket,
-            rules=[
-                {
-                    "id": "expire-billing-data",
-                    "status": "Enabled",
-                    "filter": {"prefix": ""},
-                    "transitions": [{"days": 90, "storage_class": "STANDARD_IA"}],
-                    "expiration": {"days": args.retention_days},
-                    "noncurrent_version_expiration": {"noncurrent_days": 30},
-                    "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
-                }
-            ],
-            opts=child,
         )
         log_access(f"{name}-access-logging", bucket, args.access_log_bucket, self)
         policy = aws.s3.BucketPolicy(

@@ -9,6 +9,7 @@ import pulumi_aws as aws
 
 from components.stateful import stateful
 from components.tagging import DATA_CLASS_TAG
+from policy_pack.policies.lifecycle import Retention
 
 
 def block_public_access(name: str, bucket: aws.s3.Bucket, parent: pulumi.Resource) -> aws.s3.BucketPublicAccessBlock:
@@ -43,21 +44,59 @@ def kms_encryption(kms_key_arn: pulumi.Input[str]) -> dict[str, Any]:
     }
 
 
+def data_lifecycle(
+    name: str, bucket: aws.s3.Bucket, retention: Retention, parent: pulumi.Resource, versioning: pulumi.Resource
+) -> aws.s3.BucketLifecycleConfiguration:
+    """The bucket's lifecycle from its class's row (ADR-005): tiering, expiry, old versions, stale
+    multipart uploads. After versioning: S3 applies noncurrent-version rules only to a versioned bucket."""
+    return aws.s3.BucketLifecycleConfiguration(
+        name, bucket=bucket.bucket, rules=retention.s3_rules(), opts=pulumi.ResourceOptions(parent=parent, depends_on=[versioning])
+    )
+
+
 def private_bucket(
     name: str,
     bucket_name: pulumi.Input[str],
-    data_class: str,
+    retention: Retention,
     encryption: dict[str, Any],
     parent: pulumi.Resource,
     protect: bool,
 ) -> aws.s3.Bucket:
-    """A versioned, private bucket of ``data_class``, encrypted by ``encryption`` (an SSE rule), kept in
-    prod (``protect``); the caller adds its lifecycle, logging and policy."""
-    child = pulumi.ResourceOptions(parent=parent)
-    bucket = aws.s3.Bucket(
-        f"{name}-bucket", bucket=bucket_name, force_destroy=False, tags={DATA_CLASS_TAG: data_class}, opts=stateful(parent, protect)
-    )
-    aws.s3.BucketVersioning(f"{name}-versioning", bucket=bucket.bucket, versioning_configuration={"status": "Enabled"}, opts=child)
+    """A versioned, private bucket of ``retention``'s class with that class's lifecycle, encrypted by
+    ``encryption`` (an SSE rule), kept in prod (``protect``); the caller adds logging and policy."""
+    bucket = versioned_bucket(f"{name}-bucket", name, bucket_name, retention, parent, protect)
     block_public_access(f"{name}-public-access-block", bucket, parent)
-    aws.s3.BucketServerSideEncryptionConfiguration(f"{name}-encryption", bucket=bucket.bucket, rules=[encryption], opts=child)
+    aws.s3.BucketServerSideEncryptionConfiguration(
+        f"{name}-encryption", bucket=bucket.bucket, rules=[encryption], opts=pulumi.ResourceOptions(parent=parent)
+    )
+    return bucket
+
+
+def versioned_bucket(
+    name: str,
+    parts: str,
+    bucket_name: pulumi.Input[str],
+    retention: Retention,
+    parent: pulumi.Resource,
+    protect: bool,
+    object_lock: bool = False,
+) -> aws.s3.Bucket:
+    """What every bucket of the platform starts from: tagged with its class, versioned, with its class's
+    lifecycle, kept in prod. ``name``: the bucket's resource name; ``parts``: its companions' prefix
+    (``<parts>-versioning``, ``<parts>-lifecycle``)."""
+    bucket = aws.s3.Bucket(
+        name,
+        bucket=bucket_name,
+        object_lock_enabled=True if object_lock else None,
+        force_destroy=False,
+        tags={DATA_CLASS_TAG: retention.data_class},
+        opts=stateful(parent, protect),
+    )
+    versioning = aws.s3.BucketVersioning(
+        f"{parts}-versioning",
+        bucket=bucket.bucket,
+        versioning_configuration={"status": "Enabled"},
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    data_lifecycle(f"{parts}-lifecycle", bucket, retention, parent, versioning)
     return bucket

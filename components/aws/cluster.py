@@ -21,6 +21,7 @@ from components.aws.log_group import log_group
 from components.aws.managed_policies import EKS_CLUSTER_POLICY, NODE_MANAGED_POLICIES
 from components.context import StackContext
 from components.stateful import stateful
+from policy_pack.policies.lifecycle import Retention
 
 CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
@@ -74,7 +75,7 @@ class ClusterArgs:
     secrets_key_arn / data_key_arn: KMS keys for Kubernetes secrets and for logs and node volumes.
     endpoint_public_access / public_access_cidrs: A public endpoint, and its allow-list.
     instance_types / node_min / node_desired / node_max: The managed node group.
-    log_retention_days: Control-plane logs.
+    log_retention: The control-plane logs' class and lifecycle.
     access: Principals admitted through access entries (the deploy role, the preview role, admins).
     """
 
@@ -88,7 +89,7 @@ class ClusterArgs:
     node_min: int
     node_desired: int
     node_max: int
-    log_retention_days: int
+    log_retention: Retention
     access: list[ClusterAccess]
 
 
@@ -127,7 +128,7 @@ class Cluster(pulumi.ComponentResource):
         logs = log_group(
             f"{name}-control-plane-logs",
             f"/aws/eks/{ctx.cluster_name}/cluster",
-            args.log_retention_days,
+            args.log_retention,
             args.data_key_arn,
             ctx.protect,
             child,

@@ -18,11 +18,19 @@ from components.aws import iam_documents
 from components.aws.arns import Location
 from components.aws.ci_identity import ROLE_PATH
 from components.aws.keys import data_key_alias
+from components.aws.log_group import log_group
 from components.aws.managed_policies import RDS_MONITORING_POLICY
 from components.context import StackContext
 from components.stateful import stateful
+from components.tagging import DATA_CLASS_TAG
+from policy_pack.policies.lifecycle import Retention
 
 POSTGRES_PORT = 5432
+
+
+def postgresql_log_group(cluster_identifier: str) -> str:
+    """Where RDS exports a cluster's PostgreSQL log (its fixed naming)."""
+    return f"/aws/rds/cluster/{cluster_identifier}/postgresql"
 
 
 #: RDS names the master-user secret it manages ``rds!cluster-<id>``; the id is RDS's choice.
@@ -51,6 +59,8 @@ class DbManagerArgs:
     kms_key_arn: Storage and master-secret encryption.
     engine_version / instance_class / instances: Aurora PostgreSQL sizing.
     backup_retention_days: Automated backups kept.
+    retention: The class of the data the cluster holds (its tenants' highest) and its lifecycle: the
+        cluster's tag, and the retention of the PostgreSQL log group RDS exports to.
     max_connections_percent: Share of the database's connections the proxy may open.
     monitoring: Performance Insights and enhanced monitoring on every instance.
     """
@@ -63,6 +73,7 @@ class DbManagerArgs:
     instance_class: str
     instances: int
     backup_retention_days: int
+    retention: Retention
     max_connections_percent: int
     monitoring: bool
 
@@ -123,9 +134,19 @@ class DbManager(pulumi.ComponentResource):
             parameters=cluster_parameters(),
             opts=child,
         )
+        cluster_identifier = f"{ctx.name_prefix}-aurora"
+        # Created here, before the cluster: RDS would otherwise create it on first export, never expiring.
+        logs = log_group(
+            f"{name}-postgresql-logs",
+            postgresql_log_group(cluster_identifier),
+            args.retention,
+            args.kms_key_arn,
+            ctx.protect,
+            child,
+        )
         cluster = aws.rds.Cluster(
             f"{name}-aurora",
-            cluster_identifier=f"{ctx.name_prefix}-aurora",
+            cluster_identifier=cluster_identifier,
             engine="aurora-postgresql",
             engine_version=args.engine_version,
             db_subnet_group_name=subnets.name,
@@ -143,7 +164,8 @@ class DbManager(pulumi.ComponentResource):
             skip_final_snapshot=not ctx.protect,
             final_snapshot_identifier=f"{ctx.name_prefix}-aurora-final" if ctx.protect else None,
             enabled_cloudwatch_logs_exports=["postgresql"],
-            opts=keep,
+            tags={DATA_CLASS_TAG: args.retention.data_class},
+            opts=pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(depends_on=[logs])),
         )
         monitored: dict[str, Any] = {}
         instance_opts = keep
@@ -175,6 +197,7 @@ class DbManager(pulumi.ComponentResource):
                 publicly_accessible=False,
                 db_subnet_group_name=subnets.name,
                 **monitored,
+                tags={DATA_CLASS_TAG: args.retention.data_class},
                 opts=instance_opts,
             )
 

@@ -153,8 +153,23 @@ def queue_access(queue_arn: str, producer_arns: list[str], consumer_arns: list[s
     )
 
 
-def workload_access(queue_arns: list[str], table_arn: str, keys_arn: str, data_alias: str) -> Document:
-    """A tenant service's own data plane: its outbox queue(s), its idempotency table, the data key."""
+DATA_OBJECT_ACTIONS = ["s3:DeleteObject", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"]
+DATA_BUCKET_ACTIONS = ["s3:ListBucket"]
+#: Erasure removes every version of a subject's objects, not only the current one.
+ERASURE_OBJECT_ACTIONS = sorted({*DATA_OBJECT_ACTIONS, "s3:DeleteObjectVersion"})
+ERASURE_BUCKET_ACTIONS = ["s3:ListBucket", "s3:ListBucketVersions"]
+
+
+def data_bucket_access(sid: str, bucket_arn: str, object_actions: list[str], bucket_actions: list[str]) -> list[dict[str, Any]]:
+    return [
+        {"Sid": f"{sid}Objects", "Effect": "Allow", "Action": object_actions, "Resource": f"{bucket_arn}/*"},
+        {"Sid": f"{sid}Listing", "Effect": "Allow", "Action": bucket_actions, "Resource": bucket_arn},
+    ]
+
+
+def workload_access(queue_arns: list[str], table_arn: str, bucket_arn: str, keys_arn: str, data_alias: str) -> Document:
+    """A tenant service's own data plane: its outbox queue(s), its idempotency table, its data bucket,
+    the tenant key."""
     return document(
         {
             "Sid": "OwnQueues",
@@ -163,7 +178,29 @@ def workload_access(queue_arns: list[str], table_arn: str, keys_arn: str, data_a
             "Resource": queue_arns,
         },
         {"Sid": "OwnIdempotencyTable", "Effect": "Allow", "Action": TABLE_ACTIONS, "Resource": table_arn},
+        *data_bucket_access("OwnDataBucket", bucket_arn, DATA_OBJECT_ACTIONS, DATA_BUCKET_ACTIONS),
         key_grant("UseDataKey", KMS_USE_ACTIONS, keys_arn, data_alias),
+    )
+
+
+def erasure_access(queue_arn: str, table_arn: str, bucket_arn: str, evidence_arn: str, keys_arn: str, data_alias: str) -> Document:
+    """The tenant's erasure job: drain its erasure queue, erase or anonymize in its table and bucket
+    (every version), and write its evidence under its own prefix of the audit ledger.
+
+    The evidence is written with SSE-S3 (it holds a request id, a keyed hash of the subject and counts:
+    no personal data), so the job needs no use of the platform's data key (ADR-0022)."""
+    return document(
+        {"Sid": "DrainErasureQueue", "Effect": "Allow", "Action": QUEUE_CONSUMER_ACTIONS, "Resource": queue_arn},
+        {"Sid": "EraseInTable", "Effect": "Allow", "Action": TABLE_ACTIONS, "Resource": table_arn},
+        *data_bucket_access("EraseInDataBucket", bucket_arn, ERASURE_OBJECT_ACTIONS, ERASURE_BUCKET_ACTIONS),
+        {
+            "Sid": "WriteEvidence",
+            "Effect": "Allow",
+            "Action": "s3:PutObject",
+            "Resource": evidence_arn,
+            "Condition": {"StringEquals": {"s3:x-amz-server-side-encryption": "AES256"}},
+        },
+        key_grant("UseTenantKey", KMS_USE_ACTIONS, keys_arn, data_alias),
     )
 
 

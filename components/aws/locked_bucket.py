@@ -9,8 +9,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.buckets import block_public_access, kms_encryption, log_access
-from components.stateful import stateful
+from components.aws.buckets import block_public_access, kms_encryption, log_access, versioned_bucket
+from policy_pack.policies.lifecycle import Retention
 
 
 def locked_bucket(
@@ -21,14 +21,13 @@ def locked_bucket(
     parent: pulumi.Resource,
     protect: bool,
     access_log_bucket: pulumi.Input[str],
-    tags: dict[str, str] | None = None,
+    retention: Retention,
 ) -> aws.s3.Bucket:
-    """The bucket, its four controls and its access logging; the caller adds the bucket policy it needs."""
+    """The bucket, its four controls, its class's lifecycle and its access logging; the caller adds the
+    bucket policy it needs. Object Lock keeps every version at least ``retention_days`` whatever the
+    lifecycle says: an expiry only adds a delete marker until then."""
     child = pulumi.ResourceOptions(parent=parent)
-    bucket = aws.s3.Bucket(
-        name, bucket=bucket_name, object_lock_enabled=True, force_destroy=False, tags=tags, opts=stateful(parent, protect)
-    )
-    aws.s3.BucketVersioning(f"{name}-versioning", bucket=bucket.bucket, versioning_configuration={"status": "Enabled"}, opts=child)
+    bucket = versioned_bucket(name, name, bucket_name, retention, parent, protect, object_lock=True)
     aws.s3.BucketObjectLockConfiguration(
         f"{name}-lock", bucket=bucket.bucket, rule={"default_retention": {"mode": "COMPLIANCE", "days": retention_days}}, opts=child
     )

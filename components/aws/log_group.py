@@ -1,19 +1,29 @@
-"""A CloudWatch log group with the platform's defaults: bounded retention, KMS (ADR-6), and kept
-where the stack protects what holds history (ADR-5)."""
+"""A CloudWatch log group with the platform's defaults: its data class's retention (ADR-005), KMS
+(ADR-6), and kept where the stack protects what holds history."""
 
 from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
 
+from components.tagging import DATA_CLASS_TAG
+from policy_pack.policies.lifecycle import Retention
+
 
 def log_group(
     name: str,
     log_group_name: pulumi.Input[str],
-    retention_days: int,
+    retention: Retention,
     kms_key_arn: pulumi.Input[str],
     protect: bool,
     opts: pulumi.ResourceOptions,
 ) -> aws.cloudwatch.LogGroup:
     kept = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=protect, retain_on_delete=protect))
-    return aws.cloudwatch.LogGroup(name, name=log_group_name, retention_in_days=retention_days, kms_key_id=kms_key_arn, opts=kept)
+    return aws.cloudwatch.LogGroup(
+        name,
+        name=log_group_name,
+        retention_in_days=retention.log_days,
+        kms_key_id=kms_key_arn,
+        tags={DATA_CLASS_TAG: retention.data_class},
+        opts=kept,
+    )

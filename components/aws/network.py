@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import pulumi
@@ -14,6 +14,7 @@ from components.aws import iam_documents
 from components.aws.arns import Location
 from components.aws.log_group import log_group
 from components.context import StackContext
+from policy_pack.policies.lifecycle import Retention, default_retention
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class NetworkArgs:
     cidr: VPC CIDR. Default ``10.0.0.0/16``.
     availability_zones: AZ names, one subnet pair each.
     nat_gateways: ``single`` (dev: one NAT, cheaper) or ``perAz`` (prod: no cross-AZ dependency). Default ``perAz``.
-    flow_log_retention_days: Default 365.
+    flow_log_retention: The flow logs' class and lifecycle. Default: internal, the table's default row.
     kms_key_arn: Encrypts the flow-log group.
     """
 
@@ -49,7 +50,7 @@ class NetworkArgs:
     kms_key_arn: pulumi.Input[str]
     cidr: str = "10.0.0.0/16"
     nat_gateways: Literal["single", "perAz"] = "perAz"
-    flow_log_retention_days: int = 365
+    flow_log_retention: Retention = field(default_factory=lambda: default_retention("internal"))
 
 
 class Network(pulumi.ComponentResource):
@@ -131,7 +132,7 @@ class Network(pulumi.ComponentResource):
             aws.ec2.RouteTableAssociation(f"{name}-private-{i}", subnet_id=subnet.id, route_table_id=rt.id, opts=child)
 
         flow_logs = log_group(
-            f"{name}-flow-logs", f"/aws/vpc/{ctx.name_prefix}/flow-logs", args.flow_log_retention_days, args.kms_key_arn, ctx.protect, child
+            f"{name}-flow-logs", f"/aws/vpc/{ctx.name_prefix}/flow-logs", args.flow_log_retention, args.kms_key_arn, ctx.protect, child
         )
         role = aws.iam.Role(
             f"{name}-flow-logs",

@@ -32,6 +32,63 @@ def redrive_allow_policy(source_queue_arn: str) -> str:
 
 
 @dataclass(frozen=True)
+class QueueLocation:
+    """A queue's ARN (from its name: known at a first preview, queue policies name it) and URL."""
+
+    arn: pulumi.Output[str]
+    url: pulumi.Output[str]
+
+
+def dead_lettered_queue(
+    name: str,
+    queue_name: str,
+    kms_key_arn: pulumi.Input[str],
+    producers: list[pulumi.Input[str]],
+    consumers: list[pulumi.Input[str]],
+    retention_seconds: tuple[int, int],
+    max_receive_count: int,
+    parent: pulumi.Resource,
+    protect: bool,
+) -> tuple[QueueLocation, QueueLocation]:
+    """A queue and its dead-letter queue (``<queue_name>-dlq``), both encrypted with ``kms_key_arn``, each
+    with a policy admitting only ``producers`` to send and ``consumers`` to receive, TLS only.
+    ``retention_seconds``: (queue, DLQ). Returns (queue, DLQ)."""
+    keep = stateful(parent, protect)
+    location = Location.of(parent)
+    queue_arn = location.sqs_queue(queue_name)
+    dlq = aws.sqs.Queue(
+        f"{name}-dlq",
+        name=f"{queue_name}-dlq",
+        kms_master_key_id=kms_key_arn,
+        message_retention_seconds=retention_seconds[1],
+        redrive_allow_policy=queue_arn.apply(redrive_allow_policy),
+        opts=keep,
+    )
+    queue = aws.sqs.Queue(
+        f"{name}-queue",
+        name=queue_name,
+        kms_master_key_id=kms_key_arn,
+        message_retention_seconds=retention_seconds[0],
+        visibility_timeout_seconds=60,
+        redrive_policy=location.sqs_queue(dlq.name).apply(lambda arn: redrive_policy(arn, max_receive_count)),
+        opts=keep,
+    )
+    found = []
+    for label, target in (("queue", queue), ("dlq", dlq)):
+        arn = location.sqs_queue(target.name)
+        aws.sqs.QueuePolicy(
+            f"{name}-{label}-policy",
+            queue_url=target.url,
+            opts=pulumi.ResourceOptions(parent=parent),
+            policy=pulumi.Output.all(arn, pulumi.Output.all(*producers), pulumi.Output.all(*consumers)).apply(
+                lambda a: json.dumps(iam_documents.queue_access(a[0], list(a[1]), list(a[2])))
+            ),
+        )
+        found.append(QueueLocation(arn, target.url))
+    return found[0], found[1]
+
+
+@dataclass(frozen=True)
 class OutboxArgs:
     """Attributes:
     queue_name: Physical name of the outbox queue (the DLQ adds ``-dlq``).
@@ -59,38 +116,23 @@ class Outbox(pulumi.ComponentResource):
     queue_url: pulumi.Output[str]
     dlq_arn: pulumi.Output[str]
     table_arn: pulumi.Output[str]
+    table_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: OutboxArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:Outbox", name, None, opts)
         keep = stateful(self, args.protect)
         location = Location.of(self)
-        queue_arn = location.sqs_queue(args.queue_name)
-        dlq = aws.sqs.Queue(
-            f"{name}-dlq",
-            name=f"{args.queue_name}-dlq",
-            kms_master_key_id=args.kms_key_arn,
-            message_retention_seconds=args.dlq_retention_seconds,
-            redrive_allow_policy=queue_arn.apply(redrive_allow_policy),
-            opts=keep,
+        queue, dlq = dead_lettered_queue(
+            name,
+            args.queue_name,
+            args.kms_key_arn,
+            args.identity_arns,
+            args.identity_arns,
+            (args.message_retention_seconds, args.dlq_retention_seconds),
+            args.max_receive_count,
+            self,
+            args.protect,
         )
-        queue = aws.sqs.Queue(
-            f"{name}-queue",
-            name=args.queue_name,
-            kms_master_key_id=args.kms_key_arn,
-            message_retention_seconds=args.message_retention_seconds,
-            visibility_timeout_seconds=60,
-            redrive_policy=location.sqs_queue(dlq.name).apply(lambda arn: redrive_policy(arn, args.max_receive_count)),
-            opts=keep,
-        )
-        for label, target in (("queue", queue), ("dlq", dlq)):
-            aws.sqs.QueuePolicy(
-                f"{name}-{label}-policy",
-                queue_url=target.url,
-                opts=pulumi.ResourceOptions(parent=self),
-                policy=pulumi.Output.all(location.sqs_queue(target.name), *args.identity_arns).apply(
-                    lambda a: json.dumps(iam_documents.queue_access(a[0], list(a[1:]), list(a[1:])))
-                ),
-            )
         table = aws.dynamodb.Table(
             f"{name}-idempotency",
             name=args.table_name,
@@ -103,6 +145,6 @@ class Outbox(pulumi.ComponentResource):
             deletion_protection_enabled=args.protect,
             opts=keep,
         )
-        self.queue_arn, self.queue_url = location.sqs_queue(queue.name), queue.url
-        self.dlq_arn, self.table_arn = location.sqs_queue(dlq.name), location.dynamodb_table(table.name)
+        self.queue_arn, self.queue_url, self.dlq_arn = queue.arn, queue.url, dlq.arn
+        self.table_arn, self.table_name = location.dynamodb_table(table.name), table.name
         self.register_outputs({"queueArn": queue.arn, "queueUrl": queue.url, "dlqArn": dlq.arn, "tableArn": table.arn})

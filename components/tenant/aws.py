@@ -1,6 +1,7 @@
 """A tenant's AWS footprint: its own KMS key, image repositories and CI publisher roles, one workload
-role per service (EKS Pod Identity), the outbox/DLQ/idempotency store, the tenant's log group and its
-budget.
+role per service (EKS Pod Identity), the outbox/DLQ/idempotency store, its data bucket, the tenant's
+log group and its budget. Every store carries the tenant's data class and that class's lifecycle
+(ADR-005).
 
 Every data store of the tenant is encrypted with the tenant's key and its roles are granted that key
 only: no tenant role can decrypt another tenant's data, whatever the other tenant's resource policies
@@ -20,7 +21,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws import iam_documents, key_policies
-from components.aws.arns import Location
+from components.aws.arns import Location, s3_bucket
+from components.aws.buckets import kms_encryption, log_access, private_bucket
 from components.aws.ci_identity import ROLE_PATH, ImagePublisher, publisher_role
 from components.aws.finops import monthly_budget
 from components.aws.image_repository import ImageRepository, ImageRepositoryArgs
@@ -30,6 +32,7 @@ from components.aws.outbox import Outbox, OutboxArgs
 from components.context import StackContext
 from components.naming import physical_name
 from components.stateful import stateful
+from policy_pack.policies.lifecycle import Retention
 
 
 def image_repository_name(tenant: str, service: str) -> str:
@@ -55,8 +58,11 @@ class TenantAwsArgs:
     image_key_arn: The platform data key, which encrypts the tenant's image repositories.
     github_org / github_oidc_provider_arn: CI publishing through OIDC (signing with the platform key).
     cluster_name: The cluster whose Pod Identity maps each service account to its workload role.
-    log_retention_days: The tenant's application log group.
-    max_receive_count / message_retention_seconds / dlq_retention_seconds: The outbox (see Outbox).
+    retention: The tenant's data class and its lifecycle: the data bucket's tiering and expiry, the log
+        group's retention, and the longest a queue may hold a message.
+    access_log_bucket: Where the data bucket's server access logs go (``AccessLogs``).
+    max_receive_count / message_retention_seconds / dlq_retention_seconds: The outbox (see Outbox);
+        both retentions are capped at the class's (``Retention.transit_seconds``).
     """
 
     tenant: str
@@ -66,7 +72,8 @@ class TenantAwsArgs:
     image_key_arn: pulumi.Input[str]
     github_oidc_provider_arn: pulumi.Input[str]
     cluster_name: pulumi.Input[str]
-    log_retention_days: int
+    retention: Retention
+    access_log_bucket: pulumi.Input[str]
     max_receive_count: int
     message_retention_seconds: int
     dlq_retention_seconds: int
@@ -83,6 +90,7 @@ class TenantAws(pulumi.ComponentResource):
     service_role_arns: dict[str, pulumi.Output[str]]
     service_role_names: dict[str, pulumi.Output[str]]
     outbox: Outbox
+    data_bucket_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: TenantAwsArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:TenantAws", name, None, opts)
@@ -143,6 +151,26 @@ class TenantAws(pulumi.ComponentResource):
             self.service_role_arns[service] = location.role(roles[service].name, ROLE_PATH)
         self.service_role_names = {service: role.name for service, role in roles.items()}
 
+        # Somewhere compliant for a service's files: the tenant's key, its class's lifecycle, logged access.
+        data_bucket = private_bucket(
+            f"{name}-data",
+            pulumi.Output.from_input(ctx.account_id).apply(lambda account: physical_name(ctx.name_prefix, args.tenant, "data", account)),
+            args.retention,
+            kms_encryption(key.arn),
+            self,
+            ctx.protect,
+        )
+        log_access(f"{name}-data-access-logging", data_bucket, args.access_log_bucket, self)
+        aws.s3.BucketPolicy(
+            f"{name}-data-policy",
+            bucket=data_bucket.bucket,
+            policy=s3_bucket(data_bucket.bucket).apply(
+                lambda arn: json.dumps(iam_documents.document(iam_documents.deny_insecure_transport("s3:*", arn, f"{arn}/*")))
+            ),
+            opts=child,
+        )
+        self.data_bucket_name = data_bucket.bucket
+
         self.outbox = Outbox(
             f"{name}-outbox",
             OutboxArgs(
@@ -151,8 +179,8 @@ class TenantAws(pulumi.ComponentResource):
                 kms_key_arn=self.key_arn,
                 identity_arns=list(self.service_role_arns.values()),
                 max_receive_count=args.max_receive_count,
-                message_retention_seconds=args.message_retention_seconds,
-                dlq_retention_seconds=args.dlq_retention_seconds,
+                message_retention_seconds=min(args.message_retention_seconds, args.retention.transit_seconds),
+                dlq_retention_seconds=min(args.dlq_retention_seconds, args.retention.transit_seconds),
                 protect=ctx.protect,
             ),
             child,
@@ -162,12 +190,12 @@ class TenantAws(pulumi.ComponentResource):
                 f"{name}-{service}-workload",
                 role=role.id,
                 opts=child,
-                policy=pulumi.Output.all(self.outbox.queue_arn, self.outbox.dlq_arn, self.outbox.table_arn, location.kms_keys()).apply(
-                    lambda a: json.dumps(iam_documents.workload_access([a[0], a[1]], a[2], a[3], self.key_alias))
-                ),
+                policy=pulumi.Output.all(
+                    self.outbox.queue_arn, self.outbox.dlq_arn, self.outbox.table_arn, s3_bucket(data_bucket.bucket), location.kms_keys()
+                ).apply(lambda a: json.dumps(iam_documents.workload_access([a[0], a[1]], a[2], a[3], a[4], self.key_alias))),
             )
 
-        log_group(f"{name}-logs", logs_name, args.log_retention_days, self.key_arn, ctx.protect, child)
+        log_group(f"{name}-logs", logs_name, args.retention, self.key_arn, ctx.protect, child)
         monthly_budget(
             f"{name}-budget",
             physical_name(ctx.name_prefix, "tenant", args.tenant),
@@ -182,5 +210,6 @@ class TenantAws(pulumi.ComponentResource):
                 "imageRepositoryUrls": self.image_repository_urls,
                 "serviceRoleArns": self.service_role_arns,
                 "outboxQueueUrl": self.outbox.queue_url,
+                "dataBucket": self.data_bucket_name,
             }
         )

@@ -20,6 +20,7 @@ from components.aws.image_repository import ImageRepository, ImageRepositoryArgs
 from components.aws.locked_bucket import locked_bucket
 from components.context import StackContext
 from components.naming import physical_name
+from policy_pack.policies.lifecycle import Retention
 
 MODEL_READ_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"]
 
@@ -49,12 +50,14 @@ class TenantMlopsArgs:
     tenant: Names (the bucket name is global: the stack context adds the account).
     image_key_arn: The platform data key, which encrypts the model image repository (as every image).
     access_log_bucket: Where the model bucket's server access logs go (``AccessLogs``).
+    retention: The tenant's class lifecycle (tiering and expiry of model versions).
     retention_days: Object Lock retention of a model version (audit of decisions, ADR-4). Default 365.
     """
 
     tenant: str
     image_key_arn: pulumi.Input[str]
     access_log_bucket: pulumi.Input[str]
+    retention: Retention
     retention_days: int = 365
 
 
@@ -75,7 +78,9 @@ class TenantMlops(pulumi.ComponentResource):
         bucket_name = pulumi.Output.from_input(ctx.account_id).apply(
             lambda account: physical_name(ctx.name_prefix, args.tenant, "models", account)
         )
-        bucket = locked_bucket(f"{name}-models", bucket_name, args.retention_days, key.arn, self, ctx.protect, args.access_log_bucket)
+        bucket = locked_bucket(
+            f"{name}-models", bucket_name, args.retention_days, key.arn, self, ctx.protect, args.access_log_bucket, args.retention
+        )
         aws.s3.BucketPolicy(
             f"{name}-models-policy",
             bucket=bucket.bucket,

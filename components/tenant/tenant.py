@@ -18,6 +18,7 @@ from components.tagging import CostTags, cost_scope_transform
 from components.tenant.aws import TenantAws, TenantAwsArgs
 from components.tenant.concierge import Concierge, ConciergeArgs
 from components.tenant.delivery import TenantDelivery, TenantDeliveryArgs
+from components.tenant.erasure import ErasureSettings, TenantErasure, TenantErasureArgs
 from components.tenant.github import TenantGithub, TenantGithubArgs
 from components.tenant.mlops import TenantKey, TenantMlops, TenantMlopsArgs
 from components.tenant.namespace import TenantNamespace, TenantNamespaceArgs
@@ -42,6 +43,7 @@ class TenantArgs:
         kubernetes_dependencies: Platform resources the tenant's Kubernetes objects need first
             (CRDs come with the platform charts). Default: none.
         mlops: The MLOps layer, when the tenant activates it (reader roles are wired here). Default: off.
+        erasure: The erasure queue and job, when the tenant's data class has erasure. Default: none.
         github_dependencies: The golden template repository the tenant's repositories are created from.
     """
 
@@ -56,6 +58,7 @@ class TenantArgs:
     concierge: ConciergeArgs
     github: TenantGithubArgs | None
     mlops: TenantMlopsArgs | None = None
+    erasure: ErasureSettings | None = None
     kubernetes_dependencies: list[pulumi.Resource] = field(default_factory=list)
     github_dependencies: list[pulumi.Resource] = field(default_factory=list)
 
@@ -67,7 +70,9 @@ class Tenant(pulumi.ComponentResource):
         self, name: str, args: TenantArgs, ctx: StackContext, providers: TenantProviders, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         scope = pulumi.ResourceOptions(transforms=[cost_scope_transform(args.cost_tags)])
-        super().__init__(TENANT_COMPONENT, name, {"finops": args.finops}, pulumi.ResourceOptions.merge(opts, scope))
+        # The data class as a prop: the pack reads it to check the tenant's stores against its lifecycle.
+        recorded = {"finops": args.finops, "dataClass": args.cost_tags.data_class}
+        super().__init__(TENANT_COMPONENT, name, recorded, pulumi.ResourceOptions.merge(opts, scope))
 
         self.aws = TenantAws(name, args.aws, ctx, pulumi.ResourceOptions(parent=self, providers=[providers.aws]))
         on_cluster = pulumi.ResourceOptions(parent=self, providers=[providers.kubernetes], depends_on=args.kubernetes_dependencies)
@@ -88,6 +93,25 @@ class Tenant(pulumi.ComponentResource):
                 list(self.aws.service_role_names.values()),
                 pulumi.ResourceOptions(parent=self, providers=[providers.aws]),
             )
+        if args.erasure is not None:
+            TenantErasure(
+                f"{name}-erasure",
+                TenantErasureArgs(
+                    tenant=args.name,
+                    settings=args.erasure,
+                    key_arn=self.aws.key_arn,
+                    key_alias=self.aws.key_alias,
+                    table_name=self.aws.outbox.table_name,
+                    data_bucket=self.aws.data_bucket_name,
+                    requester_arns=list(self.aws.service_role_arns.values()),
+                ),
+                ctx,
+                pulumi.ResourceOptions(
+                    parent=self,
+                    providers=[providers.aws, providers.kubernetes],
+                    depends_on=[*args.kubernetes_dependencies, self.kubernetes],
+                ),
+            )
         self.concierge = Concierge(name, args.concierge, ctx, pulumi.ResourceOptions(parent=self, providers=[providers.vault]))
         # Organization-level: only the stack that owns the organization creates them (ADR-0018).
         self.github = (
@@ -101,4 +125,11 @@ class Tenant(pulumi.ComponentResource):
             else None
         )
         self.namespace = self.kubernetes.namespace
-        self.register_outputs({"namespace": self.namespace, "imageRepositoryUrls": self.aws.image_repository_urls, "finops": args.finops})
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "imageRepositoryUrls": self.aws.image_repository_urls,
+                "finops": args.finops,
+                "dataClass": args.cost_tags.data_class,
+            }
+        )

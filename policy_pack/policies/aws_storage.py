@@ -6,6 +6,7 @@ Sub-resources exist under both the v7 tokens and the legacy ``…V2`` tokens; bo
 from __future__ import annotations
 
 from fnmatch import fnmatch
+from typing import Any
 
 from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, config_value, denies_insecure_transport, get, is_set, items, schema
 
@@ -25,6 +26,17 @@ BUCKET_POLICY = ["aws:s3/bucketPolicy:BucketPolicy"]
 LOGGING = ["aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2"]
 #: S3 delivers server access logs only to SSE-S3 buckets: these (and only these) may use AES256.
 DEFAULT_SSE_S3_BUCKETS = ["*-access-logs-*"]
+
+
+def references_bucket(resource: Any, bucket: Any) -> bool:
+    """Whether a bucket's companion resource (its versioning, lifecycle, logging...) is for ``bucket``:
+    by dependency, or by name where the name is known."""
+    if any(d.urn == bucket.urn for d in resource.property_dependencies.get("bucket", [])):
+        return True
+    name = get(bucket.props, "bucket")
+    return bool(name) and get(resource.props, "bucket") == name
+
+
 PUBLIC_ACLS = {"public-read", "public-read-write", "authenticated-read"}
 PAB_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 

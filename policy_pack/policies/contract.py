@@ -43,6 +43,16 @@ SIGNER_ROLES: tuple[str, ...] = tuple(_RAW["kms"]["signerRoles"])
 TENANT_COMPONENT: str = _RAW["components"]["tenant"]
 #: The component of the platform-shared resources; it records the stack's FinOps profile.
 PLATFORM_COMPONENT: str = _RAW["components"]["platform"]
+#: The erasure job (ADR-005): its component type, the name of its ServiceAccount and CronJob (and
+#: the suffix of its queue), and its prefix in the audit ledger.
+ERASURE_COMPONENT: str = _RAW["erasure"]["component"]
+ERASURE_NAME: str = _RAW["erasure"]["name"]
+
+
+def erasure_evidence_prefix(tenant: str) -> str:
+    return str(_RAW["erasure"]["evidencePrefix"]).format(tenant=tenant)
+
+
 #: Platform key aliases a tenant's roles may be granted (the signing key, for its CI).
 TENANT_SHARED_KEY_ALIASES: tuple[str, ...] = tuple(_RAW["kms"]["sharedAliases"])
 

@@ -38,6 +38,7 @@ USAGE_DEFAULTS: dict[str, tuple[Decimal, str]] = {
         Decimal("1000000"),
         "requests each tenant service handles a month: one outbox message and one write and one read of the idempotency table each",
     ),
+    "erasureRequestsPerMonth": (Decimal("100"), "erasure requests a tenant of a class with erasure receives a month (ADR-005)"),
     "storageGb": (Decimal("10"), "GB stored in each bucket"),
     "logsGbPerMonth": (Decimal("5"), "GB each log group ingests a month (kept for its retention, at most a year counted)"),
     "imageStorageGb": (Decimal("2"), "GB of images in each image repository"),
@@ -270,6 +271,9 @@ def _log_group(r: Resource, ctx: MeterContext) -> list[Use]:
 def _queue(r: Resource, ctx: MeterContext) -> list[Use]:
     if not _get(r.props, "redrivePolicy"):
         return []  # a dead-letter queue: only failed messages
+    if str(_get(r.props, "name", "")).endswith(f"-{contract.ERASURE_NAME}"):
+        requests = ctx.usage["erasureRequestsPerMonth"]
+        return [("erasure requests (send, receive, delete)", "sqs.requestsMillion", requests * SQS_REQUESTS_PER_MESSAGE / MILLION, None)]
     messages = ctx.usage["requestsPerMonth"]
     return [("outbox messages (send, receive, delete)", "sqs.requestsMillion", messages * SQS_REQUESTS_PER_MESSAGE / MILLION, None)]
 

@@ -168,13 +168,6 @@ def _stateful_protected(args) -> Iterator[Finding]:
             )
 
 
-def _references_bucket(resource: Any, bucket: Any) -> bool:
-    if any(d.urn == bucket.urn for d in resource.property_dependencies.get("bucket", [])):
-        return True
-    name = get(bucket.props, "bucket")
-    return bool(name) and get(resource.props, "bucket") == name
-
-
 def _bucket_controls(args) -> Iterator[Finding]:
     wanted = {
         "public access block": aws_storage.PUBLIC_ACCESS_BLOCK,
@@ -183,7 +176,7 @@ def _bucket_controls(args) -> Iterator[Finding]:
     }
     for bucket in named(args.resources, *aws_storage.BUCKETS):
         for label, types in wanted.items():
-            if not any(_references_bucket(r, bucket) for r in named(args.resources, *types)):
+            if not any(aws_storage.references_bucket(r, bucket) for r in named(args.resources, *types)):
                 yield f"bucket {bucket.name!r} has no {label} resource", bucket.urn
 
 
@@ -193,7 +186,7 @@ def _access_logging(args) -> Iterator[Finding]:
     for bucket in named(args.resources, *aws_storage.BUCKETS):
         if get(bucket.props, "bucket") in targets:
             continue  # the log destination itself
-        if not any(_references_bucket(r, bucket) for r in logging):
+        if not any(aws_storage.references_bucket(r, bucket) for r in logging):
             yield f"bucket {bucket.name!r} has no server access logging (S3 BucketLogging)", bucket.urn
 
 

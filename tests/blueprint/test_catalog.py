@@ -31,7 +31,12 @@ def test_the_catalog_agrees_with_the_inventory(stack: str, tmp_path: Path) -> No
     for entry in catalog["tenants"]:
         tenant = entry["tenant"]
         assert entry["imageRepositories"] == tagged("aws:ecr/repository:Repository", tenant) and entry["imageRepositories"]
-        assert entry["queues"] == tagged("aws:sqs/queue:Queue", tenant) and len(entry["queues"]) == 2
+        # The outbox and its DLQ; the erasure queue and its DLQ too where the class has erasure (payments: pci).
+        assert entry["queues"] == tagged("aws:sqs/queue:Queue", tenant) and len(entry["queues"]) == (4 if tenant == "payments" else 2)
+        lifecycle = entry["dataLifecycle"]
+        assert (lifecycle["dataClass"], lifecycle["erasure"]) == (("pci", True) if tenant == "payments" else ("confidential", False))
+        assert {s["name"] for s in lifecycle["stores"] if s["store"] == "queue"} == set(entry["queues"])
+        assert all(s["dataClass"] == lifecycle["dataClass"] for s in lifecycle["stores"])
         assert entry["budgets"] == tagged("aws:budgets/budget:Budget", tenant)
         namespace = next(r for r in inventory if r["type"] == "kubernetes:core/v1:Namespace" and r["inputs"]["metadata"]["name"] == tenant)
         assert entry["namespace"] == namespace["inputs"]["metadata"]["name"]

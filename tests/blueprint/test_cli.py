@@ -27,12 +27,12 @@ def test_plan_writes_the_inventory_manifests_and_report(tmp_path: Path, monkeypa
     assert result.exit_code == 0, result.output
     out = tmp_path / "out" / "dev"
     inventory = json.loads((out / "inventory.json").read_text())
-    assert inventory["stack"] == "dev" and len(inventory["resources"]) == 318
+    assert inventory["stack"] == "dev" and len(inventory["resources"]) == 345
     first = inventory["resources"][0]
     assert set(first) >= {"urn", "type", "name", "parent", "inputs", "options"}
     assert {"protect", "retainOnDelete"} <= set(first["options"])
     assert any(r["type"] == "kubernetes:core/v1:Namespace" for r in inventory["resources"])
-    assert len(list((out / "manifests").rglob("*.yaml"))) == 43
+    assert len(list((out / "manifests").rglob("*.yaml"))) == 45
     report = json.loads((out / "policy-report.json").read_text())
     assert report["counts"].get("mandatory", 0) == 0
     assert "Resources by tenant" in result.output and "payments" in result.output
@@ -171,7 +171,9 @@ def test_a_tagging_bug_blocks_the_plan(tmp_path: Path, monkeypatch: pytest.Monke
     assert result.exit_code == 1
     # One line for every resource the bug reaches (the same message), not one per resource.
     [line] = [line for line in result.output.splitlines() if "✗ required-cost-tags on " in line]
-    assert "fraud-outbox-queue, payments-outbox-dlq, payments-outbox-queue: missing tags ['owner']" in line
+    # Five of the six queues (payments is pci: its erasure queue and DLQ too), then a count.
+    assert "fraud-outbox-dlq, fraud-outbox-queue, payments-outbox-dlq, payments-outbox-queue, payments-" in line
+    assert "-dlq and 1 more: missing tags ['owner']" in line
     report = json.loads((tmp_path / "policy-report.json").read_text())
     assert {v["policy"] for v in report["violations"] if v["enforcementLevel"] == "mandatory"} == {"required-cost-tags"}
 
@@ -245,7 +247,7 @@ def test_policy_eval_bad_input(tmp_path: Path, content: str, message: str) -> No
 def test_policy_list_names_every_policy_and_its_adr() -> None:
     result = run("policy", "list", "--json")
     rows = json.loads(result.output)
-    assert result.exit_code == 0 and len(rows) == len(POLICIES) == 107
+    assert result.exit_code == 0 and len(rows) == len(POLICIES) == 114
     assert {"required-cost-tags", "tenant-namespace-bundle"} <= {r["name"] for r in rows}
 
 

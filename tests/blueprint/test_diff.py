@@ -42,7 +42,7 @@ def test_adding_then_removing_a_tenant(tmp_path: Path) -> None:
     inventory = json.loads((out / "inventory.json").read_text())["resources"]
     by_urn = {r["urn"]: r for r in inventory}
     lending = {urn for urn in by_urn if tenant_of(urn, by_urn) == "lending"}
-    assert set(changes["added"]) == lending and len(lending) == 41
+    assert set(changes["added"]) == lending and len(lending) == 58
     assert [c["urn"].rsplit("::", 1)[-1] for c in changes["changed"]] == ["vault-platform-aurora"]
     assert changes["changed"][0]["paths"] == ["allowedRoles"]  # the list grew: the whole list changed
     assert changes["removed"] == [] and changes["replaced"] == []

@@ -94,6 +94,7 @@ def test_without_legacy_provider_preview_kubernetes_stack_rules_defer_rather_tha
     assert deferred(result.output) == {
         "creation-order",
         "ecr-signature-admission",
+        "tenant-erasure-wired",  # the erasure CronJob (ADR-005)
         "tenant-namespace-bundle",
         "tenant-registry-scope-enforced",
     }
@@ -157,7 +158,7 @@ def test_onboarding_and_offboarding_touch_only_that_tenant(ws: Workspace) -> Non
     edit_tenants(ws.stack_file("dev"), lambda tenants: tenants.append(NEW_TENANT))
     added = steps(ws, "dev")
     assert set(added) == {"create", "update"}, added
-    assert added["create"] == _tenant_urns(added["create"], "lending") and len(added["create"]) == 41
+    assert added["create"] == _tenant_urns(added["create"], "lending") and len(added["create"]) == 58
     assert {u.rsplit("::", 1)[-1] for u in added["update"]} == SHARED_CHANGES_ON_ONBOARDING
 
     assert ws.up("dev", policy=False).returncode == 0

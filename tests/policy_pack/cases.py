@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from policy_pack.policies import lifecycle
 from policy_pack.policies.contract import CIS_CONTROLS, CIS_METRIC_NAMESPACE
 
 TAGS = {"environment": "dev", "tenant": "payments", "owner": "payments-team", "cost-center": "CC-1", "managed-by": "pulumi"}
@@ -196,7 +198,75 @@ PLATFORM_ALIASES = [
     Res("aws:kms/alias:Alias", "signing-alias", {"name": "alias/acme-dev-cosign"}),
 ]
 
+LIFECYCLE_CONFIG = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+WHOLE_BUCKET = {"status": "Enabled", "filter": {"prefix": ""}}
+
+
+def platform_table(**rows: dict[str, Any]) -> Res:
+    """The Platform component recording the lifecycle table: the defaults, with ``rows`` over them."""
+    table = {name: {**row.as_config(), **rows.get(name, {})} for name, row in lifecycle.DEFAULTS.items()}
+    return Res("fintech:platform:Platform", "platform", {"dataLifecycle": table})
+
+
+def classed(type_: str, name: str, data_class: str | None, **props: Any) -> Res:
+    return Res(type_, name, {**props, "tags": {"data-class": data_class} if data_class else {}})
+
+
+def class_bucket(data_class: str, rules: list[dict[str, Any]] | None, name: str = "data") -> list[Res]:
+    """A bucket of ``data_class`` and, unless ``rules`` is None, its lifecycle configuration."""
+    bucket = classed("aws:s3/bucket:Bucket", name, data_class, bucket=f"{name}-1")
+    return [bucket] + ([Res(LIFECYCLE_CONFIG, f"{name}-lifecycle", {"bucket": f"{name}-1", "rules": rules})] if rules is not None else [])
+
+
+def engine_rules(data_class: str, **row: Any) -> list[dict[str, Any]]:
+    """The program's S3 rules for a class, camelCase as the engine hands them to the pack."""
+    retention = lifecycle.Retention(data_class, lifecycle.DEFAULTS[data_class].with_changes(**row))
+    return [camel(rule) for rule in retention.s3_rules()]
+
+
+def camel(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {re.sub(r"_([a-z])", lambda m: m.group(1).upper(), k): camel(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [camel(v) for v in value]
+    return value
+
+
+def erasure_tenant(
+    tenant: str, data_class: str, *, queue: bool = True, dlq: bool = True, job: bool = True, identity: bool = True
+) -> list[Res]:
+    """A tenant component of ``data_class`` and whichever parts of the erasure path are asked for."""
+    parts = [Res("fintech:platform:Tenant", tenant, {"dataClass": data_class})]
+    if queue:
+        redrive = {"redrivePolicy": '{"deadLetterTargetArn": "arn:aws:sqs:::q-dlq", "maxReceiveCount": 5}'} if dlq else {}
+        parts.append(Res(QUEUE, f"{tenant}-erasure-queue", {"name": f"acme-dev-{tenant}-erasure", **redrive}, parent=tenant))
+    if job:
+        parts.append(Res("kubernetes:batch/v1:CronJob", f"{tenant}-erasure-job", {"metadata": {"name": "erasure", "namespace": tenant}}))
+    if identity:
+        parts.append(
+            Res(
+                "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+                f"{tenant}-erasure-identity",
+                {"namespace": tenant, "serviceAccount": "erasure"},
+            )
+        )
+    return parts
+
+
 RESOURCE_CASES: dict[str, Case] = {
+    "s3-lifecycle-complete": Case(
+        LIFECYCLE_CONFIG,
+        {"rules": [{**WHOLE_BUCKET, "abortIncompleteMultipartUpload": {"daysAfterInitiation": 7}, "expiration": {"days": 30}}]},
+        {"rules": [{"status": "Enabled", "filter": {"prefix": "logs/"}, "expiration": {"days": 30}}]},
+        more_bad=(
+            (LIFECYCLE_CONFIG, {"rules": [{**WHOLE_BUCKET, "expiration": {"days": 30}}]}),
+            (LIFECYCLE_CONFIG, {"rules": [{**WHOLE_BUCKET, "abortIncompleteMultipartUpload": {"daysAfterInitiation": 7}}]}),
+        ),
+    ),
+    "dynamodb-ttl-enabled": Case(
+        "aws:dynamodb/table:Table", {"ttl": {"enabled": True, "attributeName": "expiresAt"}}, {"ttl": {"enabled": False}}
+    ),
+    "sqs-retention-explicit": Case(QUEUE, {"messageRetentionSeconds": 345600}, {}),
     "required-cost-tags": Case("aws:sqs/queue:Queue", {"tags": {**TAGS, "data-class": "pci"}}, {"tags": {"environment": "dev"}}),
     "ecr-tag-immutability": Case(ECR, {"imageTagMutability": "IMMUTABLE"}, {}),
     "ecr-scan-on-push": Case(
@@ -779,6 +849,58 @@ def finops_stack(budget: str) -> list[Res]:
 
 
 STACK_CASES: dict[str, StackCase] = {
+    "data-lifecycle-floors": StackCase(
+        [platform_table(confidential={"minimumRetentionDays": 90, "expireAfterDays": 180, "coldAfterDays": 90})],
+        [platform_table(pci={"minimumRetentionDays": 30})],
+        "platform",
+    ),
+    "data-store-lifecycle-matches-class": StackCase(
+        [
+            platform_table(),
+            *class_bucket("pci", engine_rules("pci")),
+            *class_bucket("audit", engine_rules("audit"), name="ledger"),
+            classed("aws:cloudwatch/logGroup:LogGroup", "logs", "pci", retentionInDays=1827),
+            classed("aws:dynamodb/table:Table", "table", "pci", ttl={"enabled": True, "attributeName": "expiresAt"}),
+            classed(QUEUE, "queue", "public", messageRetentionSeconds=345600),
+            classed("aws:rds/cluster:Cluster", "aurora", "pci", backupRetentionPeriod=35),
+        ],
+        [platform_table(), *class_bucket("pci", engine_rules("pii"))],
+        "data-lifecycle",
+        more_bad=(
+            (class_bucket("pci", None), "data"),
+            (class_bucket("secret", engine_rules("pci")), "data"),
+            ([classed("aws:cloudwatch/logGroup:LogGroup", "logs", "pci", retentionInDays=30)], "logs"),
+            ([classed("aws:cloudwatch/logGroup:LogGroup", "logs", None, retentionInDays=1827)], "logs"),
+            ([classed("aws:dynamodb/table:Table", "table", "pci")], "table"),
+            ([platform_table(public={"expireAfterDays": 1}), classed(QUEUE, "queue", "public", messageRetentionSeconds=345600)], "queue"),
+            (
+                [
+                    platform_table(pci={"expireAfterDays": 30, "coldAfterDays": "never"}),
+                    classed("aws:rds/cluster:Cluster", "aurora", "pci", backupRetentionPeriod=35),
+                ],
+                "aurora",
+            ),
+        ),
+    ),
+    "ledger-lifecycle-never-deletes": StackCase(
+        class_bucket("audit", engine_rules("audit"), name="ledger"),
+        class_bucket("audit", engine_rules("confidential"), name="ledger"),
+        "ledger-lifecycle",
+    ),
+    "tenant-erasure-wired": StackCase(
+        [
+            platform_table(),
+            *erasure_tenant("payments", "pci"),
+            *erasure_tenant("fraud", "confidential", queue=False, job=False, identity=False),
+        ],
+        [platform_table(), *erasure_tenant("payments", "pci", job=False)],
+        "payments",
+        more_bad=(
+            (erasure_tenant("payments", "pii", dlq=False), "payments-erasure-queue"),
+            (erasure_tenant("fraud", "internal", queue=False, identity=False), "fraud"),
+            (erasure_tenant("payments", "secret"), "payments"),
+        ),
+    ),
     # 73.00 shared + 1.00 direct: within 100.00, over 50.00.
     "tenant-estimate-within-budget": StackCase(finops_stack("100.00"), finops_stack("50.00"), "payments"),
     "backup-coverage": StackCase(

@@ -195,8 +195,9 @@ def test_stateful_resources_are_protected_and_retained_in_prod(
         r for r in stack_plans[stack] if r.type == "kubernetes:core/v1:Namespace" and r.inputs["metadata"]["labels"]["tenant"] != "shared"
     ]
     stateful = [r for r in stack_plans[stack] if r.type in STATEFUL] + tenant_namespaces
-    # 22 data stores, 5 log groups, the trail, the cluster, 2 mounts, 2 KV seeds, 2 tenant namespaces.
-    assert len(stateful) == 39
+    # 26 data stores (a data bucket per tenant, payments' erasure queue and DLQ), 6 log groups (and
+    # PostgreSQL's), the trail, the cluster, 2 mounts, 2 KV seeds, 2 tenant namespaces.
+    assert len(stateful) == 44
     for r in stateful:
         assert r.options["protect"] is protected and r.options["retainOnDelete"] is protected, r.urn
 
@@ -312,7 +313,9 @@ def test_the_trail_feeds_the_cis_alarms_and_records_object_access(stack_plans: d
     plan = stack_plans["prod"]
     [trail] = by_type(plan, "aws:cloudtrail/trail:Trail")
     logs = next(r for r in by_type(plan, "aws:cloudwatch/logGroup:LogGroup") if r.name == "audit-ledger-trail-logs")
-    assert logs.inputs["name"] == "/aws/cloudtrail/fintech-blueprint-prod-audit" and logs.inputs["retentionInDays"] == 365
+    assert (
+        logs.inputs["name"] == "/aws/cloudtrail/fintech-blueprint-prod-audit" and logs.inputs["retentionInDays"] == 3653
+    )  # audit: CloudWatch's longest
     assert trail.property_dependencies["cloudWatchLogsGroupArn"] == [logs.urn] and trail.inputs["cloudWatchLogsGroupArn"].endswith(":*")
     delivery = next(r for r in by_type(plan, "aws:iam/role:Role") if r.name == "audit-ledger-trail-delivery")
     assert json.loads(delivery.inputs["assumeRolePolicy"])["Statement"] == [
@@ -359,6 +362,8 @@ def test_every_bucket_logs_access_to_an_sse_s3_destination(stack_plans: dict[str
             f"fintech-blueprint-prod-audit-ledger-{PROD_ACCOUNT}",
             f"fintech-blueprint-prod-fraud-models-{PROD_ACCOUNT}",
             f"fintech-blueprint-prod-billing-{PROD_ACCOUNT}",  # #18: the FOCUS export's bucket
+            f"fintech-blueprint-prod-payments-data-{PROD_ACCOUNT}",  # #16: a data bucket per tenant
+            f"fintech-blueprint-prod-fraud-data-{PROD_ACCOUNT}",
         }
     )
     assert all(v["targetBucket"] == destination and v["targetPrefix"] == f"{b}/" for b, v in logged.items())
@@ -367,7 +372,7 @@ def test_every_bucket_logs_access_to_an_sse_s3_destination(stack_plans: dict[str
     expiry = next(
         r for r in by_type(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration") if r.inputs["bucket"] == destination
     )
-    assert expiry.inputs["rules"][0]["expiration"] == {"days": 365}
+    assert expiry.inputs["rules"][0]["expiration"] == {"days": 1825}  # confidential (ADR-005)
     policy = json.loads(
         next(r for r in by_type(plan, "aws:s3/bucketPolicy:BucketPolicy") if r.inputs["bucket"] == destination).inputs["policy"]
     )

@@ -80,12 +80,13 @@ def test_tenant_namespace_bundle(stack_plans: dict[str, list[Registration]]) -> 
     assert dns["ports"] == [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
 
     accounts = in_namespace(dev, "kubernetes:core/v1:ServiceAccount", "payments")
-    assert {a.inputs["metadata"]["name"] for a in accounts} == {"payments-api", "settlement-worker"}
+    # One per service, and the erasure job's (payments is pci: erasure applies, ADR-005).
+    assert {a.inputs["metadata"]["name"] for a in accounts} == {"payments-api", "settlement-worker", "erasure"}
     assert all(a.inputs["automountServiceAccountToken"] is False for a in accounts)
     # Credentials come from EKS Pod Identity: one association per service account, to its own role.
     assert all("annotations" not in a.inputs["metadata"] for a in accounts)
     associations = {a.inputs["serviceAccount"]: a.inputs for a in by_type(dev, "aws:eks/podIdentityAssociation:PodIdentityAssociation")}
-    assert {k for k, v in associations.items() if v["namespace"] == "payments"} == {"payments-api", "settlement-worker"}
+    assert {k for k, v in associations.items() if v["namespace"] == "payments"} == {"payments-api", "settlement-worker", "erasure"}
     assert all(v["clusterName"] == "fintech-blueprint-dev" for v in associations.values())
 
 

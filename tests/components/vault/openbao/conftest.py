@@ -53,6 +53,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Terminate a server, killing it if it does not stop in time."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
 @pytest.fixture(scope="session")
 def bao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bao]:
     port = free_port()
@@ -76,10 +86,5 @@ def bao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bao]:
             time.sleep(0.05)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_process(process)
         log.close()

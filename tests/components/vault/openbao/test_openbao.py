@@ -25,7 +25,7 @@ from tests.conftest import by_type
 
 from .conftest import BAO, Bao
 
-pytestmark = pytest.mark.openbao
+pytestmark = [pytest.mark.openbao, pytest.mark.realserver]
 
 FORBIDDEN_PLATFORM = [
     ("GET", "kv/data/platform/ci/deploy"),

@@ -1,0 +1,197 @@
+"""#17, the database hop against real servers: a tenant's Vault-issued user reaches its schema through
+PgBouncer and nothing else, within its tenant's connection cap, until its lease ends (ADR-2).
+
+PostgreSQL and PgBouncer run the program's own migration, pooler configuration and Vault statements
+(components/database/); OpenBao issues and revokes the users with its PostgreSQL plugin.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.database import migration
+from components.database.pooler import PoolerSettings, TenantPool, pgbouncer_ini
+from tests.components.vault.openbao.conftest import Bao, free_port
+from tests.realserver.conftest import DATABASE, Pooler, Psql, server_directory, start_pooler, stop_pooler
+
+pytestmark = pytest.mark.realserver
+
+TENANTS = ("payments", "fraud")
+CAP = 2
+VAULT_USER, VAULT_PASSWORD = "vault_admin", "vault-admin-password"
+ADMIN = {"user": "pooler_admin", "password": "pooler-admin-password", "database": "pgbouncer"}
+
+
+@dataclass
+class Path_:
+    postgres: Psql
+    pooler: Pooler
+    bao: Bao
+
+    def creds(self, role: str) -> dict[str, Any]:
+        reply = self.bao.request("GET", f"database/creds/{role}")
+        assert reply.status == 200, reply.body
+        return {"user": reply.body["data"]["username"], "password": reply.body["data"]["password"], "lease": reply.body["lease_id"]}
+
+    def through_pooler(self, sql: str, creds: dict[str, Any], database: str) -> subprocess.CompletedProcess[str]:
+        return Psql(self.pooler.port).run(sql, user=creds["user"], password=creds["password"], database=database)
+
+
+def refused(result: subprocess.CompletedProcess[str]) -> bool:
+    """PgBouncer refuses a user its tenant's lookup does not find (gone, expired, or another tenant's)."""
+    return result.returncode != 0 and "FATAL:  no such user" in result.stderr
+
+
+def snapshot(postgres: Psql) -> str:
+    """What the migration decides: roles, memberships, schemas and their owners and grants, the lookup."""
+    return postgres.ok(
+        "SELECT string_agg(x, E'\\n' ORDER BY x) FROM ("
+        " SELECT 'role ' || rolname || ' login=' || rolcanlogin FROM pg_roles WHERE rolname ~ '^(tenant|pooler)_'"
+        " UNION ALL SELECT 'member ' || m.roleid::regrole || ' > ' || m.member::regrole || ' admin=' || m.admin_option"
+        "   FROM pg_auth_members m WHERE m.roleid::regrole::text ~ '^(tenant|pooler)_|pg_signal_backend'"
+        " UNION ALL SELECT 'schema ' || nspname || ' ' || nspowner::regrole || ' ' || coalesce(nspacl::text, '')"
+        "   FROM pg_namespace WHERE nspname IN ('public', 'pooler', 'payments', 'fraud')"
+        " UNION ALL SELECT 'function ' || p.oid::regprocedure || ' ' || coalesce(p.proacl::text, '') || ' ' || md5(p.prosrc)"
+        "   FROM pg_proc p WHERE p.pronamespace = 'pooler'::regnamespace) s(x)"
+    )
+
+
+@pytest.fixture(scope="module")
+def path(postgres: Psql, bao: Bao) -> Iterator[Path_]:
+    postgres.ok(f"CREATE ROLE {VAULT_USER} LOGIN CREATEROLE PASSWORD '{VAULT_PASSWORD}'")
+    postgres.ok(migration.migration_sql(list(TENANTS), VAULT_USER))
+    for tenant in TENANTS:
+        postgres.ok(f"ALTER ROLE {migration.lookup_role(tenant)} PASSWORD 'lookup-{tenant}'")
+    directory = server_directory("pgbouncer")
+    settings = PoolerSettings(
+        server_host="127.0.0.1",
+        server_port=postgres.port,
+        database=DATABASE,
+        auth_file=str(directory / "userlist.txt"),
+        listen_address="127.0.0.1",
+        listen_port=free_port(),
+        server_tls="disable",
+        query_wait_timeout_seconds=20,
+    )
+    ini = pgbouncer_ini(settings, [TenantPool(t, CAP) for t in TENANTS], admin_users=(ADMIN["user"],))
+    users = [f'"{migration.lookup_role(t)}" "lookup-{t}"' for t in TENANTS] + [f'"{ADMIN["user"]}" "{ADMIN["password"]}"']
+    pooler = start_pooler(directory, ini, "\n".join(users) + "\n")
+    bao.ok("POST", "sys/mounts/database", {"type": "database"})
+    bao.ok(
+        "POST",
+        "database/config/aurora",
+        {
+            "plugin_name": "postgresql-database-plugin",
+            "connection_url": f"postgresql://{{{{username}}}}:{{{{password}}}}@127.0.0.1:{postgres.port}/{DATABASE}?sslmode=disable",
+            "username": VAULT_USER,
+            "password": VAULT_PASSWORD,
+            "allowed_roles": "*",
+            "verify_connection": True,
+        },
+    )
+    for tenant in TENANTS:
+        role = {
+            "db_name": "aurora",
+            "creation_statements": migration.creation_statements(tenant),
+            "revocation_statements": migration.revocation_statements(),
+            "default_ttl": "5m",
+            "max_ttl": "10m",
+        }
+        bao.ok("POST", f"database/roles/{tenant}", role)
+        bao.ok("POST", f"database/roles/{tenant}-short", {**role, "default_ttl": "3s", "max_ttl": "3s"})
+    try:
+        yield Path_(postgres, pooler, bao)
+    finally:
+        stop_pooler(pooler)
+
+
+def test_the_migration_step_is_idempotent(path: Path_) -> None:
+    before = snapshot(path.postgres)
+    assert "role tenant_payments login=false" in before and "schema payments tenant_payments" in before
+    for _ in range(2):
+        path.postgres.ok(migration.migration_sql(list(TENANTS), VAULT_USER))
+    assert snapshot(path.postgres) == before
+
+
+def test_a_tenant_user_works_in_its_own_schema_through_the_pooler(path: Path_) -> None:
+    creds = path.creds("payments")
+    result = path.through_pooler(
+        "CREATE TABLE IF NOT EXISTS ledger (id int); INSERT INTO ledger VALUES (1); "
+        "SELECT current_user, (SELECT tableowner FROM pg_tables WHERE tablename = 'ledger'), count(*) FROM ledger",
+        creds,
+        "payments",
+    )
+    assert result.returncode == 0, result.stderr
+    acting, owner, rows = result.stdout.strip().splitlines()[-1].split("|")
+    # Sessions act as the tenant's group: what a short-lived user creates outlives it.
+    assert (acting, owner) == ("tenant_payments", "tenant_payments") and int(rows) >= 1
+
+
+def test_a_tenant_user_is_refused_another_tenant_s_schema_and_public(path: Path_) -> None:
+    path.through_pooler("CREATE TABLE IF NOT EXISTS scores (id int)", path.creds("fraud"), "fraud")
+    creds = path.creds("payments")
+    for sql in ("SELECT * FROM fraud.scores", "CREATE TABLE fraud.stolen (id int)"):
+        result = path.through_pooler(sql, creds, "payments")
+        assert result.returncode != 0 and "permission denied for schema fraud" in result.stderr
+    result = path.through_pooler("CREATE TABLE public.loose (id int)", creds, "payments")
+    assert result.returncode != 0 and "permission denied for schema public" in result.stderr
+
+
+def test_a_tenant_user_cannot_take_a_connection_of_another_tenant_s_pool(path: Path_) -> None:
+    result = path.through_pooler("SELECT 1", path.creds("payments"), "fraud")
+    assert refused(result)
+
+
+def test_the_tenant_connection_cap_holds(path: Path_) -> None:
+    creds = path.creds("payments")
+    clients = [
+        subprocess.Popen(
+            ["psql", "-h", "127.0.0.1", "-p", str(path.pooler.port), "-U", creds["user"], "-d", "payments", "-XAtqc", "SELECT pg_sleep(4)"],
+            env={"PGPASSWORD": creds["password"], "PGSSLMODE": "disable", "PATH": "/usr/bin:/bin"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(CAP + 2)
+    ]
+    # Watch both sides while the clients run: server connections of the tenant, clients the pooler holds.
+    most_on_server, most_waiting = 0, 0
+    deadline = time.monotonic() + 3.5
+    while time.monotonic() < deadline:
+        on_server = path.postgres.ok("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%' AND usename LIKE 'v-%'")
+        pools = Psql(path.pooler.port).ok("SHOW POOLS", **ADMIN)
+        payments = next(line.split("|") for line in pools.splitlines() if line.startswith(f"payments|{creds['user']}|"))
+        most_on_server, most_waiting = max(most_on_server, int(on_server)), max(most_waiting, int(payments[3]))  # cl_waiting
+        time.sleep(0.2)
+    assert [c.wait(timeout=30) for c in clients] == [0] * (CAP + 2)  # the waiting ones ran once a connection freed
+    assert (most_on_server, most_waiting) == (CAP, 2)
+
+
+def test_revoking_the_lease_ends_access(path: Path_) -> None:
+    creds = path.creds("payments")
+    assert path.through_pooler("SELECT 1", creds, "payments").returncode == 0
+    path.bao.ok("PUT", "sys/leases/revoke", {"lease_id": creds["lease"]})
+    assert path.postgres.ok(f"SELECT count(*) FROM pg_roles WHERE rolname = '{creds['user']}'") == "0"
+    result = path.through_pooler("SELECT 1", creds, "payments")
+    assert refused(result)
+
+
+def test_an_expired_lease_ends_access(path: Path_) -> None:
+    creds = path.creds("payments-short")
+    assert path.through_pooler("SELECT 1", creds, "payments").returncode == 0
+    time.sleep(5)
+    result = path.through_pooler("SELECT 1", creds, "payments")
+    assert refused(result)
+
+
+def test_the_pooler_configuration_is_the_program_s(path: Path_) -> None:
+    ini = (path.pooler.directory / "pgbouncer.ini").read_text()
+    assert f"payments = host=127.0.0.1 port={path.postgres.port} dbname={DATABASE} auth_user=pooler_payments" in ini
+    assert f"max_db_connections={CAP}" in ini and "pool_mode = transaction" in ini
+    assert Path(path.pooler.directory / "userlist.txt").exists()
