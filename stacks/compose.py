@@ -19,7 +19,7 @@ from components.aws.access_logs import AccessLogs, AccessLogsArgs
 from components.aws.audit_ledger import AuditLedger, AuditLedgerArgs
 from components.aws.backup import Backup, BackupArgs
 from components.aws.billing_export import BillingExport, BillingExportArgs
-from components.aws.ci_identity import ROLE_PATH, CiIdentity, CiIdentityArgs, ImagePublisher, publisher_role_name_pattern
+from components.aws.ci_identity import ROLE_PATH, CiIdentity, CiIdentityArgs, ImagePublisher, ci_variables, publisher_role_name_pattern
 from components.aws.cluster import (
     CLUSTER_ADMIN_POLICY,
     CLUSTER_VIEW_POLICY,
@@ -31,7 +31,7 @@ from components.aws.cluster import (
 from components.aws.db_manager import DbManager, DbManagerArgs
 from components.aws.finops import CostAllocation, CostAllocationArgs
 from components.aws.image_repository import ImageRepository, ImageRepositoryArgs
-from components.aws.keys import PlatformKeys, PlatformKeysArgs
+from components.aws.keys import PlatformKeys, PlatformKeysArgs, signing_key_alias
 from components.aws.network import Network, NetworkArgs
 from components.aws.scaler_identity import ScalerIdentity, ScalerIdentityArgs
 from components.aws.trail_alarms import TrailAlarms, TrailAlarmsArgs
@@ -41,7 +41,7 @@ from components.kubernetes.admission import registry_host
 from components.kubernetes.platform import KubernetesPlatform, KubernetesPlatformArgs
 from components.kubernetes.quotas import QUOTA_TIERS, cpu_cores
 from components.tagging import MANDATORY_TAG_KEYS, SHARED_TENANT, CostTags, cost_scope_transform
-from components.tenant.aws import TenantAwsArgs, service_repository_name
+from components.tenant.aws import TenantAwsArgs, image_repository_name, service_repository_name
 from components.tenant.concierge import ConciergeArgs
 from components.tenant.delivery import ServiceSpec, TenantDeliveryArgs
 from components.tenant.erasure import ErasureSettings
@@ -319,7 +319,8 @@ class Platform(pulumi.ComponentResource):
                 kubernetes_host=self.cluster.endpoint,
                 kubernetes_ca_pem=self.cluster.certificate_authority_pem,
                 token_reviewer_jwt=self.kubernetes.vault_reviewer_jwt,
-                database_url=pulumi.Output.concat(self.db.proxy_endpoint, ":5432"),
+                # The writer endpoint: RDS Proxy admits IAM or Secrets Manager users only, not Vault's (ADR-2).
+                database_url=pulumi.Output.concat(self.db.writer_endpoint, ":5432"),
                 database_username=config.database.vault_username,
                 tenants=[t.name for t in config.tenants],
                 default_lease_ttl_seconds=config.vault.default_lease_ttl_seconds,
@@ -440,6 +441,17 @@ def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform
             maintainers=list(tenant.maintainers),
             repositories=[(service_repository_name(tenant.name, s.name), f"{tenant.name}: {s.kind} {s.name}") for s in tenant.services],
             required_approvals=config.github.required_approvals,
+            ci_variables={
+                service_repository_name(tenant.name, s.name): ci_variables(
+                    config.aws_account_id,
+                    config.region,
+                    name_prefix(config),
+                    service_repository_name(tenant.name, s.name),
+                    image_repository_name(tenant.name, s.name),
+                    signing_key_alias(name_prefix(config)),
+                )
+                for s in tenant.services
+            },
         )
         if config.github.manage_organization
         else None,

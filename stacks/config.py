@@ -628,6 +628,13 @@ def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
         if tenant.name in (first_tenant.keys() | {SHARED_TENANT, "platform"}):
             where = f"tenants[{first_tenant[tenant.name]}]" if tenant.name in first_tenant else "the platform"
             problems.append((f"tenants[{t_index}].name", f"duplicate tenant name {tenant.name!r} (already used by {where})"))
+        elif not tenant.name[:1].isalpha():
+            problems.append(
+                (
+                    f"tenants[{t_index}].name",
+                    f"{tenant.name!r} starts with a digit: it names the tenant's PostgreSQL schema and roles, which start with a letter",
+                )
+            )
         elif tenant.name in RESERVED_NAMESPACES or tenant.name.startswith("kube-"):
             problems.append(
                 (

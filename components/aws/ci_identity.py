@@ -20,6 +20,7 @@ from components.aws.keys import signing_key_alias
 from components.aws.managed_policies import READ_ONLY_POLICY
 from components.context import StackContext
 from components.naming import DEFAULT_BRANCH, physical_name
+from policy_pack.policies import contract
 
 GITHUB_OIDC_URL = f"https://{iam_documents.GITHUB_OIDC_HOST}"
 ROLE_PATH = "/fintech-blueprint/"
@@ -41,6 +42,24 @@ class CiIdentityArgs:
     """
 
     publishers: list[ImagePublisher] = field(default_factory=list)
+
+
+def ci_variables(
+    account_id: str, region: str, name_prefix: str, repository: str, image_repository: str, signing_alias: str
+) -> dict[str, str]:
+    """What a service repository's workflow needs to publish: all known from names, before anything exists."""
+    return dict(
+        zip(
+            contract.CI_VARIABLES,
+            (
+                f"{account_id}.dkr.ecr.{region}.amazonaws.com/{image_repository}",
+                f"arn:aws:iam::{account_id}:role{ROLE_PATH}{publisher_role_name(name_prefix, repository)}",
+                region,
+                f"arn:aws:kms:{region}:{account_id}:{signing_alias}",
+            ),
+            strict=True,
+        )
+    )
 
 
 def publisher_role_name(name_prefix: str, repository: str) -> str:

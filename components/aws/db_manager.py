@@ -111,6 +111,7 @@ def _postgres_within(cidr: str, description: str) -> dict[str, Any]:
 
 class DbManager(pulumi.ComponentResource):
     proxy_endpoint: pulumi.Output[str]
+    writer_endpoint: pulumi.Output[str]
     cluster_identifier: pulumi.Output[str]
 
     def __init__(self, name: str, args: DbManagerArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -249,5 +250,8 @@ class DbManager(pulumi.ComponentResource):
             opts=child,
         )
         self.proxy_endpoint = proxy.endpoint
+        self.writer_endpoint = cluster.endpoint
         self.cluster_identifier = cluster.cluster_identifier
-        self.register_outputs({"proxyEndpoint": self.proxy_endpoint, "clusterIdentifier": self.cluster_identifier})
+        self.register_outputs(
+            {"proxyEndpoint": self.proxy_endpoint, "writerEndpoint": self.writer_endpoint, "clusterIdentifier": self.cluster_identifier}
+        )

@@ -87,12 +87,14 @@ def migration_sql(tenants: list[str], vault_user: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def creation_statements(tenant: str) -> list[str]:
+def creation_statements(tenant: str, connection_limit: int) -> list[str]:
     """Vault's dynamic user of a tenant: login until its lease expires, a member of the tenant's group,
-    every session acting as that group in the tenant's schema (what it creates, the group owns)."""
+    every session acting as that group in the tenant's schema (what it creates, the group owns).
+    ``connection_limit`` bounds one user's sessions; the tenant's whole share is the pooler's cap."""
     group, own = group_role(tenant), schema(tenant)
     return [
-        f"CREATE ROLE \"{{{{name}}}}\" WITH LOGIN PASSWORD '{{{{password}}}}' VALID UNTIL '{{{{expiration}}}}' IN ROLE {group};",
+        f"CREATE ROLE \"{{{{name}}}}\" WITH LOGIN PASSWORD '{{{{password}}}}' VALID UNTIL '{{{{expiration}}}}' "
+        f"CONNECTION LIMIT {connection_limit} IN ROLE {group};",
         f'ALTER ROLE "{{{{name}}}}" SET role = {group};',
         f'ALTER ROLE "{{{{name}}}}" SET search_path = {own};',
     ]

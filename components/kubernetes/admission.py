@@ -2,7 +2,9 @@
 
 In every tenant namespace, an image from the platform registry must carry a cosign signature made
 with the platform KMS key (the key the AWS layer creates and CI signs with); an image from any other
-registry is rejected unless the stack allow-lists that registry. A tenant with its own allow-list gets
+registry is rejected unless the stack allow-lists that registry. Within the platform registry, a tenant
+namespace runs only its own repositories (``<tenant>/*``) and the platform's (``platform/*``), never
+another tenant's (``own_repositories``). A tenant with its own allow-list gets
 a namespaced Policy instead (``tenant_registry_policy``): its namespace carries ``REGISTRY_SCOPE_LABEL``,
 which only the platform can set, and the cluster-wide registry rule leaves it to that Policy. Kyverno is chosen
 over sigstore policy-controller in adrs/0012-kyverno-admission.md.
@@ -67,6 +69,41 @@ def _registry_rule(name: str, allowed: list[str], scope: dict[str, Any]) -> dict
     }
 
 
+#: The platform's own images (its repositories are ``platform/<name>``); a tenant's are ``<tenant>/<name>``.
+PLATFORM_REPOSITORY_PREFIX = "platform"
+OWN_REPOSITORIES_RULE = "own-repositories"
+
+
+def own_repositories(host: str) -> list[str]:
+    """The platform-registry patterns a tenant namespace may run: its own repositories (named after the
+    namespace, Kyverno substitutes it) and the platform's. Never another tenant's."""
+    return [f"{host}/{{{{ request.namespace }}}}/*", f"{host}/{PLATFORM_REPOSITORY_PREFIX}/*"]
+
+
+def _own_repositories_rule(host: str) -> dict[str, Any]:
+    own = own_repositories(host)
+    return {
+        "name": OWN_REPOSITORIES_RULE,
+        **_pods_in(TENANT_NAMESPACES),
+        "validate": {
+            "message": f"an image of the platform registry must be one of this tenant's repositories or the platform's ({', '.join(own)})",
+            "foreach": [
+                {
+                    "list": _ALL_CONTAINERS,
+                    "deny": {
+                        "conditions": {
+                            "all": [
+                                {"key": "{{ element.image }}", "operator": "AnyIn", "value": [f"{host}/*"]},
+                                {"key": "{{ element.image }}", "operator": "AnyNotIn", "value": own},
+                            ]
+                        }
+                    },
+                }
+            ],
+        },
+    }
+
+
 def signature_policy(host: str, public_key_pem: pulumi.Input[str], cluster_allowed: list[str]) -> dict[str, Any]:
     """The ClusterPolicy ``spec``. ``cluster_allowed`` are registry prefixes (e.g. ``ghcr.io/acme``)."""
     allowed = registry_prefixes(host, cluster_allowed)
@@ -102,6 +139,7 @@ def signature_policy(host: str, public_key_pem: pulumi.Input[str], cluster_allow
         _registry_rule(
             "restrict-registries", allowed, _pods_in(TENANT_NAMESPACES, {"matchLabels": {REGISTRY_SCOPE_LABEL: REGISTRY_SCOPE_OWN}})
         ),
+        _own_repositories_rule(host),
     ]
     return _enforced(rules)
 

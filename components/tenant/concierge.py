@@ -16,6 +16,7 @@ import pulumi
 import pulumi_vault as vault
 
 from components.context import StackContext
+from components.database import migration
 from components.stateful import stateful
 from components.vault import policies as vp
 
@@ -62,8 +63,8 @@ class Concierge(pulumi.ComponentResource):
             backend=args.database_mount,
             name=args.tenant,
             db_name=args.database_connection,
-            creation_statements=vp.tenant_db_creation_statements(args.tenant, args.connection_limit),
-            revocation_statements=vp.tenant_db_revocation_statements(),
+            creation_statements=migration.creation_statements(args.tenant, args.connection_limit),
+            revocation_statements=migration.revocation_statements(),
             default_ttl=args.db_credential_ttl_seconds,
             max_ttl=min(args.max_ttl_seconds, args.db_credential_ttl_seconds * 4),
             opts=child,

@@ -3,7 +3,7 @@ template, private, with Gate 1 on the default branch and the team's write access
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_github as github
@@ -18,12 +18,15 @@ class TenantGithubArgs:
     team_slug / maintainers: The tenant's team.
     repositories: (repository name, description) per service.
     required_approvals: Reviews on every default branch.
+    ci_variables: Repository name -> the Actions variables its Gate 1 workflow reads (the image
+        repository, the publisher role, the region, the signing key). Default: none.
     """
 
     team_slug: str
     repositories: list[tuple[str, str]]
     maintainers: list[str]
     required_approvals: int
+    ci_variables: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 class TenantGithub(pulumi.ComponentResource):
@@ -45,4 +48,12 @@ class TenantGithub(pulumi.ComponentResource):
                 protect=ctx.protect,
             )
             github.TeamRepository(f"{name}-{repo_name}-team", team_id=team.id, repository=repo.name, permission="push", opts=child)
+            for variable, value in sorted(args.ci_variables.get(repo_name, {}).items()):
+                github.ActionsVariable(
+                    f"{name}-{repo_name}-{variable.lower().replace('_', '-')}",
+                    repository=repo.name,
+                    variable_name=variable,
+                    value=value,
+                    opts=child,
+                )
         self.register_outputs({})

@@ -37,7 +37,7 @@ class VaultPlatformArgs:
     kubernetes_host / kubernetes_ca_pem: The cluster whose service accounts log in.
     token_reviewer_jwt: The token Vault presents to the cluster's TokenReview API (a secret).
     default_lease_ttl_seconds / max_lease_ttl_seconds: Bounds on every mount and auth method.
-    database_url: ``host:port`` of the RDS Proxy.
+    database_url: ``host:port`` of the Aurora writer endpoint (RDS Proxy refuses Vault's password logins, ADR-2).
     database_username: Vault's administrative login; its password is generated here (a secret), and
       rotated by Vault after the first ``up`` (``vault write -f database/rotate-root/aurora``, ADR-1),
       so no person types it and no stack file holds it.

@@ -106,23 +106,6 @@ def ci_preview_policy(auth_paths: list[str]) -> str:
     return render_policy("GitHub Actions preview job of the infra repository (ADR-3)", ci_preview_rules(auth_paths))
 
 
-def tenant_db_creation_statements(tenant: str, connection_limit: int) -> list[str]:
-    """Dynamic PostgreSQL user: login until expiry, rights on the tenant's schema only (ADR-2)."""
-    schema = f'"{tenant}"'
-    return [
-        f"CREATE ROLE \"{{{{name}}}}\" WITH LOGIN PASSWORD '{{{{password}}}}' VALID UNTIL '{{{{expiration}}}}' "
-        f"CONNECTION LIMIT {connection_limit};",
-        f'GRANT USAGE ON SCHEMA {schema} TO "{{{{name}}}}";',
-        f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO "{{{{name}}}}";',
-        f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO "{{{{name}}}}";',
-        f'ALTER ROLE "{{{{name}}}}" SET search_path = {schema};',
-    ]
-
-
-def tenant_db_revocation_statements() -> list[str]:
-    return ['REASSIGN OWNED BY "{{name}}" TO CURRENT_USER;', 'DROP OWNED BY "{{name}}";', 'DROP ROLE IF EXISTS "{{name}}";']
-
-
 def tenant_connection_limit(max_connections: int, proxy_percent: int, tier_percent: int) -> int:
     """A tenant's share of the pooled connections: tier percent of what the proxy may open (>= 1)."""
     return max(1, max_connections * proxy_percent * tier_percent // 10_000)

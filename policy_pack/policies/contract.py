@@ -53,6 +53,10 @@ def erasure_evidence_prefix(tenant: str) -> str:
     return str(_RAW["erasure"]["evidencePrefix"]).format(tenant=tenant)
 
 
+#: The Actions variables a service repository's Gate 1 workflow reads, in this order: image repository
+#: URL, publisher role ARN, region, signing key ARN.
+CI_VARIABLES: tuple[str, ...] = tuple(_RAW["ciVariables"]["names"])
+
 #: Platform key aliases a tenant's roles may be granted (the signing key, for its CI).
 TENANT_SHARED_KEY_ALIASES: tuple[str, ...] = tuple(_RAW["kms"]["sharedAliases"])
 

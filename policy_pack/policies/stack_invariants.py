@@ -8,7 +8,22 @@ from fnmatch import fnmatch
 from typing import Any
 
 from . import aws_storage, contract
-from ._lib import CRITICAL, HIGH, MEDIUM, StackRule, config_value, get, items, named, schema, strings
+from ._lib import (
+    CRITICAL,
+    HIGH,
+    MEDIUM,
+    StackRule,
+    condition_values,
+    config_value,
+    document,
+    get,
+    items,
+    named,
+    schema,
+    statements,
+    strings,
+    tenant_of,
+)
 from .vault import policy_paths
 
 Finding = tuple[str, "str | None"]
@@ -154,6 +169,71 @@ def _signature_admission(args) -> Iterator[Finding]:
         name = get(repo.props, "name", repo.name)
         if not any(fnmatch(name, ref.split("/", 1)[1]) for ref in references if ".dkr.ecr." in ref and "/" in ref):
             yield f"ECR repository {name!r} is not covered by a signature-verifying admission policy", repo.urn
+
+
+#: Kyverno's substitution of the pod's namespace: a tenant's repositories are named after it.
+NAMESPACE_VARIABLE = "{{ request.namespace }}"
+
+
+def _confines_to_own_repositories(rule: Any) -> bool:
+    """A rule denying images of an ECR registry unless they are under ``<registry>/<namespace>/`` (or
+    the platform's ``<registry>/platform/``): every pattern it admits is one of those two."""
+    for step in items(get(rule, "validate.foreach")):
+        for condition in items(get(step, "deny.conditions.all")):
+            admitted = strings(get(condition, "value"))
+            if get(condition, "operator") != "AnyNotIn" or not admitted:
+                continue
+            scoped = [p for p in admitted if ".dkr.ecr." in p and (f"/{NAMESPACE_VARIABLE}/" in p or p.endswith("/platform/*"))]
+            if scoped == admitted and any(NAMESPACE_VARIABLE in p for p in admitted):
+                return True
+    return False
+
+
+def _own_repositories(args) -> Iterator[Finding]:
+    namespaces = tenant_namespaces(args.resources)
+    confining = [
+        policy
+        for policy in named(args.resources, "kubernetes:kyverno.io/v1:ClusterPolicy")
+        if get(policy.props, "spec.validationFailureAction") == "Enforce"
+        and any(_confines_to_own_repositories(rule) for rule in items(get(policy.props, "spec.rules")))
+    ]
+    if namespaces and not confining:
+        for name, namespace in sorted(namespaces.items()):
+            yield (
+                f"tenant namespace {name!r} may run another tenant's images: no enforced rule confines it to its own repositories",
+                namespace.urn,
+            )
+
+
+def _subjects(role: Any) -> list[str]:
+    trust = document(get(role.props, "assumeRolePolicy"))
+    return [s for statement in statements(trust) for s in condition_values(statement, "token.actions.githubusercontent.com:sub")]
+
+
+def _ci_identity(args) -> Iterator[Finding]:
+    roles = {str(get(r.props, "name", "")): r for r in named(args.resources, "aws:iam/role:Role")}
+    repositories = {str(get(r.props, "name", "")) for r in named(args.resources, "aws:ecr/repository:Repository")}
+    variables: dict[str, dict[str, str]] = {}
+    for variable in named(args.resources, "github:index/actionsVariable:ActionsVariable"):
+        variables.setdefault(str(get(variable.props, "repository")), {})[str(get(variable.props, "variableName"))] = str(
+            get(variable.props, "value")
+        )
+    for repo in named(args.resources, "github:index/repository:Repository"):
+        name = str(get(repo.props, "name", repo.name))
+        if tenant_of(repo) is None:
+            continue
+        own = variables.get(name, {})
+        missing = [v for v in contract.CI_VARIABLES if not own.get(v)]
+        if missing:
+            yield f"service repository {name!r} lacks the Actions variables its workflow reads: {', '.join(missing)}", repo.urn
+            continue
+        image, role_arn = own[contract.CI_VARIABLES[0]], own[contract.CI_VARIABLES[1]]
+        if image.split("/", 1)[-1] not in repositories:
+            yield f"service repository {name!r}: {contract.CI_VARIABLES[0]} {image!r} is no image repository of the stack", repo.urn
+        role = roles.get(role_arn.rsplit("/", 1)[-1])
+        subjects = _subjects(role) if role is not None else []
+        if not subjects or any(f"/{name}:" not in s for s in subjects):
+            yield f"service repository {name!r}: {contract.CI_VARIABLES[1]} names no role that trusts exactly this repository", repo.urn
 
 
 def _stateful_protected(args) -> Iterator[Finding]:
@@ -319,6 +399,26 @@ POLICIES = [
         domain="stack",
         check=_signature_admission,
         reads=["kubernetes:kyverno.io/v1:ClusterPolicy", "aws:ecr/repository:Repository"],
+    ),
+    StackRule(
+        name="tenant-ci-identity-wired",
+        description="Every tenant service repository has the Actions variables its Gate 1 workflow reads, naming an image "
+        "repository of the stack and a publisher role that trusts exactly that repository.",
+        severity=HIGH,
+        adr="ADR-003",
+        domain="stack",
+        check=_ci_identity,
+        reads=["github:", "fintech:", "aws:iam/role:Role", "aws:ecr/repository:Repository"],
+    ),
+    StackRule(
+        name="tenant-images-own-repositories",
+        description="A tenant namespace runs images of the platform registry only from its own repositories (named after it) "
+        "or the platform's, never another tenant's (an enforced Kyverno rule).",
+        severity=HIGH,
+        adr="ADR-003",
+        domain="stack",
+        check=_own_repositories,
+        reads=["kubernetes:kyverno.io/v1:ClusterPolicy", "kubernetes:core/v1:Namespace"],
     ),
     StackRule(
         name="stateful-resources-protected",

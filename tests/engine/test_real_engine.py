@@ -95,6 +95,7 @@ def test_without_legacy_provider_preview_kubernetes_stack_rules_defer_rather_tha
         "creation-order",
         "ecr-signature-admission",
         "tenant-erasure-wired",  # the erasure CronJob (ADR-005)
+        "tenant-images-own-repositories",  # the admission ClusterPolicy
         "tenant-namespace-bundle",
         "tenant-registry-scope-enforced",
     }

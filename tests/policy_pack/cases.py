@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.kubernetes.admission import own_repositories
 from policy_pack.policies import lifecycle
 from policy_pack.policies.contract import CIS_CONTROLS, CIS_METRIC_NAMESPACE
 
@@ -723,6 +724,58 @@ BUNDLE = [
     in_ns("kubernetes:networking.k8s.io/v1:NetworkPolicy", "default-deny", DENY_ALL),
 ]
 KYVERNO_POLICY = "kubernetes:kyverno.io/v1:Policy"
+REGISTRY = "123456789012.dkr.ecr.eu-west-3.amazonaws.com"
+
+
+def service_repository(without: str | None = None, image: str = "payments/api", trusted: str = "payments-api") -> list[Res]:
+    """A tenant's service repository with its Actions variables, its image repository and publisher role."""
+    role_arn = "arn:aws:iam::123456789012:role/fintech-blueprint/acme-dev-ci-payments-api"
+    values = {
+        "IMAGE_REPOSITORY_URL": f"{REGISTRY}/{image}",
+        "AWS_PUBLISHER_ROLE_ARN": role_arn,
+        "AWS_REGION": "eu-west-3",
+        "COSIGN_KMS_KEY_ARN": "arn:aws:kms:eu-west-3:123456789012:alias/acme-dev-cosign",
+    }
+    trust = doc(
+        {
+            **GITHUB_TRUST,
+            "Condition": {"StringEquals": {"token.actions.githubusercontent.com:sub": f"repo:acme/{trusted}:ref:refs/heads/main"}},
+        }
+    )
+    return [
+        Res("fintech:platform:Tenant", "payments", {}),
+        Res("github:index/repository:Repository", "payments-api-repo", {"name": "payments-api"}, parent="payments"),
+        *(
+            Res(
+                "github:index/actionsVariable:ActionsVariable",
+                f"var-{k}",
+                {"repository": "payments-api", "variableName": k, "value": v},
+                parent="payments",
+            )
+            for k, v in values.items()
+            if k != without
+        ),
+        Res("aws:ecr/repository:Repository", "api-images", {"name": "payments/api"}),
+        Res("aws:iam/role:Role", "publisher", {"name": "acme-dev-ci-payments-api", "assumeRolePolicy": trust}),
+    ]
+
+
+def image_policy(admitted: list[str], action: str = "Enforce") -> Res:
+    """A ClusterPolicy whose one rule denies platform-registry images outside ``admitted``."""
+    deny = {
+        "all": [
+            {"key": "{{ element.image }}", "operator": "AnyIn", "value": [f"{REGISTRY}/*"]},
+            {"key": "{{ element.image }}", "operator": "AnyNotIn", "value": admitted},
+        ]
+    }
+    rule = {"name": "own-repositories", "validate": {"foreach": [{"list": "request.object.spec.containers", "deny": {"conditions": deny}}]}}
+    return Res(
+        "kubernetes:kyverno.io/v1:ClusterPolicy",
+        "images",
+        {"metadata": {"name": "images"}, "spec": {"validationFailureAction": action, "rules": [rule]}},
+    )
+
+
 OWN_REGISTRIES_NS = Res(
     NS,
     "payments-ns",
@@ -942,6 +995,21 @@ STACK_CASES: dict[str, StackCase] = {
         ),
     ),
     "tenant-namespace-bundle": StackCase(BUNDLE, BUNDLE[:3], "payments-ns"),
+    "tenant-ci-identity-wired": StackCase(
+        service_repository(),
+        service_repository(without="AWS_REGION"),
+        "payments-api-repo",
+        more_bad=(
+            (service_repository(image="payments/other"), "payments-api-repo"),
+            (service_repository(trusted="payments-other"), "payments-api-repo"),
+        ),
+    ),
+    "tenant-images-own-repositories": StackCase(
+        [tenant_ns(), image_policy(own_repositories(REGISTRY))],
+        [tenant_ns(), image_policy([f"{REGISTRY}/*"])],  # every repository of the registry: another tenant's too
+        "payments-ns",
+        more_bad=(([tenant_ns(), image_policy(own_repositories(REGISTRY), action="Audit")], "payments-ns"),),
+    ),
     "tenant-registry-scope-enforced": StackCase(
         [OWN_REGISTRIES_NS, in_ns(KYVERNO_POLICY, "restrict-registries", {"validationFailureAction": "Enforce"})],
         [OWN_REGISTRIES_NS, in_ns(KYVERNO_POLICY, "restrict-registries", {"validationFailureAction": "Audit"})],

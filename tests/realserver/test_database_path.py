@@ -99,7 +99,7 @@ def path(postgres: Psql, bao: Bao) -> Iterator[Path_]:
     for tenant in TENANTS:
         role = {
             "db_name": "aurora",
-            "creation_statements": migration.creation_statements(tenant),
+            "creation_statements": migration.creation_statements(tenant, CAP + 2),
             "revocation_statements": migration.revocation_statements(),
             "default_ttl": "5m",
             "max_ttl": "10m",
@@ -153,7 +153,7 @@ def test_the_tenant_connection_cap_holds(path: Path_) -> None:
     creds = path.creds("payments")
     clients = [
         subprocess.Popen(
-            ["psql", "-h", "127.0.0.1", "-p", str(path.pooler.port), "-U", creds["user"], "-d", "payments", "-XAtqc", "SELECT pg_sleep(4)"],
+            ["psql", "-h", "127.0.0.1", "-p", str(path.pooler.port), "-U", creds["user"], "-d", "payments", "-XAtqc", "SELECT pg_sleep(6)"],
             env={"PGPASSWORD": creds["password"], "PGSSLMODE": "disable", "PATH": "/usr/bin:/bin"},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -162,7 +162,7 @@ def test_the_tenant_connection_cap_holds(path: Path_) -> None:
     ]
     # Watch both sides while the clients run: server connections of the tenant, clients the pooler holds.
     most_on_server, most_waiting = 0, 0
-    deadline = time.monotonic() + 3.5
+    deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         on_server = path.postgres.ok("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%' AND usename LIKE 'v-%'")
         pools = Psql(path.pooler.port).ok("SHOW POOLS", **ADMIN)

@@ -243,6 +243,12 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "is from no admitted registry",
     ),
     (
+        "a tenant name PostgreSQL cannot take",
+        lambda v: tenant(v).update(name="1bank"),
+        "tenants[0].name",
+        "starts with a digit: it names the tenant's PostgreSQL schema",
+    ),
+    (
         "a service named like the erasure job",
         lambda v: tenant(v)["services"].append({"name": "erasure", "kind": "api"}),
         "tenants[0].services[2].name",

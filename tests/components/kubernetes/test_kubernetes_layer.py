@@ -3,8 +3,10 @@ platform's own key, GitOps confined to each tenant, SLO rules and queue-depth au
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import kubernetes_validate
 import pytest
@@ -15,7 +17,7 @@ from blueprint.cli import main
 from blueprint.engine import fakes
 from blueprint.engine.mocks import Registration
 from components.kubernetes import charts
-from components.kubernetes.admission import POLICY_NAME
+from components.kubernetes.admission import OWN_REPOSITORIES_RULE, POLICY_NAME, TENANT_NAMESPACES
 from tests.conftest import as_document, by_type, plan_registrations, project_values
 
 KUBERNETES_VERSION = "1.31"
@@ -215,3 +217,38 @@ def test_a_tenant_allow_list_is_its_own_policy_and_leaves_the_cluster_rule_uncha
         "any": [{"resources": {"namespaceSelector": {"matchLabels": {"fintech-blueprint.io/registries": "tenant-allow-list"}}}}]
     }
     assert restrict["validate"]["foreach"][0]["deny"]["conditions"]["all"][0]["value"] == [f"{host}/*", "public.ecr.aws/acme/*"]
+
+
+def _denied(rule: dict[str, Any], image: str, namespace: str) -> bool:
+    """Kyverno's evaluation of a deny-all foreach rule on one container image: ``{{ element.image }}``
+    is the image, ``{{ request.namespace }}`` the pod's namespace, values are wildcard patterns."""
+    conditions = rule["validate"]["foreach"][0]["deny"]["conditions"]["all"]
+
+    def holds(condition: dict[str, Any]) -> bool:
+        patterns = [v.replace("{{ request.namespace }}", namespace) for v in condition["value"]]
+        matched = any(fnmatch.fnmatchcase(image, p) for p in patterns)
+        return matched if condition["operator"] == "AnyIn" else not matched
+
+    return all(holds(c) for c in conditions)
+
+
+@pytest.mark.parametrize(
+    ("image", "denied"),
+    [
+        ("123456789012.dkr.ecr.eu-west-3.amazonaws.com/payments/payments-api:1.2.3", False),
+        ("123456789012.dkr.ecr.eu-west-3.amazonaws.com/platform/db-manager:1.0.0", False),
+        ("123456789012.dkr.ecr.eu-west-3.amazonaws.com/fraud/fraud-scoring:1.0.0", True),
+        ("123456789012.dkr.ecr.eu-west-3.amazonaws.com/fraud/models:2", True),
+        ("ghcr.io/acme/tool:1.0", False),  # another registry: the allow-list rule's concern, not this one
+    ],
+)
+def test_a_tenant_namespace_runs_only_its_own_and_the_platform_s_images(
+    stack_plans: dict[str, list[Registration]], image: str, denied: bool
+) -> None:
+    """#17 hop 3: the platform registry holds every tenant's repositories; payments may not run fraud's."""
+    (policy,) = [
+        p for p in by_type(stack_plans["dev"], "kubernetes:kyverno.io/v1:ClusterPolicy") if p.inputs["metadata"]["name"] == POLICY_NAME
+    ]
+    (rule,) = [r for r in policy.inputs["spec"]["rules"] if r["name"] == OWN_REPOSITORIES_RULE]
+    assert rule["match"]["any"][0]["resources"]["namespaceSelector"] == TENANT_NAMESPACES
+    assert _denied(rule, image, "payments") is denied

@@ -3,11 +3,14 @@ and onboarding: one config entry adds exactly that tenant's resources."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 from blueprint.engine.mocks import Registration
+from policy_pack.policies import contract
 from policy_pack.policies.stack_invariants import is_default_deny
+from stacks.loader import ROOT
 from tests.conftest import as_document, by_type, plan_registrations, project_values
 
 
@@ -149,3 +152,25 @@ def test_adding_a_tenant_adds_exactly_its_resources(write_stack: Callable[..., P
     # Only platform-wide lists that name every tenant may change: Vault's allowed DB roles and the
     # registry allow-list rules of the admission policy. Nothing of another tenant changes.
     assert {after[u].name for u in changed} <= {"vault-platform-aurora"}, sorted(changed)
+
+
+def test_each_service_repository_gets_what_its_workflow_reads(stack_plans: dict[str, list[Registration]]) -> None:
+    """#17 hop 2: the variables the golden template's workflow reads are set by the program on every
+    service repository, and name the image repository, publisher role and signing key of the plan."""
+    workflow = (ROOT / "templates" / "golden-service" / ".github" / "workflows" / "ci.yml").read_text()
+    assert set(re.findall(r"\$\{\{ vars\.([A-Z_]+) \}\}", workflow)) == set(contract.CI_VARIABLES)
+    plan = stack_plans["prod"]  # prod owns the organization's repositories (ADR-0018)
+    variables: dict[str, dict[str, str]] = {}
+    for v in by_type(plan, "github:index/actionsVariable:ActionsVariable"):
+        variables.setdefault(v.inputs["repository"], {})[v.inputs["variableName"]] = v.inputs["value"]
+    roles = {r.inputs.get("name"): r for r in by_type(plan, "aws:iam/role:Role")}
+    images = {r.inputs["name"] for r in by_type(plan, "aws:ecr/repository:Repository")}
+    aliases = {r.inputs["name"] for r in by_type(plan, "aws:kms/alias:Alias")}
+    services = {f"{t}-{s}" for t, ss in (("payments", ("payments-api", "settlement-worker")), ("fraud", ("fraud-scoring",))) for s in ss}
+    assert set(variables) == services
+    for repository, values in variables.items():
+        assert values["IMAGE_REPOSITORY_URL"].split("/", 1)[1] in images
+        role = roles[values["AWS_PUBLISHER_ROLE_ARN"].rsplit("/", 1)[1]]
+        assert f"repo:fintech-blueprint/{repository}:" in role.inputs["assumeRolePolicy"]
+        assert values["AWS_REGION"] == "eu-west-3" and values["COSIGN_KMS_KEY_ARN"].split(":", 5)[5] in aliases
+    assert by_type(stack_plans["dev"], "github:index/actionsVariable:ActionsVariable") == []
