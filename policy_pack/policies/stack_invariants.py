@@ -7,6 +7,8 @@ from collections.abc import Iterator, Mapping
 from fnmatch import fnmatch
 from typing import Any
 
+from pulumi_policy.proxy import UnknownValueError
+
 from . import aws_storage, contract
 from ._lib import (
     CRITICAL,
@@ -210,8 +212,20 @@ def _subjects(role: Any) -> list[str]:
     return [s for statement in statements(trust) for s in condition_values(statement, "token.actions.githubusercontent.com:sub")]
 
 
+def _named_roles(resources: Any) -> dict[str, Any]:
+    """Roles by the name the program gave them; an auto-named role's name is unknown at a first preview
+    and is no publisher role anyway (those are named, components/aws/ci_identity.py)."""
+    found = {}
+    for role in named(resources, "aws:iam/role:Role"):
+        try:
+            found[str(get(role.props, "name", ""))] = role
+        except UnknownValueError:
+            continue
+    return found
+
+
 def _ci_identity(args) -> Iterator[Finding]:
-    roles = {str(get(r.props, "name", "")): r for r in named(args.resources, "aws:iam/role:Role")}
+    roles = _named_roles(args.resources)
     repositories = {str(get(r.props, "name", "")) for r in named(args.resources, "aws:ecr/repository:Repository")}
     variables: dict[str, dict[str, str]] = {}
     for variable in named(args.resources, "github:index/actionsVariable:ActionsVariable"):
