@@ -291,10 +291,6 @@ Days = Annotated[int, Field(ge=1, le=36500)]
 DaysOrNever = Days | Literal["never"]
 
 
-def _days(value: int | str) -> int | None:
-    return None if value == "never" else int(value)
-
-
 class ClassLifecycle(_Model):
     """One row of the lifecycle table: what happens to data of one class, in days from its creation.
     Unset fields take the class's default (policy_pack/policies/data/lifecycle.json)."""
@@ -307,14 +303,7 @@ class ClassLifecycle(_Model):
     erasure: bool = Field(description="Right-to-be-forgotten requests apply: an erasure queue and job per tenant of the class.")
 
     def lifecycle(self) -> lifecycle.Lifecycle:
-        return lifecycle.Lifecycle(
-            warm_after_days=_days(self.warm_after_days),
-            cold_after_days=_days(self.cold_after_days),
-            cold_storage_class=self.cold_storage_class,
-            expire_after_days=_days(self.expire_after_days),
-            minimum_retention_days=self.minimum_retention_days,
-            erasure=self.erasure,
-        )
+        return lifecycle.Lifecycle.from_config(self.model_dump(by_alias=True))
 
 
 def _default_row(name: str) -> dict[str, object]:
