@@ -32,22 +32,29 @@ from components.aws.db_manager import DbManager, DbManagerArgs
 from components.aws.finops import CostAllocation, CostAllocationArgs
 from components.aws.image_repository import ImageRepository, ImageRepositoryArgs
 from components.aws.keys import PlatformKeys, PlatformKeysArgs, signing_key_alias
+from components.aws.log_group import log_group
 from components.aws.network import Network, NetworkArgs
-from components.aws.scaler_identity import ScalerIdentity, ScalerIdentityArgs
+from components.aws.scaler_identity import ScalerIdentity, ScalerIdentityArgs, TelemetryIdentity, TelemetryIdentityArgs
 from components.aws.trail_alarms import TrailAlarms, TrailAlarmsArgs
 from components.context import StackContext
-from components.github.organization import GithubOrganization, GithubOrganizationArgs, TeamSpec
+from components.database.access import NAMESPACE as DB_MANAGER_NAMESPACE
+from components.database.access import POOLER_PORT, DatabaseAccess, DatabaseAccessArgs
+from components.database.pooler import TenantPool
+from components.github.organization import GithubOrganization, GithubOrganizationArgs, TeamSpec, template_files
+from components.github.template import TemplateValues, rendered_files
 from components.kubernetes.admission import registry_host
 from components.kubernetes.platform import KubernetesPlatform, KubernetesPlatformArgs
 from components.kubernetes.quotas import QUOTA_TIERS, cpu_cores
+from components.kubernetes.telemetry import COLLECTOR, OTLP_GRPC_PORT, OTLP_HTTP_ENDPOINT, OTLP_HTTP_PORT, CollectorSettings
 from components.tagging import MANDATORY_TAG_KEYS, SHARED_TENANT, CostTags, cost_scope_transform
-from components.tenant.aws import TenantAwsArgs, image_repository_name, service_repository_name
+from components.tenant.aws import TenantAwsArgs, image_repository_name, log_group_name, service_repository_name
 from components.tenant.concierge import ConciergeArgs
 from components.tenant.delivery import ServiceSpec, TenantDeliveryArgs
 from components.tenant.erasure import ErasureSettings
 from components.tenant.github import TenantGithubArgs
+from components.tenant.gitops_access import TenantGitopsAccessArgs, ssh_url
 from components.tenant.mlops import TenantMlopsArgs
-from components.tenant.namespace import TenantNamespaceArgs
+from components.tenant.namespace import PlatformEndpoints, TenantNamespaceArgs
 from components.tenant.tenant import Tenant, TenantArgs, TenantProviders
 from components.vault.platform import VaultPlatform, VaultPlatformArgs
 from components.vault.policies import tenant_connection_limit
@@ -110,6 +117,53 @@ def lifecycle_table(config: PlatformConfig) -> dict[str, dict[str, Any]]:
 def erasure_image(config: PlatformConfig) -> str:
     """The configured image, or the DB Manager's (its ``erase`` command) from the platform registry."""
     return config.erasure.image or f"{platform_registry(config)}/platform/db-manager:{config.erasure.image_tag}"
+
+
+def db_manager_image(config: PlatformConfig) -> str:
+    """The DB Manager image (PgBouncer and the migration) from the platform registry."""
+    return f"{platform_registry(config)}/platform/db-manager:{config.database.manager_image_tag}"
+
+
+def platform_log_group_name(config: PlatformConfig) -> str:
+    """Where the collector sends logs of no tenant namespace."""
+    return f"/{name_prefix(config)}/platform"
+
+
+def tenant_pools(config: PlatformConfig) -> list[TenantPool]:
+    """Each tenant's pool at the pooler, capped at its tier's share of the database's connections."""
+    return [TenantPool(t.name, tenant_connection_limit_of(config, t)) for t in config.tenants]
+
+
+def tenant_connection_limit_of(config: PlatformConfig, tenant: TenantConfig) -> int:
+    return tenant_connection_limit(
+        config.database.max_connections, config.database.max_connections_percent, QUOTA_TIERS[tenant.tier].db_connection_percent
+    )
+
+
+def platform_endpoints(config: PlatformConfig) -> PlatformEndpoints:
+    """Where a tenant pod's platform peers are: Vault outside the cluster (ADR-0023), the pooler, the collector."""
+    return PlatformEndpoints(
+        vault_cidrs=list(config.vault.network_cidrs) or [config.network.cidr],
+        vault_port=config.vault.port,
+        pooler_namespace=DB_MANAGER_NAMESPACE,
+        pooler_port=POOLER_PORT,
+        telemetry_namespace=COLLECTOR.namespace,
+        otlp_ports=(OTLP_GRPC_PORT, OTLP_HTTP_PORT),
+    )
+
+
+def repository_files(config: PlatformConfig, tenant: str, service: str, owner_team: str, image_repository: str) -> dict[str, str]:
+    """The golden template's files holding a placeholder, rendered for one repository (#17 hop 1)."""
+    values = TemplateValues(
+        org=config.github_org,
+        tenant=tenant,
+        service=service,
+        owner_team=owner_team,
+        platform_team=config.platform_owner,
+        image_repository=f"{platform_registry(config)}/{image_repository}",
+        otlp_endpoint=OTLP_HTTP_ENDPOINT,
+    )
+    return rendered_files(template_files(), values)
 
 
 def _usage(*overrides: dict[str, Decimal]) -> dict[str, str]:
@@ -230,6 +284,27 @@ class Platform(pulumi.ComponentResource):
             on_aws,
         )
         ScalerIdentity("keda-operator", ScalerIdentityArgs(self.cluster.pod_identity_cluster_name), ctx, on_aws)
+        collector = CollectorSettings(
+            region=config.region,
+            platform_log_group=platform_log_group_name(config),
+            tenant_log_groups={t.name: log_group_name(ctx.name_prefix, t.name) for t in config.tenants},
+        )
+        log_group(
+            "platform-logs",
+            collector.platform_log_group,
+            retention(config, PLATFORM_DATA_CLASS),
+            self.keys.data_key_arn,
+            ctx.protect,
+            on_aws,
+        )
+        TelemetryIdentity(
+            "otel-collector",
+            TelemetryIdentityArgs(
+                self.cluster.pod_identity_cluster_name, [collector.platform_log_group, *collector.tenant_log_groups.values()]
+            ),
+            ctx,
+            on_aws,
+        )
         self.kubernetes_provider = k8s.Provider("cluster", kubeconfig=self.cluster.kubeconfig)
         self.kubernetes = KubernetesPlatform(
             "kubernetes-platform",
@@ -241,6 +316,7 @@ class Platform(pulumi.ComponentResource):
                 chaos_enabled=config.kubernetes.chaos_enabled,
                 allowed_registries=list(config.kubernetes.allowed_registries),
                 metrics_retention=config.kubernetes.metrics_retention,
+                collector=collector,
             ),
             pulumi.ResourceOptions.merge(inside, pulumi.ResourceOptions(providers=[self.kubernetes_provider])),
         )
@@ -284,6 +360,23 @@ class Platform(pulumi.ComponentResource):
             ),
             ctx,
             on_aws,
+        )
+        DatabaseAccess(
+            "db-access",
+            DatabaseAccessArgs(
+                image=db_manager_image(config),
+                writer_endpoint=self.db.writer_endpoint,
+                vault_user=config.database.vault_username,
+                pools=tenant_pools(config),
+                kubernetes_version=config.cluster.kubernetes_version,
+                vpc_cidr=config.network.cidr,
+                cluster_name=self.cluster.pod_identity_cluster_name,
+                replicas=config.database.pooler_replicas,
+            ),
+            ctx,
+            pulumi.ResourceOptions.merge(
+                inside, pulumi.ResourceOptions(providers=[self.aws_provider, self.kubernetes_provider], depends_on=[self.kubernetes])
+            ),
         )
         Backup(
             "backup",
@@ -347,6 +440,10 @@ class Platform(pulumi.ComponentResource):
                     ],
                     platform_repositories=[(r.name, r.description) for r in PLATFORM_REPOSITORIES],
                     required_approvals=config.github.required_approvals,
+                    repository_files={
+                        r.name: repository_files(config, "platform", r.name, config.platform_owner, f"platform/{r.name}")
+                        for r in PLATFORM_REPOSITORIES
+                    },
                 ),
                 ctx,
                 pulumi.ResourceOptions.merge(inside, pulumi.ResourceOptions(providers=[self.github_provider])),
@@ -376,7 +473,7 @@ def service_specs(config: PlatformConfig, tenant: TenantConfig) -> list[ServiceS
     return [
         ServiceSpec(
             name=s.name,
-            repository_url=f"https://github.com/{config.github_org}/{service_repository_name(tenant.name, s.name)}.git",
+            repository_url=ssh_url(config.github_org, service_repository_name(tenant.name, s.name)),
             latency_p95_ms=s.slo.latency_p95_ms,
             error_rate_percent=s.slo.error_rate_percent,
             worker_scaling=(s.scaling.min_replicas, s.scaling.max_replicas, s.scaling.target_queue_depth) if s.scaling else None,
@@ -417,8 +514,17 @@ def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform
             services=identities,
             admitted_registries=platform.kubernetes.admitted_registries,
             allowed_registries=list(tenant.allowed_registries),
+            endpoints=platform_endpoints(config),
         ),
-        delivery=TenantDeliveryArgs(tenant=tenant.name, services=service_specs(config, tenant), region=config.region),
+        delivery=TenantDeliveryArgs(
+            tenant=tenant.name, services=service_specs(config, tenant), region=config.region, owner_email=tenant.owner_email
+        ),
+        gitops=TenantGitopsAccessArgs(
+            tenant=tenant.name,
+            org=config.github_org,
+            repositories=[service_repository_name(tenant.name, s.name) for s in tenant.services],
+            stack=config.environment,
+        ),
         concierge=ConciergeArgs(
             tenant=tenant.name,
             owner_team=tenant.owner_team,
@@ -427,14 +533,11 @@ def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform
             database_mount=platform.vault.database_mount,
             database_connection=platform.vault.database_connection,
             kubernetes_auth_path=platform.vault.kubernetes_auth_path,
-            connection_limit=tenant_connection_limit(
-                config.database.max_connections,
-                config.database.max_connections_percent,
-                QUOTA_TIERS[tenant.tier].db_connection_percent,
-            ),
+            connection_limit=tenant_connection_limit_of(config, tenant),
             db_credential_ttl_seconds=config.vault.db_credential_ttl_seconds,
             max_ttl_seconds=config.vault.max_lease_ttl_seconds,
             token_ttl_seconds=config.vault.default_lease_ttl_seconds,
+            vault_address=config.vault.address,
         ),
         github=TenantGithubArgs(
             team_slug=tenant.owner_team,
@@ -449,6 +552,12 @@ def tenant_args(config: PlatformConfig, tenant: TenantConfig, platform: Platform
                     service_repository_name(tenant.name, s.name),
                     image_repository_name(tenant.name, s.name),
                     signing_key_alias(name_prefix(config)),
+                )
+                for s in tenant.services
+            },
+            repository_files={
+                service_repository_name(tenant.name, s.name): repository_files(
+                    config, tenant.name, s.name, tenant.owner_team, image_repository_name(tenant.name, s.name)
                 )
                 for s in tenant.services
             },

@@ -242,12 +242,25 @@ class VaultConfig(_Model):
         pattern=r"^https://[^\s/]+(:\d+)?/?$",
         description="Vault (or OpenBao) API address; https only. The token comes from VAULT_TOKEN.",
     )
+    network_cidrs: list[Cidr] = Field(
+        default_factory=list,
+        description="Where the address resolves: tenant pods may open connections to these networks on the address's "
+        "port (ADR-0023: Vault runs outside the cluster). Default: the stack's VPC (network.cidr).",
+    )
     default_lease_ttl_seconds: int = Field(3600, ge=60, le=3600)
     max_lease_ttl_seconds: int = Field(86400, ge=300, le=86400)
     db_credential_ttl_seconds: int = Field(900, ge=60, le=3600)
 
+    @property
+    def port(self) -> int:
+        """The address's port (https: 443 when it names none)."""
+        authority = self.address.removeprefix("https://").rstrip("/")
+        return int(authority.rsplit(":", 1)[1]) if ":" in authority else 443
+
     @model_validator(mode="after")
     def _default_below_max(self) -> VaultConfig:
+        if any(ipaddress.ip_network(c).prefixlen == 0 for c in self.network_cidrs):
+            raise ValueError("networkCidrs must name Vault's networks, not 0.0.0.0/0")
         if self.default_lease_ttl_seconds > self.max_lease_ttl_seconds:
             raise ValueError("defaultLeaseTtlSeconds must be <= maxLeaseTtlSeconds")
         return self
@@ -268,6 +281,18 @@ class DatabaseConfig(_Model):
         pattern=r"^[a-z_][a-z0-9_]{0,62}$",
         description="PostgreSQL role Vault logs in with to create tenant users (bootstrap runbook).",
     )
+    manager_image_tag: str = Field(
+        "1.0.0",
+        pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
+        description="Tag of the platform registry's platform/db-manager image, which runs PgBouncer and the migration Job; never latest.",
+    )
+    pooler_replicas: int = Field(2, ge=1, le=20, description="PgBouncer replicas in front of Aurora (ADR-2).")
+
+    @model_validator(mode="after")
+    def _pinned_manager_tag(self) -> DatabaseConfig:
+        if self.manager_image_tag == "latest":
+            raise ValueError("managerImageTag 'latest' is mutable: pin a version")
+        return self
 
 
 class BackupConfig(_Model):

@@ -131,6 +131,12 @@ def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str,
         # Deterministic, so plans are reproducible; a real provider draws it from a CSPRNG.
         out["result"] = (digest("random-password", name, length=64) * 2)[: int(inputs.get("length") or 16)]
         out["bcryptHash"] = f"$2a$10${digest('bcrypt', name, length=53)}"
+    if type_ == "tls:index/privateKey:PrivateKey":
+        # Shapes of the real outputs (a deterministic stand-in, never a usable key).
+        body = digest("tls-key", name, length=64)
+        out["publicKeyOpenssh"] = f"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5{body[:44]} \n"
+        out["privateKeyOpenssh"] = f"-----BEGIN OPENSSH PRIVATE KEY-----\n{body}\n-----END OPENSSH PRIVATE KEY-----\n"
+        out["publicKeyFingerprintSha256"] = f"SHA256:{body[:43]}"
     if type_ == "kubernetes:core/v1:Secret" and inputs.get("type") == "kubernetes.io/service-account-token":
         # The token controller fills these in once the secret exists.
         account = ((inputs.get("metadata") or {}).get("annotations") or {}).get("kubernetes.io/service-account.name", "")

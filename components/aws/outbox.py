@@ -84,7 +84,9 @@ def dead_lettered_queue(
                 lambda a: json.dumps(iam_documents.queue_access(a[0], list(a[1]), list(a[2])))
             ),
         )
-        found.append(QueueLocation(arn, target.url))
+        # The URL from the name too (known at a first preview): the KEDA scaler and the pack read it there.
+        url = pulumi.Output.concat("https://sqs.", location.region, ".amazonaws.com/", location.account, "/", target.name)
+        found.append(QueueLocation(arn, url))
     return found[0], found[1]
 
 

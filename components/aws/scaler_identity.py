@@ -1,4 +1,5 @@
-"""The AWS identity of KEDA's operator, which reads queue depths to scale tenant workers (ADR-5).
+"""The AWS identities of platform operators running in the cluster: KEDA's, which reads queue depths
+to scale tenant workers (ADR-5), and the OpenTelemetry collector's, which writes logs and spans.
 
 A ScaledObject's ``aws`` trigger authenticates as KEDA's operator (``identityOwner: keda``), through
 EKS Pod Identity: the operator may read the attributes of tenant outbox queues, nothing else — not
@@ -17,7 +18,7 @@ from components.aws import iam_documents
 from components.aws.arns import Location
 from components.aws.ci_identity import ROLE_PATH
 from components.context import StackContext
-from components.kubernetes import charts
+from components.kubernetes import charts, telemetry
 from components.naming import physical_name
 
 KEDA_OPERATOR_SERVICE_ACCOUNT = "keda-operator"
@@ -38,38 +39,87 @@ class ScalerIdentityArgs:
     cluster_name: pulumi.Input[str]
 
 
+def operator_role(
+    name: str,
+    parent: pulumi.Resource,
+    role_name: str,
+    cluster_name: pulumi.Input[str],
+    service_account: tuple[str, str],
+    policy: tuple[str, pulumi.Input[str]],
+) -> None:
+    """A role the (namespace, service account) of a platform operator assumes through EKS Pod Identity,
+    with one inline policy (its name suffix, its document) and nothing else."""
+    child = pulumi.ResourceOptions(parent=parent)
+    location = Location.of(parent)
+    namespace, account = service_account
+    trust = pulumi.Output.all(location.account, location.eks_cluster(cluster_name)).apply(
+        lambda a: json.dumps(iam_documents.pod_identity_trust(a[0], a[1], namespace, account))
+    )
+    role = aws.iam.Role(f"{name}-role", name=role_name, path=ROLE_PATH, assume_role_policy=trust, opts=child)
+    suffix, document = policy
+    aws.iam.RolePolicy(f"{name}-{suffix}", role=role.id, policy=document, opts=child)
+    aws.eks.PodIdentityAssociation(
+        f"{name}-identity", cluster_name=cluster_name, namespace=namespace, service_account=account, role_arn=role.arn, opts=child
+    )
+
+
 class ScalerIdentity(pulumi.ComponentResource):
     def __init__(self, name: str, args: ScalerIdentityArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:ScalerIdentity", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         location = Location.of(self)
-        namespace = charts.KEDA.namespace
-        trust = pulumi.Output.all(location.account, location.eks_cluster(args.cluster_name)).apply(
-            lambda a: json.dumps(iam_documents.pod_identity_trust(a[0], a[1], namespace, KEDA_OPERATOR_SERVICE_ACCOUNT))
+        policy = location.sqs_queue(outbox_queue_pattern(ctx.name_prefix)).apply(
+            lambda arn: json.dumps(
+                iam_documents.document({"Sid": "ReadOutboxDepth", "Effect": "Allow", "Action": QUEUE_DEPTH_ACTIONS, "Resource": arn})
+            )
         )
-        role = aws.iam.Role(
-            f"{name}-role",
-            name=physical_name(ctx.name_prefix, "keda-operator", max_length=64),
-            path=ROLE_PATH,
-            assume_role_policy=trust,
-            opts=child,
+        operator_role(
+            name,
+            self,
+            physical_name(ctx.name_prefix, "keda-operator", max_length=64),
+            args.cluster_name,
+            (charts.KEDA.namespace, KEDA_OPERATOR_SERVICE_ACCOUNT),
+            ("queue-depth", policy),
         )
-        aws.iam.RolePolicy(
-            f"{name}-queue-depth",
-            role=role.id,
-            policy=location.sqs_queue(outbox_queue_pattern(ctx.name_prefix)).apply(
-                lambda arn: json.dumps(
-                    iam_documents.document({"Sid": "ReadOutboxDepth", "Effect": "Allow", "Action": QUEUE_DEPTH_ACTIONS, "Resource": arn})
-                )
-            ),
-            opts=child,
-        )
-        aws.eks.PodIdentityAssociation(
-            f"{name}-identity",
-            cluster_name=args.cluster_name,
-            namespace=namespace,
-            service_account=KEDA_OPERATOR_SERVICE_ACCOUNT,
-            role_arn=role.arn,
-            opts=child,
+        self.register_outputs({})
+
+
+#: What the collector does in AWS: write log events into log groups the program created, send spans to X-Ray.
+LOG_WRITE_ACTIONS = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+TRACE_WRITE_ACTIONS = ["xray:PutSpans", "xray:PutSpansForIndexing", "xray:PutTraceSegments"]
+
+
+def telemetry_access(log_group_arns: list[str]) -> dict:
+    return iam_documents.document(
+        {"Sid": "WriteLogEvents", "Effect": "Allow", "Action": LOG_WRITE_ACTIONS, "Resource": [f"{arn}:*" for arn in log_group_arns]},
+        {"Sid": "SendSpans", "Effect": "Allow", "Action": TRACE_WRITE_ACTIONS, "Resource": "*"},
+    )
+
+
+@dataclass(frozen=True)
+class TelemetryIdentityArgs:
+    """Attributes:
+    cluster_name: The cluster whose collector gets the role.
+    log_group_names: The log groups the collector writes (the platform's and each tenant's).
+    """
+
+    cluster_name: pulumi.Input[str]
+    log_group_names: list[str]
+
+
+class TelemetryIdentity(pulumi.ComponentResource):
+    """The AWS identity of the OpenTelemetry collector (#17 hop 9): it writes into the log groups the
+    program created (never creates one) and sends spans to X-Ray."""
+
+    def __init__(self, name: str, args: TelemetryIdentityArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:aws:TelemetryIdentity", name, None, opts)
+        location = Location.of(self)
+        arns = pulumi.Output.all(*(location.log_group(group) for group in sorted(args.log_group_names)))
+        operator_role(
+            name,
+            self,
+            physical_name(ctx.name_prefix, "otel-collector", max_length=64),
+            args.cluster_name,
+            (telemetry.COLLECTOR.namespace, telemetry.COLLECTOR_SERVICE_ACCOUNT),
+            ("write", arns.apply(lambda found: json.dumps(telemetry_access(list(found))))),
         )
         self.register_outputs({})

@@ -107,3 +107,14 @@ def revocation_statements() -> list[str]:
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{{name}}';",
         'DROP ROLE IF EXISTS "{{name}}";',
     ]
+
+
+def lookup_password_sql(passwords: dict[str, str]) -> str:
+    """Sets each tenant's lookup role password (the pooler's ``auth_file`` holds the same): kept out of
+    the migration's ConfigMap, in a Secret. Passwords are alphanumeric (``RandomPassword``, no specials)."""
+    lines = []
+    for tenant, password in sorted(passwords.items()):
+        if not password.isalnum():
+            raise ValueError(f"the lookup password of {tenant!r} must be alphanumeric")
+        lines.append(f"ALTER ROLE {lookup_role(tenant)} WITH PASSWORD '{password}';")
+    return "\n".join(lines) + "\n"

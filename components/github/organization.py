@@ -150,12 +150,15 @@ class GithubOrganizationArgs:
     teams: Platform-level teams (platform, security) with maintainers.
     platform_repositories: (name, description) created from the template.
     required_approvals: Reviews needed on every default branch (1 dev, 2 prod).
+    repository_files: Repository name -> the template's files committed rendered into it
+        (``components.github.template.rendered_files``). Default: none.
     """
 
     billing_email: str
     teams: list[TeamSpec]
     platform_repositories: list[tuple[str, str]]
     required_approvals: int = 2
+    repository_files: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 class GithubOrganization(pulumi.ComponentResource):
@@ -206,6 +209,7 @@ class GithubOrganization(pulumi.ComponentResource):
                 pulumi.ResourceOptions(parent=self, depends_on=[template]),
                 from_template=TEMPLATE_REPOSITORY,
                 owner=ctx.github_org,
+                files=args.repository_files.get(repo_name),
                 protect=ctx.protect,
             )
             if "platform" in self.team_ids:

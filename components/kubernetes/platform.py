@@ -17,6 +17,7 @@ from components.kubernetes import charts
 from components.kubernetes.admission import POLICY_NAME, registry_prefixes, signature_policy
 from components.kubernetes.charts import Chart
 from components.kubernetes.namespaces import GATEWAY_NAMESPACE, pod_security_labels
+from components.kubernetes.telemetry import COLLECTOR_SERVICE_ACCOUNT, CollectorSettings, collector_config
 
 #: Platform namespaces run vendor charts: PSS baseline. Chaos Mesh's daemon needs privileged, granted
 #: only through this annotation naming the decision (k8s-namespace-pod-security checks it).
@@ -59,7 +60,7 @@ def vault_token_reviewer(name: str, parent: pulumi.Resource) -> pulumi.Output[st
     return pulumi.Output.secret(token.data.apply(lambda data: base64.b64decode((data or {}).get("token", "")).decode()))
 
 
-def chart_values(chart: Chart, ha: bool, metrics_retention: str) -> dict[str, Any]:
+def chart_values(chart: Chart, ha: bool, metrics_retention: str, collector: CollectorSettings) -> dict[str, Any]:
     """Values per chart; ``ha`` doubles the replicas of everything that serves requests."""
     replicas = 2 if ha else 1
     if chart is charts.ARGO_CD:
@@ -87,6 +88,19 @@ def chart_values(chart: Chart, ha: bool, metrics_retention: str) -> dict[str, An
                     "replicas": replicas,
                     "ruleSelectorNilUsesHelmValues": False,
                     "ruleNamespaceSelector": {},
+                    # Tenant namespaces' ServiceMonitors, and the collector's remote-written OTLP metrics.
+                    "serviceMonitorSelectorNilUsesHelmValues": False,
+                    "serviceMonitorNamespaceSelector": {},
+                    "enableRemoteWriteReceiver": True,
+                }
+            },
+            # Tenant namespaces' AlertmanagerConfigs (the operator confines each to its namespace's alerts).
+            "alertmanager": {
+                "alertmanagerSpec": {
+                    "replicas": replicas,
+                    "alertmanagerConfigSelector": {},
+                    "alertmanagerConfigNamespaceSelector": {},
+                    "alertmanagerConfigMatcherStrategy": {"type": "OnNamespace"},
                 }
             },
         }
@@ -94,8 +108,11 @@ def chart_values(chart: Chart, ha: bool, metrics_retention: str) -> dict[str, An
         return {
             "mode": "deployment",
             "replicaCount": replicas,
-            "image": {"repository": "otel/opentelemetry-collector-k8s"},
+            # contrib: the awscloudwatchlogs exporter, the routing connector and sigv4auth are not in the k8s distribution.
+            "image": {"repository": "otel/opentelemetry-collector-contrib"},
+            "serviceAccount": {"create": True, "name": COLLECTOR_SERVICE_ACCOUNT},
             "presets": {"kubernetesAttributes": {"enabled": True}, "kubeletMetrics": {"enabled": True}},
+            "config": collector_config(collector),
         }
     if chart is charts.KEDA:
         # The operator authenticates through EKS Pod Identity (ScalerIdentity): no IRSA webhook.
@@ -118,6 +135,7 @@ class KubernetesPlatformArgs:
     chaos_enabled: Install Chaos Mesh.
     allowed_registries: Registries admitted in every tenant namespace besides the platform's.
     metrics_retention: Prometheus retention (e.g. ``15d``).
+    collector: Where the OpenTelemetry collector sends what it receives (``telemetry.collector_config``).
     """
 
     kubernetes_version: str
@@ -127,6 +145,7 @@ class KubernetesPlatformArgs:
     chaos_enabled: bool
     allowed_registries: list[str]
     metrics_retention: str
+    collector: CollectorSettings
 
 
 class KubernetesPlatform(pulumi.ComponentResource):
@@ -173,7 +192,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
                 create_namespace=False,
                 atomic=True,
                 cleanup_on_fail=True,
-                values=chart_values(chart, args.ha, args.metrics_retention),
+                values=chart_values(chart, args.ha, args.metrics_retention, args.collector),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[namespaces[chart.namespace], *chart_secrets.get(chart.name, [])]),
             )
 

@@ -29,6 +29,7 @@ class ConciergeArgs:
       live, as outputs of the resources that create them (so these are created first).
     connection_limit: Per-credential connection cap (the tenant's pool share).
     db_credential_ttl_seconds / max_ttl_seconds / token_ttl_seconds: Credential and token lifetimes.
+    vault_address: Where the tenant's pods reach Vault (recorded: the pack checks their egress reaches it).
     """
 
     tenant: str
@@ -42,13 +43,14 @@ class ConciergeArgs:
     db_credential_ttl_seconds: int
     max_ttl_seconds: int
     token_ttl_seconds: int
+    vault_address: str
 
 
 class Concierge(pulumi.ComponentResource):
     policy_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: ConciergeArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("fintech:vault:Concierge", name, None, opts)
+        super().__init__("fintech:vault:Concierge", name, {"tenant": args.tenant, "vaultAddress": args.vault_address}, opts)
         child = pulumi.ResourceOptions(parent=self)
         policy = vault.Policy(f"{name}-policy", name=vp.tenant_policy_name(args.tenant), policy=vp.tenant_policy(args.tenant), opts=child)
         vault.kv.SecretV2(
@@ -82,4 +84,4 @@ class Concierge(pulumi.ComponentResource):
             opts=child,
         )
         self.policy_name = policy.name
-        self.register_outputs({"policyName": self.policy_name})
+        self.register_outputs({"policyName": self.policy_name, "tenant": args.tenant, "vaultAddress": args.vault_address})

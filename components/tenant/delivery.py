@@ -1,5 +1,7 @@
 """How a tenant's services reach the cluster and are watched: an Argo CD project confined to the
-tenant, one Application per service, SLO alerting rules, and queue-depth autoscaling for workers."""
+tenant, one Application per service (syncing the template's ``deploy/`` folder), a ServiceMonitor
+per service, multi-window burn-rate SLO alerts routed to the tenant's owner, and queue-depth
+autoscaling for workers (#17 hops 4, 8, 9)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import pulumi_kubernetes as k8s
 from components.kubernetes import charts
 from components.naming import DEFAULT_BRANCH
 from components.options import child_options
+from policy_pack.policies.contract import TEMPLATE_DEPLOY_PATH
 
 IN_CLUSTER = "https://kubernetes.default.svc"
 #: Tenants deploy workloads, never their own guardrails: quotas, network isolation, the RBAC the
@@ -27,8 +30,28 @@ GUARDRAIL_KINDS = [
 ]
 
 
+#: The metrics port the template's Service names and its ServiceMonitor scrapes.
+METRICS_PORT = "http"
+METRICS_PATH = "/metrics"
+WORKLOAD_LABEL = "app.kubernetes.io/name"
+#: Burn rates of the error budget and their (long, short) windows (Google SRE workbook, ch. 5):
+#: a fast burn pages, a slow burn opens a ticket. Both windows must burn: the long one proves it is
+#: not a blip, the short one that it is still happening.
+BURN_RATE_ALERTS = (
+    ("page", 14.4, "1h", "5m"),
+    ("page", 6.0, "6h", "30m"),
+    ("ticket", 3.0, "1d", "2h"),
+    ("ticket", 1.0, "3d", "6h"),
+)
+
+
 @dataclass(frozen=True)
 class ServiceSpec:
+    """Attributes:
+    name: The workload (Deployment, ServiceAccount, Service: the template's ``__SERVICE__``).
+    repository_url: What Argo CD clones (SSH: the repository's read-only deploy key authenticates).
+    """
+
     name: str
     repository_url: str
     latency_p95_ms: int
@@ -49,37 +72,77 @@ def app_project_spec(tenant: str, services: list[ServiceSpec]) -> dict[str, Any]
 def application_spec(tenant: str, service: ServiceSpec) -> dict[str, Any]:
     return {
         "project": tenant,
-        "source": {"repoURL": service.repository_url, "targetRevision": DEFAULT_BRANCH, "path": "deploy"},
+        "source": {"repoURL": service.repository_url, "targetRevision": DEFAULT_BRANCH, "path": TEMPLATE_DEPLOY_PATH},
         "destination": {"server": IN_CLUSTER, "namespace": tenant},
         "syncPolicy": {"automated": {"prune": True, "selfHeal": True}, "syncOptions": ["CreateNamespace=false"]},
     }
 
 
+def _ratio(selector: str, window: str) -> str:
+    requests = f"http_server_request_duration_seconds_count{{{selector}}}"
+    errors = f'http_server_request_duration_seconds_count{{{selector},http_response_status_code=~"5.."}}'
+    return f"(sum(rate({errors}[{window}])) / sum(rate({requests}[{window}])))"
+
+
 def slo_rules_spec(tenant: str, services: list[ServiceSpec]) -> dict[str, Any]:
-    """Alerting rules from the SLO thresholds in config (ADR-6), one group per tenant."""
+    """Alerting rules from the SLO thresholds in config (ADR-6), one group per tenant: the error
+    budget's multi-window burn-rate alerts, and the p95 latency above its threshold over a long and a
+    short window."""
     rules = []
     for s in services:
         selector = f'namespace="{tenant}",service="{s.name}"'
-        requests = f"http_server_request_duration_seconds_count{{{selector}}}"
-        errors = f'http_server_request_duration_seconds_count{{{selector},http_response_status_code=~"5.."}}'
+        labels = {"tenant": tenant, "service": s.name}
+        budget = s.error_rate_percent / 100
+        for severity, rate, long, short in BURN_RATE_ALERTS:
+            threshold = f"{rate:g} * {budget}"
+            rules.append(
+                {
+                    "alert": "SloErrorBudgetBurn",
+                    "expr": f"{_ratio(selector, long)} > ({threshold}) and {_ratio(selector, short)} > ({threshold})",
+                    "labels": {**labels, "severity": severity, "window": long},
+                    "annotations": {
+                        "summary": f"{s.name} burns its {s.error_rate_percent}% error budget {rate:g}x over {long} and {short}"
+                    },
+                }
+            )
         latency = f"http_server_request_duration_seconds_bucket{{{selector}}}"
-        rules += [
+        seconds = f"{s.latency_p95_ms / 1000:g}"
+        rules.append(
             {
                 "alert": "SloLatencyP95",
-                "for": "10m",
-                "expr": f"histogram_quantile(0.95, sum by (le) (rate({latency}[5m]))) > {s.latency_p95_ms / 1000:g}",
-                "labels": {"severity": "page", "tenant": tenant, "service": s.name},
-                "annotations": {"summary": f"{s.name} p95 latency above {s.latency_p95_ms} ms"},
-            },
-            {
-                "alert": "SloErrorRate",
-                "for": "10m",
-                "expr": f"sum(rate({errors}[5m])) / sum(rate({requests}[5m])) > {s.error_rate_percent / 100}",
-                "labels": {"severity": "page", "tenant": tenant, "service": s.name},
-                "annotations": {"summary": f"{s.name} error rate above {s.error_rate_percent}%"},
-            },
-        ]
+                "for": "5m",
+                "expr": " and ".join(f"histogram_quantile(0.95, sum by (le) (rate({latency}[{w}]))) > {seconds}" for w in ("1h", "5m")),
+                "labels": {**labels, "severity": "page", "window": "1h"},
+                "annotations": {"summary": f"{s.name} p95 latency above {s.latency_p95_ms} ms over 1h and 5m"},
+            }
+        )
     return {"groups": [{"name": f"{tenant}-slo", "rules": rules}]}
+
+
+def service_monitor_spec(service: str) -> dict[str, Any]:
+    """Prometheus scrapes the template's Service (its ``http`` port); the ``namespace`` and ``service``
+    labels it adds are what the SLO rules select on."""
+    return {
+        "selector": {"matchLabels": {WORKLOAD_LABEL: service}},
+        "endpoints": [{"port": METRICS_PORT, "path": METRICS_PATH, "interval": "30s"}],
+    }
+
+
+def owner_receiver(tenant: str) -> str:
+    return f"{tenant}-owner"
+
+
+def alert_routing_spec(tenant: str, owner_email: str) -> dict[str, Any]:
+    """The tenant's alerts go to its owner (an AlertmanagerConfig: the operator confines it to alerts
+    of the tenant's namespace)."""
+    return {
+        "route": {
+            "receiver": owner_receiver(tenant),
+            "groupBy": ["alertname", "service"],
+            "matchers": [{"name": "severity", "value": "page|ticket", "matchType": "=~"}],
+        },
+        "receivers": [{"name": owner_receiver(tenant), "emailConfigs": [{"to": owner_email, "sendResolved": True}]}],
+    }
 
 
 def scaled_object_spec(service: ServiceSpec, queue_url: str, region: str) -> dict[str, Any]:
@@ -111,12 +174,14 @@ class TenantDeliveryArgs:
     tenant: Name and namespace.
     services: What to deploy and watch.
     region: For the KEDA SQS scaler.
+    owner_email: Where the tenant's SLO alerts go (its Alertmanager receiver).
     gitops_namespace: Where Argo CD runs. Default ``argocd``.
     """
 
     tenant: str
     services: list[ServiceSpec]
     region: str
+    owner_email: str
     gitops_namespace: str = charts.ARGO_CD.namespace
 
 
@@ -151,6 +216,23 @@ class TenantDelivery(pulumi.ComponentResource):
             kind="PrometheusRule",
             metadata={"name": f"{args.tenant}-slo", "namespace": args.tenant},
             spec=slo_rules_spec(args.tenant, args.services),
+            opts=child,
+        )
+        for service in args.services:
+            k8s.apiextensions.CustomResource(
+                f"{name}-{service.name}-monitor",
+                api_version="monitoring.coreos.com/v1",
+                kind="ServiceMonitor",
+                metadata={"name": service.name, "namespace": args.tenant},
+                spec=service_monitor_spec(service.name),
+                opts=child,
+            )
+        k8s.apiextensions.CustomResource(
+            f"{name}-alert-routing",
+            api_version="monitoring.coreos.com/v1alpha1",
+            kind="AlertmanagerConfig",
+            metadata={"name": owner_receiver(args.tenant), "namespace": args.tenant},
+            spec=alert_routing_spec(args.tenant, args.owner_email),
             opts=child,
         )
         for service in (s for s in args.services if s.worker_scaling):

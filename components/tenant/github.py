@@ -20,6 +20,8 @@ class TenantGithubArgs:
     required_approvals: Reviews on every default branch.
     ci_variables: Repository name -> the Actions variables its Gate 1 workflow reads (the image
         repository, the publisher role, the region, the signing key). Default: none.
+    repository_files: Repository name -> the template's files committed rendered into it (#17 hop 1;
+        ``components.github.template.rendered_files``). Default: none.
     """
 
     team_slug: str
@@ -27,6 +29,7 @@ class TenantGithubArgs:
     maintainers: list[str]
     required_approvals: int
     ci_variables: dict[str, dict[str, str]] = field(default_factory=dict)
+    repository_files: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 class TenantGithub(pulumi.ComponentResource):
@@ -45,6 +48,7 @@ class TenantGithub(pulumi.ComponentResource):
                 child,
                 from_template=TEMPLATE_REPOSITORY,
                 owner=ctx.github_org,
+                files=args.repository_files.get(repo_name),
                 protect=ctx.protect,
             )
             github.TeamRepository(f"{name}-{repo_name}-team", team_id=team.id, repository=repo.name, permission="push", opts=child)

@@ -2,9 +2,10 @@
 
 Everything a tenant's workloads need to run isolated in its own namespace and nothing more:
 Pod Security ``restricted`` (enforce/audit/warn), a ResourceQuota and LimitRange from the tier,
-default-deny ingress *and* egress with narrow allows (same namespace, DNS, the platform gateway,
-Vault, HTTPS out except instance metadata), a ServiceAccount per service, and the tenant team's group
-bound to ``edit`` in this namespace only.
+default-deny ingress *and* egress with narrow allows (same namespace, DNS, the platform gateway and
+Prometheus in; Vault where it really is, the database pooler, the telemetry collector and HTTPS out
+except instance metadata), a ServiceAccount per service, and the tenant team's group bound to a
+developer role in this namespace only.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pulumi_kubernetes as k8s
 
 from components.context import StackContext
 from components.kubernetes.admission import REGISTRY_SCOPE_LABEL, REGISTRY_SCOPE_OWN, TENANT_REGISTRY_POLICY, tenant_registry_policy
-from components.kubernetes.namespaces import DNS_NAMESPACE, GATEWAY_NAMESPACE, VAULT_NAMESPACE, pod_security_labels
+from components.kubernetes.namespaces import DNS_NAMESPACE, GATEWAY_NAMESPACE, pod_security_labels
 from components.kubernetes.quotas import QuotaTier, limit_range_spec, resource_quota_spec
 from components.options import child_options
 
@@ -34,7 +35,33 @@ def _namespace_selector(name: str) -> dict[str, Any]:
     return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
 
 
-def network_policy_specs(gateway_namespace: str, vault_namespace: str) -> dict[str, dict[str, Any]]:
+@dataclass(frozen=True)
+class PlatformEndpoints:
+    """Where a tenant pod's platform peers are, for its network policies.
+
+    Attributes:
+        vault_cidrs / vault_port: Vault (the Concierge) runs outside the cluster (ADR-0023): the networks
+            its address resolves to and the port of that address.
+        pooler_namespace / pooler_port: The database pooler (ADR-2).
+        telemetry_namespace / otlp_ports: The OpenTelemetry collector (and Prometheus, which scrapes
+            tenant pods from the same namespace).
+        gateway_namespace: The only namespace allowed to open connections in besides Prometheus.
+    """
+
+    vault_cidrs: list[str]
+    vault_port: int
+    pooler_namespace: str
+    pooler_port: int
+    telemetry_namespace: str
+    otlp_ports: tuple[int, ...]
+    gateway_namespace: str = GATEWAY_NAMESPACE
+
+
+def _tcp(*ports: int | str) -> list[dict[str, Any]]:
+    return [{"protocol": "TCP", "port": p} for p in ports]
+
+
+def network_policy_specs(endpoints: PlatformEndpoints, metrics_port: str) -> dict[str, dict[str, Any]]:
     """Name -> NetworkPolicy spec. Pure: the isolation tests read the same specs the component applies."""
     return {
         "default-deny": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
@@ -57,17 +84,21 @@ def network_policy_specs(gateway_namespace: str, vault_namespace: str) -> dict[s
         "allow-gateway-ingress": {
             "podSelector": {},
             "policyTypes": ["Ingress"],
-            "ingress": [{"from": [_namespace_selector(gateway_namespace)]}],
+            "ingress": [{"from": [_namespace_selector(endpoints.gateway_namespace)]}],
+        },
+        "allow-metrics-scrape": {
+            "podSelector": {},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": [_namespace_selector(endpoints.telemetry_namespace)], "ports": _tcp(metrics_port)}],
         },
         "allow-platform-egress": {
             "podSelector": {},
             "policyTypes": ["Egress"],
             "egress": [
-                {"to": [_namespace_selector(vault_namespace)], "ports": [{"protocol": "TCP", "port": 8200}]},
-                {
-                    "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [METADATA_CIDR]}}],
-                    "ports": [{"protocol": "TCP", "port": 443}],
-                },
+                {"to": [{"ipBlock": {"cidr": cidr}} for cidr in endpoints.vault_cidrs], "ports": _tcp(endpoints.vault_port)},
+                {"to": [_namespace_selector(endpoints.pooler_namespace)], "ports": _tcp(endpoints.pooler_port)},
+                {"to": [_namespace_selector(endpoints.telemetry_namespace)], "ports": _tcp(*endpoints.otlp_ports)},
+                {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [METADATA_CIDR]}}], "ports": _tcp(443)},
             ],
         },
     }
@@ -109,8 +140,8 @@ class TenantNamespaceArgs:
             (``KubernetesPlatform.admitted_registries``).
         allowed_registries: The tenant's own extra registry prefixes. When set, the namespace is
             labelled out of the cluster-wide registry rule and gets a Policy admitting both lists.
-        gateway_namespace: The only namespace allowed to open connections in. Default ``platform-gateway``.
-        vault_namespace: Where the Concierge (Vault) listens. Default ``vault``.
+        endpoints: Where Vault, the pooler, the collector and the gateway are (the network policies).
+        metrics_port: The container port Prometheus may scrape (the template's ``http``).
     """
 
     namespace: str
@@ -119,8 +150,8 @@ class TenantNamespaceArgs:
     services: list[str]
     admitted_registries: pulumi.Input[list[str]]
     allowed_registries: list[str]
-    gateway_namespace: str = GATEWAY_NAMESPACE
-    vault_namespace: str = VAULT_NAMESPACE
+    endpoints: PlatformEndpoints
+    metrics_port: str = "http"
 
 
 class TenantNamespace(pulumi.ComponentResource):
@@ -146,7 +177,7 @@ class TenantNamespace(pulumi.ComponentResource):
 
         k8s.core.v1.ResourceQuota(f"{name}-quota", metadata=meta("tenant-quota"), spec=resource_quota_spec(args.tier), opts=in_ns)
         k8s.core.v1.LimitRange(f"{name}-limits", metadata=meta("tenant-limits"), spec=limit_range_spec(args.tier), opts=in_ns)
-        for policy_name, spec in network_policy_specs(args.gateway_namespace, args.vault_namespace).items():
+        for policy_name, spec in network_policy_specs(args.endpoints, args.metrics_port).items():
             k8s.networking.v1.NetworkPolicy(f"{name}-{policy_name}", metadata=meta(policy_name), spec=spec, opts=in_ns)
         for service in args.services:
             k8s.core.v1.ServiceAccount(

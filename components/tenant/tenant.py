@@ -20,6 +20,7 @@ from components.tenant.concierge import Concierge, ConciergeArgs
 from components.tenant.delivery import TenantDelivery, TenantDeliveryArgs
 from components.tenant.erasure import ErasureSettings, TenantErasure, TenantErasureArgs
 from components.tenant.github import TenantGithub, TenantGithubArgs
+from components.tenant.gitops_access import TenantGitopsAccess, TenantGitopsAccessArgs
 from components.tenant.mlops import TenantKey, TenantMlops, TenantMlopsArgs
 from components.tenant.namespace import TenantNamespace, TenantNamespaceArgs
 from policy_pack.policies.contract import TENANT_COMPONENT
@@ -45,6 +46,7 @@ class TenantArgs:
         mlops: The MLOps layer, when the tenant activates it (reader roles are wired here). Default: off.
         erasure: The erasure queue and job, when the tenant's data class has erasure. Default: none.
         github_dependencies: The golden template repository the tenant's repositories are created from.
+        gitops: Argo CD's credentials for the tenant's repositories (a deploy key and repository Secret each).
     """
 
     name: str
@@ -55,6 +57,7 @@ class TenantArgs:
     aws: TenantAwsArgs
     kubernetes: TenantNamespaceArgs
     delivery: TenantDeliveryArgs
+    gitops: TenantGitopsAccessArgs
     concierge: ConciergeArgs
     github: TenantGithubArgs | None
     mlops: TenantMlopsArgs | None = None
@@ -123,6 +126,17 @@ class Tenant(pulumi.ComponentResource):
             )
             if args.github is not None
             else None
+        )
+        # Argo CD's read-only credentials for the tenant's repositories (which the stack owning the
+        # organization creates first).
+        TenantGitopsAccess(
+            name,
+            args.gitops,
+            pulumi.ResourceOptions(
+                parent=self,
+                providers=[providers.github, providers.kubernetes],
+                depends_on=[*args.kubernetes_dependencies, *([self.github] if self.github else [])],
+            ),
         )
         self.namespace = self.kubernetes.namespace
         self.register_outputs(

@@ -26,6 +26,7 @@ from . import (
     kubernetes_tenancy,
     kubernetes_workloads,
     ordering,
+    service_journey,
     stack_invariants,
     tagging,
     vault,
@@ -53,6 +54,7 @@ POLICIES: list[Policy] = [
     *github.POLICIES,
     *vault.POLICIES,
     *stack_invariants.POLICIES,
+    *service_journey.POLICIES,
     *ordering.POLICIES,
 ]
 

@@ -72,3 +72,13 @@ class CisControl:
 #: CIS AWS Foundations 4.1-4.15: the metric filters and alarms on the trail's log group.
 CIS_CONTROLS: tuple[CisControl, ...] = tuple(CisControl(**c) for c in _CIS["controls"])
 CIS_METRIC_NAMESPACE: str = _CIS["namespace"]
+
+#: The golden template's placeholders; a repository generated from it has every file holding one
+#: committed rendered (#17 hop 1).
+TEMPLATE_PLACEHOLDERS: tuple[str, ...] = tuple(_RAW["template"]["placeholders"])
+#: The folder of a service repository Argo CD syncs, and the manifest naming the workload in it.
+TEMPLATE_DEPLOY_PATH: str = _RAW["template"]["deployPath"]
+TEMPLATE_WORKLOAD_MANIFEST: str = _RAW["template"]["workloadManifest"]
+#: Argo CD's repository credentials: a Secret labelled ``GITOPS_SECRET_LABEL: GITOPS_REPOSITORY_SECRET``.
+GITOPS_SECRET_LABEL: str = _RAW["gitops"]["secretTypeLabel"]
+GITOPS_REPOSITORY_SECRET: str = _RAW["gitops"]["repositorySecretType"]

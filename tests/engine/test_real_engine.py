@@ -209,9 +209,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Registr
     return {stack: realengine.registrations(ws.export(stack)) for stack in ("dev", "prod")}
 
 
-def test_the_real_states_of_dev_and_prod_claim_no_common_object(
-    deployed: dict[str, list[Registration]], tmp_path: Path
-) -> None:
+def test_the_real_states_of_dev_and_prod_claim_no_common_object(deployed: dict[str, list[Registration]], tmp_path: Path) -> None:
     """#12 item 7, on what the engine stored: no repository, team, Vault path, IAM or ECR name twice.
     The GitHub objects the engine stored for prod are those the offline plan predicts (so the
     comparison below is not made on an empty set)."""

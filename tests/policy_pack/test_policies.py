@@ -23,6 +23,7 @@ from policy_pack.policies import tagging as tagging_policy
 from stacks.loader import ROOT
 
 from .cases import CREATION_ORDER_CASES, RESOURCE_CASES, STACK_CASES, Res
+from .journey_cases import JOURNEY_BAD, prod_resources
 
 POLICY_NAMES = [p.name for p in POLICIES]
 
@@ -126,10 +127,20 @@ def test_every_violation_a_rule_can_report_has_a_failing_case() -> None:
                 engine.analyze_stack(stack_resources(resources))
         for _label, resources, _expected in CREATION_ORDER_CASES:
             pack.analyzer(None).analyze_stack(stack_resources(resources))
+        for _rule, _what, edit in JOURNEY_BAD:
+            pack.analyzer(None).analyze_stack(edit(prod_resources()))
     finally:
         sys.settrace(None)
     missing = sorted(f"{Path(f).name}:{line}" for f, lines in sites.items() for line in lines - reached[f])
     assert missing == [], f"no failing case reaches these violations: {missing}"
+
+
+@pytest.mark.parametrize(("rule", "what", "edit"), JOURNEY_BAD, ids=[f"{r}: {w}" for r, w, _ in JOURNEY_BAD])
+def test_a_broken_hop_of_the_real_plan_fails_its_journey_rule(rule: str, what: str, edit: Any) -> None:
+    """#17: the prod plan passes every journey rule; each edit (one branch of one rule) fails that rule."""
+    engine = pack.analyzer(None)
+    assert {v.policy for v in engine.analyze_stack(prod_resources()) if v.policy == rule} == set()
+    assert rule in {v.policy for v in engine.analyze_stack(edit(prod_resources()))}, what
 
 
 @pytest.mark.parametrize("name", sorted(STACK_CASES))

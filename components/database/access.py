@@ -1,0 +1,289 @@
+"""The DB Manager in the cluster (ADR-2, #17 hop 7): PgBouncer in front of Aurora, and the migration
+Job that creates what it needs.
+
+- ``pgbouncer`` (Deployment + Service, namespace ``db-manager``): one pool per tenant capped at the
+  tenant's share (``pooler.pgbouncer_ini``); tenant pods reach it on 6432 and nothing else of the
+  database (their egress allows the pooler only). It connects to Aurora's writer endpoint through the
+  ``aurora-writer`` ExternalName Service (a name known before the cluster exists), TLS verified
+  against the RDS CA.
+- ``db-migrate-<digest>``: a Job running the migration (``migration.migration_sql``: schemas, group
+  and lookup roles, the lookup function) and the lookup roles' passwords, as the master user whose
+  RDS-managed secret it reads with its own Pod Identity. Named after a digest of the migration: a
+  change (a tenant joins) runs a new Job; an unchanged one is not run again. It is idempotent anyway.
+
+Both run the DB Manager image (``platform/db-manager``, its ``pgbouncer`` and ``migrate`` commands).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, cast
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from components.aws.arns import Location
+from components.aws.db_manager import RDS_MANAGED_SECRET_PREFIX, proxy_secret_reader
+from components.aws.keys import data_key_alias
+from components.aws.scaler_identity import operator_role
+from components.context import StackContext
+from components.database import migration
+from components.database.pooler import PoolerSettings, TenantPool, pgbouncer_ini
+from components.kubernetes.namespaces import DNS_NAMESPACE, pod_security_labels
+from components.options import child_options
+
+NAMESPACE = "db-manager"
+POOLER = "pgbouncer"
+POOLER_PORT = 6432
+WRITER_SERVICE = "aurora-writer"
+MIGRATOR = "db-migrate"
+CONFIG_DIR = "/etc/pgbouncer"
+AUTH_FILE = f"{CONFIG_DIR}/auth/userlist.txt"
+RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "256Mi"}}
+_RESTRICTED = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]}}
+_POD_SECURITY = {"runAsNonRoot": True, "runAsUser": 65532, "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def pooler_address() -> str:
+    """Where a tenant service connects (database name: its tenant)."""
+    return f"{POOLER}.{NAMESPACE}.svc:{POOLER_PORT}"
+
+
+def pooler_settings() -> PoolerSettings:
+    return PoolerSettings(
+        server_host=f"{WRITER_SERVICE}.{NAMESPACE}.svc",
+        database="postgres",
+        auth_file=AUTH_FILE,
+        listen_port=POOLER_PORT,
+        # verify-ca: the certificate is RDS's (the writer endpoint's name), reached through the ExternalName.
+        server_tls="verify-ca",
+    )
+
+
+def migration_job_name(sql: str) -> str:
+    return f"{MIGRATOR}-{hashlib.sha256(sql.encode()).hexdigest()[:10]}"
+
+
+def _container(name: str, image: str, args: list[str], mounts: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "image": image,
+        "args": args,
+        "volumeMounts": mounts,
+        "resources": RESOURCES,
+        "securityContext": _RESTRICTED,
+        **extra,
+    }
+
+
+def pooler_deployment_spec(image: str, replicas: int) -> dict[str, Any]:
+    labels = {"app.kubernetes.io/name": POOLER}
+    port = {"name": "postgres", "containerPort": POOLER_PORT}
+    probe = {"tcpSocket": {"port": POOLER_PORT}}
+    mounts = [
+        {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
+        {"name": "auth", "mountPath": f"{CONFIG_DIR}/auth", "readOnly": True},
+    ]
+    return {
+        "replicas": replicas,
+        "selector": {"matchLabels": labels},
+        "template": {
+            "metadata": {"labels": labels},
+            "spec": {
+                "serviceAccountName": POOLER,
+                "automountServiceAccountToken": False,
+                "securityContext": _POD_SECURITY,
+                "containers": [
+                    _container(
+                        POOLER,
+                        image,
+                        ["pgbouncer", f"{CONFIG_DIR}/pgbouncer.ini"],
+                        mounts,
+                        ports=[port],
+                        readinessProbe=probe,
+                        livenessProbe=probe,
+                    )
+                ],
+                "volumes": [
+                    {"name": "config", "configMap": {"name": POOLER}},
+                    {"name": "auth", "secret": {"secretName": f"{POOLER}-auth"}},
+                ],
+            },
+        },
+    }
+
+
+def migration_job_spec(image: str, sql_config_map: str, region: str) -> dict[str, Any]:
+    mounts = [
+        {"name": "sql", "mountPath": "/migration", "readOnly": True},
+        {"name": "passwords", "mountPath": "/secrets", "readOnly": True},
+    ]
+    env = [
+        {"name": "PGHOST", "value": f"{WRITER_SERVICE}.{NAMESPACE}.svc"},
+        {"name": "PGDATABASE", "value": "postgres"},
+        {"name": "PGSSLMODE", "value": "verify-ca"},
+        {"name": "AWS_REGION", "value": region},
+        {"name": "MASTER_SECRET_PREFIX", "value": RDS_MANAGED_SECRET_PREFIX},
+    ]
+    args = ["migrate", "--sql=/migration/migration.sql", "--sql=/secrets/lookup-passwords.sql"]
+    return {
+        "backoffLimit": 3,
+        "activeDeadlineSeconds": 900,
+        "template": {
+            "metadata": {"labels": {"app.kubernetes.io/name": MIGRATOR}},
+            "spec": {
+                "serviceAccountName": MIGRATOR,
+                "restartPolicy": "Never",
+                "securityContext": _POD_SECURITY,
+                "containers": [_container(MIGRATOR, image, args, mounts, env=env)],
+                "volumes": [
+                    {"name": "sql", "configMap": {"name": sql_config_map}},
+                    {"name": "passwords", "secret": {"secretName": f"{MIGRATOR}-passwords"}},
+                ],
+            },
+        },
+    }
+
+
+def network_policy_specs(vpc_cidr: str) -> dict[str, dict[str, Any]]:
+    tenants = {
+        "namespaceSelector": {
+            "matchExpressions": [{"key": "tenant", "operator": "Exists"}, {"key": "tenant", "operator": "NotIn", "values": ["shared"]}]
+        }
+    }
+    dns = {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": DNS_NAMESPACE}},
+        "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+    }
+    return {
+        "default-deny": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+        "allow-tenants-to-pooler": {
+            "podSelector": {"matchLabels": {"app.kubernetes.io/name": POOLER}},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": [tenants], "ports": [{"protocol": "TCP", "port": POOLER_PORT}]}],
+        },
+        "allow-database-egress": {
+            "podSelector": {},
+            "policyTypes": ["Egress"],
+            "egress": [
+                {"to": [dns], "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+                {"to": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": [{"protocol": "TCP", "port": 5432}]},
+                # The migration reads the master secret from Secrets Manager.
+                {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}}], "ports": [{"protocol": "TCP", "port": 443}]},
+            ],
+        },
+    }
+
+
+@dataclass(frozen=True)
+class DatabaseAccessArgs:
+    """Attributes:
+    image: The DB Manager image (pinned, from the platform registry).
+    writer_endpoint: Aurora's writer endpoint (the ExternalName's target).
+    vault_user: The role Vault logs in with (granted each tenant's group).
+    pools: Per tenant, its connection cap.
+    kubernetes_version: Pins the namespace's Pod Security labels.
+    vpc_cidr: Where Aurora is.
+    cluster_name: The cluster whose Pod Identity maps the migration's service account to its role.
+    replicas: PgBouncer replicas. Default 2.
+    """
+
+    image: str
+    writer_endpoint: pulumi.Input[str]
+    vault_user: str
+    pools: list[TenantPool]
+    kubernetes_version: str
+    vpc_cidr: str
+    cluster_name: pulumi.Input[str]
+    replicas: int = 2
+
+
+class DatabaseAccess(pulumi.ComponentResource):
+    """``opts.providers`` must carry the Kubernetes and the AWS providers."""
+
+    def __init__(self, name: str, args: DatabaseAccessArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:database:DatabaseAccess", name, None, opts)
+        child = child_options(self, opts)
+        labels = pod_security_labels(args.kubernetes_version)
+        namespace = k8s.core.v1.Namespace(f"{name}-ns", metadata={"name": NAMESPACE, "labels": labels}, opts=child)
+        inside = child_options(self, opts, namespace)
+
+        def meta(object_name: str) -> Any:
+            return {"name": object_name, "namespace": NAMESPACE}
+
+        for policy_name, spec in network_policy_specs(args.vpc_cidr).items():
+            k8s.networking.v1.NetworkPolicy(f"{name}-{policy_name}", metadata=meta(policy_name), spec=spec, opts=inside)
+        k8s.core.v1.Service(
+            f"{name}-writer",
+            metadata=meta(WRITER_SERVICE),
+            spec={"type": "ExternalName", "externalName": args.writer_endpoint},
+            opts=inside,
+        )
+
+        tenants = sorted(p.tenant for p in args.pools)
+        passwords = {t: random.RandomPassword(f"{name}-{t}-lookup", length=40, special=False, opts=child).result for t in tenants}
+        secret_passwords = pulumi.Output.all(**passwords) if passwords else pulumi.Output.from_input({})
+        k8s.core.v1.Secret(
+            f"{name}-pooler-auth",
+            metadata=meta(f"{POOLER}-auth"),
+            string_data={
+                "userlist.txt": pulumi.Output.secret(
+                    secret_passwords.apply(lambda found: "".join(f'"{migration.lookup_role(t)}" "{p}"\n' for t, p in sorted(found.items())))
+                )
+            },
+            opts=inside,
+        )
+        k8s.core.v1.ConfigMap(
+            f"{name}-pooler-config",
+            metadata=meta(POOLER),
+            data={"pgbouncer.ini": pgbouncer_ini(pooler_settings(), args.pools)},
+            opts=inside,
+        )
+        for account in (POOLER, MIGRATOR):
+            k8s.core.v1.ServiceAccount(f"{name}-{account}-sa", metadata=meta(account), automount_service_account_token=False, opts=inside)
+        # Any: pulumi_kubernetes's TypedDict inputs make mypy check every key of these specs (and run out of memory).
+        pooler: Any = pooler_deployment_spec(args.image, args.replicas)
+        k8s.apps.v1.Deployment(f"{name}-pooler", metadata=meta(POOLER), spec=pooler, opts=inside)
+        k8s.core.v1.Service(
+            f"{name}-pooler",
+            metadata=meta(POOLER),
+            spec={
+                "selector": {"app.kubernetes.io/name": POOLER},
+                "ports": [{"name": "postgres", "port": POOLER_PORT, "targetPort": "postgres"}],
+            },
+            opts=inside,
+        )
+
+        location = Location.of(self)
+        reader = pulumi.Output.all(location.secrets(RDS_MANAGED_SECRET_PREFIX), location.kms_keys()).apply(
+            lambda a: json.dumps(proxy_secret_reader(a[0], a[1], data_key_alias(ctx.name_prefix)))
+        )
+        operator_role(
+            f"{name}-migrate",
+            self,
+            ctx.name("db-migrate", max_length=64),
+            args.cluster_name,
+            (NAMESPACE, MIGRATOR),
+            ("master-secret", reader),
+        )
+
+        sql = migration.migration_sql(tenants, args.vault_user)
+        job = migration_job_name(sql)
+        sql_map = k8s.core.v1.ConfigMap(f"{name}-migration", metadata=meta(job), data={"migration.sql": sql}, opts=inside)
+        password_secret = k8s.core.v1.Secret(
+            f"{name}-migration-passwords",
+            metadata=meta(f"{MIGRATOR}-passwords"),
+            string_data={"lookup-passwords.sql": pulumi.Output.secret(secret_passwords.apply(migration.lookup_password_sql))},
+            opts=inside,
+        )
+        k8s.batch.v1.Job(
+            f"{name}-migrate-job",
+            metadata=meta(job),
+            spec=cast(Any, migration_job_spec(args.image, job, ctx.region)),
+            opts=child_options(self, opts, sql_map, password_secret),
+        )
+        self.pooler_address = pooler_address()
+        self.register_outputs({"poolerAddress": self.pooler_address, "migrationJob": job})

@@ -1,0 +1,73 @@
+"""HTTP handlers and the request-duration histogram the platform's SLO alerts read."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+#: Upper bounds (seconds) of the ``http_server_request_duration_seconds`` histogram (OpenTelemetry's
+#: HTTP semantic conventions name it; Prometheus adds ``_bucket``, ``_count`` and ``_sum``).
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._series: dict[tuple[str, str], list[float]] = {}
+
+    def observe(self, route: str, status: int, seconds: float) -> None:
+        key = (route, str(status))
+        with self._lock:
+            counts = self._series.setdefault(key, [0.0] * (len(BUCKETS) + 2))
+            for i, bound in enumerate(BUCKETS):
+                if seconds <= bound:
+                    counts[i] += 1
+            counts[-2] += 1  # +Inf bucket, i.e. the count
+            counts[-1] += seconds
+
+    def exposition(self) -> str:
+        name = "http_server_request_duration_seconds"
+        lines = [f"# HELP {name} Duration of HTTP server requests.", f"# TYPE {name} histogram"]
+        with self._lock:
+            for (route, status), counts in sorted(self._series.items()):
+                labels = f'http_route="{route}",http_response_status_code="{status}"'
+                for bound, count in zip(BUCKETS, counts, strict=False):
+                    lines.append(f'{name}_bucket{{{labels},le="{bound}"}} {count:g}')
+                lines.append(f'{name}_bucket{{{labels},le="+Inf"}} {counts[-2]:g}')
+                lines.append(f"{name}_count{{{labels}}} {counts[-2]:g}")
+                lines.append(f"{name}_sum{{{labels}}} {counts[-1]:g}")
+        return "\n".join(lines) + "\n"
+
+
+def make_handler(service: str, metrics: Metrics) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            started = time.perf_counter()
+            if self.path == "/healthz":
+                status, body, kind = 200, json.dumps({"status": "ok", "service": service}), "application/json"
+            elif self.path == "/metrics":
+                status, body, kind = 200, metrics.exposition(), "text/plain; version=0.0.4"
+            else:
+                status, body, kind = 404, json.dumps({"error": "not found", "path": self.path}), "application/json"
+            payload = body.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            if self.path != "/metrics":
+                metrics.observe(self.path if status != 404 else "unmatched", status, time.perf_counter() - started)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the standard library's name)
+            print(json.dumps({"service": service, "request": format % args}), flush=True)
+
+    return Handler
+
+
+def serve(port: int, service: str | None = None) -> ThreadingHTTPServer:
+    """A server bound to ``port`` (0: any free port), not yet serving."""
+    name = service or os.environ.get("OTEL_SERVICE_NAME", "service")
+    return ThreadingHTTPServer(("0.0.0.0", port), make_handler(name, Metrics()))  # noqa: S104 (a container listens on all interfaces)

@@ -1,0 +1,248 @@
+"""Failing stacks for the service-journey rules (#17), made from the real prod plan: one edit per
+branch of each rule, so every violation those rules can report is reached by a real-shaped stack
+(``test_every_violation_a_rule_can_report_has_a_failing_case``), and each names the rule it breaks.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+from blueprint.engine.analyzer import Resource
+from blueprint.engine.run import run_stack_file
+from blueprint.policies import as_policy_resources
+from stacks.loader import ROOT
+
+Edit = Callable[[list[Resource]], list[Resource]]
+
+
+@functools.cache
+def _prod() -> tuple[Resource, ...]:
+    _, registrations = run_stack_file("prod", ROOT / "Pulumi.prod.yaml")
+    return tuple(as_policy_resources(registrations))
+
+
+def prod_resources() -> list[Resource]:
+    return [dataclasses.replace(r, props=copy.deepcopy(dict(r.props)), state=copy.deepcopy(dict(r.state or r.props))) for r in _prod()]
+
+
+def _change(type_: str, name: str, change: Callable[[dict[str, Any]], None]) -> Edit:
+    def edit(resources: list[Resource]) -> list[Resource]:
+        found = [r for r in resources if r.type == type_ and r.name == name]
+        assert found, f"no {type_} {name} in the prod plan"
+        out = []
+        for r in resources:
+            if r in found:
+                props = copy.deepcopy(dict(r.state or r.props))
+                change(props)
+                r = dataclasses.replace(r, props=props, state=props)
+            out.append(r)
+        return out
+
+    return edit
+
+
+def _drop(type_: str, name: str) -> Edit:
+    def edit(resources: list[Resource]) -> list[Resource]:
+        kept = [r for r in resources if not (r.type == type_ and r.name == name)]
+        assert len(kept) == len(resources) - 1, f"no {type_} {name} in the prod plan"
+        return kept
+
+    return edit
+
+
+def _json(key: str, change: Callable[[Any], Any]) -> Callable[[dict[str, Any]], None]:
+    def apply(props: dict[str, Any]) -> None:
+        props[key] = json.dumps(change(json.loads(props[key])))
+
+    return apply
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def apply(props: dict[str, Any]) -> None:
+        *parents, leaf = path.split(".")
+        holder = props
+        for key in parents:
+            holder = holder[key][0] if isinstance(holder[key], list) else holder[key]
+        holder[leaf] = value
+
+    return apply
+
+
+FILE = "github:index/repositoryFile:RepositoryFile"
+API_MANIFEST = "payments-payments-payments-api-deploy/deployment.yaml"
+APP = "kubernetes:argoproj.io/v1alpha1:Application"
+POLICY = "aws:iam/rolePolicy:RolePolicy"
+NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+SCALER = "kubernetes:keda.sh/v1alpha1:ScaledObject"
+QUEUE = "aws:sqs/queue:Queue"
+
+
+def _statements(keep: Callable[[dict[str, Any]], bool]) -> Callable[[Any], Any]:
+    return lambda doc: {**doc, "Statement": [s for s in doc["Statement"] if keep(s)]}
+
+
+def _ini_without(prefix: str) -> Callable[[dict[str, Any]], None]:
+    def apply(props: dict[str, Any]) -> None:
+        props["data"]["pgbouncer.ini"] = "\n".join(x for x in props["data"]["pgbouncer.ini"].splitlines() if not x.startswith(prefix))
+
+    return apply
+
+
+def _ini_replace(old: str, new: str) -> Callable[[dict[str, Any]], None]:
+    def apply(props: dict[str, Any]) -> None:
+        props["data"]["pgbouncer.ini"] = props["data"]["pgbouncer.ini"].replace(old, new)
+
+    return apply
+
+
+def _egress_without(namespace: str) -> Callable[[dict[str, Any]], None]:
+    def apply(props: dict[str, Any]) -> None:
+        props["spec"]["egress"] = [r for r in props["spec"]["egress"] if namespace not in json.dumps(r)]
+
+    return apply
+
+
+def _collector_without_routes(props: dict[str, Any]) -> None:
+    props["values"]["config"]["connectors"]["routing/logs"]["table"] = []
+
+
+#: (rule, what breaks, edit of the prod plan)
+JOURNEY_BAD: list[tuple[str, str, Edit]] = [
+    ("tenant-repository-rendered", "rendered manifest not committed", _drop(FILE, API_MANIFEST)),
+    ("tenant-repository-rendered", "placeholder left", _change(FILE, API_MANIFEST, _set("content", "name: __SERVICE__\n"))),
+    (
+        "tenant-gitops-wired",
+        "no repository Secret",
+        _change("kubernetes:core/v1:Secret", "payments-payments-payments-api-repository", _set("metadata.labels", {})),
+    ),
+    (
+        "tenant-gitops-wired",
+        "no deploy key",
+        _drop("github:index/repositoryDeployKey:RepositoryDeployKey", "payments-payments-payments-api-deploy-key"),
+    ),
+    ("tenant-gitops-wired", "another path", _change(APP, "payments-payments-api-app", _set("spec.source.path", "k8s"))),
+    ("tenant-gitops-wired", "another namespace", _change(APP, "payments-payments-api-app", _set("spec.destination.namespace", "fraud"))),
+    ("tenant-gitops-wired", "no ServiceAccount", _drop("kubernetes:core/v1:ServiceAccount", "payments-payments-api-sa")),
+    (
+        "tenant-gitops-wired",
+        "manifest names another workload",
+        _change(FILE, API_MANIFEST, lambda p: p.update(content=p["content"].replace("name: payments-api", "name: api", 1))),
+    ),
+    (
+        "tenant-gitops-wired",
+        "scales what is not deployed",
+        _change(SCALER, "payments-settlement-worker-scaler", _set("spec.scaleTargetRef.name", "other")),
+    ),
+    (
+        "tenant-workload-identity-scoped",
+        "reaches another tenant's table",
+        _change(
+            POLICY,
+            "payments-payments-api-workload",
+            lambda p: p.update(policy=p["policy"].replace("payments-idempotency", "fraud-idempotency")),
+        ),
+    ),
+    (
+        "tenant-workload-identity-scoped",
+        "cannot reach its bucket",
+        _change(POLICY, "payments-payments-api-workload", _json("policy", _statements(lambda s: "s3" not in json.dumps(s.get("Action"))))),
+    ),
+    ("tenant-vault-reachable", "no address recorded", _change("fintech:vault:Concierge", "payments", lambda p: p.update(vaultAddress=""))),
+    (
+        "tenant-vault-reachable",
+        "no egress to Vault",
+        _change(
+            NETPOL,
+            "payments-allow-platform-egress",
+            lambda p: p["spec"].update(
+                egress=[r for r in p["spec"]["egress"] if "ipBlock" not in json.dumps(r) or "0.0.0.0/0" in json.dumps(r)]
+            ),
+        ),
+    ),
+    ("tenant-vault-reachable", "no Kubernetes auth role", _drop("vault:kubernetes/authBackendRole:AuthBackendRole", "payments-k8s-role")),
+    (
+        "tenant-database-path-wired",
+        "users outside the group",
+        _change(
+            "vault:database/secretBackendRole:SecretBackendRole",
+            "payments-db-role",
+            lambda p: p.update(creationStatements=["CREATE ROLE x;"]),
+        ),
+    ),
+    (
+        "tenant-database-path-wired",
+        "no pool",
+        _change("kubernetes:core/v1:ConfigMap", "db-access-pooler-config", _ini_without("payments =")),
+    ),
+    (
+        "tenant-database-path-wired",
+        "wrong lookup",
+        _change(
+            "kubernetes:core/v1:ConfigMap", "db-access-pooler-config", _ini_replace("auth_user=pooler_payments", "auth_user=pooler_fraud")
+        ),
+    ),
+    (
+        "tenant-database-path-wired",
+        "no egress to the pooler",
+        _change(NETPOL, "payments-allow-platform-egress", _egress_without("db-manager")),
+    ),
+    ("tenant-database-path-wired", "no migration", _drop("kubernetes:batch/v1:Job", "db-access-migrate-job")),
+    (
+        "tenant-worker-scaling-wired",
+        "another tenant's queue",
+        _change(
+            SCALER,
+            "payments-settlement-worker-scaler",
+            lambda p: p["spec"]["triggers"][0]["metadata"].update(queueURL="https://sqs/x/fintech-blueprint-prod-fraud-outbox"),
+        ),
+    ),
+    ("tenant-worker-scaling-wired", "no dead-letter queue", _change(QUEUE, "payments-outbox-queue", _set("redrivePolicy", "{}"))),
+    (
+        "tenant-worker-scaling-wired",
+        "no AWS pod identity",
+        _change(
+            "kubernetes:keda.sh/v1alpha1:TriggerAuthentication",
+            "payments-settlement-worker-aws-auth",
+            _set("spec.podIdentity.provider", "none"),
+        ),
+    ),
+    (
+        "tenant-worker-scaling-wired",
+        "KEDA cannot read the depth",
+        _change(POLICY, "keda-operator-queue-depth", _json("policy", _statements(lambda s: False))),
+    ),
+    (
+        "tenant-worker-scaling-wired",
+        "worker cannot write its table",
+        _change(POLICY, "payments-settlement-worker-workload", _json("policy", _statements(lambda s: "dynamodb" not in json.dumps(s)))),
+    ),
+    (
+        "tenant-telemetry-wired",
+        "no ServiceMonitor",
+        _drop("kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "payments-payments-api-monitor"),
+    ),
+    (
+        "tenant-telemetry-wired",
+        "single-window alerts",
+        _change(
+            "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+            "payments-slo",
+            lambda p: [r.update(expr="up == 0") for g in p["spec"]["groups"] for r in g["rules"]],
+        ),
+    ),
+    (
+        "tenant-telemetry-wired",
+        "no owner receiver",
+        _drop("kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig", "payments-alert-routing"),
+    ),
+    (
+        "tenant-telemetry-wired",
+        "logs not routed",
+        _change("kubernetes:helm.sh/v3:Release", "kubernetes-platform-opentelemetry-collector", _collector_without_routes),
+    ),
+]
