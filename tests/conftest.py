@@ -31,6 +31,31 @@ NEW_TENANT: dict[str, Any] = {
 }
 
 
+#: How many resources (components included) NEW_TENANT brings under its Tenant, one service of a pii class.
+NEW_TENANT_RESOURCES = 65
+
+#: Platform resources (logical names) that legitimately change when a tenant joins or leaves: lists that
+#: name every tenant. Vault's allowed database roles; the pooler's pools, auth file and pods (rolled on a
+#: new pgbouncer.ini); the migration's SQL, passwords and Job (the Job and its ConfigMap are renamed
+#: after the SQL's digest: replaced); the collector's log routes and its role's log groups.
+SHARED_CHANGES_ON_ONBOARDING = {
+    "vault-platform-aurora",
+    "db-access-pooler-config",
+    "db-access-pooler-auth",
+    "db-access-pooler",
+    "db-access-migration",
+    "db-access-migration-passwords",
+    "db-access-migrate-job",
+    "kubernetes-platform-opentelemetry-collector",
+    "otel-collector-write",
+}
+
+
+def platform_resources_of(tenant: str) -> set[str]:
+    """Platform resources (logical names) created with a tenant: its pooler lookup role's password."""
+    return {f"db-access-{tenant}-lookup"}
+
+
 def plan_registrations(path: Path, stack: str) -> list[Registration]:
     stack_file, config = load_stack_file(path)
     flat, secrets = stack_file.flattened()

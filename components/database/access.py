@@ -63,8 +63,12 @@ def pooler_settings() -> PoolerSettings:
     )
 
 
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
 def migration_job_name(sql: str) -> str:
-    return f"{MIGRATOR}-{hashlib.sha256(sql.encode()).hexdigest()[:10]}"
+    return f"{MIGRATOR}-{digest(sql)}"
 
 
 def _container(name: str, image: str, args: list[str], mounts: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
@@ -79,7 +83,8 @@ def _container(name: str, image: str, args: list[str], mounts: list[dict[str, An
     }
 
 
-def pooler_deployment_spec(image: str, replicas: int) -> dict[str, Any]:
+def pooler_deployment_spec(image: str, replicas: int, config_digest: str) -> dict[str, Any]:
+    """``config_digest`` annotates the pods: a changed pgbouncer.ini (a tenant joins) rolls them."""
     labels = {"app.kubernetes.io/name": POOLER}
     port = {"name": "postgres", "containerPort": POOLER_PORT}
     probe = {"tcpSocket": {"port": POOLER_PORT}}
@@ -91,7 +96,7 @@ def pooler_deployment_spec(image: str, replicas: int) -> dict[str, Any]:
         "replicas": replicas,
         "selector": {"matchLabels": labels},
         "template": {
-            "metadata": {"labels": labels},
+            "metadata": {"labels": labels, "annotations": {"fintech-blueprint.io/config-digest": config_digest}},
             "spec": {
                 "serviceAccountName": POOLER,
                 "automountServiceAccountToken": False,
@@ -236,16 +241,12 @@ class DatabaseAccess(pulumi.ComponentResource):
             },
             opts=inside,
         )
-        k8s.core.v1.ConfigMap(
-            f"{name}-pooler-config",
-            metadata=meta(POOLER),
-            data={"pgbouncer.ini": pgbouncer_ini(pooler_settings(), args.pools)},
-            opts=inside,
-        )
+        ini = pgbouncer_ini(pooler_settings(), args.pools)
+        k8s.core.v1.ConfigMap(f"{name}-pooler-config", metadata=meta(POOLER), data={"pgbouncer.ini": ini}, opts=inside)
         for account in (POOLER, MIGRATOR):
             k8s.core.v1.ServiceAccount(f"{name}-{account}-sa", metadata=meta(account), automount_service_account_token=False, opts=inside)
         # Any: pulumi_kubernetes's TypedDict inputs make mypy check every key of these specs (and run out of memory).
-        pooler: Any = pooler_deployment_spec(args.image, args.replicas)
+        pooler: Any = pooler_deployment_spec(args.image, args.replicas, digest(ini))
         k8s.apps.v1.Deployment(f"{name}-pooler", metadata=meta(POOLER), spec=pooler, opts=inside)
         k8s.core.v1.Service(
             f"{name}-pooler",

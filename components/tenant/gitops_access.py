@@ -9,6 +9,7 @@ encrypted state and in the Secret Argo CD reads; no person handles it.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 import pulumi
@@ -23,6 +24,10 @@ from policy_pack.policies.contract import GITOPS_REPOSITORY_SECRET, GITOPS_SECRE
 def ssh_url(org: str, repository: str) -> str:
     """What Argo CD clones; its repository Secret's ``url`` must be exactly this."""
     return f"git@github.com:{org}/{repository}.git"
+
+
+def _base64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
 
 
 def repository_secret_data(url: str, project: str) -> dict[str, str]:
@@ -68,10 +73,10 @@ class TenantGitopsAccess(pulumi.ComponentResource):
                     "namespace": args.gitops_namespace,
                     "labels": {GITOPS_SECRET_LABEL: GITOPS_REPOSITORY_SECRET},
                 },
-                string_data={
-                    **repository_secret_data(ssh_url(args.org, repository), args.tenant),
-                    "sshPrivateKey": pulumi.Output.secret(key.private_key_openssh),
-                },
+                # Two properties: the key is unknown until it is generated (and secret), the rest is known at a
+                # first preview, where the pack checks it (one map holding both would be wholly unknown).
+                string_data=repository_secret_data(ssh_url(args.org, repository), args.tenant),
+                data={"sshPrivateKey": pulumi.Output.secret(key.private_key_openssh.apply(_base64))},
                 opts=child,
             )
         self.register_outputs({})

@@ -270,9 +270,19 @@ def _vault_reachable(args) -> Iterator[Finding]:
             )
         role = roles.get(tenant)
         accounts = {str(get(a.props, "serviceAccount")) for a in named(resources, POD_IDENTITY) if get(a.props, "namespace") == tenant}
-        bound = set(strings(get(role.props, "boundServiceAccountNames"))) if role else set()
-        if role is None or strings(get(role.props, "boundServiceAccountNamespaces")) != [tenant] or not accounts <= bound:
-            yield f"tenant {tenant!r}: no Vault Kubernetes auth role bound to its namespace and each of its service accounts", concierge.urn
+        if (
+            role is None
+            or not _binds(role, "boundServiceAccountNamespaces", {tenant})
+            or not _binds(role, "boundServiceAccountNames", accounts)
+        ):
+            yield f"tenant {tenant!r}: no Vault Kubernetes auth role lets its namespace's service accounts log in", concierge.urn
+
+
+def _binds(role: Any, field: str, wanted: set[str]) -> bool:
+    """Whether the role admits every one of ``wanted`` (a wildcard admits all: whether it should is
+    ``vault-auth-role-bound``'s concern, not reachability's)."""
+    bound = set(strings(get(role.props, field)))
+    return "*" in bound or wanted <= bound
 
 
 # -- hop 7: database ---------------------------------------------------------------------------------
@@ -498,7 +508,7 @@ POLICIES = [
     StackRule(
         name="tenant-vault-reachable",
         description="A tenant's pods may reach Vault where it really is (an egress rule to Vault's networks on its "
-        "address's port) and log in with a Kubernetes auth role bound to their namespace and service accounts (#17 hop 6).",
+        "address's port) and log in with a Kubernetes auth role admitting their namespace and service accounts (#17 hop 6).",
         severity=HIGH,
         adr="ADR-001",
         domain="journey",

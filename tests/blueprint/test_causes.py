@@ -59,17 +59,17 @@ def test_a_stricter_policy_config_names_the_stack_keys_once(tmp_path: Path) -> N
     result = CliRunner().invoke(main, ["plan", "dev", "--policy-config", "policy_pack/config.prod.json", "--out", str(out)])
     assert result.exit_code == 1, result.output
     lines = [line.strip() for line in result.output.splitlines() if line.strip().startswith("✗")]
-    # dev's shorter rows for internal (the cluster's and flow logs) and confidential (fraud's) data.
+    # dev's shorter rows for internal (the cluster's, flow and platform logs) and confidential (fraud's) data.
     assert (
-        "✗ cloudwatch-log-retention: stack config dataLifecycle.internal.expireAfterDays = 90 fails it on 2 resource(s) "
-        "(cluster-control-plane-logs, network-flow-logs): retentionInDays is 90; this stack requires at least 365"
+        "✗ cloudwatch-log-retention: stack config dataLifecycle.internal.expireAfterDays = 90 fails it on 3 resource(s) "
+        "(platform-logs, cluster-control-plane-logs, network-flow-logs): retentionInDays is 90; this stack requires at least 365"
     ) in lines
     assert (
         "✗ cloudwatch-log-retention: stack config dataLifecycle.confidential.expireAfterDays = 180 fails it on 1 resource(s) "
         "(fraud-logs): retentionInDays is 180; this stack requires at least 365"
     ) in lines
     assert any(
-        line.startswith("✗ stateful-resources-protected: stack config protectStateful = false fails it on 46 resource(s)") for line in lines
+        line.startswith("✗ stateful-resources-protected: stack config protectStateful = false fails it on 47 resource(s)") for line in lines
     )
     assert sum("stateful-resources-protected" in line for line in lines) == 1
     report = json.loads((out / "policy-report.json").read_text())
@@ -78,5 +78,6 @@ def test_a_stricter_policy_config_names_the_stack_keys_once(tmp_path: Path) -> N
     assert keys == {
         "cluster-control-plane-logs": "dataLifecycle.internal.expireAfterDays",
         "network-flow-logs": "dataLifecycle.internal.expireAfterDays",
+        "platform-logs": "dataLifecycle.internal.expireAfterDays",
         "fraud-logs": "dataLifecycle.confidential.expireAfterDays",
     }

@@ -11,7 +11,14 @@ from click.testing import CliRunner, Result
 
 from blueprint.cli import main
 from blueprint.engine.diff import changed_paths, diff, forces_replacement, tenant_of
-from tests.conftest import NEW_TENANT, as_document, project_values
+from tests.conftest import (
+    NEW_TENANT,
+    NEW_TENANT_RESOURCES,
+    SHARED_CHANGES_ON_ONBOARDING,
+    as_document,
+    platform_resources_of,
+    project_values,
+)
 
 
 def run(*args: str) -> Result:
@@ -42,15 +49,19 @@ def test_adding_then_removing_a_tenant(tmp_path: Path) -> None:
     inventory = json.loads((out / "inventory.json").read_text())["resources"]
     by_urn = {r["urn"]: r for r in inventory}
     lending = {urn for urn in by_urn if tenant_of(urn, by_urn) == "lending"}
-    assert set(changes["added"]) == lending and len(lending) == 58
-    assert [c["urn"].rsplit("::", 1)[-1] for c in changes["changed"]] == ["vault-platform-aurora"]
-    assert changes["changed"][0]["paths"] == ["allowedRoles"]  # the list grew: the whole list changed
-    assert changes["removed"] == [] and changes["replaced"] == []
+    platform = {urn for urn in changes["added"] if urn.rsplit("::", 1)[-1] in platform_resources_of("lending")}
+    assert set(changes["added"]) == lending | platform and len(lending) == NEW_TENANT_RESOURCES
+    changed = {c["urn"].rsplit("::", 1)[-1]: c["paths"] for c in changes["changed"]}
+    assert "vault-platform-aurora" in changed and set(changed) <= SHARED_CHANGES_ON_ONBOARDING, changed
+    assert changed["vault-platform-aurora"] == ["allowedRoles"]  # the list grew: the whole list changed
+    # The migration's ConfigMap and Job are named after the SQL's digest: a new tenant replaces them.
+    replaced = {c["urn"].rsplit("::", 1)[-1] if isinstance(c, dict) else c.rsplit("::", 1)[-1] for c in changes["replaced"]}
+    assert replaced <= SHARED_CHANGES_ON_ONBOARDING and changes["removed"] == [], changes["replaced"]
     assert "+" in added.output and "lending" in added.output and "~" in added.output
 
     removed = run("plan", "dev", "--config-file", str(before), "--out", str(out))
     back = json.loads((out / "diff.json").read_text())
-    assert set(back["removed"]) == lending and back["added"] == []
+    assert set(back["removed"]) == lending | platform and back["added"] == []
     assert "!!" in removed.output, "deleting the tenant's queues, table and image repositories is shown loudly"
 
 

@@ -20,13 +20,9 @@ from blueprint.engine.mocks import Registration
 from blueprint.realengine import Workspace
 from policy_pack.policies.ordering import CRD_CHARTS
 from stacks.loader import ROOT, load_stack_file
-from tests.conftest import NEW_TENANT
+from tests.conftest import NEW_TENANT, NEW_TENANT_RESOURCES, SHARED_CHANGES_ON_ONBOARDING, platform_resources_of
 
 pytestmark = pytest.mark.engine
-
-#: Shared resources that legitimately change when a tenant joins or leaves: the database connection's
-#: allowed roles list the tenants.
-SHARED_CHANGES_ON_ONBOARDING = {"vault-platform-aurora"}
 
 
 @pytest.fixture
@@ -158,16 +154,18 @@ def test_onboarding_and_offboarding_touch_only_that_tenant(ws: Workspace) -> Non
 
     edit_tenants(ws.stack_file("dev"), lambda tenants: tenants.append(NEW_TENANT))
     added = steps(ws, "dev")
-    assert set(added) == {"create", "update"}, added
-    assert added["create"] == _tenant_urns(added["create"], "lending") and len(added["create"]) == 58
-    assert {u.rsplit("::", 1)[-1] for u in added["update"]} == SHARED_CHANGES_ON_ONBOARDING
+    platform_created = {u for u in added["create"] if u.rsplit("::", 1)[-1] in platform_resources_of("lending")}
+    tenant_created = added["create"] - platform_created
+    assert tenant_created == _tenant_urns(tenant_created, "lending") and len(tenant_created) == NEW_TENANT_RESOURCES, len(tenant_created)
+    assert len(platform_created) == len(platform_resources_of("lending"))
+    shared = {u.rsplit("::", 1)[-1] for op, urns in added.items() if op != "create" for u in urns}
+    assert shared <= SHARED_CHANGES_ON_ONBOARDING and "vault-platform-aurora" in shared, added
 
     assert ws.up("dev", policy=False).returncode == 0
     ws.stack_file("dev").write_text(original)
     removed = steps(ws, "dev")
-    assert set(removed) == {"delete", "update"}, removed
     assert removed["delete"] == added["create"]
-    assert {u.rsplit("::", 1)[-1] for u in removed["update"]} == SHARED_CHANGES_ON_ONBOARDING
+    assert {u.rsplit("::", 1)[-1] for op, urns in removed.items() if op != "delete" for u in urns} == shared
 
 
 def test_prod_refuses_to_destroy_protected_resources(ws: Workspace) -> None:

@@ -197,7 +197,7 @@ def test_stateful_resources_are_protected_and_retained_in_prod(
     stateful = [r for r in stack_plans[stack] if r.type in STATEFUL] + tenant_namespaces
     # 26 data stores (a data bucket per tenant, payments' erasure queue and DLQ), 6 log groups (and
     # PostgreSQL's), the trail, the cluster, 2 mounts, 2 KV seeds, 2 tenant namespaces.
-    assert len(stateful) == 44
+    assert len(stateful) == 45
     for r in stateful:
         assert r.options["protect"] is protected and r.options["retainOnDelete"] is protected, r.urn
 

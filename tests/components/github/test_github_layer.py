@@ -4,6 +4,7 @@ every repository is private and protected, approvals follow the environment."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,9 @@ import pytest
 import yaml
 
 from blueprint.engine.mocks import Registration
-from components.github.organization import TEMPLATE_DIR, template_files
+from components.github.organization import TEMPLATE_DIR, TEMPLATE_REPOSITORY, template_files
+from components.github.template import TemplateValues, placeholders_in, render
+from policy_pack.policies.contract import TEMPLATE_PLACEHOLDERS
 from stacks.catalog import PLATFORM_REPOSITORIES
 from stacks.loader import ROOT
 from tests.conftest import by_type
@@ -28,7 +31,9 @@ def plan(stack_plans: dict[str, list[Registration]]) -> list[Registration]:
 
 
 def test_only_one_stack_manages_the_organization(stack_plans: dict[str, list[Registration]]) -> None:
-    assert [r.type for r in stack_plans["dev"] if r.type.startswith("github:") and r.custom] == []
+    # dev holds only its own deploy keys on prod's repositories (Argo CD's read access, one per stack).
+    dev = {r.type for r in stack_plans["dev"] if r.type.startswith("github:") and r.custom}
+    assert dev == {"github:index/repositoryDeployKey:RepositoryDeployKey"}
     assert by_type(stack_plans["prod"], "github:index/repository:Repository")
 
 
@@ -94,7 +99,11 @@ def test_repositories_are_private_and_created_from_the_template(plan: list[Regis
 
 
 def test_the_template_files_come_from_this_project(plan: list[Registration]) -> None:
-    pushed = {f.inputs["file"]: f.inputs["content"] for f in by_type(plan, "github:index/repositoryFile:RepositoryFile")}
+    pushed = {
+        f.inputs["file"]: f.inputs["content"]
+        for f in by_type(plan, "github:index/repositoryFile:RepositoryFile")
+        if f.inputs["repository"] == TEMPLATE_REPOSITORY
+    }
     assert pushed == template_files()
     assert {".github/workflows/ci.yml", ".github/CODEOWNERS", ".github/pull_request_template.md", "README.md"} <= set(pushed)
     assert any(path.startswith("adrs/") for path in pushed)
@@ -188,3 +197,89 @@ def test_ci_logs_in_to_vault_with_its_oidc_identity_on_the_roles_the_program_cre
             "event_name": "pull_request",
         }
         assert roles[stack][f"infra-{stack}"]["boundAudiences"] == ["https://github.com/fintech-blueprint"]
+
+
+# -- #17 hop 1: the template ships a service that passes its own Gate 1, rendered per repository -------
+
+HADOLINT = Path(sys.executable).parent / "hadolint"
+BIN = str(Path(sys.executable).parent)
+
+
+def make(service: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``make`` in a rendered service, with this virtualenv's Python, ruff and hadolint."""
+    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(service.parent)}
+    return subprocess.run(["make", *args, f"PYTHON={sys.executable}"], cwd=service, env=env, capture_output=True, text=True, check=False)
+
+
+def render_service(into: Path, values: TemplateValues) -> Path:
+    for path, content in template_files().items():
+        target = into / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(render(content, values))
+    return into
+
+
+EXAMPLE = TemplateValues(
+    org="acme",
+    tenant="payments",
+    service="payments-api",
+    owner_team="payments-team",
+    platform_team="platform",
+    image_repository="123456789012.dkr.ecr.eu-west-3.amazonaws.com/payments/payments-api",
+    otlp_endpoint="http://collector:4318",
+)
+
+
+def test_a_rendered_service_passes_its_own_gate_1_targets(tmp_path: Path) -> None:
+    """lint (ruff + hadolint), test and contract-test run and pass on a rendered copy; sca is defined
+    (pip-audit needs the advisory database: GitHub's runners have the network, this machine not)."""
+    service = render_service(tmp_path / "svc", EXAMPLE)
+    for target in ("lint", "test", "contract-test"):
+        done = make(service, target)
+        assert done.returncode == 0, (target, done.stdout[-2000:], done.stderr[-2000:])
+    dry = make(service, "-n", "sca")
+    assert dry.returncode == 0 and "pip_audit" in dry.stdout
+
+
+def test_a_broken_service_fails_its_gate_1_targets(tmp_path: Path) -> None:
+    service = render_service(tmp_path / "svc", EXAMPLE)
+    (service / "src/service/app.py").write_text((service / "src/service/app.py").read_text().replace('"status": "ok"', '"status": "down"'))
+    assert make(service, "contract-test").returncode != 0
+
+
+def test_the_dockerfile_passes_hadolint_which_catches_a_bad_one(tmp_path: Path) -> None:
+    good = subprocess.run([str(HADOLINT), "--no-color", str(TEMPLATE_DIR / "Dockerfile")], capture_output=True, text=True, check=False)
+    assert good.returncode == 0, good.stdout
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM python\nUSER root\nRUN apt-get install curl\n")
+    found = subprocess.run([str(HADOLINT), "--no-color", str(bad)], capture_output=True, text=True, check=False)
+    assert found.returncode != 0 and "DL3006" in found.stdout and "DL3008" in found.stdout
+
+
+def test_every_template_placeholder_is_known_and_rendering_leaves_none(tmp_path: Path) -> None:
+    used = {p for content in template_files().values() for p in placeholders_in(content)}
+    assert used == set(TEMPLATE_PLACEHOLDERS)  # each placeholder is used; no unknown one could hide (same pattern)
+    assert re.findall(r"@OWNER_TEAM|(?<![A-Z_])SERVICE_NAME", "".join(template_files().values())) == []
+    service = render_service(tmp_path / "svc", EXAMPLE)
+    assert [p for p in service.rglob("*") if p.is_file() and placeholders_in(p.read_text())] == []
+    manifest = yaml.safe_load((service / "deploy/deployment.yaml").read_text())
+    assert manifest["metadata"]["name"] == manifest["spec"]["template"]["spec"]["serviceAccountName"] == "payments-api"
+    assert manifest["spec"]["template"]["spec"]["containers"][0]["image"].startswith(EXAMPLE.image_repository + ":")
+    assert "@acme/payments-team" in (service / ".github/CODEOWNERS").read_text()
+
+
+def test_each_generated_repository_gets_its_files_rendered_before_gate_1(plan: list[Registration]) -> None:
+    """Every repository generated from the template (the platform's and each tenant service's) gets
+    exactly the template's placeholder files committed, rendered for it, before its ruleset."""
+    holders = {path for path, content in template_files().items() if placeholders_in(content)}
+    files: dict[str, dict[str, str]] = {}
+    for f in by_type(plan, "github:index/repositoryFile:RepositoryFile"):
+        files.setdefault(f.inputs["repository"], {})[f.inputs["file"]] = f.inputs["content"]
+    generated = [r for r in by_type(plan, "github:index/repository:Repository") if r.inputs.get("template")]
+    assert {r.inputs["name"] for r in generated} >= {"payments-payments-api", "fraud-fraud-scoring", "db-manager"}
+    for repo in generated:
+        own = files[repo.inputs["name"]]
+        assert set(own) == holders, repo.inputs["name"]
+        assert all(placeholders_in(content) == [] for content in own.values())
+    api = yaml.safe_load(files["payments-payments-api"]["deploy/deployment.yaml"])
+    assert (api["metadata"]["namespace"], api["spec"]["template"]["spec"]["serviceAccountName"]) == ("payments", "payments-api")

@@ -40,7 +40,7 @@ def test_each_store_type_gets_its_class_s_lifecycle(stack: str, stack_plans: dic
         retention = Retention(data_class(bucket), table[data_class(bucket)])
         assert BucketLifecycle.of_inputs(camel(configurations[bucket.inputs["bucket"]].inputs)) == retention.bucket(), bucket.name
     groups = by_type(plan, LOG_GROUP)
-    assert len(groups) == 6  # trail, control plane, flow logs, PostgreSQL, one per tenant
+    assert len(groups) == 7  # trail, control plane, flow logs, PostgreSQL, the platform's, one per tenant
     for group in groups:
         assert group.inputs["retentionInDays"] == lifecycle.log_retention_days(table[data_class(group)]), group.name
     for queue in by_type(plan, QUEUE):
@@ -101,6 +101,9 @@ def test_a_pci_and_a_public_tenant_differ_exactly_where_the_table_says(write_sta
         ("T-ns", "metadata"),  # its data-class label
         ("T", "dataClass"),
         ("T-k8s-role", "boundServiceAccountNames"),  # the erasure job logs in to Vault as the tenant
+        # Each repository's deploy key pair is its own.
+        ("T-T-loan-api-repository", "data"),
+        ("T-T-loan-api-deploy-key", "key"),
     }
     assert pci[("aws:cloudwatch/logGroup:LogGroup", "T-logs")]["retentionInDays"] == 1827
     assert public[("aws:cloudwatch/logGroup:LogGroup", "T-logs")]["retentionInDays"] == 30  # dev: public expires after 30 days

@@ -11,7 +11,7 @@ from blueprint.engine.mocks import Registration
 from policy_pack.policies import contract
 from policy_pack.policies.stack_invariants import is_default_deny
 from stacks.loader import ROOT
-from tests.conftest import as_document, by_type, plan_registrations, project_values
+from tests.conftest import SHARED_CHANGES_ON_ONBOARDING, as_document, by_type, plan_registrations, project_values
 
 
 def in_namespace(plan: list[Registration], type_: str, namespace: str) -> list[Registration]:
@@ -61,6 +61,7 @@ def test_tenant_namespace_bundle(stack_plans: dict[str, list[Registration]]) -> 
     assert sorted(policies) == [
         "allow-dns-egress",
         "allow-gateway-ingress",
+        "allow-metrics-scrape",
         "allow-platform-egress",
         "allow-same-namespace",
         "default-deny",
@@ -69,11 +70,20 @@ def test_tenant_namespace_bundle(stack_plans: dict[str, list[Registration]]) -> 
     assert policies["allow-gateway-ingress"]["ingress"] == [
         {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "platform-gateway"}}}]}
     ]
-    vault, https = policies["allow-platform-egress"]["egress"]
-    assert vault == {
-        "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "vault"}}}],
-        "ports": [{"protocol": "TCP", "port": 8200}],
+    vault, pooler, collector, https = policies["allow-platform-egress"]["egress"]
+    # Vault is outside the cluster (ADR-0023): dev's address port, on the VPC (vault.networkCidrs' default).
+    assert vault == {"to": [{"ipBlock": {"cidr": "10.10.0.0/16"}}], "ports": [{"protocol": "TCP", "port": 8200}]}
+    assert pooler == {
+        "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "db-manager"}}}],
+        "ports": [{"protocol": "TCP", "port": 6432}],
     }
+    assert collector["ports"] == [{"protocol": "TCP", "port": 4317}, {"protocol": "TCP", "port": 4318}]
+    assert policies["allow-metrics-scrape"]["ingress"] == [
+        {
+            "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}}}],
+            "ports": [{"protocol": "TCP", "port": "http"}],
+        }
+    ]
     assert https == {
         "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}}],
         "ports": [{"protocol": "TCP", "port": 443}],
@@ -149,9 +159,8 @@ def test_adding_a_tenant_adds_exactly_its_resources(write_stack: Callable[..., P
     assert added and all("lending" in urn for urn in added)
     assert any(urn.endswith("fintech:platform:Tenant::lending") for urn in added)
     changed = {urn for urn in before if before[urn].inputs != after[urn].inputs}
-    # Only platform-wide lists that name every tenant may change: Vault's allowed DB roles and the
-    # registry allow-list rules of the admission policy. Nothing of another tenant changes.
-    assert {after[u].name for u in changed} <= {"vault-platform-aurora"}, sorted(changed)
+    # Only platform-wide lists that name every tenant may change. Nothing of another tenant changes.
+    assert {after[u].name for u in changed} <= SHARED_CHANGES_ON_ONBOARDING, sorted(changed)
 
 
 def test_each_service_repository_gets_what_its_workflow_reads(stack_plans: dict[str, list[Registration]]) -> None:
