@@ -31,9 +31,10 @@ from components.aws.keys import data_key_alias
 from components.aws.scaler_identity import operator_role
 from components.context import StackContext
 from components.database import migration
-from components.database.pooler import PoolerSettings, TenantPool, pgbouncer_ini
+from components.database.pooler import PoolerSettings, TenantPool, auth_file, pgbouncer_ini
 from components.kubernetes.namespaces import DNS_NAMESPACE, pod_security_labels
 from components.options import child_options
+from policy_pack.policies.contract import SHARED_TENANT
 
 NAMESPACE = "db-manager"
 POOLER = "pgbouncer"
@@ -156,7 +157,7 @@ def migration_job_spec(image: str, sql_config_map: str, region: str) -> dict[str
 def network_policy_specs(vpc_cidr: str) -> dict[str, dict[str, Any]]:
     tenants = {
         "namespaceSelector": {
-            "matchExpressions": [{"key": "tenant", "operator": "Exists"}, {"key": "tenant", "operator": "NotIn", "values": ["shared"]}]
+            "matchExpressions": [{"key": "tenant", "operator": "Exists"}, {"key": "tenant", "operator": "NotIn", "values": [SHARED_TENANT]}]
         }
     }
     dns = {
@@ -234,11 +235,7 @@ class DatabaseAccess(pulumi.ComponentResource):
         k8s.core.v1.Secret(
             f"{name}-pooler-auth",
             metadata=meta(f"{POOLER}-auth"),
-            string_data={
-                "userlist.txt": pulumi.Output.secret(
-                    secret_passwords.apply(lambda found: "".join(f'"{migration.lookup_role(t)}" "{p}"\n' for t, p in sorted(found.items())))
-                )
-            },
+            string_data={"userlist.txt": pulumi.Output.secret(secret_passwords.apply(auth_file))},
             opts=inside,
         )
         ini = pgbouncer_ini(pooler_settings(), args.pools)

@@ -67,3 +67,9 @@ def pgbouncer_ini(settings: PoolerSettings, pools: list[TenantPool], admin_users
     if admin_users:
         options.append(f"admin_users = {','.join(admin_users)}")
     return "\n".join(["[databases]", *databases, "", "[pgbouncer]", *options]) + "\n"
+
+
+def auth_file(passwords: dict[str, str]) -> str:
+    """PgBouncer's ``auth_file``: each tenant's lookup role and its password (the migration sets the same,
+    ``migration.lookup_password_sql``), with which PgBouncer logs in to run ``auth_query``."""
+    return "".join(f'"{lookup_role(tenant)}" "{password}"\n' for tenant, password in sorted(passwords.items()))

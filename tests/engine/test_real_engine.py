@@ -94,6 +94,13 @@ def test_without_legacy_provider_preview_kubernetes_stack_rules_defer_rather_tha
         "tenant-images-own-repositories",  # the admission ClusterPolicy
         "tenant-namespace-bundle",
         "tenant-registry-scope-enforced",
+        # #17's journey over Kubernetes objects (Applications, network policies, the pooler's
+        # ConfigMap and Job, ScaledObjects, monitors)
+        "tenant-gitops-wired",
+        "tenant-vault-reachable",
+        "tenant-database-path-wired",
+        "tenant-worker-scaling-wired",
+        "tenant-telemetry-wired",
     }
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from components.database import migration
-from components.database.pooler import PoolerSettings, TenantPool, pgbouncer_ini
+from components.database.pooler import PoolerSettings, TenantPool, auth_file, pgbouncer_ini
 from tests.components.vault.openbao.conftest import Bao, free_port
 from tests.realserver.conftest import DATABASE, Pooler, Psql, server_directory, start_pooler, stop_pooler
 
@@ -67,8 +67,9 @@ def snapshot(postgres: Psql) -> str:
 def path(postgres: Psql, bao: Bao) -> Iterator[Path_]:
     postgres.ok(f"CREATE ROLE {VAULT_USER} LOGIN CREATEROLE PASSWORD '{VAULT_PASSWORD}'")
     postgres.ok(migration.migration_sql(list(TENANTS), VAULT_USER))
-    for tenant in TENANTS:
-        postgres.ok(f"ALTER ROLE {migration.lookup_role(tenant)} PASSWORD 'lookup-{tenant}'")
+    # The lookup roles' passwords as the program's migration Job sets them and its pooler Secret holds them.
+    passwords = {t: f"lookup{t.replace('-', '')}" for t in TENANTS}
+    postgres.ok(migration.lookup_password_sql(passwords))
     directory = server_directory("pgbouncer")
     settings = PoolerSettings(
         server_host="127.0.0.1",
@@ -81,8 +82,7 @@ def path(postgres: Psql, bao: Bao) -> Iterator[Path_]:
         query_wait_timeout_seconds=20,
     )
     ini = pgbouncer_ini(settings, [TenantPool(t, CAP) for t in TENANTS], admin_users=(ADMIN["user"],))
-    users = [f'"{migration.lookup_role(t)}" "lookup-{t}"' for t in TENANTS] + [f'"{ADMIN["user"]}" "{ADMIN["password"]}"']
-    pooler = start_pooler(directory, ini, "\n".join(users) + "\n")
+    pooler = start_pooler(directory, ini, auth_file(passwords) + f'"{ADMIN["user"]}" "{ADMIN["password"]}"\n')
     bao.ok("POST", "sys/mounts/database", {"type": "database"})
     bao.ok(
         "POST",
