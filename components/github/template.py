@@ -7,12 +7,10 @@ default branch. Pure functions: the tests and the pack's rule read the same plac
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from policy_pack.policies.contract import TEMPLATE_PLACEHOLDER_PATTERN as _PLACEHOLDER
 from policy_pack.policies.contract import TEMPLATE_PLACEHOLDERS
-
-_PLACEHOLDER = re.compile("|".join(re.escape(p) for p in TEMPLATE_PLACEHOLDERS))
 
 
 @dataclass(frozen=True)

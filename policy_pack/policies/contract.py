@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,8 @@ CIS_METRIC_NAMESPACE: str = _CIS["namespace"]
 #: The golden template's placeholders; a repository generated from it has every file holding one
 #: committed rendered (#17 hop 1).
 TEMPLATE_PLACEHOLDERS: tuple[str, ...] = tuple(_RAW["template"]["placeholders"])
+#: Matches any of them (the program renders with it, the pack looks for leftovers with it).
+TEMPLATE_PLACEHOLDER_PATTERN: re.Pattern[str] = re.compile("|".join(re.escape(p) for p in TEMPLATE_PLACEHOLDERS))
 #: The folder of a service repository Argo CD syncs, and the manifest naming the workload in it.
 TEMPLATE_DEPLOY_PATH: str = _RAW["template"]["deployPath"]
 TEMPLATE_WORKLOAD_MANIFEST: str = _RAW["template"]["workloadManifest"]
