@@ -25,6 +25,7 @@ pytestmark = pytest.mark.realserver
 
 TENANTS = ("payments", "fraud")
 CAP = 2
+SLEEP = 6
 VAULT_USER, VAULT_PASSWORD = "vault_admin", "vault-admin-password"
 ADMIN = {"user": "pooler_admin", "password": "pooler-admin-password", "database": "pgbouncer"}
 
@@ -151,26 +152,29 @@ def test_a_tenant_user_cannot_take_a_connection_of_another_tenant_s_pool(path: P
 
 def test_the_tenant_connection_cap_holds(path: Path_) -> None:
     creds = path.creds("payments")
+    started = time.monotonic()
     clients = [
         subprocess.Popen(
-            ["psql", "-h", "127.0.0.1", "-p", str(path.pooler.port), "-U", creds["user"], "-d", "payments", "-XAtqc", "SELECT pg_sleep(6)"],
+            ["psql", "-h", "127.0.0.1", "-p", str(path.pooler.port), "-U", creds["user"], "-d", "payments", "-XAtqc", f"SELECT pg_sleep({SLEEP})"],
             env={"PGPASSWORD": creds["password"], "PGSSLMODE": "disable", "PATH": "/usr/bin:/bin"},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
         for _ in range(CAP + 2)
     ]
-    # Watch both sides while the clients run: server connections of the tenant, clients the pooler holds.
-    most_on_server, most_waiting = 0, 0
-    deadline = time.monotonic() + 5
+    # The server side while the clients run: never more than the cap of the tenant's sessions.
+    most_on_server = 0
+    deadline = time.monotonic() + SLEEP - 1
     while time.monotonic() < deadline:
         on_server = path.postgres.ok("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%' AND usename LIKE 'v-%'")
-        pools = Psql(path.pooler.port).ok("SHOW POOLS", **ADMIN)
-        payments = next(line.split("|") for line in pools.splitlines() if line.startswith(f"payments|{creds['user']}|"))
-        most_on_server, most_waiting = max(most_on_server, int(on_server)), max(most_waiting, int(payments[3]))  # cl_waiting
+        most_on_server = max(most_on_server, int(on_server))
         time.sleep(0.2)
-    assert [c.wait(timeout=30) for c in clients] == [0] * (CAP + 2)  # the waiting ones ran once a connection freed
-    assert (most_on_server, most_waiting) == (CAP, 2)
+    assert [c.wait(timeout=30) for c in clients] == [0] * (CAP + 2)  # the held ones ran once a connection freed
+    assert most_on_server == CAP
+    # Where the pooler holds the extra clients depends on timing (the pool's queue, or the login queue,
+    # since the lookup itself needs one of the database's capped connections); that they waited does not:
+    # CAP + 2 sleeps through CAP connections take two rounds.
+    assert time.monotonic() - started >= 2 * SLEEP
 
 
 def test_revoking_the_lease_ends_access(path: Path_) -> None:
