@@ -209,23 +209,14 @@ def _print_plan(result: Any) -> None:
 
 
 def _print_lifecycle(tenants: dict[str, Any]) -> None:
-    table = Table(title="Data lifecycle per tenant (ADR-005; --json: dataLifecycle)", title_justify="left")
-    for column in ("tenant", "class", "erasure", "store", "retention"):
-        table.add_column(column, no_wrap=column != "retention")
+    """A heading per tenant, then a line per store: what each keeps stays readable at 80 columns (CI logs)."""
+    out.print("Data lifecycle per tenant (ADR-005; --json: dataLifecycle)")
     for tenant, entry in tenants.items():
-        for index, store in enumerate(entry["stores"]):
-            first = index == 0
-            table.add_row(
-                escape(tenant) if first else "",
-                escape(str(entry["dataClass"] or "")) if first else "",
-                ("job + queue" if entry["erasure"] else "—") if first else "",
-                escape(
-                    f"{store['store']} {store['resource']}"
-                    + (f" ({store['dataClass']})" if store["dataClass"] != entry["dataClass"] else "")
-                ),
-                escape(store["retention"]),
-            )
-    out.print(table)
+        data_class = entry["dataClass"] or "per store"
+        out.print(f"  [bold]{escape(tenant)}[/] ({escape(str(data_class))}; erasure: {'job + queue' if entry['erasure'] else 'none'})")
+        for store in entry["stores"]:
+            own_class = f" ({store['dataClass']})" if store["dataClass"] != entry["dataClass"] else ""
+            out.print(f"    {escape(store['store'])} {escape(store['resource'])}{escape(own_class)}: {escape(store['retention'])}")
 
 
 def _print_costs(costs: dict[str, Any]) -> None:

@@ -37,6 +37,14 @@ def test_plan_writes_the_inventory_manifests_and_report(tmp_path: Path, monkeypa
     assert report["counts"].get("mandatory", 0) == 0
     assert "Resources by tenant" in result.output and "payments" in result.output
     assert "(policy config: policy_pack/config.dev.json)" in result.output
+    # #16: each tenant's class and what each of its stores keeps, whole at the runner's 80 columns.
+    lines = result.output.splitlines()
+    assert "  payments (pci; erasure: job + queue)" in lines and "  fraud (confidential; erasure: none)" in lines
+    summary = json.loads(run("plan", "dev", "--json").stdout)
+    for entry in summary["dataLifecycle"].values():
+        for store in entry["stores"]:
+            shown = f"{store['store']} {store['resource']}"
+            assert any(shown in line and line.endswith(f": {store['retention']}") for line in lines), store
 
 
 def test_secrets_never_reach_the_artifacts(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.realserver
 TENANTS = ("payments", "fraud")
 CAP = 2
 SLEEP = 6
+SLEEPER = f"SELECT pg_sleep({SLEEP})"
 VAULT_USER, VAULT_PASSWORD = "vault_admin", "vault-admin-password"
 ADMIN = {"user": "pooler_admin", "password": "pooler-admin-password", "database": "pgbouncer"}
 
@@ -155,7 +156,7 @@ def test_the_tenant_connection_cap_holds(path: Path_) -> None:
     started = time.monotonic()
     clients = [
         subprocess.Popen(
-            ["psql", "-h", "127.0.0.1", "-p", str(path.pooler.port), "-U", creds["user"], "-d", "payments", "-XAtqc", f"SELECT pg_sleep({SLEEP})"],
+            ["psql", "-h", "127.0.0.1", "-p", str(path.pooler.port), "-U", creds["user"], "-d", "payments", "-XAtqc", SLEEPER],
             env={"PGPASSWORD": creds["password"], "PGSSLMODE": "disable", "PATH": "/usr/bin:/bin"},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -188,10 +189,15 @@ def test_revoking_the_lease_ends_access(path: Path_) -> None:
 
 def test_an_expired_lease_ends_access(path: Path_) -> None:
     creds = path.creds("payments-short")
+    issued = time.monotonic()
     assert path.through_pooler("SELECT 1", creds, "payments").returncode == 0
-    time.sleep(5)
-    result = path.through_pooler("SELECT 1", creds, "payments")
-    assert refused(result)
+    # OpenBao revokes an expired lease from its expiration manager, shortly after the 3 s TTL; a loaded
+    # runner may take a few seconds more, so wait for the refusal rather than for a fixed sleep.
+    time.sleep(3)
+    while not refused(result := path.through_pooler("SELECT 1", creds, "payments")) and time.monotonic() - issued < 30:
+        assert result.returncode == 0, result.stderr  # still allowed, or refused for the expected reason
+        time.sleep(0.5)
+    assert refused(result), result.stderr
 
 
 def test_the_pooler_configuration_is_the_program_s(path: Path_) -> None:
