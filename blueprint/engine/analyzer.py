@@ -205,9 +205,16 @@ class Analyzer:
 
     def analyze_stack(self, resources: Sequence[Resource]) -> list[Violation]:
         violations: list[Violation] = []
+        built: dict[int, proto.AnalyzerResource] = {}  # a resource is converted once, whatever the rules reading it
+
+        def message(index: int) -> proto.AnalyzerResource:
+            if index not in built:
+                built[index] = self._stack_resource(resources[index])
+            return built[index]
+
         for applies, servicer in self._stack:
             assert servicer is not None
-            request = proto.AnalyzeStackRequest(resources=[self._stack_resource(r) for r in resources if applies(r.type)])
+            request = proto.AnalyzeStackRequest(resources=[message(i) for i, r in enumerate(resources) if applies(r.type)])
             violations.extend(self._violations(servicer.AnalyzeStack(request, None), None))
         return violations
 
