@@ -412,8 +412,9 @@ def _tenant_target(stack: str | None, config_file: Path | None) -> tuple[Path, s
     return path, stack
 
 
-def _edit_tenants(stack: str | None, config_file: Path | None, change: Any, done: str) -> None:
-    """Apply ``change(text, path) -> text`` to the stack file once the model and a plan accept it."""
+def _edit_tenants(stack: str | None, config_file: Path | None, change: Any, done: str, named: Any = lambda field, _text: field) -> None:
+    """Apply ``change(text, path) -> text`` to the stack file once the model and a plan accept it.
+    ``named(field, changed_text)`` names a config field as the command's user set it (e.g. its option)."""
     import tempfile
 
     from blueprint import policies
@@ -440,8 +441,20 @@ def _edit_tenants(stack: str | None, config_file: Path | None, change: Any, done
             file.write_text(text, encoding="utf-8")
         try:
             plan(stack_name, before, root / "plan-before", policy_config)
+        except ConfigError as exc:
+            fail(f"{ConfigError(f'{path} (as it is, before this change; fix it first)', exc.problems)}\n{path} is unchanged")
+        except (IdentityCollision, OutputDirError) as exc:
+            fail(f"{exc}\n{path} is unchanged")
+        except PolicyConfigError as exc:
+            fail(f"invalid policy config: {exc}")
+        except ProgramError as exc:
+            fail(f"the program fails on {path} as it is, before this change: {exc}\n{path} is unchanged")
+        try:
             result = plan(stack_name, after, root / "plan-after", policy_config, diff_dir=root / "plan-before")
-        except (ConfigError, IdentityCollision, OutputDirError) as exc:
+        except ConfigError as exc:
+            problems = [(named(field, changed), message) for field, message in exc.problems]
+            fail(f"{ConfigError(f'{path} with this change', problems)}\n{path} is unchanged")
+        except (IdentityCollision, OutputDirError) as exc:
             fail(f"{exc}\n{path} is unchanged")
         except PolicyConfigError as exc:
             fail(f"invalid policy config: {exc}")
@@ -491,13 +504,13 @@ def tenant_add(
     config_file: Path | None,
 ) -> None:
     """Add tenant NAME to a stack file (comments and layout kept), then show the plan diff."""
-    from blueprint.tenants import TenantEditError, added, entry
+    from blueprint.tenants import TenantEditError, added, entry, option_of_field
 
     try:
         tenant = entry(name, owner_team, owner_email, cost_center, tier, list(data_classes), budget_usd, list(services), list(layers))
     except TenantEditError as exc:
         fail(str(exc))
-    _edit_tenants(stack, config_file, lambda text, path: added(text, path, tenant), f"Added tenant {name}")
+    _edit_tenants(stack, config_file, lambda text, path: added(text, path, tenant), f"Added tenant {name}", option_of_field(name))
 
 
 @tenant_group.command("remove")

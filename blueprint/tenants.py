@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from yaml import safe_load as yaml_safe_load
 
 from components.kubernetes.quotas import QUOTA_TIERS
 
@@ -70,6 +73,35 @@ def entry(
     if layers:
         document["layers"] = list(layers)
     return document
+
+
+#: The ``tenant add`` option that sets each field of the entry (``entry`` builds them).
+OPTION_OF_FIELD = {
+    "name": "NAME",
+    "ownerTeam": "--owner-team",
+    "ownerEmail": "--owner-email",
+    "costCenter": "--cost-center",
+    "tier": "--tier",
+    "dataClasses": "--data-class",
+    "monthlyBudgetUsd": "--budget",
+    "services": "--service",
+    "layers": "--layer",
+}
+
+
+def option_of_field(name: str) -> Callable[[str, str], str]:
+    """Names a problem's field with the ``tenant add`` option that set it, when the field is in tenant
+    ``name``'s entry of the edited ``text``: ``tenants[3].ownerEmail`` reads
+    ``tenants[3].ownerEmail (--owner-email)``; fields of other tenants are left as they are."""
+
+    def named(field: str, text: str) -> str:
+        tenants = (yaml_safe_load(text) or {}).get("config", {}).get(TENANTS_KEY) or []
+        index = next((i for i, t in enumerate(tenants) if isinstance(t, dict) and t.get("name") == name), None)
+        match = re.match(rf"tenants\[{index}\]\.(\w+)", field) if index is not None else None
+        option = OPTION_OF_FIELD.get(match.group(1)) if match else None
+        return f"{field} ({option})" if option else field
+
+    return named
 
 
 def _load(text: str, source: Path) -> tuple[YAML, Any]:

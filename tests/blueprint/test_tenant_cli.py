@@ -45,8 +45,9 @@ def test_add_then_remove_round_trips_byte_identically(stack_file: Path) -> None:
 @pytest.mark.parametrize(
     ("flag", "value", "message"),
     [
-        ("--owner-email", "not-an-email", "ownerEmail"),
-        ("--cost-center", "lowercase", "costCenter"),
+        ("--owner-email", "not-an-email", "].ownerEmail (--owner-email): 'not-an-email' does not match"),
+        ("--cost-center", "lowercase", "].costCenter (--cost-center): 'lowercase' does not match"),
+        ("--data-class", "secret", "].dataClasses[0] (--data-class): Input should be 'public'"),
         ("--service", "api:daemon", "'api' or 'worker'"),
     ],
 )
@@ -56,7 +57,20 @@ def test_an_invalid_tenant_leaves_the_file_byte_identical(stack_file: Path, flag
     result = run(*options, "--config-file", str(stack_file))
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
+    # The user's file is named, not the scratch copy the change was planned in.
+    assert f"invalid configuration in {stack_file} with this change:" in result.output or flag == "--service"
+    assert "blueprint-tenant-" not in result.output
     assert stack_file.read_bytes() == original
+
+
+def test_a_stack_file_already_invalid_is_reported_as_it_is(stack_file: Path) -> None:
+    text = stack_file.read_text().replace("costCenter: CC-1001", "costCenter: broken", 1)
+    assert "broken" in text
+    stack_file.write_text(text)
+    result = run(*ADD, "--config-file", str(stack_file))
+    assert result.exit_code == 2, result.output
+    assert f"invalid configuration in {stack_file} (as it is, before this change; fix it first):" in result.output
+    assert "(--cost-center)" not in result.output and stack_file.read_text() == text
 
 
 def test_duplicates_unknowns_and_targets_are_refused(stack_file: Path) -> None:
