@@ -104,11 +104,6 @@ def retention(config: PlatformConfig, data_class: str) -> Retention:
     return Retention(data_class, config.data_lifecycle.of(data_class))
 
 
-def database_class(config: PlatformConfig) -> str:
-    """The shared cluster holds every tenant's schema: it is of their highest class."""
-    return max((t.data_class for t in config.tenants), key=lambda d: d.rank, default=DataClass.INTERNAL).value
-
-
 def lifecycle_table(config: PlatformConfig) -> dict[str, dict[str, Any]]:
     """The effective table, camelCase (null: never), as the Platform records it for the pack."""
     return {name: row.as_config() for name, row in config.data_lifecycle.table().items()}
@@ -354,7 +349,7 @@ class Platform(pulumi.ComponentResource):
                 instance_class=config.database.instance_class,
                 instances=config.database.instances,
                 backup_retention_days=config.database.backup_retention_days,
-                retention=retention(config, database_class(config)),
+                retention=retention(config, config.database_class.value),
                 max_connections_percent=config.database.max_connections_percent,
                 monitoring=config.database.monitoring,
             ),

@@ -298,7 +298,13 @@ class DatabaseConfig(_Model):
 class BackupConfig(_Model):
     """AWS Backup of the Aurora cluster and the audit ledger (ADR-5), daily into a locked vault."""
 
-    retention_days: int = Field(35, ge=7, le=36500, description="How long a daily recovery point is kept; also the vault lock's minimum.")
+    retention_days: int = Field(
+        35,
+        ge=7,
+        le=36500,
+        description="How long a daily recovery point is kept; also the vault lock's minimum. At most the expiry of the "
+        "database's data class: a copy must not outlive the data.",
+    )
     schedule: str = Field(
         "cron(0 3 * * ? *)",
         pattern=r"^cron\([^()]+\)$",
@@ -452,6 +458,11 @@ class PlatformConfig(_Model):
     def protect(self) -> bool:
         return self.protect_stateful
 
+    @property
+    def database_class(self) -> DataClass:
+        """The shared cluster holds every tenant's schema: it is of their highest class."""
+        return max((t.data_class for t in self.tenants), key=lambda d: d.rank, default=DataClass.INTERNAL)
+
 
 #: Keys earlier versions accepted, with what replaced them: a stack file that still sets one is told where it went.
 RETIRED_KEYS = {
@@ -583,6 +594,16 @@ def _lifecycle_problems(config: PlatformConfig) -> list[tuple[str, str]]:
         for name, row in config.data_lifecycle.table().items()
         for field, message in lifecycle.problems(name, row)
     ]
+    database = config.database_class.value
+    expiry = config.data_lifecycle.of(database).expire_after_days
+    if expiry is not None and config.backup.retention_days > expiry:
+        problems.append(
+            (
+                "backup.retentionDays",
+                f"is {config.backup.retention_days} but the database holds {database} data, which expires after {expiry} days "
+                f"(dataLifecycle.{database}.expireAfterDays): a recovery point would keep it longer; use at most {expiry}",
+            )
+        )
     image = config.erasure.image
     if image is not None:
         last = image.rsplit("/", 1)[-1]

@@ -9,10 +9,11 @@ defaults); its floors come from ``data/lifecycle.json``, which the program reads
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from fnmatch import fnmatch
 from typing import Any
 
 from . import aws_storage, contract, lifecycle
-from ._lib import HIGH, MEDIUM, ResourceRule, StackRule, get, items, named, number, tenant_of
+from ._lib import HIGH, MEDIUM, ResourceRule, StackRule, get, items, named, number, strings, tenant_of
 
 LIFECYCLE = [
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
@@ -24,6 +25,9 @@ QUEUE = "aws:sqs/queue:Queue"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
 CRON_JOB = "kubernetes:batch/v1:CronJob"
 POD_IDENTITY = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
+BACKUP_PLAN = "aws:backup/plan:Plan"
+BACKUP_SELECTION = "aws:backup/selection:Selection"
+BACKUP = [BACKUP_PLAN, BACKUP_SELECTION]
 #: SQS keeps a message 4 days unless told otherwise.
 SQS_DEFAULT_RETENTION_SECONDS = 345_600
 
@@ -169,6 +173,46 @@ def _matches_class(args) -> Iterator[Finding]:
         finding = (problem, store.urn) if problem else check(store, str(data_class), table[str(data_class)], configurations)
         if finding:
             yield finding
+    yield from _backups_within_class(args)
+
+
+def _selected_stores(selection: Any, stores: list[Any]) -> list[Any]:
+    """The stores an AWS Backup selection names: by dependency of its ``resources``, or by ARN."""
+    by_dependency = {d.urn for d in selection.property_dependencies.get("resources", [])}
+    arns = strings(get(selection.props, "resources"))
+
+    def named_by(store: Any) -> bool:
+        cluster = store.resource_type == RDS_CLUSTER
+        name = get(store.props, "clusterIdentifier" if cluster else "bucket")
+        pattern = f"arn:*:rds:*:*:cluster:{name}" if cluster else f"arn:*:s3:::{name}"
+        return bool(name) and any(fnmatch(arn, pattern) for arn in arns)
+
+    return [store for store in stores if store.urn in by_dependency or named_by(store)]
+
+
+def _backups_within_class(args) -> Iterator[Finding]:
+    """A recovery point is a copy of the stores its selection names: AWS Backup keeps it no longer than the
+    shortest expiry among their classes (an erased or expired record must not live on in a backup)."""
+    table = table_of(args.resources)
+    plans = {plan.urn: plan for plan in named(args.resources, BACKUP_PLAN)}
+    stores = list(named(args.resources, RDS_CLUSTER, *aws_storage.BUCKETS))
+    for selection in named(args.resources, BACKUP_SELECTION):
+        classes = [(store, _store_class(store, table)[0]) for store in _selected_stores(selection, stores)]
+        expiring = [(end, store, c) for store, c in classes if c is not None and (end := table[c].expire_after_days) is not None]
+        if not expiring:
+            continue
+        expiry, store, data_class = min(expiring, key=lambda found: found[0])
+        for plan_urn in sorted(d.urn for d in selection.property_dependencies.get("planId", []) if d.urn in plans):
+            plan = plans[plan_urn]
+            for rule in items(get(plan.props, "rules")):
+                days = number(get(rule, "lifecycle.deleteAfter"))
+                if days is None or days > expiry:
+                    kept = "forever (no lifecycle.deleteAfter)" if days is None else f"{days:g} days"
+                    yield (
+                        f"backup plan {plan.name!r} rule {get(rule, 'ruleName', '?')!r} keeps recovery points of {store.name!r} "
+                        f"({data_class}) {kept}; its class expires after {expiry} days: set lifecycle.deleteAfter to at most {expiry}",
+                        plan.urn,
+                    )
 
 
 def _ledger_never_deletes(args) -> Iterator[Finding]:
@@ -271,12 +315,13 @@ POLICIES = [
     StackRule(
         name="data-store-lifecycle-matches-class",
         description="Every bucket, log group, table, queue and database keeps data as its data-class tag's row of the lifecycle "
-        "table says: no store without a lifecycle, none expiring before its class's minimum or keeping data past its expiry.",
+        "table says: no store without a lifecycle, none expiring before its class's minimum or keeping data past its expiry, "
+        "and no AWS Backup plan keeping a copy of a store past its class's expiry.",
         severity=HIGH,
         adr="ADR-005",
         domain="data-lifecycle",
         check=_matches_class,
-        reads=[contract.PLATFORM_COMPONENT, *aws_storage.BUCKETS, *LIFECYCLE, LOG_GROUP, TABLE, QUEUE, RDS_CLUSTER],
+        reads=[contract.PLATFORM_COMPONENT, *aws_storage.BUCKETS, *LIFECYCLE, LOG_GROUP, TABLE, QUEUE, RDS_CLUSTER, *BACKUP],
     ),
     StackRule(
         name="ledger-lifecycle-never-deletes",

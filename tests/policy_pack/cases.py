@@ -890,6 +890,30 @@ def backup_vault(**lock: Any) -> list[Res]:
     ]
 
 
+def backed_up(delete_after: int | None, data_class: str = "pci") -> list[Res]:
+    """An Aurora cluster of ``data_class`` and the audit ledger, selected by ARN for a plan keeping copies ``delete_after`` days."""
+    lifecycle_ = {"lifecycle": {"deleteAfter": delete_after}} if delete_after is not None else {}
+    return [
+        classed("aws:rds/cluster:Cluster", "aurora", data_class, clusterIdentifier="acme-dev-aurora", backupRetentionPeriod=14),
+        classed("aws:s3/bucket:Bucket", "ledger", "audit", bucket="acme-dev-audit-ledger-1"),
+        Res(
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            "ledger-lifecycle",
+            {"bucket": "acme-dev-audit-ledger-1", "rules": engine_rules("audit")},
+        ),
+        Res("aws:backup/plan:Plan", "backup-plan", {"rules": [{"ruleName": "daily", **lifecycle_}]}),
+        Res(
+            "aws:backup/selection:Selection",
+            "selection",
+            {
+                "planId": "backup-plan-id",
+                "resources": ["arn:aws:rds:eu-west-3:123456789012:cluster:acme-dev-aurora", "arn:aws:s3:::acme-dev-audit-ledger-1"],
+            },
+            property_dependencies={"planId": ["backup-plan"]},
+        ),
+    ]
+
+
 def finops_stack(budget: str) -> list[Res]:
     """A platform (the EKS control plane, 73.00 a month, shared) and one tenant with a budget and a key (1.00)."""
     usage = {"requestsPerMonth": "1000000"}
@@ -911,11 +935,10 @@ STACK_CASES: dict[str, StackCase] = {
         [
             platform_table(),
             *class_bucket("pci", engine_rules("pci")),
-            *class_bucket("audit", engine_rules("audit"), name="ledger"),
             classed("aws:cloudwatch/logGroup:LogGroup", "logs", "pci", retentionInDays=1827),
             classed("aws:dynamodb/table:Table", "table", "pci", ttl={"enabled": True, "attributeName": "expiresAt"}),
             classed(QUEUE, "queue", "public", messageRetentionSeconds=345600),
-            classed("aws:rds/cluster:Cluster", "aurora", "pci", backupRetentionPeriod=35),
+            *backed_up(35),  # the pci cluster (backups 14 days) and the audit ledger, copied 35 days
         ],
         [platform_table(), *class_bucket("pci", engine_rules("pii"))],
         "data-lifecycle",
@@ -933,6 +956,11 @@ STACK_CASES: dict[str, StackCase] = {
                 ],
                 "aurora",
             ),
+            # AWS Backup copies of the pci cluster kept past pci's expiry (1825 days), or forever.
+            ([platform_table(), *backed_up(3650)], "backup-plan"),
+            ([platform_table(), *backed_up(None)], "backup-plan"),
+            # The shortest expiry among the selected stores decides: a public cluster's copies go after 365 days.
+            ([platform_table(), *backed_up(400, data_class="public")], "backup-plan"),
         ),
     ),
     "ledger-lifecycle-never-deletes": StackCase(

@@ -30,7 +30,7 @@ def prod_resources() -> list[Resource]:
     return [dataclasses.replace(r, props=copy.deepcopy(dict(r.props)), state=copy.deepcopy(dict(r.state or r.props))) for r in _prod()]
 
 
-def _change(type_: str, name: str, change: Callable[[dict[str, Any]], None]) -> Edit:
+def changed(type_: str, name: str, change: Callable[[dict[str, Any]], None]) -> Edit:
     def edit(resources: list[Resource]) -> list[Resource]:
         found = [r for r in resources if r.type == type_ and r.name == name]
         assert found, f"no {type_} {name} in the prod plan"
@@ -114,34 +114,34 @@ def _collector_without_routes(props: dict[str, Any]) -> None:
 #: (rule, what breaks, edit of the prod plan)
 JOURNEY_BAD: list[tuple[str, str, Edit]] = [
     ("tenant-repository-rendered", "rendered manifest not committed", _drop(FILE, API_MANIFEST)),
-    ("tenant-repository-rendered", "placeholder left", _change(FILE, API_MANIFEST, _set("content", "name: __SERVICE__\n"))),
+    ("tenant-repository-rendered", "placeholder left", changed(FILE, API_MANIFEST, _set("content", "name: __SERVICE__\n"))),
     (
         "tenant-gitops-wired",
         "no repository Secret",
-        _change("kubernetes:core/v1:Secret", "payments-payments-payments-api-repository", _set("metadata.labels", {})),
+        changed("kubernetes:core/v1:Secret", "payments-payments-payments-api-repository", _set("metadata.labels", {})),
     ),
     (
         "tenant-gitops-wired",
         "no deploy key",
         _drop("github:index/repositoryDeployKey:RepositoryDeployKey", "payments-payments-payments-api-deploy-key"),
     ),
-    ("tenant-gitops-wired", "another path", _change(APP, "payments-payments-api-app", _set("spec.source.path", "k8s"))),
-    ("tenant-gitops-wired", "another namespace", _change(APP, "payments-payments-api-app", _set("spec.destination.namespace", "fraud"))),
+    ("tenant-gitops-wired", "another path", changed(APP, "payments-payments-api-app", _set("spec.source.path", "k8s"))),
+    ("tenant-gitops-wired", "another namespace", changed(APP, "payments-payments-api-app", _set("spec.destination.namespace", "fraud"))),
     ("tenant-gitops-wired", "no ServiceAccount", _drop("kubernetes:core/v1:ServiceAccount", "payments-payments-api-sa")),
     (
         "tenant-gitops-wired",
         "manifest names another workload",
-        _change(FILE, API_MANIFEST, lambda p: p.update(content=p["content"].replace("name: payments-api", "name: api", 1))),
+        changed(FILE, API_MANIFEST, lambda p: p.update(content=p["content"].replace("name: payments-api", "name: api", 1))),
     ),
     (
         "tenant-gitops-wired",
         "scales what is not deployed",
-        _change(SCALER, "payments-settlement-worker-scaler", _set("spec.scaleTargetRef.name", "other")),
+        changed(SCALER, "payments-settlement-worker-scaler", _set("spec.scaleTargetRef.name", "other")),
     ),
     (
         "tenant-workload-identity-scoped",
         "reaches another tenant's table",
-        _change(
+        changed(
             POLICY,
             "payments-payments-api-workload",
             lambda p: p.update(policy=p["policy"].replace("payments-idempotency", "fraud-idempotency")),
@@ -150,13 +150,13 @@ JOURNEY_BAD: list[tuple[str, str, Edit]] = [
     (
         "tenant-workload-identity-scoped",
         "cannot reach its bucket",
-        _change(POLICY, "payments-payments-api-workload", _json("policy", _statements(lambda s: "s3" not in json.dumps(s.get("Action"))))),
+        changed(POLICY, "payments-payments-api-workload", _json("policy", _statements(lambda s: "s3" not in json.dumps(s.get("Action"))))),
     ),
-    ("tenant-vault-reachable", "no address recorded", _change("fintech:vault:Concierge", "payments", lambda p: p.update(vaultAddress=""))),
+    ("tenant-vault-reachable", "no address recorded", changed("fintech:vault:Concierge", "payments", lambda p: p.update(vaultAddress=""))),
     (
         "tenant-vault-reachable",
         "no egress to Vault",
-        _change(
+        changed(
             NETPOL,
             "payments-allow-platform-egress",
             lambda p: p["spec"].update(
@@ -168,7 +168,7 @@ JOURNEY_BAD: list[tuple[str, str, Edit]] = [
     (
         "tenant-database-path-wired",
         "users outside the group",
-        _change(
+        changed(
             "vault:database/secretBackendRole:SecretBackendRole",
             "payments-db-role",
             lambda p: p.update(creationStatements=["CREATE ROLE x;"]),
@@ -177,35 +177,35 @@ JOURNEY_BAD: list[tuple[str, str, Edit]] = [
     (
         "tenant-database-path-wired",
         "no pool",
-        _change("kubernetes:core/v1:ConfigMap", "db-access-pooler-config", _ini_without("payments =")),
+        changed("kubernetes:core/v1:ConfigMap", "db-access-pooler-config", _ini_without("payments =")),
     ),
     (
         "tenant-database-path-wired",
         "wrong lookup",
-        _change(
+        changed(
             "kubernetes:core/v1:ConfigMap", "db-access-pooler-config", _ini_replace("auth_user=pooler_payments", "auth_user=pooler_fraud")
         ),
     ),
     (
         "tenant-database-path-wired",
         "no egress to the pooler",
-        _change(NETPOL, "payments-allow-platform-egress", _egress_without("db-manager")),
+        changed(NETPOL, "payments-allow-platform-egress", _egress_without("db-manager")),
     ),
     ("tenant-database-path-wired", "no migration", _drop("kubernetes:batch/v1:Job", "db-access-migrate-job")),
     (
         "tenant-worker-scaling-wired",
         "another tenant's queue",
-        _change(
+        changed(
             SCALER,
             "payments-settlement-worker-scaler",
             lambda p: p["spec"]["triggers"][0]["metadata"].update(queueURL="https://sqs/x/fintech-blueprint-prod-fraud-outbox"),
         ),
     ),
-    ("tenant-worker-scaling-wired", "no dead-letter queue", _change(QUEUE, "payments-outbox-queue", _set("redrivePolicy", "{}"))),
+    ("tenant-worker-scaling-wired", "no dead-letter queue", changed(QUEUE, "payments-outbox-queue", _set("redrivePolicy", "{}"))),
     (
         "tenant-worker-scaling-wired",
         "no AWS pod identity",
-        _change(
+        changed(
             "kubernetes:keda.sh/v1alpha1:TriggerAuthentication",
             "payments-settlement-worker-aws-auth",
             _set("spec.podIdentity.provider", "none"),
@@ -214,12 +214,12 @@ JOURNEY_BAD: list[tuple[str, str, Edit]] = [
     (
         "tenant-worker-scaling-wired",
         "KEDA cannot read the depth",
-        _change(POLICY, "keda-operator-queue-depth", _json("policy", _statements(lambda s: False))),
+        changed(POLICY, "keda-operator-queue-depth", _json("policy", _statements(lambda s: False))),
     ),
     (
         "tenant-worker-scaling-wired",
         "worker cannot write its table",
-        _change(POLICY, "payments-settlement-worker-workload", _json("policy", _statements(lambda s: "dynamodb" not in json.dumps(s)))),
+        changed(POLICY, "payments-settlement-worker-workload", _json("policy", _statements(lambda s: "dynamodb" not in json.dumps(s)))),
     ),
     (
         "tenant-telemetry-wired",
@@ -229,7 +229,7 @@ JOURNEY_BAD: list[tuple[str, str, Edit]] = [
     (
         "tenant-telemetry-wired",
         "single-window alerts",
-        _change(
+        changed(
             "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
             "payments-slo",
             lambda p: [r.update(expr="up == 0") for g in p["spec"]["groups"] for r in g["rules"]],
@@ -243,6 +243,6 @@ JOURNEY_BAD: list[tuple[str, str, Edit]] = [
     (
         "tenant-telemetry-wired",
         "logs not routed",
-        _change("kubernetes:helm.sh/v3:Release", "kubernetes-platform-opentelemetry-collector", _collector_without_routes),
+        changed("kubernetes:helm.sh/v3:Release", "kubernetes-platform-opentelemetry-collector", _collector_without_routes),
     ),
 ]

@@ -3,6 +3,8 @@ store type gets from a class's row."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from policy_pack.policies import lifecycle
@@ -85,3 +87,19 @@ def test_the_engine_s_numbers_and_the_stack_file_s_never_read_the_same() -> None
     row = Lifecycle.from_config({**DEFAULTS["pci"].as_config(), "coldAfterDays": "never", "expireAfterDays": 1825.0})
     assert (row.cold_after_days, row.expire_after_days) == (None, 1825)
     assert lifecycle.table({"pci": {"minimumRetentionDays": 400.0}})["pci"].minimum_retention_days == 400
+
+
+def test_the_real_plan_s_backups_are_held_to_the_database_s_class() -> None:
+    """The prod plan's selection reaches its plan and the Aurora cluster (pci): copies kept past pci's
+    expiry fail data-store-lifecycle-matches-class on the backup plan, the program's 35 days pass."""
+    from blueprint import policies
+    from tests.policy_pack.journey_cases import changed, prod_resources
+
+    def failing(resources: list[Any]) -> list[str]:
+        found = policies.analyzer(None).analyze_stack(resources)
+        return [v.message for v in found if v.policy == "data-store-lifecycle-matches-class"]
+
+    assert failing(prod_resources()) == []
+    kept_ten_years = changed("aws:backup/plan:Plan", "backup-plan", lambda props: props["rules"][0]["lifecycle"].update(deleteAfter=3650))
+    [message] = failing(kept_ten_years(prod_resources()))
+    assert "keeps recovery points of 'db-manager-aurora' (pci) 3650 days; its class expires after 1825 days" in message

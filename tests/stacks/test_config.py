@@ -128,6 +128,12 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("duplicate tenant", lambda v: tenant(v, 1).update(name="payments"), "tenants[1].name", "duplicate tenant name 'payments'"),
     ("unknown vault lock mode", lambda v: v.setdefault("backup", {}).update(vaultLock="strict"), "backup.vaultLock", "'governance'"),
     ("backup kept under the lock floor", lambda v: v.setdefault("backup", {}).update(retentionDays=3), "backup.retentionDays", "7"),
+    (
+        "backups kept past the database's class",
+        lambda v: v.setdefault("backup", {}).update(retentionDays=3650),
+        "backup.retentionDays",
+        "the database holds pci data, which expires after 1825 days (dataLifecycle.pci.expireAfterDays)",
+    ),
     ("reserved tenant name", lambda v: tenant(v).update(name="shared"), "tenants[0].name", "duplicate tenant name 'shared'"),
     (
         "a Kubernetes namespace",
