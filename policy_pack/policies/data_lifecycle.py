@@ -205,14 +205,20 @@ def _backups_within_class(args) -> Iterator[Finding]:
         for plan_urn in sorted(d.urn for d in selection.property_dependencies.get("planId", []) if d.urn in plans):
             plan = plans[plan_urn]
             for rule in items(get(plan.props, "rules")):
-                days = number(get(rule, "lifecycle.deleteAfter"))
-                if days is None or days > expiry:
-                    kept = "forever (no lifecycle.deleteAfter)" if days is None else f"{days:g} days"
-                    yield (
-                        f"backup plan {plan.name!r} rule {get(rule, 'ruleName', '?')!r} keeps recovery points of {store.name!r} "
-                        f"({data_class}) {kept}; its class expires after {expiry} days: set lifecycle.deleteAfter to at most {expiry}",
-                        plan.urn,
-                    )
+                # The rule's own recovery points, and the copies it sends to other vaults (each with its lifecycle).
+                kept_by = [("", rule)] + [
+                    (f" (its copy to {get(c, 'destinationVaultArn', 'another vault')})", c) for c in items(get(rule, "copyActions"))
+                ]
+                for where, holder in kept_by:
+                    days = number(get(holder, "lifecycle.deleteAfter"))
+                    if days is None or days > expiry:
+                        kept = "forever (no lifecycle.deleteAfter)" if days is None else f"{days:g} days"
+                        yield (
+                            f"backup plan {plan.name!r} rule {get(rule, 'ruleName', '?')!r}{where} keeps recovery points of "
+                            f"{store.name!r} ({data_class}) {kept}; its class expires after {expiry} days: "
+                            f"set lifecycle.deleteAfter to at most {expiry}",
+                            plan.urn,
+                        )
 
 
 def _ledger_never_deletes(args) -> Iterator[Finding]:

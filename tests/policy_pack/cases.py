@@ -890,9 +890,12 @@ def backup_vault(**lock: Any) -> list[Res]:
     ]
 
 
-def backed_up(delete_after: int | None, data_class: str = "pci") -> list[Res]:
-    """An Aurora cluster of ``data_class`` and the audit ledger, selected by ARN for a plan keeping copies ``delete_after`` days."""
-    lifecycle_ = {"lifecycle": {"deleteAfter": delete_after}} if delete_after is not None else {}
+def backed_up(delete_after: int | None, data_class: str = "pci", copied_for: int | None = 35) -> list[Res]:
+    """An Aurora cluster of ``data_class`` and the audit ledger, selected by ARN for a plan keeping recovery
+    points ``delete_after`` days and their copies in another vault ``copied_for`` days (None: no lifecycle)."""
+    lifecycle_: dict[str, Any] = {"lifecycle": {"deleteAfter": delete_after}} if delete_after is not None else {}
+    copy_lifecycle = {"lifecycle": {"deleteAfter": copied_for}} if copied_for is not None else {}
+    lifecycle_["copyActions"] = [{"destinationVaultArn": "arn:aws:backup:eu-west-1:123456789012:backup-vault:dr", **copy_lifecycle}]
     return [
         classed("aws:rds/cluster:Cluster", "aurora", data_class, clusterIdentifier="acme-dev-aurora", backupRetentionPeriod=14),
         classed("aws:s3/bucket:Bucket", "ledger", "audit", bucket="acme-dev-audit-ledger-1"),
@@ -961,6 +964,8 @@ STACK_CASES: dict[str, StackCase] = {
             ([platform_table(), *backed_up(None)], "backup-plan"),
             # The shortest expiry among the selected stores decides: a public cluster's copies go after 365 days.
             ([platform_table(), *backed_up(400, data_class="public")], "backup-plan"),
+            # A copy sent to another vault without a lifecycle keeps the data forever there.
+            ([platform_table(), *backed_up(35, copied_for=None)], "backup-plan"),
         ),
     ),
     "ledger-lifecycle-never-deletes": StackCase(
