@@ -433,33 +433,32 @@ def _edit_tenants(stack: str | None, config_file: Path | None, change: Any, done
         fail(str(exc))
     default = policies.default_policy_config_path(stack_name)
     policy_config = default if default.is_file() else None
+
+    @contextlib.contextmanager
+    def refused_unchanged(state: str, field_name: Callable[[str], str] = lambda field: field) -> Iterator[None]:
+        """A plan of the file in ``state`` that fails: exit 2 naming the user's file, which stays as it was."""
+        try:
+            yield
+        except ConfigError as exc:
+            problems = [(field_name(field), message) for field, message in exc.problems]
+            fail(f"{ConfigError(f'{path} {state}', problems)}\n{path} is unchanged")
+        except (IdentityCollision, OutputDirError) as exc:
+            fail(f"{exc}\n{path} is unchanged")
+        except PolicyConfigError as exc:
+            fail(f"invalid policy config: {exc}")
+        except ProgramError as exc:
+            fail(f"the program fails on {path} {state}: {exc}\n{path} is unchanged")
+
     with tempfile.TemporaryDirectory(prefix="blueprint-tenant-") as scratch:
         root = Path(scratch)
         before, after = root / "before" / f"Pulumi.{stack_name}.yaml", root / "after" / f"Pulumi.{stack_name}.yaml"
         for file, text in ((before, original), (after, changed)):
             file.parent.mkdir()
             file.write_text(text, encoding="utf-8")
-        try:
+        with refused_unchanged("(as it is, before this change; fix it first)"):
             plan(stack_name, before, root / "plan-before", policy_config)
-        except ConfigError as exc:
-            fail(f"{ConfigError(f'{path} (as it is, before this change; fix it first)', exc.problems)}\n{path} is unchanged")
-        except (IdentityCollision, OutputDirError) as exc:
-            fail(f"{exc}\n{path} is unchanged")
-        except PolicyConfigError as exc:
-            fail(f"invalid policy config: {exc}")
-        except ProgramError as exc:
-            fail(f"the program fails on {path} as it is, before this change: {exc}\n{path} is unchanged")
-        try:
+        with refused_unchanged("with this change", lambda field: named(field, changed)):
             result = plan(stack_name, after, root / "plan-after", policy_config, diff_dir=root / "plan-before")
-        except ConfigError as exc:
-            problems = [(named(field, changed), message) for field, message in exc.problems]
-            fail(f"{ConfigError(f'{path} with this change', problems)}\n{path} is unchanged")
-        except (IdentityCollision, OutputDirError) as exc:
-            fail(f"{exc}\n{path} is unchanged")
-        except PolicyConfigError as exc:
-            fail(f"invalid policy config: {exc}")
-        except ProgramError as exc:
-            fail(f"the program fails with this change: {exc}\n{path} is unchanged")
     replace_file(path, changed)
     _print_diff(result)
     out.print(f"{done} in {path}")

@@ -65,6 +65,16 @@ def _table(props, _args):
         yield "enable serverSideEncryption with a customer managed kmsKeyArn"
 
 
+#: How an AWS Backup selection names a store it backs up, from the store's name.
+CLUSTER_ARN = "arn:*:rds:*:*:cluster:{}"
+BUCKET_ARN = "arn:*:s3:::{}"
+
+
+def names_by_arn(arns: list[str], pattern: str, name: object) -> bool:
+    """Whether one of ``arns`` is the store called ``name`` (``pattern``: CLUSTER_ARN or BUCKET_ARN)."""
+    return bool(name) and any(fnmatch(arn, pattern.format(name)) for arn in arns)
+
+
 def _selected(args) -> list[str]:
     return [arn for selection in named(args.resources, BACKUP_SELECTION) for arn in strings(get(selection.props, "resources"))]
 
@@ -73,12 +83,12 @@ def _backup_coverage(args) -> Iterator[tuple[str, str | None]]:
     selected = _selected(args)
     for cluster in named(args.resources, RDS_CLUSTER):
         identifier = get(cluster.props, "clusterIdentifier")
-        if not identifier or not any(fnmatch(arn, f"arn:*:rds:*:*:cluster:{identifier}") for arn in selected):
+        if not names_by_arn(selected, CLUSTER_ARN, identifier):
             yield f"Aurora cluster {identifier or cluster.name!r} is in no AWS Backup selection", cluster.urn
     buckets = {get(b.props, "bucket"): b for b in named(args.resources, BUCKET)}
     for trail in named(args.resources, TRAIL):
         ledger = get(trail.props, "s3BucketName")
-        if ledger and not any(fnmatch(arn, f"arn:*:s3:::{ledger}") for arn in selected):
+        if ledger and not names_by_arn(selected, BUCKET_ARN, ledger):
             where = buckets.get(ledger, trail)
             yield f"the audit ledger bucket {ledger!r} (the trail's) is in no AWS Backup selection", where.urn
 

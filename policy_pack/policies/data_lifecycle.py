@@ -9,10 +9,9 @@ defaults); its floors come from ``data/lifecycle.json``, which the program reads
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from fnmatch import fnmatch
 from typing import Any
 
-from . import aws_storage, contract, lifecycle
+from . import aws_data, aws_storage, contract, lifecycle
 from ._lib import HIGH, MEDIUM, ResourceRule, StackRule, get, items, named, number, strings, tenant_of
 
 LIFECYCLE = [
@@ -26,8 +25,7 @@ RDS_CLUSTER = "aws:rds/cluster:Cluster"
 CRON_JOB = "kubernetes:batch/v1:CronJob"
 POD_IDENTITY = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 BACKUP_PLAN = "aws:backup/plan:Plan"
-BACKUP_SELECTION = "aws:backup/selection:Selection"
-BACKUP = [BACKUP_PLAN, BACKUP_SELECTION]
+BACKUP = [BACKUP_PLAN, aws_data.BACKUP_SELECTION]
 #: SQS keeps a message 4 days unless told otherwise.
 SQS_DEFAULT_RETENTION_SECONDS = 345_600
 
@@ -182,10 +180,9 @@ def _selected_stores(selection: Any, stores: list[Any]) -> list[Any]:
     arns = strings(get(selection.props, "resources"))
 
     def named_by(store: Any) -> bool:
-        cluster = store.resource_type == RDS_CLUSTER
-        name = get(store.props, "clusterIdentifier" if cluster else "bucket")
-        pattern = f"arn:*:rds:*:*:cluster:{name}" if cluster else f"arn:*:s3:::{name}"
-        return bool(name) and any(fnmatch(arn, pattern) for arn in arns)
+        if store.resource_type == RDS_CLUSTER:
+            return aws_data.names_by_arn(arns, aws_data.CLUSTER_ARN, get(store.props, "clusterIdentifier"))
+        return aws_data.names_by_arn(arns, aws_data.BUCKET_ARN, get(store.props, "bucket"))
 
     return [store for store in stores if store.urn in by_dependency or named_by(store)]
 
@@ -196,7 +193,7 @@ def _backups_within_class(args) -> Iterator[Finding]:
     table = table_of(args.resources)
     plans = {plan.urn: plan for plan in named(args.resources, BACKUP_PLAN)}
     stores = list(named(args.resources, RDS_CLUSTER, *aws_storage.BUCKETS))
-    for selection in named(args.resources, BACKUP_SELECTION):
+    for selection in named(args.resources, aws_data.BACKUP_SELECTION):
         classes = [(store, _store_class(store, table)[0]) for store in _selected_stores(selection, stores)]
         expiring = [(end, store, c) for store, c in classes if c is not None and (end := table[c].expire_after_days) is not None]
         if not expiring:
