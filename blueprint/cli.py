@@ -363,7 +363,7 @@ def policy_eval(resources: Path, policy_config: Path | None, output_format: str)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def policy_list(as_json: bool) -> None:
     """List every policy with its kind, severity, default enforcement and the ADR it enforces."""
-    from policy_pack.policies import POLICIES, describe
+    from policy_pack.policies.pack import POLICIES, describe
 
     rows = [describe(p) for p in POLICIES]
     columns = ("name", "kind", "severity", "enforcement", "adr", "description")

@@ -11,7 +11,7 @@ from pulumi_policy import Policy
 from blueprint.engine.analyzer import Analyzer, PolicyConfigError, Resource, Violation
 from blueprint.engine.mocks import Registration
 from blueprint.engine.wire import unwrapped
-from policy_pack.policies import DEFAULT_ENFORCEMENT, PACK_NAME, POLICIES
+from policy_pack.policies.pack import DEFAULT_ENFORCEMENT, PACK_NAME, POLICIES
 from stacks import documents
 from stacks.loader import ROOT
 

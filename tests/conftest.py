@@ -1,9 +1,18 @@
 """Shared fixtures: the offline engine's plans of the real stacks (run once per session), and a
-factory for valid configs that tests mutate."""
+factory for valid configs that tests mutate.
+
+Whole-program runs carry the ``plan`` marker. A test that uses ``stack_plans`` or ``plan`` gets it
+here; any other test that runs the whole program (``plan_registrations``, the CLI's ``plan``) must say
+so, and a test that does not and still runs it fails at once: ``pytest -m "not plan"`` stays the
+one-component suite it claims to be.
+"""
 
 from __future__ import annotations
 
 import copy
+import functools
+import runpy
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +25,41 @@ from blueprint.engine.run import run_program
 from stacks.loader import ROOT, load_stack_file
 
 STACKS = ("dev", "prod")
+#: Markers whose tests may run the whole program (the real-engine tier runs it through the CLI).
+WHOLE_PROGRAM_MARKERS = ("plan", "engine")
+#: The program the ``plan`` marker is about.
+PROGRAM = (ROOT / "__main__.py").resolve()
+#: Fixtures that hand a test whole-program plans.
+PLAN_FIXTURES = {"stack_plans", "plan"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if PLAN_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.plan)
+
+
+#: Whether the test being set up, run or torn down may run the whole program, and its id.
+_CURRENT: dict[str, Any] = {"allowed": True, "test": ""}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before any fixture of ``item`` (a module- or session-scoped plan included) is set up."""
+    _CURRENT.update(allowed=any(item.get_closest_marker(m) for m in WHOLE_PROGRAM_MARKERS), test=item.nodeid)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Fail a test that runs ``__main__.py`` without the ``plan`` marker (the offline engine runs the
+    program with ``runpy.run_path``; a component test builds its component directly)."""
+    run_path = runpy.run_path
+
+    def guarded(path: str, *args: Any, **kwargs: Any) -> Any:
+        if not _CURRENT["allowed"] and Path(path).resolve() == PROGRAM:
+            raise AssertionError(f"{_CURRENT['test']} runs the whole program ({path}) but is not marked `plan`")
+        return run_path(path, *args, **kwargs)
+
+    runpy.run_path = guarded
 
 
 #: A tenant the shipped stacks do not have, for onboarding tests (stack file spelling).
@@ -57,9 +101,20 @@ def platform_resources_of(tenant: str) -> set[str]:
 
 
 def plan_registrations(path: Path, stack: str) -> list[Registration]:
-    stack_file, config = load_stack_file(path)
-    flat, secrets = stack_file.flattened()
-    return run_program(stack, flat, secrets, config.region)
+    """The offline plan of a stack file. Plans are computed once per session for each distinct content
+    and stack (several tests read the same stack file); each caller gets its own copy."""
+    return copy.deepcopy(list(_plan_of(path.read_text(), path.name, stack)))
+
+
+@functools.cache
+def _plan_of(text: str, name: str, stack: str) -> tuple[Registration, ...]:
+    # The loader reads a path (its messages name the file): write the content back under its name.
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / name
+        path.write_text(text)
+        stack_file, config = load_stack_file(path)
+        flat, secrets = stack_file.flattened()
+        return tuple(run_program(stack, flat, secrets, config.region))
 
 
 @pytest.fixture(scope="session")

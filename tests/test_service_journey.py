@@ -96,6 +96,7 @@ BREAKERS: dict[str, tuple[str, str, str, Callable[[dict[str, Any]], dict[str, An
 }
 
 
+@pytest.mark.plan
 @pytest.mark.parametrize("hop", sorted(BREAKERS))
 def test_breaking_a_hop_blocks_the_plan_with_its_rule(hop: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     type_, name, rule, breaker = BREAKERS[hop]

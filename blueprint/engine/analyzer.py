@@ -19,7 +19,8 @@ import jsonschema
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2 as proto
 from pulumi_policy import EnforcementLevel, Policy, ResourceValidationPolicy, StackValidationPolicy
-from pulumi_policy.policy import _PolicyAnalyzerServicer
+
+from blueprint.engine.sdk import PolicyAnalyzerServicer
 
 _LEVEL_TO_PROTO = {
     EnforcementLevel.ADVISORY: proto.ADVISORY,
@@ -154,19 +155,19 @@ class Analyzer:
                 for name, (lvl, props) in resolved.items()
             }
         )
-        self._by_type: dict[str, _PolicyAnalyzerServicer | None] = {}
+        self._by_type: dict[str, PolicyAnalyzerServicer | None] = {}
         # One servicer per stack rule, so that each is handed only the resources it reads.
         self._stack = [(_applies(p), self._servicer([p])) for p in policies if isinstance(p, StackValidationPolicy)]
 
-    def _servicer(self, policies: list[Policy]) -> _PolicyAnalyzerServicer | None:
+    def _servicer(self, policies: list[Policy]) -> PolicyAnalyzerServicer | None:
         if not policies:
             return None
         name, version, level = self._identity
-        servicer = _PolicyAnalyzerServicer(name, version, policies, level)
+        servicer = PolicyAnalyzerServicer(name, version, policies, level)
         servicer.Configure(self._configure, None)
         return servicer
 
-    def _for_type(self, resource_type: str) -> _PolicyAnalyzerServicer | None:
+    def _for_type(self, resource_type: str) -> PolicyAnalyzerServicer | None:
         if resource_type not in self._by_type:
             self._by_type[resource_type] = self._servicer(
                 [p for p in self._policies if isinstance(p, ResourceValidationPolicy) and _applies(p)(resource_type)]

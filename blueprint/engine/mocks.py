@@ -14,12 +14,12 @@ from typing import Any
 
 import pulumi
 from google.protobuf import json_format, struct_pb2
-from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks, _resolve_callbacks
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import resource_pb2
-from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from blueprint.engine import fakes, wire
 from blueprint.engine.fakes import UnansweredInvoke
+from blueprint.engine.sdk import ensure_event_loop, resolve_callbacks, sync_await
 
 __all__ = ["PlanMocks", "RecordingMonitor", "Registration", "UnansweredInvoke"]
 
@@ -115,7 +115,7 @@ class RecordingMonitor(MockMonitor):
 
     # -- transforms ---------------------------------------------------------------------------------
     def _transform_chain(self, request: Any) -> list[Any]:
-        chain = list(_resolve_callbacks(request.transforms))
+        chain = list(resolve_callbacks(request.transforms))
         parent = request.parent
         while parent:
             chain.extend(self._own_transforms.get(parent, []))
@@ -137,7 +137,7 @@ class RecordingMonitor(MockMonitor):
         for transform in chain:
             result = transform(pulumi.ResourceTransformArgs(request.custom, request.type, request.name, props, opts))
             if inspect.isawaitable(result):
-                result = _sync_await(result)
+                result = sync_await(result)
             if result is not None:
                 props, opts, changed = dict(result.props), result.opts, True
         if changed:
@@ -163,7 +163,7 @@ class RecordingMonitor(MockMonitor):
         (de)serializers, which on the wire is the same and is most of the offline cost."""
         if request.type == "pulumi:pulumi:Stack":
             return super().RegisterResource(request)
-        _ensure_event_loop()
+        ensure_event_loop()
         try:
             inputs = self._replay_transforms(request)
             urn = self.make_urn(request.parent, request.type, request.name)
@@ -199,7 +199,7 @@ class RecordingMonitor(MockMonitor):
         except Exception as exc:
             self.failures.append(f"{request.type} {request.name!r}: {type(exc).__name__}: {exc}")
             raise
-        self._own_transforms[urn] = list(_resolve_callbacks(request.transforms))
+        self._own_transforms[urn] = list(resolve_callbacks(request.transforms))
         self._parents[urn] = request.parent
         self.registrations[urn] = Registration(
             urn=urn,

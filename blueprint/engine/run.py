@@ -1,4 +1,5 @@
-"""Run the real program (``__main__.py``) under the recording mocks."""
+"""Run the real program (``__main__.py``), or any body that registers resources (one component in a
+test), under the recording mocks."""
 
 from __future__ import annotations
 
@@ -8,17 +9,16 @@ import logging
 import os
 import re
 import runpy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
 import pulumi
-from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime import settings
-from pulumi.runtime.proto import source_pb2
 
 from blueprint.engine.mocks import PlanMocks, RecordingMonitor, Registration, UnansweredInvoke
+from blueprint.engine.sdk import checked_versions, without_stack_capture
 from stacks.config import PROJECT, PlatformConfig
 from stacks.loader import ROOT, load_stack_file
 
@@ -66,22 +66,27 @@ def without_provider_environment() -> Iterator[list[str]]:
         os.environ.update(saved)
 
 
-def run_program(
+def run_body(
+    body: Callable[[], object],
+    *,
     stack: str,
-    config: dict[str, str],
-    secret_keys: list[str],
-    region: str,
-    program: Path = ROOT / "__main__.py",
+    config: Mapping[str, str] | None = None,
+    secret_keys: Sequence[str] = (),
+    region: str = "eu-west-3",
     first_preview: bool = False,
     warnings: list[str] | None = None,
 ) -> list[Registration]:
-    """Execute ``program`` as ``pulumi up`` would (preview=False, so every output resolves), or with
+    """Run ``body`` as ``pulumi up`` would run a program (preview=False, so every output resolves), or with
     ``first_preview`` as the first ``pulumi preview`` of a new stack sees it (nothing exists yet).
 
-    Returns the registrations sorted by URN. Safe to call repeatedly in one process. The program's
-    warnings to the engine (``pulumi.log.warn``: the SDKs' deprecation notices, among others) are
-    appended to ``warnings``, as the CLI would print them.
+    ``body`` is any callable that registers resources: the whole program (``run_program``) or one
+    component built by a test. Either way it runs under the SDK's mocks with the engine's URNs and its
+    transform order (``RecordingMonitor``), with ``config`` (flattened ``project:key`` values) as the
+    stack's configuration. Returns the registrations sorted by URN. Safe to call repeatedly in one
+    process. What the body logs to the engine (``pulumi.log.warn``: the SDKs' deprecation notices,
+    among others) is appended to ``warnings``, as the CLI would print it.
     """
+    checked_versions()
     settings.reset_options(project=PROJECT, stack=stack, preview=first_preview)
     asyncio.set_event_loop(asyncio.new_event_loop())
     mocks = PlanMocks(region, first_preview=first_preview)
@@ -89,18 +94,14 @@ def run_program(
     logger = logging.getLogger(f"blueprint.program.{stack}")
     logger.propagate, logger.handlers = False, [_Recorder(warnings if warnings is not None else [])]
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=first_preview, monitor=monitor, logger=logger)
-    pulumi.runtime.set_all_config(config, secret_keys)
+    pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys))
 
     @pulumi.runtime.test  # waits for every outstanding registration before returning
     def _execute() -> None:
-        runpy.run_path(str(program), run_name="__main__")
+        body()
 
-    # Source positions only feed the CLI's display; capturing a stack per resource is a sixth of the
-    # SDK's registration cost, so the offline run skips it.
-    capture = sdk_resource._get_stack_trace
-    sdk_resource._get_stack_trace = source_pb2.StackTrace
     try:
-        with without_provider_environment():
+        with without_stack_capture(), without_provider_environment():
             _execute()
     except Exception as exc:
         cause: BaseException = exc
@@ -110,13 +111,33 @@ def run_program(
         kind = "unanswered invoke" if isinstance(cause, UnansweredInvoke) else type(cause).__name__
         raise ProgramError(f"the program failed{where}: {kind}: {cause}") from exc
     finally:
-        sdk_resource._get_stack_trace = capture
         asyncio.get_event_loop().close()
         settings.reset_options()
     if monitor.duplicates:
         urn = monitor.duplicates[0]
         raise ProgramError(f"the program failed: Duplicate resource URN '{urn}'; try giving it a unique name")
     return [monitor.registrations[urn] for urn in sorted(monitor.registrations)]
+
+
+def run_program(
+    stack: str,
+    config: dict[str, str],
+    secret_keys: list[str],
+    region: str,
+    program: Path = ROOT / "__main__.py",
+    first_preview: bool = False,
+    warnings: list[str] | None = None,
+) -> list[Registration]:
+    """Execute the whole ``program`` (``__main__.py``) under the offline engine (``run_body``)."""
+    return run_body(
+        lambda: runpy.run_path(str(program), run_name="__main__"),
+        stack=stack,
+        config=config,
+        secret_keys=secret_keys,
+        region=region,
+        first_preview=first_preview,
+        warnings=warnings,
+    )
 
 
 def run_stack_file(stack: str, config_file: Path) -> tuple[PlatformConfig, list[Registration]]:

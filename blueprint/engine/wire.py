@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi.runtime.rpc import UNKNOWN, _special_resource_sig, _special_secret_sig, _special_sig_key
+from pulumi.runtime.rpc import UNKNOWN
 
-SIG_KEY = _special_sig_key
-SECRET_SIG = _special_secret_sig
-RESOURCE_SIG = _special_resource_sig
+from blueprint.engine.sdk import RESOURCE_SIG, SECRET_SIG, SIG_KEY
+
 SECRET_MARK = "[secret]"
 
 __all__ = [

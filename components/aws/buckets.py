@@ -9,7 +9,12 @@ import pulumi_aws as aws
 
 from components.stateful import stateful
 from components.tagging import DATA_CLASS_TAG
-from policy_pack.policies.lifecycle import Retention
+from policy_pack.policies.lifecycle import (
+    ABORT_MULTIPART_DAYS,
+    WARM_STORAGE_CLASS,
+    Retention,
+    noncurrent_days,
+)
 
 
 def block_public_access(name: str, bucket: aws.s3.Bucket, parent: pulumi.Resource) -> aws.s3.BucketPublicAccessBlock:
@@ -44,13 +49,37 @@ def kms_encryption(kms_key_arn: pulumi.Input[str]) -> dict[str, Any]:
     }
 
 
+def s3_lifecycle_rules(retention: Retention) -> list[dict[str, Any]]:
+    """The S3 lifecycle rules of a bucket holding ``retention``'s class (pulumi_aws input names). A record
+    store (the ledger, ``retention.never_delete``) is tiered only: no version of it ever expires."""
+    lifecycle, never_delete = retention.lifecycle, retention.never_delete
+    rule: dict[str, Any] = {
+        "id": "data-lifecycle",
+        "status": "Enabled",
+        "filter": {"prefix": ""},
+        "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_MULTIPART_DAYS},
+    }
+    transitions = []
+    if lifecycle.warm_after_days is not None:
+        transitions.append({"days": lifecycle.warm_after_days, "storage_class": WARM_STORAGE_CLASS})
+    if lifecycle.cold_after_days is not None:
+        transitions.append({"days": lifecycle.cold_after_days, "storage_class": lifecycle.cold_storage_class})
+    if transitions:
+        rule["transitions"] = transitions
+    if not never_delete:
+        if lifecycle.expire_after_days is not None:
+            rule["expiration"] = {"days": lifecycle.expire_after_days}
+        rule["noncurrent_version_expiration"] = {"noncurrent_days": noncurrent_days(lifecycle)}
+    return [rule]
+
+
 def data_lifecycle(
     name: str, bucket: aws.s3.Bucket, retention: Retention, parent: pulumi.Resource, versioning: pulumi.Resource
 ) -> aws.s3.BucketLifecycleConfiguration:
     """The bucket's lifecycle from its class's row (ADR-005): tiering, expiry, old versions, stale
     multipart uploads. After versioning: S3 applies noncurrent-version rules only to a versioned bucket."""
     return aws.s3.BucketLifecycleConfiguration(
-        name, bucket=bucket.bucket, rules=retention.s3_rules(), opts=pulumi.ResourceOptions(parent=parent, depends_on=[versioning])
+        name, bucket=bucket.bucket, rules=s3_lifecycle_rules(retention), opts=pulumi.ResourceOptions(parent=parent, depends_on=[versioning])
     )
 
 

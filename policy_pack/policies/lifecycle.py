@@ -125,31 +125,6 @@ def problems(retention_class: str, lifecycle: Lifecycle) -> list[tuple[str, str]
     return found
 
 
-def s3_rules(lifecycle: Lifecycle, *, never_delete: bool = False) -> list[dict[str, Any]]:
-    """The S3 lifecycle rules of a bucket of this class (pulumi_aws input names).
-
-    ``never_delete``: a record store (the ledger): tiering only, no expiration of any version.
-    """
-    rule: dict[str, Any] = {
-        "id": "data-lifecycle",
-        "status": "Enabled",
-        "filter": {"prefix": ""},
-        "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_MULTIPART_DAYS},
-    }
-    transitions = []
-    if lifecycle.warm_after_days is not None:
-        transitions.append({"days": lifecycle.warm_after_days, "storage_class": WARM_STORAGE_CLASS})
-    if lifecycle.cold_after_days is not None:
-        transitions.append({"days": lifecycle.cold_after_days, "storage_class": lifecycle.cold_storage_class})
-    if transitions:
-        rule["transitions"] = transitions
-    if not never_delete:
-        if lifecycle.expire_after_days is not None:
-            rule["expiration"] = {"days": lifecycle.expire_after_days}
-        rule["noncurrent_version_expiration"] = {"noncurrent_days": noncurrent_days(lifecycle)}
-    return [rule]
-
-
 def noncurrent_days(lifecycle: Lifecycle) -> int:
     """How long an overwritten or deleted version is kept: the erasure window, or the class minimum."""
     return ERASURE_NONCURRENT_DAYS if lifecycle.erasure else lifecycle.minimum_retention_days
@@ -255,9 +230,6 @@ class Retention:
     def never_delete(self) -> bool:
         """Audit records: tiered, never deleted by a lifecycle."""
         return self.data_class == AUDIT
-
-    def s3_rules(self) -> list[dict[str, Any]]:
-        return s3_rules(self.lifecycle, never_delete=self.never_delete)
 
     def bucket(self) -> BucketLifecycle:
         return BucketLifecycle.expected(self.lifecycle, never_delete=self.never_delete)

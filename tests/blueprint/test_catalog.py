@@ -12,6 +12,7 @@ from blueprint.cli import main
 from stacks.loader import ROOT
 
 
+@pytest.mark.plan
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_the_catalog_agrees_with_the_inventory(stack: str, tmp_path: Path) -> None:
     runner = CliRunner()
@@ -46,6 +47,7 @@ def test_the_catalog_agrees_with_the_inventory(stack: str, tmp_path: Path) -> No
         assert all(s["kind"] in ("api", "worker") and s["slo"]["latencyP95Ms"] > 0 for s in entry["services"])
 
 
+@pytest.mark.plan
 def test_markdown_and_unknown_stack() -> None:
     runner = CliRunner()
     markdown = runner.invoke(main, ["catalog", "dev"])

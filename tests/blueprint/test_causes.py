@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from blueprint.cli import main
@@ -54,6 +55,7 @@ def test_numbers_print_as_written() -> None:
     assert [number_as_written(v) for v in (365.0, 2.5, True, 30)] == ["365", "2.5", "true", "30"]
 
 
+@pytest.mark.plan
 def test_a_stricter_policy_config_names_the_stack_keys_once(tmp_path: Path) -> None:
     out = tmp_path / "plan"
     result = CliRunner().invoke(main, ["plan", "dev", "--policy-config", "policy_pack/config.prod.json", "--out", str(out)])

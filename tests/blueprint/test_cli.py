@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from blueprint.cli import main
-from policy_pack.policies import POLICIES
+from policy_pack.policies.pack import POLICIES
 from stacks import compose as compose_module
 from tests.conftest import as_document, project_values
 
@@ -21,6 +21,7 @@ def run(*args: str) -> Result:
     return CliRunner().invoke(main, list(args))
 
 
+@pytest.mark.plan
 def test_plan_writes_the_inventory_manifests_and_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = run("plan", "dev")
@@ -47,6 +48,7 @@ def test_plan_writes_the_inventory_manifests_and_report(tmp_path: Path, monkeypa
             assert any(shown in line and line.endswith(f": {store['retention']}") for line in lines), store
 
 
+@pytest.mark.plan
 def test_secrets_never_reach_the_artifacts(tmp_path: Path) -> None:
     assert run("plan", "dev", "--out", str(tmp_path)).exit_code == 0
     text = "".join(p.read_text() for p in tmp_path.rglob("*") if p.is_file())
@@ -56,12 +58,14 @@ def test_secrets_never_reach_the_artifacts(tmp_path: Path) -> None:
     assert provider["inputs"]["kubeconfig"] == "[secret]"
 
 
+@pytest.mark.plan
 def test_two_plans_are_byte_identical(tmp_path: Path) -> None:
     assert run("plan", "prod", "--out", str(tmp_path / "a"), "--json").exit_code == 0
     assert run("plan", "prod", "--out", str(tmp_path / "b"), "--json").exit_code == 0
     assert (tmp_path / "a/inventory.json").read_bytes() == (tmp_path / "b/inventory.json").read_bytes()
 
 
+@pytest.mark.plan
 def test_json_summary(tmp_path: Path) -> None:
     result = run("plan", "dev", "--out", str(tmp_path), "--json")
     summary = json.loads(result.stdout)
@@ -100,6 +104,7 @@ def test_bad_input_exits_2_with_one_message_and_writes_nothing(
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.plan
 def test_invalid_config_file_names_the_field_and_keeps_previous_output(tmp_path: Path, write_stack: Callable[..., Path]) -> None:
     out = tmp_path / "plan"
     assert run("plan", "dev", "--out", str(out)).exit_code == 0
@@ -135,6 +140,7 @@ BREAKERS: dict[str, tuple[str, str, Callable[[dict[str, Any]], dict[str, Any]]]]
 }
 
 
+@pytest.mark.plan
 @pytest.mark.parametrize("domain", sorted(BREAKERS))
 def test_one_broken_resource_per_domain_blocks_the_plan(domain: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     type_, policy, breaker = BREAKERS[domain]
@@ -162,6 +168,7 @@ def test_one_broken_resource_per_domain_blocks_the_plan(domain: str, tmp_path: P
     assert [v["policy"] for v in blocking] == [policy] and blocking[0]["urn"].endswith(f"::{broken[0]}")
 
 
+@pytest.mark.plan
 def test_a_tagging_bug_blocks_the_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Removing tags from props is undone by the cost transform itself; a bug in the tag map is not."""
     from components.tagging import CostTags
@@ -276,6 +283,7 @@ def test_help_matches_the_contract() -> None:
     assert "eval" in run("policy", "--help").output
 
 
+@pytest.mark.plan
 def test_a_failing_program_exits_3_with_one_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken_compose(config: Any) -> None:
         raise ValueError("a component bug")

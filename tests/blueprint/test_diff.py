@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner, Result
 
 from blueprint.cli import main
@@ -30,6 +31,7 @@ def write(path: Path, values: dict[str, Any]) -> Path:
     return path
 
 
+@pytest.mark.plan
 def test_adding_then_removing_a_tenant(tmp_path: Path) -> None:
     values = project_values("dev")
     before = write(tmp_path / "Pulumi.before.yaml", values)
@@ -65,6 +67,7 @@ def test_adding_then_removing_a_tenant(tmp_path: Path) -> None:
     assert "!!" in removed.output, "deleting the tenant's queues, table and image repositories is shown loudly"
 
 
+@pytest.mark.plan
 def test_diff_against_another_directory_and_a_missing_one(tmp_path: Path) -> None:
     base = tmp_path / "base"
     assert run("plan", "dev", "--out", str(base)).exit_code == 0

@@ -41,6 +41,7 @@ def test_asking_for_what_the_region_has_not_is_a_config_error(
     assert fragment in dict(raised.value.problems)[path]
 
 
+@pytest.mark.plan
 def test_provider_settings_from_the_environment_do_not_change_the_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     plain = plan("dev", ROOT / "Pulumi.dev.yaml", tmp_path / "plain", None)
     for name, value in {"GITHUB_TOKEN": "ghp_x", "AWS_REGION": "us-east-1", "KUBECONFIG": "/nowhere", "VAULT_SKIP_VERIFY": "true"}.items():
@@ -59,6 +60,7 @@ def test_sdk_deprecation_warnings_reach_the_plan(tmp_path: Path) -> None:
     assert warnings == ["BucketV2 is deprecated: s3.BucketV2 has been deprecated in favor of s3.Bucket"]
 
 
+@pytest.mark.plan
 def test_the_real_stacks_plan_without_warnings(tmp_path: Path) -> None:
     result = plan("dev", ROOT / "Pulumi.dev.yaml", tmp_path / "out", None)
     assert result.summary["warnings"] == []

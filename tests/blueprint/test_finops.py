@@ -56,6 +56,7 @@ def test_prod_pays_a_nat_gateway_per_zone_and_dev_one(stack_plans: dict[str, lis
     assert nat_hours("dev") == ["35.04"] and nat_hours("prod") == ["35.04"] * 3
 
 
+@pytest.mark.plan
 def test_finops_estimate_json_contract_and_markdown() -> None:
     result = run("finops", "estimate", "dev", "--json")
     assert result.exit_code == 0, result.output
@@ -70,6 +71,7 @@ def test_finops_estimate_json_contract_and_markdown() -> None:
     assert run("finops", "estimate", "nope").exit_code == 2
 
 
+@pytest.mark.plan
 def test_a_tenant_usage_override_and_the_split_rule_reach_the_estimate(write_stack) -> None:  # type: ignore[no-untyped-def]
     values = project_values()
     values["finops"] = {**values.get("finops", {}), "sharedCostSplit": "weights", "sharedCostWeights": {"payments": 3, "fraud": 1}}
@@ -110,6 +112,7 @@ def test_bad_finops_config_names_the_field(write_stack, change: dict, field: str
     assert field in result.output and message in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.plan
 def test_the_plan_writes_the_four_reports_and_shows_cost_per_tenant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = run("plan", "dev")

@@ -8,6 +8,7 @@ import importlib.util
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from blueprint import finops, policies
@@ -20,6 +21,7 @@ plan_scaling = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(plan_scaling)
 
 
+@pytest.mark.plan
 def test_the_estimate_adds_at_most_a_tenth_to_a_plan(tmp_path: Path) -> None:
     path = tmp_path / "Pulumi.bench.yaml"
     path.write_text(yaml.safe_dump(plan_scaling.stack_with(40)))

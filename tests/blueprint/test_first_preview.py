@@ -17,6 +17,7 @@ from stacks.loader import ROOT
 from tests.conftest import as_document, project_values
 
 
+@pytest.mark.plan
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_a_first_preview_of_each_stack_defers_nothing(stack: str, tmp_path: Path) -> None:
     result = plan(stack, ROOT / f"Pulumi.{stack}.yaml", tmp_path / "out", policies.default_policy_config_path(stack))
@@ -25,6 +26,7 @@ def test_a_first_preview_of_each_stack_defers_nothing(stack: str, tmp_path: Path
     assert result.summary["policy"]["previewDeferred"] == 0 and result.blocking == []
 
 
+@pytest.mark.plan
 def test_adding_a_tenant_adds_no_deferred_check(tmp_path: Path, write_stack: Callable[..., Path]) -> None:
     values = project_values()
     extra = copy.deepcopy(values["tenants"][0])

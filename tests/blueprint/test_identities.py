@@ -56,6 +56,7 @@ def test_two_objects_with_one_kubernetes_name_collide_before_any_provider(tmp_pa
     ]
 
 
+@pytest.mark.plan
 def test_two_tenants_with_one_owner_team_would_fight_over_the_github_team(tmp_path: Path, write_stack: Callable[..., Path]) -> None:
     values = _with_tenant_named("lending", owner_team="fraud-team")
     values["github"] = {**values["github"], "manageOrganization": True}
@@ -77,6 +78,7 @@ def test_dev_and_prod_never_manage_the_same_object(stack_plans: dict) -> None:
     assert cross_stack_collisions(stack_plans) == []
 
 
+@pytest.mark.plan
 def test_two_stacks_on_one_organization_and_one_vault_collide(write_stack: Callable[..., Path]) -> None:
     from blueprint.engine.identities import cross_stack_collisions
     from tests.conftest import plan_registrations

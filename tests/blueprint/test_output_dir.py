@@ -44,6 +44,7 @@ def test_the_project_directory_is_refused() -> None:
     assert (ROOT / "Pulumi.yaml").is_file()
 
 
+@pytest.mark.plan
 def test_a_previous_output_is_replaced_with_normal_permissions(tmp_path: Path) -> None:
     out = tmp_path / "plans" / "dev"
     assert run("plan", "dev", "--out", str(out)).exit_code == 0
@@ -57,6 +58,7 @@ def test_a_previous_output_is_replaced_with_normal_permissions(tmp_path: Path) -
     assert out.stat().st_mode & 0o777 == 0o777 & ~umask
 
 
+@pytest.mark.plan
 def test_an_empty_directory_is_accepted(tmp_path: Path) -> None:
     out = tmp_path / "empty"
     out.mkdir()

@@ -26,6 +26,7 @@ def stack_file(tmp_path: Path) -> Path:
     return copy
 
 
+@pytest.mark.plan
 def test_add_then_remove_round_trips_byte_identically(stack_file: Path) -> None:
     original = stack_file.read_bytes()
     added = run(*ADD, "--config-file", str(stack_file))
@@ -51,6 +52,7 @@ def test_add_then_remove_round_trips_byte_identically(stack_file: Path) -> None:
         ("--service", "api:daemon", "'api' or 'worker'"),
     ],
 )
+@pytest.mark.plan
 def test_an_invalid_tenant_leaves_the_file_byte_identical(stack_file: Path, flag: str, value: str, message: str) -> None:
     original = stack_file.read_bytes()
     options = [*ADD[: ADD.index(flag) + 1], value, *ADD[ADD.index(flag) + 2 :]]
@@ -84,6 +86,7 @@ def test_duplicates_unknowns_and_targets_are_refused(stack_file: Path) -> None:
     assert stack_file.read_bytes() == original
 
 
+@pytest.mark.plan
 def test_a_stack_file_of_any_name_is_planned_as_its_environment(tmp_path: Path) -> None:
     prod = tmp_path / "production-stack.yaml"
     shutil.copy2(ROOT / "Pulumi.prod.yaml", prod)

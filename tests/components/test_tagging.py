@@ -113,6 +113,7 @@ def test_tenant_resources_are_tagged_with_their_tenant_and_shared_ones_as_shared
     assert tenants == {"payments", "fraud"}
 
 
+@pytest.mark.plan
 def test_without_the_transforms_nothing_would_be_tagged(monkeypatch: pytest.MonkeyPatch) -> None:
     """Negative control: the plan's tags come from the transforms, not from call sites."""
     from blueprint.engine import mocks

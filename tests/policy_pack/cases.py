@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.aws.buckets import s3_lifecycle_rules
 from components.kubernetes.admission import own_repositories
 from policy_pack.policies import lifecycle
 from policy_pack.policies.contract import CIS_CONTROLS, CIS_METRIC_NAMESPACE
@@ -222,7 +223,7 @@ def class_bucket(data_class: str, rules: list[dict[str, Any]] | None, name: str 
 def engine_rules(data_class: str, **row: Any) -> list[dict[str, Any]]:
     """The program's S3 rules for a class, camelCase as the engine hands them to the pack."""
     retention = lifecycle.Retention(data_class, lifecycle.DEFAULTS[data_class].with_changes(**row))
-    return [camel(rule) for rule in retention.s3_rules()]
+    return [camel(rule) for rule in s3_lifecycle_rules(retention)]
 
 
 def camel(value: Any) -> Any:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from components.aws.buckets import s3_lifecycle_rules
 from policy_pack.policies import lifecycle
 from policy_pack.policies.lifecycle import DEFAULTS, BucketLifecycle, Lifecycle, Retention
 from tests.policy_pack.cases import camel
@@ -58,7 +59,7 @@ def test_floors_allow_a_shorter_dev_above_them() -> None:
 @pytest.mark.parametrize("data_class", list(DEFAULTS))
 def test_the_program_s_rules_read_back_as_the_class_s_row(data_class: str) -> None:
     retention = Retention(data_class, DEFAULTS[data_class])
-    read_back = BucketLifecycle.of_inputs({"rules": camel(retention.s3_rules())})
+    read_back = BucketLifecycle.of_inputs({"rules": camel(s3_lifecycle_rules(retention))})
     assert read_back == retention.bucket()
     assert read_back.deletes() is (data_class != "audit")
 
@@ -89,6 +90,7 @@ def test_the_engine_s_numbers_and_the_stack_file_s_never_read_the_same() -> None
     assert lifecycle.table({"pci": {"minimumRetentionDays": 400.0}})["pci"].minimum_retention_days == 400
 
 
+@pytest.mark.plan
 def test_the_real_plan_s_backups_are_held_to_the_database_s_class() -> None:
     """The prod plan's selection reaches its plan and the Aurora cluster (pci): copies kept past pci's
     expiry fail data-store-lifecycle-matches-class on the backup plan, the program's 35 days pass."""

@@ -18,8 +18,8 @@ from blueprint import policies as pack
 from blueprint.engine.analyzer import PolicyConfigError, Resource, reconcile_config
 from blueprint.engine.wire import UNKNOWN
 from components.tagging import DATA_BEARING_TYPES, MANDATORY_TAG_KEYS
-from policy_pack.policies import DEFAULT_ENFORCEMENT, PACK_NAME, POLICIES, describe
 from policy_pack.policies import tagging as tagging_policy
+from policy_pack.policies.pack import DEFAULT_ENFORCEMENT, PACK_NAME, POLICIES, describe
 from stacks.loader import ROOT
 
 from .cases import CREATION_ORDER_CASES, RESOURCE_CASES, STACK_CASES, Res
@@ -103,6 +103,7 @@ def _violation_sites() -> dict[str, set[int]]:
 NOT_VIOLATIONS = {"vault.py": ("policy_paths",), "aws_iam.py": ("_allows",), "_lib.py": ("containers", "items_of", "statements")}
 
 
+@pytest.mark.plan
 def test_every_violation_a_rule_can_report_has_a_failing_case() -> None:
     """A rule with several branches has a failing case per branch: every line of the pack that reports a
     violation runs for at least one bad case (resource cases, stack cases, creation-order cases)."""
@@ -136,6 +137,7 @@ def test_every_violation_a_rule_can_report_has_a_failing_case() -> None:
     assert missing == [], f"no failing case reaches these violations: {missing}"
 
 
+@pytest.mark.plan
 @pytest.mark.parametrize(("rule", "what", "edit"), JOURNEY_BAD, ids=[f"{r}: {w}" for r, w, _ in JOURNEY_BAD])
 def test_a_broken_hop_of_the_real_plan_fails_its_journey_rule(rule: str, what: str, edit: Any) -> None:
     """#17: the prod plan passes every journey rule; each edit (one branch of one rule) fails that rule."""

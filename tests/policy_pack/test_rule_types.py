@@ -10,8 +10,9 @@ from typing import Any
 from pulumi_policy import EnforcementLevel
 
 from blueprint.engine.analyzer import Analyzer, Resource
-from policy_pack.policies import POLICIES, tagging
+from policy_pack.policies import tagging
 from policy_pack.policies._lib import MEDIUM, ResourceRule, StackRule, TypeFilter
+from policy_pack.policies.pack import POLICIES
 from stacks.loader import ROOT
 
 

@@ -214,6 +214,7 @@ def test_budgets_per_tenant_and_shared_with_both_alerts(plan: list[Registration]
     assert by_type(plan, "aws:costexplorer/costAllocationTag:CostAllocationTag") == []
 
 
+@pytest.mark.plan
 def test_cost_allocation_tags_are_activated_only_when_asked(write_stack: Callable[..., Path]) -> None:
     values = project_values()
     values["finops"] = {**values["finops"], "activateCostAllocationTags": True}

@@ -157,6 +157,7 @@ def test_every_pulumi_job_previews_unconfigured_providers_with_their_inputs() ->
                 assert job["env"]["PULUMI_LEGACY_PROVIDER_PREVIEW"] == "true", workflow.name
 
 
+@pytest.mark.plan
 def test_the_repository_that_runs_the_program_is_trusted_never_created(write_stack) -> None:
     from tests.conftest import as_document, plan_registrations, project_values
 

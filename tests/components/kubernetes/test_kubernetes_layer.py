@@ -46,6 +46,7 @@ def manifests(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     return [yaml.safe_load(f.read_text()) for f in files]
 
 
+@pytest.mark.plan
 def test_every_manifest_validates_against_the_kubernetes_schema(manifests: list[dict]) -> None:
     validated, skipped = 0, set()
     for manifest in manifests:

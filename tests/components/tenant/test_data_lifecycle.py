@@ -76,6 +76,7 @@ def normalized(registrations: list[Registration], tenant: str) -> dict[tuple[str
     }
 
 
+@pytest.mark.plan
 def test_a_pci_and_a_public_tenant_differ_exactly_where_the_table_says(write_stack: Callable[..., Path]) -> None:
     plan = two_tenants(write_stack, {"cards": "pci", "brochure": "public"})
     pci, public = normalized(plan, "cards"), normalized(plan, "brochure")
@@ -114,6 +115,7 @@ def test_a_pci_and_a_public_tenant_differ_exactly_where_the_table_says(write_sta
     assert rules["public"] == BucketLifecycle(None, None, None, 30, 7, 7)
 
 
+@pytest.mark.plan
 def test_the_erasure_job_runs_as_the_tenant_and_writes_evidence_under_its_prefix(write_stack: Callable[..., Path]) -> None:
     plan = two_tenants(write_stack, {"cards": "pii"})
     (job,) = by_type(plan, "kubernetes:batch/v1:CronJob")

@@ -70,6 +70,7 @@ def sample_paths(tenant: str) -> list[str]:
     return [f"kv/data/{tenant}/app/db", f"kv/metadata/{tenant}/", f"kv/metadata/{tenant}/app", f"database/creds/{tenant}"]
 
 
+@pytest.mark.plan
 def test_no_tenant_reaches_another_tenant(many_tenants: list[Registration]) -> None:
     tenants = tenant_names(many_tenants)
     assert len(tenants) == 5

@@ -1,0 +1,55 @@
+"""KubernetesPlatform alone: pinned charts in their namespaces, signed-image admission after Kyverno."""
+
+from __future__ import annotations
+
+from components.kubernetes import charts
+from components.kubernetes.platform import KubernetesPlatform, KubernetesPlatformArgs
+from components.kubernetes.telemetry import CollectorSettings
+from tests.components.harness import build
+
+
+def args(*, chaos: bool = False, ha: bool = False) -> KubernetesPlatformArgs:
+    return KubernetesPlatformArgs(
+        kubernetes_version="1.33",
+        registry_host="111111111111.dkr.ecr.eu-west-3.amazonaws.com",
+        signing_public_key_pem="-----BEGIN PUBLIC KEY-----\nMFk\n-----END PUBLIC KEY-----\n",
+        ha=ha,
+        chaos_enabled=chaos,
+        allowed_registries=[],
+        metrics_retention="15d",
+        collector=CollectorSettings(
+            region="eu-west-3", platform_log_group="/platform", tenant_log_groups={"payments": "/tenants/payments"}
+        ),
+    )
+
+
+def releases(chaos: bool) -> dict[str, dict[str, object]]:
+    built = build(lambda: KubernetesPlatform("kubernetes-platform", args(chaos=chaos)))
+    return {r.inputs["name"]: r.inputs for r in built.of_type("kubernetes:helm.sh/v3:Release")}
+
+
+def test_every_chart_is_pinned_atomic_and_in_its_namespace() -> None:
+    found = releases(chaos=False)
+    expected = {c.name: c for c in charts.ALL if c is not charts.CHAOS_MESH}
+    assert sorted(found) == sorted(expected)
+    for name, release in found.items():
+        assert release["version"] == expected[name].version and release["namespace"] == expected[name].namespace
+        assert release["atomic"] is True and release["createNamespace"] is False
+
+
+def test_chaos_mesh_only_when_enabled_in_a_privileged_namespace_with_its_reason() -> None:
+    assert charts.CHAOS_MESH.name not in releases(chaos=False)
+    built = build(lambda: KubernetesPlatform("kubernetes-platform", args(chaos=True)))
+    namespace = next(
+        n for n in built.of_type("kubernetes:core/v1:Namespace") if n.inputs["metadata"]["name"] == charts.CHAOS_MESH.namespace
+    )
+    assert namespace.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
+    assert "adrs/0006" in str(namespace.inputs["metadata"]["annotations"])
+
+
+def test_signed_image_admission_waits_for_kyverno_and_names_the_registry() -> None:
+    built = build(lambda: KubernetesPlatform("kubernetes-platform", args()))
+    policy = built.one("kubernetes:kyverno.io/v1:ClusterPolicy")
+    kyverno = next(r for r in built.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["name"] == charts.KYVERNO.name)
+    assert kyverno.urn in policy.dependencies
+    assert "111111111111.dkr.ecr.eu-west-3.amazonaws.com" in str(policy.inputs["spec"])

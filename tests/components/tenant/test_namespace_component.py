@@ -1,0 +1,77 @@
+"""TenantNamespace alone: the isolation bundle one tenant gets, built in milliseconds."""
+
+from __future__ import annotations
+
+from components.kubernetes.quotas import QUOTA_TIERS
+from components.tenant.namespace import DEVELOPER_ROLE, PlatformEndpoints, TenantNamespace, TenantNamespaceArgs, team_group
+from policy_pack.policies.stack_invariants import is_default_deny
+from tests.components.harness import CONTEXT, PROD_CONTEXT, TENANT_TAGS, build, resource_violations
+
+ENDPOINTS = PlatformEndpoints(
+    vault_cidrs=["10.10.0.0/16"],
+    vault_port=8200,
+    pooler_namespace="db-manager",
+    pooler_port=6432,
+    telemetry_namespace="observability",
+    otlp_ports=(4317, 4318),
+)
+
+
+def args(**overrides: object) -> TenantNamespaceArgs:
+    values: dict[str, object] = {
+        "namespace": "payments",
+        "tier": QUOTA_TIERS["medium"],
+        "kubernetes_version": "1.33",
+        "services": ["payments-api", "payments-worker"],
+        "admitted_registries": ["111111111111.dkr.ecr.eu-west-3.amazonaws.com/*"],
+        "allowed_registries": [],
+        "endpoints": ENDPOINTS,
+    }
+    values.update(overrides)
+    return TenantNamespaceArgs(**values)  # type: ignore[arg-type]
+
+
+def test_a_namespace_is_restricted_default_deny_and_bound_to_its_team() -> None:
+    built = build(lambda: TenantNamespace("payments", args(), CONTEXT))
+    namespace = built.one("kubernetes:core/v1:Namespace")
+    labels = namespace.inputs["metadata"]["labels"]
+    assert {labels[f"pod-security.kubernetes.io/{mode}"] for mode in ("enforce", "audit", "warn")} == {"restricted"}
+    policies = {p.inputs["metadata"]["name"]: p.inputs["spec"] for p in built.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")}
+    assert is_default_deny(policies["default-deny"])
+    assert {p.inputs["metadata"]["namespace"] for p in built.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")} == {"payments"}
+    binding = built.one("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")
+    assert binding.inputs["roleRef"]["name"] == DEVELOPER_ROLE
+    assert binding.inputs["subjects"] == [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": team_group("payments")}]
+    # One ServiceAccount per service, no token automount.
+    accounts = built.of_type("kubernetes:core/v1:ServiceAccount")
+    assert sorted(a.inputs["metadata"]["name"] for a in accounts) == ["payments-api", "payments-worker"]
+    assert all(a.inputs["automountServiceAccountToken"] is False for a in accounts)
+
+
+def test_every_child_is_parented_to_the_component_and_waits_for_the_namespace() -> None:
+    built = build(lambda: TenantNamespace("payments", args(), CONTEXT))
+    component = built.one("fintech:kubernetes:TenantNamespace")
+    namespace = built.one("kubernetes:core/v1:Namespace")
+    children = built.children_of(component)
+    assert len(children) == len(built.registrations) - 1
+    assert all(namespace.urn in c.dependencies for c in children if c is not namespace)
+
+
+def test_the_namespace_is_protected_only_where_the_stack_protects_state() -> None:
+    dev = build(lambda: TenantNamespace("payments", args(), CONTEXT)).one("kubernetes:core/v1:Namespace")
+    prod = build(lambda: TenantNamespace("payments", args(), PROD_CONTEXT), stack="prod").one("kubernetes:core/v1:Namespace")
+    assert (dev.options["protect"], dev.options["retainOnDelete"]) == (False, False)
+    assert (prod.options["protect"], prod.options["retainOnDelete"]) == (True, True)
+
+
+def test_own_registries_label_the_namespace_out_and_admit_both_lists() -> None:
+    built = build(lambda: TenantNamespace("payments", args(allowed_registries=["ghcr.io/payments/*"]), CONTEXT))
+    policy = built.one("kubernetes:kyverno.io/v1:Policy")
+    assert policy.inputs["metadata"]["namespace"] == "payments"
+    assert "ghcr.io/payments/*" in str(policy.inputs["spec"])
+    assert "111111111111.dkr.ecr.eu-west-3.amazonaws.com/*" in str(policy.inputs["spec"])
+
+
+def test_the_component_alone_passes_the_pack_s_resource_rules() -> None:
+    built = build(lambda: TenantNamespace("payments", args(), PROD_CONTEXT), stack="prod", tags=TENANT_TAGS)
+    assert resource_violations(built) == []
