@@ -286,11 +286,10 @@ class Platform(pulumi.ComponentResource):
         )
         log_group(
             "platform-logs",
-            collector.platform_log_group,
-            retention(config, PLATFORM_DATA_CLASS),
-            self.keys.data_key_arn,
-            ctx.protect,
-            on_aws,
+            log_group_name=collector.platform_log_group,
+            retention=retention(config, PLATFORM_DATA_CLASS),
+            kms_key_arn=self.keys.data_key_arn,
+            opts=pulumi.ResourceOptions.merge(on_aws, pulumi.ResourceOptions(protect=ctx.protect, retain_on_delete=ctx.protect)),
         )
         TelemetryIdentity(
             "otel-collector",

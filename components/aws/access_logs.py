@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components import options
 from components.aws import iam_documents
 from components.aws.arns import s3_bucket
 from components.aws.buckets import private_bucket
@@ -45,21 +46,21 @@ class AccessLogs(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AccessLogsArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:AccessLogs", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = options.child(self, opts)
         account = pulumi.Output.from_input(ctx.account_id)
         bucket = private_bucket(
             name,
-            account.apply(lambda a: access_log_bucket_name(ctx.name_prefix, a)),
-            args.retention,
-            {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}},
-            self,
-            ctx.protect,
+            bucket_name=account.apply(lambda a: access_log_bucket_name(ctx.name_prefix, a)),
+            retention=args.retention,
+            encryption={"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}},
+            parent=self,
+            protect=ctx.protect,
         )
         aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=bucket.bucket,
-            policy=pulumi.Output.all(s3_bucket(bucket.bucket), account).apply(
-                lambda a: json.dumps(iam_documents.access_log_bucket_policy(a[0], a[1], ctx.name_prefix))
+            policy=pulumi.Output.all(bucket_arn=s3_bucket(bucket.bucket), account_id=account).apply(
+                lambda v: json.dumps(iam_documents.access_log_bucket_policy(**v, name_prefix=ctx.name_prefix))
             ),
             opts=child,
         )

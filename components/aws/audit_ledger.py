@@ -12,13 +12,13 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components import options
 from components.aws import iam_documents
 from components.aws.arns import Location, s3_bucket
 from components.aws.locked_bucket import locked_bucket
 from components.aws.log_group import log_group
 from components.context import StackContext
 from components.naming import physical_name
-from components.stateful import stateful
 from policy_pack.policies import lifecycle
 
 #: Records kept as evidence: tiered to Deep Archive, never deleted by a lifecycle (ADR-005).
@@ -72,19 +72,36 @@ class AuditLedger(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AuditLedgerArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:AuditLedger", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = options.child(self, opts)
         account = pulumi.Output.from_input(ctx.account_id)
         bucket_name = account.apply(lambda a: physical_name(ctx.name_prefix, "audit-ledger", a))
         trail_name = physical_name(ctx.name_prefix, "audit")
         bucket = locked_bucket(
-            f"{name}-bucket", bucket_name, args.retention_days, args.kms_key_arn, self, ctx.protect, args.access_log_bucket, args.retention
+            f"{name}-bucket",
+            bucket_name=bucket_name,
+            retention_days=args.retention_days,
+            kms_key_arn=args.kms_key_arn,
+            parent=self,
+            protect=ctx.protect,
+            access_log_bucket=args.access_log_bucket,
+            retention=args.retention,
         )
-        policy_document = pulumi.Output.all(s3_bucket(bucket.bucket), account).apply(
-            lambda a: json.dumps(iam_documents.ledger_bucket_policy(a[0], f"arn:aws:cloudtrail:{ctx.region}:{a[1]}:trail/{trail_name}"))
+        policy_document = pulumi.Output.all(bucket_arn=s3_bucket(bucket.bucket), account=account).apply(
+            lambda v: json.dumps(
+                iam_documents.ledger_bucket_policy(
+                    bucket_arn=v["bucket_arn"], trail_arn=f"arn:aws:cloudtrail:{ctx.region}:{v['account']}:trail/{trail_name}"
+                )
+            )
         )
         policy = aws.s3.BucketPolicy(f"{name}-policy", bucket=bucket.bucket, policy=policy_document, opts=child)
         trail_arn = account.apply(lambda a: f"arn:aws:cloudtrail:{ctx.region}:{a}:trail/{trail_name}")
-        logs = log_group(f"{name}-trail-logs", f"/aws/cloudtrail/{trail_name}", args.retention, args.kms_key_arn, ctx.protect, child)
+        logs = log_group(
+            f"{name}-trail-logs",
+            log_group_name=f"/aws/cloudtrail/{trail_name}",
+            retention=args.retention,
+            kms_key_arn=args.kms_key_arn,
+            opts=options.child(self, opts, keep=ctx.protect),
+        )
         delivery = aws.iam.Role(
             f"{name}-trail-delivery",
             assume_role_policy=trail_arn.apply(lambda arn: json.dumps(iam_documents.service_trust("cloudtrail.amazonaws.com", arn))),
@@ -108,7 +125,7 @@ class AuditLedger(pulumi.ComponentResource):
             cloud_watch_logs_group_arn=logs.arn.apply(lambda arn: f"{arn}:*"),
             cloud_watch_logs_role_arn=delivery.arn,
             advanced_event_selectors=bucket.bucket.apply(lambda ledger: trail_event_selectors(ctx.name_prefix, ledger)),
-            opts=stateful(self, ctx.protect, depends_on=[policy, delivery_policy]),
+            opts=options.child(self, opts, after=[policy, delivery_policy], keep=ctx.protect),
         )
         self.bucket_name = bucket.bucket
         self.trail_arn = trail.arn

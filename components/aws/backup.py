@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components import options
 from components.aws import iam_documents
 from components.aws.arns import Location, s3_bucket
 from components.aws.ci_identity import ROLE_PATH
 from components.aws.managed_policies import BACKUP_SERVICE_POLICIES
 from components.context import StackContext
-from components.stateful import stateful
 
 #: AWS Backup's longest retention: the lock's ceiling.
 MAX_RETENTION_DAYS = 36500
@@ -67,14 +67,14 @@ class Backup(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: BackupArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:Backup", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = options.child(self, opts)
         location = Location.of(self)
         vault = aws.backup.Vault(
             f"{name}-vault",
             name=ctx.name("backup-vault", max_length=50),
             kms_key_arn=args.kms_key_arn,
             force_destroy=False,
-            opts=stateful(self, ctx.protect),
+            opts=options.child(self, opts, keep=ctx.protect),
         )
         lock = vault_lock(args.retention_days, args.lock_mode)
         aws.backup.VaultLockConfiguration(
@@ -83,7 +83,7 @@ class Backup(pulumi.ComponentResource):
             min_retention_days=lock.min_retention_days,
             max_retention_days=lock.max_retention_days,
             changeable_for_days=lock.changeable_for_days,
-            opts=stateful(self, ctx.protect),
+            opts=options.child(self, opts, keep=ctx.protect),
         )
         plan = aws.backup.Plan(
             f"{name}-plan",
@@ -118,7 +118,7 @@ class Backup(pulumi.ComponentResource):
             iam_role_arn=location.role(role.name, ROLE_PATH),
             # ARNs from names (known at a first preview): the pack checks coverage before anything exists.
             resources=[location.arn("rds", pulumi.Output.concat("cluster:", args.cluster_identifier)), s3_bucket(args.ledger_bucket)],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=attachments),
+            opts=options.child(self, opts, after=attachments),
         )
         self.vault_name = vault.name
         self.register_outputs({"vaultName": self.vault_name})

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components import options
 from components.aws import iam_documents
 from components.aws.arns import s3_bucket
 from components.aws.buckets import kms_encryption, log_access, private_bucket
@@ -68,7 +69,7 @@ def billing_bucket_name(name_prefix: str, account_id: str) -> str:
     return f"{name_prefix}-billing-{account_id}"
 
 
-def export_bucket_policy(bucket_arn: str, account_id: str) -> dict:
+def export_bucket_policy(*, bucket_arn: str, account_id: str) -> dict:
     """Data Exports (and the legacy CUR service) may deliver for this account's exports only."""
     return iam_documents.document(
         {
@@ -111,21 +112,23 @@ class BillingExport(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: BillingExportArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:BillingExport", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = options.child(self, opts)
         account = pulumi.Output.from_input(ctx.account_id)
         bucket = private_bucket(
             name,
-            account.apply(lambda a: billing_bucket_name(ctx.name_prefix, a)),
-            args.retention,
-            kms_encryption(args.kms_key_arn),
-            self,
-            ctx.protect,
+            bucket_name=account.apply(lambda a: billing_bucket_name(ctx.name_prefix, a)),
+            retention=args.retention,
+            encryption=kms_encryption(args.kms_key_arn),
+            parent=self,
+            protect=ctx.protect,
         )
-        log_access(f"{name}-access-logging", bucket, args.access_log_bucket, self)
+        log_access(f"{name}-access-logging", bucket=bucket, target_bucket=args.access_log_bucket, parent=self)
         policy = aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=bucket.bucket,
-            policy=pulumi.Output.all(s3_bucket(bucket.bucket), account).apply(lambda a: json.dumps(export_bucket_policy(a[0], a[1]))),
+            policy=pulumi.Output.all(bucket_arn=s3_bucket(bucket.bucket), account_id=account).apply(
+                lambda v: json.dumps(export_bucket_policy(**v))
+            ),
             opts=child,
         )
         aws.bcmdata.Export(
@@ -155,7 +158,7 @@ class BillingExport(pulumi.ComponentResource):
                 ],
                 "refresh_cadences": [{"frequency": "SYNCHRONOUS"}],
             },
-            opts=pulumi.ResourceOptions(parent=self, provider=args.exports_provider, depends_on=[policy]),
+            opts=options.child(self, opts, after=[policy], provider=args.exports_provider),
         )
         self.bucket_name = bucket.bucket
         self.register_outputs({"bucketName": self.bucket_name})

@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.stateful import stateful
+from components import options
 from components.tagging import DATA_CLASS_TAG
 from policy_pack.policies.lifecycle import (
     ABORT_MULTIPART_DAYS,
@@ -17,7 +17,7 @@ from policy_pack.policies.lifecycle import (
 )
 
 
-def block_public_access(name: str, bucket: aws.s3.Bucket, parent: pulumi.Resource) -> aws.s3.BucketPublicAccessBlock:
+def block_public_access(name: str, *, bucket: aws.s3.Bucket, parent: pulumi.Resource) -> aws.s3.BucketPublicAccessBlock:
     """All four public-access switches on: no ACL or policy can make the bucket public."""
     return aws.s3.BucketPublicAccessBlock(
         name,
@@ -26,18 +26,18 @@ def block_public_access(name: str, bucket: aws.s3.Bucket, parent: pulumi.Resourc
         block_public_policy=True,
         ignore_public_acls=True,
         restrict_public_buckets=True,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=options.child(parent),
     )
 
 
-def log_access(name: str, bucket: aws.s3.Bucket, target_bucket: pulumi.Input[str], parent: pulumi.Resource) -> aws.s3.BucketLogging:
+def log_access(name: str, *, bucket: aws.s3.Bucket, target_bucket: pulumi.Input[str], parent: pulumi.Resource) -> aws.s3.BucketLogging:
     """Server access logging of ``bucket`` into the access log bucket, under ``<bucket>/``."""
     return aws.s3.BucketLogging(
         name,
         bucket=bucket.bucket,
         target_bucket=target_bucket,
         target_prefix=bucket.bucket.apply(lambda b: f"{b}/"),
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=options.child(parent),
     )
 
 
@@ -74,17 +74,18 @@ def s3_lifecycle_rules(retention: Retention) -> list[dict[str, Any]]:
 
 
 def data_lifecycle(
-    name: str, bucket: aws.s3.Bucket, retention: Retention, parent: pulumi.Resource, versioning: pulumi.Resource
+    name: str, *, bucket: aws.s3.Bucket, retention: Retention, parent: pulumi.Resource, versioning: pulumi.Resource
 ) -> aws.s3.BucketLifecycleConfiguration:
     """The bucket's lifecycle from its class's row (ADR-005): tiering, expiry, old versions, stale
     multipart uploads. After versioning: S3 applies noncurrent-version rules only to a versioned bucket."""
     return aws.s3.BucketLifecycleConfiguration(
-        name, bucket=bucket.bucket, rules=s3_lifecycle_rules(retention), opts=pulumi.ResourceOptions(parent=parent, depends_on=[versioning])
+        name, bucket=bucket.bucket, rules=s3_lifecycle_rules(retention), opts=options.child(parent, after=[versioning])
     )
 
 
 def private_bucket(
     name: str,
+    *,
     bucket_name: pulumi.Input[str],
     retention: Retention,
     encryption: dict[str, Any],
@@ -93,16 +94,17 @@ def private_bucket(
 ) -> aws.s3.Bucket:
     """A versioned, private bucket of ``retention``'s class with that class's lifecycle, encrypted by
     ``encryption`` (an SSE rule), kept in prod (``protect``); the caller adds logging and policy."""
-    bucket = versioned_bucket(f"{name}-bucket", name, bucket_name, retention, parent, protect)
-    block_public_access(f"{name}-public-access-block", bucket, parent)
+    bucket = versioned_bucket(f"{name}-bucket", parts=name, bucket_name=bucket_name, retention=retention, parent=parent, protect=protect)
+    block_public_access(f"{name}-public-access-block", bucket=bucket, parent=parent)
     aws.s3.BucketServerSideEncryptionConfiguration(
-        f"{name}-encryption", bucket=bucket.bucket, rules=[encryption], opts=pulumi.ResourceOptions(parent=parent)
+        f"{name}-encryption", bucket=bucket.bucket, rules=[encryption], opts=options.child(parent)
     )
     return bucket
 
 
 def versioned_bucket(
     name: str,
+    *,
     parts: str,
     bucket_name: pulumi.Input[str],
     retention: Retention,
@@ -119,13 +121,13 @@ def versioned_bucket(
         object_lock_enabled=True if object_lock else None,
         force_destroy=False,
         tags={DATA_CLASS_TAG: retention.data_class},
-        opts=stateful(parent, protect),
+        opts=options.child(parent, keep=protect),
     )
     versioning = aws.s3.BucketVersioning(
         f"{parts}-versioning",
         bucket=bucket.bucket,
         versioning_configuration={"status": "Enabled"},
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=options.child(parent),
     )
-    data_lifecycle(f"{parts}-lifecycle", bucket, retention, parent, versioning)
+    data_lifecycle(f"{parts}-lifecycle", bucket=bucket, retention=retention, parent=parent, versioning=versioning)
     return bucket

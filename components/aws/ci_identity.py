@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components import options
 from components.aws import deploy_permissions, iam_documents
 from components.aws.arns import Location
 from components.aws.keys import signing_key_alias
@@ -73,6 +74,7 @@ def publisher_role_name_pattern(name_prefix: str) -> str:
 
 def publisher_role(
     name: str,
+    *,
     provider_arn: pulumi.Input[str],
     github_org: str,
     publisher: ImagePublisher,
@@ -98,8 +100,12 @@ def publisher_role(
         name,
         role=role.id,
         opts=opts,
-        policy=pulumi.Output.all(location.kms_keys(), *publisher.image_repository_arns).apply(
-            lambda a: json.dumps(iam_documents.image_publisher(list(a[1:]), a[0], signing_key_alias(name_prefix)))
+        policy=pulumi.Output.all(keys_arn=location.kms_keys(), repository_arns=pulumi.Output.all(*publisher.image_repository_arns)).apply(
+            lambda v: json.dumps(
+                iam_documents.image_publisher(
+                    keys_arn=v["keys_arn"], repository_arns=list(v["repository_arns"]), signing_alias=signing_key_alias(name_prefix)
+                )
+            )
         ),
     )
     return role.arn
@@ -115,7 +121,7 @@ class CiIdentity(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: CiIdentityArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:CiIdentity", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = options.child(self, opts)
         provider = aws.iam.OpenIdConnectProvider(f"{name}-github", url=GITHUB_OIDC_URL, client_id_lists=["sts.amazonaws.com"], opts=child)
         location = Location.of(self)
         # From the provider's URL (its input), so that trusts are known at a first preview and still
@@ -141,8 +147,8 @@ class CiIdentity(pulumi.ComponentResource):
         # How many documents is known now (the layout fits any account and region); their text once
         # the account and region are.
         count = len(deploy_permissions.layout(table, target("", "")))
-        documents = pulumi.Output.all(ctx.account_id, location.region).apply(
-            lambda a: [json.dumps(d) for d in deploy_permissions.deploy_documents(table, target(str(a[0]), str(a[1])))]
+        documents = pulumi.Output.all(account=ctx.account_id, region=location.region).apply(
+            lambda v: [json.dumps(d) for d in deploy_permissions.deploy_documents(table, target(str(v["account"]), str(v["region"])))]
         )
         for index in range(count):
             policy = aws.iam.Policy(
@@ -168,7 +174,13 @@ class CiIdentity(pulumi.ComponentResource):
 
         self.publisher_role_arns = {
             p.repository: publisher_role(
-                f"{name}-publish-{p.repository}", provider_arn, ctx.github_org, p, ctx.name_prefix, location, child
+                f"{name}-publish-{p.repository}",
+                provider_arn=provider_arn,
+                github_org=ctx.github_org,
+                publisher=p,
+                name_prefix=ctx.name_prefix,
+                location=location,
+                opts=child,
             )
             for p in args.publishers
         }

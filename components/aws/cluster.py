@@ -12,6 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components import options
 from components.aws import iam_documents
 from components.aws.arns import Location
 from components.aws.ci_identity import ROLE_PATH
@@ -20,7 +21,6 @@ from components.aws.keys import secrets_key_alias
 from components.aws.log_group import log_group
 from components.aws.managed_policies import EKS_CLUSTER_POLICY, NODE_MANAGED_POLICIES
 from components.context import StackContext
-from components.stateful import stateful
 from policy_pack.policies.lifecycle import Retention
 
 CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
@@ -45,7 +45,7 @@ class ClusterAccess:
     policy_arn: str
 
 
-def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> str:
+def kubeconfig(*, cluster_name: str, endpoint: str, ca_data: str, region: str) -> str:
     """A kubeconfig that authenticates with ``aws eks get-token`` (no static credentials)."""
     user = {
         "exec": {
@@ -102,7 +102,7 @@ class Cluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ClusterArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:Cluster", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = options.child(self, opts)
         role = aws.iam.Role(
             f"{name}-control-plane",
             assume_role_policy=json.dumps(iam_documents.service_trust("eks.amazonaws.com")),
@@ -127,11 +127,10 @@ class Cluster(pulumi.ComponentResource):
         )
         logs = log_group(
             f"{name}-control-plane-logs",
-            f"/aws/eks/{ctx.cluster_name}/cluster",
-            args.log_retention,
-            args.data_key_arn,
-            ctx.protect,
-            child,
+            log_group_name=f"/aws/eks/{ctx.cluster_name}/cluster",
+            retention=args.log_retention,
+            kms_key_arn=args.data_key_arn,
+            opts=options.child(self, opts, keep=ctx.protect),
         )
         vpc_config: dict[str, Any] = {
             "subnet_ids": args.subnet_ids,
@@ -149,7 +148,7 @@ class Cluster(pulumi.ComponentResource):
             encryption_config={"resources": ["secrets"], "provider": {"key_arn": args.secrets_key_arn}},
             enabled_cluster_log_types=CONTROL_PLANE_LOG_TYPES,
             access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": False},
-            opts=stateful(self, ctx.protect, depends_on=[logs]),
+            opts=options.child(self, opts, after=[logs], keep=ctx.protect),
         )
 
         # Workloads get AWS credentials through EKS Pod Identity: their trust policies are known before
@@ -200,7 +199,7 @@ class Cluster(pulumi.ComponentResource):
                 principal_arn=access.principal_arn,
                 policy_arn=access.policy_arn,
                 access_scope={"type": "cluster"},
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]),
+                opts=options.child(self, opts, after=[entry]),
             )
 
         self.name = cluster.name
@@ -210,8 +209,13 @@ class Cluster(pulumi.ComponentResource):
             lambda ca: base64.b64decode(ca["data"] if isinstance(ca, dict) else ca.data).decode()
         )
         self.kubeconfig = pulumi.Output.secret(
-            pulumi.Output.all(cluster.name, cluster.endpoint, cluster.certificate_authority).apply(
-                lambda a: kubeconfig(a[0], a[1], a[2]["data"] if isinstance(a[2], dict) else a[2].data, ctx.region)
+            pulumi.Output.all(name=cluster.name, endpoint=cluster.endpoint, authority=cluster.certificate_authority).apply(
+                lambda v: kubeconfig(
+                    cluster_name=v["name"],
+                    endpoint=v["endpoint"],
+                    ca_data=v["authority"]["data"] if isinstance(v["authority"], dict) else v["authority"].data,
+                    region=ctx.region,
+                )
             )
         )
         self.register_outputs({"name": self.name, "endpoint": self.endpoint})

@@ -14,6 +14,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components import options
 from components.aws import iam_documents
 from components.aws.arns import Location
 from components.aws.ci_identity import ROLE_PATH
@@ -21,7 +22,6 @@ from components.aws.keys import data_key_alias
 from components.aws.log_group import log_group
 from components.aws.managed_policies import RDS_MONITORING_POLICY
 from components.context import StackContext
-from components.stateful import stateful
 from components.tagging import DATA_CLASS_TAG
 from policy_pack.policies.lifecycle import Retention
 
@@ -37,7 +37,7 @@ def postgresql_log_group(cluster_identifier: str) -> str:
 RDS_MANAGED_SECRET_PREFIX = "rds!cluster-"
 
 
-def proxy_secret_reader(secrets_arn: str, keys_arn: str, data_alias: str) -> dict:
+def proxy_secret_reader(*, secrets_arn: str, keys_arn: str, data_alias: str) -> dict:
     """The proxy reads the cluster's RDS-managed master secret. Its ARN is unknown until RDS creates
     it, so the grant names RDS-managed cluster secrets of this account and region (the proxy role is
     this platform's, one cluster per stack) and the data key by alias (ADR-0015)."""
@@ -116,8 +116,8 @@ class DbManager(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DbManagerArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:DbManager", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        keep = stateful(self, ctx.protect)
+        child = options.child(self, opts)
+        keep = options.child(self, opts, keep=ctx.protect)
         subnets = aws.rds.SubnetGroup(f"{name}-subnets", name=f"{ctx.name_prefix}-db", subnet_ids=args.subnet_ids, opts=child)
         security_group = aws.ec2.SecurityGroup(
             f"{name}-sg",
@@ -139,11 +139,10 @@ class DbManager(pulumi.ComponentResource):
         # Created here, before the cluster: RDS would otherwise create it on first export, never expiring.
         logs = log_group(
             f"{name}-postgresql-logs",
-            postgresql_log_group(cluster_identifier),
-            args.retention,
-            args.kms_key_arn,
-            ctx.protect,
-            child,
+            log_group_name=postgresql_log_group(cluster_identifier),
+            retention=args.retention,
+            kms_key_arn=args.kms_key_arn,
+            opts=options.child(self, opts, keep=ctx.protect),
         )
         cluster = aws.rds.Cluster(
             f"{name}-aurora",
@@ -166,7 +165,7 @@ class DbManager(pulumi.ComponentResource):
             final_snapshot_identifier=f"{ctx.name_prefix}-aurora-final" if ctx.protect else None,
             enabled_cloudwatch_logs_exports=["postgresql"],
             tags={DATA_CLASS_TAG: args.retention.data_class},
-            opts=pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(depends_on=[logs])),
+            opts=options.child(self, opts, after=[logs], keep=ctx.protect),
         )
         monitored: dict[str, Any] = {}
         instance_opts = keep
@@ -187,7 +186,7 @@ class DbManager(pulumi.ComponentResource):
                 "monitoring_interval": MONITORING_INTERVAL,
                 "monitoring_role_arn": monitoring_role.arn,
             }
-            instance_opts = stateful(self, ctx.protect, depends_on=[attached])
+            instance_opts = options.child(self, opts, after=[attached], keep=ctx.protect)
         for i in range(args.instances):
             aws.rds.ClusterInstance(
                 f"{name}-aurora-{i}",
@@ -216,8 +215,8 @@ class DbManager(pulumi.ComponentResource):
             f"{name}-proxy",
             role=role.id,
             opts=child,
-            policy=pulumi.Output.all(location.secrets(RDS_MANAGED_SECRET_PREFIX), location.kms_keys()).apply(
-                lambda a: json.dumps(proxy_secret_reader(a[0], a[1], data_key_alias(ctx.name_prefix)))
+            policy=pulumi.Output.all(secrets_arn=location.secrets(RDS_MANAGED_SECRET_PREFIX), keys_arn=location.kms_keys()).apply(
+                lambda v: json.dumps(proxy_secret_reader(**v, data_alias=data_key_alias(ctx.name_prefix)))
             ),
         )
         proxy = aws.rds.Proxy(

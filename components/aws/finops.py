@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components import options
 from components.tagging import SHARED_TENANT
 
 #: Alert thresholds, percent of the monthly budget: actual spend, and forecast for the month.
@@ -73,7 +74,7 @@ class CostAllocationArgs:
 class CostAllocation(pulumi.ComponentResource):
     def __init__(self, name: str, args: CostAllocationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:CostAllocation", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = options.child(self, opts)
         for key in args.tag_keys:
             aws.costexplorer.CostAllocationTag(f"{name}-{key}", tag_key=key, status="Active", opts=child)
         monthly_budget(f"{name}-shared", args.shared_budget_name, SHARED_TENANT, args.shared_budget_usd, args.alert_email, child)

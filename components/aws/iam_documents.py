@@ -76,7 +76,7 @@ def github_oidc_trust(provider_arn: str, org: str, repository: str, subjects: li
 POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
 
 
-def pod_identity_trust(account_id: str, cluster_arn: str, namespace: str, service_account: str) -> Document:
+def pod_identity_trust(*, account_id: str, cluster_arn: str, namespace: str, service_account: str) -> Document:
     """Trust for one Kubernetes service account through EKS Pod Identity.
 
     Unlike IRSA, nothing in it comes from the cluster once created (IRSA names the cluster's OIDC
@@ -112,7 +112,7 @@ def key_grant(sid: str, actions: list[str] | str, keys_arn: str, alias: str) -> 
     }
 
 
-def image_publisher(repository_arns: list[str], keys_arn: str, signing_alias: str) -> Document:
+def image_publisher(*, repository_arns: list[str], keys_arn: str, signing_alias: str) -> Document:
     """CI of a repository: push to its own image repositories and sign with the platform key."""
     return document(
         {"Sid": "Authenticate", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
@@ -132,7 +132,7 @@ def log_stream_writer(log_group_arn: str) -> Document:
     )
 
 
-def queue_access(queue_arn: str, producer_arns: list[str], consumer_arns: list[str]) -> Document:
+def queue_access(*, queue_arn: str, producer_arns: list[str], consumer_arns: list[str]) -> Document:
     """Queue policy: only the tenant's own identities, TLS only."""
     return document(
         {
@@ -167,7 +167,7 @@ def data_bucket_access(sid: str, bucket_arn: str, object_actions: list[str], buc
     ]
 
 
-def workload_access(queue_arns: list[str], table_arn: str, bucket_arn: str, keys_arn: str, data_alias: str) -> Document:
+def workload_access(*, queue_arns: list[str], table_arn: str, bucket_arn: str, keys_arn: str, data_alias: str) -> Document:
     """A tenant service's own data plane: its outbox queue(s), its idempotency table, its data bucket,
     the tenant key."""
     return document(
@@ -183,7 +183,7 @@ def workload_access(queue_arns: list[str], table_arn: str, bucket_arn: str, keys
     )
 
 
-def erasure_access(queue_arn: str, table_arn: str, bucket_arn: str, evidence_arn: str, keys_arn: str, data_alias: str) -> Document:
+def erasure_access(*, queue_arn: str, table_arn: str, bucket_arn: str, evidence_arn: str, keys_arn: str, data_alias: str) -> Document:
     """The tenant's erasure job: drain its erasure queue, erase or anonymize in its table and bucket
     (every version), and write its evidence under its own prefix of the audit ledger.
 
@@ -215,7 +215,7 @@ def deny_insecure_transport(action: str, *resources: str) -> dict[str, Any]:
     }
 
 
-def access_log_bucket_policy(bucket_arn: str, account_id: str, name_prefix: str) -> Document:
+def access_log_bucket_policy(*, bucket_arn: str, account_id: str, name_prefix: str) -> Document:
     """The access log bucket: the S3 logging service writes logs of this account's own buckets only."""
     return document(
         {
@@ -233,7 +233,7 @@ def access_log_bucket_policy(bucket_arn: str, account_id: str, name_prefix: str)
     )
 
 
-def ledger_bucket_policy(bucket_arn: str, trail_arn: str) -> Document:
+def ledger_bucket_policy(*, bucket_arn: str, trail_arn: str) -> Document:
     """The audit ledger: CloudTrail may write, nobody may read or write without TLS."""
     return document(
         {

@@ -9,9 +9,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components import options
 from components.aws.arns import Location
 from components.context import StackContext
-from components.stateful import stateful
 
 
 def lifecycle_policy(keep_tagged: int = 50, untagged_days: int = 7) -> dict[str, Any]:
@@ -65,13 +65,13 @@ class ImageRepository(pulumi.ComponentResource):
             image_scanning_configuration={"scan_on_push": True},
             encryption_configurations=[{"encryption_type": "KMS", "kms_key": args.kms_key_arn}],
             force_delete=False,
-            opts=stateful(self, ctx.protect),
+            opts=options.child(self, opts, keep=ctx.protect),
         )
         aws.ecr.LifecyclePolicy(
             f"{name}-lifecycle",
             repository=repo.name,
             policy=json.dumps(lifecycle_policy(args.keep_tagged)),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=options.child(self, opts),
         )
         # From its name (known at a first preview), not the arn output: publisher policies name it.
         self.arn = Location.of(self).ecr_repository(repo.name)

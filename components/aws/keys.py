@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components import options
 from components.aws import key_policies
 from components.context import StackContext
-from components.stateful import stateful
 
 
 def data_key_alias(name_prefix: str) -> str:
@@ -64,7 +64,7 @@ class PlatformKeys(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PlatformKeysArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:PlatformKeys", name, None, opts)
-        keep = stateful(self, ctx.protect)
+        keep = options.child(self, opts, keep=ctx.protect)
         account = pulumi.Output.from_input(ctx.account_id)
         named_roles: list[pulumi.Resource] = []
         if args.create_autoscaling_service_role:
@@ -75,13 +75,13 @@ class PlatformKeys(pulumi.ComponentResource):
             enable_key_rotation=True,
             deletion_window_in_days=30,
             policy=account.apply(lambda a: json.dumps(key_policies.data_key_policy(a, ctx.region))),
-            opts=pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(depends_on=named_roles)),
+            opts=options.child(self, opts, after=named_roles, keep=ctx.protect),
         )
         aws.kms.Alias(
             f"{name}-data-alias",
             name=data_key_alias(ctx.name_prefix),
             target_key_id=data.key_id,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=options.child(self, opts),
         )
         secrets = aws.kms.Key(
             f"{name}-eks-secrets",
@@ -101,7 +101,7 @@ class PlatformKeys(pulumi.ComponentResource):
             f"{name}-eks-secrets-alias",
             name=secrets_key_alias(ctx.name_prefix),
             target_key_id=secrets.key_id,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=options.child(self, opts),
         )
         signing = aws.kms.Key(
             f"{name}-signing",
@@ -120,7 +120,7 @@ class PlatformKeys(pulumi.ComponentResource):
             f"{name}-signing-alias",
             name=signing_key_alias(ctx.name_prefix),
             target_key_id=signing.key_id,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=options.child(self, opts),
         )
         public_key = aws.kms.get_public_key_output(key_id=signing.arn, opts=pulumi.InvokeOutputOptions(parent=self))
 

@@ -12,18 +12,19 @@ from policy_pack.policies.lifecycle import Retention
 
 def log_group(
     name: str,
+    *,
     log_group_name: pulumi.Input[str],
     retention: Retention,
     kms_key_arn: pulumi.Input[str],
-    protect: bool,
     opts: pulumi.ResourceOptions,
 ) -> aws.cloudwatch.LogGroup:
-    kept = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=protect, retain_on_delete=protect))
+    """``opts``: a child's options that keep it where the stack protects state (``options.child(...,
+    keep=ctx.protect)``): a log group holds history."""
     return aws.cloudwatch.LogGroup(
         name,
         name=log_group_name,
         retention_in_days=retention.log_days,
         kms_key_id=kms_key_arn,
         tags={DATA_CLASS_TAG: retention.data_class},
-        opts=kept,
+        opts=opts,
     )

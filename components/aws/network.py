@@ -10,6 +10,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
+from components import options
 from components.aws import iam_documents
 from components.aws.arns import Location
 from components.aws.log_group import log_group
@@ -60,7 +61,7 @@ class Network(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NetworkArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:Network", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = options.child(self, opts)
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
             cidr_block=args.cidr,
@@ -117,7 +118,7 @@ class Network(pulumi.ComponentResource):
                     f"{name}-nat-{i}",
                     allocation_id=eip.id,
                     subnet_id=public[i].id,
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
+                    opts=options.child(self, opts, after=[igw]),
                 )
             )
         for i, subnet in enumerate(private):
@@ -132,7 +133,11 @@ class Network(pulumi.ComponentResource):
             aws.ec2.RouteTableAssociation(f"{name}-private-{i}", subnet_id=subnet.id, route_table_id=rt.id, opts=child)
 
         flow_logs = log_group(
-            f"{name}-flow-logs", f"/aws/vpc/{ctx.name_prefix}/flow-logs", args.flow_log_retention, args.kms_key_arn, ctx.protect, child
+            f"{name}-flow-logs",
+            log_group_name=f"/aws/vpc/{ctx.name_prefix}/flow-logs",
+            retention=args.flow_log_retention,
+            kms_key_arn=args.kms_key_arn,
+            opts=options.child(self, opts, keep=ctx.protect),
         )
         role = aws.iam.Role(
             f"{name}-flow-logs",

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components import options
 from components.aws import iam_documents
 from components.aws.arns import Location
-from components.stateful import stateful
 
 IDEMPOTENCY_KEY = "idempotencyKey"
 IDEMPOTENCY_TTL_ATTRIBUTE = "expiresAt"
@@ -41,6 +41,7 @@ class QueueLocation:
 
 def dead_lettered_queue(
     name: str,
+    *,
     queue_name: str,
     kms_key_arn: pulumi.Input[str],
     producers: list[pulumi.Input[str]],
@@ -53,7 +54,7 @@ def dead_lettered_queue(
     """A queue and its dead-letter queue (``<queue_name>-dlq``), both encrypted with ``kms_key_arn``, each
     with a policy admitting only ``producers`` to send and ``consumers`` to receive, TLS only.
     ``retention_seconds``: (queue, DLQ). Returns (queue, DLQ)."""
-    keep = stateful(parent, protect)
+    keep = options.child(parent, keep=protect)
     location = Location.of(parent)
     queue_arn = location.sqs_queue(queue_name)
     dlq = aws.sqs.Queue(
@@ -79,10 +80,10 @@ def dead_lettered_queue(
         aws.sqs.QueuePolicy(
             f"{name}-{label}-policy",
             queue_url=target.url,
-            opts=pulumi.ResourceOptions(parent=parent),
-            policy=pulumi.Output.all(arn, pulumi.Output.all(*producers), pulumi.Output.all(*consumers)).apply(
-                lambda a: json.dumps(iam_documents.queue_access(a[0], list(a[1]), list(a[2])))
-            ),
+            opts=options.child(parent),
+            policy=pulumi.Output.all(
+                queue_arn=arn, producer_arns=pulumi.Output.all(*producers), consumer_arns=pulumi.Output.all(*consumers)
+            ).apply(lambda v: json.dumps(iam_documents.queue_access(**v))),
         )
         # The URL from the name too (known at a first preview): the KEDA scaler and the pack read it there.
         url = pulumi.Output.concat("https://sqs.", location.region, ".amazonaws.com/", location.account, "/", target.name)
@@ -122,18 +123,18 @@ class Outbox(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: OutboxArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:Outbox", name, None, opts)
-        keep = stateful(self, args.protect)
+        keep = options.child(self, opts, keep=args.protect)
         location = Location.of(self)
         queue, dlq = dead_lettered_queue(
             name,
-            args.queue_name,
-            args.kms_key_arn,
-            args.identity_arns,
-            args.identity_arns,
-            (args.message_retention_seconds, args.dlq_retention_seconds),
-            args.max_receive_count,
-            self,
-            args.protect,
+            queue_name=args.queue_name,
+            kms_key_arn=args.kms_key_arn,
+            producers=args.identity_arns,
+            consumers=args.identity_arns,
+            retention_seconds=(args.message_retention_seconds, args.dlq_retention_seconds),
+            max_receive_count=args.max_receive_count,
+            parent=self,
+            protect=args.protect,
         )
         table = aws.dynamodb.Table(
             f"{name}-idempotency",

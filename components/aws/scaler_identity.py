@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components import options
 from components.aws import iam_documents
 from components.aws.arns import Location
 from components.aws.ci_identity import ROLE_PATH
@@ -41,6 +42,7 @@ class ScalerIdentityArgs:
 
 def operator_role(
     name: str,
+    *,
     parent: pulumi.Resource,
     role_name: str,
     cluster_name: pulumi.Input[str],
@@ -49,11 +51,11 @@ def operator_role(
 ) -> None:
     """A role the (namespace, service account) of a platform operator assumes through EKS Pod Identity,
     with one inline policy (its name suffix, its document) and nothing else."""
-    child = pulumi.ResourceOptions(parent=parent)
+    child = options.child(parent)
     location = Location.of(parent)
     namespace, account = service_account
-    trust = pulumi.Output.all(location.account, location.eks_cluster(cluster_name)).apply(
-        lambda a: json.dumps(iam_documents.pod_identity_trust(a[0], a[1], namespace, account))
+    trust = pulumi.Output.all(account_id=location.account, cluster_arn=location.eks_cluster(cluster_name)).apply(
+        lambda v: json.dumps(iam_documents.pod_identity_trust(**v, namespace=namespace, service_account=account))
     )
     role = aws.iam.Role(f"{name}-role", name=role_name, path=ROLE_PATH, assume_role_policy=trust, opts=child)
     suffix, document = policy
@@ -74,11 +76,11 @@ class ScalerIdentity(pulumi.ComponentResource):
         )
         operator_role(
             name,
-            self,
-            physical_name(ctx.name_prefix, "keda-operator", max_length=64),
-            args.cluster_name,
-            (charts.KEDA.namespace, KEDA_OPERATOR_SERVICE_ACCOUNT),
-            ("queue-depth", policy),
+            parent=self,
+            role_name=physical_name(ctx.name_prefix, "keda-operator", max_length=64),
+            cluster_name=args.cluster_name,
+            service_account=(charts.KEDA.namespace, KEDA_OPERATOR_SERVICE_ACCOUNT),
+            policy=("queue-depth", policy),
         )
         self.register_outputs({})
 
@@ -116,10 +118,10 @@ class TelemetryIdentity(pulumi.ComponentResource):
         arns = pulumi.Output.all(*(location.log_group(group) for group in sorted(args.log_group_names)))
         operator_role(
             name,
-            self,
-            physical_name(ctx.name_prefix, "otel-collector", max_length=64),
-            args.cluster_name,
-            (telemetry.COLLECTOR.namespace, telemetry.COLLECTOR_SERVICE_ACCOUNT),
-            ("write", arns.apply(lambda found: json.dumps(telemetry_access(list(found))))),
+            parent=self,
+            role_name=physical_name(ctx.name_prefix, "otel-collector", max_length=64),
+            cluster_name=args.cluster_name,
+            service_account=(telemetry.COLLECTOR.namespace, telemetry.COLLECTOR_SERVICE_ACCOUNT),
+            policy=("write", arns.apply(lambda found: json.dumps(telemetry_access(list(found))))),
         )
         self.register_outputs({})

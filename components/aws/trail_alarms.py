@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components import options
 from components.context import StackContext
 from policy_pack.policies import contract
 
@@ -36,7 +37,7 @@ class TrailAlarms(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: TrailAlarmsArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:TrailAlarms", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = options.child(self, opts)
         topic = aws.sns.Topic(f"{name}-topic", name=ctx.name("security-alerts"), kms_master_key_id=args.kms_key_arn, opts=child)
         aws.sns.TopicSubscription(f"{name}-email", topic=topic.arn, protocol="email", endpoint=args.alert_email, opts=child)
         for cis in contract.CIS_CONTROLS:
@@ -61,7 +62,7 @@ class TrailAlarms(pulumi.ComponentResource):
                 comparison_operator="GreaterThanOrEqualToThreshold",
                 treat_missing_data="notBreaching",
                 alarm_actions=[topic.arn],
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[metric]),
+                opts=options.child(self, opts, after=[metric]),
             )
         self.topic_arn = topic.arn
         self.register_outputs({"topicArn": self.topic_arn})

@@ -25,6 +25,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from components import options
 from components.aws.arns import Location
 from components.aws.db_manager import RDS_MANAGED_SECRET_PREFIX, proxy_secret_reader
 from components.aws.keys import data_key_alias
@@ -33,7 +34,6 @@ from components.context import StackContext
 from components.database import migration
 from components.database.pooler import PoolerSettings, TenantPool, auth_file, pgbouncer_ini
 from components.kubernetes.namespaces import DNS_NAMESPACE, pod_security_labels
-from components.options import child_options
 from policy_pack.policies.contract import SHARED_TENANT
 
 NAMESPACE = "db-manager"
@@ -212,10 +212,10 @@ class DatabaseAccess(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DatabaseAccessArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:database:DatabaseAccess", name, None, opts)
-        child = child_options(self, opts)
+        child = options.child(self, opts)
         labels = pod_security_labels(args.kubernetes_version)
         namespace = k8s.core.v1.Namespace(f"{name}-ns", metadata={"name": NAMESPACE, "labels": labels}, opts=child)
-        inside = child_options(self, opts, namespace)
+        inside = options.child(self, opts, after=[namespace])
 
         def meta(object_name: str) -> Any:
             return {"name": object_name, "namespace": NAMESPACE}
@@ -256,16 +256,16 @@ class DatabaseAccess(pulumi.ComponentResource):
         )
 
         location = Location.of(self)
-        reader = pulumi.Output.all(location.secrets(RDS_MANAGED_SECRET_PREFIX), location.kms_keys()).apply(
-            lambda a: json.dumps(proxy_secret_reader(a[0], a[1], data_key_alias(ctx.name_prefix)))
+        reader = pulumi.Output.all(secrets_arn=location.secrets(RDS_MANAGED_SECRET_PREFIX), keys_arn=location.kms_keys()).apply(
+            lambda v: json.dumps(proxy_secret_reader(**v, data_alias=data_key_alias(ctx.name_prefix)))
         )
         operator_role(
             f"{name}-migrate",
-            self,
-            ctx.name("db-migrate", max_length=64),
-            args.cluster_name,
-            (NAMESPACE, MIGRATOR),
-            ("master-secret", reader),
+            parent=self,
+            role_name=ctx.name("db-migrate", max_length=64),
+            cluster_name=args.cluster_name,
+            service_account=(NAMESPACE, MIGRATOR),
+            policy=("master-secret", reader),
         )
 
         sql = migration.migration_sql(tenants, args.vault_user)
@@ -281,7 +281,7 @@ class DatabaseAccess(pulumi.ComponentResource):
             f"{name}-migrate-job",
             metadata=meta(job),
             spec=cast(Any, migration_job_spec(args.image, job, ctx.region)),
-            opts=child_options(self, opts, sql_map, password_secret),
+            opts=options.child(self, opts, after=[sql_map, password_secret]),
         )
         self.pooler_address = pooler_address()
         self.register_outputs({"poolerAddress": self.pooler_address, "migrationJob": job})

@@ -4,6 +4,7 @@ it, and Gate 1 as a ruleset on every default branch."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pulumi
 import pulumi_github as github
 import yaml
 
+from components import options
 from components.context import StackContext
 from components.naming import DEFAULT_BRANCH
 
@@ -73,11 +75,14 @@ def gate1_ruleset_rules(required_approvals: int, checks: list[str]) -> dict[str,
 
 def protected_repository(
     name: str,
+    *,
     repository: str,
     description: str,
     required_approvals: int,
     checks: list[str],
-    opts: pulumi.ResourceOptions,
+    parent: pulumi.Resource,
+    opts: pulumi.ResourceOptions | None = None,
+    after: Sequence[pulumi.Resource] = (),
     from_template: str | None = None,
     owner: str | None = None,
     is_template: bool = False,
@@ -100,7 +105,7 @@ def protected_repository(
         is_template=is_template,
         **secure_repository_args(description),
         **extra,
-        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=protect)),
+        opts=options.child(parent, opts, after=after, keep=protect),
     )
     committed = [
         github.RepositoryFile(
@@ -111,7 +116,7 @@ def protected_repository(
             branch=DEFAULT_BRANCH,
             commit_message=f"{repository}: {path} (managed by fintech-blueprint)",
             overwrite_on_create=True,
-            opts=opts,
+            opts=options.child(parent, opts, after=after),
         )
         for path, content in (files or {}).items()
     ]
@@ -123,7 +128,7 @@ def protected_repository(
         enforcement="active",
         conditions={"ref_name": {"includes": ["~DEFAULT_BRANCH"], "excludes": []}},
         rules=gate1_ruleset_rules(required_approvals, checks),
-        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=committed)) if committed else opts,
+        opts=options.child(parent, opts, after=[*after, *committed]),
     )
     return repo
 
@@ -167,7 +172,7 @@ class GithubOrganization(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GithubOrganizationArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:github:GithubOrganization", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = options.child(self, opts)
         github.OrganizationSettings(
             f"{name}-settings",
             billing_email=args.billing_email,
@@ -190,11 +195,12 @@ class GithubOrganization(pulumi.ComponentResource):
         checks = gate1_checks()
         template = protected_repository(
             f"{name}-template",
-            TEMPLATE_REPOSITORY,
-            "Golden service template: clone to start a service",
-            args.required_approvals,
-            checks,
-            child,
+            repository=TEMPLATE_REPOSITORY,
+            description="Golden service template: clone to start a service",
+            required_approvals=args.required_approvals,
+            checks=checks,
+            parent=self,
+            opts=opts,
             is_template=True,
             files=template_files(),
             protect=ctx.protect,
@@ -202,11 +208,13 @@ class GithubOrganization(pulumi.ComponentResource):
         for repo_name, description in args.platform_repositories:
             repo = protected_repository(
                 f"{name}-repo-{repo_name}",
-                repo_name,
-                description,
-                args.required_approvals,
-                checks,
-                pulumi.ResourceOptions(parent=self, depends_on=[template]),
+                repository=repo_name,
+                description=description,
+                required_approvals=args.required_approvals,
+                checks=checks,
+                parent=self,
+                opts=opts,
+                after=[template],
                 from_template=TEMPLATE_REPOSITORY,
                 owner=ctx.github_org,
                 files=args.repository_files.get(repo_name),

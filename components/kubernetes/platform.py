@@ -12,6 +12,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from components import options
 from components.aws.scaler_identity import KEDA_OPERATOR_SERVICE_ACCOUNT
 from components.kubernetes import charts
 from components.kubernetes.admission import POLICY_NAME, registry_prefixes, signature_policy
@@ -33,7 +34,7 @@ VAULT_REVIEWER_NAMESPACE = "kube-system"
 def vault_token_reviewer(name: str, parent: pulumi.Resource) -> pulumi.Output[str]:
     """The service account Vault's Kubernetes auth presents to the TokenReview API (it may review
     tokens, nothing else: ``system:auth-delegator``), and its long-lived token, which Vault holds."""
-    child = pulumi.ResourceOptions(parent=parent)
+    child = options.child(parent)
     account = k8s.core.v1.ServiceAccount(
         f"{name}-vault-reviewer",
         metadata={"name": VAULT_REVIEWER, "namespace": VAULT_REVIEWER_NAMESPACE},
@@ -55,7 +56,7 @@ def vault_token_reviewer(name: str, parent: pulumi.Resource) -> pulumi.Output[st
             "annotations": {"kubernetes.io/service-account.name": VAULT_REVIEWER},
         },
         type="kubernetes.io/service-account-token",
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[account]),
+        opts=options.child(parent, after=[account]),
     )
     return pulumi.Output.secret(token.data.apply(lambda data: base64.b64decode((data or {}).get("token", "")).decode()))
 
@@ -167,17 +168,17 @@ class KubernetesPlatform(pulumi.ComponentResource):
             namespaces[ns] = k8s.core.v1.Namespace(
                 f"{name}-{ns}",
                 metadata={"name": ns, "labels": labels, "annotations": annotations},
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=options.child(self, opts),
             )
         chart_secrets: dict[str, list[pulumi.Resource]] = {}
         if charts.KUBE_PROMETHEUS_STACK in wanted:
-            login = random.RandomPassword(f"{name}-grafana-admin", length=32, special=False, opts=pulumi.ResourceOptions(parent=self))
+            login = random.RandomPassword(f"{name}-grafana-admin", length=32, special=False, opts=options.child(self, opts))
             chart_secrets[charts.KUBE_PROMETHEUS_STACK.name] = [
                 k8s.core.v1.Secret(
                     f"{name}-grafana-admin",
                     metadata={"name": GRAFANA_ADMIN_SECRET, "namespace": charts.KUBE_PROMETHEUS_STACK.namespace},
                     string_data={"admin-user": "admin", "admin-password": login.result},
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[namespaces[charts.KUBE_PROMETHEUS_STACK.namespace]]),
+                    opts=options.child(self, opts, after=[namespaces[charts.KUBE_PROMETHEUS_STACK.namespace]]),
                 )
             ]
         self.releases = {}
@@ -193,7 +194,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
                 atomic=True,
                 cleanup_on_fail=True,
                 values=chart_values(chart, args.ha, args.metrics_retention, args.collector),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespaces[chart.namespace], *chart_secrets.get(chart.name, [])]),
+                opts=options.child(self, opts, after=[namespaces[chart.namespace], *chart_secrets.get(chart.name, [])]),
             )
 
         # Only the key itself waits for the signing key to exist: the rest of the policy (what it covers)
@@ -217,7 +218,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
                 },
             },
             spec=spec,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.releases[charts.KYVERNO.name]]),
+            opts=options.child(self, opts, after=[self.releases[charts.KYVERNO.name]]),
         )
         self.vault_reviewer_jwt = vault_token_reviewer(name, self)
         self.register_outputs({"releases": sorted(self.releases)})

@@ -20,6 +20,7 @@ from decimal import Decimal
 import pulumi
 import pulumi_aws as aws
 
+from components import options
 from components.aws import iam_documents, key_policies
 from components.aws.arns import Location, s3_bucket
 from components.aws.buckets import kms_encryption, log_access, private_bucket
@@ -31,7 +32,6 @@ from components.aws.log_group import log_group
 from components.aws.outbox import Outbox, OutboxArgs
 from components.context import StackContext
 from components.naming import physical_name
-from components.stateful import stateful
 from policy_pack.policies.lifecycle import Retention
 
 
@@ -45,8 +45,8 @@ def service_repository_name(tenant: str, service: str) -> str:
 
 
 def _pod_identity_trust(location: Location, cluster_name: pulumi.Input[str], tenant: str, service: str) -> pulumi.Output[str]:
-    return pulumi.Output.all(location.account, location.eks_cluster(cluster_name)).apply(
-        lambda a: json.dumps(iam_documents.pod_identity_trust(a[0], a[1], tenant, service))
+    return pulumi.Output.all(account_id=location.account, cluster_arn=location.eks_cluster(cluster_name)).apply(
+        lambda v: json.dumps(iam_documents.pod_identity_trust(**v, namespace=tenant, service_account=service))
     )
 
 
@@ -94,7 +94,7 @@ class TenantAws(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: TenantAwsArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:TenantAws", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = options.child(self, opts)
         location = Location.of(self)
         logs_name = log_group_name(ctx.name_prefix, args.tenant)
         key = aws.kms.Key(
@@ -105,7 +105,7 @@ class TenantAws(pulumi.ComponentResource):
             policy=pulumi.Output.from_input(ctx.account_id).apply(
                 lambda account: json.dumps(key_policies.tenant_key_policy(account, ctx.region, logs_name))
             ),
-            opts=stateful(self, ctx.protect),
+            opts=options.child(self, opts, keep=ctx.protect),
         )
         self.key_alias = tenant_key_alias(ctx.name_prefix, args.tenant)
         aws.kms.Alias(f"{name}-key-alias", name=self.key_alias, target_key_id=key.key_id, opts=child)
@@ -124,12 +124,12 @@ class TenantAws(pulumi.ComponentResource):
             self.image_repository_urls[service] = repo.url
             publisher_role(
                 f"{name}-{service}-ci",
-                args.github_oidc_provider_arn,
-                ctx.github_org,
-                ImagePublisher(service_repository_name(args.tenant, service), [repo.arn]),
-                ctx.name_prefix,
-                location,
-                child,
+                provider_arn=args.github_oidc_provider_arn,
+                github_org=ctx.github_org,
+                publisher=ImagePublisher(service_repository_name(args.tenant, service), [repo.arn]),
+                name_prefix=ctx.name_prefix,
+                location=location,
+                opts=child,
             )
             trust = _pod_identity_trust(location, args.cluster_name, args.tenant, service)
             roles[service] = aws.iam.Role(
@@ -154,13 +154,15 @@ class TenantAws(pulumi.ComponentResource):
         # Somewhere compliant for a service's files: the tenant's key, its class's lifecycle, logged access.
         data_bucket = private_bucket(
             f"{name}-data",
-            pulumi.Output.from_input(ctx.account_id).apply(lambda account: physical_name(ctx.name_prefix, args.tenant, "data", account)),
-            args.retention,
-            kms_encryption(key.arn),
-            self,
-            ctx.protect,
+            bucket_name=pulumi.Output.from_input(ctx.account_id).apply(
+                lambda account: physical_name(ctx.name_prefix, args.tenant, "data", account)
+            ),
+            retention=args.retention,
+            encryption=kms_encryption(key.arn),
+            parent=self,
+            protect=ctx.protect,
         )
-        log_access(f"{name}-data-access-logging", data_bucket, args.access_log_bucket, self)
+        log_access(f"{name}-data-access-logging", bucket=data_bucket, target_bucket=args.access_log_bucket, parent=self)
         aws.s3.BucketPolicy(
             f"{name}-data-policy",
             bucket=data_bucket.bucket,
@@ -191,11 +193,20 @@ class TenantAws(pulumi.ComponentResource):
                 role=role.id,
                 opts=child,
                 policy=pulumi.Output.all(
-                    self.outbox.queue_arn, self.outbox.dlq_arn, self.outbox.table_arn, s3_bucket(data_bucket.bucket), location.kms_keys()
-                ).apply(lambda a: json.dumps(iam_documents.workload_access([a[0], a[1]], a[2], a[3], a[4], self.key_alias))),
+                    queue_arns=pulumi.Output.all(self.outbox.queue_arn, self.outbox.dlq_arn),
+                    table_arn=self.outbox.table_arn,
+                    bucket_arn=s3_bucket(data_bucket.bucket),
+                    keys_arn=location.kms_keys(),
+                ).apply(lambda v: json.dumps(iam_documents.workload_access(**v, data_alias=self.key_alias))),
             )
 
-        log_group(f"{name}-logs", logs_name, args.retention, self.key_arn, ctx.protect, child)
+        log_group(
+            f"{name}-logs",
+            log_group_name=logs_name,
+            retention=args.retention,
+            kms_key_arn=self.key_arn,
+            opts=options.child(self, opts, keep=ctx.protect),
+        )
         monthly_budget(
             f"{name}-budget",
             physical_name(ctx.name_prefix, "tenant", args.tenant),

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_vault as vault
 
+from components import options
 from components.context import StackContext
 from components.database import migration
-from components.stateful import stateful
 from components.vault import policies as vp
 
 
@@ -51,14 +51,14 @@ class Concierge(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ConciergeArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:vault:Concierge", name, {"tenant": args.tenant, "vaultAddress": args.vault_address}, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = options.child(self, opts)
         policy = vault.Policy(f"{name}-policy", name=vp.tenant_policy_name(args.tenant), policy=vp.tenant_policy(args.tenant), opts=child)
         vault.kv.SecretV2(
             f"{name}-kv-owner",
             mount=args.kv_mount,
             name=f"{args.tenant}/_owner",
             data_json=json.dumps({"tenant": args.tenant, "ownerTeam": args.owner_team}),
-            opts=stateful(self, ctx.protect),
+            opts=options.child(self, opts, keep=ctx.protect),
         )
         vault.database.SecretBackendRole(
             f"{name}-db-role",

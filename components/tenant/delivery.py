@@ -12,9 +12,9 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components import options
 from components.kubernetes import charts
 from components.naming import DEFAULT_BRANCH
-from components.options import child_options
 from policy_pack.policies.contract import TEMPLATE_DEPLOY_PATH
 
 IN_CLUSTER = "https://kubernetes.default.svc"
@@ -191,7 +191,7 @@ class TenantDelivery(pulumi.ComponentResource):
     ) -> None:
         """``outbox_queue_url``: the queue the tenant's workers scale on (its outbox)."""
         super().__init__("fintech:kubernetes:TenantDelivery", name, None, opts)
-        child = child_options(self, opts)
+        child = options.child(self, opts)
         gitops = {"namespace": args.gitops_namespace}
         project = k8s.apiextensions.CustomResource(
             f"{name}-project",
@@ -208,7 +208,7 @@ class TenantDelivery(pulumi.ComponentResource):
                 kind="Application",
                 metadata={"name": f"{args.tenant}-{service.name}", **gitops},
                 spec=application_spec(args.tenant, service),
-                opts=child_options(self, opts, project),
+                opts=options.child(self, opts, after=[project]),
             )
         k8s.apiextensions.CustomResource(
             f"{name}-slo",
@@ -252,6 +252,6 @@ class TenantDelivery(pulumi.ComponentResource):
                 kind="ScaledObject",
                 metadata={"name": service.name, "namespace": args.tenant},
                 spec=_scaled_object(service, outbox_queue_url, args.region),
-                opts=child_options(self, opts, auth),
+                opts=options.child(self, opts, after=[auth]),
             )
         self.register_outputs({})

@@ -18,13 +18,13 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components import options
 from components.aws import iam_documents
 from components.aws.arns import Location, s3_bucket
 from components.aws.ci_identity import ROLE_PATH
 from components.aws.outbox import dead_lettered_queue
 from components.context import StackContext
 from components.naming import physical_name
-from components.options import child_options
 from policy_pack.policies.contract import ERASURE_COMPONENT, ERASURE_NAME, erasure_evidence_prefix
 
 #: Pod resources: the job streams messages and issues API calls; it needs little.
@@ -143,29 +143,29 @@ class TenantErasure(pulumi.ComponentResource):
     def __init__(self, name: str, args: TenantErasureArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(ERASURE_COMPONENT, name, None, opts)
         settings = args.settings
-        child = pulumi.ResourceOptions(parent=self)
+        child = options.child(self, opts)
         location = Location.of(self)
         role = aws.iam.Role(
             f"{name}-role",
             path=ROLE_PATH,
             name=physical_name(ctx.name_prefix, args.tenant, ERASURE_NAME, max_length=64),
-            assume_role_policy=pulumi.Output.all(location.account, location.eks_cluster(settings.cluster_name)).apply(
-                lambda a: json.dumps(iam_documents.pod_identity_trust(a[0], a[1], args.tenant, ERASURE_NAME))
-            ),
+            assume_role_policy=pulumi.Output.all(
+                account_id=location.account, cluster_arn=location.eks_cluster(settings.cluster_name)
+            ).apply(lambda v: json.dumps(iam_documents.pod_identity_trust(**v, namespace=args.tenant, service_account=ERASURE_NAME))),
             opts=child,
         )
         role_arn = location.role(role.name, ROLE_PATH)
         queue_name = physical_name(ctx.name_prefix, args.tenant, ERASURE_NAME, max_length=76)
         queue, _dlq = dead_lettered_queue(
             name,
-            queue_name,
-            args.key_arn,
-            args.requester_arns,
-            [role_arn],
-            settings.retention_seconds,
-            settings.max_receive_count,
-            self,
-            ctx.protect,
+            queue_name=queue_name,
+            kms_key_arn=args.key_arn,
+            producers=args.requester_arns,
+            consumers=[role_arn],
+            retention_seconds=settings.retention_seconds,
+            max_receive_count=settings.max_receive_count,
+            parent=self,
+            protect=ctx.protect,
         )
         evidence = s3_bucket(settings.ledger_bucket).apply(lambda arn: f"{arn}/{erasure_evidence_prefix(args.tenant)}*")
         aws.iam.RolePolicy(
@@ -173,12 +173,12 @@ class TenantErasure(pulumi.ComponentResource):
             role=role.id,
             opts=child,
             policy=pulumi.Output.all(
-                queue.arn,
-                location.dynamodb_table(args.table_name),
-                s3_bucket(args.data_bucket),
-                evidence,
-                location.kms_keys(),
-            ).apply(lambda a: json.dumps(iam_documents.erasure_access(a[0], a[1], a[2], a[3], a[4], args.key_alias))),
+                queue_arn=queue.arn,
+                table_arn=location.dynamodb_table(args.table_name),
+                bucket_arn=s3_bucket(args.data_bucket),
+                evidence_arn=evidence,
+                keys_arn=location.kms_keys(),
+            ).apply(lambda v: json.dumps(iam_documents.erasure_access(**v, data_alias=args.key_alias))),
         )
         identity = aws.eks.PodIdentityAssociation(
             f"{name}-identity",
@@ -189,16 +189,20 @@ class TenantErasure(pulumi.ComponentResource):
             opts=child,
         )
         # The queue's URL from its name (known at a first preview, so the pack judges the pod spec then).
-        queue_url = pulumi.Output.all(location.account, queue_name).apply(lambda a: f"https://sqs.{ctx.region}.amazonaws.com/{a[0]}/{a[1]}")
+        queue_url = pulumi.Output.concat("https://sqs.", ctx.region, ".amazonaws.com/", location.account, "/", queue_name)
         # Any: checking a built dict against the CronJob's TypedDict inputs exhausts mypy's memory.
-        spec: Any = pulumi.Output.all(settings.image, queue_url, args.table_name, args.data_bucket, settings.ledger_bucket).apply(
-            lambda a: cron_job_spec(ErasureJob(args.tenant, a[0], settings.schedule, a[1], a[2], a[3], a[4], settings.region))
-        )
+        spec: Any = pulumi.Output.all(
+            image=settings.image,
+            queue_url=queue_url,
+            table_name=args.table_name,
+            data_bucket=args.data_bucket,
+            ledger_bucket=settings.ledger_bucket,
+        ).apply(lambda v: cron_job_spec(ErasureJob(**v, tenant=args.tenant, schedule=settings.schedule, region=settings.region)))
         k8s.batch.v1.CronJob(
             f"{name}-job",
             metadata={"name": ERASURE_NAME, "namespace": args.tenant, "labels": {"app.kubernetes.io/name": ERASURE_NAME}},
             spec=spec,
-            opts=child_options(self, opts, identity),
+            opts=options.child(self, opts, after=[identity]),
         )
         self.queue_url, self.role_arn = queue.url, role_arn
         self.register_outputs({"queueUrl": self.queue_url, "roleArn": self.role_arn})

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_github as github
 
+from components import options
 from components.context import StackContext
 from components.github.organization import TEMPLATE_REPOSITORY, TeamSpec, gate1_checks, protected_repository, team_with_maintainers
 
@@ -35,17 +36,18 @@ class TenantGithubArgs:
 class TenantGithub(pulumi.ComponentResource):
     def __init__(self, name: str, args: TenantGithubArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:github:TenantGithub", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = options.child(self, opts)
         team = team_with_maintainers(f"{name}-team", TeamSpec(args.team_slug, f"Owners of tenant {name}", args.maintainers), child)
         checks = gate1_checks()
         for repo_name, description in args.repositories:
             repo = protected_repository(
                 f"{name}-{repo_name}",
-                repo_name,
-                description,
-                args.required_approvals,
-                checks,
-                child,
+                repository=repo_name,
+                description=description,
+                required_approvals=args.required_approvals,
+                checks=checks,
+                parent=self,
+                opts=opts,
                 from_template=TEMPLATE_REPOSITORY,
                 owner=ctx.github_org,
                 files=args.repository_files.get(repo_name),

@@ -17,6 +17,7 @@ import pulumi_github as github
 import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 
+from components import options
 from components.kubernetes import charts
 from policy_pack.policies.contract import GITOPS_REPOSITORY_SECRET, GITOPS_SECRET_LABEL
 
@@ -55,7 +56,7 @@ class TenantGitopsAccessArgs:
 class TenantGitopsAccess(pulumi.ComponentResource):
     def __init__(self, name: str, args: TenantGitopsAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:tenant:GitopsAccess", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = options.child(self, opts)
         for repository in args.repositories:
             key = tls.PrivateKey(f"{name}-{repository}-key", algorithm="ED25519", opts=child)
             github.RepositoryDeployKey(

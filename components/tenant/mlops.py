@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components import options
 from components.aws import iam_documents
 from components.aws.arns import Location, s3_bucket
 from components.aws.image_repository import ImageRepository, ImageRepositoryArgs
@@ -29,7 +30,7 @@ def model_registry_policy(bucket_arn: str) -> dict:
     return iam_documents.document(iam_documents.deny_insecure_transport("s3:*", bucket_arn, f"{bucket_arn}/*"))
 
 
-def model_reader(bucket_arn: str, keys_arn: str, key_alias: str) -> dict:
+def model_reader(*, bucket_arn: str, keys_arn: str, key_alias: str) -> dict:
     return iam_documents.document(
         {"Sid": "ReadModels", "Effect": "Allow", "Action": MODEL_READ_ACTIONS, "Resource": [bucket_arn, f"{bucket_arn}/*"]},
         iam_documents.key_grant("DecryptModels", "kms:Decrypt", keys_arn, key_alias),
@@ -74,12 +75,19 @@ class TenantMlops(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("fintech:aws:TenantMlops", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = options.child(self, opts)
         bucket_name = pulumi.Output.from_input(ctx.account_id).apply(
             lambda account: physical_name(ctx.name_prefix, args.tenant, "models", account)
         )
         bucket = locked_bucket(
-            f"{name}-models", bucket_name, args.retention_days, key.arn, self, ctx.protect, args.access_log_bucket, args.retention
+            f"{name}-models",
+            bucket_name=bucket_name,
+            retention_days=args.retention_days,
+            kms_key_arn=key.arn,
+            parent=self,
+            protect=ctx.protect,
+            access_log_bucket=args.access_log_bucket,
+            retention=args.retention,
         )
         aws.s3.BucketPolicy(
             f"{name}-models-policy",
@@ -98,8 +106,8 @@ class TenantMlops(pulumi.ComponentResource):
                 f"{name}-model-reader-{i}",
                 role=role,
                 opts=child,
-                policy=pulumi.Output.all(s3_bucket(bucket.bucket), Location.of(self).kms_keys()).apply(
-                    lambda a: json.dumps(model_reader(a[0], a[1], key.alias))
+                policy=pulumi.Output.all(bucket_arn=s3_bucket(bucket.bucket), keys_arn=Location.of(self).kms_keys()).apply(
+                    lambda v: json.dumps(model_reader(**v, key_alias=key.alias))
                 ),
             )
         self.bucket_name = bucket.bucket

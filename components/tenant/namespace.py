@@ -16,11 +16,11 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components import options
 from components.context import StackContext
 from components.kubernetes.admission import REGISTRY_SCOPE_LABEL, REGISTRY_SCOPE_OWN, TENANT_REGISTRY_POLICY, tenant_registry_policy
 from components.kubernetes.namespaces import DNS_NAMESPACE, GATEWAY_NAMESPACE, pod_security_labels
 from components.kubernetes.quotas import QuotaTier, limit_range_spec, resource_quota_spec
-from components.options import child_options
 
 #: The instance metadata endpoint: no tenant pod may reach node credentials.
 METADATA_CIDR = "169.254.169.254/32"
@@ -161,16 +161,15 @@ class TenantNamespace(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: TenantNamespaceArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:kubernetes:TenantNamespace", name, None, opts)
-        child = child_options(self, opts)
         ns_name = args.namespace
 
         labels = pod_security_labels(args.kubernetes_version)
         if args.allowed_registries:
             labels[REGISTRY_SCOPE_LABEL] = REGISTRY_SCOPE_OWN
         # Deleting a namespace deletes everything in it: kept where the stack protects state (ADR-5).
-        kept = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=ctx.protect, retain_on_delete=ctx.protect))
+        kept = options.child(self, opts, keep=ctx.protect)
         namespace = k8s.core.v1.Namespace(f"{name}-ns", metadata={"name": ns_name, "labels": labels}, opts=kept)
-        in_ns = child_options(self, opts, namespace)
+        in_ns = options.child(self, opts, after=[namespace])
 
         def meta(object_name: str) -> dict[str, Any]:
             return {"name": object_name, "namespace": ns_name}
@@ -203,7 +202,7 @@ class TenantNamespace(pulumi.ComponentResource):
             metadata=meta("tenant-team-developer"),
             role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": DEVELOPER_ROLE},
             subjects=[{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": team_group(ns_name)}],
-            opts=pulumi.ResourceOptions.merge(in_ns, pulumi.ResourceOptions(depends_on=[developer])),
+            opts=options.child(self, opts, after=[namespace, developer]),
         )
 
         self.namespace = namespace.metadata.apply(lambda _: ns_name)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pulumi
 
+from components import options
 from components.context import StackContext
 from components.tagging import CostTags, cost_scope_transform
 from components.tenant.aws import TenantAws, TenantAwsArgs
@@ -77,15 +78,15 @@ class Tenant(pulumi.ComponentResource):
         recorded = {"finops": args.finops, "dataClass": args.cost_tags.data_class}
         super().__init__(TENANT_COMPONENT, name, recorded, pulumi.ResourceOptions.merge(opts, scope))
 
-        self.aws = TenantAws(name, args.aws, ctx, pulumi.ResourceOptions(parent=self, providers=[providers.aws]))
-        on_cluster = pulumi.ResourceOptions(parent=self, providers=[providers.kubernetes], depends_on=args.kubernetes_dependencies)
+        self.aws = TenantAws(name, args.aws, ctx, options.child(self, opts, providers=[providers.aws]))
+        on_cluster = options.child(self, opts, after=args.kubernetes_dependencies, providers=[providers.kubernetes])
         # Each service account gets its role through a Pod Identity association (TenantAws): no annotation.
         self.kubernetes = TenantNamespace(name, args.kubernetes, ctx, on_cluster)
         self.delivery = TenantDelivery(
             name,
             args.delivery,
             self.aws.outbox.queue_url,
-            pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[self.kubernetes])),
+            options.child(self, opts, after=[*args.kubernetes_dependencies, self.kubernetes], providers=[providers.kubernetes]),
         )
         if args.mlops is not None:
             TenantMlops(
@@ -94,7 +95,7 @@ class Tenant(pulumi.ComponentResource):
                 ctx,
                 TenantKey(self.aws.key_arn, self.aws.key_alias),
                 list(self.aws.service_role_names.values()),
-                pulumi.ResourceOptions(parent=self, providers=[providers.aws]),
+                options.child(self, opts, providers=[providers.aws]),
             )
         if args.erasure is not None:
             TenantErasure(
@@ -109,20 +110,18 @@ class Tenant(pulumi.ComponentResource):
                     requester_arns=list(self.aws.service_role_arns.values()),
                 ),
                 ctx,
-                pulumi.ResourceOptions(
-                    parent=self,
-                    providers=[providers.aws, providers.kubernetes],
-                    depends_on=[*args.kubernetes_dependencies, self.kubernetes],
+                options.child(
+                    self, opts, after=[*args.kubernetes_dependencies, self.kubernetes], providers=[providers.aws, providers.kubernetes]
                 ),
             )
-        self.concierge = Concierge(name, args.concierge, ctx, pulumi.ResourceOptions(parent=self, providers=[providers.vault]))
+        self.concierge = Concierge(name, args.concierge, ctx, options.child(self, opts, providers=[providers.vault]))
         # Organization-level: only the stack that owns the organization creates them (ADR-0018).
         self.github = (
             TenantGithub(
                 name,
                 args.github,
                 ctx,
-                pulumi.ResourceOptions(parent=self, providers=[providers.github], depends_on=args.github_dependencies),
+                options.child(self, opts, after=args.github_dependencies, providers=[providers.github]),
             )
             if args.github is not None
             else None
@@ -132,10 +131,11 @@ class Tenant(pulumi.ComponentResource):
         TenantGitopsAccess(
             name,
             args.gitops,
-            pulumi.ResourceOptions(
-                parent=self,
+            options.child(
+                self,
+                opts,
+                after=[*args.kubernetes_dependencies, *([self.github] if self.github else [])],
                 providers=[providers.github, providers.kubernetes],
-                depends_on=[*args.kubernetes_dependencies, *([self.github] if self.github else [])],
             ),
         )
         self.namespace = self.kubernetes.namespace

@@ -15,8 +15,8 @@ import pulumi
 import pulumi_random as random
 import pulumi_vault as vault
 
+from components import options
 from components.context import StackContext
-from components.stateful import stateful
 from components.vault import policies as vp
 
 GITHUB_OIDC_DISCOVERY_URL = "https://token.actions.githubusercontent.com"
@@ -65,7 +65,7 @@ class VaultPlatform(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: VaultPlatformArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:vault:VaultPlatform", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = options.child(self, opts)
         ttl = {"default_lease_ttl_seconds": args.default_lease_ttl_seconds, "max_lease_ttl_seconds": args.max_lease_ttl_seconds}
         tune = {
             "default_lease_ttl": duration(args.default_lease_ttl_seconds),
@@ -74,7 +74,7 @@ class VaultPlatform(pulumi.ComponentResource):
 
         audit = vault.Audit(f"{name}-audit", type="file", path=vp.AUDIT_PATH, options={"file_path": "stdout", "format": "json"}, opts=child)
         # The mounts hold every tenant's secrets and leases: kept where the stack protects state (ADR-5).
-        after_audit = stateful(self, ctx.protect, depends_on=[audit])
+        after_audit = options.child(self, opts, after=[audit], keep=ctx.protect)
         self.kv = vault.Mount(
             f"{name}-kv",
             path=vp.KV_MOUNT,
@@ -108,7 +108,7 @@ class VaultPlatform(pulumi.ComponentResource):
                 "password": login.result,
                 "max_open_connections": 4,
             },
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["postgresql.password"]),
+            opts=options.child(self, opts, ignore_changes=["postgresql.password"]),
         )
 
         kubernetes = vault.AuthBackend(

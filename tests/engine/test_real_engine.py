@@ -264,3 +264,40 @@ def test_the_real_state_orders_vault_objects_after_their_mounts(deployed: dict[s
     custom = [r for r in records if r.type.startswith("kubernetes:") and r.type.split(":")[1].split("/")[0] in CRD_CHARTS]
     releases = {r.urn for r in records if r.type == "kubernetes:helm.sh/v3:Release"}
     assert custom and all(set(r.dependencies) & releases for r in custom), [r.urn for r in custom if not set(r.dependencies) & releases]
+
+
+CHILD_PROGRAM = """
+import pulumi
+import pulumi_random as random
+
+from components import options
+
+
+class Holder(pulumi.ComponentResource):
+    def __init__(self, name, opts=None):
+        super().__init__("test:index:Holder", name, None, opts)
+        random.RandomString(f"{name}-inner", length=8, special=False, opts=options.child(self, opts))
+        random.RandomString(f"{name}-kept", length=8, special=False, opts=options.child(self, opts, keep=True))
+        self.register_outputs({})
+
+
+first = random.RandomString("first", length=8, special=False)
+Holder("holder", pulumi.ResourceOptions(depends_on=[first]))
+"""
+
+
+def test_a_component_s_depends_on_reaches_its_children_in_the_real_state(ws: Workspace) -> None:
+    """``options.child`` hands a child what its component waits for: the engine records the dependency
+    on the child itself (a component's own ``depends_on`` is recorded on the component only)."""
+    main = ws.project / "__main__.py"
+    main.unlink()
+    main.write_text(CHILD_PROGRAM)
+    assert ws.init_stack("dev").returncode == 0
+    up = ws.up("dev", policy=False)
+    assert up.returncode == 0, up.output[-3000:]
+    resources = {r["urn"].rsplit("::", 1)[-1]: r for r in ws.export("dev")["deployment"]["resources"]}
+    first = resources["first"]["urn"]
+    for name in ("holder-inner", "holder-kept"):
+        assert first in resources[name].get("dependencies", []), resources[name]
+    assert resources["holder-kept"].get("protect") is True and resources["holder-kept"].get("retainOnDelete") is True
+    assert not resources["holder-inner"].get("protect")

@@ -324,7 +324,7 @@ def test_iam_trust_scoped_binds_a_pod_identity_trust_to_its_cluster_and_service_
 
     engine = pack.analyzer(None)
     cluster = "arn:aws:eks:eu-west-3:123456789012:cluster/c"
-    scoped = pod_identity_trust("123456789012", cluster, "payments", "payments-api")
+    scoped = pod_identity_trust(account_id="123456789012", cluster_arn=cluster, namespace="payments", service_account="payments-api")
     assert violations_of("iam-trust-scoped", engine.analyze(resource("aws:iam/role:Role", {"assumeRolePolicy": json.dumps(scoped)}))) == []
     loose = json.loads(json.dumps(scoped))
     del loose["Statement"][0]["Condition"]["StringEquals"]["aws:RequestTag/kubernetes-service-account"]
