@@ -5,13 +5,15 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STACK ?= dev
+# pytest-xdist workers for `make test` (tests sharing servers or a deployed state stay in one worker).
+TEST_WORKERS ?= 2
 # The Pulumi CLI built by `make engine`. The Python SDK is pinned at 3.272.0 in pyproject.toml; the
 # Go module proxy serves pkg/v3 from 3.274.0 on, and a newer CLI runs older SDKs.
 PULUMI_VERSION := 3.274.1
 TOOLS := .tools/bin
 PACK_VENV := policy_pack/venv
 
-.PHONY: plan test lint typecheck unit engine browser servers preview-real up-real bench clean
+.PHONY: plan test lint typecheck unit fast engine browser servers preview-real up-real bench clean
 
 $(BIN)/.installed: pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +52,11 @@ servers:
 	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql pgbouncer >/dev/null; fi
 
 unit: $(BIN)/.installed engine browser servers
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=25
+
+# One component at a time, in seconds: everything but the whole-program plans and the server tiers.
+fast: $(BIN)/.installed
+	$(BIN)/pytest -q -m "not plan and not engine and not realserver and not openbao"
 
 test: lint typecheck unit  ## The whole suite: ruff, mypy, pytest (incl. the OpenBao and real-engine tiers)
 

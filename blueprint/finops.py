@@ -1,4 +1,4 @@
-"""FinOps reports (ADR-007): the monthly estimate of a plan (``blueprint plan`` writes finops.json,
+"""FinOps reports (ADR-0007): the monthly estimate of a plan (``blueprint plan`` writes finops.json,
 finops.csv, finops.md and finops.html; ``blueprint finops estimate`` prints it), from the priced
 resources of the inventory (``policy_pack/policies/pricing.py``). The allocation of actual costs
 from a FOCUS billing export is ``blueprint/focus.py``.

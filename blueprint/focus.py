@@ -1,4 +1,4 @@
-"""Allocation of actual costs from a FOCUS billing export (``blueprint finops allocate``, ADR-007).
+"""Allocation of actual costs from a FOCUS billing export (``blueprint finops allocate``, ADR-0007).
 
 FOCUS (FinOps Open Cost and Usage Specification) 1.0 to 1.2, as CSV or Parquet (AWS Data Exports
 write either). Usage rows (``ChargeCategory`` Usage) are allocated by a tag (``tenant`` by default,

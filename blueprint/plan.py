@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from blueprint import finops, policies, retention
+from blueprint import finops, plan_html, policies, retention
 from blueprint.engine.analyzer import Violation
 from blueprint.engine.causes import Group, grouped
 from blueprint.engine.diff import Diff, diff
@@ -30,9 +30,92 @@ T = TypeVar("T")
 FIRST_PREVIEW = "[first preview]"
 
 
+@dataclass(frozen=True)
+class PolicySummary:
+    mandatory: int
+    advisory: int
+    #: Checks a first preview cannot run yet (policy-report.json previewDeferred), and how many are mandatory.
+    preview_deferred: int
+    preview_deferred_mandatory: int
+    #: The policy config used, relative to the project when inside it.
+    config: str | None
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "mandatory": self.mandatory,
+            "advisory": self.advisory,
+            "previewDeferred": self.preview_deferred,
+            "previewDeferredMandatory": self.preview_deferred_mandatory,
+            "config": self.config,
+        }
+
+
+@dataclass(frozen=True)
+class DiffSummary:
+    added: int
+    changed: int
+    removed: int
+    replaced: int
+    #: URNs of deletions or replacements of stateful, protected or repository resources.
+    dangerous: list[str]
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "changed": self.changed,
+            "removed": self.removed,
+            "replaced": self.replaced,
+            "dangerous": self.dangerous,
+        }
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """What a plan found, typed. ``document()`` is the JSON of ``blueprint plan --json``.
+
+    Counts agree with each other and with the artifacts: ``registrations`` (every entry of
+    inventory.json and of the diff) = ``resources`` + ``components`` + ``providers``."""
+
+    stack: str
+    resources: int
+    components: int
+    providers: int
+    by_component_type: dict[str, int]
+    by_tenant: dict[str, int]
+    kubernetes_objects: int
+    ignored_environment: list[str]
+    warnings: list[str]
+    policy: PolicySummary
+    finops: dict[str, Any]
+    data_lifecycle: dict[str, Any]
+    diff: DiffSummary
+
+    @property
+    def registrations(self) -> int:
+        return self.resources + self.components + self.providers
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "registrations": self.registrations,
+            "resources": self.resources,
+            "components": self.components,
+            "providers": self.providers,
+            "byComponentType": self.by_component_type,
+            "byTenant": self.by_tenant,
+            "kubernetesObjects": self.kubernetes_objects,
+            "ignoredEnvironment": self.ignored_environment,
+            "warnings": self.warnings,
+            "policy": self.policy.document(),
+            "finops": self.finops,
+            "dataLifecycle": self.data_lifecycle,
+            "diff": self.diff.document(),
+        }
+
+
 @dataclass
 class PlanResult:
-    summary: dict[str, Any]
+    summary: PlanSummary
     violations: list[Violation]
     out_dir: Path
     #: Against the previous plan (empty inventory when there was none).
@@ -257,7 +340,7 @@ def plan(
     groups = grouped(violations, registrations, config.model_dump(by_alias=True, mode="json"))
     costs = finops.document(stack, finops.estimate_registrations(registrations, config.region))
     step("writing artifacts")
-    document = summary(stack, registrations)
+    counts = summary(stack, registrations)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
@@ -265,37 +348,49 @@ def plan(
         (staging / MARKER).write_text(dumps({"stack": stack, "writtenBy": "blueprint plan"}), encoding="utf-8")
         inventory = inventory_document(stack, registrations)
         changes = diff(previous, inventory)
+        report = policy_report(stack, violations, policy_config_file, deferred, groups)
         (staging / "inventory.json").write_text(dumps(inventory), encoding="utf-8")
         (staging / "diff.json").write_text(dumps(changes.document()), encoding="utf-8")
-        (staging / "policy-report.json").write_text(
-            dumps(policy_report(stack, violations, policy_config_file, deferred, groups)), encoding="utf-8"
-        )
+        (staging / "policy-report.json").write_text(dumps(report), encoding="utf-8")
         write_manifests(staging / "manifests", registrations)
         finops.write_reports(staging, costs, dumps)
+        removed = [r for r in previous.get("resources", []) if r["urn"] in set(changes.removed)]
+        page = plan_html.page(stack, inventory, report["violations"], changes.document(), removed)
+        (staging / "plan.html").write_text(page, encoding="utf-8")
         _replace_dir(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    # Provider defaults the shell would have supplied (GITHUB_TOKEN, AWS_REGION…): ignored, and said.
-    document["ignoredEnvironment"] = ignored_environment
-    document["warnings"] = sorted(set(program_warnings))
-    document["policy"] = {
-        "mandatory": sum(1 for v in violations if v.mandatory),
-        "advisory": sum(1 for v in violations if v.enforcement_level == "advisory"),
-        "previewDeferred": len(deferred),
-        "previewDeferredMandatory": sum(1 for d in deferred if d["enforcementLevel"] == "mandatory"),
-        "config": _shown(policy_config_file) if policy_config_file else None,
-    }
-    document["finops"] = {key: costs[key] for key in finops.SUMMARY_KEYS}
-    document["finops"]["unpriced"] = len(costs["unpriced"])
-    document["dataLifecycle"] = retention.by_tenant(registrations)
-    document["diff"] = {
-        "added": len(changes.added),
-        "changed": len(changes.changed),
-        "removed": len(changes.removed),
-        "replaced": len(changes.replaced),
-        "dangerous": changes.dangerous,
-    }
+    finops_summary = {key: costs[key] for key in finops.SUMMARY_KEYS}
+    finops_summary["unpriced"] = len(costs["unpriced"])
+    plan_summary = PlanSummary(
+        stack=stack,
+        resources=counts["resources"],
+        components=counts["components"],
+        providers=counts["providers"],
+        by_component_type=counts["byComponentType"],
+        by_tenant=counts["byTenant"],
+        kubernetes_objects=counts["kubernetesObjects"],
+        # Provider defaults the shell would have supplied (GITHUB_TOKEN, AWS_REGION…): ignored, and said.
+        ignored_environment=ignored_environment,
+        warnings=sorted(set(program_warnings)),
+        policy=PolicySummary(
+            mandatory=sum(1 for v in violations if v.mandatory),
+            advisory=sum(1 for v in violations if v.enforcement_level == "advisory"),
+            preview_deferred=len(deferred),
+            preview_deferred_mandatory=sum(1 for d in deferred if d["enforcementLevel"] == "mandatory"),
+            config=_shown(policy_config_file) if policy_config_file else None,
+        ),
+        finops=finops_summary,
+        data_lifecycle=retention.by_tenant(registrations),
+        diff=DiffSummary(
+            added=len(changes.added),
+            changed=len(changes.changed),
+            removed=len(changes.removed),
+            replaced=len(changes.replaced),
+            dangerous=changes.dangerous,
+        ),
+    )
     return PlanResult(
-        summary=document, violations=violations, out_dir=out_dir, diff=changes, previous=previous, inventory=inventory, groups=groups
+        summary=plan_summary, violations=violations, out_dir=out_dir, diff=changes, previous=previous, inventory=inventory, groups=groups
     )

@@ -1,4 +1,4 @@
-"""What each data store of a plan keeps, and for how long (ADR-005), read from the plan itself: the
+"""What each data store of a plan keeps, and for how long (ADR-0005), read from the plan itself: the
 inputs the program gave each store, not the table it meant to apply. ``blueprint plan`` prints it per
 tenant and the catalog carries it."""
 

@@ -34,7 +34,7 @@ def child(
     - parented to the component (its providers and transforms reach the child), with ``provider`` or
       ``providers`` of its own where given (a sub-component's);
     - waiting for what the component waits for (``opts.depends_on``) and for ``after``;
-    - ``keep``: a resource holding state (ADR-5). ``True`` protects it from deletion by Pulumi and
+    - ``keep``: a resource holding state (ADR-0005). ``True`` protects it from deletion by Pulumi and
       retains the cloud object if the program ever stops managing it; ``False`` says so explicitly
       (dev); ``None`` (the default) leaves both to the parent's.
     """

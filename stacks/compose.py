@@ -100,7 +100,7 @@ def tenant_cost_tags(config: PlatformConfig, tenant: TenantConfig) -> CostTags:
 
 
 def retention(config: PlatformConfig, data_class: str) -> Retention:
-    """A store of ``data_class``: its tag and its lifecycle, from the stack's table (ADR-005)."""
+    """A store of ``data_class``: its tag and its lifecycle, from the stack's table (ADR-0005)."""
     return Retention(data_class, config.data_lifecycle.of(data_class))
 
 
@@ -406,7 +406,7 @@ class Platform(pulumi.ComponentResource):
                 kubernetes_host=self.cluster.endpoint,
                 kubernetes_ca_pem=self.cluster.certificate_authority_pem,
                 token_reviewer_jwt=self.kubernetes.vault_reviewer_jwt,
-                # The writer endpoint: RDS Proxy admits IAM or Secrets Manager users only, not Vault's (ADR-2).
+                # The writer endpoint: RDS Proxy admits IAM or Secrets Manager users only, not Vault's (ADR-0002).
                 database_url=pulumi.Output.concat(self.db.writer_endpoint, ":5432"),
                 database_username=config.database.vault_username,
                 tenants=[t.name for t in config.tenants],

@@ -93,7 +93,7 @@ class _Model(BaseModel):
 
 
 class Slo(_Model):
-    """Per-service SLO thresholds, rendered as alerting rules (ADR-6)."""
+    """Per-service SLO thresholds, rendered as alerting rules (ADR-0006)."""
 
     latency_p95_ms: int = Field(300, ge=1, le=60_000)
     error_rate_percent: Decimal = Field(Decimal("1.0"), gt=0, le=100)
@@ -235,7 +235,7 @@ class FinopsConfig(_Model):
 
 
 class VaultConfig(_Model):
-    """TTL bounds applied to every mount and role (ADR-1): short-lived by default."""
+    """TTL bounds applied to every mount and role (ADR-0001): short-lived by default."""
 
     address: str = Field(
         "https://vault.platform.internal:8200",
@@ -286,7 +286,7 @@ class DatabaseConfig(_Model):
         pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
         description="Tag of the platform registry's platform/db-manager image, which runs PgBouncer and the migration Job; never latest.",
     )
-    pooler_replicas: int = Field(2, ge=1, le=20, description="PgBouncer replicas in front of Aurora (ADR-2).")
+    pooler_replicas: int = Field(2, ge=1, le=20, description="PgBouncer replicas in front of Aurora (ADR-0002).")
 
     @model_validator(mode="after")
     def _pinned_manager_tag(self) -> DatabaseConfig:
@@ -296,7 +296,7 @@ class DatabaseConfig(_Model):
 
 
 class BackupConfig(_Model):
-    """AWS Backup of the Aurora cluster and the audit ledger (ADR-5), daily into a locked vault."""
+    """AWS Backup of the Aurora cluster and the audit ledger (ADR-0005), daily into a locked vault."""
 
     retention_days: int = Field(
         35,
@@ -342,7 +342,7 @@ def _default_row(name: str) -> dict[str, object]:
 
 
 class DataLifecycleConfig(_Model):
-    """The lifecycle table (ADR-005, docs/data-lifecycle.md): one row per data class, and ``audit`` for
+    """The lifecycle table (ADR-0005, docs/data-lifecycle.md): one row per data class, and ``audit`` for
     records kept as evidence. A stack overrides any field of any row; floors no stack can lower are
     checked with the field's path (``cross_field_problems``)."""
 

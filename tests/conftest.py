@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import functools
 import runpy
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,10 +32,22 @@ PROGRAM = (ROOT / "__main__.py").resolve()
 PLAN_FIXTURES = {"stack_plans", "plan"}
 
 
+#: Tests that share servers run in one worker under pytest-xdist (``--dist loadgroup``): marker -> group.
+WORKER_GROUPS = {"realserver": "servers", "openbao": "servers"}
+#: Likewise the real-engine tests that read the stacks the engine applied once (tests/engine).
+STATE_FIXTURES = {"applied", "deployed"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (its own hook, on each worker)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if PLAN_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.plan)
+        group = next((g for m, g in WORKER_GROUPS.items() if item.get_closest_marker(m)), None)
+        if STATE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            group = "engine-state"
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 #: Whether the test being set up, run or torn down may run the whole program, and its id.
@@ -101,25 +112,22 @@ def platform_resources_of(tenant: str) -> set[str]:
 
 
 def plan_registrations(path: Path, stack: str) -> list[Registration]:
-    """The offline plan of a stack file. Plans are computed once per session for each distinct content
-    and stack (several tests read the same stack file); each caller gets its own copy."""
-    return copy.deepcopy(list(_plan_of(path.read_text(), path.name, stack)))
+    """The offline plan of a stack file (a test's own mutation: the shipped stacks' plans are
+    ``stack_plans``, computed once per session)."""
+    stack_file, config = load_stack_file(path)
+    flat, secrets = stack_file.flattened()
+    return run_program(stack, flat, secrets, config.region)
 
 
 @functools.cache
-def _plan_of(text: str, name: str, stack: str) -> tuple[Registration, ...]:
-    # The loader reads a path (its messages name the file): write the content back under its name.
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / name
-        path.write_text(text)
-        stack_file, config = load_stack_file(path)
-        flat, secrets = stack_file.flattened()
-        return tuple(run_program(stack, flat, secrets, config.region))
+def shipped_plan(stack: str) -> tuple[Registration, ...]:
+    """The offline plan of a shipped stack, computed once per session (per worker) whoever asks first."""
+    return tuple(plan_registrations(ROOT / f"Pulumi.{stack}.yaml", stack))
 
 
 @pytest.fixture(scope="session")
 def stack_plans() -> dict[str, list[Registration]]:
-    return {stack: plan_registrations(ROOT / f"Pulumi.{stack}.yaml", stack) for stack in STACKS}
+    return {stack: list(shipped_plan(stack)) for stack in STACKS}
 
 
 @pytest.fixture(params=STACKS)

@@ -13,7 +13,6 @@ from typing import Any
 
 from blueprint.engine.inventory import TENANT_COMPONENT
 from policy_pack.policies.contract import SHARED_TENANT
-from policy_pack.policies.stack_invariants import STATEFUL_TYPES
 
 _REPLACEMENT = json.loads((Path(__file__).parent / "data" / "replacement_inputs.json").read_text())
 REPOSITORY = "github:index/repository:Repository"
@@ -53,13 +52,22 @@ def changed_paths(before: Any, after: Any, prefix: str = "") -> Iterator[str]:
         yield prefix or "(value)"
 
 
-def forces_replacement(resource_type: str, paths: list[str]) -> bool:
+def replacing_paths(resource_type: str, paths: list[str]) -> list[str]:
+    """The changed input ``paths`` that make the provider replace a resource of ``resource_type``
+    (``data/replacement_inputs.json``: the offline diff's ``+-`` and the stand-in providers' ``Diff``)."""
     kubernetes = resource_type.startswith("kubernetes:")
     keys = _REPLACEMENT["kubernetes"] if kubernetes else _REPLACEMENT["types"].get(resource_type, [])
-    return any(p == k or p.startswith((f"{k}.", f"{k}[")) for p in paths for k in keys)
+    return [p for p in paths if any(p == k or p.startswith((f"{k}.", f"{k}[")) for k in keys)]
+
+
+def forces_replacement(resource_type: str, paths: list[str]) -> bool:
+    return bool(replacing_paths(resource_type, paths))
 
 
 def _stateful(resource: Mapping[str, Any]) -> bool:
+    # Imported here: the stand-in providers read this module's replacement table and load no rule.
+    from policy_pack.policies.stack_invariants import STATEFUL_TYPES
+
     options = resource.get("options") or {}
     return resource["type"] in STATEFUL_TYPES or resource["type"] == REPOSITORY or bool(options.get("protect"))
 

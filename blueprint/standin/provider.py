@@ -5,7 +5,9 @@
   resource that does not exist yet.
 - On ``up``, ids and computed outputs are the offline engine's deterministic stand-ins
   (:func:`blueprint.engine.fakes.computed_outputs`), and invokes answer like the offline engine.
-- ``Diff`` compares old and new inputs, so a second ``up`` of the same program changes nothing.
+- ``Diff`` compares old and new inputs, so a second ``up`` of the same program changes nothing, and
+  answers a replacement for the inputs ``blueprint/engine/data/replacement_inputs.json`` lists (the
+  table the offline diff marks ``+-`` with), so the real engine referees that table.
 
 Built on the Pulumi Python provider SDK (``pulumi.provider``): its servicer answers ``Invoke``,
 ``GetPluginInfo`` and ``GetSchema``; this module adds the custom-resource lifecycle it leaves out.
@@ -26,6 +28,7 @@ from pulumi.provider.server import ProviderServicer
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from blueprint.engine import fakes
+from blueprint.engine.diff import changed_paths, replacing_paths
 from blueprint.engine.wire import UNKNOWN, unwrapped, wire_ints
 
 DEFAULT_REGION = "eu-west-3"
@@ -39,6 +42,15 @@ def _to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
     out = struct_pb2.Struct()
     out.update(dict(props))
     return out
+
+
+def _kind(key: str, old: Mapping[str, Any], new: Mapping[str, Any], replace: bool) -> Any:
+    kinds = provider_pb2.PropertyDiff
+    if key not in old:
+        return kinds.ADD_REPLACE if replace else kinds.ADD
+    if key not in new:
+        return kinds.DELETE_REPLACE if replace else kinds.DELETE
+    return kinds.UPDATE_REPLACE if replace else kinds.UPDATE
 
 
 def _type_and_name(request: Any) -> tuple[str, str]:
@@ -95,19 +107,13 @@ class StandInServicer(ProviderServicer):
         keys = sorted(k for k in set(old) | set(new) if k not in ignored and old.get(k) != new.get(k))
         if not keys:
             return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_NONE)
-        detailed = {
-            k: provider_pb2.PropertyDiff(
-                kind=provider_pb2.PropertyDiff.ADD
-                if k not in old
-                else provider_pb2.PropertyDiff.DELETE
-                if k not in new
-                else provider_pb2.PropertyDiff.UPDATE,
-                inputDiff=True,
-            )
-            for k in keys
-        }
+        type_, _ = _type_and_name(request)
+        changed = [p for k in keys for p in changed_paths(old.get(k), new.get(k), k)]
+        # Top-level keys, as a bridged provider names them in ``replaces``.
+        replaces = sorted({p.split(".")[0].split("[")[0] for p in replacing_paths(type_, changed)})
+        detailed = {k: provider_pb2.PropertyDiff(kind=_kind(k, old, new, k in replaces), inputDiff=True) for k in keys}
         return provider_pb2.DiffResponse(
-            changes=provider_pb2.DiffResponse.DIFF_SOME, diffs=keys, detailedDiff=detailed, hasDetailedDiff=True
+            changes=provider_pb2.DiffResponse.DIFF_SOME, diffs=keys, replaces=replaces, detailedDiff=detailed, hasDetailedDiff=True
         )
 
     async def Create(self, request: Any, context: Any) -> Any:

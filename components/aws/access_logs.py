@@ -1,4 +1,4 @@
-"""The S3 server access log bucket (ADR-8): who asked for which object of the stack's buckets,
+"""The S3 server access log bucket (ADR-0008): who asked for which object of the stack's buckets,
 kept as long as their class (confidential: they name principals and addresses) says.
 
 S3 delivers server access logs only to a bucket encrypted with SSE-S3 (AES256): SSE-KMS is not

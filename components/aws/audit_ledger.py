@@ -1,4 +1,4 @@
-"""The immutable audit ledger (ADR-8): an Object Lock COMPLIANCE bucket that CloudTrail writes to.
+"""The immutable audit ledger (ADR-0008): an Object Lock COMPLIANCE bucket that CloudTrail writes to.
 
 Nothing in the account, not even root, can delete or shorten a locked record before its retention
 ends. The bucket is versioned, private, KMS-encrypted and TLS-only.
@@ -21,7 +21,7 @@ from components.context import StackContext
 from components.naming import physical_name
 from policy_pack.policies import lifecycle
 
-#: Records kept as evidence: tiered to Deep Archive, never deleted by a lifecycle (ADR-005).
+#: Records kept as evidence: tiered to Deep Archive, never deleted by a lifecycle (ADR-0005).
 AUDIT_DATA_CLASS = lifecycle.AUDIT
 
 

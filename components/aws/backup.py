@@ -1,4 +1,4 @@
-"""AWS Backup of what holds the platform's history (ADR-5, ADR-8): the Aurora cluster and the audit
+"""AWS Backup of what holds the platform's history (ADR-0005, ADR-0008): the Aurora cluster and the audit
 ledger, daily, into a KMS-encrypted vault under a vault lock.
 
 The lock sets the shortest and longest retention a recovery point in the vault may have. In

@@ -1,4 +1,4 @@
-"""The billing data FinOps reports read (ADR-007): an AWS Data Export of FOCUS 1.0 cost and usage,
+"""The billing data FinOps reports read (ADR-0007): an AWS Data Export of FOCUS 1.0 cost and usage,
 delivered daily as Parquet into an encrypted, versioned, access-logged bucket of the platform team
 with a lifecycle. ``blueprint finops allocate`` reads the delivered files.
 

@@ -1,4 +1,4 @@
-"""Controls every S3 bucket of the platform carries, whatever else it is (ADR-8)."""
+"""Controls every S3 bucket of the platform carries, whatever else it is (ADR-0008)."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ def s3_lifecycle_rules(retention: Retention) -> list[dict[str, Any]]:
 def data_lifecycle(
     name: str, *, bucket: aws.s3.Bucket, retention: Retention, parent: pulumi.Resource, versioning: pulumi.Resource
 ) -> aws.s3.BucketLifecycleConfiguration:
-    """The bucket's lifecycle from its class's row (ADR-005): tiering, expiry, old versions, stale
+    """The bucket's lifecycle from its class's row (ADR-0005): tiering, expiry, old versions, stale
     multipart uploads. After versioning: S3 applies noncurrent-version rules only to a versioned bucket."""
     return aws.s3.BucketLifecycleConfiguration(
         name, bucket=bucket.bucket, rules=s3_lifecycle_rules(retention), opts=options.child(parent, after=[versioning])

@@ -1,4 +1,4 @@
-"""CI identity without long-lived keys (seed: Secrets & Identity; ADR-1, ADR-3).
+"""CI identity without long-lived keys (seed: Secrets & Identity; ADR-0001, ADR-0003).
 
 GitHub Actions exchanges its OIDC token for a role scoped to one repository and one branch or
 environment. Image repositories' CI may push their own images and sign with the platform key; the

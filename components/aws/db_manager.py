@@ -1,4 +1,4 @@
-"""The DB Manager's infrastructure (ADR-2): one Aurora PostgreSQL cluster behind RDS Proxy.
+"""The DB Manager's infrastructure (ADR-0002): one Aurora PostgreSQL cluster behind RDS Proxy.
 
 Services never hold static database passwords: the Concierge issues short-lived users, and every
 connection goes through the proxy (TLS required, IAM auth, pooling), where each tenant's share of
@@ -84,7 +84,7 @@ MONITORING_INTERVAL = 60
 
 def cluster_parameters() -> list[dict[str, str]]:
     """Aurora PostgreSQL settings an auditor asks for: TLS forced on every connection, connections and
-    disconnections logged, pgaudit loaded and logging DDL and role changes (ADR-2, ADR-8). Libraries
+    disconnections logged, pgaudit loaded and logging DDL and role changes (ADR-0002, ADR-0008). Libraries
     load at boot (``pending-reboot``); the rest applies at once."""
     return [
         {"name": "rds.force_ssl", "value": "1", "apply_method": "immediate"},

@@ -1,4 +1,4 @@
-"""FinOps plumbing (ADR-7): cost-allocation tags activated, and budgets filtered on the tenant tag."""
+"""FinOps plumbing (ADR-0007): cost-allocation tags activated, and budgets filtered on the tenant tag."""
 
 from __future__ import annotations
 

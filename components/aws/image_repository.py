@@ -1,4 +1,4 @@
-"""A signed-image repository: immutable tags, scan on push, KMS, a lifecycle policy (ADR-3)."""
+"""A signed-image repository: immutable tags, scan on push, KMS, a lifecycle policy (ADR-0003)."""
 
 from __future__ import annotations
 

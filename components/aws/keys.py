@@ -2,7 +2,7 @@
 (Each tenant has a key of its own: ``components/tenant/aws.py``.)
 
 The signing key (ECC_NIST_P256, SIGN_VERIFY) is cosign's key in KMS (``awskms:///<arn>``): CI signs
-with it through OIDC, and its public key is exported for the admission policy (ADR-3, see
+with it through OIDC, and its public key is exported for the admission policy (ADR-0003, see
 adrs/0011-cosign-kms-signing-key.md). Every key has an explicit policy that separates administering
 it from using it (``key_policies.py``, ADR-0022).
 """

@@ -1,4 +1,4 @@
-"""A write-once bucket (ADR-5, ADR-8): versioned, Object Lock COMPLIANCE, private, KMS-encrypted.
+"""A write-once bucket (ADR-0005, ADR-0008): versioned, Object Lock COMPLIANCE, private, KMS-encrypted.
 
 Shared by the audit ledger and the model registry: what is written there cannot be altered or
 deleted by anyone, root included, before its retention ends.

@@ -1,5 +1,5 @@
-"""A CloudWatch log group with the platform's defaults: its data class's retention (ADR-005), KMS
-(ADR-6), and kept where the stack protects what holds history."""
+"""A CloudWatch log group with the platform's defaults: its data class's retention (ADR-0005), KMS
+(ADR-0006), and kept where the stack protects what holds history."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The VPC: public and private subnets per AZ, NAT (one, or one per AZ), flow logs (ADR-6)."""
+"""The VPC: public and private subnets per AZ, NAT (one, or one per AZ), flow logs (ADR-0006)."""
 
 from __future__ import annotations
 

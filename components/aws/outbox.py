@@ -1,4 +1,4 @@
-"""Outbox, DLQ and idempotency for one tenant (seed: Outbox / Idempotency / DLQ; ADR-5).
+"""Outbox, DLQ and idempotency for one tenant (seed: Outbox / Idempotency / DLQ; ADR-0005).
 
 The outbox queue carries the tenant's events; after ``max_receive_count`` failed deliveries a
 message moves to the dead-letter queue and waits there for replay. The idempotency table records

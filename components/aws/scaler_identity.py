@@ -1,5 +1,5 @@
 """The AWS identities of platform operators running in the cluster: KEDA's, which reads queue depths
-to scale tenant workers (ADR-5), and the OpenTelemetry collector's, which writes logs and spans.
+to scale tenant workers (ADR-0005), and the OpenTelemetry collector's, which writes logs and spans.
 
 A ScaledObject's ``aws`` trigger authenticates as KEDA's operator (``identityOwner: keda``), through
 EKS Pod Identity: the operator may read the attributes of tenant outbox queues, nothing else — not

@@ -1,4 +1,4 @@
-"""CIS AWS Foundations monitoring (ADR-8): the trail's log group is watched for what an auditor asks
+"""CIS AWS Foundations monitoring (ADR-0008): the trail's log group is watched for what an auditor asks
 to be alerted on, and every alarm goes to the security alert address.
 
 One metric filter and one alarm per CIS control (CIS AWS Foundations Benchmark v3.0.0, section 4

@@ -1,4 +1,4 @@
-"""The DB Manager in the cluster (ADR-2, #17 hop 7): PgBouncer in front of Aurora, and the migration
+"""The DB Manager in the cluster (ADR-0002, #17 hop 7): PgBouncer in front of Aurora, and the migration
 Job that creates what it needs.
 
 - ``pgbouncer`` (Deployment + Service, namespace ``db-manager``): one pool per tenant capped at the

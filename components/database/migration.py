@@ -1,4 +1,4 @@
-"""The database's own migration (ADR-2): what the DB Manager's migration step applies, idempotently,
+"""The database's own migration (ADR-0002): what the DB Manager's migration step applies, idempotently,
 before any tenant connects. Per tenant: a group role that owns the tenant's schema, which Vault's
 dynamic users join and act as; a pooler lookup role that can only see that tenant's users. Shared:
 the lookup function PgBouncer's ``auth_query`` calls, and ``public`` closed to everyone.

@@ -1,4 +1,4 @@
-"""PgBouncer in front of Aurora (ADR-2): one pool per tenant, named after it, capped at the tenant's
+"""PgBouncer in front of Aurora (ADR-0002): one pool per tenant, named after it, capped at the tenant's
 share of the database's connections.
 
 A client connects to the database named after its tenant with its Vault-issued user. PgBouncer looks

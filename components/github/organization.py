@@ -1,4 +1,4 @@
-"""The GitHub organization (Platform layer, ADR-3): least-privilege defaults, teams, the golden
+"""The GitHub organization (Platform layer, ADR-0003): least-privilege defaults, teams, the golden
 template repository pushed from ``templates/golden-service/``, the platform repositories created from
 it, and Gate 1 as a ruleset on every default branch."""
 
@@ -42,7 +42,7 @@ def secure_repository_args(description: str) -> dict[str, Any]:
         "has_wiki": False,
         "vulnerability_alerts": True,
         "delete_branch_on_merge": True,
-        # A destroy (or a tenant's removal) archives the repository: its history is evidence (ADR-5).
+        # A destroy (or a tenant's removal) archives the repository: its history is evidence (ADR-0005).
         "archive_on_destroy": True,
         "allow_merge_commit": False,
         "allow_squash_merge": True,

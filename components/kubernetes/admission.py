@@ -1,4 +1,4 @@
-"""Signed-image admission (Gate 0/3, ADR-3): the Kyverno policy, as a pure function.
+"""Signed-image admission (Gate 0/3, ADR-0003): the Kyverno policy, as a pure function.
 
 In every tenant namespace, an image from the platform registry must carry a cosign signature made
 with the platform KMS key (the key the AWS layer creates and CI signs with); an image from any other

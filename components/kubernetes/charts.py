@@ -1,4 +1,4 @@
-"""Pinned Helm charts of the platform: repository and exact version, defined once (ADR-3).
+"""Pinned Helm charts of the platform: repository and exact version, defined once (ADR-0003).
 
 Bumping a chart is a reviewed change to this file; ``k8s-helm-release-pinned`` rejects any release
 without an exact version and an explicit repository.

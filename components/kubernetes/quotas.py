@@ -1,7 +1,7 @@
 """Quota tiers: the size of a tenant, defined once and read by every layer.
 
 A tier fixes the tenant's Kubernetes ResourceQuota and LimitRange defaults, and its share of the
-pooled database connections (ADR-2, DB Manager). Pure data and pure functions, tested directly.
+pooled database connections (ADR-0002, DB Manager). Pure data and pure functions, tested directly.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Where telemetry goes (#17 hop 9, ADR-6): the OpenTelemetry collector's pipelines.
+"""Where telemetry goes (#17 hop 9, ADR-0006): the OpenTelemetry collector's pipelines.
 
 - Metrics: OTLP in, remote-written to the cluster's Prometheus (its remote-write receiver is on);
   Prometheus also scrapes each service's ``/metrics`` through its ServiceMonitor.

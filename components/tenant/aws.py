@@ -1,7 +1,7 @@
 """A tenant's AWS footprint: its own KMS key, image repositories and CI publisher roles, one workload
 role per service (EKS Pod Identity), the outbox/DLQ/idempotency store, its data bucket, the tenant's
 log group and its budget. Every store carries the tenant's data class and that class's lifecycle
-(ADR-005).
+(ADR-0005).
 
 Every data store of the tenant is encrypted with the tenant's key and its roles are granted that key
 only: no tenant role can decrypt another tenant's data, whatever the other tenant's resource policies

@@ -1,8 +1,8 @@
-"""The Concierge for one tenant (ADR-1): a tenant identity reaches only that tenant's secrets.
+"""The Concierge for one tenant (ADR-0001): a tenant identity reaches only that tenant's secrets.
 
 - KV v2 subtree ``kv/<tenant>/`` (seeded with an ownership record);
 - a database role issuing short-lived PostgreSQL users limited to the tenant's schema and to the
-  tenant's connection share (ADR-2);
+  tenant's connection share (ADR-0002);
 - the ``tenant-<name>`` policy (text from ``vault_policies``);
 - a Kubernetes auth role bound to the tenant's namespace and service accounts only.
 """

@@ -85,7 +85,7 @@ def _ratio(selector: str, window: str) -> str:
 
 
 def slo_rules_spec(tenant: str, services: list[ServiceSpec]) -> dict[str, Any]:
-    """Alerting rules from the SLO thresholds in config (ADR-6), one group per tenant: the error
+    """Alerting rules from the SLO thresholds in config (ADR-0006), one group per tenant: the error
     budget's multi-window burn-rate alerts, and the p95 latency above its threshold over a long and a
     short window."""
     rules = []

@@ -1,4 +1,4 @@
-"""A tenant's right-to-be-forgotten path (ADR-005, docs/erasure.md).
+"""A tenant's right-to-be-forgotten path (ADR-0005, docs/erasure.md).
 
 Only for a tenant whose data class has erasure (pii, pci by default). An approved request is a
 message on the tenant's erasure queue (its services send it; after ``max_receive_count`` failed

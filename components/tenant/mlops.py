@@ -1,9 +1,9 @@
-"""The activable MLOps layer of a tenant (seed: MLOps; ADR-4 Model Registry & Validation).
+"""The activable MLOps layer of a tenant (seed: MLOps; ADR-0004 Model Registry & Validation).
 
 A model registry bucket — versioned, Object Lock in COMPLIANCE mode so a released model version can
 never be altered or deleted before its retention ends, private, KMS, TLS-only — and an image
 repository for model-serving images (signed like every image). The tenant's services may read models;
-only its CI may publish them (through the same OIDC publisher pattern, ADR-3).
+only its CI may publish them (through the same OIDC publisher pattern, ADR-0003).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class TenantMlopsArgs:
     image_key_arn: The platform data key, which encrypts the model image repository (as every image).
     access_log_bucket: Where the model bucket's server access logs go (``AccessLogs``).
     retention: The tenant's class lifecycle (tiering and expiry of model versions).
-    retention_days: Object Lock retention of a model version (audit of decisions, ADR-4). Default 365.
+    retention_days: Object Lock retention of a model version (audit of decisions, ADR-0004). Default 365.
     """
 
     tenant: str

@@ -42,7 +42,7 @@ class PlatformEndpoints:
     Attributes:
         vault_cidrs / vault_port: Vault (the Concierge) runs outside the cluster (ADR-0023): the networks
             its address resolves to and the port of that address.
-        pooler_namespace / pooler_port: The database pooler (ADR-2).
+        pooler_namespace / pooler_port: The database pooler (ADR-0002).
         telemetry_namespace / otlp_ports: The OpenTelemetry collector (and Prometheus, which scrapes
             tenant pods from the same namespace).
         gateway_namespace: The only namespace allowed to open connections in besides Prometheus.
@@ -166,7 +166,7 @@ class TenantNamespace(pulumi.ComponentResource):
         labels = pod_security_labels(args.kubernetes_version)
         if args.allowed_registries:
             labels[REGISTRY_SCOPE_LABEL] = REGISTRY_SCOPE_OWN
-        # Deleting a namespace deletes everything in it: kept where the stack protects state (ADR-5).
+        # Deleting a namespace deletes everything in it: kept where the stack protects state (ADR-0005).
         kept = options.child(self, opts, keep=ctx.protect)
         namespace = k8s.core.v1.Namespace(f"{name}-ns", metadata={"name": ns_name, "labels": labels}, opts=kept)
         in_ns = options.child(self, opts, after=[namespace])

@@ -1,4 +1,4 @@
-"""Vault platform configuration (ADR-1): audit device, mounts and auth methods, TTL-bounded everywhere.
+"""Vault platform configuration (ADR-0001): audit device, mounts and auth methods, TTL-bounded everywhere.
 
 - An audit device (never ``log_raw``).
 - KV v2 at ``kv/`` (tenant subtrees ``kv/<tenant>/``) and the database secrets engine at ``database/``,
@@ -37,9 +37,9 @@ class VaultPlatformArgs:
     kubernetes_host / kubernetes_ca_pem: The cluster whose service accounts log in.
     token_reviewer_jwt: The token Vault presents to the cluster's TokenReview API (a secret).
     default_lease_ttl_seconds / max_lease_ttl_seconds: Bounds on every mount and auth method.
-    database_url: ``host:port`` of the Aurora writer endpoint (RDS Proxy refuses Vault's password logins, ADR-2).
+    database_url: ``host:port`` of the Aurora writer endpoint (RDS Proxy refuses Vault's password logins, ADR-0002).
     database_username: Vault's administrative login; its password is generated here (a secret), and
-      rotated by Vault after the first ``up`` (``vault write -f database/rotate-root/aurora``, ADR-1),
+      rotated by Vault after the first ``up`` (``vault write -f database/rotate-root/aurora``, ADR-0001),
       so no person types it and no stack file holds it.
     tenants: Roles allowed on the database connection.
     """
@@ -73,7 +73,7 @@ class VaultPlatform(pulumi.ComponentResource):
         }
 
         audit = vault.Audit(f"{name}-audit", type="file", path=vp.AUDIT_PATH, options={"file_path": "stdout", "format": "json"}, opts=child)
-        # The mounts hold every tenant's secrets and leases: kept where the stack protects state (ADR-5).
+        # The mounts hold every tenant's secrets and leases: kept where the stack protects state (ADR-0005).
         after_audit = options.child(self, opts, after=[audit], keep=ctx.protect)
         self.kv = vault.Mount(
             f"{name}-kv",
@@ -88,7 +88,7 @@ class VaultPlatform(pulumi.ComponentResource):
             f"{name}-database",
             path=vp.DATABASE_MOUNT,
             type="database",
-            description="Short-lived PostgreSQL credentials (ADR-2)",
+            description="Short-lived PostgreSQL credentials (ADR-0002)",
             **ttl,
             opts=after_audit,
         )

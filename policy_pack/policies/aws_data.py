@@ -1,4 +1,4 @@
-"""Databases and tables behind the DB Manager and the idempotency store, and their backups (ADR-2, ADR-5)."""
+"""Databases and tables behind the DB Manager and the idempotency store, and their backups (ADR-0002, ADR-0005)."""
 
 from __future__ import annotations
 
@@ -116,7 +116,7 @@ POLICIES = [
         name="rds-encryption",
         description="Aurora clusters are encrypted with a customer managed key.",
         severity=HIGH,
-        adr="ADR-002",
+        adr="ADR-0002",
         domain="aws-data",
         types=[RDS_CLUSTER],
         check=_rds_encrypted,
@@ -125,7 +125,7 @@ POLICIES = [
         name="rds-iam-auth",
         description="Aurora clusters accept IAM authentication.",
         severity=MEDIUM,
-        adr="ADR-001",
+        adr="ADR-0001",
         domain="aws-data",
         types=[RDS_CLUSTER],
         check=_rds_iam_auth,
@@ -134,7 +134,7 @@ POLICIES = [
         name="rds-backups",
         description="Aurora clusters keep backups (and deletion protection where required).",
         severity=HIGH,
-        adr="ADR-005",
+        adr="ADR-0005",
         domain="aws-data",
         types=[RDS_CLUSTER],
         check=_rds_backups,
@@ -147,7 +147,7 @@ POLICIES = [
         name="rds-monitoring",
         description="Database instances have Performance Insights and enhanced monitoring where the stack requires it.",
         severity=MEDIUM,
-        adr="ADR-006",
+        adr="ADR-0006",
         domain="aws-data",
         types=[RDS_INSTANCE],
         check=_rds_monitoring,
@@ -157,7 +157,7 @@ POLICIES = [
         name="rds-not-public",
         description="Database instances are not publicly accessible.",
         severity=CRITICAL,
-        adr="ADR-002",
+        adr="ADR-0002",
         domain="aws-data",
         types=[RDS_INSTANCE],
         check=_rds_private,
@@ -166,7 +166,7 @@ POLICIES = [
         name="rds-proxy-tls-iam",
         description="RDS Proxy requires TLS and IAM authentication.",
         severity=HIGH,
-        adr="ADR-002",
+        adr="ADR-0002",
         domain="aws-data",
         types=[RDS_PROXY],
         check=_proxy,
@@ -175,7 +175,7 @@ POLICIES = [
         name="dynamodb-recovery-encryption",
         description="DynamoDB tables have PITR and CMK encryption.",
         severity=MEDIUM,
-        adr="ADR-005",
+        adr="ADR-0005",
         domain="aws-data",
         types=[TABLE],
         check=_table,
@@ -187,7 +187,7 @@ POLICIES = [
             "by ARN: a copy outside the store survives its deletion or a bad migration."
         ),
         severity=HIGH,
-        adr="ADR-005",
+        adr="ADR-0005",
         domain="aws-data",
         check=_backup_coverage,
         reads=[RDS_CLUSTER, TRAIL, BUCKET, BACKUP_SELECTION],
@@ -199,7 +199,7 @@ POLICIES = [
             "(requireComplianceMode), in compliance mode (changeableForDays), which nobody can lift once its grace ends."
         ),
         severity=HIGH,
-        adr="ADR-008",
+        adr="ADR-0008",
         domain="aws-data",
         check=_backup_vault_locked,
         reads=[BACKUP_VAULT, BACKUP_LOCK],

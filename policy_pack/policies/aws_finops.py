@@ -1,4 +1,4 @@
-"""Budgets, cost allocation and the estimate against each tenant's budget (ADR-7 FinOps)."""
+"""Budgets, cost allocation and the estimate against each tenant's budget (ADR-0007 FinOps)."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ POLICIES = [
         name="budget-notifications",
         description="Budgets notify on actual and forecast spend.",
         severity=MEDIUM,
-        adr="ADR-007",
+        adr="ADR-0007",
         domain="aws-finops",
         types=[BUDGET],
         check=_notifications,
@@ -65,7 +65,7 @@ POLICIES = [
         name="cost-allocation-tag-active",
         description="Cost allocation tags are activated.",
         severity=MEDIUM,
-        adr="ADR-007",
+        adr="ADR-0007",
         domain="aws-finops",
         types=[COST_ALLOCATION_TAG],
         check=_tag_active,
@@ -78,7 +78,7 @@ POLICIES = [
             "A stack without a recorded FinOps profile is not judged."
         ),
         severity=MEDIUM,
-        adr="ADR-007",
+        adr="ADR-0007",
         domain="aws-finops",
         check=_within_budget,
         reads=["aws:", "fintech:"],  # what is billed (Kubernetes, Vault, GitHub objects are free) and the profiles

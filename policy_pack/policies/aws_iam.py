@@ -1,4 +1,4 @@
-"""IAM: least privilege and no long-lived credentials (ADR-1 Concierge, seed "Secrets & Identity")."""
+"""IAM: least privilege and no long-lived credentials (ADR-0001 Concierge, seed "Secrets & Identity")."""
 
 from __future__ import annotations
 
@@ -119,7 +119,7 @@ POLICIES = [
         name="iam-no-star-action",
         description="IAM policies never allow every action.",
         severity=CRITICAL,
-        adr="ADR-001",
+        adr="ADR-0001",
         domain="aws-iam",
         types=[*POLICY_DOCS, ROLE],
         check=_no_star_action,
@@ -128,7 +128,7 @@ POLICIES = [
         name="iam-no-star-resource-write",
         description="IAM write and permission actions are scoped to resources.",
         severity=HIGH,
-        adr="ADR-001",
+        adr="ADR-0001",
         domain="aws-iam",
         types=[*POLICY_DOCS, ROLE],
         check=_no_star_resource_write,
@@ -137,7 +137,7 @@ POLICIES = [
         name="iam-no-admin-attachment",
         description="No identity gets AWS-managed administrator policies.",
         severity=CRITICAL,
-        adr="ADR-001",
+        adr="ADR-0001",
         domain="aws-iam",
         types=[*ATTACHMENTS, ROLE],
         check=_no_admin,
@@ -146,7 +146,7 @@ POLICIES = [
         name="iam-trust-scoped",
         description="Role trust policies name their principal and bind web identities.",
         severity=CRITICAL,
-        adr="ADR-001",
+        adr="ADR-0001",
         domain="aws-iam",
         types=[ROLE],
         check=_trust_scoped,
@@ -155,7 +155,7 @@ POLICIES = [
         name="iam-no-access-keys",
         description="No long-lived IAM access keys.",
         severity=CRITICAL,
-        adr="ADR-001",
+        adr="ADR-0001",
         domain="aws-iam",
         types=[ACCESS_KEY],
         check=_no_access_keys,

@@ -1,4 +1,4 @@
-"""KMS: keys behind every encrypted store and the image signing key (ADR-1, ADR-8, ADR-0022)."""
+"""KMS: keys behind every encrypted store and the image signing key (ADR-0001, ADR-0008, ADR-0022)."""
 
 from __future__ import annotations
 
@@ -158,7 +158,7 @@ POLICIES = [
         name="kms-key-rotation",
         description="Symmetric KMS keys rotate yearly.",
         severity=MEDIUM,
-        adr="ADR-008",
+        adr="ADR-0008",
         domain="aws-kms",
         types=[KEY],
         check=_rotation,
@@ -167,7 +167,7 @@ POLICIES = [
         name="kms-no-lockout-bypass",
         description="KMS keys keep the policy lockout safety check.",
         severity=HIGH,
-        adr="ADR-001",
+        adr="ADR-0001",
         domain="aws-kms",
         types=[KEY],
         check=_no_bypass,
@@ -176,7 +176,7 @@ POLICIES = [
         name="kms-key-description",
         description="KMS keys say what they protect.",
         severity=LOW,
-        adr="ADR-009",
+        adr="ADR-0009",
         domain="aws-kms",
         types=[KEY],
         check=_description,
@@ -185,7 +185,7 @@ POLICIES = [
         name="kms-deletion-window",
         description="KMS keys keep a long enough deletion window.",
         severity=MEDIUM,
-        adr="ADR-005",
+        adr="ADR-0005",
         domain="aws-kms",
         types=[KEY],
         check=_deletion_window,
@@ -198,7 +198,7 @@ POLICIES = [
             "account (or anyone) use the key without a condition on who or through which service."
         ),
         severity=HIGH,
-        adr="ADR-008",
+        adr="ADR-0022",
         domain="aws-kms",
         types=[KEY],
         check=_explicit_policy,
@@ -207,7 +207,7 @@ POLICIES = [
         name="kms-signing-key-signers",
         description="A signing key (keyUsage SIGN_VERIFY) signs for the image publisher roles only (config signerRoles).",
         severity=CRITICAL,
-        adr="ADR-003",
+        adr="ADR-0022",
         domain="aws-kms",
         types=[KEY],
         check=_signers,
@@ -222,7 +222,7 @@ POLICIES = [
             "its own key (or a shared alias in config sharedAliases: the signing key)."
         ),
         severity=HIGH,
-        adr="ADR-001",
+        adr="ADR-0022",
         domain="aws-kms",
         check=_tenant_keys,
         reads=["aws:", "fintech:"],  # tenant tags on AWS resources; the components name the tenants

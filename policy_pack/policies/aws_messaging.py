@@ -1,4 +1,4 @@
-"""SQS: outbox queues and their dead-letter queues (seed: Outbox / DLQ; ADR-5)."""
+"""SQS: outbox queues and their dead-letter queues (seed: Outbox / DLQ; ADR-0005)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ POLICIES = [
         name="sqs-encryption",
         description="SQS queues are encrypted at rest.",
         severity=HIGH,
-        adr="ADR-005",
+        adr="ADR-0005",
         domain="aws-messaging",
         types=[QUEUE],
         check=_encrypted,
@@ -53,7 +53,7 @@ POLICIES = [
         name="sqs-dead-letter-queue",
         description="SQS work queues redrive to a dead-letter queue.",
         severity=MEDIUM,
-        adr="ADR-005",
+        adr="ADR-0005",
         domain="aws-messaging",
         types=[QUEUE],
         check=_dlq,
@@ -62,7 +62,7 @@ POLICIES = [
         name="sqs-policy-least-privilege",
         description="SQS queue policies name actions and principals.",
         severity=HIGH,
-        adr="ADR-001",
+        adr="ADR-0001",
         domain="aws-messaging",
         types=[QUEUE_POLICY],
         check=_no_wildcard,
@@ -71,7 +71,7 @@ POLICIES = [
         name="sqs-policy-tls-only",
         description="SQS queue policies deny requests not sent over TLS.",
         severity=MEDIUM,
-        adr="ADR-008",
+        adr="ADR-0008",
         domain="aws-messaging",
         types=[QUEUE_POLICY],
         check=_tls,

@@ -1,4 +1,4 @@
-"""Logs and audit trails: retention and encryption everywhere (ADR-6 observability, ADR-8 compliance)."""
+"""Logs and audit trails: retention and encryption everywhere (ADR-0006 observability, ADR-0008 compliance)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ POLICIES = [
         name="cloudwatch-log-retention",
         description="Log groups have a bounded retention.",
         severity=MEDIUM,
-        adr="ADR-005",
+        adr="ADR-0005",
         domain="aws-observability",
         types=[LOG_GROUP],
         check=_retention,
@@ -52,7 +52,7 @@ POLICIES = [
         name="cloudwatch-log-kms",
         description="Log groups are encrypted with a customer managed key.",
         severity=MEDIUM,
-        adr="ADR-008",
+        adr="ADR-0008",
         domain="aws-observability",
         types=[LOG_GROUP],
         check=_log_kms,
@@ -61,7 +61,7 @@ POLICIES = [
         name="cloudtrail-hardened",
         description="CloudTrail is multi-region, validated and encrypted.",
         severity=HIGH,
-        adr="ADR-008",
+        adr="ADR-0008",
         domain="aws-observability",
         types=[TRAIL],
         check=_trail,
@@ -70,7 +70,7 @@ POLICIES = [
         name="vpc-flow-log-all-traffic",
         description="VPC flow logs record all traffic.",
         severity=MEDIUM,
-        adr="ADR-006",
+        adr="ADR-0006",
         domain="aws-observability",
         types=[FLOW_LOG],
         check=_flow_log,

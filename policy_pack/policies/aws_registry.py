@@ -1,4 +1,4 @@
-"""ECR: the signed registry of Gate 0/1 (ADR-3). Immutable tags so a signature stays bound to its image."""
+"""ECR: the signed registry of Gate 0/1 (ADR-0003). Immutable tags so a signature stays bound to its image."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ POLICIES = [
         name="ecr-tag-immutability",
         description="ECR repositories use immutable tags.",
         severity=HIGH,
-        adr="ADR-003",
+        adr="ADR-0003",
         domain="aws-registry",
         types=[REPOSITORY],
         check=_immutable,
@@ -44,7 +44,7 @@ POLICIES = [
         name="ecr-scan-on-push",
         description="ECR repositories scan images on push.",
         severity=MEDIUM,
-        adr="ADR-003",
+        adr="ADR-0003",
         domain="aws-registry",
         types=[REPOSITORY],
         check=_scan,
@@ -53,7 +53,7 @@ POLICIES = [
         name="ecr-kms-encryption",
         description="ECR repositories are encrypted with a customer managed KMS key.",
         severity=MEDIUM,
-        adr="ADR-008",
+        adr="ADR-0008",
         domain="aws-registry",
         types=[REPOSITORY],
         check=_kms,
@@ -62,7 +62,7 @@ POLICIES = [
         name="ecr-no-open-policy",
         description="ECR repository policies do not grant access to everyone.",
         severity=CRITICAL,
-        adr="ADR-001",
+        adr="ADR-0001",
         domain="aws-registry",
         types=[REPOSITORY_POLICY],
         check=_no_open_policy,

@@ -1,4 +1,4 @@
-"""S3: data buckets and the immutable audit ledger (ADR-5 data lifecycle, ADR-8 compliance).
+"""S3: data buckets and the immutable audit ledger (ADR-0005 data lifecycle, ADR-0008 compliance).
 
 Sub-resources exist under both the v7 tokens and the legacy ``…V2`` tokens; both are covered.
 """
@@ -92,7 +92,7 @@ POLICIES = [
         name="s3-public-access-block",
         description="S3 public access blocks enable all four protections.",
         severity=CRITICAL,
-        adr="ADR-005",
+        adr="ADR-0005",
         domain="aws-storage",
         types=PUBLIC_ACCESS_BLOCK,
         check=_pab,
@@ -101,7 +101,7 @@ POLICIES = [
         name="s3-no-public-acl",
         description="S3 buckets and ACLs are never public.",
         severity=CRITICAL,
-        adr="ADR-005",
+        adr="ADR-0005",
         domain="aws-storage",
         types=BUCKETS + ACLS,
         check=_no_public_acl,
@@ -110,7 +110,7 @@ POLICIES = [
         name="s3-sse-kms",
         description="S3 default encryption uses a customer managed KMS key (SSE-S3 only on access log destinations, sseS3Buckets).",
         severity=HIGH,
-        adr="ADR-008",
+        adr="ADR-0008",
         domain="aws-storage",
         types=SSE,
         check=_sse_kms,
@@ -120,7 +120,7 @@ POLICIES = [
         name="s3-versioning",
         description="S3 bucket versioning is enabled.",
         severity=MEDIUM,
-        adr="ADR-005",
+        adr="ADR-0005",
         domain="aws-storage",
         types=VERSIONING,
         check=_versioning,
@@ -129,7 +129,7 @@ POLICIES = [
         name="s3-object-lock-compliance",
         description="S3 Object Lock uses COMPLIANCE mode with a default retention.",
         severity=HIGH,
-        adr="ADR-008",
+        adr="ADR-0008",
         domain="aws-storage",
         types=OBJECT_LOCK,
         check=_object_lock,
@@ -138,7 +138,7 @@ POLICIES = [
         name="s3-tls-only",
         description="S3 bucket policies deny requests not sent over TLS.",
         severity=HIGH,
-        adr="ADR-008",
+        adr="ADR-0008",
         domain="aws-storage",
         types=BUCKET_POLICY,
         check=_tls_only,

@@ -44,7 +44,7 @@ SIGNER_ROLES: tuple[str, ...] = tuple(_RAW["kms"]["signerRoles"])
 TENANT_COMPONENT: str = _RAW["components"]["tenant"]
 #: The component of the platform-shared resources; it records the stack's FinOps profile.
 PLATFORM_COMPONENT: str = _RAW["components"]["platform"]
-#: The erasure job (ADR-005): its component type, the name of its ServiceAccount and CronJob (and
+#: The erasure job (ADR-0005): its component type, the name of its ServiceAccount and CronJob (and
 #: the suffix of its queue), and its prefix in the audit ledger.
 ERASURE_COMPONENT: str = _RAW["erasure"]["component"]
 ERASURE_NAME: str = _RAW["erasure"]["name"]

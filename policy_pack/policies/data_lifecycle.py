@@ -1,4 +1,4 @@
-"""Data lifecycle per data class (ADR-005, docs/data-lifecycle.md): every store keeps its data as long
+"""Data lifecycle per data class (ADR-0005, docs/data-lifecycle.md): every store keeps its data as long
 as its class's row of the lifecycle table says, no shorter than the class's minimum, and a tenant of a
 class with erasure has its erasure path.
 
@@ -282,7 +282,7 @@ POLICIES = [
         name="s3-lifecycle-complete",
         description="A bucket lifecycle has an enabled whole-bucket rule that tiers or expires objects and aborts incomplete uploads.",
         severity=MEDIUM,
-        adr="ADR-005",
+        adr="ADR-0005",
         domain="data-lifecycle",
         types=LIFECYCLE,
         check=_bucket_lifecycle,
@@ -291,7 +291,7 @@ POLICIES = [
         name="dynamodb-ttl-enabled",
         description="DynamoDB tables expire items through a TTL attribute.",
         severity=MEDIUM,
-        adr="ADR-005",
+        adr="ADR-0005",
         domain="data-lifecycle",
         types=[TABLE],
         check=_table_ttl,
@@ -300,7 +300,7 @@ POLICIES = [
         name="sqs-retention-explicit",
         description="SQS queues state how long they keep a message.",
         severity=MEDIUM,
-        adr="ADR-005",
+        adr="ADR-0005",
         domain="data-lifecycle",
         types=[QUEUE],
         check=_queue_retention,
@@ -310,7 +310,7 @@ POLICIES = [
         description="The lifecycle table keeps every class's floors: minimum retentions, pci's three hot months, erasure where "
         "personal data is, audit records never expired.",
         severity=HIGH,
-        adr="ADR-005",
+        adr="ADR-0005",
         domain="data-lifecycle",
         check=_floors,
         reads=[contract.PLATFORM_COMPONENT],
@@ -321,7 +321,7 @@ POLICIES = [
         "table says: no store without a lifecycle, none expiring before its class's minimum or keeping data past its expiry, "
         "and no AWS Backup plan keeping a copy of a store past its class's expiry.",
         severity=HIGH,
-        adr="ADR-005",
+        adr="ADR-0005",
         domain="data-lifecycle",
         check=_matches_class,
         reads=[contract.PLATFORM_COMPONENT, *aws_storage.BUCKETS, *LIFECYCLE, LOG_GROUP, TABLE, QUEUE, RDS_CLUSTER, *BACKUP],
@@ -330,7 +330,7 @@ POLICIES = [
         name="ledger-lifecycle-never-deletes",
         description="No lifecycle rule expires an object or an old version in a bucket of audit records (the ledger).",
         severity=HIGH,
-        adr="ADR-008",
+        adr="ADR-0008",
         domain="data-lifecycle",
         check=_ledger_never_deletes,
         reads=[*aws_storage.BUCKETS, *LIFECYCLE],
@@ -340,7 +340,7 @@ POLICIES = [
         description="A tenant whose class has erasure has its erasure queue (with a DLQ), its CronJob and the job's Pod Identity; "
         "a tenant whose class has none has none of them.",
         severity=HIGH,
-        adr="ADR-005",
+        adr="ADR-0005",
         domain="data-lifecycle",
         check=_erasure_wired,
         reads=["fintech:", QUEUE, CRON_JOB, POD_IDENTITY],  # the components: who is whose tenant

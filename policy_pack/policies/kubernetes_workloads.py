@@ -1,5 +1,5 @@
 """Pod security for every workload kind: Pod Security Standards *restricted* plus best practices
-(ADR-1 least privilege, ADR-3 signed and pinned images). Covers containers, initContainers and
+(ADR-0001 least privilege, ADR-0003 signed and pinned images). Covers containers, initContainers and
 ephemeralContainers of Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs and
 ReplicationControllers.
 """
@@ -133,7 +133,7 @@ def _workload_rule(name: str, description: str, severity: Any, check: Any, **ext
         name=name,
         description=description,
         severity=severity,
-        adr=extra.pop("adr", "ADR-001"),
+        adr=extra.pop("adr", "ADR-0001"),
         domain="kubernetes-workloads",
         types=WORKLOADS,
         check=check,
@@ -150,10 +150,10 @@ POLICIES = [
         "Containers declare CPU/memory requests and a memory limit.",
         MEDIUM,
         _resources,
-        adr="ADR-007",
+        adr="ADR-0007",
     ),
     _workload_rule(
-        "k8s-pinned-images", "Images are pinned to a version tag or digest, never 'latest'.", HIGH, _pinned_images, adr="ADR-003"
+        "k8s-pinned-images", "Images are pinned to a version tag or digest, never 'latest'.", HIGH, _pinned_images, adr="ADR-0003"
     ),
     _workload_rule("k8s-no-host-namespaces", "Pods do not share the host network, PID or IPC namespaces.", CRITICAL, _host_namespaces),
     _workload_rule("k8s-read-only-root-filesystem", "Containers have a read-only root filesystem.", LOW, _read_only_root),
@@ -165,7 +165,7 @@ POLICIES = [
         "Images come from allowed registries only.",
         HIGH,
         _allowed_registries,
-        adr="ADR-003",
+        adr="ADR-0003",
         config_schema=schema(allowedRegistries={"type": "array", "items": {"type": "string"}, "default": []}),
     ),
 ]

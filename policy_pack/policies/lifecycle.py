@@ -1,4 +1,4 @@
-"""The data lifecycle per retention class (ADR-005), shared by the program and the pack.
+"""The data lifecycle per retention class (ADR-0005), shared by the program and the pack.
 
 ``data/lifecycle.json`` holds the defaults (the program's ``dataLifecycle`` config starts from them)
 and the floors no stack may configure away. Pure functions turn one class's lifecycle into what each

@@ -106,7 +106,7 @@ POLICIES = [
         description="What must exist first is depended on: Vault objects on their mount or auth backend, custom resources on "
         "the release that installs their CRD, repository files before the ruleset that would block them.",
         severity=HIGH,
-        adr="ADR-005",
+        adr="ADR-0005",
         domain="stack",
         check=_check,
         reads=["kubernetes:", "vault:", "github:"],

@@ -1,4 +1,4 @@
-"""The monthly cost estimate of a plan, per tenant (ADR-007): pure functions over the resources of a
+"""The monthly cost estimate of a plan, per tenant (ADR-0007): pure functions over the resources of a
 stack, shared by `blueprint plan` / `blueprint finops estimate` and the rule tenant-estimate-within-budget
 (the pack runs standalone, so the estimator lives beside it, like the contract).
 
@@ -38,7 +38,7 @@ USAGE_DEFAULTS: dict[str, tuple[Decimal, str]] = {
         Decimal("1000000"),
         "requests each tenant service handles a month: one outbox message and one write and one read of the idempotency table each",
     ),
-    "erasureRequestsPerMonth": (Decimal("100"), "erasure requests a tenant of a class with erasure receives a month (ADR-005)"),
+    "erasureRequestsPerMonth": (Decimal("100"), "erasure requests a tenant of a class with erasure receives a month (ADR-0005)"),
     "storageGb": (Decimal("10"), "GB stored in each bucket"),
     "logsGbPerMonth": (Decimal("5"), "GB each log group ingests a month (kept for its retention, at most a year counted)"),
     "imageStorageGb": (Decimal("2"), "GB of images in each image repository"),

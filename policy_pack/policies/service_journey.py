@@ -475,7 +475,7 @@ POLICIES = [
         description="Every repository generated from the golden template has each file that holds a placeholder committed "
         "rendered, and none of its committed files keeps one (#17 hop 1).",
         severity=HIGH,
-        adr="ADR-003",
+        adr="ADR-0003",
         domain="journey",
         check=_repository_rendered,
         reads=[REPOSITORY, REPOSITORY_FILE],
@@ -486,7 +486,7 @@ POLICIES = [
         "tenant's project and a read-only deploy key), syncs the template's deploy path into the tenant's namespace, and "
         "names a workload whose Deployment, ServiceAccount and ScaledObject agree (#17 hop 4).",
         severity=HIGH,
-        adr="ADR-003",
+        adr="ADR-0003",
         domain="journey",
         check=_gitops_wired,
         reads=[APPLICATION, SECRET, DEPLOY_KEY, REPOSITORY_FILE, SERVICE_ACCOUNT, SCALED_OBJECT, "fintech:"],
@@ -496,7 +496,7 @@ POLICIES = [
         description="Each tenant service's Pod Identity role reaches its own queue, idempotency table and data bucket, and no "
         "store of another tenant (#17 hop 5).",
         severity=HIGH,
-        adr="ADR-001",
+        adr="ADR-0001",
         domain="journey",
         check=_workload_identity,
         reads=[POD_IDENTITY, ROLE, ROLE_POLICY, QUEUE, TABLE, BUCKET, "fintech:"],
@@ -506,7 +506,7 @@ POLICIES = [
         description="A tenant's pods may reach Vault where it really is (an egress rule to Vault's networks on its "
         "address's port) and log in with a Kubernetes auth role admitting their namespace and service accounts (#17 hop 6).",
         severity=HIGH,
-        adr="ADR-001",
+        adr="ADR-0001",
         domain="journey",
         check=_vault_reachable,
         reads=[CONCIERGE, NETWORK_POLICY, VAULT_K8S_ROLE, POD_IDENTITY],
@@ -514,9 +514,9 @@ POLICIES = [
     StackRule(
         name="tenant-database-path-wired",
         description="Each tenant with a Vault database role has a capped pool at the pooler that looks its users up, a "
-        "migration Job that creates its schema and group role, and egress to the pooler (#17 hop 7, ADR-2).",
+        "migration Job that creates its schema and group role, and egress to the pooler (#17 hop 7, ADR-0002).",
         severity=HIGH,
-        adr="ADR-002",
+        adr="ADR-0002",
         domain="journey",
         check=_database_path,
         reads=[VAULT_DB_ROLE, CONFIG_MAP, JOB, NETWORK_POLICY],
@@ -526,7 +526,7 @@ POLICIES = [
         description="A tenant worker scales on its own queue (which dead-letters poison messages) through an identity that "
         "may read the queue's depth, and can write its tenant's idempotency table (#17 hop 8).",
         severity=HIGH,
-        adr="ADR-005",
+        adr="ADR-0005",
         domain="journey",
         check=_worker_scaling,
         reads=[SCALED_OBJECT, TRIGGER_AUTH, QUEUE, TABLE, POD_IDENTITY, ROLE, ROLE_POLICY, "fintech:"],
@@ -536,7 +536,7 @@ POLICIES = [
         description="Each tenant service is scraped (ServiceMonitor) and has a multi-window burn-rate SLO alert; the tenant's "
         "alerts route to its owner; the collector exports the tenant's logs to the tenant's log group (#17 hop 9).",
         severity=HIGH,
-        adr="ADR-006",
+        adr="ADR-0006",
         domain="journey",
         check=_telemetry,
         reads=[APPLICATION, SERVICE_MONITOR, PROMETHEUS_RULE, ALERTMANAGER_CONFIG, HELM_RELEASE, LOG_GROUP, "fintech:"],

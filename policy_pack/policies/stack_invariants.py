@@ -1,5 +1,5 @@
 """Invariants across layers that no generic pack has: what makes a tenant complete and isolated,
-and the platform's promises hold end to end (ADR-1, ADR-3, ADR-5, ADR-7, ADR-8)."""
+and the platform's promises hold end to end (ADR-0001, ADR-0003, ADR-0005, ADR-0007, ADR-0008)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from .vault import policy_paths
 
 Finding = tuple[str, "str | None"]
 SHARED = contract.SHARED_TENANT
-#: What holds data or history (ADR-5): protected and retained where the stack requires it. Tenant
+#: What holds data or history (ADR-0005): protected and retained where the stack requires it. Tenant
 #: namespaces are checked too (deleting one deletes everything in it); the platform's are not state.
 STATEFUL_TYPES = [
     "aws:s3/bucket:Bucket",
@@ -367,7 +367,7 @@ POLICIES = [
         name="tenant-namespace-bundle",
         description="Each tenant namespace has a ResourceQuota, a LimitRange and a default-deny NetworkPolicy.",
         severity=HIGH,
-        adr="ADR-001",
+        adr="ADR-0001",
         domain="stack",
         check=_namespace_bundle,
         reads=[
@@ -381,7 +381,7 @@ POLICIES = [
         name="tenant-registry-scope-enforced",
         description="A namespace exempt from the cluster-wide registry rule has its own enforced registry Policy.",
         severity=CRITICAL,
-        adr="ADR-003",
+        adr="ADR-0003",
         domain="stack",
         check=_registry_scope,
         reads=["kubernetes:core/v1:Namespace", "kubernetes:kyverno.io/v1:Policy"],
@@ -390,7 +390,7 @@ POLICIES = [
         name="tenant-budget",
         description="Each tenant has an AWS Budget on its tenant tag.",
         severity=MEDIUM,
-        adr="ADR-007",
+        adr="ADR-0007",
         domain="stack",
         check=_tenant_budget,
         reads=["aws:"],
@@ -399,7 +399,7 @@ POLICIES = [
         name="tenant-vault-policy-confined",
         description="Each tenant's Vault policy reaches only the tenant's own paths.",
         severity=CRITICAL,
-        adr="ADR-001",
+        adr="ADR-0001",
         domain="stack",
         check=_vault_confined,
         config_schema=schema(tenantPaths={"type": "array", "items": {"type": "string"}, "default": DEFAULT_TENANT_PATHS}),
@@ -409,7 +409,7 @@ POLICIES = [
         name="ecr-signature-admission",
         description="Every ECR repository is covered by the signed-image admission policy.",
         severity=CRITICAL,
-        adr="ADR-003",
+        adr="ADR-0003",
         domain="stack",
         check=_signature_admission,
         reads=["kubernetes:kyverno.io/v1:ClusterPolicy", "aws:ecr/repository:Repository"],
@@ -419,7 +419,7 @@ POLICIES = [
         description="Every tenant service repository has the Actions variables its Gate 1 workflow reads, naming an image "
         "repository of the stack and a publisher role that trusts exactly that repository.",
         severity=HIGH,
-        adr="ADR-003",
+        adr="ADR-0003",
         domain="stack",
         check=_ci_identity,
         reads=["github:", "fintech:", "aws:iam/role:Role", "aws:ecr/repository:Repository"],
@@ -429,7 +429,7 @@ POLICIES = [
         description="A tenant namespace runs images of the platform registry only from its own repositories (named after it) "
         "or the platform's, never another tenant's (an enforced Kyverno rule).",
         severity=HIGH,
-        adr="ADR-003",
+        adr="ADR-0003",
         domain="stack",
         check=_own_repositories,
         reads=["kubernetes:kyverno.io/v1:ClusterPolicy", "kubernetes:core/v1:Namespace"],
@@ -438,7 +438,7 @@ POLICIES = [
         name="stateful-resources-protected",
         description="Resources holding data or history (tenant namespaces included) are protected where the stack requires it.",
         severity=HIGH,
-        adr="ADR-005",
+        adr="ADR-0005",
         domain="stack",
         check=_stateful_protected,
         reads_state=False,
@@ -451,7 +451,7 @@ POLICIES = [
         name="s3-bucket-controls",
         description="Every bucket has a public access block, default encryption and versioning.",
         severity=HIGH,
-        adr="ADR-005",
+        adr="ADR-0005",
         domain="stack",
         check=_bucket_controls,
         reads=[*aws_storage.BUCKETS, *aws_storage.PUBLIC_ACCESS_BLOCK, *aws_storage.SSE, *aws_storage.VERSIONING],
@@ -460,7 +460,7 @@ POLICIES = [
         name="s3-access-logging",
         description="Every S3 bucket but the log destination has server access logging.",
         severity=MEDIUM,
-        adr="ADR-008",
+        adr="ADR-0008",
         domain="stack",
         check=_access_logging,
         reads=[*aws_storage.BUCKETS, *aws_storage.LOGGING],
@@ -469,7 +469,7 @@ POLICIES = [
         name="rds-cluster-parameters",
         description="Aurora PostgreSQL clusters use a parameter group forcing TLS and logging connections and pgaudit.",
         severity=HIGH,
-        adr="ADR-002",
+        adr="ADR-0002",
         domain="stack",
         check=_db_parameters,
         reads=["aws:rds/cluster:Cluster", "aws:rds/clusterParameterGroup:ClusterParameterGroup"],
@@ -478,7 +478,7 @@ POLICIES = [
         name="vpc-flow-logs",
         description="Every VPC has a flow log.",
         severity=MEDIUM,
-        adr="ADR-006",
+        adr="ADR-0006",
         domain="stack",
         check=_vpc_flow_logs,
         reads=["aws:ec2/vpc:Vpc", "aws:ec2/flowLog:FlowLog"],
@@ -487,7 +487,7 @@ POLICIES = [
         name="cis-trail-alarms",
         description="The multi-region trail delivers to CloudWatch Logs, watched by the CIS 4.1-4.15 metric filters and alarms.",
         severity=HIGH,
-        adr="ADR-008",
+        adr="ADR-0008",
         domain="stack",
         check=_cis_trail_alarms,
         reads=[
@@ -502,7 +502,7 @@ POLICIES = [
         name="ecr-lifecycle-policy",
         description="Every ECR repository has a lifecycle policy.",
         severity=MEDIUM,
-        adr="ADR-007",
+        adr="ADR-0007",
         domain="stack",
         check=_ecr_lifecycle,
         reads=["aws:ecr/repository:Repository", "aws:ecr/lifecyclePolicy:LifecyclePolicy"],
@@ -511,7 +511,7 @@ POLICIES = [
         name="vault-audit-enabled",
         description="Vault has an audit device.",
         severity=HIGH,
-        adr="ADR-008",
+        adr="ADR-0008",
         domain="stack",
         check=_vault_audited,
         reads=["vault:"],

@@ -1,4 +1,4 @@
-"""Mandatory cost tags everywhere they can be (ADR-7 FinOps).
+"""Mandatory cost tags everywhere they can be (ADR-0007 FinOps).
 
 AWS types that take a ``tags`` map are listed in ``data/taggable_aws_types.json`` (generated from the
 pinned pulumi_aws SDK, kept in sync by a test); every Kubernetes object carries the tags as labels.
@@ -45,7 +45,7 @@ required_cost_tags = ResourceRule(
     name="required-cost-tags",
     description="Every taggable resource carries the mandatory cost tags (labels on Kubernetes objects).",
     severity=MEDIUM,
-    adr="ADR-007",
+    adr="ADR-0007",
     domain="tagging",
     types=TypeFilter("every taggable AWS type (data/taggable_aws_types.json) and every Kubernetes object", _taggable),
     check=_required_tags,

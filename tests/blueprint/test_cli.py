@@ -24,9 +24,10 @@ def run(*args: str) -> Result:
 @pytest.mark.plan
 def test_plan_writes_the_inventory_manifests_and_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    result = run("plan", "dev")
+    result = run("plan", "dev", "--lifecycle")
     assert result.exit_code == 0, result.output
     out = tmp_path / "out" / "dev"
+    assert (out / "plan.html").is_file()
     inventory = json.loads((out / "inventory.json").read_text())
     assert inventory["stack"] == "dev" and len(inventory["resources"]) == 388
     first = inventory["resources"][0]
@@ -80,6 +81,17 @@ def test_json_summary(tmp_path: Path) -> None:
     }
     assert set(summary["byTenant"]) == {"payments", "fraud", "shared"}
     assert sum(summary["byTenant"].values()) == summary["resources"]
+    # The counts agree with each other and with the artifacts: every registration is in the inventory
+    # and, on a first plan, in the diff as added.
+    inventory = json.loads((tmp_path / "inventory.json").read_text())["resources"]
+    assert summary["registrations"] == summary["resources"] + summary["components"] + summary["providers"] == len(inventory)
+    assert summary["diff"]["added"] == len(inventory)
+    text = run("plan", "dev", "--out", str(tmp_path / "again"))
+    assert f"{len(inventory)} registrations: {summary['resources']} resources, {summary['components']} components" in text.output
+    assert f"all {len(inventory)} registrations are new" in text.output
+    # Without --lifecycle, one line per data class rather than one per store.
+    assert "Data lifecycle: 3 tenants" in text.output and "  pci: 1 tenant(s), 9 stores, erasure for 1 (payments)" in text.output
+    assert "  payments (pci; erasure: job + queue)" not in text.output.splitlines()
 
 
 @pytest.mark.parametrize(
@@ -272,7 +284,7 @@ def test_policy_list_piped_is_one_full_line_per_policy() -> None:
     assert header.split("\t") == ["name", "kind", "severity", "enforcement", "adr", "description"]
     assert len(lines) == len(POLICIES)
     rows = {line.split("\t")[0]: line.split("\t") for line in lines}
-    assert rows["tenant-registry-scope-enforced"][1:5] == ["stack", "critical", "mandatory", "ADR-003"]
+    assert rows["tenant-registry-scope-enforced"][1:5] == ["stack", "critical", "mandatory", "ADR-0003"]
     assert rows["required-cost-tags"][5].endswith("(labels on Kubernetes objects).")
 
 
@@ -317,11 +329,12 @@ def test_plan_progress_is_a_bar_on_a_terminal_and_lines_in_a_log(monkeypatch: py
 
     from rich.console import Console
 
-    from blueprint import cli
+    from blueprint.cli import common
+    from blueprint.cli.plan import progress
 
     buffer = io.StringIO()
-    monkeypatch.setattr(cli, "err", Console(file=buffer, force_terminal=terminal, width=120))
-    with cli._progress(2) as step:
+    monkeypatch.setattr(common, "err", Console(file=buffer, force_terminal=terminal, width=120))
+    with progress(2) as step:
         step("running the program")
         step("evaluating the policy pack")
     text = buffer.getvalue()

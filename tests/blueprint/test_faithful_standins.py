@@ -48,8 +48,8 @@ def test_provider_settings_from_the_environment_do_not_change_the_plan(tmp_path:
         monkeypatch.setenv(name, value)
     shelled = plan("dev", ROOT / "Pulumi.dev.yaml", tmp_path / "shell", None)
     assert (tmp_path / "plain" / "inventory.json").read_bytes() == (tmp_path / "shell" / "inventory.json").read_bytes()
-    assert plain.summary["ignoredEnvironment"] == []
-    assert shelled.summary["ignoredEnvironment"] == ["AWS_REGION", "GITHUB_TOKEN", "KUBECONFIG", "VAULT_SKIP_VERIFY"]
+    assert plain.summary.ignored_environment == []
+    assert shelled.summary.ignored_environment == ["AWS_REGION", "GITHUB_TOKEN", "KUBECONFIG", "VAULT_SKIP_VERIFY"]
 
 
 def test_sdk_deprecation_warnings_reach_the_plan(tmp_path: Path) -> None:
@@ -63,5 +63,5 @@ def test_sdk_deprecation_warnings_reach_the_plan(tmp_path: Path) -> None:
 @pytest.mark.plan
 def test_the_real_stacks_plan_without_warnings(tmp_path: Path) -> None:
     result = plan("dev", ROOT / "Pulumi.dev.yaml", tmp_path / "out", None)
-    assert result.summary["warnings"] == []
+    assert result.summary.warnings == []
     assert json.loads((tmp_path / "out" / "inventory.json").read_text())["stack"] == "dev"

@@ -23,7 +23,7 @@ def test_a_first_preview_of_each_stack_defers_nothing(stack: str, tmp_path: Path
     result = plan(stack, ROOT / f"Pulumi.{stack}.yaml", tmp_path / "out", policies.default_policy_config_path(stack))
     report = json.loads((tmp_path / "out" / "policy-report.json").read_text())
     assert report["previewDeferred"] == []
-    assert result.summary["policy"]["previewDeferred"] == 0 and result.blocking == []
+    assert result.summary.policy.preview_deferred == 0 and result.blocking == []
 
 
 @pytest.mark.plan

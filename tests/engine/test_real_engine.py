@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +17,11 @@ import pytest
 import yaml
 
 from blueprint import realengine
+from blueprint.engine.diff import diff
 from blueprint.engine.identities import cross_stack_collisions
+from blueprint.engine.inventory import inventory_document
 from blueprint.engine.mocks import Registration
+from blueprint.engine.run import run_program
 from blueprint.realengine import Workspace
 from policy_pack.policies.ordering import CRD_CHARTS
 from stacks.loader import ROOT, load_stack_file
@@ -28,6 +33,37 @@ pytestmark = pytest.mark.engine
 @pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
     return realengine.make_workspace(tmp_path)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """dev and prod applied once, with the pack, into one backend: the tests that need a deployed stack
+    work on a copy of it (``copy_of``) instead of applying it again."""
+
+    workspace: Workspace
+    ups: dict[str, realengine.Result]
+    records: dict[str, list[Registration]]
+
+
+@pytest.fixture(scope="session")
+def applied(tmp_path_factory: pytest.TempPathFactory) -> Applied:
+    workspace = realengine.make_workspace(tmp_path_factory.mktemp("applied"))
+    ups = {}
+    for stack in ("dev", "prod"):
+        assert workspace.init_stack(stack).returncode == 0
+        ups[stack] = workspace.up(stack)
+        assert ups[stack].returncode == 0, ups[stack].output[-4000:]
+    return Applied(workspace, ups, {stack: realengine.registrations(workspace.export(stack)) for stack in ups})
+
+
+def copy_of(applied: Applied, root: Path) -> Workspace:
+    """A workspace in ``root`` holding what ``applied`` deployed: its backend's state and its stack files
+    (``stack init`` wrote the passphrase's salt into them)."""
+    copy = realengine.make_workspace(root)
+    shutil.copytree(applied.workspace.root / "state", copy.root / "state", dirs_exist_ok=True)
+    for stack in applied.ups:
+        shutil.copy2(applied.workspace.stack_file(stack), copy.stack_file(stack))
+    return copy
 
 
 def mandatory_findings(output: str) -> list[str]:
@@ -90,7 +126,7 @@ def test_without_legacy_provider_preview_kubernetes_stack_rules_defer_rather_tha
     assert deferred(result.output) == {
         "creation-order",
         "ecr-signature-admission",
-        "tenant-erasure-wired",  # the erasure CronJob (ADR-005)
+        "tenant-erasure-wired",  # the erasure CronJob (ADR-0005)
         "tenant-images-own-repositories",  # the admission ClusterPolicy
         "tenant-namespace-bundle",
         "tenant-registry-scope-enforced",
@@ -137,10 +173,10 @@ def test_a_tenant_role_granted_the_platform_data_key_fails_the_first_preview(ws:
     assert "tenant 'intruder': statement UseKey grants alias/fintech-blueprint-dev-data" in result.output
 
 
-def test_up_is_idempotent_and_matches_the_offline_inventory(ws: Workspace, tmp_path: Path) -> None:
-    assert ws.init_stack("dev").returncode == 0
-    up = ws.up("dev")
-    assert up.returncode == 0, up.output[-4000:]
+def test_up_is_idempotent_and_matches_the_offline_inventory(applied: Applied, tmp_path: Path) -> None:
+    """The pack passed the real ``up`` of dev (``applied``); a second preview finds nothing to change."""
+    assert applied.ups["dev"].returncode == 0
+    ws = copy_of(applied, tmp_path)
     again = ws.preview("dev", "--expect-no-changes")
     assert again.returncode == 0, again.output[-3000:]
     offline = tmp_path / "offline"
@@ -154,9 +190,8 @@ def _tenant_urns(urns: set[str], tenant: str) -> set[str]:
     return {u for u in urns if "fintech:platform:Tenant" in u and u.rsplit("::", 1)[-1].startswith(tenant)}
 
 
-def test_onboarding_and_offboarding_touch_only_that_tenant(ws: Workspace) -> None:
-    assert ws.init_stack("dev").returncode == 0
-    assert ws.up("dev", policy=False).returncode == 0
+def test_onboarding_and_offboarding_touch_only_that_tenant(applied: Applied, tmp_path: Path) -> None:
+    ws = copy_of(applied, tmp_path)
     original = ws.stack_file("dev").read_text()
 
     edit_tenants(ws.stack_file("dev"), lambda tenants: tenants.append(NEW_TENANT))
@@ -175,9 +210,8 @@ def test_onboarding_and_offboarding_touch_only_that_tenant(ws: Workspace) -> Non
     assert {u.rsplit("::", 1)[-1] for op, urns in removed.items() if op != "delete" for u in urns} == shared
 
 
-def test_prod_refuses_to_destroy_protected_resources(ws: Workspace) -> None:
-    assert ws.init_stack("prod").returncode == 0
-    assert ws.up("prod", policy=False).returncode == 0
+def test_prod_refuses_to_destroy_protected_resources(applied: Applied, tmp_path: Path) -> None:
+    ws = copy_of(applied, tmp_path)
     destroy = ws.pulumi("destroy", "--yes", "--skip-preview", "--stack", "prod")
     assert destroy.returncode != 0
     assert "protected" in destroy.output
@@ -203,15 +237,10 @@ def test_an_undecryptable_secure_value_fails(ws: Workspace) -> None:
     assert "validating stack config: bad value" in result.output, result.output[-2000:]
 
 
-@pytest.fixture(scope="module")
-def deployed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Registration]]:
-    """dev and prod both applied by the real engine into one backend, as records of their states."""
-    ws = realengine.make_workspace(tmp_path_factory.mktemp("both"))
-    for stack in ("dev", "prod"):
-        assert ws.init_stack(stack).returncode == 0
-        up = ws.up(stack, policy=False)
-        assert up.returncode == 0, up.output[-3000:]
-    return {stack: realengine.registrations(ws.export(stack)) for stack in ("dev", "prod")}
+@pytest.fixture
+def deployed(applied: Applied) -> dict[str, list[Registration]]:
+    """dev and prod as the real engine stored them (one backend), as records of their states."""
+    return applied.records
 
 
 def test_the_real_states_of_dev_and_prod_claim_no_common_object(deployed: dict[str, list[Registration]], tmp_path: Path) -> None:
@@ -301,3 +330,38 @@ def test_a_component_s_depends_on_reaches_its_children_in_the_real_state(ws: Wor
         assert first in resources[name].get("dependencies", []), resources[name]
     assert resources["holder-kept"].get("protect") is True and resources["holder-kept"].get("retainOnDelete") is True
     assert not resources["holder-inner"].get("protect")
+
+
+def _log_group_program(name: str, days: int) -> str:
+    return f"import pulumi_aws as aws\n\naws.cloudwatch.LogGroup('logs', name='{name}', retention_in_days={days})\n"
+
+
+def _offline_inventory(program: str, tmp: Path) -> dict[str, Any]:
+    path = tmp / "__main__.py"
+    path.write_text(program)
+    return inventory_document("dev", run_program("dev", {"aws:region": "eu-west-3"}, [], "eu-west-3", program=path))
+
+
+def test_the_real_engine_replaces_what_the_offline_diff_marks_replaced(ws: Workspace, tmp_path: Path) -> None:
+    """The replacement table decides the offline diff's ``+-``; the stand-in providers answer ``Diff`` from
+    the same table, and the real engine's preview shows the same step: a log group's name forces a new
+    resource (terraform-provider-aws: ForceNew), its retention is an update."""
+    main = ws.project / "__main__.py"
+    main.unlink()
+    main.write_text(_log_group_program("/platform/a", 30))
+    assert ws.init_stack("dev").returncode == 0
+    assert ws.up("dev", policy=False).returncode == 0
+    before = _offline_inventory(_log_group_program("/platform/a", 30), tmp_path)
+    urn = next(r["urn"] for r in before["resources"] if r["type"] == "aws:cloudwatch/logGroup:LogGroup")
+    for program, offline_kind, real_ops in (
+        (_log_group_program("/platform/b", 30), "replaced", {"replace", "create-replacement", "delete-replaced"}),
+        (_log_group_program("/platform/a", 90), "changed", {"update"}),
+    ):
+        after = _offline_inventory(program, tmp_path)
+        offline = diff(before, after)
+        assert [urn] == (offline.replaced if offline_kind == "replaced" else [u for u, _ in offline.changed]), offline
+        main.write_text(program)
+        preview = ws.preview("dev", "--json", policy=False)
+        assert preview.returncode == 0, preview.output[-2000:]
+        ops = {step["op"] for step in json.loads(preview.stdout)["steps"] if step["urn"] == urn}
+        assert ops and ops <= real_ops, ops

@@ -13,17 +13,15 @@ from collections.abc import Callable
 from typing import Any
 
 from blueprint.engine.analyzer import Resource
-from blueprint.engine.run import run_stack_file
 from blueprint.policies import as_policy_resources
-from stacks.loader import ROOT
+from tests.conftest import shipped_plan
 
 Edit = Callable[[list[Resource]], list[Resource]]
 
 
 @functools.cache
 def _prod() -> tuple[Resource, ...]:
-    _, registrations = run_stack_file("prod", ROOT / "Pulumi.prod.yaml")
-    return tuple(as_policy_resources(registrations))
+    return tuple(as_policy_resources(list(shipped_plan("prod"))))
 
 
 def prod_resources() -> list[Resource]:

@@ -21,7 +21,7 @@ def recording_rule(seen: list[str], types: Any) -> ResourceRule:
         seen.append(args.resource_type)
         yield "judged"
 
-    return ResourceRule(name="probe", description="probe", severity=MEDIUM, adr="ADR-001", domain="test", types=types, check=check)
+    return ResourceRule(name="probe", description="probe", severity=MEDIUM, adr="ADR-0001", domain="test", types=types, check=check)
 
 
 def analyze(rule: ResourceRule, *types: str) -> list[str]:

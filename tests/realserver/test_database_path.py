@@ -1,5 +1,5 @@
 """#17, the database hop against real servers: a tenant's Vault-issued user reaches its schema through
-PgBouncer and nothing else, within its tenant's connection cap, until its lease ends (ADR-2).
+PgBouncer and nothing else, within its tenant's connection cap, until its lease ends (ADR-0002).
 
 PostgreSQL and PgBouncer run the program's own migration, pooler configuration and Vault statements
 (components/database/); OpenBao issues and revokes the users with its PostgreSQL plugin.

@@ -373,7 +373,7 @@ def test_every_bucket_logs_access_to_an_sse_s3_destination(stack_plans: dict[str
     expiry = next(
         r for r in by_type(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration") if r.inputs["bucket"] == destination
     )
-    assert expiry.inputs["rules"][0]["expiration"] == {"days": 1825}  # confidential (ADR-005)
+    assert expiry.inputs["rules"][0]["expiration"] == {"days": 1825}  # confidential (ADR-0005)
     policy = json.loads(
         next(r for r in by_type(plan, "aws:s3/bucketPolicy:BucketPolicy") if r.inputs["bucket"] == destination).inputs["policy"]
     )

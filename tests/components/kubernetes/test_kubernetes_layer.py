@@ -119,7 +119,7 @@ def test_slo_rules_and_worker_autoscaling_come_from_config(stack_plans: dict[str
     api = [rule for rule in rules.inputs["spec"]["groups"][0]["rules"] if rule["labels"]["service"] == "payments-api"]
     latency = next(rule for rule in api if rule["alert"] == "SloLatencyP95")
     assert latency["expr"].count("> 0.2") == 2 and "[1h]" in latency["expr"] and "[5m]" in latency["expr"]
-    # The 0.5% error budget: four burn-rate alerts over a long and a short window each (ADR-006).
+    # The 0.5% error budget: four burn-rate alerts over a long and a short window each (ADR-0006).
     burns = [(r["labels"]["severity"], r["labels"]["window"]) for r in api if r["alert"] == "SloErrorBudgetBurn"]
     assert burns == [("page", "1h"), ("page", "6h"), ("ticket", "1d"), ("ticket", "3d")]
     fast = next(r for r in api if r["alert"] == "SloErrorBudgetBurn")

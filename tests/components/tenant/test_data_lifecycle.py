@@ -1,4 +1,4 @@
-"""#16: the data class drives the lifecycle of every store the program creates (ADR-005)."""
+"""#16: the data class drives the lifecycle of every store the program creates (ADR-0005)."""
 
 from __future__ import annotations
 

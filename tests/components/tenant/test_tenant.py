@@ -93,7 +93,7 @@ def test_tenant_namespace_bundle(stack_plans: dict[str, list[Registration]]) -> 
     assert dns["ports"] == [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
 
     accounts = in_namespace(dev, "kubernetes:core/v1:ServiceAccount", "payments")
-    # One per service, and the erasure job's (payments is pci: erasure applies, ADR-005).
+    # One per service, and the erasure job's (payments is pci: erasure applies, ADR-0005).
     assert {a.inputs["metadata"]["name"] for a in accounts} == {"payments-api", "settlement-worker", "erasure"}
     assert all(a.inputs["automountServiceAccountToken"] is False for a in accounts)
     # Credentials come from EKS Pod Identity: one association per service account, to its own role.

@@ -1,4 +1,4 @@
-"""ADR-1's promise checked by Vault's own policy engine: a running OpenBao server loaded with the
+"""ADR-0001's promise checked by Vault's own policy engine: a running OpenBao server loaded with the
 Vault resources of the dev stack's plan (the same pure functions the components use).
 
 For every tenant, a token carrying only that tenant's policy can write, read and list its own KV
