@@ -13,7 +13,7 @@ from components.aws.ci_identity import ROLE_PATH, publisher_role_name, publisher
 from components.tagging import CostTags
 from components.vault import policies as vault_policies
 from policy_pack.policies import contract
-from policy_pack.policies.stack_invariants import _allowed
+from policy_pack.policies.vault import _allowed
 from stacks.loader import ROOT
 from tests.conftest import by_type
 

@@ -66,7 +66,7 @@ def forces_replacement(resource_type: str, paths: list[str]) -> bool:
 
 def _stateful(resource: Mapping[str, Any]) -> bool:
     # Imported here: the stand-in providers read this module's replacement table and load no rule.
-    from policy_pack.policies.stack_invariants import STATEFUL_TYPES
+    from policy_pack.policies.data_lifecycle import STATEFUL_TYPES
 
     options = resource.get("options") or {}
     return resource["type"] in STATEFUL_TYPES or resource["type"] == REPOSITORY or bool(options.get("protect"))

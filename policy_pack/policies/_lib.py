@@ -25,6 +25,8 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
+from . import contract
+
 ResourceCheck = Callable[[Mapping[str, Any], ResourceValidationArgs], Iterable[str]]
 StackCheck = Callable[[StackValidationArgs], Iterable[tuple[str, str | None]]]
 
@@ -294,3 +296,53 @@ def denies_insecure_transport(policy: Any) -> bool:
         if statement.get("Effect") == "Deny" and "false" in [s.lower() for s in secure]:
             return True
     return False
+
+
+# -- shared by the rules of several domains (they were private to stack_invariants) --
+Finding = tuple[str, "str | None"]
+
+
+SHARED = contract.SHARED_TENANT
+
+
+def tenant_namespaces(resources: list[Any]) -> dict[str, Any]:
+    """Namespace name -> resource, for namespaces labelled with a tenant other than ``shared``."""
+    found = {}
+    for ns in named(resources, "kubernetes:core/v1:Namespace"):
+        tenant = get(ns.props, "metadata.labels", {}).get("tenant")
+        if tenant and tenant != SHARED:
+            found[get(ns.props, "metadata.name", ns.name)] = ns
+    return found
+
+
+def tagged_tenants(resources: list[Any]) -> dict[str, str]:
+    """Tenant -> the first (by URN) AWS resource carrying its ``tenant`` cost tag, ``shared`` excluded.
+
+    Tags are inputs, known on a first preview; a tenant's namespace is not (its state is empty while
+    the cluster does not exist), so rules that only need to know who the tenants are read the tags.
+    """
+    found: dict[str, str] = {}
+    for resource in sorted(resources, key=lambda r: r.urn):
+        if resource.resource_type.startswith("aws:"):
+            tags = get(resource.props, "tags", {})
+            tenant = tags.get("tenant") if isinstance(tags, Mapping) else None
+            if isinstance(tenant, str) and tenant != SHARED:
+                found.setdefault(tenant, resource.urn)
+    return found
+
+
+def in_namespace(resources: list[Any], resource_type: str, namespace: str) -> list[Any]:
+    return [r for r in named(resources, resource_type) if get(r.props, "metadata.namespace") == namespace]
+
+
+def is_default_deny(spec: Any) -> bool:
+    return (
+        get(spec, "podSelector") == {}
+        and {"Ingress", "Egress"} <= set(strings(get(spec, "policyTypes")))
+        and not items(get(spec, "ingress"))
+        and not items(get(spec, "egress"))
+    )
+
+
+def depends_on(resource: Any, field: str) -> set[str]:
+    return {d.urn for d in resource.property_dependencies.get(field, [])}

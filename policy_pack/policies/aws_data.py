@@ -5,7 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from fnmatch import fnmatch
 
-from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, StackRule, config_value, get, is_set, items, named, number, schema, strings
+from ._lib import (
+    CRITICAL,
+    HIGH,
+    MEDIUM,
+    Finding,
+    ResourceRule,
+    StackRule,
+    config_value,
+    depends_on,
+    get,
+    is_set,
+    items,
+    named,
+    number,
+    schema,
+    strings,
+)
 
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
 RDS_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
@@ -111,6 +127,27 @@ def _backup_vault_locked(args) -> Iterator[tuple[str, str | None]]:
             )
 
 
+#: Aurora PostgreSQL cluster parameters an auditor asks for: forced TLS, connection logging, pgaudit.
+REQUIRED_DB_PARAMETERS = {"rds.force_ssl": "1", "log_connections": "1", "log_disconnections": "1"}
+
+
+def _db_parameters(args) -> Iterator[Finding]:
+    groups = {g.urn: g for g in named(args.resources, "aws:rds/clusterParameterGroup:ClusterParameterGroup")}
+    for cluster in named(args.resources, "aws:rds/cluster:Cluster"):
+        if not str(get(cluster.props, "engine", "")).startswith("aurora-postgresql"):
+            continue
+        group = next((groups[u] for u in depends_on(cluster, "dbClusterParameterGroupName") if u in groups), None)
+        if group is None:
+            yield f"cluster {cluster.name!r} uses the default parameter group: TLS is not forced and nothing is audited", cluster.urn
+            continue
+        values = {get(p, "name"): str(get(p, "value", "")) for p in items(get(group.props, "parameters"))}
+        for name, wanted in REQUIRED_DB_PARAMETERS.items():
+            if values.get(name) != wanted:
+                yield f"parameter group {group.name!r}: set {name} = {wanted}", group.urn
+        if "pgaudit" not in values.get("shared_preload_libraries", "").split(","):
+            yield f"parameter group {group.name!r}: load pgaudit (shared_preload_libraries) and set pgaudit.log", group.urn
+
+
 POLICIES = [
     ResourceRule(
         name="rds-encryption",
@@ -204,5 +241,14 @@ POLICIES = [
         check=_backup_vault_locked,
         reads=[BACKUP_VAULT, BACKUP_LOCK],
         config_schema=schema(requireComplianceMode={"type": "boolean", "default": False}),
+    ),
+    StackRule(
+        name="rds-cluster-parameters",
+        description="Aurora PostgreSQL clusters use a parameter group forcing TLS and logging connections and pgaudit.",
+        severity=HIGH,
+        adr="ADR-0002",
+        domain="aws-data",
+        check=_db_parameters,
+        reads=["aws:rds/cluster:Cluster", "aws:rds/clusterParameterGroup:ClusterParameterGroup"],
     ),
 ]

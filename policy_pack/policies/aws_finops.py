@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from . import contract, pricing
-from ._lib import MEDIUM, ResourceRule, StackRule, get, items, tenant_of
+from ._lib import MEDIUM, Finding, ResourceRule, StackRule, get, items, named, strings, tagged_tenants, tenant_of
 
 BUDGET = "aws:budgets/budget:Budget"
 COST_ALLOCATION_TAG = "aws:costexplorer/costAllocationTag:CostAllocationTag"
@@ -51,6 +51,17 @@ def _within_budget(args) -> Iterator[tuple[str, str | None]]:
             )
 
 
+def _tenant_budget(args) -> Iterator[Finding]:
+    covered: set[str] = set()
+    for budget in named(args.resources, "aws:budgets/budget:Budget"):
+        for f in items(get(budget.props, "costFilters")):
+            if get(f, "name") == "TagKeyValue":
+                covered.update(v.removeprefix("user:tenant$") for v in strings(get(f, "values")) if v.startswith("user:tenant$"))
+    for name, urn in tagged_tenants(args.resources).items():
+        if name not in covered:
+            yield f"tenant {name!r} has no AWS Budget filtered on user:tenant${name}", urn
+
+
 POLICIES = [
     ResourceRule(
         name="budget-notifications",
@@ -82,5 +93,14 @@ POLICIES = [
         domain="aws-finops",
         check=_within_budget,
         reads=["aws:", "fintech:"],  # what is billed (Kubernetes, Vault, GitHub objects are free) and the profiles
+    ),
+    StackRule(
+        name="tenant-budget",
+        description="Each tenant has an AWS Budget on its tenant tag.",
+        severity=MEDIUM,
+        adr="ADR-0007",
+        domain="aws-finops",
+        check=_tenant_budget,
+        reads=["aws:"],
     ),
 ]

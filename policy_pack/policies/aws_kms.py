@@ -25,9 +25,9 @@ from ._lib import (
     schema,
     statements,
     strings,
+    tagged_tenants,
     tenant_of,
 )
-from .stack_invariants import tagged_tenants
 
 KEY = "aws:kms/key:Key"
 ALIAS = "aws:kms/alias:Alias"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from ._lib import HIGH, MEDIUM, ResourceRule, config_value, get, is_set, number, schema
+from collections.abc import Iterator
+from typing import Any
+
+from . import contract
+from ._lib import HIGH, MEDIUM, Finding, ResourceRule, StackRule, config_value, depends_on, get, is_set, named, number, schema, strings
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 TRAIL = "aws:cloudtrail/trail:Trail"
@@ -35,6 +39,44 @@ def _trail(props, _args):
 def _flow_log(props, _args):
     if get(props, "trafficType") != "ALL":
         yield "set trafficType to ALL so rejected and accepted flows are both recorded"
+
+
+def _vpc_flow_logs(args) -> Iterator[Finding]:
+    logged = {d.urn for log in named(args.resources, "aws:ec2/flowLog:FlowLog") for d in log.property_dependencies.get("vpcId", [])}
+    for vpc in named(args.resources, "aws:ec2/vpc:Vpc"):
+        if vpc.urn not in logged:
+            yield f"VPC {vpc.name!r} has no flow log", vpc.urn
+
+
+def _pattern(value: Any) -> str:
+    return " ".join(str(value or "").split())
+
+
+def _notifies(alarm: Any) -> bool:
+    """An alarm with an action: wired to a resource of the stack (a topic whose ARN a first preview
+    does not know yet), or naming one."""
+    return bool(depends_on(alarm, "alarmActions")) or bool(strings(get(alarm.props, "alarmActions")))
+
+
+def _cis_trail_alarms(args) -> Iterator[Finding]:
+    trails = [t for t in named(args.resources, "aws:cloudtrail/trail:Trail") if get(t.props, "isMultiRegionTrail") is True]
+    if not trails:
+        return
+    watched = [t for t in trails if depends_on(t, "cloudWatchLogsGroupArn")]
+    if not watched:
+        yield "no multi-region trail delivers to a CloudWatch log group: set cloudWatchLogsGroupArn and its role", trails[0].urn
+        return
+    groups = set().union(*(depends_on(t, "cloudWatchLogsGroupArn") for t in watched))
+    filters = [f for f in named(args.resources, "aws:cloudwatch/logMetricFilter:LogMetricFilter") if depends_on(f, "logGroupName") & groups]
+    alarms = list(named(args.resources, "aws:cloudwatch/metricAlarm:MetricAlarm"))
+    for cis in contract.CIS_CONTROLS:
+        found = [f for f in filters if _pattern(get(f.props, "pattern")) == _pattern(cis.pattern)]
+        if not found:
+            yield f"no metric filter for CIS {cis.control} ({cis.description}) on the trail's log group", watched[0].urn
+            continue
+        metrics = {(get(f.props, "metricTransformation.name"), get(f.props, "metricTransformation.namespace")) for f in found}
+        if not any((get(a.props, "metricName"), get(a.props, "namespace")) in metrics and _notifies(a) for a in alarms):
+            yield f"the CIS {cis.control} metric ({cis.description}) has no alarm that notifies anyone", found[0].urn
 
 
 POLICIES = [
@@ -74,5 +116,29 @@ POLICIES = [
         domain="aws-observability",
         types=[FLOW_LOG],
         check=_flow_log,
+    ),
+    StackRule(
+        name="vpc-flow-logs",
+        description="Every VPC has a flow log.",
+        severity=MEDIUM,
+        adr="ADR-0006",
+        domain="aws-observability",
+        check=_vpc_flow_logs,
+        reads=["aws:ec2/vpc:Vpc", "aws:ec2/flowLog:FlowLog"],
+    ),
+    StackRule(
+        name="cis-trail-alarms",
+        description="The multi-region trail delivers to CloudWatch Logs, watched by the CIS 4.1-4.15 metric filters and alarms.",
+        severity=HIGH,
+        adr="ADR-0008",
+        domain="aws-observability",
+        check=_cis_trail_alarms,
+        reads=[
+            "aws:cloudtrail/trail:Trail",
+            "aws:cloudwatch/logGroup:LogGroup",
+            "aws:cloudwatch/logMetricFilter:LogMetricFilter",
+            "aws:cloudwatch/metricAlarm:MetricAlarm",
+            "aws:sns/topic:Topic",
+        ],
     ),
 ]

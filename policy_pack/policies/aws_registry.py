@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, get, is_set, items, principals, statements
+from collections.abc import Iterator
+from fnmatch import fnmatch
+
+from ._lib import CRITICAL, HIGH, MEDIUM, Finding, ResourceRule, StackRule, get, is_set, items, named, principals, statements, strings
 
 REPOSITORY = "aws:ecr/repository:Repository"
 REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
@@ -28,6 +31,26 @@ def _no_open_policy(props, _args):
     for statement in statements(get(props, "policy")):
         if statement.get("Effect") == "Allow" and "*" in principals(statement) and not statement.get("Condition"):
             yield "a statement allows Principal '*' without a Condition: name the accounts or roles that may pull/push"
+
+
+def _signature_admission(args) -> Iterator[Finding]:
+    references = []
+    for policy in named(args.resources, "kubernetes:kyverno.io/v1:ClusterPolicy"):
+        for rule in items(get(policy.props, "spec.rules")):
+            for verify in items(get(rule, "verifyImages")):
+                if items(get(verify, "attestors")):
+                    references += strings(get(verify, "imageReferences"))
+    for repo in named(args.resources, "aws:ecr/repository:Repository"):
+        name = get(repo.props, "name", repo.name)
+        if not any(fnmatch(name, ref.split("/", 1)[1]) for ref in references if ".dkr.ecr." in ref and "/" in ref):
+            yield f"ECR repository {name!r} is not covered by a signature-verifying admission policy", repo.urn
+
+
+def _ecr_lifecycle(args) -> Iterator[Finding]:
+    covered = {get(p.props, "repository") for p in named(args.resources, "aws:ecr/lifecyclePolicy:LifecyclePolicy")}
+    for repo in named(args.resources, "aws:ecr/repository:Repository"):
+        if get(repo.props, "name", repo.name) not in covered:
+            yield f"ECR repository {repo.name!r} has no lifecycle policy (untagged images pile up and cost)", repo.urn
 
 
 POLICIES = [
@@ -66,5 +89,23 @@ POLICIES = [
         domain="aws-registry",
         types=[REPOSITORY_POLICY],
         check=_no_open_policy,
+    ),
+    StackRule(
+        name="ecr-signature-admission",
+        description="Every ECR repository is covered by the signed-image admission policy.",
+        severity=CRITICAL,
+        adr="ADR-0003",
+        domain="aws-registry",
+        check=_signature_admission,
+        reads=["kubernetes:kyverno.io/v1:ClusterPolicy", "aws:ecr/repository:Repository"],
+    ),
+    StackRule(
+        name="ecr-lifecycle-policy",
+        description="Every ECR repository has a lifecycle policy.",
+        severity=MEDIUM,
+        adr="ADR-0007",
+        domain="aws-registry",
+        check=_ecr_lifecycle,
+        reads=["aws:ecr/repository:Repository", "aws:ecr/lifecyclePolicy:LifecyclePolicy"],
     ),
 ]

@@ -5,10 +5,25 @@ Sub-resources exist under both the v7 tokens and the legacy ``…V2`` tokens; bo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from fnmatch import fnmatch
 from typing import Any
 
-from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, config_value, denies_insecure_transport, get, is_set, items, schema
+from ._lib import (
+    CRITICAL,
+    HIGH,
+    MEDIUM,
+    Finding,
+    ResourceRule,
+    StackRule,
+    config_value,
+    denies_insecure_transport,
+    get,
+    is_set,
+    items,
+    named,
+    schema,
+)
 
 BUCKETS = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"]
 ACLS = ["aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"]
@@ -87,6 +102,28 @@ def _tls_only(props, _args):
         yield "add a Deny statement for requests with aws:SecureTransport = false"
 
 
+def _bucket_controls(args) -> Iterator[Finding]:
+    wanted = {
+        "public access block": PUBLIC_ACCESS_BLOCK,
+        "default encryption": SSE,
+        "versioning": VERSIONING,
+    }
+    for bucket in named(args.resources, *BUCKETS):
+        for label, types in wanted.items():
+            if not any(references_bucket(r, bucket) for r in named(args.resources, *types)):
+                yield f"bucket {bucket.name!r} has no {label} resource", bucket.urn
+
+
+def _access_logging(args) -> Iterator[Finding]:
+    logging = list(named(args.resources, *LOGGING))
+    targets = {get(r.props, "targetBucket") for r in logging}
+    for bucket in named(args.resources, *BUCKETS):
+        if get(bucket.props, "bucket") in targets:
+            continue  # the log destination itself
+        if not any(references_bucket(r, bucket) for r in logging):
+            yield f"bucket {bucket.name!r} has no server access logging (S3 BucketLogging)", bucket.urn
+
+
 POLICIES = [
     ResourceRule(
         name="s3-public-access-block",
@@ -142,5 +179,23 @@ POLICIES = [
         domain="aws-storage",
         types=BUCKET_POLICY,
         check=_tls_only,
+    ),
+    StackRule(
+        name="s3-bucket-controls",
+        description="Every bucket has a public access block, default encryption and versioning.",
+        severity=HIGH,
+        adr="ADR-0005",
+        domain="aws-storage",
+        check=_bucket_controls,
+        reads=[*BUCKETS, *PUBLIC_ACCESS_BLOCK, *SSE, *VERSIONING],
+    ),
+    StackRule(
+        name="s3-access-logging",
+        description="Every S3 bucket but the log destination has server access logging.",
+        severity=MEDIUM,
+        adr="ADR-0008",
+        domain="aws-storage",
+        check=_access_logging,
+        reads=[*BUCKETS, *LOGGING],
     ),
 ]

@@ -12,7 +12,21 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import aws_data, aws_storage, contract, lifecycle
-from ._lib import HIGH, MEDIUM, ResourceRule, StackRule, get, items, named, number, strings, tenant_of
+from ._lib import (
+    HIGH,
+    MEDIUM,
+    ResourceRule,
+    StackRule,
+    config_value,
+    get,
+    items,
+    named,
+    number,
+    schema,
+    strings,
+    tenant_namespaces,
+    tenant_of,
+)
 
 LIFECYCLE = [
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
@@ -277,6 +291,38 @@ def _erasure_wired(args) -> Iterator[Finding]:
                 yield f"tenant {tenant!r} ({data_class}: no erasure) has {', '.join(extra)}: remove them", urn
 
 
+#: What holds data or history (ADR-0005): protected and retained where the stack requires it. Tenant
+#: namespaces are checked too (deleting one deletes everything in it); the platform's are not state.
+STATEFUL_TYPES = [
+    "aws:s3/bucket:Bucket",
+    "aws:kms/key:Key",
+    "aws:rds/cluster:Cluster",
+    "aws:rds/clusterInstance:ClusterInstance",
+    "aws:dynamodb/table:Table",
+    "aws:ecr/repository:Repository",
+    "aws:sqs/queue:Queue",
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:cloudtrail/trail:Trail",
+    "aws:eks/cluster:Cluster",
+    "aws:backup/vault:Vault",
+    "vault:index/mount:Mount",
+    "vault:kv/secretV2:SecretV2",
+    "github:index/repository:Repository",
+]
+
+
+def _stateful_protected(args) -> Iterator[Finding]:
+    if not config_value(args, "requireProtect", False):
+        return
+    stateful = [*named(args.resources, *config_value(args, "statefulTypes", STATEFUL_TYPES)), *tenant_namespaces(args.resources).values()]
+    for resource in stateful:
+        if not resource.opts.protect:
+            yield (
+                f"{resource.resource_type.rsplit(':', 1)[-1]} {resource.name!r} holds state: set protect (and retainOnDelete)",
+                resource.urn,
+            )
+
+
 POLICIES = [
     ResourceRule(
         name="s3-lifecycle-complete",
@@ -344,5 +390,18 @@ POLICIES = [
         domain="data-lifecycle",
         check=_erasure_wired,
         reads=["fintech:", QUEUE, CRON_JOB, POD_IDENTITY],  # the components: who is whose tenant
+    ),
+    StackRule(
+        name="stateful-resources-protected",
+        description="Resources holding data or history (tenant namespaces included) are protected where the stack requires it.",
+        severity=HIGH,
+        adr="ADR-0005",
+        domain="data-lifecycle",
+        check=_stateful_protected,
+        reads_state=False,
+        config_schema=schema(
+            requireProtect={"type": "boolean", "default": False},
+            statefulTypes={"type": "array", "items": {"type": "string"}, "default": STATEFUL_TYPES},
+        ),
     ),
 ]

@@ -2,7 +2,30 @@
 
 from __future__ import annotations
 
-from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, config_value, get, items, number, schema
+from collections.abc import Iterator
+from typing import Any
+
+from pulumi_policy.proxy import UnknownValueError
+
+from . import contract
+from ._lib import (
+    CRITICAL,
+    HIGH,
+    MEDIUM,
+    Finding,
+    ResourceRule,
+    StackRule,
+    condition_values,
+    config_value,
+    document,
+    get,
+    items,
+    named,
+    number,
+    schema,
+    statements,
+    tenant_of,
+)
 
 REPOSITORY = "github:index/repository:Repository"
 BRANCH_PROTECTION = "github:index/branchProtection:BranchProtection"
@@ -125,6 +148,49 @@ def _no_cloud_keys(props, _args):
         yield f"{name} is a long-lived cloud credential: CI gets short-lived credentials through OIDC"
 
 
+def _subjects(role: Any) -> list[str]:
+    trust = document(get(role.props, "assumeRolePolicy"))
+    return [s for statement in statements(trust) for s in condition_values(statement, "token.actions.githubusercontent.com:sub")]
+
+
+def _named_roles(resources: Any) -> dict[str, Any]:
+    """Roles by the name the program gave them; an auto-named role's name is unknown at a first preview
+    and is no publisher role anyway (those are named, components/aws/ci_identity.py)."""
+    found = {}
+    for role in named(resources, "aws:iam/role:Role"):
+        try:
+            found[str(get(role.props, "name", ""))] = role
+        except UnknownValueError:
+            continue
+    return found
+
+
+def _ci_identity(args) -> Iterator[Finding]:
+    roles = _named_roles(args.resources)
+    repositories = {str(get(r.props, "name", "")) for r in named(args.resources, "aws:ecr/repository:Repository")}
+    variables: dict[str, dict[str, str]] = {}
+    for variable in named(args.resources, "github:index/actionsVariable:ActionsVariable"):
+        variables.setdefault(str(get(variable.props, "repository")), {})[str(get(variable.props, "variableName"))] = str(
+            get(variable.props, "value")
+        )
+    for repo in named(args.resources, "github:index/repository:Repository"):
+        name = str(get(repo.props, "name", repo.name))
+        if tenant_of(repo) is None:
+            continue
+        own = variables.get(name, {})
+        missing = [v for v in contract.CI_VARIABLES if not own.get(v)]
+        if missing:
+            yield f"service repository {name!r} lacks the Actions variables its workflow reads: {', '.join(missing)}", repo.urn
+            continue
+        image, role_arn = own[contract.CI_VARIABLES[0]], own[contract.CI_VARIABLES[1]]
+        if image.split("/", 1)[-1] not in repositories:
+            yield f"service repository {name!r}: {contract.CI_VARIABLES[0]} {image!r} is no image repository of the stack", repo.urn
+        role = roles.get(role_arn.rsplit("/", 1)[-1])
+        subjects = _subjects(role) if role is not None else []
+        if not subjects or any(f"/{name}:" not in s for s in subjects):
+            yield f"service repository {name!r}: {contract.CI_VARIABLES[1]} names no role that trusts exactly this repository", repo.urn
+
+
 POLICIES = [
     ResourceRule(
         name="github-repository-private",
@@ -216,5 +282,15 @@ POLICIES = [
         domain="github",
         types=ACTIONS_SECRETS,
         check=_no_cloud_keys,
+    ),
+    StackRule(
+        name="tenant-ci-identity-wired",
+        description="Every tenant service repository has the Actions variables its Gate 1 workflow reads, naming an image "
+        "repository of the stack and a publisher role that trusts exactly that repository.",
+        severity=HIGH,
+        adr="ADR-0003",
+        domain="github",
+        check=_ci_identity,
+        reads=["github:", "fintech:", "aws:iam/role:Role", "aws:ecr/repository:Repository"],
     ),
 ]

@@ -4,9 +4,25 @@ what keeps tenants apart and the platform reproducible (ADR-0001, ADR-0003, ADR-
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 from . import contract
-from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, get, items, strings
+from ._lib import (
+    CRITICAL,
+    HIGH,
+    MEDIUM,
+    Finding,
+    ResourceRule,
+    StackRule,
+    get,
+    in_namespace,
+    is_default_deny,
+    items,
+    named,
+    strings,
+    tenant_namespaces,
+)
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
@@ -138,6 +154,75 @@ def _project_confined(props, _args):
             yield f"sourceRepos {repo!r} is a wildcard: list the tenant's repositories"
 
 
+def _namespace_bundle(args) -> Iterator[Finding]:
+    for name, ns in tenant_namespaces(args.resources).items():
+        if not in_namespace(args.resources, "kubernetes:core/v1:ResourceQuota", name):
+            yield f"tenant namespace {name!r} has no ResourceQuota", ns.urn
+        if not in_namespace(args.resources, "kubernetes:core/v1:LimitRange", name):
+            yield f"tenant namespace {name!r} has no LimitRange", ns.urn
+        policies = in_namespace(args.resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy", name)
+        if not any(is_default_deny(get(p.props, "spec", {})) for p in policies):
+            yield f"tenant namespace {name!r} has no default-deny (ingress and egress) NetworkPolicy", ns.urn
+
+
+def _registry_scope(args) -> Iterator[Finding]:
+    """A namespace labelled out of the cluster-wide registry rule must bring its own, enforced."""
+    for ns in named(args.resources, "kubernetes:core/v1:Namespace"):
+        if get(ns.props, "metadata.labels", {}).get(contract.REGISTRY_SCOPE_LABEL) != contract.REGISTRY_SCOPE_OWN:
+            continue
+        name = get(ns.props, "metadata.name", ns.name)
+        own = [
+            p
+            for p in in_namespace(args.resources, "kubernetes:kyverno.io/v1:Policy", name)
+            if get(p.props, "metadata.name") == contract.TENANT_REGISTRY_POLICY
+        ]
+        if not own:
+            yield (
+                (
+                    f"namespace {name!r} is left out of the cluster-wide registry rule "
+                    f"({contract.REGISTRY_SCOPE_LABEL}={contract.REGISTRY_SCOPE_OWN}) but has no Policy {contract.TENANT_REGISTRY_POLICY!r}"
+                ),
+                ns.urn,
+            )
+        for policy in own:
+            if get(policy.props, "spec.validationFailureAction") != "Enforce":
+                yield f"Policy {contract.TENANT_REGISTRY_POLICY!r} in namespace {name!r} does not enforce", policy.urn
+
+
+#: Kyverno's substitution of the pod's namespace: a tenant's repositories are named after it.
+NAMESPACE_VARIABLE = "{{ request.namespace }}"
+
+
+def _confines_to_own_repositories(rule: Any) -> bool:
+    """A rule denying images of an ECR registry unless they are under ``<registry>/<namespace>/`` (or
+    the platform's ``<registry>/platform/``): every pattern it admits is one of those two."""
+    for step in items(get(rule, "validate.foreach")):
+        for condition in items(get(step, "deny.conditions.all")):
+            admitted = strings(get(condition, "value"))
+            if get(condition, "operator") != "AnyNotIn" or not admitted:
+                continue
+            scoped = [p for p in admitted if ".dkr.ecr." in p and (f"/{NAMESPACE_VARIABLE}/" in p or p.endswith("/platform/*"))]
+            if scoped == admitted and any(NAMESPACE_VARIABLE in p for p in admitted):
+                return True
+    return False
+
+
+def _own_repositories(args) -> Iterator[Finding]:
+    namespaces = tenant_namespaces(args.resources)
+    confining = [
+        policy
+        for policy in named(args.resources, "kubernetes:kyverno.io/v1:ClusterPolicy")
+        if get(policy.props, "spec.validationFailureAction") == "Enforce"
+        and any(_confines_to_own_repositories(rule) for rule in items(get(policy.props, "spec.rules")))
+    ]
+    if namespaces and not confining:
+        for name, namespace in sorted(namespaces.items()):
+            yield (
+                f"tenant namespace {name!r} may run another tenant's images: no enforced rule confines it to its own repositories",
+                namespace.urn,
+            )
+
+
 POLICIES = [
     ResourceRule(
         name="k8s-namespace-pod-security",
@@ -228,5 +313,38 @@ POLICIES = [
         domain="kubernetes-tenancy",
         types=[APP_PROJECT],
         check=_project_confined,
+    ),
+    StackRule(
+        name="tenant-namespace-bundle",
+        description="Each tenant namespace has a ResourceQuota, a LimitRange and a default-deny NetworkPolicy.",
+        severity=HIGH,
+        adr="ADR-0001",
+        domain="kubernetes-tenancy",
+        check=_namespace_bundle,
+        reads=[
+            "kubernetes:core/v1:Namespace",
+            "kubernetes:core/v1:ResourceQuota",
+            "kubernetes:core/v1:LimitRange",
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        ],
+    ),
+    StackRule(
+        name="tenant-registry-scope-enforced",
+        description="A namespace exempt from the cluster-wide registry rule has its own enforced registry Policy.",
+        severity=CRITICAL,
+        adr="ADR-0003",
+        domain="kubernetes-tenancy",
+        check=_registry_scope,
+        reads=["kubernetes:core/v1:Namespace", "kubernetes:kyverno.io/v1:Policy"],
+    ),
+    StackRule(
+        name="tenant-images-own-repositories",
+        description="A tenant namespace runs images of the platform registry only from its own repositories (named after it) "
+        "or the platform's, never another tenant's (an enforced Kyverno rule).",
+        severity=HIGH,
+        adr="ADR-0003",
+        domain="kubernetes-tenancy",
+        check=_own_repositories,
+        reads=["kubernetes:kyverno.io/v1:ClusterPolicy", "kubernetes:core/v1:Namespace"],
     ),
 ]

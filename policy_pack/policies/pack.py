@@ -27,7 +27,6 @@ from . import (
     kubernetes_workloads,
     ordering,
     service_journey,
-    stack_invariants,
     tagging,
     vault,
 )
@@ -53,7 +52,6 @@ POLICIES: list[Policy] = [
     *kubernetes_tenancy.POLICIES,
     *github.POLICIES,
     *vault.POLICIES,
-    *stack_invariants.POLICIES,
     *service_journey.POLICIES,
     *ordering.POLICIES,
 ]

@@ -16,8 +16,7 @@ from urllib.parse import urlparse
 import yaml
 
 from . import contract
-from ._lib import HIGH, StackRule, document, get, items, named, statements, strings, tenant_of
-from .stack_invariants import _depends_on, _in_namespace
+from ._lib import HIGH, StackRule, depends_on, document, get, in_namespace, items, named, statements, strings, tenant_of
 
 Finding = tuple[str, "str | None"]
 REPOSITORY = "github:index/repository:Repository"
@@ -136,7 +135,7 @@ def _gitops_wired(args) -> Iterator[Finding]:
             yield f"{where}: syncs {get(app.props, 'spec.source.path')!r}, not the template's {contract.TEMPLATE_DEPLOY_PATH!r}", app.urn
         if get(app.props, "spec.destination.namespace") != tenant or get(app.props, "spec.project") != tenant:
             yield f"{where}: deploys outside project and namespace {tenant!r}", app.urn
-        accounts = {_name(a) for a in _in_namespace(resources, SERVICE_ACCOUNT, tenant)}
+        accounts = {_name(a) for a in in_namespace(resources, SERVICE_ACCOUNT, tenant)}
         if service not in accounts:
             yield f"{where}: no ServiceAccount {service!r} in namespace {tenant!r} for its workload", app.urn
         manifest = files.get(repository, {}).get(contract.TEMPLATE_WORKLOAD_MANIFEST)
@@ -161,7 +160,7 @@ def _gitops_wired(args) -> Iterator[Finding]:
 
 
 def _role_documents(resources: list[Any], role_urn: str) -> list[Any]:
-    return [document(get(p.props, "policy")) for p in named(resources, ROLE_POLICY) if role_urn in _depends_on(p, "role")]
+    return [document(get(p.props, "policy")) for p in named(resources, ROLE_POLICY) if role_urn in depends_on(p, "role")]
 
 
 def _arn_name(arn: str) -> tuple[str, str]:
@@ -192,7 +191,7 @@ def _service_identities(resources: list[Any]) -> Iterator[tuple[str, str, Any, l
         account = str(get(association.props, "serviceAccount", ""))
         if not tenant or get(association.props, "namespace") != tenant or account == contract.ERASURE_NAME:
             continue
-        roles = _depends_on(association, "roleArn")
+        roles = depends_on(association, "roleArn")
         docs = [d for urn in roles for d in _role_documents(resources, urn)]
         yield tenant, account, association, docs
 
@@ -255,7 +254,7 @@ def _vault_reachable(args) -> Iterator[Finding]:
             yield f"Concierge {concierge.name!r} records no tenant and Vault address", concierge.urn
             continue
         port = address.port or 443
-        if not _egress_allows(_in_namespace(resources, NETWORK_POLICY, tenant), port, address.hostname):
+        if not _egress_allows(in_namespace(resources, NETWORK_POLICY, tenant), port, address.hostname):
             yield (
                 f"tenant {tenant!r}: no egress NetworkPolicy lets its pods reach Vault at {address.hostname}:{port} "
                 "(an ipBlock of Vault's networks on that port)",
@@ -341,7 +340,7 @@ def _database_path(args) -> Iterator[Finding]:
 
 
 def _namespace_egress(resources: list[Any], tenant: str, namespace: Any, port: int) -> bool:
-    for policy in _in_namespace(resources, NETWORK_POLICY, tenant):
+    for policy in in_namespace(resources, NETWORK_POLICY, tenant):
         for rule in items(get(policy.props, "spec.egress")):
             peers = [get(p, "namespaceSelector.matchLabels", {}).get("kubernetes.io/metadata.name") for p in items(get(rule, "to"))]
             if namespace in peers and port in {get(p, "port") for p in items(get(rule, "ports"))}:
@@ -357,7 +356,7 @@ def _worker_scaling(args) -> Iterator[Finding]:
     queues = {str(get(q.props, "name", "")): q for q in named(resources, QUEUE)}
     # Platform operators' identities (KEDA's among them): associations of no tenant.
     operators = [
-        [d for urn in _depends_on(a, "roleArn") for d in _role_documents(resources, urn)]
+        [d for urn in depends_on(a, "roleArn") for d in _role_documents(resources, urn)]
         for a in named(resources, POD_IDENTITY)
         if tenant_of(a) is None
     ]
@@ -380,7 +379,7 @@ def _worker_scaling(args) -> Iterator[Finding]:
             if dlq not in queues or not redrive.get("maxReceiveCount"):
                 yield f"{where}: queue {queue_name!r} sends poison messages to no dead-letter queue of the stack", scaled.urn
             auth = next(
-                (a for a in _in_namespace(resources, TRIGGER_AUTH, tenant) if _name(a) == get(trigger, "authenticationRef.name")), None
+                (a for a in in_namespace(resources, TRIGGER_AUTH, tenant) if _name(a) == get(trigger, "authenticationRef.name")), None
             )
             owner = get(auth.props, "spec.podIdentity.identityOwner") if auth else None
             if auth is None or get(auth.props, "spec.podIdentity.provider") != "aws":
@@ -435,14 +434,14 @@ def _telemetry(args) -> Iterator[Finding]:
         where = f"service {tenant}/{service}"
         monitors = [
             m
-            for m in _in_namespace(resources, SERVICE_MONITOR, tenant)
+            for m in in_namespace(resources, SERVICE_MONITOR, tenant)
             if get(m.props, "spec.selector.matchLabels", {}).get("app.kubernetes.io/name") == service
         ]
         if not monitors:
             yield f"{where}: no ServiceMonitor scrapes it", app.urn
         rules = [
             rule
-            for r in _in_namespace(resources, PROMETHEUS_RULE, tenant)
+            for r in in_namespace(resources, PROMETHEUS_RULE, tenant)
             for group in items(get(r.props, "spec.groups"))
             for rule in items(get(group, "rules"))
             if get(rule, "labels.service") == service and get(rule, "alert")
@@ -450,7 +449,7 @@ def _telemetry(args) -> Iterator[Finding]:
         if not any(len(set(_WINDOW.findall(str(get(rule, "expr", ""))))) >= 2 for rule in rules):
             yield f"{where}: no multi-window burn-rate SLO alert (an expression over a long and a short window)", app.urn
     for tenant in tenants:
-        configs = _in_namespace(resources, ALERTMANAGER_CONFIG, tenant)
+        configs = in_namespace(resources, ALERTMANAGER_CONFIG, tenant)
         routed = [
             c
             for c in configs

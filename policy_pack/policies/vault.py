@@ -6,7 +6,23 @@ import json
 import re
 from collections.abc import Iterator
 
-from ._lib import CRITICAL, HIGH, MEDIUM, ResourceRule, config_value, get, items, number, schema, strings
+from . import contract
+from ._lib import (
+    CRITICAL,
+    HIGH,
+    MEDIUM,
+    Finding,
+    ResourceRule,
+    StackRule,
+    config_value,
+    get,
+    items,
+    named,
+    number,
+    schema,
+    strings,
+    tagged_tenants,
+)
 
 POLICY = "vault:index/policy:Policy"
 TOKEN = "vault:index/token:Token"
@@ -128,6 +144,39 @@ def _audit_no_raw(props, _args):
         yield "log_raw writes secrets in clear to the audit log: remove it"
 
 
+DEFAULT_TENANT_PATHS = list(contract.VAULT_TENANT_PATHS)
+
+
+def _allowed(path: str, tenant: str, templates: list[str]) -> bool:
+    for template in templates:
+        allowed = template.format(tenant=tenant)
+        if (allowed.endswith("/") and path.startswith(allowed)) or path == allowed:
+            return True
+    return False
+
+
+def _vault_confined(args) -> Iterator[Finding]:
+    templates = config_value(args, "tenantPaths", DEFAULT_TENANT_PATHS)
+    policies = {get(p.props, "name", p.name): p for p in named(args.resources, "vault:index/policy:Policy")}
+    if not policies:
+        return
+    for tenant, urn in tagged_tenants(args.resources).items():
+        name = contract.tenant_vault_policy(tenant)
+        policy = policies.get(name)
+        if policy is None:
+            yield f"tenant {tenant!r} has no Vault policy {name!r}", urn
+            continue
+        for path, _capabilities in policy_paths(str(get(policy.props, "policy", ""))):
+            if not _allowed(path, tenant, templates):
+                yield f"Vault policy {name!r} reaches {path!r}, outside the tenant's own paths", policy.urn
+
+
+def _vault_audited(args) -> Iterator[Finding]:
+    vault = [r for r in args.resources if r.resource_type.startswith("vault:")]
+    if vault and not any(r.resource_type == "vault:index/audit:Audit" for r in vault):
+        yield "Vault is configured but no audit device is enabled", None
+
+
 POLICIES = [
     ResourceRule(
         name="vault-policy-no-wildcard-sudo",
@@ -195,5 +244,24 @@ POLICIES = [
         domain="vault",
         types=[AUDIT],
         check=_audit_no_raw,
+    ),
+    StackRule(
+        name="tenant-vault-policy-confined",
+        description="Each tenant's Vault policy reaches only the tenant's own paths.",
+        severity=CRITICAL,
+        adr="ADR-0001",
+        domain="vault",
+        check=_vault_confined,
+        config_schema=schema(tenantPaths={"type": "array", "items": {"type": "string"}, "default": DEFAULT_TENANT_PATHS}),
+        reads=["aws:", "vault:index/policy:Policy"],
+    ),
+    StackRule(
+        name="vault-audit-enabled",
+        description="Vault has an audit device.",
+        severity=HIGH,
+        adr="ADR-0008",
+        domain="vault",
+        check=_vault_audited,
+        reads=["vault:"],
     ),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from components.kubernetes.quotas import QUOTA_TIERS
 from components.tenant.namespace import DEVELOPER_ROLE, PlatformEndpoints, TenantNamespace, TenantNamespaceArgs, team_group
-from policy_pack.policies.stack_invariants import is_default_deny
+from policy_pack.policies._lib import is_default_deny
 from tests.components.harness import CONTEXT, PROD_CONTEXT, TENANT_TAGS, build, resource_violations
 
 ENDPOINTS = PlatformEndpoints(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from blueprint.engine.mocks import Registration
 from policy_pack.policies import contract
-from policy_pack.policies.stack_invariants import is_default_deny
+from policy_pack.policies._lib import is_default_deny
 from stacks.loader import ROOT
 from tests.conftest import SHARED_CHANGES_ON_ONBOARDING, as_document, by_type, plan_registrations, project_values
 

@@ -1,0 +1,117 @@
+"""Compliant and non-compliant cases of the aws-data rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._common import Case, Res, StackCase
+
+RDS = "aws:rds/cluster:Cluster"
+
+
+AURORA = Res(
+    "aws:rds/cluster:Cluster",
+    "aurora",
+    {"engine": "aurora-postgresql", "dbClusterParameterGroupName": "acme-aurora-pg16"},
+    property_dependencies={"dbClusterParameterGroupName": ["aurora-parameters"]},
+)
+
+
+def aurora_parameters(**changes: str) -> Res:
+    values = {
+        "rds.force_ssl": "1",
+        "log_connections": "1",
+        "log_disconnections": "1",
+        "shared_preload_libraries": "pg_stat_statements,pgaudit",
+        **changes,
+    }
+    params = [{"name": k, "value": v} for k, v in values.items()]
+    return Res(
+        "aws:rds/clusterParameterGroup:ClusterParameterGroup", "aurora-parameters", {"name": "acme-aurora-pg16", "parameters": params}
+    )
+
+
+AURORA_CLUSTER = Res("aws:rds/cluster:Cluster", "aurora", {"clusterIdentifier": "acme-dev-aurora"})
+
+
+LEDGER_TRAIL = Res("aws:cloudtrail/trail:Trail", "trail", {"s3BucketName": "acme-dev-audit-ledger-1"})
+
+
+LEDGER = Res("aws:s3/bucket:Bucket", "ledger", {"bucket": "acme-dev-audit-ledger-1"})
+
+
+def backup_selection(*resources: str) -> Res:
+    return Res("aws:backup/selection:Selection", "selection", {"resources": list(resources)})
+
+
+def backup_vault(**lock: Any) -> list[Res]:
+    vault = Res("aws:backup/vault:Vault", "vault", {"name": "acme-backup-vault"})
+    return [
+        vault,
+        Res("aws:backup/vaultLockConfiguration:VaultLockConfiguration", "lock", {"backupVaultName": "acme-backup-vault", **lock}),
+    ]
+
+
+RESOURCE_CASES: dict[str, Case] = {
+    "rds-encryption": Case(RDS, {"storageEncrypted": True, "kmsKeyId": "k"}, {"storageEncrypted": False}),
+    "rds-iam-auth": Case(RDS, {"iamDatabaseAuthenticationEnabled": True}, {}),
+    "rds-backups": Case(
+        RDS,
+        {"backupRetentionPeriod": 14, "deletionProtection": True},
+        {"backupRetentionPeriod": 14},
+        config={"rds-backups": {"requireDeletionProtection": True}},
+    ),
+    "rds-monitoring": Case(
+        "aws:rds/clusterInstance:ClusterInstance",
+        {"performanceInsightsEnabled": True, "monitoringInterval": 60},
+        {"performanceInsightsEnabled": True},
+        config={"rds-monitoring": {"requireMonitoring": True}},
+        more_bad=(("aws:rds/clusterInstance:ClusterInstance", {"monitoringInterval": 60}),),
+    ),
+    "rds-not-public": Case("aws:rds/clusterInstance:ClusterInstance", {"publiclyAccessible": False}, {"publiclyAccessible": True}),
+    "rds-proxy-tls-iam": Case(
+        "aws:rds/proxy:Proxy",
+        {"requireTls": True, "auths": [{"iamAuth": "REQUIRED"}]},
+        {"requireTls": True, "auths": [{"iamAuth": "DISABLED"}]},
+        more_bad=(("aws:rds/proxy:Proxy", {"requireTls": False, "auths": [{"iamAuth": "REQUIRED"}]}),),
+    ),
+    "dynamodb-recovery-encryption": Case(
+        "aws:dynamodb/table:Table",
+        {"pointInTimeRecovery": {"enabled": True}, "serverSideEncryption": {"enabled": True, "kmsKeyArn": "k"}},
+        {"pointInTimeRecovery": {"enabled": False}},
+    ),
+}
+
+
+STACK_CASES: dict[str, StackCase] = {
+    "backup-coverage": StackCase(
+        [
+            AURORA_CLUSTER,
+            LEDGER_TRAIL,
+            LEDGER,
+            backup_selection("arn:aws:rds:eu-west-3:123456789012:cluster:acme-dev-aurora", "arn:aws:s3:::acme-dev-audit-ledger-1"),
+        ],
+        [AURORA_CLUSTER, backup_selection("arn:aws:s3:::acme-dev-audit-ledger-1")],
+        "aurora",
+        more_bad=(([LEDGER_TRAIL, LEDGER, backup_selection("arn:aws:rds:eu-west-3:123456789012:cluster:acme-dev-aurora")], "ledger"),),
+    ),
+    "backup-vault-locked": StackCase(
+        backup_vault(minRetentionDays=35, maxRetentionDays=36500, changeableForDays=3),
+        backup_vault(minRetentionDays=35),
+        "lock",
+        config={"backup-vault-locked": {"requireComplianceMode": True}},
+        more_bad=(
+            ([backup_vault()[0]], "vault"),
+            (backup_vault(maxRetentionDays=36500), "lock"),
+        ),
+    ),
+    "rds-cluster-parameters": StackCase(
+        [AURORA, aurora_parameters()],
+        [AURORA, aurora_parameters(**{"rds.force_ssl": "0"})],
+        "aurora-parameters",
+        more_bad=(
+            ([AURORA, aurora_parameters(shared_preload_libraries="pg_stat_statements")], "aurora-parameters"),
+            ([Res("aws:rds/cluster:Cluster", "aurora", {"engine": "aurora-postgresql"})], "aurora"),
+        ),
+    ),
+}

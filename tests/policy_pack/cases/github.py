@@ -1,0 +1,120 @@
+"""Compliant and non-compliant cases of the github rules."""
+
+from __future__ import annotations
+
+from ._common import Case, Res, StackCase, doc, with_
+from .aws_iam import GITHUB_TRUST
+from .kubernetes_tenancy import REGISTRY
+
+REPO = "github:index/repository:Repository"
+
+
+RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
+
+
+RULESET_OK = {
+    "enforcement": "active",
+    "target": "branch",
+    "rules": {
+        "pullRequest": {"requiredApprovingReviewCount": 2, "dismissStaleReviewsOnPush": True, "requireCodeOwnerReview": True},
+        "requiredStatusChecks": {"requiredChecks": [{"context": "lint"}]},
+        "nonFastForward": True,
+        "deletion": True,
+    },
+}
+
+
+REPO_OK = {
+    "visibility": "private",
+    "vulnerabilityAlerts": True,
+    "deleteBranchOnMerge": True,
+    "securityAndAnalysis": {"secretScanning": {"status": "enabled"}, "secretScanningPushProtection": {"status": "enabled"}},
+}
+
+
+def service_repository(without: str | None = None, image: str = "payments/api", trusted: str = "payments-api") -> list[Res]:
+    """A tenant's service repository with its Actions variables, its image repository and publisher role."""
+    role_arn = "arn:aws:iam::123456789012:role/fintech-blueprint/acme-dev-ci-payments-api"
+    values = {
+        "IMAGE_REPOSITORY_URL": f"{REGISTRY}/{image}",
+        "AWS_PUBLISHER_ROLE_ARN": role_arn,
+        "AWS_REGION": "eu-west-3",
+        "COSIGN_KMS_KEY_ARN": "arn:aws:kms:eu-west-3:123456789012:alias/acme-dev-cosign",
+    }
+    trust = doc(
+        {
+            **GITHUB_TRUST,
+            "Condition": {"StringEquals": {"token.actions.githubusercontent.com:sub": f"repo:acme/{trusted}:ref:refs/heads/main"}},
+        }
+    )
+    return [
+        Res("fintech:platform:Tenant", "payments", {}),
+        Res("github:index/repository:Repository", "payments-api-repo", {"name": "payments-api"}, parent="payments"),
+        *(
+            Res(
+                "github:index/actionsVariable:ActionsVariable",
+                f"var-{k}",
+                {"repository": "payments-api", "variableName": k, "value": v},
+                parent="payments",
+            )
+            for k, v in values.items()
+            if k != without
+        ),
+        Res("aws:ecr/repository:Repository", "api-images", {"name": "payments/api"}),
+        Res("aws:iam/role:Role", "publisher", {"name": "acme-dev-ci-payments-api", "assumeRolePolicy": trust}),
+    ]
+
+
+RESOURCE_CASES: dict[str, Case] = {
+    "github-repository-private": Case(REPO, REPO_OK, with_(REPO_OK, visibility="public")),
+    "github-vulnerability-alerts": Case(REPO, REPO_OK, with_(REPO_OK, vulnerabilityAlerts=False)),
+    "github-delete-branch-on-merge": Case(REPO, REPO_OK, with_(REPO_OK, deleteBranchOnMerge=False)),
+    "github-secret-scanning": Case(REPO, REPO_OK, with_(REPO_OK, securityAndAnalysis={})),
+    "github-required-reviews": Case(
+        RULESET,
+        RULESET_OK,
+        with_(RULESET_OK, rules={"pullRequest": {"requiredApprovingReviewCount": 1}}),
+        config={"github-required-reviews": {"minApprovals": 2}},
+    ),
+    "github-required-status-checks": Case(
+        "github:index/branchProtection:BranchProtection", {"requiredStatusChecks": [{"contexts": ["lint"]}]}, {"requiredStatusChecks": []}
+    ),
+    "github-no-force-push-or-deletion": Case(
+        RULESET,
+        RULESET_OK,
+        with_(RULESET_OK, rules={"nonFastForward": False, "deletion": True}),
+        more_bad=(
+            ("github:index/branchProtection:BranchProtection", {"allowsForcePushes": True}),
+            ("github:index/branchProtection:BranchProtection", {"allowsDeletions": True}),
+        ),
+    ),
+    "github-ruleset-active": Case(RULESET, RULESET_OK, with_(RULESET_OK, enforcement="evaluate")),
+    "github-organization-defaults": Case(
+        "github:index/organizationSettings:OrganizationSettings",
+        {
+            "membersCanCreatePublicRepositories": False,
+            "defaultRepositoryPermission": "read",
+            "secretScanningEnabledForNewRepositories": True,
+            "secretScanningPushProtectionEnabledForNewRepositories": True,
+            "dependabotAlertsEnabledForNewRepositories": True,
+            "dependencyGraphEnabledForNewRepositories": True,
+        },
+        {"membersCanCreatePublicRepositories": True, "defaultRepositoryPermission": "admin"},
+    ),
+    "github-no-cloud-keys-in-secrets": Case(
+        "github:index/actionsSecret:ActionsSecret", {"secretName": "SONAR_TOKEN"}, {"secretName": "AWS_SECRET_ACCESS_KEY"}
+    ),
+}
+
+
+STACK_CASES: dict[str, StackCase] = {
+    "tenant-ci-identity-wired": StackCase(
+        service_repository(),
+        service_repository(without="AWS_REGION"),
+        "payments-api-repo",
+        more_bad=(
+            (service_repository(image="payments/other"), "payments-api-repo"),
+            (service_repository(trusted="payments-other"), "payments-api-repo"),
+        ),
+    ),
+}

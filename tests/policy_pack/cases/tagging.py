@@ -1,0 +1,15 @@
+"""Compliant and non-compliant cases of the tagging rules."""
+
+from __future__ import annotations
+
+from ._common import Case, StackCase
+
+TAGS = {"environment": "dev", "tenant": "payments", "owner": "payments-team", "cost-center": "CC-1", "managed-by": "pulumi"}
+
+
+RESOURCE_CASES: dict[str, Case] = {
+    "required-cost-tags": Case("aws:sqs/queue:Queue", {"tags": {**TAGS, "data-class": "pci"}}, {"tags": {"environment": "dev"}}),
+}
+
+
+STACK_CASES: dict[str, StackCase] = {}
