@@ -19,8 +19,8 @@ class PlatformRepository:
 PLATFORM_REPOSITORIES: tuple[PlatformRepository, ...] = (
     PlatformRepository("platform-libs", "Shared libraries: auth, observability, idempotency, outbox", False),
     PlatformRepository("contracts", "OpenAPI/AsyncAPI contracts and schemas", False),
-    PlatformRepository("concierge", "Resource Concierge: short-lived credentials and audited access (ADR-0001)", True),
-    PlatformRepository("db-manager", "DB Manager: pooled, quota-bound database access (ADR-0002)", True),
+    PlatformRepository("concierge", "Resource Concierge: short-lived credentials and audited access (ADR-1)", True),
+    PlatformRepository("db-manager", "DB Manager: pooled, quota-bound database access (ADR-2)", True),
     PlatformRepository("api-gateway", "Single entry point: WAF, rate limits, routing", True),
     PlatformRepository("catalog", "Service and resource catalog", True),
     PlatformRepository("design-system", "Shared UI components and visual tests", False),

@@ -16,10 +16,13 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
+from components.aws import cluster, outbox
 from components.kubernetes import charts
 from components.kubernetes.namespaces import DNS_NAMESPACE, GATEWAY_NAMESPACE, VAULT_NAMESPACE
 from components.kubernetes.quotas import QUOTA_TIERS
 from components.tagging import SHARED_TENANT
+from components.tenant.concierge import DB_CREDENTIAL_TTL_SECONDS
+from components.vault import platform as vault_platform
 from policy_pack.policies import lifecycle, pricing
 from policy_pack.policies.contract import ERASURE_NAME
 from stacks import aws_values, regions
@@ -173,13 +176,13 @@ class NetworkConfig(_Model):
 
 
 class ClusterConfig(_Model):
-    kubernetes_version: Annotated[str, AfterValidator(_kubernetes_version)] = "1.31"
+    kubernetes_version: Annotated[str, AfterValidator(_kubernetes_version)] = cluster.KUBERNETES_VERSION
     endpoint_public_access: bool = False
     public_access_cidrs: list[Cidr] = []
-    node_instance_types: list[str] = Field(default_factory=lambda: ["m6i.large"], min_length=1)
-    node_min: int = Field(2, ge=1, le=100)
-    node_max: int = Field(6, ge=1, le=500)
-    node_desired: int = Field(3, ge=1, le=500)
+    node_instance_types: list[str] = Field(default_factory=lambda: list(cluster.NODE_INSTANCE_TYPES), min_length=1)
+    node_min: int = Field(cluster.NODE_MIN, ge=1, le=100)
+    node_max: int = Field(cluster.NODE_MAX, ge=1, le=500)
+    node_desired: int = Field(cluster.NODE_DESIRED, ge=1, le=500)
     admin_role_arns: list[Annotated[str, Field(pattern=r"^arn:aws:iam::\d{12}:role/.+$")]] = []
     create_autoscaling_service_role: bool = Field(
         True,
@@ -247,9 +250,9 @@ class VaultConfig(_Model):
         description="Where the address resolves: tenant pods may open connections to these networks on the address's "
         "port (ADR-0023: Vault runs outside the cluster). Default: the stack's VPC (network.cidr).",
     )
-    default_lease_ttl_seconds: int = Field(3600, ge=60, le=3600)
-    max_lease_ttl_seconds: int = Field(86400, ge=300, le=86400)
-    db_credential_ttl_seconds: int = Field(900, ge=60, le=3600)
+    default_lease_ttl_seconds: int = Field(vault_platform.DEFAULT_LEASE_TTL_SECONDS, ge=60, le=vault_platform.DEFAULT_LEASE_TTL_SECONDS)
+    max_lease_ttl_seconds: int = Field(vault_platform.MAX_LEASE_TTL_SECONDS, ge=300, le=vault_platform.MAX_LEASE_TTL_SECONDS)
+    db_credential_ttl_seconds: int = Field(DB_CREDENTIAL_TTL_SECONDS, ge=60, le=3600)
 
     @property
     def port(self) -> int:
@@ -394,9 +397,9 @@ class ErasureConfig(_Model):
 
 
 class OutboxConfig(_Model):
-    max_receive_count: int = Field(5, ge=1, le=1000)
-    message_retention_seconds: int = Field(345600, ge=60, le=1209600)
-    dlq_retention_seconds: int = Field(1209600, ge=60, le=1209600)
+    max_receive_count: int = Field(outbox.MAX_RECEIVE_COUNT, ge=1, le=1000)
+    message_retention_seconds: int = Field(outbox.MESSAGE_RETENTION_SECONDS, ge=60, le=outbox.DLQ_RETENTION_SECONDS)
+    dlq_retention_seconds: int = Field(outbox.DLQ_RETENTION_SECONDS, ge=60, le=outbox.DLQ_RETENTION_SECONDS)
 
 
 class GithubConfig(_Model):

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from blueprint.engine.mocks import Registration
-from stacks.compose import name_prefix
 from stacks.loader import ROOT, load_stack_file
+from stacks.settings import name_prefix
 from tests.conftest import STACKS, by_type
 
 RUNBOOKS = sorted((ROOT / "docs" / "runbooks").glob("*.md"))

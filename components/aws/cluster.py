@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -67,30 +67,37 @@ def kubeconfig(*, cluster_name: str, endpoint: str, ca_data: str, region: str) -
     )
 
 
+#: The cluster's defaults, read by ClusterArgs and by the config model (``cluster.*``) alike.
+KUBERNETES_VERSION = "1.31"
+NODE_INSTANCE_TYPES = ("m6i.large",)
+NODE_MIN, NODE_DESIRED, NODE_MAX = 2, 3, 6
+
+
 @dataclass(frozen=True)
 class ClusterArgs:
     """Attributes:
-    kubernetes_version: e.g. ``"1.31"``.
     subnet_ids: Private subnets for the control plane ENIs and the nodes.
     secrets_key_arn / data_key_arn: KMS keys for Kubernetes secrets and for logs and node volumes.
-    endpoint_public_access / public_access_cidrs: A public endpoint, and its allow-list.
-    instance_types / node_min / node_desired / node_max: The managed node group.
     log_retention: The control-plane logs' class and lifecycle.
-    access: Principals admitted through access entries (the deploy role, the preview role, admins).
+    kubernetes_version: Default ``KUBERNETES_VERSION``.
+    endpoint_public_access / public_access_cidrs: A public endpoint, and its allow-list. Default: private only.
+    instance_types / node_min / node_desired / node_max: The managed node group. Default: the module's
+        ``NODE_*`` constants, which the config model's defaults read too.
+    access: Principals admitted through access entries (the deploy role, the preview role, admins). Default: none.
     """
 
-    kubernetes_version: str
     subnet_ids: list[pulumi.Input[str]]
     secrets_key_arn: pulumi.Input[str]
     data_key_arn: pulumi.Input[str]
-    endpoint_public_access: bool
-    public_access_cidrs: list[str]
-    instance_types: list[str]
-    node_min: int
-    node_desired: int
-    node_max: int
     log_retention: Retention
-    access: list[ClusterAccess]
+    kubernetes_version: str = KUBERNETES_VERSION
+    endpoint_public_access: bool = False
+    public_access_cidrs: list[str] = field(default_factory=list)
+    instance_types: list[str] = field(default_factory=lambda: list(NODE_INSTANCE_TYPES))
+    node_min: int = NODE_MIN
+    node_desired: int = NODE_DESIRED
+    node_max: int = NODE_MAX
+    access: list[ClusterAccess] = field(default_factory=list)
 
 
 class Cluster(pulumi.ComponentResource):

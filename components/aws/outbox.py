@@ -18,6 +18,12 @@ from components import options
 from components.aws import iam_documents
 from components.aws.arns import Location
 
+#: The outbox's secure defaults, read by OutboxArgs and by the config model (``outbox.*``) alike.
+MAX_RECEIVE_COUNT = 5
+MESSAGE_RETENTION_SECONDS = 4 * 24 * 3600
+#: SQS's maximum: a dead-lettered message waits as long as it can for a person to replay it.
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+
 IDEMPOTENCY_KEY = "idempotencyKey"
 IDEMPOTENCY_TTL_ATTRIBUTE = "expiresAt"
 
@@ -108,9 +114,9 @@ class OutboxArgs:
     table_name: str
     kms_key_arn: pulumi.Input[str]
     identity_arns: list[pulumi.Input[str]]
-    max_receive_count: int = 5
-    message_retention_seconds: int = 345600
-    dlq_retention_seconds: int = 1209600
+    max_receive_count: int = MAX_RECEIVE_COUNT
+    message_retention_seconds: int = MESSAGE_RETENTION_SECONDS
+    dlq_retention_seconds: int = DLQ_RETENTION_SECONDS
     protect: bool = False
 
 

@@ -21,7 +21,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import options
-from components.aws import iam_documents, key_policies
+from components.aws import iam_documents, key_policies, outbox
 from components.aws.arns import Location, s3_bucket
 from components.aws.buckets import kms_encryption, log_access, private_bucket
 from components.aws.ci_identity import ROLE_PATH, ImagePublisher, publisher_role
@@ -74,9 +74,9 @@ class TenantAwsArgs:
     cluster_name: pulumi.Input[str]
     retention: Retention
     access_log_bucket: pulumi.Input[str]
-    max_receive_count: int
-    message_retention_seconds: int
-    dlq_retention_seconds: int
+    max_receive_count: int = outbox.MAX_RECEIVE_COUNT
+    message_retention_seconds: int = outbox.MESSAGE_RETENTION_SECONDS
+    dlq_retention_seconds: int = outbox.DLQ_RETENTION_SECONDS
 
 
 def log_group_name(name_prefix: str, tenant: str) -> str:

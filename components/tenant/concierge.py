@@ -20,6 +20,9 @@ from components.context import StackContext
 from components.database import migration
 from components.vault import policies as vp
 
+#: How long a database credential the Concierge issues lives (read by the config model too).
+DB_CREDENTIAL_TTL_SECONDS = 900
+
 
 @dataclass(frozen=True)
 class ConciergeArgs:

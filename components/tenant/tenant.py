@@ -24,7 +24,8 @@ from components.tenant.github import TenantGithub, TenantGithubArgs
 from components.tenant.gitops_access import TenantGitopsAccess, TenantGitopsAccessArgs
 from components.tenant.mlops import TenantKey, TenantMlops, TenantMlopsArgs
 from components.tenant.namespace import TenantNamespace, TenantNamespaceArgs
-from policy_pack.policies.contract import TENANT_COMPONENT
+from components.tenant.spec import PlatformHandles, TenantSettings, TenantSpec
+from policy_pack.policies.contract import ERASURE_NAME, TENANT_COMPONENT
 
 
 @dataclass(frozen=True)
@@ -67,12 +68,105 @@ class TenantArgs:
     github_dependencies: list[pulumi.Resource] = field(default_factory=list)
 
 
+def layer_args(spec: TenantSpec, settings: TenantSettings, platform: PlatformHandles) -> TenantArgs:
+    """Each layer's Args of one tenant, derived from its spec, the stack's settings and the platform's
+    handles (pure: a test builds it without Pulumi)."""
+    names = [s.name for s in spec.services]
+    erasure = spec.retention.lifecycle.erasure
+    # The erasure job runs as its own ServiceAccount: created with the services', bound to the tenant's Vault role.
+    identities = [*names, ERASURE_NAME] if erasure else names
+    transit = spec.retention.transit_seconds
+    return TenantArgs(
+        name=spec.name,
+        cost_tags=spec.cost_tags,
+        finops=spec.finops,
+        aws=TenantAwsArgs(
+            tenant=spec.name,
+            services=names,
+            monthly_budget_usd=spec.monthly_budget_usd,
+            owner_email=spec.owner_email,
+            image_key_arn=platform.data_key_arn,
+            github_oidc_provider_arn=platform.github_oidc_provider_arn,
+            cluster_name=platform.pod_identity_cluster_name,
+            retention=spec.retention,
+            access_log_bucket=platform.access_log_bucket,
+            max_receive_count=settings.max_receive_count,
+            message_retention_seconds=settings.message_retention_seconds,
+            dlq_retention_seconds=settings.dlq_retention_seconds,
+        ),
+        kubernetes=TenantNamespaceArgs(
+            namespace=spec.name,
+            tier=spec.tier,
+            kubernetes_version=settings.kubernetes_version,
+            services=identities,
+            admitted_registries=platform.admitted_registries,
+            allowed_registries=list(spec.allowed_registries),
+            endpoints=settings.endpoints,
+        ),
+        delivery=TenantDeliveryArgs(tenant=spec.name, services=spec.services, region=settings.region, owner_email=spec.owner_email),
+        gitops=TenantGitopsAccessArgs(tenant=spec.name, org=settings.org, repositories=list(spec.repositories), stack=settings.environment),
+        concierge=ConciergeArgs(
+            tenant=spec.name,
+            owner_team=spec.owner_team,
+            service_accounts=identities,
+            kv_mount=platform.kv_mount,
+            database_mount=platform.database_mount,
+            database_connection=platform.database_connection,
+            kubernetes_auth_path=platform.kubernetes_auth_path,
+            connection_limit=spec.connection_limit,
+            db_credential_ttl_seconds=settings.db_credential_ttl_seconds,
+            max_ttl_seconds=settings.max_ttl_seconds,
+            token_ttl_seconds=settings.token_ttl_seconds,
+            vault_address=settings.vault_address,
+        ),
+        github=TenantGithubArgs(
+            team_slug=spec.owner_team,
+            maintainers=list(spec.maintainers),
+            repositories=[(name, repo.description) for name, repo in spec.repositories.items()],
+            required_approvals=settings.required_approvals,
+            ci_variables={name: repo.ci_variables for name, repo in spec.repositories.items()},
+            repository_files={name: repo.files for name, repo in spec.repositories.items()},
+        )
+        if settings.manage_github
+        else None,
+        mlops=TenantMlopsArgs(
+            tenant=spec.name,
+            image_key_arn=platform.data_key_arn,
+            access_log_bucket=platform.access_log_bucket,
+            retention=spec.retention,
+        )
+        if spec.mlops
+        else None,
+        erasure=ErasureSettings(
+            image=settings.erasure_image,
+            schedule=settings.erasure_schedule,
+            region=settings.region,
+            cluster_name=platform.pod_identity_cluster_name,
+            ledger_bucket=platform.ledger_bucket,
+            retention_seconds=(min(settings.message_retention_seconds, transit), min(settings.dlq_retention_seconds, transit)),
+            max_receive_count=settings.max_receive_count,
+        )
+        if erasure
+        else None,
+        kubernetes_dependencies=list(platform.kubernetes_dependencies),
+        github_dependencies=list(platform.github_dependencies),
+    )
+
+
 class Tenant(pulumi.ComponentResource):
     namespace: pulumi.Output[str]
 
     def __init__(
-        self, name: str, args: TenantArgs, ctx: StackContext, providers: TenantProviders, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        spec: TenantSpec,
+        settings: TenantSettings,
+        platform: PlatformHandles,
+        ctx: StackContext,
+        providers: TenantProviders,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        args = layer_args(spec, settings, platform)
         scope = pulumi.ResourceOptions(transforms=[cost_scope_transform(args.cost_tags)])
         # The data class as a prop: the pack reads it to check the tenant's stores against its lifecycle.
         recorded = {"finops": args.finops, "dataClass": args.cost_tags.data_class}

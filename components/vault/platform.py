@@ -22,6 +22,11 @@ from components.vault import policies as vp
 GITHUB_OIDC_DISCOVERY_URL = "https://token.actions.githubusercontent.com"
 
 
+#: Lease bounds of every mount and auth method, read by VaultPlatformArgs and the config model (``vault.*``).
+DEFAULT_LEASE_TTL_SECONDS = 3600
+MAX_LEASE_TTL_SECONDS = 86400
+
+
 def duration(seconds: int) -> str:
     return f"{seconds}s"
 
@@ -50,8 +55,8 @@ class VaultPlatformArgs:
     database_url: pulumi.Input[str]
     database_username: str
     tenants: list[str]
-    default_lease_ttl_seconds: int
-    max_lease_ttl_seconds: int
+    default_lease_ttl_seconds: int = DEFAULT_LEASE_TTL_SECONDS
+    max_lease_ttl_seconds: int = MAX_LEASE_TTL_SECONDS
 
 
 class VaultPlatform(pulumi.ComponentResource):
@@ -88,7 +93,7 @@ class VaultPlatform(pulumi.ComponentResource):
             f"{name}-database",
             path=vp.DATABASE_MOUNT,
             type="database",
-            description="Short-lived PostgreSQL credentials (ADR-0002)",
+            description="Short-lived PostgreSQL credentials (ADR-2)",
             **ttl,
             opts=after_audit,
         )

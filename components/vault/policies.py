@@ -51,7 +51,8 @@ def tenant_policy_name(tenant: str) -> str:
 
 
 def tenant_policy(tenant: str) -> str:
-    return render_policy(f"Tenant {tenant}: its own paths only (ADR-0001 Concierge)", tenant_rules(tenant))
+    # Text that reaches a real object keeps its spelling: a new one would update every policy in place.
+    return render_policy(f"Tenant {tenant}: its own paths only (ADR-1 Concierge)", tenant_rules(tenant))
 
 
 MANAGE = ("create", "read", "update", "delete", "list")
@@ -99,11 +100,11 @@ def ci_preview_rules(auth_paths: list[str]) -> list[PathRule]:
 
 
 def ci_deploy_policy(auth_paths: list[str]) -> str:
-    return render_policy("GitHub Actions deploy job of the infra repository (ADR-0003)", ci_deploy_rules(auth_paths))
+    return render_policy("GitHub Actions deploy job of the infra repository (ADR-3)", ci_deploy_rules(auth_paths))
 
 
 def ci_preview_policy(auth_paths: list[str]) -> str:
-    return render_policy("GitHub Actions preview job of the infra repository (ADR-0003)", ci_preview_rules(auth_paths))
+    return render_policy("GitHub Actions preview job of the infra repository (ADR-3)", ci_preview_rules(auth_paths))
 
 
 def tenant_connection_limit(max_connections: int, proxy_percent: int, tier_percent: int) -> int:

@@ -1,0 +1,385 @@
+"""The platform every tenant builds on, one step per layer (foundation, cluster platform, records,
+database, billing, Vault, GitHub, cost allocation); each step reads the config and the handles the
+earlier steps left on the component, and leaves its own."""
+
+from __future__ import annotations
+
+import operator
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_github as github
+import pulumi_kubernetes as k8s
+import pulumi_vault as vault
+
+from components.aws.access_logs import AccessLogs, AccessLogsArgs
+from components.aws.audit_ledger import AuditLedger, AuditLedgerArgs
+from components.aws.backup import Backup, BackupArgs
+from components.aws.billing_export import BillingExport, BillingExportArgs
+from components.aws.ci_identity import ROLE_PATH, CiIdentity, CiIdentityArgs, ImagePublisher, publisher_role_name_pattern
+from components.aws.cluster import (
+    CLUSTER_ADMIN_POLICY,
+    CLUSTER_VIEW_POLICY,
+    Cluster,
+    ClusterAccess,
+    ClusterArgs,
+    control_plane_role_name_pattern,
+)
+from components.aws.db_manager import DbManager, DbManagerArgs
+from components.aws.finops import CostAllocation, CostAllocationArgs
+from components.aws.image_repository import ImageRepository, ImageRepositoryArgs
+from components.aws.keys import PlatformKeys, PlatformKeysArgs
+from components.aws.log_group import log_group
+from components.aws.network import Network, NetworkArgs
+from components.aws.scaler_identity import ScalerIdentity, ScalerIdentityArgs, TelemetryIdentity, TelemetryIdentityArgs
+from components.aws.trail_alarms import TrailAlarms, TrailAlarmsArgs
+from components.database.access import DatabaseAccess, DatabaseAccessArgs
+from components.github.organization import GithubOrganization, GithubOrganizationArgs, TeamSpec
+from components.kubernetes.admission import registry_host
+from components.kubernetes.platform import KubernetesPlatform, KubernetesPlatformArgs
+from components.kubernetes.telemetry import CollectorSettings
+from components.tagging import MANDATORY_TAG_KEYS, SHARED_TENANT
+from components.tenant.aws import log_group_name
+from components.tenant.spec import PlatformHandles
+from components.vault.platform import VaultPlatform, VaultPlatformArgs
+from policy_pack.policies.contract import PLATFORM_COMPONENT
+from policy_pack.policies.lifecycle import AUDIT
+from stacks.catalog import PLATFORM_REPOSITORIES
+from stacks.config import PlatformConfig
+from stacks.settings import (
+    CLUSTER_COMPONENT,
+    CONFIDENTIAL,
+    PLATFORM_DATA_CLASS,
+    db_manager_image,
+    lifecycle_table,
+    platform_finops,
+    platform_log_group_name,
+    repository_files,
+    retention,
+    stack_context,
+    tenant_pools,
+)
+
+
+class Platform(pulumi.ComponentResource):
+    """What the tenants build on: the platform-shared components, parented here so that the inventory
+    shows the platform as one unit like a Tenant. The providers stay at the stack's root: a provider's
+    URN is part of every resource's state, and moving it would replace them all.
+
+    Stacks created before the platform was a component had its components at the root: the alias
+    keeps their URNs (and every descendant's) without a replacement.
+    """
+
+    def __init__(self, config: PlatformConfig) -> None:
+        # The stack's FinOps profile, as props and outputs: the estimate reads it from the plan (the
+        # pack's tenant-estimate-within-budget from a preview's state, where outputs replace props).
+        # Not an attribute named like the prop: the SDK replaces a component's prop attributes with the
+        # engine's outputs, unknown in a preview (the mocks echo them, so only the real engine shows it).
+        finops_profile = platform_finops(config)
+        # The lifecycle table likewise: the pack checks every store against the row of its class.
+        recorded = {"finops": finops_profile, "dataLifecycle": lifecycle_table(config)}
+        super().__init__(PLATFORM_COMPONENT, "platform", recorded, None)
+        #: Options of a platform component: parented here, aliased to the stack root where it used to be.
+        self.inside = pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)])
+        self.aws_provider = aws.Provider("aws", region=config.region, allowed_account_ids=[config.aws_account_id])
+        self.on_aws = pulumi.ResourceOptions.merge(self.inside, pulumi.ResourceOptions(providers=[self.aws_provider]))
+        self.invoke = pulumi.InvokeOutputOptions(provider=self.aws_provider)
+        self.account_id = aws.get_caller_identity_output(opts=self.invoke).account_id
+        self.ctx = stack_context(config, self.account_id)
+
+        self._foundation(config)
+        self._cluster_platform(config)
+        self._records(config)
+        self._database(config)
+        self._billing(config)
+        self._vault(config)
+        self._github(config)
+        self._cost_allocation(config)
+        self.register_outputs(
+            {
+                "clusterName": self.cluster.name,
+                "accountId": self.account_id,
+                "finops": finops_profile,
+                "dataLifecycle": recorded["dataLifecycle"],
+            }
+        )
+
+    def _foundation(self, config: PlatformConfig) -> None:
+        """Keys, network, registries, CI identities, the cluster and its operators' identities, the platform log group."""
+        zones = aws.get_availability_zones_output(state="available", opts=self.invoke).names
+        self.keys = PlatformKeys(
+            "platform-keys",
+            PlatformKeysArgs(
+                create_autoscaling_service_role=config.cluster.create_autoscaling_service_role,
+                role_path=ROLE_PATH,
+                signer_role_names=publisher_role_name_pattern(self.ctx.name_prefix),
+                cluster_role_names=control_plane_role_name_pattern(CLUSTER_COMPONENT),
+            ),
+            self.ctx,
+            self.on_aws,
+        )
+        self.network = Network(
+            "network",
+            NetworkArgs(
+                availability_zones=[zones.apply(operator.itemgetter(i)) for i in range(config.network.az_count)],
+                kms_key_arn=self.keys.data_key_arn,
+                cidr=config.network.cidr,
+                nat_gateways=config.network.nat_gateways,
+                flow_log_retention=retention(config, PLATFORM_DATA_CLASS),
+            ),
+            self.ctx,
+            self.on_aws,
+        )
+        self.platform_images = {
+            repo.name: ImageRepository(
+                f"registry-{repo.name}",
+                ImageRepositoryArgs(repository_name=f"platform/{repo.name}", kms_key_arn=self.keys.data_key_arn),
+                self.ctx,
+                self.on_aws,
+            )
+            for repo in PLATFORM_REPOSITORIES
+            if repo.ships_image
+        }
+        self.ci = CiIdentity(
+            "ci-identity",
+            CiIdentityArgs(publishers=[ImagePublisher(name, [image.arn]) for name, image in self.platform_images.items()]),
+            self.ctx,
+            self.on_aws,
+        )
+        self.cluster = Cluster(
+            CLUSTER_COMPONENT,
+            ClusterArgs(
+                kubernetes_version=config.cluster.kubernetes_version,
+                subnet_ids=list(self.network.private_subnet_ids),
+                secrets_key_arn=self.keys.secrets_key_arn,
+                data_key_arn=self.keys.data_key_arn,
+                endpoint_public_access=config.cluster.endpoint_public_access,
+                public_access_cidrs=list(config.cluster.public_access_cidrs),
+                instance_types=list(config.cluster.node_instance_types),
+                node_min=config.cluster.node_min,
+                node_desired=config.cluster.node_desired,
+                node_max=config.cluster.node_max,
+                access=[
+                    ClusterAccess("deploy", self.ci.deploy_role_arn, CLUSTER_ADMIN_POLICY),
+                    ClusterAccess("preview", self.ci.preview_role_arn, CLUSTER_VIEW_POLICY),
+                    *(ClusterAccess(f"admin-{i}", arn, CLUSTER_ADMIN_POLICY) for i, arn in enumerate(config.cluster.admin_role_arns)),
+                ],
+                log_retention=retention(config, PLATFORM_DATA_CLASS),
+            ),
+            self.ctx,
+            self.on_aws,
+        )
+        ScalerIdentity("keda-operator", ScalerIdentityArgs(self.cluster.pod_identity_cluster_name), self.ctx, self.on_aws)
+        self.collector = CollectorSettings(
+            region=config.region,
+            platform_log_group=platform_log_group_name(config),
+            tenant_log_groups={t.name: log_group_name(self.ctx.name_prefix, t.name) for t in config.tenants},
+        )
+        log_group(
+            "platform-logs",
+            log_group_name=self.collector.platform_log_group,
+            retention=retention(config, PLATFORM_DATA_CLASS),
+            kms_key_arn=self.keys.data_key_arn,
+            opts=pulumi.ResourceOptions.merge(
+                self.on_aws, pulumi.ResourceOptions(protect=self.ctx.protect, retain_on_delete=self.ctx.protect)
+            ),
+        )
+        TelemetryIdentity(
+            "otel-collector",
+            TelemetryIdentityArgs(
+                self.cluster.pod_identity_cluster_name, [self.collector.platform_log_group, *self.collector.tenant_log_groups.values()]
+            ),
+            self.ctx,
+            self.on_aws,
+        )
+
+    def _cluster_platform(self, config: PlatformConfig) -> None:
+        """The cluster's provider and what runs on the cluster for every tenant (charts, admission)."""
+        self.kubernetes_provider = k8s.Provider("cluster", kubeconfig=self.cluster.kubeconfig)
+        self.kubernetes = KubernetesPlatform(
+            "kubernetes-platform",
+            KubernetesPlatformArgs(
+                kubernetes_version=config.cluster.kubernetes_version,
+                registry_host=self.account_id.apply(lambda account: registry_host(account, config.region)),
+                signing_public_key_pem=self.keys.signing_public_key_pem,
+                ha=config.kubernetes.gitops_ha,
+                chaos_enabled=config.kubernetes.chaos_enabled,
+                allowed_registries=list(config.kubernetes.allowed_registries),
+                metrics_retention=config.kubernetes.metrics_retention,
+                collector=self.collector,
+            ),
+            pulumi.ResourceOptions.merge(self.inside, pulumi.ResourceOptions(providers=[self.kubernetes_provider])),
+        )
+
+    def _records(self, config: PlatformConfig) -> None:
+        """What keeps evidence: access logs, the audit ledger and trail, the CIS alarms."""
+        self.access_logs = AccessLogs("access-logs", AccessLogsArgs(retention=retention(config, CONFIDENTIAL)), self.ctx, self.on_aws)
+        self.ledger = AuditLedger(
+            "audit-ledger",
+            AuditLedgerArgs(
+                kms_key_arn=self.keys.data_key_arn,
+                retention_days=config.audit.ledger_retention_days,
+                retention=retention(config, AUDIT),
+                access_log_bucket=self.access_logs.bucket_name,
+            ),
+            self.ctx,
+            self.on_aws,
+        )
+        TrailAlarms(
+            "trail-alarms",
+            TrailAlarmsArgs(
+                log_group_name=self.ledger.log_group_name,
+                alert_email=config.audit.security_alert_email,
+                kms_key_arn=self.keys.data_key_arn,
+            ),
+            self.ctx,
+            self.on_aws,
+        )
+
+    def _database(self, config: PlatformConfig) -> None:
+        """Aurora behind the DB Manager, the pooler and migration in the cluster, backups."""
+        self.db = DbManager(
+            "db-manager",
+            DbManagerArgs(
+                vpc_id=self.network.vpc_id,
+                vpc_cidr=config.network.cidr,
+                subnet_ids=list(self.network.private_subnet_ids),
+                kms_key_arn=self.keys.data_key_arn,
+                engine_version=config.database.engine_version,
+                instance_class=config.database.instance_class,
+                instances=config.database.instances,
+                backup_retention_days=config.database.backup_retention_days,
+                retention=retention(config, config.database_class.value),
+                max_connections_percent=config.database.max_connections_percent,
+                monitoring=config.database.monitoring,
+            ),
+            self.ctx,
+            self.on_aws,
+        )
+        DatabaseAccess(
+            "db-access",
+            DatabaseAccessArgs(
+                image=db_manager_image(config),
+                writer_endpoint=self.db.writer_endpoint,
+                vault_user=config.database.vault_username,
+                pools=tenant_pools(config),
+                kubernetes_version=config.cluster.kubernetes_version,
+                vpc_cidr=config.network.cidr,
+                cluster_name=self.cluster.pod_identity_cluster_name,
+                replicas=config.database.pooler_replicas,
+            ),
+            self.ctx,
+            pulumi.ResourceOptions.merge(
+                self.inside, pulumi.ResourceOptions(providers=[self.aws_provider, self.kubernetes_provider], depends_on=[self.kubernetes])
+            ),
+        )
+        Backup(
+            "backup",
+            BackupArgs(
+                kms_key_arn=self.keys.data_key_arn,
+                cluster_identifier=self.db.cluster_identifier,
+                ledger_bucket=self.ledger.bucket_name,
+                retention_days=config.backup.retention_days,
+                schedule=config.backup.schedule,
+                lock_mode=config.backup.vault_lock,
+            ),
+            self.ctx,
+            self.on_aws,
+        )
+
+    def _billing(self, config: PlatformConfig) -> None:
+        """The FOCUS billing export (its own us-east-1 provider)."""
+        if config.finops.billing_export:
+            # Data Exports exists only in us-east-1: its own provider, pinned to the same account.
+            exports_provider = aws.Provider("aws-us-east-1", region="us-east-1", allowed_account_ids=[config.aws_account_id])
+            BillingExport(
+                "billing-export",
+                BillingExportArgs(
+                    kms_key_arn=self.keys.data_key_arn,
+                    access_log_bucket=self.access_logs.bucket_name,
+                    retention=retention(config, CONFIDENTIAL),
+                    exports_provider=exports_provider,
+                ),
+                self.ctx,
+                self.on_aws,
+            )
+
+    def _vault(self, config: PlatformConfig) -> None:
+        """The Concierge: Vault's mounts, auth methods and CI logins."""
+        self.vault_provider = vault.Provider("vault", address=config.vault.address)
+        self.vault = VaultPlatform(
+            "vault-platform",
+            VaultPlatformArgs(
+                kubernetes_host=self.cluster.endpoint,
+                kubernetes_ca_pem=self.cluster.certificate_authority_pem,
+                token_reviewer_jwt=self.kubernetes.vault_reviewer_jwt,
+                # The writer endpoint: RDS Proxy admits IAM or Secrets Manager users only, not Vault's (ADR-0002).
+                database_url=pulumi.Output.concat(self.db.writer_endpoint, ":5432"),
+                database_username=config.database.vault_username,
+                tenants=[t.name for t in config.tenants],
+                default_lease_ttl_seconds=config.vault.default_lease_ttl_seconds,
+                max_lease_ttl_seconds=config.vault.max_lease_ttl_seconds,
+            ),
+            self.ctx,
+            pulumi.ResourceOptions.merge(self.inside, pulumi.ResourceOptions(providers=[self.vault_provider])),
+        )
+
+    def _github(self, config: PlatformConfig) -> None:
+        """The GitHub organization, when this stack owns it (ADR-0018)."""
+        self.github_provider = github.Provider("github", owner=config.github_org)
+        self.github = (
+            None
+            if not config.github.manage_organization
+            else GithubOrganization(
+                "github-org",
+                GithubOrganizationArgs(
+                    billing_email=config.github.billing_email,
+                    teams=[
+                        TeamSpec(
+                            config.platform_owner,
+                            "Platform team: owns the platform repositories",
+                            list(config.github.platform_maintainers),
+                        ),
+                        TeamSpec("security", "Security & QA: reviews Gate 1 and policy changes", list(config.github.security_maintainers)),
+                    ],
+                    platform_repositories=[(r.name, r.description) for r in PLATFORM_REPOSITORIES],
+                    required_approvals=config.github.required_approvals,
+                    repository_files={
+                        r.name: repository_files(config, "platform", r.name, config.platform_owner, f"platform/{r.name}")
+                        for r in PLATFORM_REPOSITORIES
+                    },
+                ),
+                self.ctx,
+                pulumi.ResourceOptions.merge(self.inside, pulumi.ResourceOptions(providers=[self.github_provider])),
+            )
+        )
+
+    def _cost_allocation(self, config: PlatformConfig) -> None:
+        """Cost allocation tags and the platform's own budget."""
+        CostAllocation(
+            "cost-allocation",
+            CostAllocationArgs(
+                tag_keys=list(MANDATORY_TAG_KEYS) if config.finops.activate_cost_allocation_tags else [],
+                shared_budget_name=self.ctx.name(SHARED_TENANT),
+                shared_budget_usd=config.finops.platform_monthly_budget_usd,
+                alert_email=config.finops.alert_email,
+            ),
+            self.on_aws,
+        )
+
+    def handles(self) -> PlatformHandles:
+        """What every tenant is handed (after every step ran)."""
+        return PlatformHandles(
+            data_key_arn=self.keys.data_key_arn,
+            github_oidc_provider_arn=self.ci.provider_arn,
+            pod_identity_cluster_name=self.cluster.pod_identity_cluster_name,
+            access_log_bucket=self.access_logs.bucket_name,
+            ledger_bucket=self.ledger.bucket_name,
+            admitted_registries=self.kubernetes.admitted_registries,
+            kv_mount=self.vault.kv_mount,
+            database_mount=self.vault.database_mount,
+            database_connection=self.vault.database_connection,
+            kubernetes_auth_path=self.vault.kubernetes_auth_path,
+            kubernetes_dependencies=list(self.kubernetes.releases.values()),
+            github_dependencies=[self.github] if self.github else [],
+        )

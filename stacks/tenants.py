@@ -1,0 +1,91 @@
+"""A tenant's spec from its config entry, and what the stack decides for every tenant: the Tenant
+builds each layer's Args from these and the platform's handles (``components.tenant.tenant.layer_args``)."""
+
+from __future__ import annotations
+
+from components.aws.ci_identity import ci_variables
+from components.aws.keys import signing_key_alias
+from components.kubernetes.quotas import QUOTA_TIERS
+from components.tenant.aws import image_repository_name, service_repository_name
+from components.tenant.delivery import ServiceSpec
+from components.tenant.gitops_access import ssh_url
+from components.tenant.spec import RepositorySpec, TenantSettings, TenantSpec
+from stacks.config import PlatformConfig
+from stacks.config import Tenant as TenantConfig
+from stacks.settings import (
+    erasure_image,
+    name_prefix,
+    platform_endpoints,
+    repository_files,
+    retention,
+    tenant_connection_limit_of,
+    tenant_cost_tags,
+    tenant_finops,
+)
+
+
+def service_specs(config: PlatformConfig, tenant: TenantConfig) -> list[ServiceSpec]:
+    return [
+        ServiceSpec(
+            name=s.name,
+            repository_url=ssh_url(config.github_org, service_repository_name(tenant.name, s.name)),
+            latency_p95_ms=s.slo.latency_p95_ms,
+            error_rate_percent=s.slo.error_rate_percent,
+            worker_scaling=(s.scaling.min_replicas, s.scaling.max_replicas, s.scaling.target_queue_depth) if s.scaling else None,
+        )
+        for s in tenant.services
+    ]
+
+
+def repositories(config: PlatformConfig, tenant: TenantConfig) -> dict[str, RepositorySpec]:
+    """Each service's repository: its description, the template rendered for it, its workflow's variables."""
+    prefix = name_prefix(config)
+    found = {}
+    for s in tenant.services:
+        repository, image = service_repository_name(tenant.name, s.name), image_repository_name(tenant.name, s.name)
+        found[repository] = RepositorySpec(
+            description=f"{tenant.name}: {s.kind} {s.name}",
+            files=repository_files(config, tenant.name, s.name, tenant.owner_team, image),
+            ci_variables=ci_variables(config.aws_account_id, config.region, prefix, repository, image, signing_key_alias(prefix)),
+        )
+    return found
+
+
+def tenant_spec(config: PlatformConfig, tenant: TenantConfig) -> TenantSpec:
+    return TenantSpec(
+        name=tenant.name,
+        cost_tags=tenant_cost_tags(config, tenant),
+        finops=tenant_finops(config, tenant),
+        owner_team=tenant.owner_team,
+        owner_email=tenant.owner_email,
+        maintainers=list(tenant.maintainers),
+        tier=QUOTA_TIERS[tenant.tier],
+        services=service_specs(config, tenant),
+        repositories=repositories(config, tenant),
+        monthly_budget_usd=tenant.monthly_budget_usd,
+        retention=retention(config, tenant.data_class.value),
+        connection_limit=tenant_connection_limit_of(config, tenant),
+        allowed_registries=list(tenant.allowed_registries),
+        mlops=tenant.mlops,
+    )
+
+
+def tenant_settings(config: PlatformConfig) -> TenantSettings:
+    return TenantSettings(
+        org=config.github_org,
+        environment=config.environment,
+        region=config.region,
+        kubernetes_version=config.cluster.kubernetes_version,
+        endpoints=platform_endpoints(config),
+        vault_address=config.vault.address,
+        required_approvals=config.github.required_approvals,
+        manage_github=config.github.manage_organization,
+        erasure_image=erasure_image(config),
+        erasure_schedule=config.erasure.schedule,
+        max_receive_count=config.outbox.max_receive_count,
+        message_retention_seconds=config.outbox.message_retention_seconds,
+        dlq_retention_seconds=config.outbox.dlq_retention_seconds,
+        db_credential_ttl_seconds=config.vault.db_credential_ttl_seconds,
+        token_ttl_seconds=config.vault.default_lease_ttl_seconds,
+        max_ttl_seconds=config.vault.max_lease_ttl_seconds,
+    )
