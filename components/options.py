@@ -28,6 +28,7 @@ def child(
     provider: pulumi.ProviderResource | None = None,
     providers: Sequence[pulumi.ProviderResource] = (),
     ignore_changes: list[str] | None = None,
+    aliases: Sequence[pulumi.Alias] = (),
 ) -> pulumi.ResourceOptions:
     """Options of a child of ``parent`` (a component), built with the component's own ``opts``:
 
@@ -36,7 +37,8 @@ def child(
     - waiting for what the component waits for (``opts.depends_on``) and for ``after``;
     - ``keep``: a resource holding state (ADR-0005). ``True`` protects it from deletion by Pulumi and
       retains the cloud object if the program ever stops managing it; ``False`` says so explicitly
-      (dev); ``None`` (the default) leaves both to the parent's.
+      (dev); ``None`` (the default) leaves both to the parent's;
+    - ``aliases``: where the child stood before (a move without replacement).
     """
     extra: dict[str, object] = {}
     if keep is not None:
@@ -47,5 +49,7 @@ def child(
         extra["providers"] = list(providers)
     if ignore_changes:
         extra["ignore_changes"] = ignore_changes
+    if aliases:
+        extra["aliases"] = list(aliases)
     depends_on = [*inherited_dependencies(opts), *after]
     return pulumi.ResourceOptions(parent=parent, depends_on=depends_on or None, **extra)

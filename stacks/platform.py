@@ -12,6 +12,7 @@ import pulumi_github as github
 import pulumi_kubernetes as k8s
 import pulumi_vault as vault
 
+from components import options
 from components.aws.access_logs import AccessLogs, AccessLogsArgs
 from components.aws.audit_ledger import AuditLedger, AuditLedgerArgs
 from components.aws.backup import Backup, BackupArgs
@@ -79,10 +80,8 @@ class Platform(pulumi.ComponentResource):
         # The lifecycle table likewise: the pack checks every store against the row of its class.
         recorded = {"finops": finops_profile, "dataLifecycle": lifecycle_table(config)}
         super().__init__(PLATFORM_COMPONENT, "platform", recorded, None)
-        #: Options of a platform component: parented here, aliased to the stack root where it used to be.
-        self.inside = pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)])
         self.aws_provider = aws.Provider("aws", region=config.region, allowed_account_ids=[config.aws_account_id])
-        self.on_aws = pulumi.ResourceOptions.merge(self.inside, pulumi.ResourceOptions(providers=[self.aws_provider]))
+        self.on_aws = self.child(self.aws_provider)
         self.invoke = pulumi.InvokeOutputOptions(provider=self.aws_provider)
         self.account_id = aws.get_caller_identity_output(opts=self.invoke).account_id
         self.ctx = stack_context(config, self.account_id)
@@ -180,9 +179,7 @@ class Platform(pulumi.ComponentResource):
             log_group_name=self.collector.platform_log_group,
             retention=retention(config, PLATFORM_DATA_CLASS),
             kms_key_arn=self.keys.data_key_arn,
-            opts=pulumi.ResourceOptions.merge(
-                self.on_aws, pulumi.ResourceOptions(protect=self.ctx.protect, retain_on_delete=self.ctx.protect)
-            ),
+            opts=self.child(self.aws_provider, keep=self.ctx.protect),
         )
         TelemetryIdentity(
             "otel-collector",
@@ -208,7 +205,7 @@ class Platform(pulumi.ComponentResource):
                 metrics_retention=config.kubernetes.metrics_retention,
                 collector=self.collector,
             ),
-            pulumi.ResourceOptions.merge(self.inside, pulumi.ResourceOptions(providers=[self.kubernetes_provider])),
+            self.child(self.kubernetes_provider),
         )
 
     def _records(self, config: PlatformConfig) -> None:
@@ -269,9 +266,7 @@ class Platform(pulumi.ComponentResource):
                 replicas=config.database.pooler_replicas,
             ),
             self.ctx,
-            pulumi.ResourceOptions.merge(
-                self.inside, pulumi.ResourceOptions(providers=[self.aws_provider, self.kubernetes_provider], depends_on=[self.kubernetes])
-            ),
+            self.child(self.aws_provider, self.kubernetes_provider, after=[self.kubernetes]),
         )
         Backup(
             "backup",
@@ -321,7 +316,7 @@ class Platform(pulumi.ComponentResource):
                 max_lease_ttl_seconds=config.vault.max_lease_ttl_seconds,
             ),
             self.ctx,
-            pulumi.ResourceOptions.merge(self.inside, pulumi.ResourceOptions(providers=[self.vault_provider])),
+            self.child(self.vault_provider),
         )
 
     def _github(self, config: PlatformConfig) -> None:
@@ -350,7 +345,7 @@ class Platform(pulumi.ComponentResource):
                     },
                 ),
                 self.ctx,
-                pulumi.ResourceOptions.merge(self.inside, pulumi.ResourceOptions(providers=[self.github_provider])),
+                self.child(self.github_provider),
             )
         )
 
@@ -365,6 +360,15 @@ class Platform(pulumi.ComponentResource):
                 alert_email=config.finops.alert_email,
             ),
             self.on_aws,
+        )
+
+    def child(
+        self, *providers: pulumi.ProviderResource, after: list[pulumi.Resource] | None = None, keep: bool | None = None
+    ) -> pulumi.ResourceOptions:
+        """A platform component's options: parented here with ``providers``, aliased to the stack's root
+        where stacks created before the Platform component had it (no replacement)."""
+        return options.child(
+            self, after=after or [], keep=keep, providers=providers, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)]
         )
 
     def handles(self) -> PlatformHandles:
