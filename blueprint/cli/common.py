@@ -48,8 +48,10 @@ def exit_blocking_or_ok(blocking: bool) -> NoReturn:
 def exit_codes() -> Iterator[None]:
     """The one mapping of the engine's and the loaders' errors to exit codes: bad input (a config, a
     policy config, a stack file, an output directory, two resources claiming one object, a region
-    without prices) exits 2 with its message; the program failing under the engine exits 3."""
-    from blueprint.engine.analyzer import PolicyConfigError
+    without prices) exits 2 with its message; the program failing under the engine, or a rule of the
+    pack raising instead of answering, exits 3 naming it: exit 1 only ever means a reported mandatory
+    violation."""
+    from blueprint.engine.analyzer import PolicyConfigError, PolicyCrash
     from blueprint.engine.identities import IdentityCollision
     from blueprint.engine.run import ProgramError
     from blueprint.plan import OutputDirError
@@ -63,7 +65,7 @@ def exit_codes() -> Iterator[None]:
         fail(str(exc))
     except PolicyConfigError as exc:
         fail(f"invalid policy config: {exc}")
-    except ProgramError as exc:
+    except (ProgramError, PolicyCrash) as exc:
         program_failed(str(exc))
 
 

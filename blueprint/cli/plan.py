@@ -225,6 +225,11 @@ def _print_costs(costs: dict[str, Any]) -> None:
     out.print(table)
     if over:
         out.print(f"[yellow]{len(over)} tenant(s) over budget[/]")
+    if costs["catalogVersion"] == "none":
+        out.print(
+            "[yellow]No price catalog for this stack's region[/]: what it creates is reported unpriced, not estimated "
+            "(finops.json unpriced gives the reason; policy_pack/policies/data/prices/ holds the catalogs)"
+        )
     if costs["unpriced"]:
         out.print(f"[yellow]{costs['unpriced']} resource(s) not priced[/] (finops.json unpriced)")
 

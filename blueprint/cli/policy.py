@@ -10,7 +10,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from blueprint.cli.common import exit_blocking_or_ok, fail, main, out
+from blueprint.cli.common import exit_blocking_or_ok, exit_codes, fail, main, out
 from stacks import documents
 
 
@@ -55,14 +55,12 @@ def policy_eval(resources: Path, policy_config: Path | None, output_format: str)
     line per violation. Exit 1 when a mandatory violation is reported, 0 otherwise, 2 on bad input.
     """
     from blueprint import policies
-    from blueprint.engine.analyzer import PolicyConfigError, Resource
+    from blueprint.engine.analyzer import Resource
 
     items = _load_resources(resources)
-    try:
+    with exit_codes():
         file_config = policies.read_policy_config(policy_config) if policy_config else None
         engine = policies.analyzer(file_config)
-    except PolicyConfigError as exc:
-        fail(f"invalid policy config: {exc}")
     batch = [
         Resource(urn=f"urn:pulumi:eval::eval::{i['type']}::{i['id']}", type=i["type"], name=i["id"], props=i.get("props", {}))
         for i in items
@@ -71,8 +69,9 @@ def policy_eval(resources: Path, policy_config: Path | None, output_format: str)
     def shape(violations: list[Any]) -> list[dict[str, str]]:
         return [{"policy": v.policy, "enforcementLevel": v.enforcement_level, "message": v.message} for v in violations]
 
-    result: list[dict[str, Any]] = [{"id": r.name, "violations": shape(engine.analyze(r))} for r in batch]
-    stack_violations = engine.analyze_stack(batch)
+    with exit_codes():  # a rule raising is exit 3, naming it
+        result: list[dict[str, Any]] = [{"id": r.name, "violations": shape(engine.analyze(r))} for r in batch]
+        stack_violations = engine.analyze_stack(batch)
     if stack_violations:
         result.append({"id": None, "violations": shape(stack_violations)})
     if output_format == "json":

@@ -35,6 +35,18 @@ class PolicyConfigError(Exception):
     """The policy config file does not fit the pack (unknown policy, bad level, schema violation)."""
 
 
+class PolicyCrash(Exception):
+    """A rule raised instead of answering: a bug in the pack, never a finding (exit 3, not 1)."""
+
+    def __init__(self, policy: str, urn: str | None, cause: BaseException) -> None:
+        where = f"on {urn.rsplit('::', 1)[-1]} ({urn})" if urn else "on the stack"
+        super().__init__(
+            f"policy {policy!r} failed {where}: {type(cause).__name__}: {cause} "
+            "(a bug in the policy pack, policy_pack/policies/; no verdict was given)"
+        )
+        self.policy, self.urn = policy, urn
+
+
 @dataclass(frozen=True)
 class Resource:
     """A resource as the engine hands it to analyzers (props camelCase, secrets unwrapped)."""
@@ -157,7 +169,7 @@ class Analyzer:
         )
         self._by_type: dict[str, PolicyAnalyzerServicer | None] = {}
         # One servicer per stack rule, so that each is handed only the resources it reads.
-        self._stack = [(_applies(p), self._servicer([p])) for p in policies if isinstance(p, StackValidationPolicy)]
+        self._stack = [(p.name, _applies(p), self._servicer([p])) for p in policies if isinstance(p, StackValidationPolicy)]
 
     def _servicer(self, policies: list[Policy]) -> PolicyAnalyzerServicer | None:
         if not policies:
@@ -202,7 +214,23 @@ class Analyzer:
         if servicer is None:
             return []
         request = proto.AnalyzeRequest(**self._fields(resource))
-        return self._violations(servicer.Analyze(request, None), resource.urn)
+        try:
+            response = servicer.Analyze(request, None)
+        except Exception as exc:
+            raise self._culprit(resource, request, exc) from exc
+        return self._violations(response, resource.urn)
+
+    def _culprit(self, resource: Resource, request: Any, cause: Exception) -> PolicyCrash:
+        """Which of the type's rules raised: each alone, once, on the failure path only."""
+        for policy in self._policies:
+            if isinstance(policy, ResourceValidationPolicy) and _applies(policy)(resource.type):
+                alone = self._servicer([policy])
+                try:
+                    assert alone is not None
+                    alone.Analyze(request, None)
+                except Exception as exc:
+                    return PolicyCrash(policy.name, resource.urn, exc)
+        return PolicyCrash("(unknown)", resource.urn, cause)
 
     def analyze_stack(self, resources: Sequence[Resource]) -> list[Violation]:
         violations: list[Violation] = []
@@ -213,10 +241,14 @@ class Analyzer:
                 built[index] = self._stack_resource(resources[index])
             return built[index]
 
-        for applies, servicer in self._stack:
+        for name, applies, servicer in self._stack:
             assert servicer is not None
             request = proto.AnalyzeStackRequest(resources=[message(i) for i, r in enumerate(resources) if applies(r.type)])
-            violations.extend(self._violations(servicer.AnalyzeStack(request, None), None))
+            try:
+                response = servicer.AnalyzeStack(request, None)
+            except Exception as exc:
+                raise PolicyCrash(name, None, exc) from exc
+            violations.extend(self._violations(response, None))
         return violations
 
     def _fields(self, r: Resource) -> dict[str, Any]:

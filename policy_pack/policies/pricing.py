@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
@@ -98,11 +98,15 @@ class Catalog:
     prices: Mapping[str, Price]
     types: Mapping[str, Mapping[str, str]]
     free_prefixes: Mapping[str, str]
+    #: Set when the region has no catalog of its own: every priced type is unpriced, for this reason.
+    missing: str = ""
 
     def kind(self, resource_type: str) -> tuple[str, str]:
         """('priced' | 'usage' | 'free', reason) for a type; ('unknown', why) when the catalog lacks it."""
         entry = self.types.get(resource_type)
         if entry is not None:
+            if self.missing and entry["kind"] != "free":
+                return "unknown", self.missing
             return entry["kind"], entry.get("reason", "")
         for prefix, reason in self.free_prefixes.items():
             if resource_type.startswith(prefix):
@@ -148,6 +152,24 @@ def load_catalog(region: str) -> Catalog:
         prices=prices,
         types=raw["types"],
         free_prefixes=raw["freePrefixes"],
+    )
+
+
+def catalog_for(region: str) -> Catalog:
+    """The region's catalog; for a region without one, a catalog that prices nothing and says why (what
+    is free stays free: that does not depend on the region), so a plan in any region the config model
+    accepts reports its resources as unpriced instead of failing."""
+    if (PRICES / f"{region}.json").is_file():
+        return load_catalog(region)
+    available = sorted(p.stem for p in PRICES.glob("*.json"))
+    reference = load_catalog(available[0])
+    return replace(
+        reference,
+        region=region,
+        version="none",
+        prices={},
+        missing=f"no price catalog for region {region} (catalogs: {', '.join(available)}): add "
+        f"policy_pack/policies/data/prices/{region}.json to price it",
     )
 
 
@@ -396,7 +418,7 @@ def _tag_coverage(resources: Sequence[Resource], lines: Sequence[Line], taggable
 
 
 def estimate(resources: Sequence[Resource], region: str, taggable: frozenset[str] = frozenset()) -> Estimate:
-    catalog = load_catalog(region)
+    catalog = catalog_for(region)
     found = profiles(resources)
     by_parent: dict[str | None, list[Resource]] = {}
     for r in resources:

@@ -11,6 +11,7 @@ import pytest
 
 from policy_pack.policies import pricing
 from policy_pack.policies.contract import PLATFORM_COMPONENT, TENANT_COMPONENT
+from stacks.loader import ROOT
 
 PLATFORM = "urn:pulumi:t::p::fintech:platform:Platform::platform"
 
@@ -118,6 +119,22 @@ def test_a_type_the_catalog_lacks_is_unpriced_with_the_reason() -> None:
 def test_a_region_without_a_catalog_is_an_error_naming_the_catalogs() -> None:
     with pytest.raises(pricing.CatalogError, match=r"no price catalog for region 'ap-south-9' \(catalogs: eu-west-3\)"):
         pricing.load_catalog("ap-south-9")
+
+
+@pytest.mark.parametrize("region", sorted(json.loads((ROOT / "stacks" / "data" / "regions.json").read_text())["regions"]))
+def test_every_accepted_region_is_estimated_priced_or_unpriced_never_an_error(region: str) -> None:
+    """#26 item 8: a region the config model accepts is priced by its catalog, or its priced resources are
+    reported unpriced with the reason (free ones stay free); the estimate never fails."""
+    resources = [platform(), res("aws:eks/cluster:Cluster", "eks"), res("aws:kms/key:Key", "key"), res("aws:iam/role:Role", "role")]
+    estimate = pricing.estimate(resources, region)
+    if (pricing.PRICES / f"{region}.json").is_file():
+        assert not estimate.unpriced and estimate.total > 0
+    else:
+        assert estimate.total == 0 and estimate.free == 1  # the role costs nothing, wherever it is
+        assert [u.type for u in estimate.unpriced] == ["aws:eks/cluster:Cluster", "aws:kms/key:Key"]
+        assert {u.reason for u in estimate.unpriced} == {
+            f"no price catalog for region {region} (catalogs: eu-west-3): add policy_pack/policies/data/prices/{region}.json to price it"
+        }
 
 
 def test_tag_coverage_by_count_and_by_cost() -> None:
