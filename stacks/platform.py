@@ -204,6 +204,7 @@ class Platform(pulumi.ComponentResource):
                 allowed_registries=list(config.kubernetes.allowed_registries),
                 metrics_retention=config.kubernetes.metrics_retention,
                 collector=self.collector,
+                protect=self.ctx.protect,
             ),
             self.child(self.kubernetes_provider),
         )

@@ -214,7 +214,10 @@ class DatabaseAccess(pulumi.ComponentResource):
         super().__init__("fintech:database:DatabaseAccess", name, None, opts)
         child = options.child(self, opts)
         labels = pod_security_labels(args.kubernetes_version)
-        namespace = k8s.core.v1.Namespace(f"{name}-ns", metadata={"name": NAMESPACE, "labels": labels}, opts=child)
+        # The pooler's secrets and the migration's history: kept where the stack protects state (ADR-0005).
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-ns", metadata={"name": NAMESPACE, "labels": labels}, opts=options.child(self, opts, keep=ctx.protect)
+        )
         inside = options.child(self, opts, after=[namespace])
 
         def meta(object_name: str) -> Any:

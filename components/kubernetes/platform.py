@@ -137,6 +137,7 @@ class KubernetesPlatformArgs:
     allowed_registries: Registries admitted in every tenant namespace besides the platform's.
     metrics_retention: Prometheus retention (e.g. ``15d``).
     collector: Where the OpenTelemetry collector sends what it receives (``telemetry.collector_config``).
+    protect: Protect and retain the platform's namespaces (deleting one deletes all inside). Default False.
     """
 
     kubernetes_version: str
@@ -147,6 +148,7 @@ class KubernetesPlatformArgs:
     allowed_registries: list[str]
     metrics_retention: str
     collector: CollectorSettings
+    protect: bool = False
 
 
 class KubernetesPlatform(pulumi.ComponentResource):
@@ -165,10 +167,12 @@ class KubernetesPlatform(pulumi.ComponentResource):
             labels["pod-security.kubernetes.io/enforce"] = level
             if level == "privileged":
                 annotations[POD_SECURITY_EXCEPTION] = "adrs/0006-observability-chaos.md: chaos-daemon injects faults on nodes"
+            # What runs here holds history (metrics, Argo's state, the policies): kept where the stack
+            # protects state, as a tenant's namespace is (ADR-0005).
             namespaces[ns] = k8s.core.v1.Namespace(
                 f"{name}-{ns}",
                 metadata={"name": ns, "labels": labels, "annotations": annotations},
-                opts=options.child(self, opts),
+                opts=options.child(self, opts, keep=args.protect),
             )
         chart_secrets: dict[str, list[pulumi.Resource]] = {}
         if charts.KUBE_PROMETHEUS_STACK in wanted:

@@ -24,7 +24,6 @@ from ._lib import (
     number,
     schema,
     strings,
-    tenant_namespaces,
     tenant_of,
 )
 
@@ -291,8 +290,7 @@ def _erasure_wired(args) -> Iterator[Finding]:
                 yield f"tenant {tenant!r} ({data_class}: no erasure) has {', '.join(extra)}: remove them", urn
 
 
-#: What holds data or history (ADR-0005): protected and retained where the stack requires it. Tenant
-#: namespaces are checked too (deleting one deletes everything in it); the platform's are not state.
+#: What holds data or history (ADR-0005): protected and retained where the stack requires it.
 STATEFUL_TYPES = [
     "aws:s3/bucket:Bucket",
     "aws:kms/key:Key",
@@ -308,13 +306,16 @@ STATEFUL_TYPES = [
     "vault:index/mount:Mount",
     "vault:kv/secretV2:SecretV2",
     "github:index/repository:Repository",
+    # Deleting a namespace deletes everything in it: a tenant's, and the platform's (metrics history,
+    # the pooler's secrets, Argo CD's and Kyverno's state).
+    "kubernetes:core/v1:Namespace",
 ]
 
 
 def _stateful_protected(args) -> Iterator[Finding]:
     if not config_value(args, "requireProtect", False):
         return
-    stateful = [*named(args.resources, *config_value(args, "statefulTypes", STATEFUL_TYPES)), *tenant_namespaces(args.resources).values()]
+    stateful = named(args.resources, *config_value(args, "statefulTypes", STATEFUL_TYPES))
     for resource in stateful:
         if not resource.opts.protect:
             yield (
@@ -393,7 +394,7 @@ POLICIES = [
     ),
     StackRule(
         name="stateful-resources-protected",
-        description="Resources holding data or history (tenant namespaces included) are protected where the stack requires it.",
+        description="Resources holding data or history (every namespace, tenant and platform) are protected where the stack requires it.",
         severity=HIGH,
         adr="ADR-0005",
         domain="data-lifecycle",

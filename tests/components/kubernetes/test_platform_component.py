@@ -8,7 +8,7 @@ from components.kubernetes.telemetry import CollectorSettings
 from tests.components.harness import build
 
 
-def args(*, chaos: bool = False, ha: bool = False) -> KubernetesPlatformArgs:
+def args(*, chaos: bool = False, ha: bool = False, protect: bool = False) -> KubernetesPlatformArgs:
     return KubernetesPlatformArgs(
         kubernetes_version="1.33",
         registry_host="111111111111.dkr.ecr.eu-west-3.amazonaws.com",
@@ -20,6 +20,7 @@ def args(*, chaos: bool = False, ha: bool = False) -> KubernetesPlatformArgs:
         collector=CollectorSettings(
             region="eu-west-3", platform_log_group="/platform", tenant_log_groups={"payments": "/tenants/payments"}
         ),
+        protect=protect,
     )
 
 
@@ -53,3 +54,12 @@ def test_signed_image_admission_waits_for_kyverno_and_names_the_registry() -> No
     kyverno = next(r for r in built.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["name"] == charts.KYVERNO.name)
     assert kyverno.urn in policy.dependencies
     assert "111111111111.dkr.ecr.eu-west-3.amazonaws.com" in str(policy.inputs["spec"])
+
+
+def test_the_platform_namespaces_are_kept_where_the_stack_protects_state() -> None:
+    """#28 item 9: deleting observability deletes the metrics history, argocd Argo's state."""
+    for protect in (False, True):
+        built = build(lambda protect=protect: KubernetesPlatform("kubernetes-platform", args(protect=protect)))  # type: ignore[misc]
+        namespaces = built.of_type("kubernetes:core/v1:Namespace")
+        assert {(n.options["protect"], n.options["retainOnDelete"]) for n in namespaces} == {(protect, protect)}
+        assert {"observability", "argocd", "kyverno", "keda", "platform-gateway"} <= {n.inputs["metadata"]["name"] for n in namespaces}

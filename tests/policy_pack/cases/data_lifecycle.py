@@ -166,7 +166,7 @@ STACK_CASES: dict[str, StackCase] = {
             Res(KEY, "data-key", {}, protect=True),
             Res("aws:cloudwatch/logGroup:LogGroup", "logs", {}, protect=True),
             Res(NS, "payments-ns", {"metadata": {"name": "payments", "labels": {"tenant": "payments"}}}, protect=True),
-            Res(NS, "argocd", {"metadata": {"name": "argocd", "labels": {"tenant": "shared"}}}),
+            Res(NS, "argocd", {"metadata": {"name": "argocd", "labels": {"tenant": "shared"}}}, protect=True),
         ],
         [Res(KEY, "data-key", {})],
         "data-key",
@@ -175,6 +175,8 @@ STACK_CASES: dict[str, StackCase] = {
             ([Res("aws:cloudtrail/trail:Trail", "trail", {})], "trail"),
             ([Res("vault:index/mount:Mount", "kv", {"path": "kv"})], "kv"),
             ([tenant_ns()], "payments-ns"),
+            # #28 item 9: the platform's namespaces hold history too (metrics, Argo CD's and Kyverno's state).
+            ([Res(NS, "observability", {"metadata": {"name": "observability", "labels": {"tenant": "shared"}}})], "observability"),
         ),
     ),
 }
