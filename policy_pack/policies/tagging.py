@@ -30,15 +30,27 @@ def __contains__(self, item: object) -> bool:
     )
 
 
-def _required_tags(props, args):
-    required = list(config_value(args, "requiredTags", DEFAULT_REQUIRED_TAGS))
-    if args.resource_type in config_value(args, "dataBearingTypes", DEFAULT_DATA_BEARING_TYPES):
-        required.append(config_value(args, "dataClassTag", contract.DATA_CLASS_TAG))
-    where = "tags" if args.resource_type.startswith("aws:") else "metadata.labels"
+def _missing(props, resource_type: str, required: list[str]) -> tuple[str, list[str]]:
+    where = "tags" if resource_type.startswith("aws:") else "metadata.labels"
     present = get(props, where, {})
-    missing = [key for key in required if not (hasattr(present, "get") and present.get(key))]
+    return where, [key for key in required if not (hasattr(present, "get") and present.get(key))]
+
+
+def _required_tags(props, args):
+    """Exactly the configured list (``requiredTags``): a team that sets its list gets that list checked."""
+    where, missing = _missing(props, args.resource_type, list(config_value(args, "requiredTags", DEFAULT_REQUIRED_TAGS)))
     if missing:
         yield f"missing {where} {missing}: cost reports cannot attribute this resource (set by the cost-scope transform)"
+
+
+def _data_class_tagged(props, args):
+    """The platform's convention (ADR-0005): a store says the class of the data it holds."""
+    if args.resource_type not in config_value(args, "dataBearingTypes", DEFAULT_DATA_BEARING_TYPES):
+        return
+    tag = config_value(args, "dataClassTag", contract.DATA_CLASS_TAG)
+    where, missing = _missing(props, args.resource_type, [tag])
+    if missing:
+        yield f"missing {where} [{tag!r}]: a store says the class of its data, which sets its lifecycle (set by the cost-scope transform)"
 
 
 required_cost_tags = ResourceRule(
@@ -51,9 +63,21 @@ required_cost_tags = ResourceRule(
     check=_required_tags,
     config_schema=schema(
         requiredTags={"type": "array", "items": {"type": "string"}, "minItems": 1, "default": DEFAULT_REQUIRED_TAGS},
+    ),
+)
+
+data_class_tagged = ResourceRule(
+    name="data-class-tagged",
+    description="Every store carries the data-class tag (label) its lifecycle and erasure are chosen by.",
+    severity=MEDIUM,
+    adr="ADR-0005",
+    domain="tagging",
+    types=TypeFilter("every taggable type, judged when in dataBearingTypes (default: contract.json's)", _taggable),
+    check=_data_class_tagged,
+    config_schema=schema(
         dataClassTag={"type": "string", "default": contract.DATA_CLASS_TAG},
         dataBearingTypes={"type": "array", "items": {"type": "string"}, "default": DEFAULT_DATA_BEARING_TYPES},
     ),
 )
 
-POLICIES = [required_cost_tags]
+POLICIES = [required_cost_tags, data_class_tagged]

@@ -54,7 +54,7 @@ def stack_resources(resources: list[Res]) -> list[Resource]:
 
 def test_the_pack_is_large_and_every_policy_has_cases() -> None:
     # The README states these counts; a rule added or removed updates both.
-    assert len([p for p in POLICIES if describe(p)["kind"] == "resource"]) == 91
+    assert len([p for p in POLICIES if describe(p)["kind"] == "resource"]) == 92
     assert len([p for p in POLICIES if describe(p)["kind"] == "stack"]) == 32
     assert len(POLICY_NAMES) == len(set(POLICY_NAMES))
     # The journey rules' compliant case is the real prod plan, their failing ones edits of it (journey_cases.py).
@@ -180,7 +180,7 @@ def test_an_access_log_destination_may_only_use_sse_s3() -> None:
 def test_a_policy_ignores_other_types() -> None:
     engine = pack.analyzer(None)
     found = engine.analyze(resource("aws:ecr/repository:Repository", {"imageTagMutability": "IMMUTABLE"}))
-    assert {v.policy for v in found} <= {"ecr-scan-on-push", "ecr-kms-encryption", "required-cost-tags"}
+    assert {v.policy for v in found} <= {"ecr-scan-on-push", "ecr-kms-encryption", "required-cost-tags", "data-class-tagged"}
 
 
 def test_unknown_values_during_preview_are_advisory_not_failures() -> None:
@@ -356,3 +356,14 @@ def test_creation_order_per_branch(label: str, resources: list[Res], expected: l
     assert len(found) == len(expected), (label, found)
     for violation, fragment in zip(found, expected, strict=True):
         assert fragment in violation.message and violation.urn.endswith("::p") and violation.mandatory
+
+
+def test_a_configured_tag_list_is_exactly_what_required_cost_tags_checks() -> None:
+    """#28 item 11: a team that configures its list gets that list checked; the data-class convention
+    is data-class-tagged's, on by default and switched on its own."""
+    queue = resource("aws:sqs/queue:Queue", {"tags": {"team": "payments"}})
+    configured = pack.analyzer({"required-cost-tags": {"requiredTags": ["team"]}})
+    assert violations_of("required-cost-tags", configured.analyze(queue)) == []
+    assert violations_of("data-class-tagged", configured.analyze(queue))
+    off = pack.analyzer({"required-cost-tags": {"requiredTags": ["team"]}, "data-class-tagged": "disabled"})
+    assert [v.policy for v in off.analyze(queue) if v.policy in ("required-cost-tags", "data-class-tagged")] == []

@@ -9,6 +9,8 @@ TAGS = {"environment": "dev", "tenant": "payments", "owner": "payments-team", "c
 
 RESOURCE_CASES: dict[str, Case] = {
     "required-cost-tags": Case("aws:sqs/queue:Queue", {"tags": {**TAGS, "data-class": "pci"}}, {"tags": {"environment": "dev"}}),
+    # #28 item 11: the class of a store's data is its own rule, so a configured tag list means what it says.
+    "data-class-tagged": Case("aws:sqs/queue:Queue", {"tags": {**TAGS, "data-class": "pci"}}, {"tags": TAGS}),
 }
 
 
