@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
+
+import hcl  # pyhcl: HCL1, the language of Vault policies
 
 from . import contract
 from ._lib import (
@@ -37,25 +38,49 @@ DB_ROLE = "vault:database/secretBackendRole:SecretBackendRole"
 AUDIT = "vault:index/audit:Audit"
 MAX_TTL_SCHEMA = schema(maxTtlSeconds={"type": "integer", "minimum": 60, "maximum": 2764800, "default": 86400})
 
-_PATH_BLOCK = re.compile(r'path\s+"([^"]+)"\s*\{(.*?)\}', re.S)
-_CAPABILITIES = re.compile(r"capabilities\s*=\s*\[(.*?)\]", re.S)
+
 _DURATION = re.compile(r"^(\d+)([smhd]?)$")
 
 
+class PolicyParseError(ValueError):
+    """Policy text Vault (OpenBao) would refuse."""
+
+
+def parse_policy(text: str) -> list[tuple[str, list[str]]]:
+    """(path, capabilities) of Vault policy text, read as the server reads it: HCL1 or its JSON form, with
+    pyhcl, the HCL1 parser (a quoted block type ``"path" "kv/*" {…}`` and comments anywhere are HCL1, and
+    Vault's own parser accepts them). Raises PolicyParseError for text the server would refuse."""
+    try:
+        document = hcl.loads(text)
+    except Exception as exc:  # pyhcl raises ValueError, and more for odd input: all mean "refused"
+        raise PolicyParseError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+    if not isinstance(document, dict):
+        raise PolicyParseError("a policy is a set of path blocks")
+    blocks = document.get("path", {})
+    found: list[tuple[str, list[str]]] = []
+    for group in blocks if isinstance(blocks, list) else [blocks]:
+        if not isinstance(group, dict):
+            raise PolicyParseError('path must be blocks: path "<path>" { capabilities = [...] }')
+        for path, body in group.items():
+            capabilities = body.get("capabilities", []) if isinstance(body, dict) else []
+            found.append((str(path), [str(c) for c in (capabilities if isinstance(capabilities, list) else [capabilities])]))
+    return found
+
+
 def policy_paths(text: str) -> Iterator[tuple[str, list[str]]]:
-    """(path, capabilities) from Vault policy text in HCL or JSON form."""
-    stripped = text.strip()
-    if stripped.startswith("{"):
-        try:
-            paths = json.loads(stripped).get("path", {})
-        except (json.JSONDecodeError, AttributeError):
-            return
-        for path, body in paths.items():
-            yield path, [str(c) for c in body.get("capabilities", [])]
+    """(path, capabilities) of policy text that parses (a rule reports text that does not, ``_unparsed``)."""
+    try:
+        yield from parse_policy(text)
+    except PolicyParseError:
         return
-    for path, body in _PATH_BLOCK.findall(text):
-        match = _CAPABILITIES.search(body)
-        yield path, re.findall(r'"([^"]+)"', match.group(1)) if match else []
+
+
+def _unparsed(name: str, text: str) -> str | None:
+    try:
+        parse_policy(text)
+    except PolicyParseError as exc:
+        return f"Vault policy {name!r} does not parse as Vault reads it ({exc}): nothing it grants can be checked; fix it (bao policy fmt)"
+    return None
 
 
 def seconds(value) -> float | None:
@@ -80,6 +105,10 @@ def _ttl_problems(label: str, value, maximum: float) -> Iterator[str]:
 
 
 def _no_wildcard_sudo(props, _args):
+    problem = _unparsed(str(get(props, "name", "")), str(get(props, "policy", "")))
+    if problem:
+        yield problem
+        return
     for path, capabilities in policy_paths(str(get(props, "policy", ""))):
         if "sudo" in capabilities and ("*" in path or "+" in path):
             yield f'path "{path}" grants sudo through a wildcard: name the exact endpoint'
@@ -166,7 +195,12 @@ def _vault_confined(args) -> Iterator[Finding]:
         if policy is None:
             yield f"tenant {tenant!r} has no Vault policy {name!r}", urn
             continue
-        for path, _capabilities in policy_paths(str(get(policy.props, "policy", ""))):
+        text = str(get(policy.props, "policy", ""))
+        problem = _unparsed(name, text)
+        if problem:
+            yield problem, policy.urn
+            continue
+        for path, _capabilities in policy_paths(text):
             if not _allowed(path, tenant, templates):
                 yield f"Vault policy {name!r} reaches {path!r}, outside the tenant's own paths", policy.urn
 

@@ -7,12 +7,23 @@ from ._common import TENANT_QUEUE, Case, Res, StackCase
 TENANT_POLICY = 'path "kv/data/payments/*" {\n  capabilities = ["read"]\n}\n'
 
 
+#: Another tenant's path, written in each form Vault's own parser accepts (HCL1 and JSON), and text it refuses.
+ESCAPES = (
+    '"path" "kv/data/fraud/*" {\n  capabilities = ["read"]\n}\n',
+    'path /* a comment */ "kv/data/fraud/*" {\n  capabilities = ["read"]\n}\n',
+    'path "kv/data/fraud/*" {\n  capabilities = ["read"]\n',
+)
+JSON_ESCAPE = '{"path": {"kv/data/payments/*": {"capabilities": ["read"]}, "kv/data/fraud/*": {"capabilities": ["read"]}}}'
+
 RESOURCE_CASES: dict[str, Case] = {
     "vault-policy-no-wildcard-sudo": Case(
         "vault:index/policy:Policy",
         {"policy": TENANT_POLICY},
         {"policy": 'path "sys/*" {\n  capabilities = ["read", "sudo"]\n}\n'},
-        more_bad=(("vault:index/policy:Policy", {"policy": 'path "*" {\n  capabilities = ["read"]\n}\n'}),),
+        more_bad=(
+            ("vault:index/policy:Policy", {"policy": 'path "*" {\n  capabilities = ["read"]\n}\n'}),
+            ("vault:index/policy:Policy", {"policy": 'path "sys/*" {\n  capabilities = ["sudo"]\n'}),  # refused by Vault
+        ),
     ),
     "vault-token-ttl": Case(
         "vault:index/token:Token",
@@ -71,6 +82,12 @@ STACK_CASES: dict[str, StackCase] = {
         "p",
         more_bad=(
             ([TENANT_QUEUE, Res("vault:index/policy:Policy", "p", {"name": "tenant-fraud", "policy": TENANT_POLICY})], "payments-outbox"),
+            # #28 item 8: forms Vault's HCL1 parser accepts (and `bao policy fmt` formats) escape no more.
+            *(
+                ([TENANT_QUEUE, Res("vault:index/policy:Policy", "p", {"name": "tenant-payments", "policy": TENANT_POLICY + escape})], "p")
+                for escape in ESCAPES
+            ),
+            ([TENANT_QUEUE, Res("vault:index/policy:Policy", "p", {"name": "tenant-payments", "policy": JSON_ESCAPE})], "p"),
         ),
     ),
     "vault-audit-enabled": StackCase(

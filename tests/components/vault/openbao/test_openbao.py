@@ -266,3 +266,24 @@ def test_ci_deploy_manages_what_the_program_manages_and_preview_only_reads(loade
         )
         FIGURES["ci denied"] += 1
     assert server.request("GET", "sys/mounts", preview).status == 200
+
+
+def test_the_policy_forms_the_pack_parses_are_the_server_s(loaded: tuple[Bao, list[str]]) -> None:
+    """#28 item 8: each form tenant-vault-policy-confined reads (HCL1 with a quoted block type or a comment
+    between keyword and label, and JSON) is one the server accepts and grants by; text the pack reports
+    as unparsable is refused by the server too."""
+    from policy_pack.policies.vault import PolicyParseError, parse_policy
+    from tests.policy_pack.cases.vault import ESCAPES, JSON_ESCAPE, TENANT_POLICY
+
+    bao, tenants = loaded
+    assert {"payments", "fraud"} <= set(tenants)
+    *accepted, truncated = [TENANT_POLICY + escape for escape in ESCAPES]
+    for index, text in enumerate([*accepted, JSON_ESCAPE]):
+        assert "kv/data/fraud/*" in dict(parse_policy(text))
+        assert bao.request("PUT", f"sys/policies/acl/form-{index}", body={"policy": text}).status in (200, 204), text
+        # The server grants by it: a payments token reaches fraud's secrets.
+        found = leaks(bao, "payments", tenant_token(bao, f"form-{index}"), ["fraud"])
+        assert any("kv/data/fraud/" in leak for leak in found), (text, found)
+    with pytest.raises(PolicyParseError):
+        parse_policy(truncated)
+    assert bao.request("PUT", "sys/policies/acl/form-truncated", body={"policy": truncated}).status == 400
