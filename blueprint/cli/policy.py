@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,49 @@ from stacks import documents
 @main.group("policy")
 def policy_group() -> None:
     """Evaluate and list the CrossGuard policy pack offline."""
+
+
+def _value_problem(value: Any, where: str) -> str | None:
+    """What the engine could not carry of a JSON value: a number past a double's range (JSON reads it as
+    infinity, which protobuf's Struct refuses) or text that is not Unicode (a lone surrogate escape)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{where}: a number out of range (the engine carries IEEE 754 doubles): write it as a string or a smaller number"
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"{where}: not valid Unicode (a lone surrogate escape such as \\ud800): fix the text"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = _value_problem(key, f"{where} (a key)") or _value_problem(item, f"{where}.{key}")
+            if problem:
+                return problem
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            problem = _value_problem(item, f"{where}[{index}]")
+            if problem:
+                return problem
+    return None
+
+
+#: Props every rule reads as a map of strings, where the engine (the provider's schema) has one: tags on
+#: AWS resources, labels on Kubernetes objects.
+_STRING_MAPS = {"aws:": ("tags",), "kubernetes:": ("metadata.labels", "metadata.annotations")}
+
+
+def _string_map_problem(item: dict[str, Any], where: str) -> str | None:
+    for prefix, paths in _STRING_MAPS.items():
+        if not item["type"].startswith(prefix):
+            continue
+        for dotted in paths:
+            value: Any = item.get("props", {})
+            for key in dotted.split("."):
+                value = value.get(key) if isinstance(value, dict) else None
+            if value is not None and not (isinstance(value, dict) and all(isinstance(v, str) for v in value.values())):
+                return (
+                    f"{where}.props.{dotted}: expected an object of strings, as the provider's schema has it (got {type(value).__name__})"
+                )
+    return None
 
 
 def _load_resources(path: Path) -> list[dict[str, Any]]:
@@ -40,6 +84,10 @@ def _load_resources(path: Path) -> list[dict[str, Any]]:
             fail(f"{where}.type: expected a Pulumi type token like aws:s3/bucket:Bucket")
         if not isinstance(item.get("props", {}), dict):
             fail(f"{where}.props: expected an object")
+        problem = _value_problem(item["id"], f"{where}.id") or _value_problem(item.get("props", {}), f"{where}.props")
+        problem = problem or _string_map_problem(item, where)
+        if problem:
+            fail(problem)
     return document
 
 

@@ -262,6 +262,16 @@ def test_policy_eval_contract(tmp_path: Path) -> None:
         ('[{"id": "x", "type": "nope", "props": {}}]', "[0].type: expected a Pulumi type token"),
         ('[{"id": "x", "type": "a:b:C"}, {"id": "x", "type": "a:b:C"}]', "[1].id: duplicate id 'x'"),
         ('[{"id": "x", "type": "a:b:C", "props": [], "extra": 1}]', "expected an object with keys id, type, props"),
+        # #28 item 7: what the engine could not carry is bad input (exit 2 naming it), never a crash.
+        ('[{"id": "q", "type": "aws:sqs/queue:Queue", "props": {"tags": "env=dev"}}]', "[0].props.tags: expected an object of strings"),
+        ('[{"id": "q", "type": "aws:sqs/queue:Queue", "props": {"tags": {"a": 1}}}]', "[0].props.tags: expected an object of strings"),
+        (
+            '[{"id": "d", "type": "kubernetes:apps/v1:Deployment", "props": {"metadata": {"labels": ["x"]}}}]',
+            "[0].props.metadata.labels: expected an object of strings",
+        ),
+        ('[{"id": "q", "type": "aws:sqs/queue:Queue", "props": {"delaySeconds": 1e999}}]', "[0].props.delaySeconds: a number out of range"),
+        ('[{"id": "q\\ud800", "type": "aws:sqs/queue:Queue", "props": {}}]', "[0].id: not valid Unicode"),
+        ('[{"id": "q", "type": "aws:sqs/queue:Queue", "props": {"policy": "\\udc80"}}]', "[0].props.policy: not valid Unicode"),
     ],
 )
 def test_policy_eval_bad_input(tmp_path: Path, content: str, message: str) -> None:
