@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, DecimalException, DivisionByZero, Inexact, InvalidOperation, Overflow, Rounded, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,43 @@ class FocusError(ValueError):
     """The file is not a FOCUS export this can read; the message names what is missing and where."""
 
 
+#: A FOCUS decimal: ASCII digits, an optional sign, fraction and exponent (no ``1_000``, no other digits).
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+#: ISO 4217 alphabetic codes, as FOCUS's BillingCurrency has them.
+_CURRENCY = re.compile(r"[A-Z]{3}", re.ASCII)
+#: What is added exactly: amounts of at most 38 significant digits (a Parquet decimal128's) within
+#: 10^±60, summed in a context wide enough that no sum of a month's rows rounds; a rounding is refused.
+MAX_DIGITS, MAX_EXPONENT = 38, 60
+_EXACT = Context(prec=120, Emax=999, Emin=-999, traps=[Inexact, Rounded, Overflow, InvalidOperation, DivisionByZero])
+
+
+def _amount(raw: Any, where: str) -> Decimal:
+    text = str(raw).strip() if raw is not None else ""
+    if isinstance(raw, Decimal | int) and not isinstance(raw, bool):
+        text = str(raw)
+    elif isinstance(raw, float):
+        text = repr(raw)
+    if text.lower() in ("nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "snan"):
+        raise FocusError(f"{where}: EffectiveCost {raw!r} is not a finite number")
+    if not _NUMBER.fullmatch(text):
+        raise FocusError(f"{where}: EffectiveCost {raw!r} is not a number (FOCUS: a decimal in ASCII digits, never null)")
+    value = Decimal(text)
+    digits = len(value.as_tuple().digits)
+    if digits > MAX_DIGITS or abs(value.adjusted()) > MAX_EXPONENT:
+        raise FocusError(
+            f"{where}: EffectiveCost {raw!r} cannot be added exactly (at most {MAX_DIGITS} significant digits, "
+            f"magnitude within 10^±{MAX_EXPONENT})"
+        )
+    return value
+
+
+def _add(a: Decimal, b: Decimal, where: str) -> Decimal:
+    try:
+        return _EXACT.add(a, b)
+    except DecimalException:
+        raise FocusError(f"{where}: the running total cannot be kept exactly: split the export") from None
+
+
 def _norm(key: str) -> str:
     return "".join(key.split()).lower()
 
@@ -44,6 +82,7 @@ def exact(amount: Decimal) -> str:
 
 
 def _tags(value: Any, where: str) -> dict[str, str | None]:
+    """FOCUS Tags: a JSON object of string values (CSV) or a map of strings (Parquet)."""
     if value is None or (isinstance(value, str) and value.strip() in NULLS):
         return {}
     if isinstance(value, str):
@@ -51,11 +90,22 @@ def _tags(value: Any, where: str) -> dict[str, str | None]:
             value = json.loads(value)
         except json.JSONDecodeError as error:
             raise FocusError(f"{where}: Tags is not a JSON object ({error.msg})") from None
-    if isinstance(value, list):  # a Parquet map: [(key, value), …]
+        except RecursionError:
+            raise FocusError(f"{where}: Tags is nested too deep to be a tag map") from None
+        if not isinstance(value, Mapping):
+            raise FocusError(f"{where}: Tags is not a JSON object of tag keys and values (got {type(value).__name__})")
+    elif isinstance(value, list):  # a Parquet map: [(key, value), …]
+        if not all(isinstance(pair, tuple | list) and len(pair) == 2 for pair in value):
+            raise FocusError(f"{where}: Tags is not a map of tag keys and values")
         value = dict(value)
     if not isinstance(value, Mapping):
-        raise FocusError(f"{where}: Tags is not a key-value map")
-    return {str(k): (None if v is None else str(v)) for k, v in value.items()}
+        raise FocusError(f"{where}: Tags is not a key-value map (got {type(value).__name__})")
+    tags: dict[str, str | None] = {}
+    for k, v in value.items():
+        if not isinstance(k, str) or not (v is None or isinstance(v, str | int | float | bool)):
+            raise FocusError(f"{where}: Tags {k!r} is not a tag key with a text value (got {type(v).__name__})")
+        tags[k] = None if v is None else str(v)
+    return tags
 
 
 def _rows_csv(path: Path) -> tuple[list[str], Iterator[dict[str, Any]]]:
@@ -64,8 +114,13 @@ def _rows_csv(path: Path) -> tuple[list[str], Iterator[dict[str, Any]]]:
     columns = list(reader.fieldnames or [])
 
     def rows() -> Iterator[dict[str, Any]]:
+        read = 0
         with handle:
-            yield from reader
+            try:
+                for read, found in enumerate(reader, start=1):  # noqa: B007 (read names the row on an error)
+                    yield found
+            except csv.Error as error:  # e.g. a field past the reader's 131,072-character limit
+                raise FocusError(f"{path.name} row {read + 2}: not readable as CSV ({error})") from None
 
     return columns, rows()
 
@@ -112,7 +167,8 @@ class Allocation:
     other_currencies: dict[str, Decimal] = field(default_factory=dict)
 
     def balanced(self) -> bool:
-        return self.total == sum(self.allocated.values(), Decimal(0)) + self.unallocated + sum(self.non_usage.values(), Decimal(0))
+        with localcontext(_EXACT):
+            return self.total == sum(self.allocated.values(), Decimal(0)) + self.unallocated + sum(self.non_usage.values(), Decimal(0))
 
     def document(self, budgets: Mapping[str, Decimal] | None = None) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -150,22 +206,18 @@ def allocate(path: Path, tag_key: str = "tenant", currency: str | None = None) -
     by_currency: dict[str, Allocation] = {}
     for index, row in enumerate(rows, start=2 if path.suffix.lower() == ".csv" else 1):
         where = f"{path.name} row {index}"
-        raw_cost = row.get("EffectiveCost")
-        try:
-            cost = Decimal(str(raw_cost).strip())
-        except InvalidOperation:
-            raise FocusError(f"{where}: EffectiveCost {raw_cost!r} is not a number (FOCUS: never null)") from None
-        if not cost.is_finite():
-            raise FocusError(f"{where}: EffectiveCost {raw_cost!r} is not a finite number")
+        cost = _amount(row.get("EffectiveCost"), where)
         row_currency = str(row.get("BillingCurrency") or "").strip()
         if not row_currency:
             raise FocusError(f"{where}: BillingCurrency is empty")
+        if not _CURRENCY.fullmatch(row_currency):
+            raise FocusError(f"{where}: BillingCurrency {row_currency!r} is not an ISO 4217 code (three capital letters, e.g. USD)")
         current = by_currency.setdefault(row_currency, Allocation(row_currency, tag_key))
         current.rows += 1
-        current.total += cost
+        current.total = _add(current.total, cost, where)
         category = str(row.get("ChargeCategory") or "").strip() or "(none)"
         if category != "Usage":
-            current.non_usage[category] = current.non_usage.get(category, Decimal(0)) + cost
+            current.non_usage[category] = _add(current.non_usage.get(category, Decimal(0)), cost, where)
             continue
         tags = _tags(row.get("Tags"), where)
         value = next((v for k, v in tags.items() if _norm(k) == wanted), None)
@@ -174,12 +226,12 @@ def allocate(path: Path, tag_key: str = "tenant", currency: str | None = None) -
         tagged = bool(value) and str(value).upper() != "NULL"
         if namespace and (not tagged or value == SHARED_TENANT):
             # Split cost allocation data: a pod's share of a shared node goes to its namespace.
-            current.allocated[namespace] = current.allocated.get(namespace, Decimal(0)) + cost
-            current.by_namespace += cost
+            current.allocated[namespace] = _add(current.allocated.get(namespace, Decimal(0)), cost, where)
+            current.by_namespace = _add(current.by_namespace, cost, where)
         elif tagged:
-            current.allocated[str(value)] = current.allocated.get(str(value), Decimal(0)) + cost
+            current.allocated[str(value)] = _add(current.allocated.get(str(value), Decimal(0)), cost, where)
         else:
-            current.unallocated += cost
+            current.unallocated = _add(current.unallocated, cost, where)
     if not by_currency:
         return Allocation(currency or "USD", tag_key)
     if currency is None and len(by_currency) > 1:

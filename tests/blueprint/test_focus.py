@@ -157,3 +157,50 @@ def test_a_missing_or_binary_file_is_refused(tmp_path: Path) -> None:
     binary = tmp_path / "x.csv"
     binary.write_bytes(b"\xff\xfe\x00garbage")
     assert run("finops", "allocate", str(binary)).exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("cost", "currency", "tags", "message"),
+    [
+        # #28 item 7: what is not a FOCUS decimal, an ISO 4217 code or a tag map is refused, naming the row.
+        ("1_000", "USD", {}, "EffectiveCost '1_000' is not a number"),
+        ("\u0661\u0662", "USD", {}, "is not a number"),  # Arabic-Indic digits
+        ("1.00", "usd", {}, "BillingCurrency 'usd' is not an ISO 4217 code"),
+        ("1.00", "Dollars", {}, "BillingCurrency 'Dollars' is not an ISO 4217 code"),
+        ("1e999999999", "USD", {}, "cannot be added exactly"),
+        ("1234567890123456789012345678901234567890", "USD", {}, "cannot be added exactly"),
+        ("1.00", "USD", '[["tenant", "a"]]', "Tags is not a JSON object of tag keys and values"),
+        ("1.00", "USD", "[" * 20_000 + "]" * 20_000, "Tags is nested too deep"),
+        ("1.00", "USD", '{"tenant": {"nested": "a"}}', "is not a tag key with a text value"),
+        ("1.00", "USD", json.dumps({"tenant": "a" * 200_000}), "not readable as CSV (field larger than field limit"),
+    ],
+    ids=["underscores", "arabic-indic", "lower-case", "spelled-out", "past-context", "39-digits", "list", "deep", "nested", "long"],
+)
+def test_hostile_rows_are_refused_naming_the_row(tmp_path: Path, cost: str, currency: str, tags: Any, message: str) -> None:
+    path = write_csv(tmp_path / "bad.csv", [row("Usage", "1.00", {}), row("Usage", cost, tags, currency=currency)])
+    result = run("finops", "allocate", str(path))
+    assert result.exit_code == 2, result.output
+    assert "bad.csv row 3" in result.output and message in result.output and "Traceback" not in result.output
+
+
+def test_28_digit_amounts_add_exactly_where_the_default_context_would_round(tmp_path: Path) -> None:
+    big, small = "9999999999999999999999999999.99", "0.01"  # 30 significant digits: Python's default context keeps 28
+    path = write_csv(tmp_path / "big.csv", [row("Usage", big, {"tenant": "a"}), row("Usage", small, {"tenant": "a"})])
+    result = focus.allocate(path)
+    assert result.allocated["a"] == Decimal("10000000000000000000000000000.00") and result.balanced()
+
+
+def test_parquet_tags_of_another_type_are_refused(tmp_path: Path) -> None:
+    table = pa.table(
+        {
+            "ServiceProviderName": ["AWS"],
+            "ChargeCategory": ["Usage"],
+            "EffectiveCost": pa.array([Decimal("1.00")], type=pa.decimal128(18, 6)),
+            "BillingCurrency": ["USD"],
+            "Tags": pa.array([7], type=pa.int64()),
+        }
+    )
+    path = tmp_path / "odd.parquet"
+    pq.write_table(table, path)
+    result = run("finops", "allocate", str(path))
+    assert result.exit_code == 2 and "odd.parquet row 1: Tags is not a key-value map (got int)" in result.output, result.output
