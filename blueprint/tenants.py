@@ -15,9 +15,9 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from yaml import safe_load as yaml_safe_load
 
 from components.kubernetes.quotas import QUOTA_TIERS
+from stacks.loader import stack_yaml
 
 TENANTS_KEY = "fintech-blueprint:tenants"
 DEFAULT_WORKER_SCALING = {"minReplicas": 1, "maxReplicas": 10, "targetQueueDepth": 100}
@@ -95,7 +95,7 @@ def option_of_field(name: str) -> Callable[[str, str], str]:
     ``tenants[3].ownerEmail (--owner-email)``; fields of other tenants are left as they are."""
 
     def named(field: str, text: str) -> str:
-        tenants = (yaml_safe_load(text) or {}).get("config", {}).get(TENANTS_KEY) or []
+        tenants = (stack_yaml(text) or {}).get("config", {}).get(TENANTS_KEY) or []
         index = next((i for i, t in enumerate(tenants) if isinstance(t, dict) and t.get("name") == name), None)
         match = re.match(rf"tenants\[{index}\]\.(\w+)", field) if index is not None else None
         option = OPTION_OF_FIELD.get(match.group(1)) if match else None

@@ -25,7 +25,7 @@ from components.tenant.concierge import DB_CREDENTIAL_TTL_SECONDS
 from components.vault import platform as vault_platform
 from policy_pack.policies import lifecycle, pricing
 from policy_pack.policies.contract import ERASURE_NAME
-from stacks import aws_values, regions
+from stacks import aws_values, postgresql, regions
 
 PROJECT = "fintech-blueprint"
 
@@ -660,6 +660,9 @@ def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
             )
         )
     problems += _finops_problems(config) + _lifecycle_problems(config)
+    vault_user = postgresql.vault_user_problem(config.database.vault_username, [t.name for t in config.tenants])
+    if vault_user:
+        problems.append(("database.vaultUsername", vault_user))
     first_tenant: dict[str, int] = {}
     first_repo: dict[str, str] = {}
     for t_index, tenant in enumerate(config.tenants):
@@ -681,6 +684,8 @@ def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
                     "pick another name",
                 )
             )
+        elif problem := postgresql.tenant_schema_problem(tenant.name):
+            problems.append((f"tenants[{t_index}].name", problem))
         first_tenant.setdefault(tenant.name, t_index)
         seen_services: dict[str, int] = {}
         for s_index, service in enumerate(tenant.services):
@@ -691,6 +696,14 @@ def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
             seen_services[service.name] = s_index
             if service.name == ERASURE_NAME:
                 problems.append((path, f"{ERASURE_NAME!r} is reserved: the tenant's erasure job takes this ServiceAccount and role name"))
+            elif service.name == "default":
+                problems.append(
+                    (path, "'default' is the ServiceAccount every namespace has: the service would run as it; pick another name")
+                )
+            elif not service.name[:1].isalpha():
+                problems.append(
+                    (path, f"{service.name!r} starts with a digit: it names the service's Kubernetes Service, a DNS-1035 label (RFC 1035)")
+                )
             repo = f"{tenant.name}-{service.name}"
             if repo in first_repo:
                 problems.append((path, f"repository name {repo!r} collides with {first_repo[repo]}"))

@@ -160,6 +160,19 @@ def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, 
 
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+# Booleans as the CLI reads them: Go yaml.v3 decoding config into untyped values takes only true/false
+# (YAML 1.2); yes/no/on/off stay text, so a tenant named ``no`` or a cost center ``NO`` is what it says.
+_UniqueKeyLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_UniqueKeyLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+def stack_yaml(text: str) -> Any:
+    """A stack file's text as the CLI reads it (no bounds check: the caller read the file through ``documents``)."""
+    return yaml.load(text, Loader=_UniqueKeyLoader)
+
 
 #: A ``secure:`` value as a Pulumi secrets provider writes it (``v1:<nonce>:<ciphertext>``, base64).
 _CIPHERTEXT = re.compile(r"^v1:[A-Za-z0-9+/]+={0,2}:[A-Za-z0-9+/]+={0,2}$")

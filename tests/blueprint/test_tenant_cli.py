@@ -93,3 +93,32 @@ def test_a_stack_file_of_any_name_is_planned_as_its_environment(tmp_path: Path) 
     result = run(*ADD, "--config-file", str(prod))
     assert result.exit_code == 0, result.output
     assert "Added tenant lending" in result.output
+
+
+@pytest.mark.plan
+def test_a_tenant_named_no_with_cost_center_no_is_what_it_says(stack_file: Path) -> None:
+    """#28 item 7: YAML 1.1 booleans are the reader's problem: the stack file is read as the CLI reads it
+    (Go yaml.v3: only true and false are booleans), so `no` stays a name and `NO` a cost center."""
+    added = run(
+        "tenant", "add", "no", "--owner-team", "no", "--owner-email", "no@fintech-blueprint.example", "--cost-center", "NO",
+        "--tier", "small", "--data-class", "internal", "--config-file", str(stack_file),
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    _, config = load_stack_file(stack_file)
+    tenant = next(t for t in config.tenants if t.name == "no")
+    assert (tenant.owner_team, tenant.cost_center) == ("no", "NO")
+
+
+@pytest.mark.plan
+@pytest.mark.parametrize(
+    ("name", "service", "message"),
+    [
+        ("order", "loan-api", "].name (NAME): 'order' is a PostgreSQL reserved key word"),
+        ("lending", "default", "'default' is the ServiceAccount every namespace has"),
+    ],
+)
+def test_names_postgresql_or_kubernetes_would_take_otherwise_are_refused(stack_file: Path, name: str, service: str, message: str) -> None:
+    original = stack_file.read_bytes()
+    result = run(*ADD[:2], name, *ADD[3:-4], "--service", service, "--config-file", str(stack_file))
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output, result.output
+    assert stack_file.read_bytes() == original

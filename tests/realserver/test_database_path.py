@@ -205,3 +205,19 @@ def test_the_pooler_configuration_is_the_program_s(path: Path_) -> None:
     assert f"payments = host=127.0.0.1 port={path.postgres.port} dbname={DATABASE} auth_user=pooler_payments" in ini
     assert f"max_db_connections={CAP}" in ini and "pool_mode = transaction" in ini
     assert Path(path.pooler.directory / "userlist.txt").exists()
+
+
+def test_the_names_a_tenant_cannot_take_are_the_server_s(postgres: Psql) -> None:
+    """#28 item 6: the vendored list of key words a tenant's schema or Vault's role cannot be holds every
+    word this server reserves (pg_get_keywords: reserved, or reserved but for function and type names),
+    and the server refuses what the config model refuses: a reserved word and the pg_ prefix."""
+    from stacks import postgresql
+
+    served = set(postgres.ok("SELECT word FROM pg_get_keywords() WHERE catcode IN ('R', 'T')").split())
+    assert served and served <= postgresql.reserved_words(), served - postgresql.reserved_words()
+    for name in ("order", "user", "pg_bank"):
+        assert postgresql.tenant_schema_problem(name) is not None
+        assert postgres.run(f"CREATE SCHEMA {name}").returncode != 0, name
+    assert postgresql.tenant_schema_problem("orders") is None
+    assert postgres.run("CREATE SCHEMA orders").returncode == 0
+    postgres.ok("DROP SCHEMA orders")

@@ -254,6 +254,52 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "tenants[0].name",
         "starts with a digit: it names the tenant's PostgreSQL schema",
     ),
+    # #28 item 6: a tenant's name is its PostgreSQL schema, written unquoted.
+    *(
+        (f"a tenant named {name!r}", lambda v, name=name: tenant(v).update(name=name), "tenants[0].name", message)
+        for name, message in (
+            ("order", "'order' is a PostgreSQL reserved key word"),
+            ("user", "'user' is a PostgreSQL reserved key word"),
+            ("select", "'select' is a PostgreSQL reserved key word"),
+            ("grant", "'grant' is a PostgreSQL reserved key word"),
+            ("null", "'null' is a PostgreSQL reserved key word"),
+            ("current-user", "'current_user' is a PostgreSQL reserved key word"),
+            ("pg-bank", "'pg_bank' starts with 'pg_'"),
+            ("public", "names schema 'public', which already exists"),
+            ("pooler", "names schema 'pooler', which already exists"),
+            ("information-schema", "names schema 'information_schema', which already exists"),
+        )
+    ),
+    (
+        "Vault's login role is a key word",
+        lambda v: v.setdefault("database", {}).update(vaultUsername="user"),
+        "database.vaultUsername",
+        "'user' is a PostgreSQL reserved key word",
+    ),
+    (
+        "Vault's login role is a tenant's group",
+        lambda v: v.setdefault("database", {}).update(vaultUsername="tenant_payments"),
+        "database.vaultUsername",
+        "is tenant 'payments''s own role",
+    ),
+    (
+        "Vault's login role has the system prefix",
+        lambda v: v.setdefault("database", {}).update(vaultUsername="pg_vault"),
+        "database.vaultUsername",
+        "starts with 'pg_'",
+    ),
+    (
+        "a service named default",
+        lambda v: tenant(v)["services"].append({"name": "default", "kind": "api"}),
+        "tenants[0].services[2].name",
+        "'default' is the ServiceAccount every namespace has",
+    ),
+    (
+        "a service name with a leading digit",
+        lambda v: tenant(v)["services"].append({"name": "2fa", "kind": "api"}),
+        "tenants[0].services[2].name",
+        "starts with a digit: it names the service's Kubernetes Service, a DNS-1035 label",
+    ),
     (
         "a service named like the erasure job",
         lambda v: tenant(v)["services"].append({"name": "erasure", "kind": "api"}),
