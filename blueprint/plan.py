@@ -22,7 +22,7 @@ from blueprint.engine.diff import Diff, diff
 from blueprint.engine.identities import raise_on_collisions
 from blueprint.engine.inventory import dumps, inventory_document, summary, write_manifests
 from blueprint.engine.run import ProgramError, run_program, without_provider_environment
-from stacks.loader import ROOT, ConfigError, load_stack_file
+from stacks.loader import ROOT, check_environment, load_stack_file
 
 Step = Callable[[str], None]
 T = TypeVar("T")
@@ -166,7 +166,6 @@ def policy_report(
 #: How many times ``plan`` calls its ``step`` callback (the CLI's progress bar).
 PLAN_STEPS = 4
 #: Stack names that are environment names: such a stack's ``environment`` must be its name.
-ENVIRONMENTS = ("dev", "staging", "prod")
 #: Marks a directory as a plan's output: only such a directory is ever replaced.
 MARKER = ".blueprint-plan"
 
@@ -313,11 +312,7 @@ def plan(
     check_output_dir(out_dir)
     previous = previous_inventory(out_dir, diff_dir)
     stack_file, config = load_stack_file(config_file, secret_placeholders)
-    if stack in ENVIRONMENTS and config.environment != stack:
-        raise ConfigError(
-            str(config_file),
-            [("environment", f"is {config.environment!r} but the stack is {stack!r}: a stack named after an environment must be it")],
-        )
+    check_environment(stack, config, config_file)
     file_policy_config = policies.read_policy_config(policy_config_file) if policy_config_file else None
     policies.analyzer(file_policy_config)  # reject a bad policy config before the slow steps
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
@@ -32,7 +33,19 @@ PROJECT = "fintech-blueprint"
 _DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 DnsLabel = Annotated[str, Field(pattern=_DNS_LABEL, min_length=1, max_length=30)]
 CostCenter = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9-]{1,31}$")]
-Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]
+
+
+def _email(value: str) -> str:
+    """An address as mail systems take it (email-validator: RFC 5322 and 6531 syntax, IDN domains, no unsafe
+    characters; no DNS lookup, and reserved names such as .example are allowed for examples). Kept as written."""
+    try:
+        validate_email(value, check_deliverability=False, globally_deliverable=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"{value!r} is not an e-mail address: {exc}") from None
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email)]
 GithubLogin = Annotated[str, Field(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$")]
 Usd = Annotated[Decimal, Field(gt=0, le=Decimal("10000000"), decimal_places=2)]
 #: A usage profile (``finops.usage``, ``tenants[].usage``): keys of ``pricing.USAGE_DEFAULTS``, checked

@@ -261,3 +261,17 @@ def read_stack_file(path: Path, secret_placeholders: bool = False) -> StackFile:
 def load_stack_file(path: Path, secret_placeholders: bool = False) -> tuple[StackFile, PlatformConfig]:
     stack = read_stack_file(path, secret_placeholders)
     return stack, validate_config(stack.values, str(path))
+
+
+#: Stack names that are environments: a stack so named plans that environment's file, never another's.
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+def check_environment(stack: str, config: PlatformConfig, source: Path) -> None:
+    """A stack named after an environment must be it (``blueprint catalog prod --config-file Pulumi.dev.yaml``
+    would describe dev as prod)."""
+    if stack in ENVIRONMENTS and config.environment != stack:
+        raise ConfigError(
+            str(source),
+            [("environment", f"is {config.environment!r} but the stack is {stack!r}: a stack named after an environment must be it")],
+        )

@@ -20,7 +20,7 @@ from pulumi.runtime import settings
 from blueprint.engine.mocks import PlanMocks, RecordingMonitor, Registration, UnansweredInvoke
 from blueprint.engine.sdk import checked_versions, without_stack_capture
 from stacks.config import PROJECT, PlatformConfig
-from stacks.loader import ROOT, load_stack_file
+from stacks.loader import ROOT, check_environment, load_stack_file
 
 
 class ProgramError(Exception):
@@ -143,5 +143,6 @@ def run_program(
 def run_stack_file(stack: str, config_file: Path) -> tuple[PlatformConfig, list[Registration]]:
     """Validate a stack file and run the program on it (no pack): the catalog's and the estimate's plan."""
     stack_file, config = load_stack_file(config_file)
+    check_environment(stack, config, config_file)
     flat, secret_keys = stack_file.flattened()
     return config, run_program(stack, flat, secret_keys, config.region)

@@ -55,3 +55,11 @@ def test_markdown_and_unknown_stack() -> None:
     unknown = runner.invoke(main, ["catalog", "staging"])
     assert unknown.exit_code == 2 and "unknown stack" in unknown.output
     assert (ROOT / "Pulumi.dev.yaml").is_file()
+
+
+@pytest.mark.parametrize("command", [["catalog"], ["finops", "estimate"]])
+def test_a_stack_file_of_another_environment_is_refused(command: list[str]) -> None:
+    """#28 item 7: `catalog prod --config-file Pulumi.dev.yaml` would describe dev as prod."""
+    result = CliRunner().invoke(main, [*command, "prod", "--config-file", str(ROOT / "Pulumi.dev.yaml")])
+    assert result.exit_code == 2, result.output
+    assert "environment: is 'dev' but the stack is 'prod'" in result.output and "Traceback" not in result.output

@@ -46,7 +46,7 @@ def test_add_then_remove_round_trips_byte_identically(stack_file: Path) -> None:
 @pytest.mark.parametrize(
     ("flag", "value", "message"),
     [
-        ("--owner-email", "not-an-email", "].ownerEmail (--owner-email): 'not-an-email' does not match"),
+        ("--owner-email", "not-an-email", "].ownerEmail (--owner-email): 'not-an-email' is not an e-mail address"),
         ("--cost-center", "lowercase", "].costCenter (--cost-center): 'lowercase' does not match"),
         ("--data-class", "secret", "].dataClasses[0] (--data-class): Input should be 'public'"),
         ("--service", "api:daemon", "'api' or 'worker'"),

@@ -288,6 +288,18 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "database.vaultUsername",
         "starts with 'pg_'",
     ),
+    # #28 item 6: e-mail addresses as mail systems take them (email-validator), not a home-made pattern.
+    *(
+        (f"owner e-mail {address!r}", lambda v, address=address: tenant(v).update(ownerEmail=address), "tenants[0].ownerEmail", message)
+        for address, message in (
+            ("a..b@x.com", "cannot have two periods in a row"),
+            (".a@x.com", "cannot start with a period"),
+            ("a@-x.com", "cannot have a hyphen immediately after the @-sign"),
+            ("a@x_y.com", "invalid characters: '_'"),
+            ("a\u200b@x.com", "unsafe characters: ZERO WIDTH SPACE"),
+            ("<b>x</b>@x.com", "is not an e-mail address"),
+        )
+    ),
     (
         "a service named default",
         lambda v: tenant(v)["services"].append({"name": "default", "kind": "api"}),
@@ -453,3 +465,10 @@ def test_deploy_time_mistakes_are_plan_time_errors(
     with pytest.raises(ConfigError) as raised:
         load_stack_file(write_stack(as_document(values)))
     assert any(p == field and message in m for p, m in raised.value.problems), raised.value.problems
+
+
+@pytest.mark.parametrize("address", ["Payments@EXAMPLE.COM", "team@bank.xn--p1ai", "team@bank.рф"])
+def test_addresses_mail_systems_take_are_accepted_as_written(address: str, write_stack: Callable[..., Path]) -> None:
+    """Upper-case domains and IDN top-level domains are addresses (the old pattern refused them)."""
+    _, config = load_stack_file(write_stack(as_document(mutate(lambda v: tenant(v).update(ownerEmail=address)))))
+    assert config.tenants[0].owner_email == address
