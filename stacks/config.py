@@ -7,6 +7,7 @@ policy pack's default, never the cloud's: an entry that sets nothing optional is
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import re
 from decimal import Decimal
@@ -26,7 +27,7 @@ from components.tenant.concierge import DB_CREDENTIAL_TTL_SECONDS
 from components.vault import platform as vault_platform
 from policy_pack.policies import lifecycle, pricing
 from policy_pack.policies.contract import ERASURE_NAME
-from stacks import aws_values, postgresql, regions
+from stacks import aws_values, eks_versions, postgresql, regions
 
 PROJECT = "fintech-blueprint"
 
@@ -85,8 +86,10 @@ Registry = Annotated[str, AfterValidator(_registry)]
 
 
 def _kubernetes_version(value: str) -> str:
-    if not re.fullmatch(r"1\.(2[5-9]|3[0-7])", value):
-        raise ValueError("must be a supported Kubernetes minor version between 1.25 and 1.37, e.g. '1.31'")
+    """A version EKS runs and supports today (stacks/data/eks_versions.json, dated)."""
+    problem = eks_versions.refusal(value, datetime.datetime.now(datetime.UTC).date())
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -112,7 +115,8 @@ class Slo(_Model):
     """Per-service SLO thresholds, rendered as alerting rules (ADR-0006)."""
 
     latency_p95_ms: int = Field(300, ge=1, le=60_000)
-    error_rate_percent: Decimal = Field(Decimal("1.0"), gt=0, le=100)
+    #: Below 100: at 100 every request may fail, the error budget is never spent and the burn-rate alerts never fire.
+    error_rate_percent: Decimal = Field(Decimal("1.0"), gt=0, lt=100)
 
 
 class WorkerScaling(_Model):

@@ -4,6 +4,7 @@ earlier steps left on the component, and leaves its own."""
 
 from __future__ import annotations
 
+import datetime
 import operator
 
 import pulumi
@@ -45,6 +46,7 @@ from components.tenant.spec import PlatformHandles
 from components.vault.platform import VaultPlatform, VaultPlatformArgs
 from policy_pack.policies.contract import PLATFORM_COMPONENT
 from policy_pack.policies.lifecycle import AUDIT
+from stacks import eks_versions
 from stacks.catalog import PLATFORM_REPOSITORIES
 from stacks.config import PlatformConfig
 from stacks.settings import (
@@ -106,6 +108,9 @@ class Platform(pulumi.ComponentResource):
     def _foundation(self, config: PlatformConfig) -> None:
         """Keys, network, registries, CI identities, the cluster and its operators' identities, the platform log group."""
         zones = aws.get_availability_zones_output(state="available", opts=self.invoke).names
+        upgrade = eks_versions.warning(config.cluster.kubernetes_version, datetime.datetime.now(datetime.UTC).date())
+        if upgrade:
+            pulumi.log.warn(f"cluster.kubernetesVersion: {upgrade}")
         self.keys = PlatformKeys(
             "platform-keys",
             PlatformKeysArgs(

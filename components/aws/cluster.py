@@ -68,7 +68,8 @@ def kubeconfig(*, cluster_name: str, endpoint: str, ca_data: str, region: str) -
 
 
 #: The cluster's defaults, read by ClusterArgs and by the config model (``cluster.*``) alike.
-KUBERNETES_VERSION = "1.31"
+#: In EKS standard support until 2027-03-27 (stacks/data/eks_versions.json).
+KUBERNETES_VERSION = "1.35"
 NODE_INSTANCE_TYPES = ("m6i.large",)
 NODE_MIN, NODE_DESIRED, NODE_MAX = 2, 3, 6
 

@@ -301,6 +301,12 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         )
     ),
     (
+        "an SLO that allows every request to fail",
+        lambda v: tenant(v)["services"][0].update(slo={"errorRatePercent": 100}),
+        "tenants[0].services[0].slo.errorRatePercent",
+        "less than 100",
+    ),
+    (
         "a service named default",
         lambda v: tenant(v)["services"].append({"name": "default", "kind": "api"}),
         "tenants[0].services[2].name",
@@ -328,7 +334,7 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "unsupported Kubernetes",
         lambda v: v["cluster"].update(kubernetesVersion="1.12"),
         "cluster.kubernetesVersion",
-        "between 1.25 and 1.37",
+        "'1.12' is not a Kubernetes version EKS runs (stacks/data/eks_versions.json: 1.32, 1.33, 1.34, 1.35)",
     ),
     (
         "node sizes out of order",

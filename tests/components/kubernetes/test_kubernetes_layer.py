@@ -20,7 +20,7 @@ from components.kubernetes import charts
 from components.kubernetes.admission import OWN_REPOSITORIES_RULE, POLICY_NAME, TENANT_NAMESPACES
 from tests.conftest import as_document, by_type, plan_registrations, project_values
 
-KUBERNETES_VERSION = "1.31"
+KUBERNETES_VERSION = "1.35"
 #: Custom resources have no schema in kubernetes-validate (it raises SchemaNotFoundError, and its CLI
 #: exits 0 on them). They are listed here, not validated: their CRDs ship with the pinned charts.
 NOT_VALIDATED = {
