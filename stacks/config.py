@@ -10,15 +10,17 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import re
+import urllib.parse
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from components.aws import cluster, outbox
+from components.github.organization import TEMPLATE_REPOSITORY
 from components.kubernetes import charts
 from components.kubernetes.namespaces import DNS_NAMESPACE, GATEWAY_NAMESPACE, VAULT_NAMESPACE
 from components.kubernetes.quotas import QUOTA_TIERS
@@ -28,6 +30,7 @@ from components.vault import platform as vault_platform
 from policy_pack.policies import lifecycle, pricing
 from policy_pack.policies.contract import ERASURE_NAME
 from stacks import aws_values, eks_versions, postgresql, regions
+from stacks.catalog import PLATFORM_REPOSITORIES
 
 PROJECT = "fintech-blueprint"
 
@@ -200,7 +203,12 @@ class ClusterConfig(_Model):
     node_min: int = Field(cluster.NODE_MIN, ge=1, le=100)
     node_max: int = Field(cluster.NODE_MAX, ge=1, le=500)
     node_desired: int = Field(cluster.NODE_DESIRED, ge=1, le=500)
-    admin_role_arns: list[Annotated[str, Field(pattern=r"^arn:aws:iam::\d{12}:role/.+$")]] = []
+    #: IAM: a role name is 1-64 of [A-Za-z0-9+=,.@_-]; its path /.../ of printable ASCII, 512 at most
+    #: (IAM User Guide, "IAM object quotas" and CreateRole's RoleName and Path). No wildcard: an access
+    #: entry names one principal.
+    admin_role_arns: list[
+        Annotated[str, Field(pattern=r"^arn:aws:iam::\d{12}:role/(?:[\x21-\x2e\x30-\x7e]+/){0,20}[\w+=,.@-]{1,64}$", max_length=600)]
+    ] = []
     create_autoscaling_service_role: bool = Field(
         True,
         description="Create AWSServiceRoleForAutoScaling, which the data key's policy names for encrypted node volumes "
@@ -254,12 +262,33 @@ class FinopsConfig(_Model):
     )
 
 
+def _vault_address(value: str) -> str:
+    """An https origin, as Vault's clients take VAULT_ADDR: a host (a name, an IPv4 or a bracketed IPv6
+    literal) and an optional port 1-65535; no credentials, path, query or fragment."""
+    hint = "write https://HOST[:PORT], e.g. https://vault.platform.internal:8200"
+    try:
+        parts = urllib.parse.urlsplit(value)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not an https address ({exc}): {hint}") from None
+    if parts.scheme != "https":
+        raise ValueError(f"{value!r} must use https (Vault tokens cross the network): {hint}")
+    if not parts.hostname or parts.username is not None or parts.password is not None:
+        raise ValueError(f"{value!r} must name a host and nothing before it: {hint}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise ValueError(f"{value!r} must be an origin (no path, query or fragment): {hint}")
+    if parts.netloc.endswith(":") or port == 0:
+        raise ValueError(f"{value!r} names an empty or zero port: {hint}")
+    if any(c.isspace() for c in value):
+        raise ValueError(f"{value!r} contains white space: {hint}")
+    return value
+
+
 class VaultConfig(_Model):
     """TTL bounds applied to every mount and role (ADR-0001): short-lived by default."""
 
-    address: str = Field(
+    address: Annotated[str, AfterValidator(_vault_address)] = Field(
         "https://vault.platform.internal:8200",
-        pattern=r"^https://[^\s/]+(:\d+)?/?$",
         description="Vault (or OpenBao) API address; https only. The token comes from VAULT_TOKEN.",
     )
     network_cidrs: list[Cidr] = Field(
@@ -274,13 +303,20 @@ class VaultConfig(_Model):
     @property
     def port(self) -> int:
         """The address's port (https: 443 when it names none)."""
-        authority = self.address.removeprefix("https://").rstrip("/")
-        return int(authority.rsplit(":", 1)[1]) if ":" in authority else 443
+        return urllib.parse.urlsplit(self.address).port or 443
 
     @model_validator(mode="after")
     def _default_below_max(self) -> VaultConfig:
         if any(ipaddress.ip_network(c).prefixlen == 0 for c in self.network_cidrs):
             raise ValueError("networkCidrs must name Vault's networks, not 0.0.0.0/0")
+        for version, limit in ((4, 8), (6, 32)):
+            networks: list[Any] = [ipaddress.ip_network(c) for c in self.network_cidrs if ipaddress.ip_network(c).version == version]
+            covered = sum(n.num_addresses for n in ipaddress.collapse_addresses(networks))
+            if covered > 2 ** ((32 if version == 4 else 128) - limit):
+                raise ValueError(
+                    f"networkCidrs covers {covered:,} IPv{version} addresses, more than a /{limit}: name Vault's networks, "
+                    "not the internet in pieces (tenant pods may open connections to all of them)"
+                )
         if self.default_lease_ttl_seconds > self.max_lease_ttl_seconds:
             raise ValueError("defaultLeaseTtlSeconds must be <= maxLeaseTtlSeconds")
         return self
@@ -682,6 +718,8 @@ def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
         problems.append(("database.vaultUsername", vault_user))
     first_tenant: dict[str, int] = {}
     first_repo: dict[str, str] = {}
+    #: Each tenant's erasure job takes the logical name <tenant>-erasure (its component, queue and role).
+    erasure_names = {f"{t.name}-{ERASURE_NAME}": f"tenant {t.name!r}" for t in config.tenants}
     for t_index, tenant in enumerate(config.tenants):
         if tenant.name in (first_tenant.keys() | {SHARED_TENANT, "platform"}):
             where = f"tenants[{first_tenant[tenant.name]}]" if tenant.name in first_tenant else "the platform"
@@ -724,5 +762,30 @@ def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
             repo = f"{tenant.name}-{service.name}"
             if repo in first_repo:
                 problems.append((path, f"repository name {repo!r} collides with {first_repo[repo]}"))
+            elif repo in erasure_names and service.name != ERASURE_NAME:  # (that one is reported above)
+                problems.append(
+                    (path, f"{repo!r} is also the name of {erasure_names[repo]}'s erasure job (its queue, role and component): rename one")
+                )
             first_repo.setdefault(repo, path)
+    problems += _infra_repository_problems(config, set(first_repo))
     return problems
+
+
+def _infra_repository_problems(config: PlatformConfig, service_repositories: set[str]) -> list[tuple[str, str]]:
+    """The repository that runs the program must be none the program creates: the deploy and preview roles
+    trust it, so a tenant team pushing a workflow there would hold the platform (ADR-0019)."""
+    infra, field = config.github.infra_repository, "github.infraRepository"
+    if infra in (".", ".."):
+        return [(field, f"{infra!r} is not a repository name GitHub accepts")]
+    owned = {TEMPLATE_REPOSITORY: "the golden template", **{r.name: "a platform repository" for r in PLATFORM_REPOSITORIES}}
+    owned |= {repo: "a tenant's service repository" for repo in service_repositories}
+    if infra.lower() in {name.lower() for name in owned}:  # GitHub repository names are case-insensitive
+        what = next(v for k, v in owned.items() if k.lower() == infra.lower())
+        return [
+            (
+                field,
+                f"{infra!r} is {what}, which the program creates and others push to: the deploy role would trust "
+                "workflows it does not control; name the repository that runs `pulumi up`",
+            )
+        ]
+    return []

@@ -306,6 +306,67 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "tenants[0].services[0].slo.errorRatePercent",
         "less than 100",
     ),
+    # #28 item 6: a Vault address Vault's clients take, and networks that are Vault's, not the internet.
+    *(
+        (
+            f"vault.address {address!r}",
+            lambda v, address=address: v.setdefault("vault", {}).update(address=address),
+            "vault.address",
+            message,
+        )
+        for address, message in (
+            ("https://vault.example:", "names an empty or zero port"),
+            ("https://vault.example:8200:8201", "is not an https address"),
+            ("https://vault.example:8200?x=1", "must be an origin"),
+            ("https://vault.example:8200#top", "must be an origin"),
+            ("https://vault.example/v1", "must be an origin"),
+            ("https://vault.example:70000", "is not an https address"),
+            ("https://user:pw@vault.example", "must name a host and nothing before it"),
+            ("http://vault.example:8200", "must use https"),
+        )
+    ),
+    (
+        "vault.networkCidrs covering the internet in pieces",
+        lambda v: v.setdefault("vault", {}).update(networkCidrs=["0.0.0.0/1", "128.0.0.0/1"]),
+        "vault",
+        "more than a /8: name Vault's networks, not the internet in pieces",
+    ),
+    *(
+        (f"cluster.adminRoleArns {arn!r}", lambda v, arn=arn: v["cluster"].update(adminRoleArns=[arn]), "cluster.adminRoleArns[0]", "match")
+        for arn in (
+            "arn:aws:iam::111111111111:role/*",
+            "arn:aws:iam::111111111111:role/admin team",
+            "arn:aws:iam::111111111111:role/" + "a" * 65,
+            "arn:aws:iam::111111111111:role/ops/*",
+        )
+    ),
+    # #28 item 6: the repository that runs the program is none the program creates.
+    *(
+        (
+            f"github.infraRepository {repo!r}",
+            lambda v, repo=repo: v["github"].update(infraRepository=repo),
+            "github.infraRepository",
+            message,
+        )
+        for repo, message in (
+            ("golden-service", "is the golden template"),
+            ("payments-payments-api", "is a tenant's service repository"),
+            ("Payments-Payments-API", "is a tenant's service repository"),
+            ("db-manager", "is a platform repository"),
+            ("..", "is not a repository name GitHub accepts"),
+        )
+    ),
+    (
+        "a service claiming another tenant's erasure job",
+        lambda v: v["tenants"].extend(
+            [
+                {**tenant(v), "name": "pay", "services": [{"name": "ments-erasure", "kind": "api"}]},
+                {**tenant(v), "name": "pay-ments", "services": [{"name": "api", "kind": "api"}]},
+            ]
+        ),
+        "tenants[2].services[0].name",
+        "'pay-ments-erasure' is also the name of tenant 'pay-ments''s erasure job",
+    ),
     (
         "a service named default",
         lambda v: tenant(v)["services"].append({"name": "default", "kind": "api"}),
@@ -478,3 +539,20 @@ def test_addresses_mail_systems_take_are_accepted_as_written(address: str, write
     """Upper-case domains and IDN top-level domains are addresses (the old pattern refused them)."""
     _, config = load_stack_file(write_stack(as_document(mutate(lambda v: tenant(v).update(ownerEmail=address)))))
     assert config.tenants[0].owner_email == address
+
+
+@pytest.mark.parametrize(
+    ("address", "port"), [("https://[fd00::5]:8200", 8200), ("https://[fd00::5]", 443), ("https://10.0.0.5:8200/", 8200)]
+)
+def test_ipv6_and_ip_addresses_of_vault_are_taken_with_their_port(address: str, port: int, write_stack: Callable[..., Path]) -> None:
+    values = mutate(lambda v: v.setdefault("vault", {}).update(address=address))
+    _, config = load_stack_file(write_stack(as_document(values)))
+    assert config.vault.port == port
+
+
+@pytest.mark.parametrize(
+    "arn", ["arn:aws:iam::111111111111:role/admin", "arn:aws:iam::111111111111:role/ops/platform/Admin+Team=1,a.b@c-d_e"]
+)
+def test_admin_roles_iam_accepts_are_accepted(arn: str, write_stack: Callable[..., Path]) -> None:
+    _, config = load_stack_file(write_stack(as_document(mutate(lambda v: v["cluster"].update(adminRoleArns=[arn])))))
+    assert config.cluster.admin_role_arns == [arn]
