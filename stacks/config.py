@@ -11,6 +11,7 @@ import datetime
 import ipaddress
 import re
 import urllib.parse
+from collections.abc import Callable
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -29,7 +30,7 @@ from components.tenant.concierge import DB_CREDENTIAL_TTL_SECONDS
 from components.vault import platform as vault_platform
 from policy_pack.policies import lifecycle, pricing
 from policy_pack.policies.contract import ERASURE_NAME
-from stacks import aws_values, eks_versions, postgresql, regions
+from stacks import aws_values, cron, eks_versions, postgresql, regions
 from stacks.catalog import PLATFORM_REPOSITORIES
 
 PROJECT = "fintech-blueprint"
@@ -262,6 +263,18 @@ class FinopsConfig(_Model):
     )
 
 
+def _checked(problem: Callable[[str], str | None]) -> Callable[[str], str]:
+    """An AfterValidator from a pure ``problem`` function (None: fine)."""
+
+    def check(value: str) -> str:
+        found = problem(value)
+        if found:
+            raise ValueError(found)
+        return value
+
+    return check
+
+
 def _vault_address(value: str) -> str:
     """An https origin, as Vault's clients take VAULT_ADDR: a host (a name, an IPv4 or a bracketed IPv6
     literal) and an optional port 1-65535; no credentials, path, query or fragment."""
@@ -361,10 +374,8 @@ class BackupConfig(_Model):
         description="How long a daily recovery point is kept; also the vault lock's minimum. At most the expiry of the "
         "database's data class: a copy must not outlive the data.",
     )
-    schedule: str = Field(
-        "cron(0 3 * * ? *)",
-        pattern=r"^cron\([^()]+\)$",
-        description="When the daily backup starts: an AWS Backup cron expression, UTC.",
+    schedule: Annotated[str, AfterValidator(_checked(cron.aws_problem))] = Field(
+        "cron(0 3 * * ? *)", description="When the daily backup starts: an AWS Backup cron expression, UTC."
     )
     vault_lock: Literal["governance", "compliance"] = Field(
         "governance",
@@ -430,10 +441,9 @@ class DataLifecycleConfig(_Model):
 class ErasureConfig(_Model):
     """The per-tenant anonymization job of classes with erasure (docs/erasure.md)."""
 
-    schedule: str = Field(
+    schedule: Annotated[str, AfterValidator(_checked(cron.kubernetes_problem))] = Field(
         "0 2 * * *",
-        pattern=r"^(\S+\s+){4}\S+$",
-        description="When the job drains the tenant's erasure queue: a five-field Kubernetes CronJob schedule, UTC.",
+        description="When the job drains the tenant's erasure queue: a Kubernetes CronJob schedule (five fields or @daily…), UTC.",
     )
     image: str | None = Field(
         None,

@@ -367,6 +367,30 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "tenants[2].services[0].name",
         "'pay-ments-erasure' is also the name of tenant 'pay-ments''s erasure job",
     ),
+    # #28 item 6: each cron in its own service's syntax.
+    *(
+        (f"erasure.schedule {expr!r}", lambda v, expr=expr: v.setdefault("erasure", {}).update(schedule=expr), "erasure.schedule", message)
+        for expr, message in (
+            ("61 2 * * *", "minute '61': '61' is not in 0-59"),
+            ("0 24 * * *", "hour '24'"),
+            ("0 2 * * 7", "day of week '7'"),
+            ("0 2 * 13 *", "month '13'"),
+            ("0 2 * * * *", "five fields"),
+            ("@every 5m", "descriptors are"),
+            ("TZ=UTC 0 2 * * *", "a time zone is the CronJob's timeZone"),
+        )
+    ),
+    *(
+        (f"backup.schedule {expr!r}", lambda v, expr=expr: v.setdefault("backup", {}).update(schedule=expr), "backup.schedule", message)
+        for expr, message in (
+            ("cron(0 3 * * * *)", "one of day-of-month and day-of-week must be '?'"),
+            ("cron(0 25 * * ? *)", "hours '25'"),
+            ("cron(*/5 * * * ? *)", "at most hourly"),
+            ("cron(0 3 * * ? 2300)", "year '2300'"),
+            ("rate(1 hour)", "write cron(Minutes Hours"),
+            ("0 3 * * *", "write cron(Minutes Hours"),
+        )
+    ),
     (
         "a service named default",
         lambda v: tenant(v)["services"].append({"name": "default", "kind": "api"}),
@@ -556,3 +580,12 @@ def test_ipv6_and_ip_addresses_of_vault_are_taken_with_their_port(address: str, 
 def test_admin_roles_iam_accepts_are_accepted(arn: str, write_stack: Callable[..., Path]) -> None:
     _, config = load_stack_file(write_stack(as_document(mutate(lambda v: v["cluster"].update(adminRoleArns=[arn])))))
     assert config.cluster.admin_role_arns == [arn]
+
+
+@pytest.mark.parametrize(
+    ("key", "schedule"),
+    [("erasure", "@daily"), ("erasure", "*/15 2-4 * * MON-FRI"), ("backup", "cron(30 1 ? * SUN *)"), ("backup", "cron(0 5 L * ? *)")],
+)
+def test_valid_schedules_of_each_syntax_are_accepted(key: str, schedule: str, write_stack: Callable[..., Path]) -> None:
+    _, config = load_stack_file(write_stack(as_document(mutate(lambda v: v.setdefault(key, {}).update(schedule=schedule)))))
+    assert getattr(config, key).schedule == schedule
