@@ -275,6 +275,21 @@ def _checked(problem: Callable[[str], str | None]) -> Callable[[str], str]:
     return check
 
 
+_PROMETHEUS_UNITS = {"y": 365 * 24, "w": 7 * 24, "d": 24, "h": 1}
+
+
+def _prometheus_retention_problem(value: str) -> str | None:
+    match = re.fullmatch(r"(\d+)([ywdh])", value)
+    if not match:
+        return f"{value!r} is not a Prometheus retention: a number and a unit of y, w, d or h (e.g. 15d)"
+    hours = int(match.group(1)) * _PROMETHEUS_UNITS[match.group(2)]
+    if hours < 2:
+        return f"{value!r} is shorter than a TSDB block (2h)"
+    if hours * 3600 * 10**9 > 2**63 - 1:
+        return f"{value!r} overflows Prometheus's duration (int64 nanoseconds, about 292 years)"
+    return None
+
+
 def _vault_address(value: str) -> str:
     """An https origin, as Vault's clients take VAULT_ADDR: a host (a name, an IPv4 or a bracketed IPv6
     literal) and an optional port 1-65535; no credentials, path, query or fragment."""
@@ -487,7 +502,9 @@ class KubernetesAddonsConfig(_Model):
     gitops_ha: bool = True
     chaos_enabled: bool = False
     allowed_registries: list[Registry] = Field(default_factory=list, description="Registries admitted cluster-wide.")
-    metrics_retention: str = Field("15d", pattern=r"^\d+[dhw]$")
+    #: Prometheus's --storage.tsdb.retention.time: a duration Prometheus parses (y w d h), kept in int64
+    #: nanoseconds, so at most ~292 years; 2h at least (one TSDB block).
+    metrics_retention: Annotated[str, AfterValidator(_checked(_prometheus_retention_problem))] = "15d"
 
 
 class PlatformConfig(_Model):
@@ -668,6 +685,27 @@ def _lifecycle_problems(config: PlatformConfig) -> list[tuple[str, str]]:
                 "backup.retentionDays",
                 f"is {config.backup.retention_days} but the database holds {database} data, which expires after {expiry} days "
                 f"(dataLifecycle.{database}.expireAfterDays): a recovery point would keep it longer; use at most {expiry}",
+            )
+        )
+    if config.environment == "prod" and config.kubernetes.chaos_enabled:
+        problems.append(
+            (
+                "kubernetes.chaosEnabled",
+                "is true in prod: chaos experiments run in dev and staging (ADR-0006), never where customers are",
+            )
+        )
+    # The ledger holds every tenant's audit evidence (the trail, erasure evidence): immutable at least as
+    # long as the strictest floor of the classes it holds evidence for (pci: PCI DSS 10.5.1, a year).
+    floors = {
+        t.data_class.value: lifecycle.FLOORS.get(t.data_class.value, {}).get("minimumRetentionDays", (0, ""))[0] for t in config.tenants
+    }
+    if floors and config.audit.ledger_retention_days < max(floors.values()):
+        strictest = max(floors, key=lambda c: floors[c])
+        problems.append(
+            (
+                "audit.ledgerRetentionDays",
+                f"is {config.audit.ledger_retention_days} but the ledger holds {strictest} tenants' audit evidence, kept at least "
+                f"{floors[strictest]} days ({lifecycle.FLOORS[strictest]['minimumRetentionDays'][1]}): use at least {floors[strictest]}",
             )
         )
     image = config.erasure.image

@@ -111,6 +111,14 @@ def problems(retention_class: str, lifecycle: Lifecycle) -> list[tuple[str, str]
         )
     if lifecycle.cold_storage_class not in COLD_STORAGE_CLASSES:
         found.append(("coldStorageClass", f"{lifecycle.cold_storage_class!r} is not one of {', '.join(COLD_STORAGE_CLASSES)}"))
+    if expire is None and lifecycle.erasure and retention_class != AUDIT:  # (audit: never, and no erasure, above)
+        found.append(
+            (
+                "expireAfterDays",
+                f"is never, but {retention_class} has erasure: erasure promises deletion, so the class's stores must "
+                "expire what a request cannot reach: give a number of days",
+            )
+        )
     if expire is not None:
         if expire < lifecycle.minimum_retention_days:
             found.append(

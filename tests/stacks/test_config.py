@@ -391,6 +391,38 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
             ("0 3 * * *", "write cron(Minutes Hours"),
         )
     ),
+    # #28 item 6: what weakens a promise: evidence, erasure, chaos where customers are, a retention
+    # Prometheus cannot hold.
+    (
+        "the ledger kept shorter than the audit floor",
+        lambda v: v.setdefault("audit", {}).update(ledgerRetentionDays=90),
+        "audit.ledgerRetentionDays",
+        "the ledger holds pci tenants' audit evidence, kept at least 365 days (PCI DSS 10.5.1",
+    ),
+    (
+        "pii kept forever",
+        lambda v: v.setdefault("dataLifecycle", {}).update(pii={"expireAfterDays": "never"}),
+        "dataLifecycle.pii.expireAfterDays",
+        "erasure promises deletion",
+    ),
+    (
+        "metrics retention past Prometheus's range",
+        lambda v: v.setdefault("kubernetes", {}).update(metricsRetention="999999y"),
+        "kubernetes.metricsRetention",
+        "overflows",
+    ),
+    (
+        "metrics retention below a block",
+        lambda v: v.setdefault("kubernetes", {}).update(metricsRetention="1h"),
+        "kubernetes.metricsRetention",
+        "shorter than a TSDB block",
+    ),
+    (
+        "metrics retention in minutes",
+        lambda v: v.setdefault("kubernetes", {}).update(metricsRetention="90m"),
+        "kubernetes.metricsRetention",
+        "is not a Prometheus retention",
+    ),
     (
         "a service named default",
         lambda v: tenant(v)["services"].append({"name": "default", "kind": "api"}),
@@ -589,3 +621,13 @@ def test_admin_roles_iam_accepts_are_accepted(arn: str, write_stack: Callable[..
 def test_valid_schedules_of_each_syntax_are_accepted(key: str, schedule: str, write_stack: Callable[..., Path]) -> None:
     _, config = load_stack_file(write_stack(as_document(mutate(lambda v: v.setdefault(key, {}).update(schedule=schedule)))))
     assert getattr(config, key).schedule == schedule
+
+
+def test_chaos_is_refused_in_prod_only(write_stack: Callable[..., Path]) -> None:
+    values = project_values("prod")
+    values.setdefault("kubernetes", {})["chaosEnabled"] = True
+    with pytest.raises(ConfigError) as raised:
+        load_stack_file(write_stack(as_document(values)))
+    assert "never where customers are" in dict(raised.value.problems)["kubernetes.chaosEnabled"]
+    _, dev = load_stack_file(write_stack(as_document(mutate(lambda v: v.setdefault("kubernetes", {}).update(chaosEnabled=True)))))
+    assert dev.kubernetes.chaos_enabled

@@ -128,7 +128,8 @@ def test_nodes_launch_from_a_hardened_template(plan: list[Registration]) -> None
     assert node_group["launchTemplate"]["id"]
 
 
-@pytest.mark.parametrize(("stack", "days"), [("dev", 30), ("prod", 2555)])
+# dev holds a pci tenant's evidence: a year (PCI DSS 10.5.1, #28 item 6), prod seven.
+@pytest.mark.parametrize(("stack", "days"), [("dev", 365), ("prod", 2555)])
 def test_audit_ledger_is_locked_in_compliance_mode(stack_plans: dict[str, list[Registration]], stack: str, days: int) -> None:
     plan = stack_plans[stack]
     bucket = next(b for b in by_type(plan, "aws:s3/bucket:Bucket") if b.name == "audit-ledger-bucket")
