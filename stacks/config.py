@@ -597,6 +597,17 @@ def _aws_value_problems(config: PlatformConfig) -> list[tuple[str, str]]:
         )
         for i, t in enumerate(config.cluster.node_instance_types)
     ]
+    try:
+        cluster.ami_type_for(list(config.cluster.node_instance_types))
+    except ValueError:
+        arches = {t: cluster.architecture(t) for t in config.cluster.node_instance_types}
+        checks.append(
+            (
+                "cluster.nodeInstanceTypes",
+                f"mixes architectures ({', '.join(f'{t}: {a}' for t, a in arches.items())}): a node group runs one AMI "
+                "(x86_64 or Graviton's arm64); list types of one architecture",
+            )
+        )
     checks += [
         (
             "database.instanceClass",

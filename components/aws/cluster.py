@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +66,30 @@ def kubeconfig(*, cluster_name: str, endpoint: str, ca_data: str, region: str) -
         },
         sort_keys=True,
     )
+
+
+_INSTANCE_TYPE = re.compile(r"^(?P<series>[a-z]+?)(?P<generation>\d+)(?P<options>[a-z-]*)\.(?P<size>[a-z0-9-]+)$")
+#: EKS's Amazon Linux 2023 AMI types per architecture (EKS API reference, Nodegroup amiType).
+AMI_TYPES = {"x86_64": "AL2023_x86_64_STANDARD", "arm64": "AL2023_ARM_64_STANDARD"}
+
+
+def architecture(instance_type: str) -> str:
+    """arm64 for AWS Graviton types, x86_64 otherwise, from the type's name: the EC2 naming convention
+    marks Graviton with a ``g`` among the options after the generation (m7g, c6gn, r6gd, im4gn), and
+    a1 is the first Graviton (EC2 User Guide, "Amazon EC2 instance type naming conventions")."""
+    match = _INSTANCE_TYPE.match(instance_type)
+    if match is None:
+        return "x86_64"
+    series, generation, options = match.group("series"), match.group("generation"), match.group("options")
+    return "arm64" if (series == "a" and generation == "1") or "g" in options else "x86_64"
+
+
+def ami_type_for(instance_types: list[str]) -> str:
+    """The node group's AMI type: one architecture for all its instance types (a node group runs one AMI)."""
+    found = {architecture(t) for t in instance_types}
+    if len(found) != 1:
+        raise ValueError(f"instance types {instance_types} mix architectures {sorted(found)}: a node group runs one AMI")
+    return AMI_TYPES[found.pop()]
 
 
 #: The cluster's defaults, read by ClusterArgs and by the config model (``cluster.*``) alike.
@@ -192,7 +217,7 @@ class Cluster(pulumi.ComponentResource):
             node_role_arn=node_role.arn,
             subnet_ids=args.subnet_ids,
             instance_types=args.instance_types,
-            ami_type="AL2023_x86_64_STANDARD",
+            ami_type=ami_type_for(args.instance_types),
             scaling_config={"min_size": args.node_min, "desired_size": args.node_desired, "max_size": args.node_max},
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
             opts=child,

@@ -424,6 +424,12 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "is not a Prometheus retention",
     ),
     (
+        "x86 and Graviton nodes in one group",
+        lambda v: v["cluster"].update(nodeInstanceTypes=["m6i.large", "m7g.large"]),
+        "cluster.nodeInstanceTypes",
+        "mixes architectures (m6i.large: x86_64, m7g.large: arm64)",
+    ),
+    (
         "a service named default",
         lambda v: tenant(v)["services"].append({"name": "default", "kind": "api"}),
         "tenants[0].services[2].name",
