@@ -269,9 +269,40 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 
 def check_environment(stack: str, config: PlatformConfig, source: Path) -> None:
     """A stack named after an environment must be it (``blueprint catalog prod --config-file Pulumi.dev.yaml``
-    would describe dev as prod)."""
+    would describe dev as prod), and no stack file beside it of another environment names its account or Vault."""
+    problems = sibling_conflicts(source, config)
     if stack in ENVIRONMENTS and config.environment != stack:
-        raise ConfigError(
-            str(source),
-            [("environment", f"is {config.environment!r} but the stack is {stack!r}: a stack named after an environment must be it")],
+        problems.insert(
+            0, ("environment", f"is {config.environment!r} but the stack is {stack!r}: a stack named after an environment must be it")
         )
+    if problems:
+        raise ConfigError(str(source), problems)
+
+
+def sibling_conflicts(source: Path, config: PlatformConfig) -> list[tuple[str, str]]:
+    """Stack files beside ``source`` of another environment that name this stack's AWS account or Vault:
+    one environment per account and per Vault (ADR-0018), so dev can never be pointed at prod's. The
+    siblings are read as YAML only (an invalid one is its own plan's problem)."""
+    found: list[tuple[str, str]] = []
+    mine = {"awsAccountId": config.aws_account_id, "vault.address": config.vault.address.rstrip("/").lower()}
+    for other in sorted(source.resolve().parent.glob("Pulumi.*.yaml")):
+        if other == source.resolve():
+            continue
+        try:
+            values = (stack_yaml(other.read_text(encoding="utf-8")) or {}).get("config") or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if not isinstance(values, dict):
+            continue
+        environment = values.get(f"{PROJECT}:environment")
+        if not isinstance(environment, str) or environment == config.environment:
+            continue
+        vault = values.get(f"{PROJECT}:vault")
+        theirs = {
+            "awsAccountId": str(values.get(f"{PROJECT}:awsAccountId", "")),
+            "vault.address": str((vault or {}).get("address", "") if isinstance(vault, dict) else "").rstrip("/").lower(),
+        }
+        for key, value in mine.items():
+            if value and theirs[key] == value:
+                found.append((key, f"is {other.name}'s too ({environment}): each environment has its own (ADR-0018); fix one of them"))
+    return found

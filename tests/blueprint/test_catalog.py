@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from blueprint.cli import main
@@ -63,3 +65,25 @@ def test_a_stack_file_of_another_environment_is_refused(command: list[str]) -> N
     result = CliRunner().invoke(main, [*command, "prod", "--config-file", str(ROOT / "Pulumi.dev.yaml")])
     assert result.exit_code == 2, result.output
     assert "environment: is 'dev' but the stack is 'prod'" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "field"),
+    [
+        ("awsAccountId", "210987654321", "awsAccountId"),
+        ("vault", {"address": "https://vault.prod.platform.internal:8200/"}, "vault.address"),
+    ],
+)
+def test_a_stack_file_naming_another_environment_s_account_or_vault_is_refused(tmp_path: Path, key: str, value: object, field: str) -> None:
+    """#28 item 6: dev pointed at prod's account or Vault exits 2 naming the field and the other file."""
+    shutil.copy2(ROOT / "Pulumi.prod.yaml", tmp_path / "Pulumi.prod.yaml")
+    document = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+    if isinstance(value, dict):
+        document["config"][f"fintech-blueprint:{key}"].update(value)
+    else:
+        document["config"][f"fintech-blueprint:{key}"] = value
+    dev = tmp_path / "Pulumi.dev.yaml"
+    dev.write_text(yaml.safe_dump(document, sort_keys=False))
+    result = CliRunner().invoke(main, ["catalog", "dev", "--config-file", str(dev)])
+    assert result.exit_code == 2, result.output
+    assert f"{field}: is Pulumi.prod.yaml's too (prod)" in result.output and "Traceback" not in result.output
