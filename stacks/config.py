@@ -827,6 +827,36 @@ def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
                 )
             first_repo.setdefault(repo, path)
     problems += _infra_repository_problems(config, set(first_repo))
+    problems += _registry_scope_problems(config)
+    return problems
+
+
+def _registry_scope_problems(config: PlatformConfig) -> list[tuple[str, str]]:
+    """Allow-lists may not reach into the stack's own registry: admission already gives each tenant its
+    own repositories there and the platform's; an entry naming the registry, another tenant's repositories
+    or the platform's would switch that isolation off where it applies (ADR-0003)."""
+    registry = platform_registry(config)
+    entries = [(f"kubernetes.allowedRegistries[{i}]", r, None) for i, r in enumerate(config.kubernetes.allowed_registries)]
+    entries += [
+        (f"tenants[{t}].allowedRegistries[{i}]", r, tenant.name)
+        for t, tenant in enumerate(config.tenants)
+        for i, r in enumerate(tenant.allowed_registries)
+    ]
+    problems = []
+    for field, entry, owner in entries:
+        host, _, path = entry.partition("/")
+        if host.lower() != registry:
+            continue
+        reached = path.split("/", 1)[0] or "every repository"
+        whose = "the whole registry" if not path else f"repositories under {reached!r}"
+        scope = "every namespace" if owner is None else f"tenant {owner!r}"
+        problems.append(
+            (
+                field,
+                f"{entry!r} is this stack's own registry ({whose}): admission already admits each tenant's own and the "
+                f"platform's repositories there, and this would admit more to {scope}; remove it",
+            )
+        )
     return problems
 
 

@@ -430,6 +430,18 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "mixes architectures (m6i.large: x86_64, m7g.large: arm64)",
     ),
     (
+        "a tenant allow-list reaching another tenant's repositories",
+        lambda v: tenant(v).update(allowedRegistries=["123456789012.dkr.ecr.eu-west-3.amazonaws.com/fraud"]),
+        "tenants[0].allowedRegistries[0]",
+        "is this stack's own registry (repositories under 'fraud')",
+    ),
+    (
+        "a cluster-wide allow-list naming the platform registry",
+        lambda v: v.setdefault("kubernetes", {}).update(allowedRegistries=["123456789012.dkr.ecr.eu-west-3.amazonaws.com/payments"]),
+        "kubernetes.allowedRegistries[0]",
+        "would admit more to every namespace",
+    ),
+    (
         "a service named default",
         lambda v: tenant(v)["services"].append({"name": "default", "kind": "api"}),
         "tenants[0].services[2].name",
