@@ -836,7 +836,9 @@ def _registry_scope_problems(config: PlatformConfig) -> list[tuple[str, str]]:
     own repositories there and the platform's; an entry naming the registry, another tenant's repositories
     or the platform's would switch that isolation off where it applies (ADR-0003)."""
     registry = platform_registry(config)
-    entries = [(f"kubernetes.allowedRegistries[{i}]", r, None) for i, r in enumerate(config.kubernetes.allowed_registries)]
+    entries: list[tuple[str, str, str | None]] = [
+        (f"kubernetes.allowedRegistries[{i}]", r, None) for i, r in enumerate(config.kubernetes.allowed_registries)
+    ]
     entries += [
         (f"tenants[{t}].allowedRegistries[{i}]", r, tenant.name)
         for t, tenant in enumerate(config.tenants)
