@@ -264,6 +264,17 @@ def tenant_of(resource: Any) -> str | None:
     return None
 
 
+def under(resource: Any, component_type: str) -> bool:
+    """Whether a component of ``component_type`` is above ``resource``: what it is, whatever its name
+    (a physical name may be truncated and hashed to fit a service's limit)."""
+    current = getattr(resource, "parent", None)
+    while current is not None:
+        if current.resource_type == component_type:
+            return True
+        current = getattr(current, "parent", None)
+    return False
+
+
 def number(value: Any) -> float | None:
     try:
         return float(value)

@@ -25,6 +25,7 @@ from ._lib import (
     schema,
     strings,
     tenant_of,
+    under,
 )
 
 LIFECYCLE = [
@@ -263,7 +264,9 @@ def _erasure_wired(args) -> Iterator[Finding]:
     name = contract.ERASURE_NAME
     queues: dict[str, list[Any]] = {}
     for queue in named(args.resources, QUEUE):
-        if str(get(queue.props, "name", "")).endswith(f"-{name}"):
+        # The erasure queue is what it is: a queue of the tenant's erasure component that is no queue's
+        # dead-letter queue (a DLQ says whose with its redriveAllowPolicy), whatever its physical name.
+        if under(queue, contract.ERASURE_COMPONENT) and not get(queue.props, "redriveAllowPolicy"):
             queues.setdefault(tenant_of(queue) or "", []).append(queue)
     jobs = {str(get(j.props, "metadata.namespace")) for j in named(args.resources, CRON_JOB) if get(j.props, "metadata.name") == name}
     identities = {str(get(p.props, "namespace")) for p in named(args.resources, POD_IDENTITY) if get(p.props, "serviceAccount") == name}

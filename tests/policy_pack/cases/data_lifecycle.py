@@ -30,8 +30,15 @@ def erasure_tenant(
     """A tenant component of ``data_class`` and whichever parts of the erasure path are asked for."""
     parts = [Res("fintech:platform:Tenant", tenant, {"dataClass": data_class})]
     if queue:
+        # Found by what it is (a queue of the erasure component, no one's DLQ), not by its physical name,
+        # which a long tenant name truncates and hashes (#28 item 6).
+        parts.append(Res("fintech:tenant:Erasure", f"{tenant}-erasure", {}, parent=tenant))
         redrive = {"redrivePolicy": '{"deadLetterTargetArn": "arn:aws:sqs:::q-dlq", "maxReceiveCount": 5}'} if dlq else {}
-        parts.append(Res(QUEUE, f"{tenant}-erasure-queue", {"name": f"acme-dev-{tenant}-erasure", **redrive}, parent=tenant))
+        hashed = f"acme-with-a-long-organization-name-dev-{tenant}-a-long-tenant-name-er-3f9a1c"
+        parts.append(Res(QUEUE, f"{tenant}-erasure-queue", {"name": hashed, **redrive}, parent=f"{tenant}-erasure"))
+        if dlq:
+            allow = {"redriveAllowPolicy": '{"redrivePermission": "byQueue"}', "name": f"{hashed}-dlq"}
+            parts.append(Res(QUEUE, f"{tenant}-erasure-dlq", allow, parent=f"{tenant}-erasure"))
     if job:
         parts.append(Res("kubernetes:batch/v1:CronJob", f"{tenant}-erasure-job", {"metadata": {"name": "erasure", "namespace": tenant}}))
     if identity:
