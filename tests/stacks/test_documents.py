@@ -125,9 +125,11 @@ def test_policy_eval_time_grows_linearly_with_the_resources(tmp_path: Path, stac
             gc.collect()
             gc.disable()  # a collection landing in one run and not the other is not the evaluator's cost
             try:
-                started = time.perf_counter()
+                # This process's CPU time: the evaluator's cost, whatever else the machine runs meanwhile
+                # (pytest-xdist's other worker, the real-engine tier's processes).
+                started = time.process_time()
                 result = CliRunner().invoke(main, ["policy", "eval", str(path), "--format", "text"])
-                best = min(best, time.perf_counter() - started)
+                best = min(best, time.process_time() - started)
             finally:
                 gc.enable()
             assert result.exit_code in (0, 1), result.output[-2000:]
