@@ -105,24 +105,26 @@ def network_policy_specs(endpoints: PlatformEndpoints, metrics_port: str) -> dic
 
 
 DEVELOPER_ROLE = "tenant-developer"
-_ALL = ["get", "list", "watch", "create", "update", "patch", "delete"]
 _READ = ["get", "list", "watch"]
 
 
 def developer_rules() -> list[dict[str, Any]]:
-    """What a tenant's team may do in its namespace: run and debug its workloads (logs, events,
-    restarts), never read Secrets or enter a container (exec, attach, port-forward). The built-in
-    ``edit`` role grants both; credentials come from the Concierge (Vault), and shell access to a pod
-    holding pci or pii data is a break-glass for the platform team, not a default (ADR-0021)."""
+    """What a tenant's team may do in its namespace: see its workloads (pods, logs, events, quotas,
+    the objects GitOps applied) and restart a pod by deleting it. Workloads change only through GitOps
+    (Argo CD applies the service repository's overlay): a person who could create a Deployment or Job
+    could run a pod as any ServiceAccount of the namespace (the erasure job's included) or mount any
+    Secret. Never Secrets, never a shell (exec, attach, port-forward): credentials come from the
+    Concierge (Vault), and a shell next to pci or pii data is a break-glass for the platform team
+    (ADR-0021)."""
     return [
-        {"apiGroups": ["apps"], "resources": ["deployments", "replicasets", "statefulsets"], "verbs": _ALL},
-        {"apiGroups": ["batch"], "resources": ["jobs", "cronjobs"], "verbs": _ALL},
-        {"apiGroups": ["autoscaling"], "resources": ["horizontalpodautoscalers"], "verbs": _ALL},
-        {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": _ALL},
-        {"apiGroups": [""], "resources": ["configmaps", "services", "persistentvolumeclaims"], "verbs": _ALL},
+        {"apiGroups": ["apps"], "resources": ["deployments", "replicasets", "statefulsets"], "verbs": _READ},
+        {"apiGroups": ["batch"], "resources": ["jobs", "cronjobs"], "verbs": _READ},
+        {"apiGroups": ["autoscaling"], "resources": ["horizontalpodautoscalers"], "verbs": _READ},
+        {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": _READ},
+        {"apiGroups": [""], "resources": ["configmaps", "services", "persistentvolumeclaims"], "verbs": _READ},
         {"apiGroups": [""], "resources": ["pods"], "verbs": [*_READ, "delete"]},
         {"apiGroups": [""], "resources": ["pods/log", "events", "serviceaccounts", "resourcequotas", "limitranges"], "verbs": _READ},
-        {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses"], "verbs": _ALL},
+        {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses"], "verbs": _READ},
         {"apiGroups": ["keda.sh"], "resources": ["scaledobjects"], "verbs": _READ},
     ]
 

@@ -129,6 +129,80 @@ def _tenant_role_no_secrets_or_exec(props, _args):
             yield f"the role grants {resource!r}{where}: tenants get credentials from the Concierge, never Secrets or a shell"
 
 
+#: What creates or changes a pod: a person holding a write on any of these in a tenant namespace can
+#: run a pod as any ServiceAccount there (the erasure job's included) or mount any Secret.
+POD_PRODUCERS = (
+    ("", "pods"),
+    ("", "pods/ephemeralcontainers"),
+    ("", "replicationcontrollers"),
+    ("apps", "deployments"),
+    ("apps", "replicasets"),
+    ("apps", "statefulsets"),
+    ("apps", "daemonsets"),
+    ("batch", "jobs"),
+    ("batch", "cronjobs"),
+)
+WRITE_VERBS = ("create", "update", "patch")
+#: Grants that act as another identity or widen one's own: a token of any ServiceAccount, impersonation,
+#: and RBAC objects written or bound beyond what one holds (Kubernetes RBAC docs, "Privilege escalation
+#: prevention and bootstrapping").
+IDENTITY_GRANTS = (
+    ("create", "", "serviceaccounts/token"),
+    ("impersonate", "", "serviceaccounts"),
+    ("impersonate", "", "users"),
+    ("impersonate", "", "groups"),
+    ("escalate", "rbac.authorization.k8s.io", "roles"),
+    ("bind", "rbac.authorization.k8s.io", "roles"),
+    ("create", "rbac.authorization.k8s.io", "rolebindings"),
+    ("update", "rbac.authorization.k8s.io", "rolebindings"),
+    ("patch", "rbac.authorization.k8s.io", "rolebindings"),
+)
+
+
+def _matches(granted: list[str], wanted: str, *, resource: bool = False) -> bool:
+    if "*" in granted or wanted in granted:
+        return True
+    # RBAC: "*/scale" grants a subresource of every resource (k8s.io/apiserver rbac ResourceMatches).
+    return resource and "/" in wanted and f"*/{wanted.split('/', 1)[1]}" in granted
+
+
+def grants(rules: Any, verb: str, group: str, resource: str) -> bool:
+    """Whether RBAC ``rules`` allow ``verb`` on ``group``/``resource`` (wildcards as the API server reads them)."""
+    return any(
+        _matches(strings(get(rule, "verbs")), verb)
+        and _matches(strings(get(rule, "apiGroups")), group)
+        and _matches(strings(get(rule, "resources")), resource, resource=True)
+        for rule in items(rules)
+    )
+
+
+def identity_escalations(rules: Any) -> list[str]:
+    """The grants of ``rules`` through which a person could run a pod under another identity or act as one."""
+    found = [
+        f"{verb} {group + '/' if group else ''}{resource}"
+        for group, resource in POD_PRODUCERS
+        for verb in WRITE_VERBS
+        if grants(rules, verb, group, resource)
+    ]
+    found += [
+        f"{verb} {group + '/' if group else ''}{resource}"
+        for verb, group, resource in IDENTITY_GRANTS
+        if grants(rules, verb, group, resource)
+    ]
+    return found
+
+
+def _tenant_role_gitops_only(props, _args):
+    if not _tenant_scoped(props):
+        return
+    escalations = identity_escalations(get(props, "rules"))
+    if escalations:
+        yield (
+            f"the role grants {', '.join(escalations)}: a person holding it could run a pod as any ServiceAccount of the "
+            "namespace or mount any Secret; workloads change through GitOps (read, logs and pod restarts only)"
+        )
+
+
 def _no_automount(props, _args):
     if get(props, "automountServiceAccountToken") is not False:
         yield "set automountServiceAccountToken: false; mount a projected token only where a pod needs one"
@@ -277,6 +351,15 @@ POLICIES = [
         domain="kubernetes-tenancy",
         types=[ROLE],
         check=_tenant_role_no_secrets_or_exec,
+    ),
+    ResourceRule(
+        name="k8s-tenant-role-gitops-only",
+        description="A tenant role cannot create or change what runs pods, nor act as another identity: workloads change through GitOps.",
+        severity=HIGH,
+        adr="ADR-0021",
+        domain="kubernetes-tenancy",
+        types=[ROLE],
+        check=_tenant_role_gitops_only,
     ),
     ResourceRule(
         name="k8s-no-cluster-admin-binding",

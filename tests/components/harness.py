@@ -98,3 +98,33 @@ def resource_violations(built: Built, stack: str = "prod") -> list[Violation]:
     for resource in policies.as_policy_resources(built.registrations):
         found.extend(engine.analyze(resource))
     return found
+
+
+BINDING_TYPES = ("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")
+
+
+def team_rules(registrations: list, namespace: str) -> list[dict]:
+    """Every RBAC rule the team's group holds in ``namespace``, through any binding the plan makes."""
+    from components.tenant.namespace import team_group
+
+    group = team_group(namespace)
+    roles = {
+        (r.inputs["metadata"].get("namespace"), r.inputs["metadata"]["name"]): r.inputs.get("rules", [])
+        for r in registrations
+        if r.type in ("kubernetes:rbac.authorization.k8s.io/v1:Role", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")
+    }
+    rules: list[dict] = []
+    for binding in registrations:
+        if binding.type not in (
+            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+        ):
+            continue
+        scope = binding.inputs["metadata"].get("namespace")
+        if scope not in (None, namespace) or not any(s.get("name") == group for s in binding.inputs.get("subjects", [])):
+            continue
+        ref = binding.inputs["roleRef"]
+        key = (scope if ref["kind"] == "Role" else None, ref["name"])
+        assert key in roles, f"the team is bound to {ref['kind']} {ref['name']!r}, which the plan does not define (a built-in grants more)"
+        rules += roles[key]
+    return rules

@@ -5,7 +5,8 @@ from __future__ import annotations
 from components.kubernetes.quotas import QUOTA_TIERS
 from components.tenant.namespace import DEVELOPER_ROLE, PlatformEndpoints, TenantNamespace, TenantNamespaceArgs, team_group
 from policy_pack.policies._lib import is_default_deny
-from tests.components.harness import CONTEXT, PROD_CONTEXT, TENANT_TAGS, build, resource_violations
+from policy_pack.policies.kubernetes_tenancy import grants, identity_escalations
+from tests.components.harness import CONTEXT, PROD_CONTEXT, TENANT_TAGS, build, resource_violations, team_rules
 
 ENDPOINTS = PlatformEndpoints(
     vault_cidrs=["10.10.0.0/16"],
@@ -75,3 +76,26 @@ def test_own_registries_label_the_namespace_out_and_admit_both_lists() -> None:
 def test_the_component_alone_passes_the_pack_s_resource_rules() -> None:
     built = build(lambda: TenantNamespace("payments", args(), PROD_CONTEXT), stack="prod", tags=TENANT_TAGS)
     assert resource_violations(built) == []
+
+
+def test_the_team_cannot_produce_a_pod_under_another_identity_only_restart_and_read() -> None:
+    """ADR-0021: workloads change through GitOps. The team's effective permissions (every binding to
+    its group) write nothing that makes a pod and act as no other identity; it reads, follows logs
+    and restarts a pod by deleting it."""
+    built = build(lambda: TenantNamespace("payments", args(), CONTEXT))
+    rules = team_rules(built.registrations, "payments")
+    assert identity_escalations(rules) == []
+    assert grants(rules, "delete", "", "pods") and grants(rules, "get", "", "pods/log") and grants(rules, "list", "", "events")
+    assert not grants(rules, "get", "", "secrets") and not grants(rules, "create", "", "pods/exec")
+
+
+def test_the_escalation_check_sees_wildcards_and_subresources() -> None:
+    """Negative control of the check above: what the API server would grant, it reports."""
+    assert identity_escalations([{"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["patch"]}]) == ["patch apps/deployments"]
+    assert "create batch/jobs" in identity_escalations([{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}])
+    assert identity_escalations([{"apiGroups": [""], "resources": ["*/ephemeralcontainers"], "verbs": ["update"]}]) == [
+        "update pods/ephemeralcontainers"
+    ]
+    assert identity_escalations([{"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]}]) == [
+        "impersonate serviceaccounts"
+    ]

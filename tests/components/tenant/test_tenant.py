@@ -10,7 +10,9 @@ from pathlib import Path
 from blueprint.engine.mocks import Registration
 from policy_pack.policies import contract
 from policy_pack.policies._lib import is_default_deny
+from policy_pack.policies.kubernetes_tenancy import identity_escalations
 from stacks.loader import ROOT
+from tests.components.harness import team_rules
 from tests.conftest import SHARED_CHANGES_ON_ONBOARDING, as_document, by_type, plan_registrations, project_values
 
 
@@ -131,6 +133,9 @@ def test_team_rbac_stays_in_the_team_namespace(plan: list[Registration]) -> None
         granted = {(g, r) for rule in role.inputs["rules"] for g in rule["apiGroups"] for r in rule["resources"]}
         assert ("", "secrets") not in granted and not {("", "pods/exec"), ("", "pods/attach"), ("", "pods/portforward")} & granted
         assert ("apps", "deployments") in granted and ("", "pods/log") in granted
+    # Planned as a whole: no team's effective permissions (every binding to its group) make a pod (ADR-0021).
+    for namespace in {b.inputs["metadata"]["namespace"] for b in by_type(plan, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")}:
+        assert identity_escalations(team_rules(plan, namespace)) == [], namespace
     # The one cluster-wide binding is the platform's: Vault's token reviewer may review tokens.
     cluster_wide = by_type(plan, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")
     assert [(b.inputs["roleRef"]["name"], [s["kind"] for s in b.inputs["subjects"]]) for b in cluster_wide] == [

@@ -87,6 +87,37 @@ RESOURCE_CASES: dict[str, Case] = {
         {"metadata": {"labels": {"tenant": "payments"}}, "rules": [{"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]}]},
         {"metadata": {"labels": {"tenant": "payments"}}, "rules": [{"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}]},
     ),
+    "k8s-tenant-role-gitops-only": Case(
+        "kubernetes:rbac.authorization.k8s.io/v1:Role",
+        {
+            "metadata": {"labels": {"tenant": "payments"}},
+            "rules": [
+                {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "list", "watch"]},
+                {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "delete"]},
+            ],
+        },
+        {"metadata": {"labels": {"tenant": "payments"}}, "rules": [{"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create"]}]},
+        more_bad=(
+            (
+                "kubernetes:rbac.authorization.k8s.io/v1:Role",
+                {"metadata": {"labels": {"tenant": "payments"}}, "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["patch"]}]},
+            ),
+            (
+                "kubernetes:rbac.authorization.k8s.io/v1:Role",
+                {
+                    "metadata": {"labels": {"tenant": "payments"}},
+                    "rules": [{"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]}],
+                },
+            ),
+            (
+                "kubernetes:rbac.authorization.k8s.io/v1:Role",
+                {
+                    "metadata": {"labels": {"tenant": "payments"}},
+                    "rules": [{"apiGroups": [""], "resources": ["*/ephemeralcontainers"], "verbs": ["update"]}],
+                },
+            ),
+        ),
+    ),
     "k8s-no-cluster-admin-binding": Case(
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
         {"roleRef": {"name": "cluster-admin"}, "subjects": [{"kind": "Group", "name": "system:masters"}]},
