@@ -192,7 +192,7 @@ def test_the_golden_template_deployment_is_valid_and_compliant() -> None:
 def test_every_custom_resource_group_has_the_chart_that_installs_its_crd(plan: list[Registration]) -> None:
     """The pack's creation-order rule maps API groups to charts (one list, data/crd_charts.json):
     every custom resource the program creates must be in it, with a chart the platform pins."""
-    from components.kubernetes import charts, crd_schemas
+    from components.kubernetes import charts
     from policy_pack.policies.ordering import BUILT_IN_GROUPS, CRD_CHARTS, _group
 
     groups = {_group(r.type) for r in plan if r.type.startswith("kubernetes:") and r.custom and "helm.sh" not in r.type}
