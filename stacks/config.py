@@ -597,6 +597,11 @@ def _aws_value_problems(config: PlatformConfig) -> list[tuple[str, str]]:
         )
         for i, t in enumerate(config.cluster.node_instance_types)
     ]
+    checks += [
+        (f"cluster.nodeInstanceTypes[{i}]", aws_values.node_type_problem(t, config.region, cluster.series(t)))
+        for i, t in enumerate(config.cluster.node_instance_types)
+        if t in aws_values.ec2_instance_types()
+    ]
     try:
         cluster.ami_type_for(list(config.cluster.node_instance_types))
     except ValueError:

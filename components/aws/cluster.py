@@ -84,6 +84,12 @@ def architecture(instance_type: str) -> str:
     return "arm64" if (series == "a" and generation == "1") or "g" in options else "x86_64"
 
 
+def series(instance_type: str) -> str | None:
+    """The type's series (``m`` of m6i.large, ``inf`` of inf2.xlarge, ``mac`` of mac2.metal), or None."""
+    match = _INSTANCE_TYPE.match(instance_type)
+    return None if match is None else match.group("series")
+
+
 def ami_type_for(instance_types: list[str]) -> str:
     """The node group's AMI type: one architecture for all its instance types (a node group runs one AMI)."""
     found = {architecture(t) for t in instance_types}

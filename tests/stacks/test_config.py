@@ -430,6 +430,30 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "mixes architectures (m6i.large: x86_64, m7g.large: arm64)",
     ),
     (
+        "a GPU type on the standard AMI",
+        lambda v: v["cluster"].update(nodeInstanceTypes=["g5.xlarge"]),
+        "cluster.nodeInstanceTypes[0]",
+        "'g5.xlarge': a GPU type needs EKS's NVIDIA AMI type",
+    ),
+    (
+        "Graviton1 (a1), which AL2023 does not run",
+        lambda v: v["cluster"].update(nodeInstanceTypes=["a1.large"]),
+        "cluster.nodeInstanceTypes[0]",
+        "a1 is Graviton1",
+    ),
+    (
+        "a Mac instance",
+        lambda v: v["cluster"].update(nodeInstanceTypes=["mac2.metal"]),
+        "cluster.nodeInstanceTypes[0]",
+        "Mac instances run no EKS AMI",
+    ),
+    (
+        "a type the region does not offer",
+        lambda v: v["cluster"].update(nodeInstanceTypes=["m6i.large", "hpc7g.4xlarge"]),
+        "cluster.nodeInstanceTypes[1]",
+        "'hpc7g.4xlarge' is not offered in eu-west-3",
+    ),
+    (
         "a tenant allow-list reaching another tenant's repositories",
         lambda v: tenant(v).update(allowedRegistries=["123456789012.dkr.ecr.eu-west-3.amazonaws.com/fraud"]),
         "tenants[0].allowedRegistries[0]",
@@ -649,3 +673,15 @@ def test_chaos_is_refused_in_prod_only(write_stack: Callable[..., Path]) -> None
     assert "never where customers are" in dict(raised.value.problems)["kubernetes.chaosEnabled"]
     _, dev = load_stack_file(write_stack(as_document(mutate(lambda v: v.setdefault("kubernetes", {}).update(chaosEnabled=True)))))
     assert dev.kubernetes.chaos_enabled
+
+
+def test_the_default_node_type_runs_in_every_accepted_region() -> None:
+    """The data behind the node-type checks covers every region the config accepts, and the default
+    node type passes there (else a fresh stack in that region would be refused its own default)."""
+    from components.aws import cluster
+    from stacks import aws_values, regions
+
+    for region in regions.known_regions():
+        assert aws_values.offered_in(region) is not None, region
+        for node_type in cluster.NODE_INSTANCE_TYPES:
+            assert aws_values.node_type_problem(node_type, region, cluster.series(node_type)) is None, (region, node_type)
