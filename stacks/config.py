@@ -160,6 +160,46 @@ def _known_tier(value: str) -> str:
     return value
 
 
+def internet_in_pieces(cidrs: list[str], field_name: str, limit_v4: int, limit_v6: int) -> str | None:
+    """Why ``cidrs`` are too wide (0.0.0.0/0, or more addresses together than one /limit), or None."""
+    if any(ipaddress.ip_network(c).prefixlen == 0 for c in cidrs):
+        return f"{field_name} must name networks, not {', '.join(c for c in cidrs if ipaddress.ip_network(c).prefixlen == 0)}"
+    for version, limit in ((4, limit_v4), (6, limit_v6)):
+        networks: list[Any] = [ipaddress.ip_network(c) for c in cidrs if ipaddress.ip_network(c).version == version]
+        covered = sum(n.num_addresses for n in ipaddress.collapse_addresses(networks))
+        if covered > 2 ** ((32 if version == 4 else 128) - limit):
+            return (
+                f"{field_name} covers {covered:,} IPv{version} addresses, more than a /{limit}: name the networks, "
+                "not the internet in pieces (tenant pods may open connections to all of them)"
+            )
+    return None
+
+
+#: Link-local addresses: instance metadata (node credentials) and the Pod Identity agent are the
+#: platform's to allow, never a tenant's.
+_LINK_LOCAL = (ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("fe80::/10"), ipaddress.ip_network("fd00:ec2::/32"))
+
+
+class EgressRule(_Model):
+    """A destination outside the cluster a tenant's pods may open connections to (ADR-0025): a
+    partner's API (a payment processor, a card network), by its published address ranges."""
+
+    name: DnsLabel = Field(description="What it is, e.g. psp-api; names the rule.")
+    cidrs: list[Cidr] = Field(min_length=1, max_length=20, description="Its address ranges; together at most a /16 (IPv6: a /48).")
+    ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(default_factory=lambda: [443], min_length=1, max_length=10)
+
+    @model_validator(mode="after")
+    def _narrow(self) -> EgressRule:
+        wide = internet_in_pieces(list(self.cidrs), "cidrs", 16, 48)
+        if wide:
+            raise ValueError(wide)
+        for cidr in self.cidrs:
+            network = ipaddress.ip_network(cidr)
+            if any(network.version == ll.version and network.overlaps(ll) for ll in _LINK_LOCAL):
+                raise ValueError(f"cidrs {cidr} is link-local (instance metadata, the Pod Identity agent): the platform's to allow")
+        return self
+
+
 class Tenant(_Model):
     """One team/product onboarded with one entry. Default layers: none (mlops is opt-in)."""
 
@@ -176,6 +216,11 @@ class Tenant(_Model):
     allowed_registries: list[Registry] = Field(
         default_factory=list, description="Extra image registries admitted in this tenant's namespace (host/organization)."
     )
+    egress: list[EgressRule] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Destinations outside the cluster its pods may reach (ADR-0025). Default: none (AWS APIs: the VPC's endpoints).",
+    )
     usage: UsageProfile = Field(
         default_factory=dict,
         description="This tenant's usage profile for the cost estimate, over finops.usage (keys: pricing.USAGE_DEFAULTS).",
@@ -184,6 +229,14 @@ class Tenant(_Model):
     @property
     def data_class(self) -> DataClass:
         return max(self.data_classes, key=lambda d: d.rank)
+
+    @model_validator(mode="after")
+    def _egress_names_unique(self) -> Tenant:
+        names = [e.name for e in self.egress]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise ValueError(f"egress names {duplicated} appear twice: one entry per destination")
+        return self
 
     @property
     def mlops(self) -> bool:
@@ -335,16 +388,9 @@ class VaultConfig(_Model):
 
     @model_validator(mode="after")
     def _default_below_max(self) -> VaultConfig:
-        if any(ipaddress.ip_network(c).prefixlen == 0 for c in self.network_cidrs):
-            raise ValueError("networkCidrs must name Vault's networks, not 0.0.0.0/0")
-        for version, limit in ((4, 8), (6, 32)):
-            networks: list[Any] = [ipaddress.ip_network(c) for c in self.network_cidrs if ipaddress.ip_network(c).version == version]
-            covered = sum(n.num_addresses for n in ipaddress.collapse_addresses(networks))
-            if covered > 2 ** ((32 if version == 4 else 128) - limit):
-                raise ValueError(
-                    f"networkCidrs covers {covered:,} IPv{version} addresses, more than a /{limit}: name Vault's networks, "
-                    "not the internet in pieces (tenant pods may open connections to all of them)"
-                )
+        wide = internet_in_pieces(list(self.network_cidrs), "networkCidrs", 8, 32)
+        if wide:
+            raise ValueError(wide)
         if self.default_lease_ttl_seconds > self.max_lease_ttl_seconds:
             raise ValueError("defaultLeaseTtlSeconds must be <= maxLeaseTtlSeconds")
         return self

@@ -103,6 +103,7 @@ def platform_endpoints(config: PlatformConfig) -> PlatformEndpoints:
         pooler_port=POOLER_PORT,
         telemetry_namespace=COLLECTOR.namespace,
         otlp_ports=(OTLP_GRPC_PORT, OTLP_HTTP_PORT),
+        aws_endpoints_cidr=config.network.cidr,
     )
 
 

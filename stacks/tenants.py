@@ -9,6 +9,7 @@ from components.kubernetes.quotas import QUOTA_TIERS
 from components.tenant.aws import image_repository_name, service_repository_name
 from components.tenant.delivery import ServiceSpec
 from components.tenant.gitops_access import ssh_url
+from components.tenant.namespace import EgressAllow
 from components.tenant.spec import RepositorySpec, TenantSettings, TenantSpec
 from stacks.config import PlatformConfig
 from stacks.config import Tenant as TenantConfig
@@ -66,6 +67,7 @@ def tenant_spec(config: PlatformConfig, tenant: TenantConfig) -> TenantSpec:
         retention=retention(config, tenant.data_class.value),
         connection_limit=tenant_connection_limit_of(config, tenant),
         allowed_registries=list(tenant.allowed_registries),
+        egress=[EgressAllow(name=e.name, cidrs=list(e.cidrs), ports=list(e.ports)) for e in tenant.egress],
         mlops=tenant.mlops,
     )
 

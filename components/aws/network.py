@@ -1,4 +1,5 @@
-"""The VPC: public and private subnets per AZ, NAT (one, or one per AZ), flow logs (ADR-0006)."""
+"""The VPC: public and private subnets per AZ, NAT (one, or one per AZ), interface endpoints to the AWS
+APIs the workloads call (ADR-0025), flow logs (ADR-0006)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,17 @@ def subnet_plan(cidr: str, az_count: int) -> list[SubnetPlan]:
     return [SubnetPlan(i, str(blocks[8 + i]), str(blocks[i])) for i in range(az_count)]
 
 
+#: AWS APIs the workloads reach through interface endpoints in the private subnets (AWS PrivateLink),
+#: never through the NAT: tenant pods may not open connections to the internet (ADR-0025), and these
+#: are what the tenants' services and the platform call (queues, objects, tables, keys, tokens, logs).
+INTERFACE_ENDPOINTS = ("sqs", "s3", "dynamodb", "kms", "sts", "logs")
+
+
+def endpoint_service_name(region: str, service: str) -> str:
+    """The endpoint service of an AWS API in ``region`` (``aws ec2 describe-vpc-endpoint-services``)."""
+    return f"com.amazonaws.{region}.{service}"
+
+
 def nat_gateway_count(mode: Literal["single", "perAz"], az_count: int) -> int:
     return 1 if mode == "single" else az_count
 
@@ -45,6 +57,8 @@ class NetworkArgs:
     nat_gateways: ``single`` (dev: one NAT, cheaper) or ``perAz`` (prod: no cross-AZ dependency). Default ``perAz``.
     flow_log_retention: The flow logs' class and lifecycle. Default: internal, the table's default row.
     kms_key_arn: Encrypts the flow-log group.
+    interface_endpoints: AWS APIs reached through interface endpoints with private DNS (names as in
+        ``com.amazonaws.<region>.<name>``). Default ``INTERFACE_ENDPOINTS``.
     """
 
     availability_zones: list[pulumi.Input[str]]
@@ -52,6 +66,7 @@ class NetworkArgs:
     cidr: str = "10.0.0.0/16"
     nat_gateways: Literal["single", "perAz"] = "perAz"
     flow_log_retention: Retention = field(default_factory=lambda: default_retention("internal"))
+    interface_endpoints: list[str] = field(default_factory=lambda: list(INTERFACE_ENDPOINTS))
 
 
 class Network(pulumi.ComponentResource):
@@ -131,6 +146,31 @@ class Network(pulumi.ComponentResource):
                 opts=child,
             )
             aws.ec2.RouteTableAssociation(f"{name}-private-{i}", subnet_id=subnet.id, route_table_id=rt.id, opts=child)
+
+        if args.interface_endpoints:
+            # HTTPS from the VPC only; an endpoint's network interface opens no connection itself.
+            endpoints_sg = aws.ec2.SecurityGroup(
+                f"{name}-endpoints",
+                vpc_id=vpc.id,
+                description="AWS API interface endpoints: HTTPS from the VPC",
+                ingress=[
+                    {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": [args.cidr], "description": "HTTPS from the VPC"}
+                ],
+                tags={"Name": f"{ctx.name_prefix}-endpoints"},
+                opts=child,
+            )
+            for service in args.interface_endpoints:
+                aws.ec2.VpcEndpoint(
+                    f"{name}-endpoint-{service}",
+                    vpc_id=vpc.id,
+                    service_name=endpoint_service_name(ctx.region, service),
+                    vpc_endpoint_type="Interface",
+                    private_dns_enabled=True,
+                    subnet_ids=[s.id for s in private],
+                    security_group_ids=[endpoints_sg.id],
+                    tags={"Name": f"{ctx.name_prefix}-{service}"},
+                    opts=child,
+                )
 
         flow_logs = log_group(
             f"{name}-flow-logs",

@@ -3,14 +3,16 @@
 Everything a tenant's workloads need to run isolated in its own namespace and nothing more:
 Pod Security ``restricted`` (enforce/audit/warn), a ResourceQuota and LimitRange from the tier,
 default-deny ingress *and* egress with narrow allows (same namespace, DNS, the platform gateway and
-Prometheus in; Vault where it really is, the database pooler, the telemetry collector and HTTPS out
-except instance metadata), a ServiceAccount per service, and the tenant team's group bound to a
-developer role in this namespace only.
+Prometheus in; out: Vault where it really is, the database pooler, the telemetry collector, the AWS
+APIs' interface endpoints, the Pod Identity agent, and the tenant's own egress allow-list), a
+ServiceAccount per service, and the tenant team's group bound to a read-and-restart role in this
+namespace only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -24,6 +26,9 @@ from components.kubernetes.quotas import QuotaTier, limit_range_spec, resource_q
 
 #: The instance metadata endpoint: no tenant pod may reach node credentials.
 METADATA_CIDR = "169.254.169.254/32"
+#: The EKS Pod Identity agent on every node, where the SDKs fetch a pod's AWS credentials (EKS User
+#: Guide, "Set up the Amazon EKS Pod Identity Agent"); a default-deny egress blocks it unless allowed.
+POD_IDENTITY_AGENT = ("169.254.170.23/32", 80)
 
 
 def team_group(tenant: str) -> str:
@@ -46,6 +51,8 @@ class PlatformEndpoints:
         telemetry_namespace / otlp_ports: The OpenTelemetry collector (and Prometheus, which scrapes
             tenant pods from the same namespace).
         gateway_namespace: The only namespace allowed to open connections in besides Prometheus.
+        aws_endpoints_cidr: Where the VPC's interface endpoints to the AWS APIs are (the VPC's CIDR;
+            ADR-0025): HTTPS there reaches AWS without the internet.
     """
 
     vault_cidrs: list[str]
@@ -54,16 +61,30 @@ class PlatformEndpoints:
     pooler_port: int
     telemetry_namespace: str
     otlp_ports: tuple[int, ...]
+    aws_endpoints_cidr: str
     gateway_namespace: str = GATEWAY_NAMESPACE
+
+
+@dataclass(frozen=True)
+class EgressAllow:
+    """A destination outside the cluster a tenant's pods may open connections to (ADR-0025)."""
+
+    name: str
+    cidrs: list[str]
+    ports: list[int]
+
+
+ALLOW_LISTED_EGRESS = "allow-listed-egress"
 
 
 def _tcp(*ports: int | str) -> list[dict[str, Any]]:
     return [{"protocol": "TCP", "port": p} for p in ports]
 
 
-def network_policy_specs(endpoints: PlatformEndpoints, metrics_port: str) -> dict[str, dict[str, Any]]:
-    """Name -> NetworkPolicy spec. Pure: the isolation tests read the same specs the component applies."""
-    return {
+def network_policy_specs(endpoints: PlatformEndpoints, metrics_port: str, egress: Sequence[EgressAllow] = ()) -> dict[str, dict[str, Any]]:
+    """Name -> NetworkPolicy spec. Pure: the isolation tests read the same specs the component applies.
+    No egress to the internet but the tenant's own allow-list (``egress``, from its config; none by default)."""
+    specs: dict[str, dict[str, Any]] = {
         "default-deny": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
         "allow-same-namespace": {
             "podSelector": {},
@@ -98,10 +119,18 @@ def network_policy_specs(endpoints: PlatformEndpoints, metrics_port: str) -> dic
                 {"to": [{"ipBlock": {"cidr": cidr}} for cidr in endpoints.vault_cidrs], "ports": _tcp(endpoints.vault_port)},
                 {"to": [_namespace_selector(endpoints.pooler_namespace)], "ports": _tcp(endpoints.pooler_port)},
                 {"to": [_namespace_selector(endpoints.telemetry_namespace)], "ports": _tcp(*endpoints.otlp_ports)},
-                {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [METADATA_CIDR]}}], "ports": _tcp(443)},
+                {"to": [{"ipBlock": {"cidr": endpoints.aws_endpoints_cidr}}], "ports": _tcp(443)},
+                {"to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT[0]}}], "ports": _tcp(POD_IDENTITY_AGENT[1])},
             ],
         },
     }
+    if egress:
+        specs[ALLOW_LISTED_EGRESS] = {
+            "podSelector": {},
+            "policyTypes": ["Egress"],
+            "egress": [{"to": [{"ipBlock": {"cidr": cidr}} for cidr in allow.cidrs], "ports": _tcp(*allow.ports)} for allow in egress],
+        }
+    return specs
 
 
 DEVELOPER_ROLE = "tenant-developer"
@@ -144,6 +173,7 @@ class TenantNamespaceArgs:
             labelled out of the cluster-wide registry rule and gets a Policy admitting both lists.
         endpoints: Where Vault, the pooler, the collector and the gateway are (the network policies).
         metrics_port: The container port Prometheus may scrape (the template's ``http``).
+        egress: Destinations outside the cluster the tenant's pods may reach (ADR-0025). Default: none.
     """
 
     namespace: str
@@ -154,6 +184,7 @@ class TenantNamespaceArgs:
     allowed_registries: list[str]
     endpoints: PlatformEndpoints
     metrics_port: str = "http"
+    egress: list[EgressAllow] = field(default_factory=list)
 
 
 class TenantNamespace(pulumi.ComponentResource):
@@ -178,7 +209,7 @@ class TenantNamespace(pulumi.ComponentResource):
 
         k8s.core.v1.ResourceQuota(f"{name}-quota", metadata=meta("tenant-quota"), spec=resource_quota_spec(args.tier), opts=in_ns)
         k8s.core.v1.LimitRange(f"{name}-limits", metadata=meta("tenant-limits"), spec=limit_range_spec(args.tier), opts=in_ns)
-        for policy_name, spec in network_policy_specs(args.endpoints, args.metrics_port).items():
+        for policy_name, spec in network_policy_specs(args.endpoints, args.metrics_port, args.egress).items():
             k8s.networking.v1.NetworkPolicy(f"{name}-{policy_name}", metadata=meta(policy_name), spec=spec, opts=in_ns)
         for service in args.services:
             k8s.core.v1.ServiceAccount(

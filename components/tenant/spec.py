@@ -16,7 +16,7 @@ from components.kubernetes.quotas import QuotaTier
 from components.tagging import CostTags
 from components.tenant.concierge import DB_CREDENTIAL_TTL_SECONDS
 from components.tenant.delivery import ServiceSpec
-from components.tenant.namespace import PlatformEndpoints
+from components.tenant.namespace import EgressAllow, PlatformEndpoints
 from components.vault import platform as vault_platform
 from policy_pack.policies.lifecycle import Retention
 
@@ -47,6 +47,7 @@ class TenantSpec:
         retention: The class and lifecycle of its stores (ADR-0005).
         connection_limit: Its share of the database's connections (its Vault role and its pool).
         allowed_registries: Its own registry prefixes, beyond the platform's. Default: none.
+        egress: Destinations outside the cluster its pods may reach (ADR-0025). Default: none.
         mlops: The MLOps layer is on. Default: off.
     """
 
@@ -63,6 +64,7 @@ class TenantSpec:
     retention: Retention
     connection_limit: int
     allowed_registries: list[str] = field(default_factory=list)
+    egress: list[EgressAllow] = field(default_factory=list)
     mlops: bool = False
 
 

@@ -101,6 +101,7 @@ def layer_args(spec: TenantSpec, settings: TenantSettings, platform: PlatformHan
             services=identities,
             admitted_registries=platform.admitted_registries,
             allowed_registries=list(spec.allowed_registries),
+            egress=list(spec.egress),
             endpoints=settings.endpoints,
         ),
         delivery=TenantDeliveryArgs(tenant=spec.name, services=spec.services, region=settings.region, owner_email=spec.owner_email),

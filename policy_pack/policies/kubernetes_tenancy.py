@@ -3,6 +3,7 @@ what keeps tenants apart and the platform reproducible (ADR-0001, ADR-0003, ADR-
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -77,6 +78,30 @@ def _no_allow_all(props, _args):
         for rule in items(get(props, f"spec.{direction}")):
             if not items(get(rule, peers)) and not items(get(rule, "ports")):
                 yield f"an {direction} rule with no '{peers}' and no ports allows all traffic: name the peers"
+
+
+#: The widest destination a tenant's egress may name: a /8 (IPv6 /32). Wider is the internet in pieces.
+EGRESS_WIDEST = {4: 8, 6: 32}
+
+
+def _egress_allow_listed(props, _args):
+    if not _tenant_scoped(props):
+        return
+    for rule in items(get(props, "spec.egress")):
+        for peer in items(get(rule, "to")):
+            cidr = get(peer, "ipBlock.cidr")
+            if not isinstance(cidr, str):
+                continue
+            try:
+                network = ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                yield f"egress ipBlock {cidr!r} is not a CIDR"
+                continue
+            if network.prefixlen < EGRESS_WIDEST[network.version]:
+                yield (
+                    f"egress to {cidr} opens the internet (wider than a /{EGRESS_WIDEST[network.version]}): a tenant reaches "
+                    "AWS through the VPC's endpoints and partners through its egress allow-list (tenants[].egress)"
+                )
 
 
 def _service_exposure(props, _args):
@@ -333,6 +358,15 @@ POLICIES = [
         domain="kubernetes-tenancy",
         types=[SERVICE],
         check=_service_exposure,
+    ),
+    ResourceRule(
+        name="k8s-tenant-egress-allow-listed",
+        description="A tenant's network policies open no egress to the internet: AWS through the VPC's endpoints, partners by name.",
+        severity=HIGH,
+        adr="ADR-0025",
+        domain="kubernetes-tenancy",
+        types=[NETWORK_POLICY],
+        check=_egress_allow_listed,
     ),
     ResourceRule(
         name="k8s-tenant-no-broad-role-binding",

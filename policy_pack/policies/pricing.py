@@ -43,6 +43,7 @@ USAGE_DEFAULTS: dict[str, tuple[Decimal, str]] = {
     "logsGbPerMonth": (Decimal("5"), "GB each log group ingests a month (kept for its retention, at most a year counted)"),
     "imageStorageGb": (Decimal("2"), "GB of images in each image repository"),
     "natGbPerMonth": (Decimal("100"), "GB through each NAT gateway a month"),
+    "endpointGbPerMonth": (Decimal("20"), "GB through each interface endpoint a month"),
     "databaseStorageGb": (Decimal("50"), "GB of Aurora storage"),
     "databaseIoMillions": (Decimal("50"), "million Aurora I/O requests a month"),
     "backupStorageGb": (Decimal("100"), "GB of recovery points in each backup vault"),
@@ -280,6 +281,16 @@ def _proxy(r: Resource, ctx: MeterContext) -> list[Use]:
     return [("vCPUs of the database instances it fronts", "rds.proxyVcpuHour", total * ctx.catalog.hours, None)]
 
 
+def _endpoint(r: Resource, ctx: MeterContext) -> list[Use]:
+    """An interface endpoint is billed per hour in each zone it has a network interface in (its subnets)."""
+    subnets = _get(r.props, "subnetIds")
+    zones = Decimal(max(1, len(subnets) if isinstance(subnets, Sequence) and not isinstance(subnets, str) else 1))
+    return [
+        ("endpoint hours, one per zone", "ec2.interfaceEndpointHour", zones * ctx.catalog.hours, None),
+        ("data processed", "ec2.interfaceEndpointGb", ctx.usage["endpointGbPerMonth"], None),
+    ]
+
+
 def _log_group(r: Resource, ctx: MeterContext) -> list[Use]:
     ingested = ctx.usage["logsGbPerMonth"]
     retention = Decimal(str(_get(r.props, "retentionInDays", 365)))
@@ -312,6 +323,7 @@ METERS: dict[str, Callable[[Resource, MeterContext], list[Use]]] = {
         ("data processed", "ec2.natGatewayGb", ctx.usage["natGbPerMonth"], None),
     ],
     "aws:ec2/eip:Eip": lambda r, ctx: _hours(r, ctx, "public IPv4 address", "ec2.publicIpv4Hour"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _endpoint,
     "aws:eks/nodeGroup:NodeGroup": _node_group,
     "aws:rds/clusterInstance:ClusterInstance": lambda r, ctx: [
         ("instance", "rds.instanceHour", ctx.catalog.hours, str(_get(r.props, "instanceClass", "")))

@@ -3,6 +3,7 @@ with its hours and GB, a tiered S3 bucket, and a tenant's direct + shared split 
 
 from __future__ import annotations
 
+import datetime
 import json
 from decimal import Decimal
 from typing import Any
@@ -110,7 +111,10 @@ def test_usage_comes_from_the_tenant_profile_over_the_platform() -> None:
 def test_a_type_the_catalog_lacks_is_unpriced_with_the_reason() -> None:
     estimate = pricing.estimate([platform(), res("aws:opensearch/domain:Domain", "search")], "eu-west-3")
     assert [(u.type, u.reason) for u in estimate.unpriced] == [
-        ("aws:opensearch/domain:Domain", "the eu-west-3 price catalog (2026-12-04.1) has no entry for this type")
+        (
+            "aws:opensearch/domain:Domain",
+            f"the eu-west-3 price catalog ({pricing.load_catalog('eu-west-3').version}) has no entry for this type",
+        )
     ]
     unknown_instance = res("aws:rds/clusterInstance:ClusterInstance", "db", {"instanceClass": "db.x9.huge"})
     assert "no price for 'db.x9.huge'" in pricing.estimate([platform(), unknown_instance], "eu-west-3").unpriced[0].reason
@@ -152,7 +156,8 @@ def test_every_price_names_its_source_date_and_whether_it_was_verified() -> None
     catalog = pricing.load_catalog("eu-west-3")
     assert catalog.hours == 730 and catalog.currency == "USD"
     for price in catalog.prices.values():
-        assert price.source.startswith("https://aws.amazon.com/") and price.retrieved == "2026-12-04"
+        assert price.source.startswith("https://aws.amazon.com/")
+        assert "2026-12-04" <= price.retrieved <= datetime.date.today().isoformat() and len(price.retrieved) == 10
         assert isinstance(price.verified, bool)
     # Every key a meter uses is in the catalog.
     for type_, kind in catalog.types.items():

@@ -329,7 +329,7 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "vault.networkCidrs covering the internet in pieces",
         lambda v: v.setdefault("vault", {}).update(networkCidrs=["0.0.0.0/1", "128.0.0.0/1"]),
         "vault",
-        "more than a /8: name Vault's networks, not the internet in pieces",
+        "more than a /8: name the networks, not the internet in pieces",
     ),
     *(
         (f"cluster.adminRoleArns {arn!r}", lambda v, arn=arn: v["cluster"].update(adminRoleArns=[arn]), "cluster.adminRoleArns[0]", "match")
@@ -428,6 +428,36 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         lambda v: v["cluster"].update(nodeInstanceTypes=["m6i.large", "m7g.large"]),
         "cluster.nodeInstanceTypes",
         "mixes architectures (m6i.large: x86_64, m7g.large: arm64)",
+    ),
+    (
+        "tenant egress to the whole internet",
+        lambda v: tenant(v).update(egress=[{"name": "psp-api", "cidrs": ["0.0.0.0/0"]}]),
+        "tenants[0].egress[0]",
+        "cidrs must name networks, not 0.0.0.0/0",
+    ),
+    (
+        "tenant egress to the internet in pieces",
+        lambda v: tenant(v).update(egress=[{"name": "psp-api", "cidrs": ["0.0.0.0/1", "128.0.0.0/1"]}]),
+        "tenants[0].egress[0]",
+        "more than a /16: name the networks, not the internet in pieces",
+    ),
+    (
+        "tenant egress to instance metadata",
+        lambda v: tenant(v).update(egress=[{"name": "imds", "cidrs": ["169.254.169.254/32"], "ports": [80]}]),
+        "tenants[0].egress[0]",
+        "is link-local (instance metadata, the Pod Identity agent)",
+    ),
+    (
+        "tenant egress named twice",
+        lambda v: tenant(v).update(egress=[{"name": "psp", "cidrs": ["198.51.100.0/24"]}, {"name": "psp", "cidrs": ["203.0.113.0/24"]}]),
+        "tenants[0]",
+        "egress names ['psp'] appear twice",
+    ),
+    (
+        "tenant egress to port 0",
+        lambda v: tenant(v).update(egress=[{"name": "psp", "cidrs": ["198.51.100.0/24"], "ports": [0]}]),
+        "tenants[0].egress[0].ports[0]",
+        "greater than or equal to 1",
     ),
     (
         "a GPU type on the standard AMI",

@@ -22,6 +22,8 @@ from components.kubernetes.admission import OWN_REPOSITORIES_RULE, POLICY_NAME, 
 from tests.conftest import as_document, by_type, plan_registrations, project_values
 
 KUBERNETES_VERSION = "1.35"
+
+
 @pytest.fixture(scope="module", params=["dev", "prod"])
 def manifests(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
     out = tmp_path_factory.mktemp(request.param)

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from components.kubernetes.quotas import QUOTA_TIERS
-from components.tenant.namespace import DEVELOPER_ROLE, PlatformEndpoints, TenantNamespace, TenantNamespaceArgs, team_group
+from components.tenant.namespace import (
+    ALLOW_LISTED_EGRESS,
+    DEVELOPER_ROLE,
+    EgressAllow,
+    PlatformEndpoints,
+    TenantNamespace,
+    TenantNamespaceArgs,
+    team_group,
+)
 from policy_pack.policies._lib import is_default_deny
 from policy_pack.policies.kubernetes_tenancy import grants, identity_escalations
 from tests.components.harness import CONTEXT, PROD_CONTEXT, TENANT_TAGS, build, resource_violations, team_rules
@@ -15,6 +23,7 @@ ENDPOINTS = PlatformEndpoints(
     pooler_port=6432,
     telemetry_namespace="observability",
     otlp_ports=(4317, 4318),
+    aws_endpoints_cidr="10.10.0.0/16",
 )
 
 
@@ -99,3 +108,28 @@ def test_the_escalation_check_sees_wildcards_and_subresources() -> None:
     assert identity_escalations([{"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]}]) == [
         "impersonate serviceaccounts"
     ]
+
+
+def test_egress_leaves_the_cluster_only_to_the_aws_endpoints_the_agent_and_the_allow_list() -> None:
+    """ADR-0025: no 0.0.0.0/0. A tenant with no allow-list reaches AWS through the VPC's endpoints and
+    its credentials through the Pod Identity agent; one with an allow-list gets exactly its entries."""
+    bare = build(lambda: TenantNamespace("payments", args(), CONTEXT))
+    names = {p.inputs["metadata"]["name"] for p in bare.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")}
+    assert ALLOW_LISTED_EGRESS not in names
+    blocks = [
+        peer["ipBlock"]["cidr"]
+        for p in bare.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        for rule in p.inputs["spec"].get("egress", [])
+        for peer in rule.get("to", [])
+        if "ipBlock" in peer
+    ]
+    assert sorted(blocks) == ["10.10.0.0/16", "10.10.0.0/16", "169.254.170.23/32"]
+    psp = EgressAllow(name="psp-api", cidrs=["198.51.100.0/24"], ports=[443, 8443])
+    allowed = build(lambda: TenantNamespace("payments", args(egress=[psp]), CONTEXT))
+    policy = next(
+        p for p in allowed.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy") if p.inputs["metadata"]["name"] == ALLOW_LISTED_EGRESS
+    )
+    assert policy.inputs["spec"]["egress"] == [
+        {"to": [{"ipBlock": {"cidr": "198.51.100.0/24"}}], "ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 8443}]}
+    ]
+    assert resource_violations(allowed) == []

@@ -72,7 +72,7 @@ def test_tenant_namespace_bundle(stack_plans: dict[str, list[Registration]]) -> 
     assert policies["allow-gateway-ingress"]["ingress"] == [
         {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "platform-gateway"}}}]}
     ]
-    vault, pooler, collector, https = policies["allow-platform-egress"]["egress"]
+    vault, pooler, collector, aws_apis, pod_identity = policies["allow-platform-egress"]["egress"]
     # Vault is outside the cluster (ADR-0023): dev's address port, on the VPC (vault.networkCidrs' default).
     assert vault == {"to": [{"ipBlock": {"cidr": "10.10.0.0/16"}}], "ports": [{"protocol": "TCP", "port": 8200}]}
     assert pooler == {
@@ -86,10 +86,12 @@ def test_tenant_namespace_bundle(stack_plans: dict[str, list[Registration]]) -> 
             "ports": [{"protocol": "TCP", "port": "http"}],
         }
     ]
-    assert https == {
-        "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}}],
-        "ports": [{"protocol": "TCP", "port": 443}],
-    }
+    # No internet (ADR-0025): AWS's APIs through the VPC's interface endpoints, credentials from the
+    # node's Pod Identity agent; payments has no egress allow-list in dev, so no other destination.
+    assert aws_apis == {"to": [{"ipBlock": {"cidr": "10.10.0.0/16"}}], "ports": [{"protocol": "TCP", "port": 443}]}
+    assert pod_identity == {"to": [{"ipBlock": {"cidr": "169.254.170.23/32"}}], "ports": [{"protocol": "TCP", "port": 80}]}
+    endpoints = {r.inputs["serviceName"] for r in by_type(dev, "aws:ec2/vpcEndpoint:VpcEndpoint")}
+    assert endpoints == {f"com.amazonaws.eu-west-3.{s}" for s in ("sqs", "s3", "dynamodb", "kms", "sts", "logs")}
     dns = policies["allow-dns-egress"]["egress"][0]
     assert dns["to"][0]["namespaceSelector"] == {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}
     assert dns["ports"] == [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]

@@ -77,6 +77,31 @@ RESOURCE_CASES: dict[str, Case] = {
         {"spec": {"type": "LoadBalancer"}},
         more_bad=(("kubernetes:core/v1:Service", {"spec": {"type": "NodePort"}}),),
     ),
+    "k8s-tenant-egress-allow-listed": Case(
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        {
+            "metadata": {"labels": {"tenant": "payments"}},
+            "spec": {"egress": [{"to": [{"ipBlock": {"cidr": "10.10.0.0/16"}}, {"ipBlock": {"cidr": "198.51.100.0/24"}}]}]},
+        },
+        {
+            "metadata": {"labels": {"tenant": "payments"}},
+            "spec": {"egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}}]}]},
+        },
+        more_bad=(
+            (
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+                {"metadata": {"labels": {"tenant": "payments"}}, "spec": {"egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/1"}}]}]}},
+            ),
+            (
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+                {"metadata": {"labels": {"tenant": "payments"}}, "spec": {"egress": [{"to": [{"ipBlock": {"cidr": "::/0"}}]}]}},
+            ),
+            (
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+                {"metadata": {"labels": {"tenant": "payments"}}, "spec": {"egress": [{"to": [{"ipBlock": {"cidr": "internet"}}]}]}},
+            ),
+        ),
+    ),
     "k8s-tenant-no-broad-role-binding": Case(
         "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
         {"metadata": {"labels": {"tenant": "payments"}}, "roleRef": {"kind": "Role", "name": "tenant-developer"}},
