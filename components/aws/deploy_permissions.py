@@ -3,8 +3,9 @@
 
 Least privilege by construction: the role may call exactly the actions the table lists for the
 resource types the program creates, each scoped by the environment tag (ABAC) or by the ARN
-patterns of the platform's names, never ``service:*``. Reads of configuration are allowed on ``*``
-(describe/list calls mostly support no resource scope). The role cannot change the identity it logs
+patterns of the platform's names, never ``service:*``. Reads are scoped the same way wherever AWS
+authorizes the action on a resource; only the actions AWS authorizes on ``*`` alone (the table's
+``unscopableReads``: EC2's describes, ``logs:DescribeLogGroups``, …) are allowed on ``*``. The role cannot change the identity it logs
 in with (its own role and policies, the GitHub OIDC provider): an administrator applies those
 (ADR-0019). ``tests/components/aws/test_deploy_permissions.py`` proves the role sufficient for every
 resource of the dev and prod plans.
@@ -78,6 +79,9 @@ class NamedScope:
 class Table:
     types: dict[str, TypeActions]
     named_scopes: dict[str, NamedScope]
+    #: Read actions AWS authorizes on ``*`` only (no resource-level permissions); a test checks the
+    #: list against the Service Authorization Reference.
+    unscopable_reads: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -129,11 +133,19 @@ def load_table(path: Path = TABLE) -> Table:
     unknown -= {*scopes, TAG_SCOPE, BOOTSTRAP_SCOPE}
     if unknown:
         raise ValueError(f"{path}: scopes {sorted(unknown)} are used but not defined under namedScopes")
-    return Table(types, scopes)
+    return Table(types, scopes, frozenset(raw.get("unscopableReads", [])))
+
+
+def reads_by_scope(table: Table) -> dict[str, set[str]]:
+    """The read actions each scope grants on its own resources (those AWS can scope)."""
+    granted: dict[str, set[str]] = {}
+    for entry in table.types.values():
+        granted.setdefault(entry.scope, set()).update(a for a in entry.operations["read"] if a not in table.unscopable_reads)
+    return {scope: actions for scope, actions in granted.items() if actions}
 
 
 def actions_by_scope(table: Table) -> dict[str, set[str]]:
-    """The mutating actions each scope grants (reads are granted everywhere)."""
+    """The mutating actions each scope grants (reads: ``reads_by_scope``)."""
     granted: dict[str, set[str]] = {}
     for entry in table.types.values():
         granted.setdefault(entry.scope, set()).update(a for op in MUTATING for a in entry.operations[op])
@@ -162,12 +174,22 @@ def deploy_statements(table: Table, target: DeployTarget) -> list[dict[str, Any]
     tagged = sorted(granted.pop(TAG_SCOPE, set()))
     creating = sorted({a for t in table.types.values() if t.scope == TAG_SCOPE for op in ("create", "tag") for a in t.operations[op]})
     request_tag, resource_tag = f"aws:RequestTag/{ENVIRONMENT_TAG}", f"aws:ResourceTag/{ENVIRONMENT_TAG}"
+    reads = reads_by_scope(table)
     statements: list[dict[str, Any]] = [
+        # What AWS authorizes on "*" only: configuration listings (EC2's describes and the like).
         {
             "Sid": "ReadConfiguration",
             "Effect": "Allow",
-            "Action": sorted({a for t in table.types.values() for a in t.operations["read"]}),
+            "Action": sorted({a for t in table.types.values() for a in t.operations["read"] if a in table.unscopable_reads}),
             "Resource": "*",
+        },
+        # Everything else is read on this environment's resources only.
+        {
+            "Sid": "ReadEnvironment",
+            "Effect": "Allow",
+            "Action": sorted(reads.pop(TAG_SCOPE, set())),
+            "Resource": "*",
+            "Condition": {"StringEquals": {resource_tag: target.environment}},
         },
         # A new resource carries this environment's tag; an existing one is never re-tagged into it.
         {
@@ -186,6 +208,17 @@ def deploy_statements(table: Table, target: DeployTarget) -> list[dict[str, Any]
             "Condition": {"StringEquals": {resource_tag: target.environment}, "StringEqualsIfExists": {request_tag: target.environment}},
         },
     ]
+    bootstrap = sorted({target.expand(t.arn) for t in table.types.values() if t.scope == BOOTSTRAP_SCOPE})
+    for name in sorted(reads):
+        resources = bootstrap if name == BOOTSTRAP_SCOPE else sorted(target.expand(r) for r in table.named_scopes[name].resources)
+        statements.append(
+            {
+                "Sid": "Read" + "".join(part.capitalize() for part in name.split("-")),
+                "Effect": "Allow",
+                "Action": sorted(reads[name]),
+                "Resource": resources,
+            }
+        )
     for name in sorted(granted):
         scope = table.named_scopes[name]
         statement: dict[str, Any] = {

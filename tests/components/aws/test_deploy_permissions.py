@@ -19,6 +19,7 @@ import pytest
 from blueprint.engine.mocks import Registration
 from components.aws import deploy_permissions
 from components.aws.managed_policies import ATTACHABLE
+from tests.components.aws import iam_simulator
 from tests.components.aws.iam_simulator import Request, UnknownToAws, decide, request
 from tests.conftest import as_document, by_type, plan_registrations, project_values
 
@@ -224,6 +225,28 @@ def dev_decision(stack_plans: dict[str, list[Registration]], req: Request) -> st
         ("s3:GetObject", "arn:aws:s3:::fintech-blueprint-dev-audit-ledger-123456789012/entry", {}, "read data"),
         ("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:{REGION}:{ACCOUNTS[DEV]}:secret:rds!cluster-1", {}, "read a secret"),
         ("s3:DeleteBucket", "arn:aws:s3:::someone-elses-bucket", {}, "a bucket outside the prefix"),
+        # Reads are scoped too, wherever AWS can scope them (#28 item 4).
+        ("s3:GetBucketPolicy", "arn:aws:s3:::someone-elses-bucket", {}, "read another bucket's configuration"),
+        ("iam:GetRole", f"arn:aws:iam::{ACCOUNTS[DEV]}:role/elsewhere/admin", {}, "read a role outside the path"),
+        ("iam:GetRolePolicy", f"arn:aws:iam::{ACCOUNTS[DEV]}:role/OrganizationAccountAccessRole", {}, "read another role's policy"),
+        (
+            "kms:GetKeyPolicy",
+            f"arn:aws:kms:{REGION}:{ACCOUNTS[DEV]}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            {"aws:ResourceTag/environment": "prod"},
+            "read another environment's key policy",
+        ),
+        (
+            "dynamodb:DescribeTable",
+            f"arn:aws:dynamodb:{REGION}:{ACCOUNTS[DEV]}:table/someone-elses",
+            {},
+            "read an untagged table",
+        ),
+        (
+            "sqs:GetQueueAttributes",
+            f"arn:aws:sqs:{REGION}:{ACCOUNTS[DEV]}:fintech-blueprint-prod-payments-outbox",
+            {"aws:ResourceTag/environment": "prod"},
+            "read another environment's queue",
+        ),
     ],
 )
 def test_the_deploy_role_refuses(
@@ -304,3 +327,17 @@ def test_an_undefined_scope_in_the_table_is_an_error(tmp_path: Path) -> None:
     broken.write_text(json.dumps(raw))
     with pytest.raises(ValueError, match=r"scopes \['queues'\] are used but not defined"):
         deploy_permissions.load_table(broken)
+
+
+def test_only_reads_aws_cannot_scope_are_granted_on_everything() -> None:
+    """``unscopableReads`` is exactly the table's read actions that the Service Authorization Reference
+    authorizes on ``*`` alone; every other read is scoped (the environment tag or the named scope)."""
+    reads = {a for t in TABLE.types.values() for a in t.operations["read"]}
+    on_star_only = {a for a in reads if all(fmt == "*" for fmt, _ in iam_simulator._rows(a))}
+    assert TABLE.unscopable_reads == on_star_only
+    target = deploy_permissions.DeployTarget("dev", ACCOUNTS[DEV], REGION, "fintech-blueprint-dev", "/fintech-blueprint/", "x-deploy")
+    statements = deploy_permissions.deploy_statements(TABLE, target)
+    unconditional_star = {
+        a for s in statements if s["Effect"] == "Allow" and s["Resource"] in ("*", ["*"]) and "Condition" not in s for a in s["Action"]
+    }
+    assert unconditional_star & (reads - on_star_only) == set()
