@@ -23,7 +23,7 @@ from blueprint.engine.mocks import Registration
 from blueprint.engine.run import run_program
 from stacks.loader import ROOT, load_stack_file
 
-STACKS = ("dev", "prod")
+STACKS = ("dev", "staging", "prod")
 #: Markers whose tests may run the whole program (the real-engine tier runs it through the CLI).
 WHOLE_PROGRAM_MARKERS = ("plan", "engine")
 #: The program the ``plan`` marker is about.

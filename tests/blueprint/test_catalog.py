@@ -54,7 +54,7 @@ def test_markdown_and_unknown_stack() -> None:
     runner = CliRunner()
     markdown = runner.invoke(main, ["catalog", "dev"])
     assert markdown.exit_code == 0 and "## payments" in markdown.output and "| Service | Kind |" in markdown.output
-    unknown = runner.invoke(main, ["catalog", "staging"])
+    unknown = runner.invoke(main, ["catalog", "qa"])
     assert unknown.exit_code == 2 and "unknown stack" in unknown.output
     assert (ROOT / "Pulumi.dev.yaml").is_file()
 

@@ -29,7 +29,7 @@ def test_plan_writes_the_inventory_manifests_and_report(tmp_path: Path, monkeypa
     out = tmp_path / "out" / "dev"
     assert (out / "plan.html").is_file()
     inventory = json.loads((out / "inventory.json").read_text())
-    assert inventory["stack"] == "dev" and len(inventory["resources"]) == 388
+    assert inventory["stack"] == "dev" and len(inventory["resources"]) == 395
     first = inventory["resources"][0]
     assert set(first) >= {"urn", "type", "name", "parent", "inputs", "options"}
     assert {"protect", "retainOnDelete"} <= set(first["options"])
@@ -97,7 +97,7 @@ def test_json_summary(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["plan", "staging"], "unknown stack 'staging'"),
+        (["plan", "qa"], "unknown stack 'qa'"),
         (["plan", "prd"], "did you mean 'prod'?"),
         (["plan", "dev", "--config-file", "missing.yaml"], "--config-file missing.yaml: no such file"),
         (["plan", "../etc"], "invalid stack name"),
@@ -284,7 +284,7 @@ def test_policy_eval_bad_input(tmp_path: Path, content: str, message: str) -> No
 def test_policy_list_names_every_policy_and_its_adr() -> None:
     result = run("policy", "list", "--json")
     rows = json.loads(result.output)
-    assert result.exit_code == 0 and len(rows) == len(POLICIES) == 124
+    assert result.exit_code == 0 and len(rows) == len(POLICIES) == 126
     assert {"required-cost-tags", "tenant-namespace-bundle"} <= {r["name"] for r in rows}
 
 
@@ -353,3 +353,13 @@ def test_plan_progress_is_a_bar_on_a_terminal_and_lines_in_a_log(monkeypatch: py
         assert "━" in text and "2/2" in text
     else:
         assert text.splitlines() == ["> running the program...", "> evaluating the policy pack..."]
+
+
+@pytest.mark.plan
+def test_staging_plans_clean_under_prods_enforcement(tmp_path: Path) -> None:
+    """#26 item 2: `make plan STACK=staging` exits 0 with no violation, the policy config prod's."""
+    result = run("plan", "staging", "--out", str(tmp_path), "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["stack"] == "staging" and summary["policy"]["config"] == "policy_pack/config.staging.json"
+    assert summary["policy"]["mandatory"] == summary["policy"]["advisory"] == 0

@@ -15,12 +15,12 @@ from stacks.loader import OFFLINE_SECRET_PLACEHOLDER, ROOT, ConfigError, load_fr
 from tests.conftest import as_document, project_values
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_the_shipped_stacks_are_valid(stack: str) -> None:
     _, config = load_stack_file(ROOT / f"Pulumi.{stack}.yaml")
     assert config.environment == stack
     assert {t.name for t in config.tenants} == {"payments", "fraud"}
-    assert config.protect is (stack == "prod")
+    assert config.protect is (stack != "dev")  # staging is shaped like prod
 
 
 def test_defaults_from_pulumi_yaml_are_applied_and_secure_values_are_secret(write_stack: Callable[..., Path]) -> None:
@@ -715,3 +715,16 @@ def test_the_default_node_type_runs_in_every_accepted_region() -> None:
         assert aws_values.offered_in(region) is not None, region
         for node_type in cluster.NODE_INSTANCE_TYPES:
             assert aws_values.node_type_problem(node_type, region, cluster.series(node_type)) is None, (region, node_type)
+
+
+def test_staging_is_shaped_like_prod() -> None:
+    """#26 item 2: staging runs with prod's enforcement (the same policy config), HA, a private
+    endpoint and protected state, in an account, Vault and network of its own."""
+    configs = {stack: load_stack_file(ROOT / f"Pulumi.{stack}.yaml")[1] for stack in ("dev", "staging", "prod")}
+    staging, prod = configs["staging"], configs["prod"]
+    assert (ROOT / "policy_pack/config.staging.json").read_text() == (ROOT / "policy_pack/config.prod.json").read_text()
+    assert staging.kubernetes.gitops_ha and not staging.cluster.endpoint_public_access and staging.protect
+    assert staging.network.nat_gateways == prod.network.nat_gateways == "perAz" and staging.network.az_count == prod.network.az_count
+    assert staging.github.required_approvals == prod.github.required_approvals
+    assert len({c.aws_account_id for c in configs.values()}) == len({c.vault.address for c in configs.values()}) == 3
+    assert len({c.network.cidr for c in configs.values()}) == 3

@@ -17,7 +17,7 @@ from components.aws.network import nat_gateway_count, subnet_plan
 from tests.conftest import as_document, by_type, plan_registrations, project_values
 
 #: One AWS account per environment (ADR-0018), as the stack files pin them.
-ACCOUNTS = {"dev": "123456789012", "prod": "210987654321"}
+ACCOUNTS = {"dev": "123456789012", "staging": "345678901234", "prod": "210987654321"}
 
 #: Findings that stop a document. parliament's own HIGH/CRITICAL levels, plus the typo detectors.
 ERROR_ISSUES = {"UNKNOWN_ACTION", "UNKNOWN_PREFIX", "UNKNOWN_OPERATOR", "MALFORMED", "MALFORMED_JSON", "INVALID_ARN", "DUPLICATE_SID"}

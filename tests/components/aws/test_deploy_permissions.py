@@ -23,7 +23,7 @@ from tests.components.aws import iam_simulator
 from tests.components.aws.iam_simulator import Request, UnknownToAws, decide, request
 from tests.conftest import as_document, by_type, plan_registrations, project_values
 
-ACCOUNTS = {"dev": "123456789012", "prod": "210987654321"}
+ACCOUNTS = {"dev": "123456789012", "staging": "345678901234", "prod": "210987654321"}
 REGION = "eu-west-3"
 TABLE = deploy_permissions.load_table()
 PLACEHOLDER = re.compile(r"\{(@?)([^}]+)\}")
@@ -146,7 +146,7 @@ def test_every_aws_type_of_the_plans_is_in_the_table(stack_plans: dict[str, list
     assert "aws:costexplorer/costAllocationTag:CostAllocationTag" in planned
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod", "dev-finops"])
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod", "dev-finops"])
 def test_the_deploy_role_may_make_every_call_of_the_plan(
     stack_plans: dict[str, list[Registration]], finops_plan: list[Registration], stack: str
 ) -> None:

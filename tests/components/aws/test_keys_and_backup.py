@@ -13,7 +13,7 @@ from blueprint.engine.mocks import Registration
 from components.aws.key_policies import KEY_ADMIN_ACTIONS
 from tests.conftest import by_type
 
-ACCOUNTS = {"dev": "123456789012", "prod": "210987654321"}
+ACCOUNTS = {"dev": "123456789012", "staging": "345678901234", "prod": "210987654321"}
 USE = {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:Sign", "kms:CreateGrant", "kms:*"}
 
 

@@ -188,7 +188,7 @@ def test_ci_logs_in_to_vault_with_its_oidc_identity_on_the_roles_the_program_cre
             if any("pulumi " in s.get("run", "") for s in job["steps"]):
                 assert len(logins) == 1 and logins[0]["method"] == "jwt" and logins[0]["exportToken"] is True, workflow.name
                 used.add(logins[0]["role"])
-    stacks = ("dev", "prod")
+    stacks = ("dev", "staging", "prod")
     expected = {f"infra-{s}" for s in stacks} | {"infra-preview-${{ matrix.stack }}"}
     assert used == expected
     for stack in stacks:

@@ -132,7 +132,7 @@ def test_ttls_are_bounded_everywhere(stack_plans: dict[str, list[Registration]],
 def test_github_jwt_role_is_bound_to_the_infra_repository_and_environment(plan: list[Registration]) -> None:
     role = by_type(plan, "vault:jwt/authBackendRole:AuthBackendRole")[0].inputs
     assert role["boundClaims"]["repository"] == "fintech-blueprint/infra"
-    assert role["boundClaims"]["environment"] in ("dev", "prod") and role["boundAudiences"]
+    assert role["boundClaims"]["environment"] in ("dev", "staging", "prod") and role["boundAudiences"]
 
 
 def test_vault_reaches_the_writer_and_services_sit_behind_the_proxy(plan: list[Registration]) -> None:
