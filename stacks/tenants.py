@@ -46,7 +46,7 @@ def repositories(config: PlatformConfig, tenant: TenantConfig) -> dict[str, Repo
         repository, image = service_repository_name(tenant.name, s.name), image_repository_name(tenant.name, s.name)
         found[repository] = RepositorySpec(
             description=f"{tenant.name}: {s.kind} {s.name}",
-            files=repository_files(config, tenant.name, s.name, tenant.owner_team, image),
+            files=repository_files(config, tenant.name, s.name, tenant.owner_team),
             ci_variables=ci_variables(config.aws_account_id, config.region, prefix, repository, image, signing_key_alias(prefix)),
         )
     return found

@@ -39,9 +39,9 @@ def _text(change: Callable[[str], str]) -> Callable[[Any], Any]:
 BREAKERS: dict[str, tuple[str, str, str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
     "1-repository": (
         "github:index/repositoryFile:RepositoryFile",
-        "payments-payments-payments-api-deploy/deployment.yaml",
+        "payments-payments-payments-api-deploy/base/deployment.yaml",
         "tenant-repository-rendered",
-        lambda p: {**p, "content": "image: __IMAGE_REPOSITORY__:0.1.0\n"},
+        lambda p: {**p, "content": "namespace: __TENANT__\n"},
     ),
     "2-ci-identity": (
         "github:index/actionsVariable:ActionsVariable",

@@ -22,9 +22,17 @@ TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / TEMPLATE_REPO
 GATE1_WORKFLOW = ".github/workflows/ci.yml"
 
 
+#: Tool caches a local run leaves in the template's folder: not the template's files.
+CACHES = {"__pycache__", ".ruff_cache", ".pytest_cache", ".mypy_cache"}
+
+
 def template_files(directory: Path = TEMPLATE_DIR) -> dict[str, str]:
-    """Path (relative, posix) -> content of every file of the golden template."""
-    return {p.relative_to(directory).as_posix(): p.read_text(encoding="utf-8") for p in sorted(directory.rglob("*")) if p.is_file()}
+    """Path (relative, posix) -> content of every file of the golden template (tool caches left out)."""
+    return {
+        p.relative_to(directory).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and not CACHES & set(p.relative_to(directory).parts)
+    }
 
 
 def gate1_checks(directory: Path = TEMPLATE_DIR) -> list[str]:

@@ -22,7 +22,6 @@ class TemplateValues:
         tenant: The namespace the service runs in (``platform`` for the platform's repositories).
         service: The workload's name: its Deployment, ServiceAccount, Service and container.
         owner_team / platform_team: Team slugs of the code owners.
-        image_repository: The image repository URL (without tag) the Deployment runs.
         otlp_endpoint: Where the service sends its traces, metrics and logs (the platform collector).
     """
 
@@ -31,11 +30,10 @@ class TemplateValues:
     service: str
     owner_team: str
     platform_team: str
-    image_repository: str
     otlp_endpoint: str
 
     def by_placeholder(self) -> dict[str, str]:
-        values = (self.org, self.tenant, self.service, self.owner_team, self.platform_team, self.image_repository, self.otlp_endpoint)
+        values = (self.org, self.tenant, self.service, self.owner_team, self.platform_team, self.otlp_endpoint)
         return dict(zip(TEMPLATE_PLACEHOLDERS, values, strict=True))
 
 

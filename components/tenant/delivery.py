@@ -15,7 +15,7 @@ import pulumi_kubernetes as k8s
 from components import options
 from components.kubernetes import charts
 from components.naming import DEFAULT_BRANCH
-from policy_pack.policies.contract import TEMPLATE_DEPLOY_PATH
+from policy_pack.policies.contract import deploy_path
 
 IN_CLUSTER = "https://kubernetes.default.svc"
 #: Tenants deploy workloads, never their own guardrails: quotas, network isolation, the RBAC the
@@ -69,10 +69,11 @@ def app_project_spec(tenant: str, services: list[ServiceSpec]) -> dict[str, Any]
     }
 
 
-def application_spec(tenant: str, service: ServiceSpec) -> dict[str, Any]:
+def application_spec(tenant: str, service: ServiceSpec, environment: str) -> dict[str, Any]:
+    """Argo CD of ``environment`` syncs that environment's overlay (the digest promoted there, #26)."""
     return {
         "project": tenant,
-        "source": {"repoURL": service.repository_url, "targetRevision": DEFAULT_BRANCH, "path": TEMPLATE_DEPLOY_PATH},
+        "source": {"repoURL": service.repository_url, "targetRevision": DEFAULT_BRANCH, "path": deploy_path(environment)},
         "destination": {"server": IN_CLUSTER, "namespace": tenant},
         "syncPolicy": {"automated": {"prune": True, "selfHeal": True}, "syncOptions": ["CreateNamespace=false"]},
     }
@@ -175,6 +176,7 @@ class TenantDeliveryArgs:
     services: What to deploy and watch.
     region: For the KEDA SQS scaler.
     owner_email: Where the tenant's SLO alerts go (its Alertmanager receiver).
+    environment: Whose overlay its Applications sync (``deploy/overlays/<environment>``).
     gitops_namespace: Where Argo CD runs. Default ``argocd``.
     """
 
@@ -182,6 +184,7 @@ class TenantDeliveryArgs:
     services: list[ServiceSpec]
     region: str
     owner_email: str
+    environment: str
     gitops_namespace: str = charts.ARGO_CD.namespace
 
 
@@ -207,7 +210,7 @@ class TenantDelivery(pulumi.ComponentResource):
                 api_version="argoproj.io/v1alpha1",
                 kind="Application",
                 metadata={"name": f"{args.tenant}-{service.name}", **gitops},
-                spec=application_spec(args.tenant, service),
+                spec=application_spec(args.tenant, service, args.environment),
                 opts=options.child(self, opts, after=[project]),
             )
         k8s.apiextensions.CustomResource(

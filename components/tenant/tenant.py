@@ -104,7 +104,13 @@ def layer_args(spec: TenantSpec, settings: TenantSettings, platform: PlatformHan
             egress=list(spec.egress),
             endpoints=settings.endpoints,
         ),
-        delivery=TenantDeliveryArgs(tenant=spec.name, services=spec.services, region=settings.region, owner_email=spec.owner_email),
+        delivery=TenantDeliveryArgs(
+            tenant=spec.name,
+            services=spec.services,
+            region=settings.region,
+            owner_email=spec.owner_email,
+            environment=settings.environment,
+        ),
         gitops=TenantGitopsAccessArgs(tenant=spec.name, org=settings.org, repositories=list(spec.repositories), stack=settings.environment),
         concierge=ConciergeArgs(
             tenant=spec.name,

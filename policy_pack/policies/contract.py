@@ -81,6 +81,12 @@ TEMPLATE_PLACEHOLDERS: tuple[str, ...] = tuple(_RAW["template"]["placeholders"])
 TEMPLATE_PLACEHOLDER_PATTERN: re.Pattern[str] = re.compile("|".join(re.escape(p) for p in TEMPLATE_PLACEHOLDERS))
 #: The folder of a service repository Argo CD syncs, and the manifest naming the workload in it.
 TEMPLATE_DEPLOY_PATH: str = _RAW["template"]["deployPath"]
+
+
+def deploy_path(environment: str) -> str:
+    """The overlay Argo CD of ``environment`` syncs in a service repository."""
+    return TEMPLATE_DEPLOY_PATH.format(environment=environment)
+
 TEMPLATE_WORKLOAD_MANIFEST: str = _RAW["template"]["workloadManifest"]
 #: Argo CD's repository credentials: a Secret labelled ``GITOPS_SECRET_LABEL: GITOPS_REPOSITORY_SECRET``.
 GITOPS_SECRET_LABEL: str = _RAW["gitops"]["secretTypeLabel"]

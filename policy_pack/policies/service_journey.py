@@ -131,8 +131,9 @@ def _gitops_wired(args) -> Iterator[Finding]:
             yield f"{where}: Argo CD has no repository Secret for {url!r} scoped to project {tenant!r}", app.urn
         if repository not in keys:
             yield f"{where}: repository {repository!r} has no read-only deploy key for Argo CD", app.urn
-        if get(app.props, "spec.source.path") != contract.TEMPLATE_DEPLOY_PATH:
-            yield f"{where}: syncs {get(app.props, 'spec.source.path')!r}, not the template's {contract.TEMPLATE_DEPLOY_PATH!r}", app.urn
+        expected = contract.deploy_path(str(get(app.props, "metadata.labels", {}).get("environment", "<its environment>")))
+        if get(app.props, "spec.source.path") != expected:
+            yield f"{where}: syncs {get(app.props, 'spec.source.path')!r}, not its environment's overlay {expected!r}", app.urn
         if get(app.props, "spec.destination.namespace") != tenant or get(app.props, "spec.project") != tenant:
             yield f"{where}: deploys outside project and namespace {tenant!r}", app.urn
         accounts = {_name(a) for a in in_namespace(resources, SERVICE_ACCOUNT, tenant)}

@@ -72,7 +72,7 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
 
 
 FILE = "github:index/repositoryFile:RepositoryFile"
-API_MANIFEST = "payments-payments-payments-api-deploy/deployment.yaml"
+API_MANIFEST = "payments-payments-payments-api-deploy/base/deployment.yaml"
 APP = "kubernetes:argoproj.io/v1alpha1:Application"
 POLICY = "aws:iam/rolePolicy:RolePolicy"
 NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"

@@ -226,7 +226,6 @@ EXAMPLE = TemplateValues(
     service="payments-api",
     owner_team="payments-team",
     platform_team="platform",
-    image_repository="123456789012.dkr.ecr.eu-west-3.amazonaws.com/payments/payments-api",
     otlp_endpoint="http://collector:4318",
 )
 
@@ -263,9 +262,10 @@ def test_every_template_placeholder_is_known_and_rendering_leaves_none(tmp_path:
     assert re.findall(r"@OWNER_TEAM|(?<![A-Z_])SERVICE_NAME", "".join(template_files().values())) == []
     service = render_service(tmp_path / "svc", EXAMPLE)
     assert [p for p in service.rglob("*") if p.is_file() and placeholders_in(p.read_text())] == []
-    manifest = yaml.safe_load((service / "deploy/deployment.yaml").read_text())
+    manifest = yaml.safe_load((service / "deploy/base/deployment.yaml").read_text())
     assert manifest["metadata"]["name"] == manifest["spec"]["template"]["spec"]["serviceAccountName"] == "payments-api"
-    assert manifest["spec"]["template"]["spec"]["containers"][0]["image"].startswith(EXAMPLE.image_repository + ":")
+    # A name only: each environment's overlay names its registry and the promoted digest (#26).
+    assert manifest["spec"]["template"]["spec"]["containers"][0]["image"] == "payments-api"
     assert "@acme/payments-team" in (service / ".github/CODEOWNERS").read_text()
 
 
@@ -282,5 +282,5 @@ def test_each_generated_repository_gets_its_files_rendered_before_gate_1(plan: l
         own = files[repo.inputs["name"]]
         assert set(own) == holders, repo.inputs["name"]
         assert all(placeholders_in(content) == [] for content in own.values())
-    api = yaml.safe_load(files["payments-payments-api"]["deploy/deployment.yaml"])
+    api = yaml.safe_load(files["payments-payments-api"]["deploy/base/deployment.yaml"])
     assert (api["metadata"]["namespace"], api["spec"]["template"]["spec"]["serviceAccountName"]) == ("payments", "payments-api")

@@ -168,30 +168,6 @@ def test_platform_namespaces_are_baseline_and_chaos_is_a_recorded_exception(stac
                 assert labels["pod-security.kubernetes.io/enforce"] == "baseline"
 
 
-def test_the_golden_template_deployment_is_valid_and_compliant() -> None:
-    from blueprint import policies as pack
-    from blueprint.engine.analyzer import Resource
-    from components.github.template import TemplateValues, render
-
-    values = TemplateValues(
-        "acme",
-        "payments",
-        "payments-api",
-        "payments-team",
-        "platform",
-        "1.dkr.ecr.eu-west-3.amazonaws.com/payments/payments-api",
-        "http://c:4318",
-    )
-    template = (Path(__file__).parents[3] / "templates/golden-service/deploy/deployment.yaml").read_text()
-    manifest = yaml.safe_load(render(template, values))
-    kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
-    assert manifest["metadata"]["namespace"] == "payments"
-    found = pack.analyzer({"all": "mandatory"}).analyze(
-        Resource("urn:x::kubernetes:apps/v1:Deployment::payments-api", "kubernetes:apps/v1:Deployment", "payments-api", manifest)
-    )
-    assert [v.policy for v in found] == ["required-cost-tags"]  # labels come from the tenant's cost scope
-
-
 def test_every_custom_resource_group_has_the_chart_that_installs_its_crd(plan: list[Registration]) -> None:
     """The pack's creation-order rule maps API groups to charts (one list, data/crd_charts.json):
     every custom resource the program creates must be in it, with a chart the platform pins."""

@@ -1,0 +1,120 @@
+"""Gate 2's GitOps commit (#26 item 4): a service repository rendered from the golden template, in a
+real git repository, promotes one digest into an environment's overlay with the template's own
+``deploy/promote.py``; kustomize (what Argo CD runs on an Application's path) renders that overlay
+with the image by digest; the next environment takes the same digest; and each environment's Argo
+CD Application syncs its own overlay."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from blueprint import policies as pack
+from blueprint.engine.analyzer import Resource
+from blueprint.engine.mocks import Registration
+from policy_pack.policies.contract import deploy_path
+from stacks.loader import ROOT
+from tests.components.github.test_github_layer import EXAMPLE, render_service
+from tests.conftest import by_type
+
+KUSTOMIZE = ROOT / ".tools" / "bin" / "kustomize"
+DEV_IMAGE = "123456789012.dkr.ecr.eu-west-3.amazonaws.com/payments/payments-api"
+STAGING_IMAGE = "345678901234.dkr.ecr.eu-west-3.amazonaws.com/payments/payments-api"
+DIGEST = "sha256:" + "3f" * 32
+COMMIT = "9fceb02d0ae598e95dc970b74767f19372d61af8"
+
+
+def git(repo: Path, *args: str) -> str:
+    who = {"NAME": "ci", "EMAIL": "ci@example.com"}
+    env = {f"GIT_{role}_{key}": value for role in ("AUTHOR", "COMMITTER") for key, value in who.items()}
+    done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True, env={"PATH": "/usr/bin:/bin", **env})
+    return done.stdout
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Path:
+    """A rendered service repository with one commit on main, as GitHub generates it."""
+    repo = render_service(tmp_path / "payments-api", EXAMPLE)
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "--message", "generated from golden-service")
+    return repo
+
+
+def promote(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "deploy/promote.py", *args], cwd=repo, capture_output=True, text=True, check=False)
+
+
+def kustomize(repo: Path, environment: str) -> list[dict]:
+    assert KUSTOMIZE.is_file(), "kustomize is built by `make engine` (engine/kustomize)"
+    built = subprocess.run([str(KUSTOMIZE), "build", deploy_path(environment)], cwd=repo, capture_output=True, text=True, check=True)
+    return [d for d in yaml.safe_load_all(built.stdout) if d]
+
+
+@pytest.mark.engine
+def test_a_promotion_commits_the_digest_and_the_overlay_renders_the_image_by_digest(service: Path) -> None:
+    assert kustomize(service, "dev") == []  # before its first promotion, an environment runs nothing
+    done = promote(service, "dev", "--image", DEV_IMAGE, "--digest", DIGEST, "--commit", COMMIT, "--at", "2026-12-07T06:00:00Z")
+    assert done.returncode == 0, done.stderr
+    git(service, "add", "--all")
+    git(service, "commit", "--quiet", "--message", f"promote {DIGEST} to dev")
+    # The GitOps commit touches that environment's overlay only.
+    changed = git(service, "show", "--name-only", "--format=", "HEAD").split()
+    assert changed == ["deploy/overlays/dev/kustomization.yaml", "deploy/overlays/dev/promotion.json"]
+    manifests = {m["kind"]: m for m in kustomize(service, "dev")}
+    assert set(manifests) == {"Deployment", "Service"}
+    deployment = manifests["Deployment"]
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == f"{DEV_IMAGE}@{DIGEST}"
+    assert deployment["metadata"]["namespace"] == "payments"
+    kubernetes_validate.validate(deployment, "1.35", strict=True)
+    found = pack.analyzer({"all": "mandatory"}).analyze(
+        Resource("urn:x::kubernetes:apps/v1:Deployment::payments-api", "kubernetes:apps/v1:Deployment", "payments-api", deployment)
+    )
+    assert [v.policy for v in found] == ["required-cost-tags"]  # labels come from the tenant's cost scope
+    record = json.loads((service / "deploy/overlays/dev/promotion.json").read_text())
+    assert record == {
+        "environment": "dev",
+        "image": DEV_IMAGE,
+        "digest": DIGEST,
+        "commit": COMMIT,
+        "from": "",
+        "promotedAt": "2026-12-07T06:00:00Z",
+    }
+    # staging takes the digest dev runs (the same bytes, from staging's registry); prod still nothing.
+    assert promote(service, "staging", "--from", "dev", "--image", STAGING_IMAGE, "--commit", COMMIT).returncode == 0
+    (staged,) = [m for m in kustomize(service, "staging") if m["kind"] == "Deployment"]
+    assert staged["spec"]["template"]["spec"]["containers"][0]["image"] == f"{STAGING_IMAGE}@{DIGEST}"
+    assert json.loads((service / "deploy/overlays/staging/promotion.json").read_text())["from"] == "dev"
+    assert kustomize(service, "prod") == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["dev", "--image", DEV_IMAGE, "--digest", "v1.2.3", "--commit", COMMIT], "(a tag is not a digest)"),
+        (["dev", "--image", f"{DEV_IMAGE}:1.0", "--digest", DIGEST, "--commit", COMMIT], "is not a repository without tag or digest"),
+        (["qa", "--image", DEV_IMAGE, "--digest", DIGEST, "--commit", COMMIT], "environment 'qa' has no overlay"),
+        (["staging", "--from", "dev", "--image", STAGING_IMAGE, "--commit", COMMIT], "nothing was promoted there yet"),
+        (["dev", "--from", "dev", "--image", DEV_IMAGE, "--commit", COMMIT], "is not another environment"),
+        (["dev", "--image", DEV_IMAGE, "--digest", DIGEST, "--from", "staging", "--commit", COMMIT], "give exactly one of --digest"),
+        (["dev", "--image", DEV_IMAGE, "--digest", DIGEST, "--commit", "main"], "is not a git commit SHA"),
+    ],
+)
+def test_a_bad_promotion_exits_2_with_one_message_and_writes_nothing(service: Path, args: list[str], message: str) -> None:
+    done = promote(service, *args)
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+    assert git(service, "status", "--porcelain") == ""
+
+
+def test_each_environment_s_application_syncs_its_own_overlay(stack_plans: dict[str, list[Registration]]) -> None:
+    for stack, plan in stack_plans.items():
+        applications = by_type(plan, "kubernetes:argoproj.io/v1alpha1:Application")
+        assert applications
+        assert {a.inputs["spec"]["source"]["path"] for a in applications} == {f"deploy/overlays/{stack}"}, stack
