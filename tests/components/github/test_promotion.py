@@ -68,16 +68,17 @@ def test_a_promotion_commits_the_digest_and_the_overlay_renders_the_image_by_dig
     changed = git(service, "show", "--name-only", "--format=", "HEAD").split()
     assert changed == ["deploy/overlays/dev/kustomization.yaml", "deploy/overlays/dev/promotion.json"]
     manifests = {m["kind"]: m for m in kustomize(service, "dev")}
-    assert set(manifests) == {"Deployment", "Service"}
-    deployment = manifests["Deployment"]
-    (container,) = deployment["spec"]["template"]["spec"]["containers"]
-    assert container["image"] == f"{DEV_IMAGE}@{DIGEST}"
-    assert deployment["metadata"]["namespace"] == "payments"
-    kubernetes_validate.validate(deployment, "1.35", strict=True)
-    found = pack.analyzer({"all": "mandatory"}).analyze(
-        Resource("urn:x::kubernetes:apps/v1:Deployment::payments-api", "kubernetes:apps/v1:Deployment", "payments-api", deployment)
-    )
-    assert [v.policy for v in found] == ["required-cost-tags"]  # labels come from the tenant's cost scope
+    # The workload, its Service, and Gate 2's smoke test (an Argo CD PostSync hook) in the same image.
+    assert set(manifests) == {"Deployment", "Service", "Job"}
+    assert manifests["Job"]["metadata"]["annotations"]["argocd.argoproj.io/hook"] == "PostSync"
+    for kind, type_ in (("Deployment", "kubernetes:apps/v1:Deployment"), ("Job", "kubernetes:batch/v1:Job")):
+        workload = manifests[kind]
+        (container,) = workload["spec"]["template"]["spec"]["containers"]
+        assert container["image"] == f"{DEV_IMAGE}@{DIGEST}", kind
+        assert workload["metadata"]["namespace"] == "payments"
+        kubernetes_validate.validate(workload, "1.35", strict=True)
+        found = pack.analyzer({"all": "mandatory"}).analyze(Resource(f"urn:x::{type_}::payments-api", type_, "payments-api", workload))
+        assert [v.policy for v in found] == ["required-cost-tags"], kind  # labels come from the tenant's cost scope
     record = json.loads((service / "deploy/overlays/dev/promotion.json").read_text())
     assert record == {
         "environment": "dev",
