@@ -416,6 +416,11 @@ class DatabaseConfig(_Model):
         pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
         description="Tag of the platform registry's platform/db-manager image, which runs PgBouncer and the migration Job; never latest.",
     )
+    manager_image_digest: str = Field(
+        pattern=r"^sha256:[0-9a-f]{64}$",
+        description="The digest of platform/db-manager at managerImageTag, as its repository's CI printed it: PgBouncer, the "
+        "migration and the erasure jobs run the image by digest (a tag can be pushed again elsewhere; ADR-0026). No default.",
+    )
     pooler_replicas: int = Field(2, ge=1, le=20, description="PgBouncer replicas in front of Aurora (ADR-0002).")
 
     @model_validator(mode="after")
@@ -508,8 +513,8 @@ class ErasureConfig(_Model):
     )
     image: str | None = Field(
         None,
-        description="The job's image, pinned by tag or digest, from an admitted registry. Default: the platform "
-        "registry's platform/db-manager at imageTag (its `erase` command).",
+        description="The job's image, by digest (host/path[:tag]@sha256:…), from an admitted registry. Default: the "
+        "DB Manager image (database.managerImageTag and managerImageDigest; its `erase` command).",
     )
     image_tag: str = Field("1.0.0", pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", description="The default image's tag; never latest.")
 
@@ -574,7 +579,7 @@ class PlatformConfig(_Model):
     audit: AuditConfig
     finops: FinopsConfig = FinopsConfig()
     vault: VaultConfig = VaultConfig()
-    database: DatabaseConfig = DatabaseConfig()
+    database: DatabaseConfig = Field(default_factory=dict, validate_default=True)
     backup: BackupConfig = BackupConfig()
     outbox: OutboxConfig = OutboxConfig()
     data_lifecycle: DataLifecycleConfig = Field(default_factory=lambda: DataLifecycleConfig.model_validate({}))
@@ -771,10 +776,20 @@ def _lifecycle_problems(config: PlatformConfig) -> list[tuple[str, str]]:
             )
         )
     image = config.erasure.image
+    if "image_tag" in config.erasure.model_fields_set and config.erasure.image_tag != config.database.manager_image_tag:
+        problems.append(
+            (
+                "erasure.imageTag",
+                f"is {config.erasure.image_tag!r} but the default erasure image is the DB Manager's (database.managerImageTag "
+                f"{config.database.manager_image_tag!r}, at database.managerImageDigest): remove erasure.imageTag, or set "
+                "erasure.image to a reference with its digest",
+            )
+        )
     if image is not None:
-        last = image.rsplit("/", 1)[-1]
-        if "@sha256:" not in image and (":" not in last or last.endswith(":latest")):
-            problems.append(("erasure.image", f"{image!r} is not pinned: add a version tag (not latest) or @sha256: digest"))
+        if not re.fullmatch(r"[^@\s]+@sha256:[0-9a-f]{64}", image):
+            problems.append(
+                ("erasure.image", f"{image!r} is not pinned by digest: add @sha256:<digest> (a tag can be pushed again; ADR-0026)")
+            )
         admitted = [platform_registry(config), *config.kubernetes.allowed_registries]
         if not any(image.startswith(f"{prefix}/") for prefix in admitted):
             problems.append(

@@ -346,8 +346,7 @@ class Platform(pulumi.ComponentResource):
                     platform_repositories=[(r.name, r.description) for r in PLATFORM_REPOSITORIES],
                     required_approvals=config.github.required_approvals,
                     repository_files={
-                        r.name: repository_files(config, "platform", r.name, config.platform_owner)
-                        for r in PLATFORM_REPOSITORIES
+                        r.name: repository_files(config, "platform", r.name, config.platform_owner) for r in PLATFORM_REPOSITORIES
                     },
                 ),
                 self.ctx,

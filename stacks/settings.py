@@ -69,13 +69,14 @@ def lifecycle_table(config: PlatformConfig) -> dict[str, dict[str, Any]]:
 
 
 def erasure_image(config: PlatformConfig) -> str:
-    """The configured image, or the DB Manager's (its ``erase`` command) from the platform registry."""
-    return config.erasure.image or f"{platform_registry(config)}/platform/db-manager:{config.erasure.image_tag}"
+    """The configured image, or the DB Manager's (its ``erase`` command), by digest."""
+    return config.erasure.image or db_manager_image(config)
 
 
 def db_manager_image(config: PlatformConfig) -> str:
-    """The DB Manager image (PgBouncer and the migration) from the platform registry."""
-    return f"{platform_registry(config)}/platform/db-manager:{config.database.manager_image_tag}"
+    """The DB Manager image (PgBouncer and the migration) from the platform registry, by digest."""
+    database = config.database
+    return f"{platform_registry(config)}/platform/db-manager:{database.manager_image_tag}@{database.manager_image_digest}"
 
 
 def platform_log_group_name(config: PlatformConfig) -> str:

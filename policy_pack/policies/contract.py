@@ -87,6 +87,7 @@ def deploy_path(environment: str) -> str:
     """The overlay Argo CD of ``environment`` syncs in a service repository."""
     return TEMPLATE_DEPLOY_PATH.format(environment=environment)
 
+
 TEMPLATE_WORKLOAD_MANIFEST: str = _RAW["template"]["workloadManifest"]
 #: Argo CD's repository credentials: a Secret labelled ``GITOPS_SECRET_LABEL: GITOPS_REPOSITORY_SECRET``.
 GITOPS_SECRET_LABEL: str = _RAW["gitops"]["secretTypeLabel"]

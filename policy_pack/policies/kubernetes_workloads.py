@@ -6,6 +6,7 @@ ReplicationControllers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -81,6 +82,16 @@ def _pinned_images(props, args):
             yield f"{where}: image {get(c, 'image')!r} {problem}; pin a version tag or a digest"
 
 
+DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+
+
+def _images_by_digest(props, args):
+    for where, c in containers(pod_spec(props, args.resource_type)):
+        image = str(get(c, "image", ""))
+        if not DIGEST.search(image):
+            yield f"{where}: image {image!r} is not pinned by digest: name it repository[:tag]@sha256:<digest> (a tag can be pushed again)"
+
+
 def _host_namespaces(props, args):
     spec = pod_spec(props, args.resource_type)
     shared = [k for k in ("hostNetwork", "hostPID", "hostIPC") if get(spec, k) is True]
@@ -154,6 +165,13 @@ POLICIES = [
     ),
     _workload_rule(
         "k8s-pinned-images", "Images are pinned to a version tag or digest, never 'latest'.", HIGH, _pinned_images, adr="ADR-0003"
+    ),
+    _workload_rule(
+        "k8s-images-by-digest",
+        "Workloads the program deploys run their images by digest: the bytes Gate 1 signed, whatever a tag says later.",
+        HIGH,
+        _images_by_digest,
+        adr="ADR-0026",
     ),
     _workload_rule("k8s-no-host-namespaces", "Pods do not share the host network, PID or IPC namespaces.", CRITICAL, _host_namespaces),
     _workload_rule("k8s-read-only-root-filesystem", "Containers have a read-only root filesystem.", LOW, _read_only_root),

@@ -728,3 +728,23 @@ def test_staging_is_shaped_like_prod() -> None:
     assert staging.github.required_approvals == prod.github.required_approvals
     assert len({c.aws_account_id for c in configs.values()}) == len({c.vault.address for c in configs.values()}) == 3
     assert len({c.network.cidr for c in configs.values()}) == 3
+
+
+def test_platform_images_are_referenced_by_digest_from_config(write_stack: Callable[..., Path]) -> None:
+    """#28 item 2, #27 item 4: the DB Manager's image (PgBouncer, migration, erasure) is configured by
+    digest: a stack without the digest, or a tag-only erasure image, exits 2 naming the field."""
+    values = project_values()
+    values["database"] = {k: v for k, v in values.get("database", {}).items() if k != "managerImageDigest"}
+    with pytest.raises(ConfigError) as raised:
+        load_stack_file(write_stack(as_document(values)))
+    assert "database.managerImageDigest" in dict(raised.value.problems)
+    values = project_values()
+    values["erasure"] = {"image": "123456789012.dkr.ecr.eu-west-3.amazonaws.com/platform/db-manager:1.0.0"}
+    with pytest.raises(ConfigError) as raised:
+        load_stack_file(write_stack(as_document(values)))
+    assert "is not pinned by digest" in dict(raised.value.problems)["erasure.image"]
+    values = project_values()
+    values["erasure"] = {"imageTag": "2.0.0"}
+    with pytest.raises(ConfigError) as raised:
+        load_stack_file(write_stack(as_document(values)))
+    assert "the default erasure image is the DB Manager's" in dict(raised.value.problems)["erasure.imageTag"]

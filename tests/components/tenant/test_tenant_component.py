@@ -39,7 +39,7 @@ SETTINGS = TenantSettings(
     vault_address="https://vault.example:8200",
     required_approvals=2,
     manage_github=True,
-    erasure_image="111111111111.dkr.ecr.eu-west-3.amazonaws.com/platform/db-manager:1.0.0",
+    erasure_image="111111111111.dkr.ecr.eu-west-3.amazonaws.com/platform/db-manager:1.0.0@sha256:" + "7e" * 32,
     erasure_schedule="0 3 * * *",
 )
 HANDLES = PlatformHandles(

@@ -54,7 +54,7 @@ DENY_TLS = {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*", 
 
 CONTAINER = {
     "name": "app",
-    "image": "123456789012.dkr.ecr.eu-west-3.amazonaws.com/payments/api:1.2.3",
+    "image": "123456789012.dkr.ecr.eu-west-3.amazonaws.com/payments/api:1.2.3@sha256:" + "ab" * 32,
     "securityContext": {
         "runAsNonRoot": True,
         "allowPrivilegeEscalation": False,

@@ -32,6 +32,12 @@ RESOURCE_CASES: dict[str, Case] = {
     "k8s-no-privilege-escalation": Case(DEPLOYMENT, deployment(), deployment({"securityContext": {"allowPrivilegeEscalation": True}})),
     "k8s-resource-requests-limits": Case(DEPLOYMENT, deployment(), deployment({"resources": {"requests": {"cpu": "100m"}}})),
     "k8s-pinned-images": Case(DEPLOYMENT, deployment(), deployment({"image": "registry.local:5000/api:latest"})),
+    "k8s-images-by-digest": Case(
+        DEPLOYMENT,
+        deployment(),
+        deployment({"image": "123456789012.dkr.ecr.eu-west-3.amazonaws.com/payments/api:1.2.3"}),
+        more_bad=((DEPLOYMENT, deployment({"image": "123456789012.dkr.ecr.eu-west-3.amazonaws.com/payments/api@sha256:short"})),),
+    ),
     "k8s-no-host-namespaces": Case(DEPLOYMENT, deployment(), deployment(pod_patch={"hostNetwork": True})),
     "k8s-read-only-root-filesystem": Case(DEPLOYMENT, deployment(), deployment({"securityContext": {"readOnlyRootFilesystem": False}})),
     "k8s-drop-all-capabilities": Case(
