@@ -18,7 +18,7 @@ from components.aws.access_logs import AccessLogs, AccessLogsArgs
 from components.aws.audit_ledger import AuditLedger, AuditLedgerArgs
 from components.aws.backup import Backup, BackupArgs
 from components.aws.billing_export import BillingExport, BillingExportArgs
-from components.aws.ci_identity import ROLE_PATH, CiIdentity, CiIdentityArgs, ImagePublisher, publisher_role_name_pattern
+from components.aws.ci_identity import ROLE_PATH, CiIdentity, CiIdentityArgs, ImagePublisher, ci_variables, publisher_role_name_pattern
 from components.aws.cluster import (
     CLUSTER_ADMIN_POLICY,
     CLUSTER_VIEW_POLICY,
@@ -30,7 +30,7 @@ from components.aws.cluster import (
 from components.aws.db_manager import DbManager, DbManagerArgs
 from components.aws.finops import CostAllocation, CostAllocationArgs
 from components.aws.image_repository import ImageRepository, ImageRepositoryArgs
-from components.aws.keys import PlatformKeys, PlatformKeysArgs
+from components.aws.keys import PlatformKeys, PlatformKeysArgs, signing_key_alias
 from components.aws.log_group import log_group
 from components.aws.network import Network, NetworkArgs
 from components.aws.scaler_identity import ScalerIdentity, ScalerIdentityArgs, TelemetryIdentity, TelemetryIdentityArgs
@@ -44,7 +44,7 @@ from components.tagging import MANDATORY_TAG_KEYS, SHARED_TENANT
 from components.tenant.aws import log_group_name
 from components.tenant.spec import PlatformHandles
 from components.vault.platform import VaultPlatform, VaultPlatformArgs
-from policy_pack.policies.contract import PLATFORM_COMPONENT
+from policy_pack.policies.contract import PLATFORM_COMPONENT, PLATFORM_IMAGE_PREFIX
 from policy_pack.policies.lifecycle import AUDIT
 from stacks import eks_versions
 from stacks.catalog import PLATFORM_REPOSITORIES
@@ -137,7 +137,7 @@ class Platform(pulumi.ComponentResource):
         self.platform_images = {
             repo.name: ImageRepository(
                 f"registry-{repo.name}",
-                ImageRepositoryArgs(repository_name=f"platform/{repo.name}", kms_key_arn=self.keys.data_key_arn),
+                ImageRepositoryArgs(repository_name=f"{PLATFORM_IMAGE_PREFIX}{repo.name}", kms_key_arn=self.keys.data_key_arn),
                 self.ctx,
                 self.on_aws,
             )
@@ -347,6 +347,19 @@ class Platform(pulumi.ComponentResource):
                     required_approvals=config.github.required_approvals,
                     repository_files={
                         r.name: repository_files(config, "platform", r.name, config.platform_owner) for r in PLATFORM_REPOSITORIES
+                    },
+                    # Each platform repository that ships an image publishes it like a tenant's service.
+                    ci_variables={
+                        r.name: ci_variables(
+                            config.aws_account_id,
+                            config.region,
+                            self.ctx.name_prefix,
+                            r.name,
+                            f"{PLATFORM_IMAGE_PREFIX}{r.name}",
+                            signing_key_alias(self.ctx.name_prefix),
+                        )
+                        for r in PLATFORM_REPOSITORIES
+                        if r.ships_image
                     },
                 ),
                 self.ctx,

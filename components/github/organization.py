@@ -165,6 +165,8 @@ class GithubOrganizationArgs:
     required_approvals: Reviews needed on every default branch (1 dev, 2 prod).
     repository_files: Repository name -> the template's files committed rendered into it
         (``components.github.template.rendered_files``). Default: none.
+    ci_variables: Repository name -> the Actions variables its Gate 1 workflow reads to publish its
+        image (the platform repositories that ship one). Default: none.
     """
 
     billing_email: str
@@ -172,6 +174,7 @@ class GithubOrganizationArgs:
     platform_repositories: list[tuple[str, str]]
     required_approvals: int = 2
     repository_files: dict[str, dict[str, str]] = field(default_factory=dict)
+    ci_variables: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 class GithubOrganization(pulumi.ComponentResource):
@@ -228,6 +231,14 @@ class GithubOrganization(pulumi.ComponentResource):
                 files=args.repository_files.get(repo_name),
                 protect=ctx.protect,
             )
+            for variable, value in sorted(args.ci_variables.get(repo_name, {}).items()):
+                github.ActionsVariable(
+                    f"{name}-repo-{repo_name}-{variable.lower().replace('_', '-')}",
+                    repository=repo.name,
+                    variable_name=variable,
+                    value=value,
+                    opts=child,
+                )
             if "platform" in self.team_ids:
                 github.TeamRepository(
                     f"{name}-repo-{repo_name}-platform",

@@ -57,6 +57,8 @@ def erasure_evidence_prefix(tenant: str) -> str:
 #: The Actions variables a service repository's Gate 1 workflow reads, in this order: image repository
 #: URL, publisher role ARN, region, signing key ARN.
 CI_VARIABLES: tuple[str, ...] = tuple(_RAW["ciVariables"]["names"])
+#: Where the platform's own images live in its registry (``platform/<repository>``).
+PLATFORM_IMAGE_PREFIX = "platform/"
 
 #: Platform key aliases a tenant's roles may be granted (the signing key, for its CI).
 TENANT_SHARED_KEY_ALIASES: tuple[str, ...] = tuple(_RAW["kms"]["sharedAliases"])

@@ -175,7 +175,8 @@ def _ci_identity(args) -> Iterator[Finding]:
         )
     for repo in named(args.resources, "github:index/repository:Repository"):
         name = str(get(repo.props, "name", repo.name))
-        if tenant_of(repo) is None:
+        # A tenant's service repository, or a platform repository whose image the stack's registry holds.
+        if tenant_of(repo) is None and f"{contract.PLATFORM_IMAGE_PREFIX}{name}" not in repositories:
             continue
         own = variables.get(name, {})
         missing = [v for v in contract.CI_VARIABLES if not own.get(v)]
@@ -285,8 +286,9 @@ POLICIES = [
     ),
     StackRule(
         name="tenant-ci-identity-wired",
-        description="Every tenant service repository has the Actions variables its Gate 1 workflow reads, naming an image "
-        "repository of the stack and a publisher role that trusts exactly that repository.",
+        description="Every service repository (each tenant's, and each platform repository whose image the registry holds) "
+        "has the Actions variables its Gate 1 workflow reads, naming an image repository of the stack and a publisher role "
+        "that trusts exactly that repository.",
         severity=HIGH,
         adr="ADR-0003",
         domain="github",

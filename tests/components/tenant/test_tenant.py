@@ -11,6 +11,7 @@ from blueprint.engine.mocks import Registration
 from policy_pack.policies import contract
 from policy_pack.policies._lib import is_default_deny
 from policy_pack.policies.kubernetes_tenancy import identity_escalations
+from stacks.catalog import PLATFORM_REPOSITORIES
 from stacks.loader import ROOT
 from tests.components.harness import team_rules
 from tests.conftest import SHARED_CHANGES_ON_ONBOARDING, as_document, by_type, plan_registrations, project_values
@@ -174,7 +175,7 @@ def test_each_service_repository_gets_what_its_workflow_reads(stack_plans: dict[
     """#17 hop 2: the variables the golden template's workflow reads are set by the program on every
     service repository, and name the image repository, publisher role and signing key of the plan."""
     workflow = (ROOT / "templates" / "golden-service" / ".github" / "workflows" / "ci.yml").read_text()
-    assert set(re.findall(r"\$\{\{ vars\.([A-Z_]+) \}\}", workflow)) == set(contract.CI_VARIABLES)
+    assert set(re.findall(r"vars\.([A-Z_]+)", workflow)) == set(contract.CI_VARIABLES)
     plan = stack_plans["prod"]  # prod owns the organization's repositories (ADR-0018)
     variables: dict[str, dict[str, str]] = {}
     for v in by_type(plan, "github:index/actionsVariable:ActionsVariable"):
@@ -183,7 +184,9 @@ def test_each_service_repository_gets_what_its_workflow_reads(stack_plans: dict[
     images = {r.inputs["name"] for r in by_type(plan, "aws:ecr/repository:Repository")}
     aliases = {r.inputs["name"] for r in by_type(plan, "aws:kms/alias:Alias")}
     services = {f"{t}-{s}" for t, ss in (("payments", ("payments-api", "settlement-worker")), ("fraud", ("fraud-scoring",))) for s in ss}
-    assert set(variables) == services
+    # Each tenant's service, and each platform repository that ships an image (#26: their Gate 1 publishes too).
+    platform = {r.name for r in PLATFORM_REPOSITORIES if r.ships_image}
+    assert set(variables) == services | platform
     for repository, values in variables.items():
         assert values["IMAGE_REPOSITORY_URL"].split("/", 1)[1] in images
         role = roles[values["AWS_PUBLISHER_ROLE_ARN"].rsplit("/", 1)[1]]

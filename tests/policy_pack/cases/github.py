@@ -115,6 +115,14 @@ STACK_CASES: dict[str, StackCase] = {
         more_bad=(
             (service_repository(image="payments/other"), "payments-api-repo"),
             (service_repository(trusted="payments-other"), "payments-api-repo"),
+            # A platform repository whose image the registry holds is a service repository too (#26).
+            (
+                [
+                    Res("github:index/repository:Repository", "db-manager-repo", {"name": "db-manager"}),
+                    Res("aws:ecr/repository:Repository", "db-manager-images", {"name": "platform/db-manager"}),
+                ],
+                "db-manager-repo",
+            ),
         ),
     ),
 }
