@@ -33,7 +33,14 @@ from components.aws.image_repository import ImageRepository, ImageRepositoryArgs
 from components.aws.keys import PlatformKeys, PlatformKeysArgs, signing_key_alias
 from components.aws.log_group import log_group
 from components.aws.network import Network, NetworkArgs
-from components.aws.scaler_identity import ScalerIdentity, ScalerIdentityArgs, TelemetryIdentity, TelemetryIdentityArgs
+from components.aws.scaler_identity import (
+    AdmissionIdentity,
+    AdmissionIdentityArgs,
+    ScalerIdentity,
+    ScalerIdentityArgs,
+    TelemetryIdentity,
+    TelemetryIdentityArgs,
+)
 from components.aws.trail_alarms import TrailAlarms, TrailAlarmsArgs
 from components.database.access import DatabaseAccess, DatabaseAccessArgs
 from components.github.organization import GithubOrganization, GithubOrganizationArgs, TeamSpec
@@ -174,6 +181,7 @@ class Platform(pulumi.ComponentResource):
             self.on_aws,
         )
         ScalerIdentity("keda-operator", ScalerIdentityArgs(self.cluster.pod_identity_cluster_name), self.ctx, self.on_aws)
+        AdmissionIdentity("kyverno-admission", AdmissionIdentityArgs(self.cluster.pod_identity_cluster_name), self.ctx, self.on_aws)
         self.collector = CollectorSettings(
             region=config.region,
             platform_log_group=platform_log_group_name(config),

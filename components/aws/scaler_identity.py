@@ -1,5 +1,6 @@
 """The AWS identities of platform operators running in the cluster: KEDA's, which reads queue depths
-to scale tenant workers (ADR-0005), and the OpenTelemetry collector's, which writes logs and spans.
+to scale tenant workers (ADR-0005), the OpenTelemetry collector's, which writes logs and spans, and
+Kyverno's, which reads images and their signatures from the registry to verify them (#26).
 
 A ScaledObject's ``aws`` trigger authenticates as KEDA's operator (``identityOwner: keda``), through
 EKS Pod Identity: the operator may read the attributes of tenant outbox queues, nothing else — not
@@ -123,5 +124,48 @@ class TelemetryIdentity(pulumi.ComponentResource):
             cluster_name=args.cluster_name,
             service_account=(telemetry.COLLECTOR.namespace, telemetry.COLLECTOR_SERVICE_ACCOUNT),
             policy=("write", arns.apply(lambda found: json.dumps(telemetry_access(list(found))))),
+        )
+        self.register_outputs({})
+
+
+#: What Kyverno's admission controller does in ECR to verify a signature: fetch the image's manifest
+#: and the signature beside it (cosign stores it as an artifact of the same repository), never push.
+REGISTRY_READ_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability", "ecr:DescribeImages"]
+KYVERNO_ADMISSION_SERVICE_ACCOUNT = "kyverno-admission-controller"
+
+
+def registry_read(repositories_arn: str) -> dict:
+    return iam_documents.document(
+        # GetAuthorizationToken authorizes on "*" only (Service Authorization Reference): it returns a
+        # token for the registry; what the token may read is the statement below.
+        {"Sid": "RegistryToken", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*"},
+        {"Sid": "ReadImagesAndSignatures", "Effect": "Allow", "Action": REGISTRY_READ_ACTIONS, "Resource": repositories_arn},
+    )
+
+
+@dataclass(frozen=True)
+class AdmissionIdentityArgs:
+    """Attributes:
+    cluster_name: The cluster whose Kyverno admission controller gets the role.
+    """
+
+    cluster_name: pulumi.Input[str]
+
+
+class AdmissionIdentity(pulumi.ComponentResource):
+    """Kyverno's own AWS identity (#26): its admission controller reads manifests and signatures from
+    this account's registry to verify images (the node role is out of its reach: IMDS hop limit 1).
+    Read-only, this registry only; the key it verifies with is in the policy."""
+
+    def __init__(self, name: str, args: AdmissionIdentityArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:aws:AdmissionIdentity", name, None, opts)
+        repositories = Location.of(self).ecr_repository("*")
+        operator_role(
+            name,
+            parent=self,
+            role_name=physical_name(ctx.name_prefix, "kyverno-admission", max_length=64),
+            cluster_name=args.cluster_name,
+            service_account=(charts.KYVERNO.namespace, KYVERNO_ADMISSION_SERVICE_ACCOUNT),
+            policy=("registry-read", repositories.apply(lambda arn: json.dumps(registry_read(arn)))),
         )
         self.register_outputs({})

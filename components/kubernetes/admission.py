@@ -20,6 +20,12 @@ from components.tagging import SHARED_TENANT
 from policy_pack.policies.contract import REGISTRY_SCOPE_LABEL, REGISTRY_SCOPE_OWN, TENANT_REGISTRY_POLICY
 
 POLICY_NAME = "verify-platform-image-signatures"
+#: Platform namespaces whose workloads run the platform's own images: under the same signature check
+#: as tenants (#26). The pooler, the migration and the erasure image (db-manager).
+PLATFORM_IMAGE_NAMESPACES = ("db-manager",)
+_PLATFORM_IMAGE_NAMESPACES = {
+    "matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": list(PLATFORM_IMAGE_NAMESPACES)}]
+}
 TENANT_NAMESPACES = {
     "matchExpressions": [
         {"key": "tenant", "operator": "Exists"},
@@ -111,10 +117,17 @@ def signature_policy(host: str, public_key_pem: pulumi.Input[str], cluster_allow
     rules: list[dict[str, Any]] = [
         {
             "name": "verify-signature",
-            **_pods_in(TENANT_NAMESPACES),
+            "match": {
+                "any": [
+                    {"resources": {"kinds": ["Pod"], "namespaceSelector": TENANT_NAMESPACES}},
+                    {"resources": {"kinds": ["Pod"], "namespaceSelector": _PLATFORM_IMAGE_NAMESPACES}},
+                ]
+            },
             "verifyImages": [
                 {
                     "imageReferences": [platform],
+                    # Kyverno's own Pod Identity (components/aws/scaler_identity.py AdmissionIdentity).
+                    "imageRegistryCredentials": {"providers": ["amazon"]},
                     "mutateDigest": True,
                     "verifyDigest": True,
                     "required": True,

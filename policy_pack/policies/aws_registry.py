@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from fnmatch import fnmatch
+from typing import Any
 
 from ._lib import CRITICAL, HIGH, MEDIUM, Finding, ResourceRule, StackRule, get, is_set, items, named, principals, statements, strings
 
@@ -44,6 +45,80 @@ def _signature_admission(args) -> Iterator[Finding]:
         name = get(repo.props, "name", repo.name)
         if not any(fnmatch(name, ref.split("/", 1)[1]) for ref in references if ".dkr.ecr." in ref and "/" in ref):
             yield f"ECR repository {name!r} is not covered by a signature-verifying admission policy", repo.urn
+
+
+def selects(selector: Any, labels: dict[str, str]) -> bool:
+    """Whether a Kubernetes label selector (matchLabels, matchExpressions) selects ``labels``."""
+    if not isinstance(selector, Mapping):
+        return False
+    if any(labels.get(k) != v for k, v in (get(selector, "matchLabels", {}) or {}).items()):
+        return False
+    for expression in items(get(selector, "matchExpressions")):
+        key, operator, values = get(expression, "key"), get(expression, "operator"), strings(get(expression, "values"))
+        present = key in labels
+        if operator == "In" and not (present and labels[key] in values):
+            return False
+        if operator == "NotIn" and present and labels[key] in values:
+            return False
+        if (operator == "Exists" and not present) or (operator == "DoesNotExist" and present):
+            return False
+    return True
+
+
+def _namespace_labels(resources: Any) -> dict[str, dict[str, str]]:
+    """Each namespace's labels, with the one Kubernetes sets on every namespace."""
+    found = {}
+    for ns in named(resources, "kubernetes:core/v1:Namespace"):
+        name = str(get(ns.props, "metadata.name", ns.name))
+        found[name] = {**dict(get(ns.props, "metadata.labels", {}) or {}), "kubernetes.io/metadata.name": name}
+    return found
+
+
+def _verify_rules(resources: Any) -> list[tuple[list[str], list[Any]]]:
+    """(image references, namespace selectors) of each signature-verifying rule of the cluster's policies."""
+    found = []
+    for policy in named(resources, "kubernetes:kyverno.io/v1:ClusterPolicy"):
+        for rule in items(get(policy.props, "spec.rules")):
+            references = [
+                r for v in items(get(rule, "verifyImages")) if items(get(v, "attestors")) for r in strings(get(v, "imageReferences"))
+            ]
+            if references:
+                selectors = [get(m, "resources.namespaceSelector") for m in items(get(rule, "match.any"))]
+                found.append((references, selectors))
+    return found
+
+
+def _admission_complete(args) -> Iterator[Finding]:
+    from .kubernetes_workloads import POD_TEMPLATE_PATH, containers, pod_spec
+
+    rules, namespaces = _verify_rules(args.resources), _namespace_labels(args.resources)
+    for workload in args.resources:
+        if workload.resource_type not in POD_TEMPLATE_PATH:
+            continue
+        namespace = str(get(workload.props, "metadata.namespace", ""))
+        for where, container in containers(pod_spec(workload.props, workload.resource_type)):
+            image = str(get(container, "image", ""))
+            if ".dkr.ecr." not in image:
+                continue
+            covering = [selectors for references, selectors in rules if any(fnmatch(image, ref) for ref in references)]
+            labels = namespaces.get(namespace, {"kubernetes.io/metadata.name": namespace})
+            if not any(selects(s, labels) for selectors in covering for s in selectors):
+                yield (
+                    f"{get(workload.props, 'metadata.name', workload.name)} {where}: image {image!r} runs in namespace "
+                    f"{namespace!r}, which no signature-verifying admission rule covers: add it to the rule's namespaces",
+                    workload.urn,
+                )
+    signing = {str(get(a.props, "name", "")) for a in named(args.resources, "aws:kms/alias:Alias")}
+    for variable in named(args.resources, "github:index/actionsVariable:ActionsVariable"):
+        if get(variable.props, "variableName") != "COSIGN_KMS_KEY_ARN":
+            continue
+        alias = str(get(variable.props, "value", "")).split(":", 5)[-1]
+        if alias not in signing:
+            yield (
+                f"repository {get(variable.props, 'repository')!r} signs with {alias!r}, no key alias of this stack: its "
+                "signatures would not verify with the key admission trusts",
+                variable.urn,
+            )
 
 
 def _ecr_lifecycle(args) -> Iterator[Finding]:
@@ -98,6 +173,16 @@ POLICIES = [
         domain="aws-registry",
         check=_signature_admission,
         reads=["kubernetes:kyverno.io/v1:ClusterPolicy", "aws:ecr/repository:Repository"],
+    ),
+    StackRule(
+        name="image-admission-complete",
+        description="Every workload that runs an image of the registry is in a namespace the signature check covers, and "
+        "every repository signs with a key of this stack.",
+        severity=CRITICAL,
+        adr="ADR-0026",
+        domain="aws-registry",
+        check=_admission_complete,
+        reads=["kubernetes:", "aws:kms/alias:Alias", "github:index/actionsVariable:ActionsVariable"],
     ),
     StackRule(
         name="ecr-lifecycle-policy",

@@ -414,3 +414,26 @@ def test_the_database_forces_tls_audits_and_is_monitored_in_prod(
             assert instance.inputs["performanceInsightsKmsKeyId"] == cluster.inputs["kmsKeyId"]
     roles = [r for r in by_type(plan, "aws:iam/role:Role") if r.name == "db-manager-monitoring"]
     assert len(roles) == int(monitored)
+
+
+def test_kyverno_has_its_own_identity_to_read_the_registry(stack_plans: dict[str, list[Registration]]) -> None:
+    """#26: Kyverno verifies signatures in the private registry with its own Pod Identity (the node role
+    is out of a pod's reach), read-only on this account's repositories; the verify rule asks for it."""
+    for stack, plan in stack_plans.items():
+        (association,) = [
+            a.inputs for a in by_type(plan, "aws:eks/podIdentityAssociation:PodIdentityAssociation") if a.inputs["namespace"] == "kyverno"
+        ]
+        assert association["serviceAccount"] == "kyverno-admission-controller"
+        (policy,) = [p for p in by_type(plan, "aws:iam/rolePolicy:RolePolicy") if p.name == "kyverno-admission-registry-read"]
+        statements = json.loads(policy.inputs["policy"])["Statement"]
+        actions = {a for s in statements for a in s["Action"]}
+        assert not any(a.startswith(("ecr:Put", "ecr:Upload", "ecr:Delete", "ecr:Initiate", "ecr:Complete")) for a in actions)
+        scoped = [s for s in statements if s["Resource"] != "*"]
+        assert scoped and all(s["Resource"] == f"arn:aws:ecr:eu-west-3:{ACCOUNTS[stack]}:repository/*" for s in scoped)
+        (cluster_policy,) = by_type(plan, "kubernetes:kyverno.io/v1:ClusterPolicy")
+        verify = next(r for r in cluster_policy.inputs["spec"]["rules"] if r["name"] == "verify-signature")
+        assert verify["verifyImages"][0]["imageRegistryCredentials"] == {"providers": ["amazon"]}
+        selectors = [m["resources"]["namespaceSelector"] for m in verify["match"]["any"]]
+        assert {"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["db-manager"]} in [
+            e for s in selectors for e in s["matchExpressions"]
+        ]

@@ -30,6 +30,45 @@ ECR = "aws:ecr/repository:Repository"
 ECR_REPO = Res(ECR, "payments-api-repo", {"name": "payments/payments-api"})
 
 
+IMAGE = "123456789012.dkr.ecr.eu-west-3.amazonaws.com/platform/db-manager:1.0.0@sha256:" + "7e" * 32
+TENANTS = {"matchExpressions": [{"key": "tenant", "operator": "Exists"}, {"key": "tenant", "operator": "NotIn", "values": ["shared"]}]}
+DB_MANAGER = {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["db-manager"]}]}
+
+
+def admission(*selectors: dict, cosign_alias: str = "alias/acme-dev-cosign") -> list[Res]:
+    """A platform workload running a registry image in db-manager, the signature rule over ``selectors``."""
+    rule = {
+        "name": "verify-signature",
+        "match": {"any": [{"resources": {"kinds": ["Pod"], "namespaceSelector": s}} for s in selectors]},
+        "verifyImages": [
+            {
+                "imageReferences": ["123456789012.dkr.ecr.eu-west-3.amazonaws.com/*"],
+                "attestors": [{"entries": [{"keys": {"publicKeys": "PEM"}}]}],
+            }
+        ],
+    }
+    pod = {"containers": [{"name": "pgbouncer", "image": IMAGE}]}
+    return [
+        Res("kubernetes:core/v1:Namespace", "db-manager-ns", {"metadata": {"name": "db-manager", "labels": {"tenant": "shared"}}}),
+        Res("kubernetes:kyverno.io/v1:ClusterPolicy", "signatures", {"spec": {"rules": [rule]}}),
+        Res(
+            "kubernetes:apps/v1:Deployment",
+            "pgbouncer",
+            {"metadata": {"name": "pgbouncer", "namespace": "db-manager"}, "spec": {"template": {"spec": pod}}},
+        ),
+        Res("aws:kms/alias:Alias", "cosign-alias", {"name": "alias/acme-dev-cosign"}),
+        Res(
+            "github:index/actionsVariable:ActionsVariable",
+            "db-manager-cosign",
+            {
+                "repository": "db-manager",
+                "variableName": "COSIGN_KMS_KEY_ARN",
+                "value": f"arn:aws:kms:eu-west-3:123456789012:{cosign_alias}",
+            },
+        ),
+    ]
+
+
 RESOURCE_CASES: dict[str, Case] = {
     "ecr-tag-immutability": Case(ECR, {"imageTagMutability": "IMMUTABLE"}, {}),
     "ecr-scan-on-push": Case(
@@ -50,6 +89,12 @@ RESOURCE_CASES: dict[str, Case] = {
 
 STACK_CASES: dict[str, StackCase] = {
     "ecr-signature-admission": StackCase([ECR_REPO, KYVERNO], [ECR_REPO], "payments-api-repo"),
+    "image-admission-complete": StackCase(
+        admission(TENANTS, DB_MANAGER),
+        admission(TENANTS),  # the pooler's namespace outside the signature check (#26)
+        "pgbouncer",
+        more_bad=((admission(TENANTS, DB_MANAGER, cosign_alias="alias/someone-elses"), "db-manager-cosign"),),
+    ),
     "ecr-lifecycle-policy": StackCase(
         [ECR_REPO, Res("aws:ecr/lifecyclePolicy:LifecyclePolicy", "lc", {"repository": "payments/payments-api"})],
         [ECR_REPO],
