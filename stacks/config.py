@@ -421,7 +421,13 @@ class DatabaseConfig(_Model):
         description="The digest of platform/db-manager at managerImageTag, as its repository's CI printed it: PgBouncer, the "
         "migration and the erasure jobs run the image by digest (a tag can be pushed again elsewhere; ADR-0026). No default.",
     )
-    pooler_replicas: int = Field(2, ge=1, le=20, description="PgBouncer replicas in front of Aurora (ADR-0002).")
+    pooler_replicas: int | None = Field(
+        None,
+        ge=1,
+        le=20,
+        description="PgBouncer replicas in front of Aurora (ADR-0002). Default: one per availability zone (network.azCount) "
+        "where kubernetes.gitopsHa is on, else 2; an HA stack refuses fewer than one per zone.",
+    )
 
     @model_validator(mode="after")
     def _pinned_manager_tag(self) -> DatabaseConfig:
@@ -775,6 +781,15 @@ def _lifecycle_problems(config: PlatformConfig) -> list[tuple[str, str]]:
                 f"{floors[strictest]} days ({lifecycle.FLOORS[strictest]['minimumRetentionDays'][1]}): use at least {floors[strictest]}",
             )
         )
+    replicas, zones = pooler_replicas(config), config.network.az_count
+    if config.kubernetes.gitops_ha and replicas < zones:
+        problems.append(
+            (
+                "database.poolerReplicas",
+                f"is {replicas} but this HA stack has {zones} availability zones (network.azCount): the pooler needs a replica "
+                f"in each to survive a zone's loss; use at least {zones} (or leave it unset)",
+            )
+        )
     image = config.erasure.image
     if "image_tag" in config.erasure.model_fields_set and config.erasure.image_tag != config.database.manager_image_tag:
         problems.append(
@@ -796,6 +811,13 @@ def _lifecycle_problems(config: PlatformConfig) -> list[tuple[str, str]]:
                 ("erasure.image", f"{image!r} is from no admitted registry ({', '.join(admitted)}): admission would refuse the job's pod")
             )
     return problems
+
+
+def pooler_replicas(config: PlatformConfig) -> int:
+    """PgBouncer's replicas: as configured, else one per zone in an HA stack, else 2 (#27 item 5)."""
+    if config.database.pooler_replicas is not None:
+        return config.database.pooler_replicas
+    return max(2, config.network.az_count) if config.kubernetes.gitops_ha else 2
 
 
 def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:

@@ -55,7 +55,7 @@ from policy_pack.policies.contract import PLATFORM_COMPONENT, PLATFORM_IMAGE_PRE
 from policy_pack.policies.lifecycle import AUDIT
 from stacks import eks_versions
 from stacks.catalog import PLATFORM_REPOSITORIES
-from stacks.config import PlatformConfig
+from stacks.config import PlatformConfig, pooler_replicas
 from stacks.settings import (
     CLUSTER_COMPONENT,
     CONFIDENTIAL,
@@ -277,7 +277,7 @@ class Platform(pulumi.ComponentResource):
                 kubernetes_version=config.cluster.kubernetes_version,
                 vpc_cidr=config.network.cidr,
                 cluster_name=self.cluster.pod_identity_cluster_name,
-                replicas=config.database.pooler_replicas,
+                replicas=pooler_replicas(config),
             ),
             self.ctx,
             self.child(self.aws_provider, self.kubernetes_provider, after=[self.kubernetes]),
@@ -410,6 +410,6 @@ class Platform(pulumi.ComponentResource):
             database_mount=self.vault.database_mount,
             database_connection=self.vault.database_connection,
             kubernetes_auth_path=self.vault.kubernetes_auth_path,
-            kubernetes_dependencies=list(self.kubernetes.releases.values()),
+            kubernetes_dependencies=[*self.kubernetes.releases.values(), *self.kubernetes.priority_classes],
             github_dependencies=[self.github] if self.github else [],
         )

@@ -34,10 +34,12 @@ from components.context import StackContext
 from components.database import migration
 from components.database.pooler import PoolerSettings, TenantPool, auth_file, pgbouncer_ini
 from components.kubernetes.namespaces import DNS_NAMESPACE, pod_security_labels
-from policy_pack.policies.contract import SHARED_TENANT
+from policy_pack.policies.contract import BATCH_PRIORITY, CRITICAL_PRIORITY, POOLER_DEPLOYMENT, POOLER_NAMESPACE, SHARED_TENANT
 
-NAMESPACE = "db-manager"
-POOLER = "pgbouncer"
+NAMESPACE = POOLER_NAMESPACE
+POOLER = POOLER_DEPLOYMENT
+ZONE_KEY = "topology.kubernetes.io/zone"
+HOST_KEY = "kubernetes.io/hostname"
 POOLER_PORT = 6432
 WRITER_SERVICE = "aurora-writer"
 MIGRATOR = "db-migrate"
@@ -85,7 +87,11 @@ def _container(name: str, image: str, args: list[str], mounts: list[dict[str, An
 
 
 def pooler_deployment_spec(image: str, replicas: int, config_digest: str) -> dict[str, Any]:
-    """``config_digest`` annotates the pods: a changed pgbouncer.ini (a tenant joins) rolls them."""
+    """``config_digest`` annotates the pods: a changed pgbouncer.ini (a tenant joins) rolls them.
+
+    Survives a node, a zone and a drain (#27 item 5): spread evenly over zones (skew 1, never two in one
+    zone before every zone has one), away from each other's nodes, above tenant workloads when the
+    scheduler must preempt; its PodDisruptionBudget lets a drain take one at a time."""
     labels = {"app.kubernetes.io/name": POOLER}
     port = {"name": "postgres", "containerPort": POOLER_PORT}
     probe = {"tcpSocket": {"port": POOLER_PORT}}
@@ -101,6 +107,17 @@ def pooler_deployment_spec(image: str, replicas: int, config_digest: str) -> dic
             "spec": {
                 "serviceAccountName": POOLER,
                 "automountServiceAccountToken": False,
+                "priorityClassName": CRITICAL_PRIORITY[0],
+                "topologySpreadConstraints": [
+                    {"maxSkew": 1, "topologyKey": ZONE_KEY, "whenUnsatisfiable": "DoNotSchedule", "labelSelector": {"matchLabels": labels}}
+                ],
+                "affinity": {
+                    "podAntiAffinity": {
+                        "preferredDuringSchedulingIgnoredDuringExecution": [
+                            {"weight": 100, "podAffinityTerm": {"topologyKey": HOST_KEY, "labelSelector": {"matchLabels": labels}}}
+                        ]
+                    }
+                },
                 "securityContext": _POD_SECURITY,
                 "containers": [
                     _container(
@@ -142,6 +159,7 @@ def migration_job_spec(image: str, sql_config_map: str, region: str) -> dict[str
             "metadata": {"labels": {"app.kubernetes.io/name": MIGRATOR}},
             "spec": {
                 "serviceAccountName": MIGRATOR,
+                "priorityClassName": BATCH_PRIORITY[0],
                 "restartPolicy": "Never",
                 "securityContext": _POD_SECURITY,
                 "containers": [_container(MIGRATOR, image, args, mounts, env=env)],
@@ -248,6 +266,12 @@ class DatabaseAccess(pulumi.ComponentResource):
         # Any: pulumi_kubernetes's TypedDict inputs make mypy check every key of these specs (and run out of memory).
         pooler: Any = pooler_deployment_spec(args.image, args.replicas, digest(ini))
         k8s.apps.v1.Deployment(f"{name}-pooler", metadata=meta(POOLER), spec=pooler, opts=inside)
+        k8s.policy.v1.PodDisruptionBudget(
+            f"{name}-pooler",
+            metadata=meta(POOLER),
+            spec={"maxUnavailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": POOLER}}},
+            opts=inside,
+        )
         k8s.core.v1.Service(
             f"{name}-pooler",
             metadata=meta(POOLER),

@@ -19,6 +19,7 @@ from components.kubernetes.admission import POLICY_NAME, registry_prefixes, sign
 from components.kubernetes.charts import Chart
 from components.kubernetes.namespaces import GATEWAY_NAMESPACE, pod_security_labels
 from components.kubernetes.telemetry import COLLECTOR_SERVICE_ACCOUNT, CollectorSettings, collector_config
+from policy_pack.policies.contract import BATCH_PRIORITY, CRITICAL_PRIORITY
 
 #: Platform namespaces run vendor charts: PSS baseline. Chaos Mesh's daemon needs privileged, granted
 #: only through this annotation naming the decision (k8s-namespace-pod-security checks it).
@@ -174,6 +175,24 @@ class KubernetesPlatform(pulumi.ComponentResource):
                 metadata={"name": ns, "labels": labels, "annotations": annotations},
                 opts=options.child(self, opts, keep=args.protect),
             )
+        # Who the scheduler keeps when a node is short (#27 item 5): the database pooler above tenant
+        # serving workloads (no class: 0), platform batch jobs (migration, erasure) below them, never
+        # preempting anyone.
+        self.priority_classes = [
+            k8s.scheduling.v1.PriorityClass(
+                f"{name}-{class_name}",
+                metadata={"name": class_name},
+                value=value,
+                global_default=False,
+                preemption_policy="PreemptLowerPriority" if value > 0 else "Never",
+                description=description,
+                opts=options.child(self, opts),
+            )
+            for (class_name, value), description in (
+                (CRITICAL_PRIORITY, "Platform services tenants depend on (the database pooler): above tenant workloads."),
+                (BATCH_PRIORITY, "Platform batch jobs (migration, erasure): below tenant serving workloads; never preempt."),
+            )
+        ]
         chart_secrets: dict[str, list[pulumi.Resource]] = {}
         if charts.KUBE_PROMETHEUS_STACK in wanted:
             login = random.RandomPassword(f"{name}-grafana-admin", length=32, special=False, opts=options.child(self, opts))

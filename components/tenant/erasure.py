@@ -25,7 +25,7 @@ from components.aws.ci_identity import ROLE_PATH
 from components.aws.outbox import dead_lettered_queue
 from components.context import StackContext
 from components.naming import physical_name
-from policy_pack.policies.contract import ERASURE_COMPONENT, ERASURE_NAME, erasure_evidence_prefix
+from policy_pack.policies.contract import BATCH_PRIORITY, ERASURE_COMPONENT, ERASURE_NAME, erasure_evidence_prefix
 
 #: Pod resources: the job streams messages and issues API calls; it needs little.
 JOB_RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
@@ -71,6 +71,7 @@ def cron_job_spec(job: ErasureJob) -> dict[str, Any]:
     }
     pod = {
         "serviceAccountName": ERASURE_NAME,
+        "priorityClassName": BATCH_PRIORITY[0],
         "restartPolicy": "Never",
         "securityContext": {"runAsNonRoot": True, "runAsUser": 65532, "seccompProfile": {"type": "RuntimeDefault"}},
         "containers": [container],

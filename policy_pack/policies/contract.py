@@ -94,3 +94,9 @@ TEMPLATE_WORKLOAD_MANIFEST: str = _RAW["template"]["workloadManifest"]
 #: Argo CD's repository credentials: a Secret labelled ``GITOPS_SECRET_LABEL: GITOPS_REPOSITORY_SECRET``.
 GITOPS_SECRET_LABEL: str = _RAW["gitops"]["secretTypeLabel"]
 GITOPS_REPOSITORY_SECRET: str = _RAW["gitops"]["repositorySecretType"]
+
+#: The database pooler's namespace and Deployment, and the priority classes around it (#27 item 5).
+POOLER_NAMESPACE: str = _RAW["pooler"]["namespace"]
+POOLER_DEPLOYMENT: str = _RAW["pooler"]["deployment"]
+CRITICAL_PRIORITY: tuple[str, int] = (_RAW["pooler"]["priorityClass"]["name"], _RAW["pooler"]["priorityClass"]["value"])
+BATCH_PRIORITY: tuple[str, int] = (_RAW["pooler"]["batchPriorityClass"]["name"], _RAW["pooler"]["batchPriorityClass"]["value"])

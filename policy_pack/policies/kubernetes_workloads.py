@@ -10,7 +10,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ._lib import CRITICAL, HIGH, LOW, MEDIUM, ResourceRule, config_value, get, items, schema, strings
+from . import contract
+from ._lib import CRITICAL, HIGH, LOW, MEDIUM, Finding, ResourceRule, StackRule, config_value, get, items, named, schema, strings
 
 POD_TEMPLATE_PATH = {
     "kubernetes:core/v1:Pod": "spec",
@@ -139,6 +140,58 @@ def _allowed_registries(props, args):
             yield f"{where}: image {image!r} is not from an allowed registry ({', '.join(allowed)})"
 
 
+def _pooler_available(args) -> Iterator[Finding]:
+    """The database pooler survives a node, a zone and a drain, and the scheduler keeps it (#27 item 5)."""
+    resources = list(args.resources)
+    poolers = [
+        d
+        for d in named(resources, "kubernetes:apps/v1:Deployment")
+        if get(d.props, "metadata.name") == contract.POOLER_DEPLOYMENT and get(d.props, "metadata.namespace") == contract.POOLER_NAMESPACE
+    ]
+    classes = {
+        str(get(c.props, "metadata.name")): get(c.props, "value") for c in named(resources, "kubernetes:scheduling.k8s.io/v1:PriorityClass")
+    }
+    for pooler in poolers:
+        spec = get(pooler.props, "spec.template.spec", {})
+        labels = get(pooler.props, "spec.selector.matchLabels", {}) or {}
+        spread = [c for c in items(get(spec, "topologySpreadConstraints")) if get(c, "topologyKey") == "topology.kubernetes.io/zone"]
+        if not any(get(c, "maxSkew") == 1 and get(c, "whenUnsatisfiable") == "DoNotSchedule" for c in spread):
+            why = "topologySpreadConstraints on topology.kubernetes.io/zone, maxSkew 1, DoNotSchedule"
+            yield f"the pooler is not spread over zones ({why})", pooler.urn
+        anti = get(spec, "affinity.podAntiAffinity", {}) or {}
+        terms = [*items(get(anti, "requiredDuringSchedulingIgnoredDuringExecution"))]
+        terms += [get(t, "podAffinityTerm") for t in items(get(anti, "preferredDuringSchedulingIgnoredDuringExecution"))]
+        if not any(get(t, "topologyKey") == "kubernetes.io/hostname" for t in terms):
+            yield "the pooler's replicas may share a node: add pod anti-affinity on kubernetes.io/hostname", pooler.urn
+        budgets = [
+            b
+            for b in named(resources, "kubernetes:policy/v1:PodDisruptionBudget")
+            if get(b.props, "metadata.namespace") == contract.POOLER_NAMESPACE
+            and (get(b.props, "spec.selector.matchLabels", {}) or {}) == labels
+        ]
+        if not any(get(b.props, "spec.maxUnavailable") == 1 for b in budgets):
+            yield "no PodDisruptionBudget (maxUnavailable 1) selects the pooler: a drain may take every replica at once", pooler.urn
+        zones = {
+            str(get(s.props, "availabilityZone"))
+            for s in named(resources, "aws:ec2/subnet:Subnet")
+            if (get(s.props, "tags", {}) or {}).get("kubernetes.io/role/internal-elb") == "1"
+        }
+        replicas = get(pooler.props, "spec.replicas", 1)
+        if isinstance(replicas, (int, float)) and len(zones) > replicas:
+            yield (
+                f"the pooler runs {replicas:g} replicas over {len(zones)} zones: a zone's loss takes the database path of some",
+                pooler.urn,
+            )
+        priority = classes.get(str(get(spec, "priorityClassName")))
+        if not isinstance(priority, (int, float)) or priority <= 0:
+            yield "the pooler has no priority class above tenant workloads (value > 0): preemption could evict it first", pooler.urn
+    for job in named(resources, "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob"):
+        value = classes.get(str(get(pod_spec(job.props, job.resource_type), "priorityClassName")))
+        if not isinstance(value, (int, float)) or value >= 0:
+            name = get(job.props, "metadata.name", job.name)
+            yield f"{name}: a platform batch job runs at or above tenant serving workloads: give it a priority class below 0", job.urn
+
+
 def _workload_rule(name: str, description: str, severity: Any, check: Any, **extra: Any) -> ResourceRule:
     return ResourceRule(
         name=name,
@@ -185,5 +238,15 @@ POLICIES = [
         _allowed_registries,
         adr="ADR-0003",
         config_schema=schema(allowedRegistries={"type": "array", "items": {"type": "string"}, "default": []}),
+    ),
+    StackRule(
+        name="pooler-available",
+        description="The database pooler is spread over zones and nodes, one replica per zone at least, drained one at a time, "
+        "and above tenant workloads for the scheduler; platform batch jobs below them.",
+        severity=HIGH,
+        adr="ADR-0002",
+        domain="kubernetes-workloads",
+        check=_pooler_available,
+        reads=["kubernetes:", "aws:ec2/subnet:Subnet"],
     ),
 ]

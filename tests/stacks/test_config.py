@@ -748,3 +748,20 @@ def test_platform_images_are_referenced_by_digest_from_config(write_stack: Calla
     with pytest.raises(ConfigError) as raised:
         load_stack_file(write_stack(as_document(values)))
     assert "the default erasure image is the DB Manager's" in dict(raised.value.problems)["erasure.imageTag"]
+
+
+def test_the_pooler_has_a_replica_per_zone_in_ha_stacks(write_stack: Callable[..., Path]) -> None:
+    """#27 item 5: an HA stack (kubernetes.gitopsHa) runs a pooler replica in each zone by default and
+    refuses fewer; a non-HA stack keeps 2."""
+    from stacks.config import pooler_replicas
+
+    assert pooler_replicas(load_stack_file(ROOT / "Pulumi.prod.yaml")[1]) == 3
+    assert pooler_replicas(load_stack_file(ROOT / "Pulumi.dev.yaml")[1]) == 2
+    values = project_values("prod")
+    values["database"] = {**values["database"], "poolerReplicas": 2}
+    with pytest.raises(ConfigError) as raised:
+        load_stack_file(write_stack(as_document(values), name="Pulumi.prod.yaml"))
+    assert (
+        "the pooler needs a replica in each to survive a zone's loss; use at least 3"
+        in dict(raised.value.problems)["database.poolerReplicas"]
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ._common import CONTAINER, Case, StackCase
+from ._common import CONTAINER, Case, Res, StackCase
 from .tagging import TAGS
 
 
@@ -61,4 +61,84 @@ RESOURCE_CASES: dict[str, Case] = {
 }
 
 
-STACK_CASES: dict[str, StackCase] = {}
+POOLER_LABELS = {"app.kubernetes.io/name": "pgbouncer"}
+
+
+def pooler(
+    replicas: int = 3,
+    *,
+    spread: bool = True,
+    anti: bool = True,
+    budget: bool = True,
+    priority: str = "platform-critical",
+    batch: str = "platform-batch",
+) -> list[Res]:
+    """The pooler as #27 item 5 wants it over three zones; each keyword breaks one property."""
+    pod: dict[str, Any] = {"containers": [CONTAINER], "priorityClassName": priority}
+    if spread:
+        pod["topologySpreadConstraints"] = [
+            {
+                "maxSkew": 1,
+                "topologyKey": "topology.kubernetes.io/zone",
+                "whenUnsatisfiable": "DoNotSchedule",
+                "labelSelector": {"matchLabels": POOLER_LABELS},
+            }
+        ]
+    if anti:
+        term = {"topologyKey": "kubernetes.io/hostname", "labelSelector": {"matchLabels": POOLER_LABELS}}
+        pod["affinity"] = {
+            "podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 100, "podAffinityTerm": term}]}
+        }
+    found = [
+        Res("kubernetes:scheduling.k8s.io/v1:PriorityClass", "critical", {"metadata": {"name": "platform-critical"}, "value": 1000000}),
+        Res("kubernetes:scheduling.k8s.io/v1:PriorityClass", "batch", {"metadata": {"name": "platform-batch"}, "value": -1000}),
+        Res(
+            "kubernetes:apps/v1:Deployment",
+            "pgbouncer",
+            {
+                "metadata": {"name": "pgbouncer", "namespace": "db-manager"},
+                "spec": {"replicas": replicas, "selector": {"matchLabels": POOLER_LABELS}, "template": {"spec": pod}},
+            },
+        ),
+        Res(
+            "kubernetes:batch/v1:Job",
+            "db-migrate",
+            {
+                "metadata": {"name": "db-migrate", "namespace": "db-manager"},
+                "spec": {"template": {"spec": {"containers": [CONTAINER], "priorityClassName": batch}}},
+            },
+        ),
+        *(
+            Res(
+                "aws:ec2/subnet:Subnet",
+                f"private-{z}",
+                {"availabilityZone": f"eu-west-3{z}", "tags": {"kubernetes.io/role/internal-elb": "1"}},
+            )
+            for z in "abc"
+        ),
+    ]
+    if budget:
+        found.append(
+            Res(
+                "kubernetes:policy/v1:PodDisruptionBudget",
+                "pgbouncer-pdb",
+                {"metadata": {"namespace": "db-manager"}, "spec": {"maxUnavailable": 1, "selector": {"matchLabels": POOLER_LABELS}}},
+            )
+        )
+    return found
+
+
+STACK_CASES: dict[str, StackCase] = {
+    "pooler-available": StackCase(
+        pooler(),
+        pooler(spread=False),
+        "pgbouncer",
+        more_bad=(
+            (pooler(anti=False), "pgbouncer"),
+            (pooler(budget=False), "pgbouncer"),
+            (pooler(replicas=2), "pgbouncer"),
+            (pooler(priority="none"), "pgbouncer"),
+            (pooler(batch="platform-critical"), "db-migrate"),
+        ),
+    )
+}
