@@ -50,6 +50,11 @@ def trail_event_selectors(name_prefix: str, ledger_bucket: str) -> list[Selector
     ]
 
 
+def ledger_bucket_name(name_prefix: str, account_id: str) -> str:
+    """The audit ledger's bucket (names are global: the account makes it unique)."""
+    return physical_name(name_prefix, "audit-ledger", account_id)
+
+
 @dataclass(frozen=True)
 class AuditLedgerArgs:
     """Attributes:
@@ -74,7 +79,7 @@ class AuditLedger(pulumi.ComponentResource):
         super().__init__("fintech:aws:AuditLedger", name, None, opts)
         child = options.child(self, opts)
         account = pulumi.Output.from_input(ctx.account_id)
-        bucket_name = account.apply(lambda a: physical_name(ctx.name_prefix, "audit-ledger", a))
+        bucket_name = account.apply(lambda a: ledger_bucket_name(ctx.name_prefix, a))
         trail_name = physical_name(ctx.name_prefix, "audit")
         bucket = locked_bucket(
             f"{name}-bucket",

@@ -17,11 +17,13 @@ import pulumi_aws as aws
 from components import options
 from components.aws import deploy_permissions, iam_documents
 from components.aws.arns import Location
+from components.aws.audit_ledger import ledger_bucket_name
 from components.aws.keys import signing_key_alias
 from components.aws.managed_policies import READ_ONLY_POLICY
 from components.context import StackContext
 from components.naming import DEFAULT_BRANCH, physical_name
 from policy_pack.policies import contract
+from policy_pack.policies.contract import deployment_records_prefix
 
 GITHUB_OIDC_URL = f"https://{iam_documents.GITHUB_OIDC_HOST}"
 ROLE_PATH = "/fintech-blueprint/"
@@ -63,6 +65,11 @@ def ci_variables(
     )
 
 
+def deployment_records_arn(ledger_bucket: str, repository: str) -> str:
+    """The objects a repository's promotions may write: its own prefix of the ledger, nothing else."""
+    return f"arn:aws:s3:::{ledger_bucket}/{deployment_records_prefix(repository)}*"
+
+
 def publisher_role_name(name_prefix: str, repository: str) -> str:
     return physical_name(name_prefix, "ci", repository, max_length=64)
 
@@ -79,15 +86,17 @@ def publisher_role(
     github_org: str,
     publisher: ImagePublisher,
     name_prefix: str,
+    environment: str,
     location: Location,
     opts: pulumi.ResourceOptions,
 ) -> pulumi.Output[str]:
-    """A role the publisher repository's CI assumes (main branch only) to push and sign its images
-    with the platform signing key (granted by alias, so the document is known at a first preview)."""
+    """A role the publisher repository's CI assumes to push and sign its images with the platform
+    signing key (granted by alias, so the document is known at a first preview), from its main branch
+    (Gate 1) or from a job of this stack's GitHub environment (the promotion, #26: such a job's OIDC
+    subject names the environment, not the branch), and to append its deployment records."""
+    subjects = [f"ref:refs/heads/{publisher.branch}", f"environment:{environment}"]
     trust = pulumi.Output.from_input(provider_arn).apply(
-        lambda arn: json.dumps(
-            iam_documents.github_oidc_trust(arn, github_org, publisher.repository, [f"ref:refs/heads/{publisher.branch}"])
-        )
+        lambda arn: json.dumps(iam_documents.github_oidc_trust(arn, github_org, publisher.repository, subjects))
     )
     role = aws.iam.Role(
         name,
@@ -100,10 +109,17 @@ def publisher_role(
         name,
         role=role.id,
         opts=opts,
-        policy=pulumi.Output.all(keys_arn=location.kms_keys(), repository_arns=pulumi.Output.all(*publisher.image_repository_arns)).apply(
+        policy=pulumi.Output.all(
+            keys_arn=location.kms_keys(),
+            repository_arns=pulumi.Output.all(*publisher.image_repository_arns),
+            account=location.account,
+        ).apply(
             lambda v: json.dumps(
                 iam_documents.image_publisher(
-                    keys_arn=v["keys_arn"], repository_arns=list(v["repository_arns"]), signing_alias=signing_key_alias(name_prefix)
+                    keys_arn=v["keys_arn"],
+                    repository_arns=list(v["repository_arns"]),
+                    signing_alias=signing_key_alias(name_prefix),
+                    records_arn=deployment_records_arn(ledger_bucket_name(name_prefix, v["account"]), publisher.repository),
                 )
             )
         ),
@@ -179,6 +195,7 @@ class CiIdentity(pulumi.ComponentResource):
                 github_org=ctx.github_org,
                 publisher=p,
                 name_prefix=ctx.name_prefix,
+                environment=ctx.environment,
                 location=location,
                 opts=child,
             )

@@ -112,13 +112,18 @@ def key_grant(sid: str, actions: list[str] | str, keys_arn: str, alias: str) -> 
     }
 
 
-def image_publisher(*, repository_arns: list[str], keys_arn: str, signing_alias: str) -> Document:
-    """CI of a repository: push to its own image repositories and sign with the platform key."""
-    return document(
+def image_publisher(*, repository_arns: list[str], keys_arn: str, signing_alias: str, records_arn: str | None = None) -> Document:
+    """CI of a repository: push to its own image repositories, sign with the platform key, and append
+    its deployment records under its own prefix of the audit ledger (``records_arn``; #26 item 6)."""
+    statements = [
         {"Sid": "Authenticate", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
         {"Sid": "PushOwnImages", "Effect": "Allow", "Action": ECR_PUSH_ACTIONS, "Resource": repository_arns},
         key_grant("SignWithPlatformKey", SIGN_ACTIONS, keys_arn, signing_alias),
-    )
+    ]
+    if records_arn:
+        # PutObject only: the ledger's Object Lock keeps what is written, and nothing else is readable.
+        statements.append({"Sid": "AppendDeploymentRecords", "Effect": "Allow", "Action": "s3:PutObject", "Resource": records_arn})
+    return document(*statements)
 
 
 def log_stream_writer(log_group_arn: str) -> Document:

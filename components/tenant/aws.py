@@ -128,6 +128,7 @@ class TenantAws(pulumi.ComponentResource):
                 github_org=ctx.github_org,
                 publisher=ImagePublisher(service_repository_name(args.tenant, service), [repo.arn]),
                 name_prefix=ctx.name_prefix,
+                environment=ctx.environment,
                 location=location,
                 opts=child,
             )

@@ -54,6 +54,11 @@ def erasure_evidence_prefix(tenant: str) -> str:
     return str(_RAW["erasure"]["evidencePrefix"]).format(tenant=tenant)
 
 
+def deployment_records_prefix(repository: str) -> str:
+    """Where a repository's promotions append their deployment records in the audit ledger (#26 item 6)."""
+    return str(_RAW["erasure"]["deploymentsPrefix"]).format(repository=repository)
+
+
 #: The Actions variables a service repository's Gate 1 workflow reads, in this order: image repository
 #: URL, publisher role ARN, region, signing key ARN.
 CI_VARIABLES: tuple[str, ...] = tuple(_RAW["ciVariables"]["names"])

@@ -437,3 +437,33 @@ def test_kyverno_has_its_own_identity_to_read_the_registry(stack_plans: dict[str
         assert {"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["db-manager"]} in [
             e for s in selectors for e in s["matchExpressions"]
         ]
+
+
+def test_a_publisher_appends_deployment_records_under_its_own_prefix_only(stack_plans: dict[str, list[Registration]]) -> None:
+    """#26 item 6: a service repository's publisher role may write its deployment records, under
+    deployments/<its repository>/ of this stack's ledger, and nothing else there; the promotion job
+    assumes it from the stack's GitHub environment (its OIDC subject names the environment)."""
+    from components.aws.audit_ledger import ledger_bucket_name
+    from tests.components.aws.iam_simulator import Request, decide
+
+    for stack, plan in stack_plans.items():
+        role = next(r for r in by_type(plan, "aws:iam/role:Role") if str(r.inputs.get("name", "")).endswith("-ci-payments-payments-api"))
+        subjects = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"][
+            "token.actions.githubusercontent.com:sub"
+        ]
+        assert subjects == [
+            "repo:fintech-blueprint/payments-payments-api:ref:refs/heads/main",
+            f"repo:fintech-blueprint/payments-payments-api:environment:{stack}",
+        ]
+        policy = next(p for p in by_type(plan, "aws:iam/rolePolicy:RolePolicy") if p.name == role.name)
+        documents = [json.loads(policy.inputs["policy"])]
+        ledger = f"arn:aws:s3:::{ledger_bucket_name(f'fintech-blueprint-{stack}', ACCOUNTS[stack])}"
+        own = f"{ledger}/deployments/payments-payments-api/{stack}/20261207T060000Z-3f3f3f3f3f3f.json"
+        assert decide(documents, Request("s3:PutObject", own)) == "allow"
+        for action, arn in (
+            ("s3:PutObject", f"{ledger}/deployments/fraud-fraud-scoring/{stack}/x.json"),
+            ("s3:PutObject", f"{ledger}/evidence/erasure/payments/x.json"),
+            ("s3:GetObject", own),
+            ("s3:DeleteObject", own),
+        ):
+            assert decide(documents, Request(action, arn)) != "allow", (stack, action, arn)

@@ -28,6 +28,8 @@ DEV_IMAGE = "123456789012.dkr.ecr.eu-west-3.amazonaws.com/payments/payments-api"
 STAGING_IMAGE = "345678901234.dkr.ecr.eu-west-3.amazonaws.com/payments/payments-api"
 DIGEST = "sha256:" + "3f" * 32
 COMMIT = "9fceb02d0ae598e95dc970b74767f19372d61af8"
+SIGNATURE = "sha256:" + "51" * 32
+SBOM = "sha256:" + "5b" * 32
 
 
 def git(repo: Path, *args: str) -> str:
@@ -60,7 +62,21 @@ def kustomize(repo: Path, environment: str) -> list[dict]:
 @pytest.mark.engine
 def test_a_promotion_commits_the_digest_and_the_overlay_renders_the_image_by_digest(service: Path) -> None:
     assert kustomize(service, "dev") == []  # before its first promotion, an environment runs nothing
-    done = promote(service, "dev", "--image", DEV_IMAGE, "--digest", DIGEST, "--commit", COMMIT, "--at", "2026-12-07T06:00:00Z")
+    record_args = [
+        "--repository",
+        "payments-payments-api",
+        "--signature",
+        SIGNATURE,
+        "--sbom",
+        SBOM,
+        "--approver",
+        "bob",
+        "--approver",
+        "alice",
+    ]
+    done = promote(
+        service, "dev", "--image", DEV_IMAGE, "--digest", DIGEST, "--commit", COMMIT, "--at", "2026-12-07T06:00:00Z", *record_args
+    )
     assert done.returncode == 0, done.stderr
     git(service, "add", "--all")
     git(service, "commit", "--quiet", "--message", f"promote {DIGEST} to dev")
@@ -80,14 +96,21 @@ def test_a_promotion_commits_the_digest_and_the_overlay_renders_the_image_by_dig
         found = pack.analyzer({"all": "mandatory"}).analyze(Resource(f"urn:x::{type_}::payments-api", type_, "payments-api", workload))
         assert [v.policy for v in found] == ["required-cost-tags"], kind  # labels come from the tenant's cost scope
     record = json.loads((service / "deploy/overlays/dev/promotion.json").read_text())
+    # The deployment record (#26 item 6): who deployed what, from which commit, signed and attested how.
     assert record == {
         "environment": "dev",
+        "repository": "payments-payments-api",
         "image": DEV_IMAGE,
         "digest": DIGEST,
         "commit": COMMIT,
         "from": "",
+        "signature": SIGNATURE,
+        "sbom": SBOM,
+        "approvers": ["alice", "bob"],
         "promotedAt": "2026-12-07T06:00:00Z",
     }
+    key = promote(service, "dev", "--ledger-key")
+    assert key.returncode == 0 and key.stdout.strip() == f"deployments/payments-payments-api/dev/20261207T060000Z-{'3f' * 6}.json"
     # staging takes the digest dev runs (the same bytes, from staging's registry); prod still nothing.
     assert promote(service, "staging", "--from", "dev", "--image", STAGING_IMAGE, "--commit", COMMIT).returncode == 0
     (staged,) = [m for m in kustomize(service, "staging") if m["kind"] == "Deployment"]
@@ -106,6 +129,9 @@ def test_a_promotion_commits_the_digest_and_the_overlay_renders_the_image_by_dig
         (["dev", "--from", "dev", "--image", DEV_IMAGE, "--commit", COMMIT], "is not another environment"),
         (["dev", "--image", DEV_IMAGE, "--digest", DIGEST, "--from", "staging", "--commit", COMMIT], "give exactly one of --digest"),
         (["dev", "--image", DEV_IMAGE, "--digest", DIGEST, "--commit", "main"], "is not a git commit SHA"),
+        (["dev", "--image", DEV_IMAGE, "--digest", DIGEST, "--commit", COMMIT, "--sbom", "latest"], "--sbom 'latest' is not sha256"),
+        (["dev", "--digest", DIGEST, "--commit", COMMIT], "is not a repository without tag or digest"),
+        (["dev", "--ledger-key"], "dev: no promotion record with a repository"),
     ],
 )
 def test_a_bad_promotion_exits_2_with_one_message_and_writes_nothing(service: Path, args: list[str], message: str) -> None:
