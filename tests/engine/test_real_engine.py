@@ -126,6 +126,8 @@ def test_without_legacy_provider_preview_kubernetes_stack_rules_defer_rather_tha
     assert deferred(result.output) == {
         "creation-order",
         "ecr-signature-admission",
+        "image-admission-complete",  # the admission ClusterPolicy and the platform's workloads (#26)
+        "pooler-available",  # the pooler's Deployment, budget and priority classes (#27 item 5)
         "tenant-erasure-wired",  # the erasure CronJob (ADR-0005)
         "tenant-images-own-repositories",  # the admission ClusterPolicy
         "tenant-namespace-bundle",
