@@ -110,6 +110,15 @@ def _own_repositories_rule(host: str) -> dict[str, Any]:
     }
 
 
+#: The predicate type ``cosign attest --type spdxjson`` writes (cosign's attestation types).
+SBOM_PREDICATE_TYPE = "https://spdx.dev/Document"
+
+
+def _signed_by(public_key_pem: pulumi.Input[str]) -> list[dict[str, Any]]:
+    keys = {"publicKeys": public_key_pem, "signatureAlgorithm": "sha256", "rekor": {"ignoreTlog": True}, "ctlog": {"ignoreSCT": True}}
+    return [{"count": 1, "entries": [{"keys": keys}]}]
+
+
 def signature_policy(host: str, public_key_pem: pulumi.Input[str], cluster_allowed: list[str]) -> dict[str, Any]:
     """The ClusterPolicy ``spec``. ``cluster_allowed`` are registry prefixes (e.g. ``ghcr.io/acme``)."""
     allowed = registry_prefixes(host, cluster_allowed)
@@ -131,21 +140,10 @@ def signature_policy(host: str, public_key_pem: pulumi.Input[str], cluster_allow
                     "mutateDigest": True,
                     "verifyDigest": True,
                     "required": True,
-                    "attestors": [
-                        {
-                            "count": 1,
-                            "entries": [
-                                {
-                                    "keys": {
-                                        "publicKeys": public_key_pem,
-                                        "signatureAlgorithm": "sha256",
-                                        "rekor": {"ignoreTlog": True},
-                                        "ctlog": {"ignoreSCT": True},
-                                    }
-                                }
-                            ],
-                        }
-                    ],
+                    "attestors": _signed_by(public_key_pem),
+                    # Gate 1 attaches the SBOM as a signed attestation (cosign attest --type spdxjson): an
+                    # image without it, or with one the key did not sign, is refused (#26).
+                    "attestations": [{"type": SBOM_PREDICATE_TYPE, "attestors": _signed_by(public_key_pem)}],
                 }
             ],
         },

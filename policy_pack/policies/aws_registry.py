@@ -88,10 +88,28 @@ def _verify_rules(resources: Any) -> list[tuple[list[str], list[Any]]]:
     return found
 
 
+#: The SBOM Gate 1 attaches (cosign attest --type spdxjson: an in-toto statement of this predicate type).
+SBOM_PREDICATE_TYPE = "https://spdx.dev/Document"
+
+
 def _admission_complete(args) -> Iterator[Finding]:
     from .kubernetes_workloads import POD_TEMPLATE_PATH, containers, pod_spec
 
     rules, namespaces = _verify_rules(args.resources), _namespace_labels(args.resources)
+    for policy in named(args.resources, "kubernetes:kyverno.io/v1:ClusterPolicy"):
+        for rule in items(get(policy.props, "spec.rules")):
+            for verify in items(get(rule, "verifyImages")):
+                if not items(get(verify, "attestors")):
+                    continue
+                types = {
+                    get(a, "type") or get(a, "predicateType") for a in items(get(verify, "attestations")) if items(get(a, "attestors"))
+                }
+                if SBOM_PREDICATE_TYPE not in types:
+                    yield (
+                        f"rule {get(rule, 'name')!r} verifies the signature but not the signed SBOM attestation "
+                        f"({SBOM_PREDICATE_TYPE}): an image without its SBOM would be admitted",
+                        policy.urn,
+                    )
     for workload in args.resources:
         if workload.resource_type not in POD_TEMPLATE_PATH:
             continue
@@ -176,8 +194,8 @@ POLICIES = [
     ),
     StackRule(
         name="image-admission-complete",
-        description="Every workload that runs an image of the registry is in a namespace the signature check covers, and "
-        "every repository signs with a key of this stack.",
+        description="Every workload that runs an image of the registry is in a namespace the signature check covers, the "
+        "check requires the signed SBOM attestation too, and every repository signs with a key of this stack.",
         severity=CRITICAL,
         adr="ADR-0026",
         domain="aws-registry",

@@ -153,7 +153,11 @@ def test_ci_trust_is_bound_to_one_repository_and_branch_or_environment(stack_pla
     roles = {r.name: r for r in by_type(stack_plans[stack], "aws:iam/role:Role")}
     assert trust_subjects(roles["ci-identity-deploy"]) == [f"repo:fintech-blueprint/infra:environment:{stack}"]
     assert trust_subjects(roles["ci-identity-preview"]) == ["repo:fintech-blueprint/infra:pull_request"]
-    assert trust_subjects(roles["payments-payments-api-ci"]) == ["repo:fintech-blueprint/payments-payments-api:ref:refs/heads/main"]
+    # Gate 1 on main, and the promotion's jobs in this stack's GitHub environment (#26).
+    assert trust_subjects(roles["payments-payments-api-ci"]) == [
+        "repo:fintech-blueprint/payments-payments-api:ref:refs/heads/main",
+        f"repo:fintech-blueprint/payments-payments-api:environment:{stack}",
+    ]
     workload = json.loads(roles["payments-payments-api-workload"].inputs["assumeRolePolicy"])["Statement"][0]
     assert workload["Principal"] == {"Service": "pods.eks.amazonaws.com"}
     assert workload["Condition"] == {
@@ -433,6 +437,9 @@ def test_kyverno_has_its_own_identity_to_read_the_registry(stack_plans: dict[str
         (cluster_policy,) = by_type(plan, "kubernetes:kyverno.io/v1:ClusterPolicy")
         verify = next(r for r in cluster_policy.inputs["spec"]["rules"] if r["name"] == "verify-signature")
         assert verify["verifyImages"][0]["imageRegistryCredentials"] == {"providers": ["amazon"]}
+        # An image without its SBOM attestation, signed by the same key, is refused (#26).
+        (sbom,) = verify["verifyImages"][0]["attestations"]
+        assert sbom["type"] == "https://spdx.dev/Document" and sbom["attestors"] == verify["verifyImages"][0]["attestors"]
         selectors = [m["resources"]["namespaceSelector"] for m in verify["match"]["any"]]
         assert {"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["db-manager"]} in [
             e for s in selectors for e in s["matchExpressions"]

@@ -35,17 +35,16 @@ TENANTS = {"matchExpressions": [{"key": "tenant", "operator": "Exists"}, {"key":
 DB_MANAGER = {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["db-manager"]}]}
 
 
-def admission(*selectors: dict, cosign_alias: str = "alias/acme-dev-cosign") -> list[Res]:
+def admission(*selectors: dict, cosign_alias: str = "alias/acme-dev-cosign", sbom: bool = True) -> list[Res]:
     """A platform workload running a registry image in db-manager, the signature rule over ``selectors``."""
+    attestors = [{"entries": [{"keys": {"publicKeys": "PEM"}}]}]
+    verify: dict = {"imageReferences": ["123456789012.dkr.ecr.eu-west-3.amazonaws.com/*"], "attestors": attestors}
+    if sbom:
+        verify["attestations"] = [{"type": "https://spdx.dev/Document", "attestors": attestors}]
     rule = {
         "name": "verify-signature",
         "match": {"any": [{"resources": {"kinds": ["Pod"], "namespaceSelector": s}} for s in selectors]},
-        "verifyImages": [
-            {
-                "imageReferences": ["123456789012.dkr.ecr.eu-west-3.amazonaws.com/*"],
-                "attestors": [{"entries": [{"keys": {"publicKeys": "PEM"}}]}],
-            }
-        ],
+        "verifyImages": [verify],
     }
     pod = {"containers": [{"name": "pgbouncer", "image": IMAGE}]}
     return [
@@ -93,7 +92,11 @@ STACK_CASES: dict[str, StackCase] = {
         admission(TENANTS, DB_MANAGER),
         admission(TENANTS),  # the pooler's namespace outside the signature check (#26)
         "pgbouncer",
-        more_bad=((admission(TENANTS, DB_MANAGER, cosign_alias="alias/someone-elses"), "db-manager-cosign"),),
+        more_bad=(
+            (admission(TENANTS, DB_MANAGER, cosign_alias="alias/someone-elses"), "db-manager-cosign"),
+            # An image without its signed SBOM must be refused at admission (#26).
+            (admission(TENANTS, DB_MANAGER, sbom=False), "signatures"),
+        ),
     ),
     "ecr-lifecycle-policy": StackCase(
         [ECR_REPO, Res("aws:ecr/lifecyclePolicy:LifecyclePolicy", "lc", {"repository": "payments/payments-api"})],
