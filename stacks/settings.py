@@ -86,7 +86,10 @@ def platform_log_group_name(config: PlatformConfig) -> str:
 
 def tenant_pools(config: PlatformConfig) -> list[TenantPool]:
     """Each tenant's pool at the pooler, capped at its tier's share of the database's connections."""
-    return [TenantPool(t.name, tenant_connection_limit_of(config, t)) for t in config.tenants]
+    return [
+        TenantPool(t.name, tenant_connection_limit_of(config, t), audited=bool({DataClass.PCI, DataClass.PII} & set(t.data_classes)))
+        for t in config.tenants
+    ]
 
 
 def tenant_connection_limit_of(config: PlatformConfig, tenant: TenantConfig) -> int:

@@ -82,16 +82,29 @@ class DbManagerArgs:
 MONITORING_INTERVAL = 60
 
 
-def cluster_parameters() -> list[dict[str, str]]:
+#: Statements slower than this are logged (milliseconds; ``log_min_duration_statement``).
+SLOW_STATEMENT_MS = 1000
+
+
+def cluster_parameters(slow_statement_ms: int = SLOW_STATEMENT_MS) -> list[dict[str, str]]:
     """Aurora PostgreSQL settings an auditor asks for: TLS forced on every connection, connections and
-    disconnections logged, pgaudit loaded and logging DDL and role changes (ADR-0002, ADR-0008). Libraries
-    load at boot (``pending-reboot``); the rest applies at once."""
+    disconnections logged, pgaudit loaded and logging DDL and role changes, and the reads and writes of
+    every object granted to ``rds_pgaudit`` (the pci and pii tenant schemas: the migration grants them),
+    slow statements logged (ADR-0002, ADR-0008, #27 item 6). Never a statement's parameters: card data
+    must not reach the logs (``pgaudit.log_parameter`` off; ``log_parameter_max_length`` 0 trims bind
+    values out of the slow-statement and error lines). Libraries and ``pgaudit.role`` load at boot
+    (``pending-reboot``); the rest applies at once."""
     return [
         {"name": "rds.force_ssl", "value": "1", "apply_method": "immediate"},
         {"name": "log_connections", "value": "1", "apply_method": "immediate"},
         {"name": "log_disconnections", "value": "1", "apply_method": "immediate"},
         {"name": "shared_preload_libraries", "value": "pg_stat_statements,pgaudit", "apply_method": "pending-reboot"},
         {"name": "pgaudit.log", "value": "ddl,role", "apply_method": "immediate"},
+        {"name": "pgaudit.role", "value": "rds_pgaudit", "apply_method": "pending-reboot"},
+        {"name": "pgaudit.log_parameter", "value": "0", "apply_method": "immediate"},
+        {"name": "log_min_duration_statement", "value": str(slow_statement_ms), "apply_method": "immediate"},
+        {"name": "log_parameter_max_length", "value": "0", "apply_method": "immediate"},
+        {"name": "log_parameter_max_length_on_error", "value": "0", "apply_method": "immediate"},
     ]
 
 

@@ -295,7 +295,7 @@ class DatabaseAccess(pulumi.ComponentResource):
             policy=("master-secret", reader),
         )
 
-        sql = migration.migration_sql(tenants, args.vault_user)
+        sql = migration.migration_sql(tenants, args.vault_user, {p.tenant for p in args.pools if p.audited})
         job = migration_job_name(sql)
         sql_map = k8s.core.v1.ConfigMap(f"{name}-migration", metadata=meta(job), data={"migration.sql": sql}, opts=inside)
         password_secret = k8s.core.v1.Secret(

@@ -60,9 +60,24 @@ RETURNS TABLE (uname text, phash text) LANGUAGE sql SECURITY DEFINER SET search_
 $fn$;"""
 
 
-def migration_sql(tenants: list[str], vault_user: str) -> str:
+#: pgAudit's object-audit role on RDS and Aurora (``pgaudit.role``, whose only allowed value it is):
+#: what it is granted is logged, whoever reads or writes it (Aurora User Guide, "Auditing database objects").
+AUDIT_ROLE = "rds_pgaudit"
+AUDITED_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
+
+
+def audit_sql(tenant: str) -> list[str]:
+    """Object audit of a pci/pii tenant's schema: every table, now and created later by its group."""
+    group, own = group_role(tenant), schema(tenant)
+    return [
+        f"GRANT {AUDITED_PRIVILEGES} ON ALL TABLES IN SCHEMA {own} TO {AUDIT_ROLE};",
+        f"ALTER DEFAULT PRIVILEGES FOR ROLE {group} IN SCHEMA {own} GRANT {AUDITED_PRIVILEGES} ON TABLES TO {AUDIT_ROLE};",
+    ]
+
+
+def migration_sql(tenants: list[str], vault_user: str, audited: frozenset[str] | set[str] = frozenset()) -> str:
     """The whole migration for ``tenants``; ``vault_user`` (the role Vault logs in with) may grant each
-    tenant's group to the users it creates."""
+    tenant's group to the users it creates; the schemas of ``audited`` tenants are object-audited."""
     vault = _identifier(vault_user)
     lines = [
         "REVOKE CREATE ON SCHEMA public FROM PUBLIC;",
@@ -72,6 +87,7 @@ def migration_sql(tenants: list[str], vault_user: str) -> str:
         f"REVOKE ALL ON SCHEMA {POOLER_SCHEMA} FROM PUBLIC;",
         lookup_function_sql(),
         f"REVOKE ALL ON FUNCTION {LOOKUP_FUNCTION}(text) FROM PUBLIC;",
+        _create_role(AUDIT_ROLE, "NOLOGIN"),
     ]
     for tenant in sorted(tenants):
         group, lookup, own = group_role(tenant), lookup_role(tenant), schema(tenant)
@@ -84,6 +100,8 @@ def migration_sql(tenants: list[str], vault_user: str) -> str:
             f"GRANT USAGE ON SCHEMA {POOLER_SCHEMA} TO {lookup};",
             f"GRANT EXECUTE ON FUNCTION {LOOKUP_FUNCTION}(text) TO {lookup};",
         ]
+        if tenant in audited:
+            lines += audit_sql(tenant)
     return "\n".join(lines) + "\n"
 
 

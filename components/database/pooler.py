@@ -17,8 +17,12 @@ from components.database.migration import AUTH_QUERY, lookup_role
 
 @dataclass(frozen=True)
 class TenantPool:
+    """A tenant's pool; ``audited``: its schema holds pci or pii data, whose reads and writes pgAudit
+    logs object by object (ADR-0002, #27 item 6)."""
+
     tenant: str
     max_connections: int
+    audited: bool = False
 
 
 @dataclass(frozen=True)

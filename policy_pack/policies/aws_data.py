@@ -127,8 +127,18 @@ def _backup_vault_locked(args) -> Iterator[tuple[str, str | None]]:
             )
 
 
-#: Aurora PostgreSQL cluster parameters an auditor asks for: forced TLS, connection logging, pgaudit.
-REQUIRED_DB_PARAMETERS = {"rds.force_ssl": "1", "log_connections": "1", "log_disconnections": "1"}
+#: Aurora PostgreSQL cluster parameters an auditor asks for: forced TLS, connection logging, pgaudit's
+#: object audit (the pci and pii schemas are granted to rds_pgaudit) without statement parameters, and
+#: no bind values in the slow-statement or error lines (card data must not reach the logs; #27 item 6).
+REQUIRED_DB_PARAMETERS = {
+    "rds.force_ssl": "1",
+    "log_connections": "1",
+    "log_disconnections": "1",
+    "pgaudit.role": "rds_pgaudit",
+    "pgaudit.log_parameter": "0",
+    "log_parameter_max_length": "0",
+    "log_parameter_max_length_on_error": "0",
+}
 
 
 def _db_parameters(args) -> Iterator[Finding]:
@@ -146,6 +156,11 @@ def _db_parameters(args) -> Iterator[Finding]:
                 yield f"parameter group {group.name!r}: set {name} = {wanted}", group.urn
         if "pgaudit" not in values.get("shared_preload_libraries", "").split(","):
             yield f"parameter group {group.name!r}: load pgaudit (shared_preload_libraries) and set pgaudit.log", group.urn
+        slow = number(values.get("log_min_duration_statement"))
+        if slow is None or slow < 0:
+            yield f"parameter group {group.name!r}: set log_min_duration_statement (ms) so slow statements are logged", group.urn
+        if "postgresql" not in strings(get(cluster.props, "enabledCloudwatchLogsExports")):
+            yield f"cluster {cluster.name!r} does not export its postgresql log: the audit lines stay on the instances", cluster.urn
 
 
 POLICIES = [
@@ -244,7 +259,8 @@ POLICIES = [
     ),
     StackRule(
         name="rds-cluster-parameters",
-        description="Aurora PostgreSQL clusters use a parameter group forcing TLS and logging connections and pgaudit.",
+        description="Aurora PostgreSQL clusters force TLS, log connections, slow statements and pgaudit's object audit "
+        "without statement parameters, and export that log.",
         severity=HIGH,
         adr="ADR-0002",
         domain="aws-data",

@@ -24,6 +24,8 @@ from tests.realserver.conftest import DATABASE, Pooler, Psql, server_directory, 
 pytestmark = pytest.mark.realserver
 
 TENANTS = ("payments", "fraud")
+#: payments holds pci data: its schema is object-audited (granted to rds_pgaudit, #27 item 6).
+AUDITED = {"payments"}
 CAP = 2
 SLEEP = 6
 SLEEPER = f"SELECT pg_sleep({SLEEP})"
@@ -68,7 +70,7 @@ def snapshot(postgres: Psql) -> str:
 @pytest.fixture(scope="module")
 def path(postgres: Psql, bao: Bao) -> Iterator[Path_]:
     postgres.ok(f"CREATE ROLE {VAULT_USER} LOGIN CREATEROLE PASSWORD '{VAULT_PASSWORD}'")
-    postgres.ok(migration.migration_sql(list(TENANTS), VAULT_USER))
+    postgres.ok(migration.migration_sql(list(TENANTS), VAULT_USER, AUDITED))
     # The lookup roles' passwords as the program's migration Job sets them and its pooler Secret holds them.
     passwords = {t: f"lookup{t.replace('-', '')}" for t in TENANTS}
     postgres.ok(migration.lookup_password_sql(passwords))
@@ -118,8 +120,13 @@ def test_the_migration_step_is_idempotent(path: Path_) -> None:
     before = snapshot(path.postgres)
     assert "role tenant_payments login=false" in before and "schema payments tenant_payments" in before
     for _ in range(2):
-        path.postgres.ok(migration.migration_sql(list(TENANTS), VAULT_USER))
+        path.postgres.ok(migration.migration_sql(list(TENANTS), VAULT_USER, AUDITED))
     assert snapshot(path.postgres) == before
+    # The audit grants hold on the real server: payments' future tables go to rds_pgaudit, fraud's do not.
+    defaults = path.postgres.ok(
+        "SELECT n.nspname || ' ' || d.defaclacl::text FROM pg_default_acl d JOIN pg_namespace n ON n.oid = d.defaclnamespace"
+    )
+    assert "payments" in defaults and "rds_pgaudit=arwd/tenant_payments" in defaults and "fraud" not in defaults
 
 
 def test_a_tenant_user_works_in_its_own_schema_through_the_pooler(path: Path_) -> None:

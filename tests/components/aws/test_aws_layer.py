@@ -408,6 +408,12 @@ def test_the_database_forces_tls_audits_and_is_monitored_in_prod(
         "log_disconnections": "1",
         "shared_preload_libraries": "pg_stat_statements,pgaudit",
         "pgaudit.log": "ddl,role",
+        # #27 item 6: object audit of what is granted to rds_pgaudit, slow statements, never parameters.
+        "pgaudit.role": "rds_pgaudit",
+        "pgaudit.log_parameter": "0",
+        "log_min_duration_statement": "1000",
+        "log_parameter_max_length": "0",
+        "log_parameter_max_length_on_error": "0",
     }
     [cluster] = by_type(plan, "aws:rds/cluster:Cluster")
     assert cluster.property_dependencies["dbClusterParameterGroupName"] == [group.urn]

@@ -12,7 +12,7 @@ RDS = "aws:rds/cluster:Cluster"
 AURORA = Res(
     "aws:rds/cluster:Cluster",
     "aurora",
-    {"engine": "aurora-postgresql", "dbClusterParameterGroupName": "acme-aurora-pg16"},
+    {"engine": "aurora-postgresql", "dbClusterParameterGroupName": "acme-aurora-pg16", "enabledCloudwatchLogsExports": ["postgresql"]},
     property_dependencies={"dbClusterParameterGroupName": ["aurora-parameters"]},
 )
 
@@ -23,6 +23,11 @@ def aurora_parameters(**changes: str) -> Res:
         "log_connections": "1",
         "log_disconnections": "1",
         "shared_preload_libraries": "pg_stat_statements,pgaudit",
+        "pgaudit.role": "rds_pgaudit",
+        "pgaudit.log_parameter": "0",
+        "log_parameter_max_length": "0",
+        "log_parameter_max_length_on_error": "0",
+        "log_min_duration_statement": "1000",
         **changes,
     }
     params = [{"name": k, "value": v} for k, v in values.items()]
@@ -111,6 +116,21 @@ STACK_CASES: dict[str, StackCase] = {
         "aurora-parameters",
         more_bad=(
             ([AURORA, aurora_parameters(shared_preload_libraries="pg_stat_statements")], "aurora-parameters"),
+            # Card data in the logs: statement parameters logged (#27 item 6).
+            ([AURORA, aurora_parameters(**{"pgaudit.log_parameter": "1"})], "aurora-parameters"),
+            ([AURORA, aurora_parameters(log_min_duration_statement="-1")], "aurora-parameters"),
+            (
+                [
+                    Res(
+                        "aws:rds/cluster:Cluster",
+                        "aurora",
+                        {"engine": "aurora-postgresql", "dbClusterParameterGroupName": "acme-aurora-pg16"},
+                        property_dependencies={"dbClusterParameterGroupName": ["aurora-parameters"]},
+                    ),
+                    aurora_parameters(),
+                ],
+                "aurora",
+            ),
             ([Res("aws:rds/cluster:Cluster", "aurora", {"engine": "aurora-postgresql"})], "aurora"),
         ),
     ),
