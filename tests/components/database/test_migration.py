@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from blueprint.engine.mocks import Registration
 from components.database import migration
 from tests.conftest import by_type
@@ -35,3 +37,28 @@ def test_the_plan_audits_pci_payments_and_sends_slow_statements_without_paramete
         assert int(values["log_min_duration_statement"]) > 0
         (cluster,) = by_type(plan, "aws:rds/cluster:Cluster")
         assert cluster.inputs["enabledCloudwatchLogsExports"] == ["postgresql"]
+
+
+def test_only_the_migration_reads_the_master_secret_and_the_pooler_has_no_aws_identity(
+    stack_plans: dict[str, list[Registration]],
+) -> None:
+    """#27 item 4: Aurora's master secret (RDS-managed, ``rds!cluster-*``) is readable by the
+    migration's Pod Identity alone; the pooler has none, and mounts only its config and lookup file."""
+    for plan in stack_plans.values():
+        readers = [
+            p.name
+            for p in by_type(plan, "aws:iam/rolePolicy:RolePolicy")
+            if "secretsmanager:GetSecretValue" in p.inputs["policy"] and "rds!" in p.inputs["policy"]
+        ]
+        # The migration's Pod Identity, and RDS Proxy's own service role (trusted by rds.amazonaws.com only).
+        assert sorted(readers) == ["db-access-migrate-master-secret", "db-manager-proxy"]
+        (proxy_role,) = [r for r in by_type(plan, "aws:iam/role:Role") if r.name == "db-manager-proxy"]
+        assert json.loads(proxy_role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "rds.amazonaws.com"}
+        associations = {
+            (a.inputs["namespace"], a.inputs["serviceAccount"])
+            for a in by_type(plan, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
+        }
+        assert ("db-manager", "db-migrate") in associations and ("db-manager", "pgbouncer") not in associations
+        (pooler,) = [d for d in by_type(plan, "kubernetes:apps/v1:Deployment") if d.inputs["metadata"]["name"] == "pgbouncer"]
+        volumes = pooler.inputs["spec"]["template"]["spec"]["volumes"]
+        assert [v.get("secret", {}).get("secretName") for v in volumes if "secret" in v] == ["pgbouncer-auth"]
