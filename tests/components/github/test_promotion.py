@@ -145,3 +145,17 @@ def test_each_environment_s_application_syncs_its_own_overlay(stack_plans: dict[
         applications = by_type(plan, "kubernetes:argoproj.io/v1alpha1:Application")
         assert applications
         assert {a.inputs["spec"]["source"]["path"] for a in applications} == {f"deploy/overlays/{stack}"}, stack
+
+
+def test_a_promotion_commit_does_not_start_another_promotion() -> None:
+    """Gate 1 builds and publishes on every push to main, and the promotion follows Gate 1: a push
+    that changes only overlays (a promotion's GitOps commit) must not run it, or promotions loop."""
+    from components.github.organization import TEMPLATE_DIR
+
+    gate1 = yaml.safe_load((TEMPLATE_DIR / ".github/workflows/ci.yml").read_text())
+    promote = yaml.safe_load((TEMPLATE_DIR / ".github/workflows/promote.yml").read_text())
+    on_gate1, on_promote = gate1[True], promote[True]  # PyYAML reads the key `on` as True
+    assert on_gate1["push"]["paths-ignore"] == ["deploy/overlays/**"]
+    assert "paths-ignore" not in on_gate1["pull_request"]  # the promotion pull request still passes Gate 1
+    assert on_promote["workflow_run"]["workflows"] == [gate1["name"]]
+    assert on_promote["push"]["paths"] == ["deploy/overlays/prod/promotion.json"]  # prod's record, after its merge
