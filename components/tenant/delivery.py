@@ -5,6 +5,7 @@ autoscaling for workers (#17 hops 4, 8, 9)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -13,7 +14,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import options
-from components.kubernetes import charts
+from components.kubernetes import charts, dashboards
 from components.naming import DEFAULT_BRANCH
 from policy_pack.policies.contract import deploy_path
 
@@ -230,6 +231,23 @@ class TenantDelivery(pulumi.ComponentResource):
                 spec=service_monitor_spec(service.name),
                 opts=child,
             )
+        # Dashboards as code (#30 item 4): the tenant's overview and each service against its SLO, in
+        # Grafana's namespace, where the chart's dashboard sidecar loads them.
+        boards = {f"{args.tenant}-overview.json": dashboards.tenant_dashboard(args.tenant, [s.name for s in args.services])}
+        for service in args.services:
+            boards[f"{args.tenant}-{service.name}-slo.json"] = dashboards.service_dashboard(
+                args.tenant, service.name, service.latency_p95_ms, float(service.error_rate_percent)
+            )
+        k8s.core.v1.ConfigMap(
+            f"{name}-dashboards",
+            metadata={
+                "name": f"dashboards-{args.tenant}",
+                "namespace": charts.KUBE_PROMETHEUS_STACK.namespace,
+                "labels": {dashboards.DASHBOARD_LABEL: "1"},
+            },
+            data={file: json.dumps(board, sort_keys=True) for file, board in sorted(boards.items())},
+            opts=child,
+        )
         k8s.apiextensions.CustomResource(
             f"{name}-alert-routing",
             api_version="monitoring.coreos.com/v1alpha1",
