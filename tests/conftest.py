@@ -87,7 +87,7 @@ NEW_TENANT: dict[str, Any] = {
 
 
 #: How many resources (components included) NEW_TENANT brings under its Tenant, one service of a pii class.
-NEW_TENANT_RESOURCES = 65
+NEW_TENANT_RESOURCES = 66  # with its dashboards ConfigMap (#30 item 4)
 
 #: Platform resources (logical names) that legitimately change when a tenant joins or leaves: lists that
 #: name every tenant. Vault's allowed database roles; the pooler's pools, auth file and pods (rolled on a
