@@ -380,6 +380,13 @@ class VaultConfig(_Model):
     default_lease_ttl_seconds: int = Field(vault_platform.DEFAULT_LEASE_TTL_SECONDS, ge=60, le=vault_platform.DEFAULT_LEASE_TTL_SECONDS)
     max_lease_ttl_seconds: int = Field(vault_platform.MAX_LEASE_TTL_SECONDS, ge=300, le=vault_platform.MAX_LEASE_TTL_SECONDS)
     db_credential_ttl_seconds: int = Field(DB_CREDENTIAL_TTL_SECONDS, ge=60, le=3600)
+    database_ca_file: str = Field(
+        "/vault/userconfig/rds-ca/rds-ca.pem",
+        pattern=r"^/[A-Za-z0-9_./-]+\.pem$",
+        description="Where the Vault server holds the RDS root CAs (the plugin reads sslrootcert on the Vault server): "
+        "its Aurora connection verifies the writer endpoint's certificate and name (verify-full). The bundle: "
+        "stacks/data/rds_ca.json, or AWS's global-bundle.pem.",
+    )
 
     @property
     def port(self) -> int:

@@ -53,7 +53,7 @@ from components.tenant.spec import PlatformHandles
 from components.vault.platform import VaultPlatform, VaultPlatformArgs
 from policy_pack.policies.contract import PLATFORM_COMPONENT, PLATFORM_IMAGE_PREFIX
 from policy_pack.policies.lifecycle import AUDIT
-from stacks import eks_versions
+from stacks import eks_versions, regions
 from stacks.catalog import PLATFORM_REPOSITORIES
 from stacks.config import PlatformConfig, pooler_replicas
 from stacks.settings import (
@@ -101,6 +101,7 @@ class Platform(pulumi.ComponentResource):
         self._database(config)
         self._billing(config)
         self._vault(config)
+        self._database_access(config)
         self._github(config)
         self._cost_allocation(config)
         self.register_outputs(
@@ -267,21 +268,6 @@ class Platform(pulumi.ComponentResource):
             self.ctx,
             self.on_aws,
         )
-        DatabaseAccess(
-            "db-access",
-            DatabaseAccessArgs(
-                image=db_manager_image(config),
-                writer_endpoint=self.db.writer_endpoint,
-                vault_user=config.database.vault_username,
-                pools=tenant_pools(config),
-                kubernetes_version=config.cluster.kubernetes_version,
-                vpc_cidr=config.network.cidr,
-                cluster_name=self.cluster.pod_identity_cluster_name,
-                replicas=pooler_replicas(config),
-            ),
-            self.ctx,
-            self.child(self.aws_provider, self.kubernetes_provider, after=[self.kubernetes]),
-        )
         Backup(
             "backup",
             BackupArgs(
@@ -294,6 +280,26 @@ class Platform(pulumi.ComponentResource):
             ),
             self.ctx,
             self.on_aws,
+        )
+
+    def _database_access(self, config: PlatformConfig) -> None:
+        """The pooler and the migration in the cluster (after Vault: the migration sets Vault's first login)."""
+        DatabaseAccess(
+            "db-access",
+            DatabaseAccessArgs(
+                image=db_manager_image(config),
+                writer_endpoint=self.db.writer_endpoint,
+                vault_user=config.database.vault_username,
+                vault_password=self.vault.database_login,
+                ca_bundle=regions.rds_ca_bundle(config.region),
+                pools=tenant_pools(config),
+                kubernetes_version=config.cluster.kubernetes_version,
+                vpc_cidr=config.network.cidr,
+                cluster_name=self.cluster.pod_identity_cluster_name,
+                replicas=pooler_replicas(config),
+            ),
+            self.ctx,
+            self.child(self.aws_provider, self.kubernetes_provider, after=[self.kubernetes]),
         )
 
     def _billing(self, config: PlatformConfig) -> None:
@@ -325,6 +331,7 @@ class Platform(pulumi.ComponentResource):
                 # The writer endpoint: RDS Proxy admits IAM or Secrets Manager users only, not Vault's (ADR-0002).
                 database_url=pulumi.Output.concat(self.db.writer_endpoint, ":5432"),
                 database_username=config.database.vault_username,
+                database_ca_file=config.vault.database_ca_file,
                 tenants=[t.name for t in config.tenants],
                 default_lease_ttl_seconds=config.vault.default_lease_ttl_seconds,
                 max_lease_ttl_seconds=config.vault.max_lease_ttl_seconds,

@@ -29,3 +29,14 @@ def zones(region: str) -> list[str]:
 
 def zone_ids(region: str) -> list[str]:
     return list(_regions()[region]["zoneIds"])
+
+
+RDS_CA = Path(__file__).parent / "data" / "rds_ca.json"
+
+
+@functools.cache
+def rds_ca_bundle(region: str) -> str:
+    """The root CAs that sign RDS and Aurora server certificates in ``region`` (``data/rds_ca.json``, which
+    names its source): what the pooler and the migration verify Aurora's certificate against."""
+    regions: dict[str, Any] = json.loads(RDS_CA.read_text(encoding="utf-8"))["regions"]
+    return "".join(cert["pem"] for cert in regions[region])

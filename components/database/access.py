@@ -4,11 +4,14 @@ Job that creates what it needs.
 - ``pgbouncer`` (Deployment + Service, namespace ``db-manager``): one pool per tenant capped at the
   tenant's share (``pooler.pgbouncer_ini``); tenant pods reach it on 6432 and nothing else of the
   database (their egress allows the pooler only). It connects to Aurora's writer endpoint through the
-  ``aurora-writer`` ExternalName Service (a name known before the cluster exists), TLS verified
-  against the RDS CA.
+  ``aurora-writer`` ExternalName Service (a name known before the cluster exists, so the pack reads
+  ``pgbouncer.ini`` at a first preview), TLS ``verify-ca`` against the region's RDS root CAs (ConfigMap
+  ``rds-ca``, mounted: the certificate names the writer endpoint, which PgBouncer does not dial).
 - ``db-migrate-<digest>``: a Job running the migration (``migration.migration_sql``: schemas, group
-  and lookup roles, the lookup function) and the lookup roles' passwords, as the master user whose
-  RDS-managed secret it reads with its own Pod Identity. Named after a digest of the migration: a
+  and lookup roles, the verifiers and the functions Vault calls), Vault's login (set once: Vault
+  rotates it) and the lookup roles' passwords, as the master user whose RDS-managed secret it reads
+  with its own Pod Identity. It dials the writer endpoint by its own name (ConfigMap
+  ``aurora-endpoint``), TLS ``verify-full`` against the same CAs. Named after a digest of the migration: a
   change (a tenant joins) runs a new Job; an unchanged one is not run again. It is idempotent anyway.
 
 Both run the DB Manager image (``platform/db-manager``, its ``pgbouncer`` and ``migrate`` commands).
@@ -45,6 +48,13 @@ WRITER_SERVICE = "aurora-writer"
 MIGRATOR = "db-migrate"
 CONFIG_DIR = "/etc/pgbouncer"
 AUTH_FILE = f"{CONFIG_DIR}/auth/userlist.txt"
+#: The region's RDS root CAs (``stacks/data/rds_ca.json``), a ConfigMap mounted where the pooler's
+#: ``server_tls_ca_file`` and the migration's ``PGSSLROOTCERT`` name it.
+CA_CONFIG_MAP = "rds-ca"
+CA_KEY = "rds-ca.pem"
+CA_FILE = f"{CONFIG_DIR}/ca/{CA_KEY}"
+#: The writer endpoint's own name (known once Aurora exists), read by the migration's environment.
+ENDPOINT_CONFIG_MAP = "aurora-endpoint"
 RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "256Mi"}}
 _RESTRICTED = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]}}
 _POD_SECURITY = {"runAsNonRoot": True, "runAsUser": 65532, "seccompProfile": {"type": "RuntimeDefault"}}
@@ -61,8 +71,9 @@ def pooler_settings() -> PoolerSettings:
         database="postgres",
         auth_file=AUTH_FILE,
         listen_port=POOLER_PORT,
-        # verify-ca: the certificate is RDS's (the writer endpoint's name), reached through the ExternalName.
+        # verify-ca: the certificate names the writer endpoint, which the pooler reaches by its alias.
         server_tls="verify-ca",
+        server_tls_ca_file=CA_FILE,
     )
 
 
@@ -98,6 +109,7 @@ def pooler_deployment_spec(image: str, replicas: int, config_digest: str) -> dic
     mounts = [
         {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
         {"name": "auth", "mountPath": f"{CONFIG_DIR}/auth", "readOnly": True},
+        {"name": "ca", "mountPath": f"{CONFIG_DIR}/ca", "readOnly": True},
     ]
     return {
         "replicas": replicas,
@@ -133,6 +145,7 @@ def pooler_deployment_spec(image: str, replicas: int, config_digest: str) -> dic
                 "volumes": [
                     {"name": "config", "configMap": {"name": POOLER}},
                     {"name": "auth", "secret": {"secretName": f"{POOLER}-auth"}},
+                    {"name": "ca", "configMap": {"name": CA_CONFIG_MAP}},
                 ],
             },
         },
@@ -143,15 +156,17 @@ def migration_job_spec(image: str, sql_config_map: str, region: str) -> dict[str
     mounts = [
         {"name": "sql", "mountPath": "/migration", "readOnly": True},
         {"name": "passwords", "mountPath": "/secrets", "readOnly": True},
+        {"name": "ca", "mountPath": "/etc/rds-ca", "readOnly": True},
     ]
     env = [
-        {"name": "PGHOST", "value": f"{WRITER_SERVICE}.{NAMESPACE}.svc"},
+        {"name": "PGHOST", "valueFrom": {"configMapKeyRef": {"name": ENDPOINT_CONFIG_MAP, "key": "host"}}},
         {"name": "PGDATABASE", "value": "postgres"},
-        {"name": "PGSSLMODE", "value": "verify-ca"},
+        {"name": "PGSSLMODE", "value": "verify-full"},
+        {"name": "PGSSLROOTCERT", "value": f"/etc/rds-ca/{CA_KEY}"},
         {"name": "AWS_REGION", "value": region},
         {"name": "MASTER_SECRET_PREFIX", "value": RDS_MANAGED_SECRET_PREFIX},
     ]
-    args = ["migrate", "--sql=/migration/migration.sql", "--sql=/secrets/lookup-passwords.sql"]
+    args = ["migrate", "--sql=/migration/migration.sql", "--sql=/secrets/vault-login.sql", "--sql=/secrets/lookup-passwords.sql"]
     return {
         "backoffLimit": 3,
         "activeDeadlineSeconds": 900,
@@ -166,6 +181,7 @@ def migration_job_spec(image: str, sql_config_map: str, region: str) -> dict[str
                 "volumes": [
                     {"name": "sql", "configMap": {"name": sql_config_map}},
                     {"name": "passwords", "secret": {"secretName": f"{MIGRATOR}-passwords"}},
+                    {"name": "ca", "configMap": {"name": CA_CONFIG_MAP}},
                 ],
             },
         },
@@ -207,7 +223,9 @@ class DatabaseAccessArgs:
     """Attributes:
     image: The DB Manager image (pinned, from the platform registry).
     writer_endpoint: Aurora's writer endpoint (the ExternalName's target).
-    vault_user: The role Vault logs in with (granted each tenant's group).
+    vault_user: The role Vault logs in with (it may call the migration's user functions, nothing else).
+    vault_password: Its first password (Vault rotates it; the migration sets it only while unset).
+    ca_bundle: The region's RDS root CAs (PEM), against which the pooler and the migration verify Aurora.
     pools: Per tenant, its connection cap.
     kubernetes_version: Pins the namespace's Pod Security labels.
     vpc_cidr: Where Aurora is.
@@ -218,6 +236,8 @@ class DatabaseAccessArgs:
     image: str
     writer_endpoint: pulumi.Input[str]
     vault_user: str
+    vault_password: pulumi.Input[str]
+    ca_bundle: str
     pools: list[TenantPool]
     kubernetes_version: str
     vpc_cidr: str
@@ -259,6 +279,8 @@ class DatabaseAccess(pulumi.ComponentResource):
             string_data={"userlist.txt": pulumi.Output.secret(secret_passwords.apply(auth_file))},
             opts=inside,
         )
+        k8s.core.v1.ConfigMap(f"{name}-rds-ca", metadata=meta(CA_CONFIG_MAP), data={CA_KEY: args.ca_bundle}, opts=inside)
+        k8s.core.v1.ConfigMap(f"{name}-endpoint", metadata=meta(ENDPOINT_CONFIG_MAP), data={"host": args.writer_endpoint}, opts=inside)
         ini = pgbouncer_ini(pooler_settings(), args.pools)
         k8s.core.v1.ConfigMap(f"{name}-pooler-config", metadata=meta(POOLER), data={"pgbouncer.ini": ini}, opts=inside)
         for account in (POOLER, MIGRATOR):
@@ -301,7 +323,12 @@ class DatabaseAccess(pulumi.ComponentResource):
         password_secret = k8s.core.v1.Secret(
             f"{name}-migration-passwords",
             metadata=meta(f"{MIGRATOR}-passwords"),
-            string_data={"lookup-passwords.sql": pulumi.Output.secret(secret_passwords.apply(migration.lookup_password_sql))},
+            string_data={
+                "lookup-passwords.sql": pulumi.Output.secret(secret_passwords.apply(migration.lookup_password_sql)),
+                "vault-login.sql": pulumi.Output.secret(
+                    pulumi.Output.from_input(args.vault_password).apply(lambda p: migration.vault_login_sql(args.vault_user, p))
+                ),
+            },
             opts=inside,
         )
         k8s.batch.v1.Job(

@@ -66,6 +66,8 @@ def pgbouncer_ini(settings: PoolerSettings, pools: list[TenantPool], admin_users
         f"max_client_conn = {settings.max_client_connections}",
         f"query_wait_timeout = {settings.query_wait_timeout_seconds}",
         "ignore_startup_parameters = extra_float_digits,options",
+        # No Unix socket: the root filesystem is read-only and clients come over TCP.
+        "unix_socket_dir =",
         *tls,
     ]
     if admin_users:

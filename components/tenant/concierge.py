@@ -70,8 +70,10 @@ class Concierge(pulumi.ComponentResource):
             db_name=args.database_connection,
             creation_statements=migration.creation_statements(args.tenant, args.connection_limit),
             revocation_statements=migration.revocation_statements(),
+            renew_statements=migration.renew_statements(),
             default_ttl=args.db_credential_ttl_seconds,
-            max_ttl=min(args.max_ttl_seconds, args.db_credential_ttl_seconds * 4),
+            # At most an hour, renewals included (ADR-0002): pooler.create_user and renew_user refuse longer.
+            max_ttl=min(args.max_ttl_seconds, args.db_credential_ttl_seconds * 4, migration.MAX_CREDENTIAL_SECONDS),
             opts=child,
         )
         vault.kubernetes.AuthBackendRole(

@@ -47,6 +47,9 @@ class VaultPlatformArgs:
       rotated by Vault after the first ``up`` (``vault write -f database/rotate-root/aurora``, ADR-0001),
       so no person types it and no stack file holds it.
     tenants: Roles allowed on the database connection.
+    database_ca_file: Where the Vault server holds the RDS root CAs (``vault.databaseCaFile``): the
+      PostgreSQL plugin (pgx) reads ``sslrootcert`` as a path on the Vault server, and verifies the
+      writer endpoint's certificate and name against it (``verify-full``).
     """
 
     kubernetes_host: pulumi.Input[str]
@@ -55,6 +58,7 @@ class VaultPlatformArgs:
     database_url: pulumi.Input[str]
     database_username: str
     tenants: list[str]
+    database_ca_file: str = "/vault/userconfig/rds-ca/rds-ca.pem"
     default_lease_ttl_seconds: int = DEFAULT_LEASE_TTL_SECONDS
     max_lease_ttl_seconds: int = MAX_LEASE_TTL_SECONDS
 
@@ -106,8 +110,8 @@ class VaultPlatform(pulumi.ComponentResource):
             allowed_roles=sorted(args.tenants),
             verify_connection=False,
             postgresql={
-                "connection_url": pulumi.Output.concat(
-                    "postgresql://{{username}}:{{password}}@", args.database_url, "/postgres?sslmode=require"
+                "connection_url": pulumi.Output.from_input(args.database_url).apply(
+                    lambda url: vp.database_connection_url(url, "postgres", args.database_ca_file)
                 ),
                 "username": args.database_username,
                 "password": login.result,
@@ -166,6 +170,7 @@ class VaultPlatform(pulumi.ComponentResource):
                 token_max_ttl=args.default_lease_ttl_seconds,
                 opts=child,
             )
+        self.database_login: pulumi.Output[str] = pulumi.Output.secret(login.result)
         self.kv_mount, self.database_mount = self.kv.path, self.database.path
         self.database_connection, self.kubernetes_auth_path = connection.name, kubernetes.path
         self.register_outputs({"kubernetesAuthPath": self.kubernetes_auth_path})

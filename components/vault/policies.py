@@ -17,6 +17,12 @@ GITHUB_JWT_PATH = "jwt-github"
 KV_WRITE = ["create", "read", "update", "delete", "list"]
 
 
+def database_connection_url(host_port: str, database: str, ca_file: str) -> str:
+    """Vault's PostgreSQL connection (pgx): TLS ``verify-full``, the server's certificate checked against
+    ``ca_file`` (a path on the Vault server) and the name Vault dials (the writer endpoint)."""
+    return f"postgresql://{{{{username}}}}:{{{{password}}}}@{host_port}/{database}?sslmode=verify-full&sslrootcert={ca_file}"
+
+
 def kubernetes_auth_path(cluster_name: str) -> str:
     return f"kubernetes-{cluster_name}"
 

@@ -296,6 +296,10 @@ def _ini_pools(text: str) -> tuple[dict[str, dict[str, str]], int | None]:
     return pools, port
 
 
+#: What Vault's statements call to create a tenant's user (components/database/migration.py).
+USER_FUNCTION = "pooler.create_user"
+
+
 def _database_path(args) -> Iterator[Finding]:
     resources = args.resources
     maps = list(named(resources, CONFIG_MAP))
@@ -318,8 +322,16 @@ def _database_path(args) -> Iterator[Finding]:
         tenant = str(get(role.props, "name", ""))
         group, lookup, schema = f"tenant_{tenant.replace('-', '_')}", f"pooler_{tenant.replace('-', '_')}", tenant.replace("-", "_")
         where = f"tenant {tenant!r}"
-        if not any(f"IN ROLE {group}" in s for s in strings(get(role.props, "creationStatements"))):
-            yield f"{where}: Vault's database role does not make its users members of {group}", role.urn
+        # pooler.create_user (the migration's) makes the user a member of the tenant's group, and keeps
+        # the verifier the pooler's lookup reads (ADR-0002: no pg_shadow on Aurora).
+        call = f"SELECT {USER_FUNCTION}('{{{{name}}}}', '{{{{password}}}}', '{{{{expiration}}}}', '{tenant}',"
+        if not any(s.startswith(call) for s in strings(get(role.props, "creationStatements"))):
+            yield (
+                f"{where}: Vault's database role does not create its users with {USER_FUNCTION}(..., '{tenant}', ...) (members of {group})",
+                role.urn,
+            )
+        elif f"CREATE OR REPLACE FUNCTION {USER_FUNCTION}(" not in applied:
+            yield f"{where}: no migration Job defines {USER_FUNCTION}, which its Vault role calls", role.urn
         pool = next(((m, pools[tenant], port) for m, pools, port in inis if tenant in pools), None)
         if pool is None:
             yield f"{where}: no pooler (pgbouncer.ini) has a pool for it", role.urn

@@ -174,6 +174,26 @@ JOURNEY_BAD: list[tuple[str, str, Edit]] = [
     ),
     (
         "tenant-database-path-wired",
+        "users in another tenant's group",
+        changed(
+            "vault:database/secretBackendRole:SecretBackendRole",
+            "payments-db-role",
+            lambda p: p.update(creationStatements=[s.replace("'payments'", "'fraud'") for s in p["creationStatements"]]),
+        ),
+    ),
+    (
+        "tenant-database-path-wired",
+        "a migration without the user function",
+        changed(
+            "kubernetes:core/v1:ConfigMap",
+            "db-access-migration",
+            lambda p: p["data"].update(
+                {"migration.sql": p["data"]["migration.sql"].replace("FUNCTION pooler.create_user(", "FUNCTION x(")}
+            ),
+        ),
+    ),
+    (
+        "tenant-database-path-wired",
         "no pool",
         changed("kubernetes:core/v1:ConfigMap", "db-access-pooler-config", _ini_without("payments =")),
     ),

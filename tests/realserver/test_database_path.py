@@ -7,6 +7,11 @@ PostgreSQL and PgBouncer run the program's own migration, pooler configuration a
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import hashlib
+import hmac
+import json
 import subprocess
 import time
 from collections.abc import Iterator
@@ -16,10 +21,23 @@ from typing import Any
 
 import pytest
 
-from components.database import migration
-from components.database.pooler import PoolerSettings, TenantPool, auth_file, pgbouncer_ini
+from components.database import access, migration
+from components.database.pooler import TenantPool, auth_file, pgbouncer_ini
+from components.vault import policies as vp
+from tests.components.database.pod_files import ini_paths, pod_files
 from tests.components.vault.openbao.conftest import Bao, free_port
-from tests.realserver.conftest import DATABASE, Pooler, Psql, server_directory, start_pooler, stop_pooler
+from tests.realserver.conftest import (
+    DATABASE,
+    MASTER,
+    POOLER_ADMIN,
+    SERVER_NAME,
+    Pooler,
+    Psql,
+    make_ca,
+    server_directory,
+    start_pooler,
+    stop_pooler,
+)
 
 pytestmark = pytest.mark.realserver
 
@@ -29,8 +47,7 @@ AUDITED = {"payments"}
 CAP = 2
 SLEEP = 6
 SLEEPER = f"SELECT pg_sleep({SLEEP})"
-VAULT_USER, VAULT_PASSWORD = "vault_admin", "vault-admin-password"
-ADMIN = {"user": "pooler_admin", "password": "pooler-admin-password", "database": "pgbouncer"}
+VAULT_USER, VAULT_PASSWORD = "vault_admin", "vaultadminpassword1"
 
 
 @dataclass
@@ -57,43 +74,65 @@ def snapshot(postgres: Psql) -> str:
     """What the migration decides: roles, memberships, schemas and their owners and grants, the lookup."""
     return postgres.ok(
         "SELECT string_agg(x, E'\\n' ORDER BY x) FROM ("
-        " SELECT 'role ' || rolname || ' login=' || rolcanlogin FROM pg_roles WHERE rolname ~ '^(tenant|pooler)_'"
+        " SELECT 'role ' || rolname || ' login=' || rolcanlogin || ' ' || coalesce(shobj_description(oid, 'pg_authid'), '')"
+        "   FROM pg_roles WHERE rolname ~ '^(tenant|pooler)_|^vault_admin$'"
         " UNION ALL SELECT 'member ' || m.roleid::regrole || ' > ' || m.member::regrole || ' admin=' || m.admin_option"
         "   FROM pg_auth_members m WHERE m.roleid::regrole::text ~ '^(tenant|pooler)_|pg_signal_backend'"
         " UNION ALL SELECT 'schema ' || nspname || ' ' || nspowner::regrole || ' ' || coalesce(nspacl::text, '')"
         "   FROM pg_namespace WHERE nspname IN ('public', 'pooler', 'payments', 'fraud')"
         " UNION ALL SELECT 'function ' || p.oid::regprocedure || ' ' || coalesce(p.proacl::text, '') || ' ' || md5(p.prosrc)"
-        "   FROM pg_proc p WHERE p.pronamespace = 'pooler'::regnamespace) s(x)"
+        "   FROM pg_proc p WHERE p.pronamespace = 'pooler'::regnamespace"
+        " UNION ALL SELECT 'extension ' || extname || ' ' || extnamespace::regnamespace FROM pg_extension"
+        " UNION ALL SELECT 'table ' || oid::regclass || ' ' || coalesce(relacl::text, '')"
+        "   FROM pg_class WHERE relnamespace = 'pooler'::regnamespace AND relkind = 'r') s(x)"
     )
+
+
+def pooler_files(ini: str, passwords: dict[str, str], ca: Path) -> dict[str, str]:
+    """The pooler pod's files, from the program's own pod spec and objects (components/database/access.py):
+    pgbouncer.ini from its ConfigMap, the lookup roles' passwords from its Secret (and the test's admin
+    login), the CA from the ``rds-ca`` ConfigMap, each where the pod mounts it."""
+    spec = access.pooler_deployment_spec("db-manager@sha256:" + "0" * 64, 1, "digest")["template"]["spec"]
+    sources = {
+        ("configMap", access.POOLER): {"pgbouncer.ini": ini},
+        ("secret", f"{access.POOLER}-auth"): {"userlist.txt": auth_file(passwords) + f'"{POOLER_ADMIN[0]}" "{POOLER_ADMIN[1]}"\n'},
+        ("configMap", access.CA_CONFIG_MAP): {access.CA_KEY: ca.read_text()},
+    }
+    return pod_files(spec, sources)
+
+
+def pooler_ini(postgres: Psql, **changes: Any) -> str:
+    """The program's pgbouncer.ini (its settings: auth file, TLS mode and CA path), pointed at this server."""
+    settings = dataclasses.replace(
+        access.pooler_settings(),
+        server_host=SERVER_NAME,
+        server_port=postgres.port,
+        database=DATABASE,
+        listen_address="127.0.0.1",
+        listen_port=free_port(),
+        **{"query_wait_timeout_seconds": 20, **changes},
+    )
+    return pgbouncer_ini(settings, [TenantPool(t, CAP) for t in TENANTS], admin_users=(POOLER_ADMIN[0],))
 
 
 @pytest.fixture(scope="module")
 def path(postgres: Psql, bao: Bao) -> Iterator[Path_]:
-    postgres.ok(f"CREATE ROLE {VAULT_USER} LOGIN CREATEROLE PASSWORD '{VAULT_PASSWORD}'")
+    assert postgres.ca is not None
+    # The migration Job's three files, in its order, as the master user (no superuser).
     postgres.ok(migration.migration_sql(list(TENANTS), VAULT_USER, AUDITED))
-    # The lookup roles' passwords as the program's migration Job sets them and its pooler Secret holds them.
+    postgres.ok(migration.vault_login_sql(VAULT_USER, VAULT_PASSWORD))
     passwords = {t: f"lookup{t.replace('-', '')}" for t in TENANTS}
     postgres.ok(migration.lookup_password_sql(passwords))
     directory = server_directory("pgbouncer")
-    settings = PoolerSettings(
-        server_host="127.0.0.1",
-        server_port=postgres.port,
-        database=DATABASE,
-        auth_file=str(directory / "userlist.txt"),
-        listen_address="127.0.0.1",
-        listen_port=free_port(),
-        server_tls="disable",
-        query_wait_timeout_seconds=20,
-    )
-    ini = pgbouncer_ini(settings, [TenantPool(t, CAP) for t in TENANTS], admin_users=(ADMIN["user"],))
-    pooler = start_pooler(directory, ini, auth_file(passwords) + f'"{ADMIN["user"]}" "{ADMIN["password"]}"\n')
+    ini = pooler_ini(postgres)
+    pooler = start_pooler(directory, ini, pooler_files(ini, passwords, postgres.ca))
     bao.ok("POST", "sys/mounts/database", {"type": "database"})
     bao.ok(
         "POST",
         "database/config/aurora",
         {
             "plugin_name": "postgresql-database-plugin",
-            "connection_url": f"postgresql://{{{{username}}}}:{{{{password}}}}@127.0.0.1:{postgres.port}/{DATABASE}?sslmode=disable",
+            "connection_url": vp.database_connection_url(f"{SERVER_NAME}:{postgres.port}", DATABASE, str(postgres.ca)),
             "username": VAULT_USER,
             "password": VAULT_PASSWORD,
             "allowed_roles": "*",
@@ -105,6 +144,7 @@ def path(postgres: Psql, bao: Bao) -> Iterator[Path_]:
             "db_name": "aurora",
             "creation_statements": migration.creation_statements(tenant, CAP + 2),
             "revocation_statements": migration.revocation_statements(),
+            "renew_statements": migration.renew_statements(),
             "default_ttl": "5m",
             "max_ttl": "10m",
         }
@@ -121,7 +161,10 @@ def test_the_migration_step_is_idempotent(path: Path_) -> None:
     assert "role tenant_payments login=false" in before and "schema payments tenant_payments" in before
     for _ in range(2):
         path.postgres.ok(migration.migration_sql(list(TENANTS), VAULT_USER, AUDITED))
+        # Vault's first password is set once: a rerun (with another) leaves the one Vault holds.
+        path.postgres.ok(migration.vault_login_sql(VAULT_USER, "anotherpassword2"))
     assert snapshot(path.postgres) == before
+    assert path.postgres.run("SELECT 1", user=VAULT_USER, password=VAULT_PASSWORD).returncode == 0
     # The audit grants hold on the real server: payments' future tables go to rds_pgaudit, fraud's do not.
     defaults = path.postgres.ok(
         "SELECT n.nspname || ' ' || d.defaclacl::text FROM pg_default_acl d JOIN pg_namespace n ON n.oid = d.defaclnamespace"
@@ -209,9 +252,12 @@ def test_an_expired_lease_ends_access(path: Path_) -> None:
 
 def test_the_pooler_configuration_is_the_program_s(path: Path_) -> None:
     ini = (path.pooler.directory / "pgbouncer.ini").read_text()
-    assert f"payments = host=127.0.0.1 port={path.postgres.port} dbname={DATABASE} auth_user=pooler_payments" in ini
+    assert f"payments = host={SERVER_NAME} port={path.postgres.port} dbname={DATABASE} auth_user=pooler_payments" in ini
     assert f"max_db_connections={CAP}" in ini and "pool_mode = transaction" in ini
-    assert Path(path.pooler.directory / "userlist.txt").exists()
+    # The program's TLS to Aurora and its files, where the pod mounts them (moved under the test's root).
+    assert "server_tls_sslmode = verify-ca" in ini
+    assert f"server_tls_ca_file = {path.pooler.directory}{access.CA_FILE}" in ini
+    assert f"auth_file = {path.pooler.directory}{access.AUTH_FILE}" in ini and "unix_socket_dir =\n" in ini
 
 
 def test_the_names_a_tenant_cannot_take_are_the_server_s(postgres: Psql) -> None:
@@ -228,3 +274,133 @@ def test_the_names_a_tenant_cannot_take_are_the_server_s(postgres: Psql) -> None
     assert postgresql.tenant_schema_problem("orders") is None
     assert postgres.run("CREATE SCHEMA orders").returncode == 0
     postgres.ok("DROP SCHEMA orders")
+
+
+#: The lookup PgBouncer's documentation shows and this program shipped before #27: it reads pg_shadow.
+OLD_LOOKUP = """CREATE OR REPLACE FUNCTION public.old_lookup(i_username text)
+RETURNS TABLE (uname text, phash text) LANGUAGE sql SECURITY DEFINER AS $fn$
+  SELECT usename::text, passwd::text FROM pg_catalog.pg_shadow WHERE usename = i_username
+$fn$"""
+
+
+def test_the_master_user_is_no_superuser_and_cannot_read_password_verifiers(postgres: Psql) -> None:
+    """RDS's privilege model (#27): the master user is not a superuser, and the catalogs that hold the
+    server's verifiers are closed to it, so a lookup reading them fails even as SECURITY DEFINER."""
+    assert postgres.ok("SELECT rolsuper FROM pg_roles WHERE rolname = current_user") == "f"
+    assert postgres.ok("SELECT current_user") == MASTER
+    assert postgres.ok("SELECT pg_has_role('rds_superuser', 'MEMBER')") == "t"
+    for catalog in ("pg_shadow", "pg_authid"):
+        result = postgres.run(f"SELECT count(*) FROM pg_catalog.{catalog}")
+        assert (
+            result.returncode != 0 and f"permission denied for {'view' if catalog == 'pg_shadow' else 'table'} {catalog}" in result.stderr
+        )
+    postgres.ok("CREATE SCHEMA IF NOT EXISTS scratch")
+    postgres.ok(OLD_LOOKUP.replace("public.", "scratch."))
+    result = postgres.run("SELECT * FROM scratch.old_lookup('platform_admin')")
+    assert result.returncode != 0 and "permission denied for view pg_shadow" in result.stderr
+    postgres.ok("DROP SCHEMA scratch CASCADE")
+
+
+def test_the_server_requires_tls_and_clients_verify_it(postgres: Psql, tmp_path: Path) -> None:
+    """A client without TLS is refused; one that trusts another CA refuses the server."""
+    plain = Psql(postgres.port).run("SELECT 1")
+    assert plain.returncode != 0 and "no encryption" in plain.stderr
+    other = make_ca(tmp_path, "other")
+    wrong = Psql(postgres.port, other.ca).run("SELECT 1")
+    assert wrong.returncode != 0 and "certificate verify failed" in wrong.stderr
+
+
+def test_the_verifier_is_the_one_rfc_7677_defines(postgres: Psql) -> None:
+    """pooler.scram_verifier against Python's own PBKDF2 and HMAC (RFC 5802 section 3), for the same salt."""
+    salt = bytes(range(16))
+    ours = postgres.ok(f"SELECT pooler.scram_verifier('pencil-Vault-1', '\\x{salt.hex()}'::bytea, 4096)")
+    salted = hashlib.pbkdf2_hmac("sha256", b"pencil-Vault-1", salt, 4096)
+    stored = hashlib.sha256(hmac.new(salted, b"Client Key", "sha256").digest()).digest()
+    server = hmac.new(salted, b"Server Key", "sha256").digest()
+    b64 = base64.b64encode
+    assert ours == f"SCRAM-SHA-256$4096:{b64(salt).decode()}${b64(stored).decode()}:{b64(server).decode()}"
+    assert postgres.run("SELECT pooler.scram_verifier('é', '\\x00'::bytea, 4096)").returncode != 0
+
+
+def test_vault_s_login_reaches_the_verifiers_only_through_the_functions(path: Path_) -> None:
+    """Vault's role reads no verifier, drops through drop_user only users create_user made, and makes none
+    outside a tenant group nor one that outlives an hour (ADR-0002)."""
+    vault = {"user": VAULT_USER, "password": VAULT_PASSWORD}
+    assert path.postgres.ok("SELECT rolsuper FROM pg_roles WHERE rolname = current_user", **vault) == "f"
+    for table in ("pooler.verifiers", "pg_catalog.pg_authid"):
+        assert path.postgres.run(f"SELECT * FROM {table}", **vault).returncode != 0
+    path.postgres.ok("SELECT pooler.drop_user('tenant_payments'); SELECT pooler.drop_user('pooler_fraud')", **vault)
+    assert path.postgres.ok("SELECT count(*) FROM pg_roles WHERE rolname IN ('tenant_payments', 'pooler_fraud')") == "2"
+    for name, tenant, until, error in (
+        ("v-test-x", "rds-superuser", "now() + interval '5 minutes'", "no tenant group tenant_rds_superuser"),
+        ("v-test-x", "payments", "now() + interval '2 hours'", "a tenant credential lives at most one hour"),
+        ("platform_admin2", "payments", "now()", "not a Vault user name"),
+    ):
+        result = path.postgres.run(f"SELECT pooler.create_user('{name}', 'Secret1', {until}, '{tenant}', 2)", **vault)
+        assert result.returncode != 0 and error in result.stderr, result.stderr
+    assert path.postgres.ok("SELECT count(*) FROM pg_roles WHERE rolname IN ('v-test-x', 'platform_admin2')") == "0"
+
+
+def test_a_vault_user_logs_in_directly_with_the_verifier_the_program_computed(path: Path_) -> None:
+    """The server checks the Vault-issued password against the verifier pooler.create_user computed."""
+    creds = path.creds("fraud")
+    assert path.postgres.ok("SELECT current_user", user=creds["user"], password=creds["password"], database=DATABASE) == "tenant_fraud"
+    assert path.postgres.run("SELECT 1", user=creds["user"], password=creds["password"] + "x").returncode != 0
+
+
+def test_a_renewed_lease_moves_the_expiry_where_the_pooler_reads_it(path: Path_) -> None:
+    creds = path.creds("payments")
+    before = path.postgres.ok(f"SELECT valid_until FROM pooler.verifiers WHERE uname = '{creds['user']}'")
+    reply = path.bao.request("PUT", "sys/leases/renew", body={"lease_id": creds["lease"], "increment": 540})
+    assert reply.status == 200, reply.body
+    after = path.postgres.ok(f"SELECT valid_until > '{before}'::timestamptz FROM pooler.verifiers WHERE uname = '{creds['user']}'")
+    assert after == "t"
+    assert path.postgres.ok(f"SELECT rolvaliduntil > '{before}'::timestamptz FROM pg_roles WHERE rolname = '{creds['user']}'") == "t"
+
+
+def test_a_pooler_that_trusts_another_ca_reaches_no_database(path: Path_, tmp_path: Path) -> None:
+    """The pooler verifies Aurora's certificate against the CA its pod mounts: given another, it refuses
+    the server and no tenant gets a connection."""
+    other = make_ca(tmp_path, "other")
+    ini = pooler_ini(path.postgres, query_wait_timeout_seconds=5)
+    passwords = {t: f"lookup{t.replace('-', '')}" for t in TENANTS}
+    pooler = start_pooler(server_directory("pgbouncer-other-ca"), ini, pooler_files(ini, passwords, other.ca))
+    try:
+        result = Psql(pooler.port).run(
+            "SELECT 1", user=(creds := path.creds("payments"))["user"], password=creds["password"], database="payments"
+        )
+        assert result.returncode != 0, result.stdout
+        log = (pooler.directory / "pgbouncer.log").read_text()
+        assert "certificate verify failed" in log, log[-2000:]
+    finally:
+        stop_pooler(pooler)
+
+
+def test_every_file_the_pooler_config_names_comes_from_a_mount_of_its_pod() -> None:
+    """pgbouncer.ini names its auth file and CA; each is a key of a ConfigMap or Secret the pooler's pod
+    mounts at that path (a file missing there fails PgBouncer at start, or its TLS)."""
+    ini = pgbouncer_ini(access.pooler_settings(), [TenantPool("payments", 2)])
+    spec = access.pooler_deployment_spec("x", 1, "d")["template"]["spec"]
+    sources = {("configMap", access.POOLER): {"pgbouncer.ini": ini}, ("secret", f"{access.POOLER}-auth"): {"userlist.txt": ""}}
+    sources[("configMap", access.CA_CONFIG_MAP)] = {access.CA_KEY: ""}
+    files = pod_files(spec, sources)
+    assert ini_paths(ini) and set(ini_paths(ini).values()) <= set(files), (ini_paths(ini), sorted(files))
+    assert spec["containers"][0]["args"][-1] in files
+
+
+def test_vault_refuses_a_server_its_ca_does_not_sign(path: Path_, tmp_path: Path) -> None:
+    """Vault's connection verifies the certificate and the name (verify-full): the same server is refused
+    against another CA, and under a name its certificate does not carry."""
+    other = make_ca(tmp_path, "other")
+    assert path.postgres.ca is not None
+    for host, ca in ((SERVER_NAME, other.ca), ("127.0.0.1", path.postgres.ca)):
+        config = {
+            "plugin_name": "postgresql-database-plugin",
+            "connection_url": vp.database_connection_url(f"{host}:{path.postgres.port}", DATABASE, str(ca)),
+            "username": VAULT_USER,
+            "password": VAULT_PASSWORD,
+            "allowed_roles": "*",
+            "verify_connection": True,
+        }
+        reply = path.bao.request("POST", "database/config/elsewhere", body=config)
+        assert reply.status == 400 and "certificate" in json.dumps(reply.body), (host, reply.status, reply.body)

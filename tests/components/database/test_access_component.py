@@ -5,12 +5,15 @@ from __future__ import annotations
 from blueprint.engine import wire
 from components.database.access import NAMESPACE, DatabaseAccess, DatabaseAccessArgs
 from components.database.pooler import TenantPool
+from tests.components.database.pod_files import ini_paths, pod_files
 from tests.components.harness import CONTEXT, build
 
 ARGS = DatabaseAccessArgs(
     image="111111111111.dkr.ecr.eu-west-3.amazonaws.com/platform/db-manager:1.0.0",
     writer_endpoint="aurora.cluster.example",
     vault_user="vault",
+    vault_password="vaultfirstpassword1",
+    ca_bundle="-----BEGIN CERTIFICATE-----\nRDS ROOTS\n-----END CERTIFICATE-----\n",
     pools=[TenantPool("payments", 20), TenantPool("lending", 10)],
     kubernetes_version="1.33",
     vpc_cidr="10.10.0.0/16",
@@ -50,3 +53,40 @@ def test_the_migration_job_runs_after_its_sql_and_passwords() -> None:
     sql = built.named("db-access-migration")
     passwords = built.named("db-access-migration-passwords")
     assert {sql.urn, passwords.urn} <= set(job.dependencies)
+
+
+def test_every_file_the_pooler_config_names_is_mounted_from_an_object_of_the_component() -> None:
+    """#27: pgbouncer.ini names its auth file and the RDS CA; each is a key of a ConfigMap or Secret this
+    component creates, mounted by the pooler's pod at that path (so PgBouncer finds it, and a mount over
+    /etc/pgbouncer hides nothing it needs). The CA is the bundle given."""
+    built = build(access)
+    sources = {("configMap", c.inputs["metadata"]["name"]): c.inputs["data"] for c in built.of_type("kubernetes:core/v1:ConfigMap")}
+    for secret in built.of_type("kubernetes:core/v1:Secret"):
+        sources[("secret", secret.inputs["metadata"]["name"])] = wire.unwrapped(secret.inputs["stringData"])
+    deployment = next(d for d in built.of_type("kubernetes:apps/v1:Deployment") if d.name == "db-access-pooler")
+    files = pod_files(deployment.inputs["spec"]["template"]["spec"], sources)
+    ini = files["/etc/pgbouncer/pgbouncer.ini"]
+    assert deployment.inputs["spec"]["template"]["spec"]["containers"][0]["args"][-1] == "/etc/pgbouncer/pgbouncer.ini"
+    named = ini_paths(ini)
+    assert {"auth_file", "server_tls_ca_file"} <= set(named) and set(named.values()) <= set(files), (named, sorted(files))
+    assert files[named["server_tls_ca_file"]] == ARGS.ca_bundle
+    # Without the CA ConfigMap the same check fails: it is the check, not the layout, that holds.
+    del sources[("configMap", "rds-ca")]
+    assert not set(named.values()) <= set(pod_files(deployment.inputs["spec"]["template"]["spec"], sources))
+
+
+def test_the_migration_verifies_aurora_by_name_and_sets_vault_s_first_login_secretly() -> None:
+    built = build(access)
+    job = built.one("kubernetes:batch/v1:Job")
+    container = job.inputs["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["PGSSLMODE"]["value"] == "verify-full" and env["PGSSLROOTCERT"]["value"] == "/etc/rds-ca/rds-ca.pem"
+    assert env["PGHOST"]["valueFrom"]["configMapKeyRef"] == {"name": "aurora-endpoint", "key": "host"}
+    assert built.named("db-access-endpoint").inputs["data"] == {"host": "aurora.cluster.example"}
+    assert container["args"][1:] == [
+        "--sql=/migration/migration.sql",
+        "--sql=/secrets/vault-login.sql",
+        "--sql=/secrets/lookup-passwords.sql",
+    ]
+    passwords = built.named("db-access-migration-passwords")
+    assert wire.is_secret(passwords.inputs["stringData"]) and "vaultfirstpassword1" not in str(wire.masked(passwords.inputs))

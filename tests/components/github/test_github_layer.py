@@ -236,7 +236,8 @@ def test_a_rendered_service_passes_its_own_gate_1_targets(tmp_path: Path) -> Non
     service = render_service(tmp_path / "svc", EXAMPLE)
     for target in ("lint", "test", "contract-test"):
         done = make(service, target)
-        assert done.returncode == 0, (target, done.stdout[-2000:], done.stderr[-2000:])
+        if done.returncode != 0:
+            pytest.fail(f"make {target} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     dry = make(service, "-n", "sca")
     assert dry.returncode == 0 and "pip_audit" in dry.stdout
 

@@ -24,11 +24,13 @@ def test_nothing_is_mounted_before_the_audit_device() -> None:
         assert all(audit.urn in r.dependencies for r in built.of_type(type_)), type_
 
 
-def test_the_database_connection_requires_tls_and_allows_only_the_tenants_roles() -> None:
+def test_the_database_connection_verifies_aurora_and_allows_only_the_tenants_roles() -> None:
     built = build(lambda: VaultPlatform("vault", ARGS, CONTEXT))
     connection = built.one("vault:database/secretBackendConnection:SecretBackendConnection")
     assert connection.inputs["allowedRoles"] == ["lending", "payments"]
-    assert connection.inputs["postgresql"]["connectionUrl"].endswith("aurora.example:5432/postgres?sslmode=require")
+    # verify-full: the certificate against the RDS roots on the Vault server, and the writer endpoint's name.
+    url = connection.inputs["postgresql"]["connectionUrl"]
+    assert url.endswith("@aurora.example:5432/postgres?sslmode=verify-full&sslrootcert=/vault/userconfig/rds-ca/rds-ca.pem")
     # Vault rotates the root password after the first up: Pulumi must not put the old one back.
     assert connection.options["ignoreChanges"] == ["postgresql.password"]
 

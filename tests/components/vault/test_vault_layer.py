@@ -94,9 +94,8 @@ def test_no_tenant_reaches_another_tenant(many_tenants: list[Registration]) -> N
         assert k8s_roles[a]["boundServiceAccountNamespaces"] == [a]
         # Database role: a's group and schema only (tests/realserver proves what they grant)
         statements = " ".join(db_roles[a]["creationStatements"])
-        assert f"IN ROLE {migration.group_role(a)};" in statements and f"search_path = {migration.schema(a)};" in statements
-        assert f"IN ROLE {migration.group_role(b)};" not in statements and f"role = {migration.group_role(b)};" not in statements
-        assert f"search_path = {migration.schema(b)};" not in statements
+        assert f"{migration.CREATE_USER}('{{{{name}}}}', '{{{{password}}}}', '{{{{expiration}}}}', '{a}'," in statements
+        assert f"'{b}'," not in statements
         # Queue policy principals and workload IAM resources: only a's
         for name, document in queue_policies.items():
             if name.startswith(f"{a}-outbox-"):

@@ -53,13 +53,15 @@ def make_handler(service: str, metrics: Metrics) -> type[BaseHTTPRequestHandler]
             else:
                 status, body, kind = 404, json.dumps({"error": "not found", "path": self.path}), "application/json"
             payload = body.encode()
+            # Observed before the response is written: once a client has read it, a scrape it sends
+            # next (served on another thread) already counts it.
+            if self.path != "/metrics":
+                metrics.observe(self.path if status != 404 else "unmatched", status, time.perf_counter() - started)
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
-            if self.path != "/metrics":
-                metrics.observe(self.path if status != 404 else "unmatched", status, time.perf_counter() - started)
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the standard library's name)
             print(json.dumps({"service": service, "request": format % args}), flush=True)
