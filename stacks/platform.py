@@ -332,7 +332,6 @@ class Platform(pulumi.ComponentResource):
                 database_url=pulumi.Output.concat(self.db.writer_endpoint, ":5432"),
                 database_username=config.database.vault_username,
                 database_ca_file=config.vault.database_ca_file,
-                tenants=[t.name for t in config.tenants],
                 default_lease_ttl_seconds=config.vault.default_lease_ttl_seconds,
                 max_lease_ttl_seconds=config.vault.max_lease_ttl_seconds,
             ),

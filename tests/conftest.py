@@ -90,25 +90,22 @@ NEW_TENANT: dict[str, Any] = {
 NEW_TENANT_RESOURCES = 66  # with its dashboards ConfigMap (#30 item 4)
 
 #: Platform resources (logical names) that legitimately change when a tenant joins or leaves: lists that
-#: name every tenant. Vault's allowed database roles; the pooler's pools, auth file and pods (rolled on a
-#: new pgbouncer.ini); the migration's SQL, passwords and Job (the Job and its ConfigMap are renamed
-#: after the SQL's digest: replaced); the collector's log routes and its role's log groups.
+#: name every tenant: the collector's log routes and its role's log groups. Nothing on the database path
+#: (#27 item 3): each tenant has its own pooler and migration Job, and Vault's connection names none.
 SHARED_CHANGES_ON_ONBOARDING = {
-    "vault-platform-aurora",
-    "db-access-pooler-config",
-    "db-access-pooler-auth",
-    "db-access-pooler",
-    "db-access-migration",
-    "db-access-migration-passwords",
-    "db-access-migrate-job",
     "kubernetes-platform-opentelemetry-collector",
     "otel-collector-write",
 }
 
 
 def platform_resources_of(tenant: str) -> set[str]:
-    """Platform resources (logical names) created with a tenant: its pooler lookup role's password."""
-    return {f"db-access-{tenant}-lookup"}
+    """Platform resources (logical names) created with a tenant: its database path in ``db-manager``
+    (components/database/access.py ``TenantDatabaseAccess``: the component, its pooler's lookup password,
+    auth Secret, ConfigMap, Deployment, PodDisruptionBudget and Service, its ingress policy, and its
+    migration's ConfigMap, password Secret and Job)."""
+    base = f"db-access-{tenant}"
+    parts = ("lookup", "pooler-auth", "pooler-config", "pooler", "to-pooler", "migration", "migration-password", "migrate-job")
+    return {base, *(f"{base}-{part}" for part in parts)}
 
 
 def plan_registrations(path: Path, stack: str) -> list[Registration]:

@@ -75,7 +75,7 @@ BREAKERS: dict[str, tuple[str, str, str, Callable[[dict[str, Any]], dict[str, An
     ),
     "7-database": (
         "kubernetes:core/v1:ConfigMap",
-        "db-access-pooler-config",
+        "db-access-payments-pooler-config",
         "tenant-database-path-wired",
         lambda p: _mapped(
             p, "data", lambda d: {"pgbouncer.ini": "\n".join(x for x in d["pgbouncer.ini"].splitlines() if not x.startswith("payments ="))}

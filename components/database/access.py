@@ -1,20 +1,23 @@
 """The DB Manager in the cluster (ADR-0002, #17 hop 7): PgBouncer in front of Aurora, and the migration
-Job that creates what it needs.
+Jobs that create what it needs. Each tenant has its own path (``TenantDatabaseAccess``, #27 item 3):
+adding or removing a tenant creates or deletes its objects and changes no other tenant's.
 
-- ``pgbouncer`` (Deployment + Service, namespace ``db-manager``): one pool per tenant capped at the
-  tenant's share (``pooler.pgbouncer_ini``); tenant pods reach it on 6432 and nothing else of the
-  database (their egress allows the pooler only). It connects to Aurora's writer endpoint through the
-  ``aurora-writer`` ExternalName Service (a name known before the cluster exists, so the pack reads
-  ``pgbouncer.ini`` at a first preview), TLS ``verify-ca`` against the region's RDS root CAs (ConfigMap
-  ``rds-ca``, mounted: the certificate names the writer endpoint, which PgBouncer does not dial).
-- ``db-migrate-<digest>``: a Job running the migration (``migration.migration_sql``: schemas, group
-  and lookup roles, the verifiers and the functions Vault calls), Vault's login (set once: Vault
-  rotates it) and the lookup roles' passwords, as the master user whose RDS-managed secret it reads
-  with its own Pod Identity. It dials the writer endpoint by its own name (ConfigMap
-  ``aurora-endpoint``), TLS ``verify-full`` against the same CAs. Named after a digest of the migration: a
-  change (a tenant joins) runs a new Job; an unchanged one is not run again. It is idempotent anyway.
+- ``pgbouncer-<tenant>`` (Deployment + Service, namespace ``db-manager``): the tenant's pooler, one
+  pool capped at its share (``pooler.pgbouncer_ini``); only the tenant's namespace reaches it, on 6432
+  (its pods reach it and nothing else of the database). It connects to Aurora's writer
+  endpoint through the ``aurora-writer`` ExternalName Service (a name known before the cluster exists,
+  so the pack reads ``pgbouncer.ini`` at a first preview), TLS ``verify-ca`` against the region's RDS
+  root CAs (ConfigMap ``rds-ca``, mounted: the certificate names the writer endpoint, which PgBouncer
+  does not dial).
+- ``db-migrate-<digest>``: the base migration (``migration.base_migration_sql``: schema ``pooler``, the
+  verifiers and the functions Vault calls, Vault's login, set once: Vault rotates it); then, per
+  tenant, ``db-migrate-<tenant>-<digest>`` (its group, schema and lookup role, and that role's
+  password). Each runs as the master user, whose RDS-managed secret it reads with its own Pod Identity,
+  and dials the writer endpoint by its own name (ConfigMap ``aurora-endpoint``), TLS ``verify-full``
+  against the same CAs. Named after a digest of its SQL: a changed migration runs a new Job; an
+  unchanged one is not run again. Each is idempotent anyway.
 
-Both run the DB Manager image (``platform/db-manager``, its ``pgbouncer`` and ``migrate`` commands).
+All run the DB Manager image (``platform/db-manager``, its ``pgbouncer`` and ``migrate`` commands).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from components.context import StackContext
 from components.database import migration
 from components.database.pooler import PoolerSettings, TenantPool, auth_file, pgbouncer_ini
 from components.kubernetes.namespaces import DNS_NAMESPACE, pod_security_labels
-from policy_pack.policies.contract import BATCH_PRIORITY, CRITICAL_PRIORITY, POOLER_DEPLOYMENT, POOLER_NAMESPACE, SHARED_TENANT
+from policy_pack.policies.contract import BATCH_PRIORITY, CRITICAL_PRIORITY, POOLER_DEPLOYMENT, POOLER_NAMESPACE
 
 NAMESPACE = POOLER_NAMESPACE
 POOLER = POOLER_DEPLOYMENT
@@ -60,9 +63,18 @@ _RESTRICTED = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True
 _POD_SECURITY = {"runAsNonRoot": True, "runAsUser": 65532, "seccompProfile": {"type": "RuntimeDefault"}}
 
 
-def pooler_address() -> str:
-    """Where a tenant service connects (database name: its tenant)."""
-    return f"{POOLER}.{NAMESPACE}.svc:{POOLER_PORT}"
+def pooler_name(tenant: str) -> str:
+    """The tenant's own pooler (Deployment, Service, ConfigMap): ``pgbouncer-<tenant>``."""
+    return f"{POOLER}-{tenant}"
+
+
+def pooler_address(tenant: str) -> str:
+    """Where a tenant's services connect (database name: the tenant)."""
+    return f"{pooler_name(tenant)}.{NAMESPACE}.svc:{POOLER_PORT}"
+
+
+def pooler_labels(tenant: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": POOLER, "app.kubernetes.io/instance": tenant}
 
 
 def pooler_settings() -> PoolerSettings:
@@ -81,8 +93,9 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
-def migration_job_name(sql: str) -> str:
-    return f"{MIGRATOR}-{digest(sql)}"
+def migration_job_name(sql: str, tenant: str | None = None) -> str:
+    """``db-migrate-<digest>`` (the base) or ``db-migrate-<tenant>-<digest>``: a changed SQL runs a new Job."""
+    return f"{MIGRATOR}-{tenant + '-' if tenant else ''}{digest(sql)}"
 
 
 def _container(name: str, image: str, args: list[str], mounts: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
@@ -97,13 +110,14 @@ def _container(name: str, image: str, args: list[str], mounts: list[dict[str, An
     }
 
 
-def pooler_deployment_spec(image: str, replicas: int, config_digest: str) -> dict[str, Any]:
-    """``config_digest`` annotates the pods: a changed pgbouncer.ini (a tenant joins) rolls them.
+def pooler_deployment_spec(image: str, replicas: int, config_digest: str, tenant: str) -> dict[str, Any]:
+    """The tenant's own pooler. ``config_digest`` annotates the pods: a changed pgbouncer.ini (its cap)
+    rolls them; another tenant's change never does (each tenant has its own, #27 item 3).
 
     Survives a node, a zone and a drain (#27 item 5): spread evenly over zones (skew 1, never two in one
     zone before every zone has one), away from each other's nodes, above tenant workloads when the
     scheduler must preempt; its PodDisruptionBudget lets a drain take one at a time."""
-    labels = {"app.kubernetes.io/name": POOLER}
+    labels = pooler_labels(tenant)
     port = {"name": "postgres", "containerPort": POOLER_PORT}
     probe = {"tcpSocket": {"port": POOLER_PORT}}
     mounts = [
@@ -143,8 +157,8 @@ def pooler_deployment_spec(image: str, replicas: int, config_digest: str) -> dic
                     )
                 ],
                 "volumes": [
-                    {"name": "config", "configMap": {"name": POOLER}},
-                    {"name": "auth", "secret": {"secretName": f"{POOLER}-auth"}},
+                    {"name": "config", "configMap": {"name": pooler_name(tenant)}},
+                    {"name": "auth", "secret": {"secretName": f"{pooler_name(tenant)}-auth"}},
                     {"name": "ca", "configMap": {"name": CA_CONFIG_MAP}},
                 ],
             },
@@ -152,7 +166,8 @@ def pooler_deployment_spec(image: str, replicas: int, config_digest: str) -> dic
     }
 
 
-def migration_job_spec(image: str, sql_config_map: str, region: str) -> dict[str, Any]:
+def migration_job_spec(image: str, sql_config_map: str, region: str, secret: str, secret_files: tuple[str, ...]) -> dict[str, Any]:
+    """Runs ``migration.sql`` (ConfigMap ``sql_config_map``), then ``secret_files`` of Secret ``secret``."""
     mounts = [
         {"name": "sql", "mountPath": "/migration", "readOnly": True},
         {"name": "passwords", "mountPath": "/secrets", "readOnly": True},
@@ -166,7 +181,7 @@ def migration_job_spec(image: str, sql_config_map: str, region: str) -> dict[str
         {"name": "AWS_REGION", "value": region},
         {"name": "MASTER_SECRET_PREFIX", "value": RDS_MANAGED_SECRET_PREFIX},
     ]
-    args = ["migrate", "--sql=/migration/migration.sql", "--sql=/secrets/vault-login.sql", "--sql=/secrets/lookup-passwords.sql"]
+    args = ["migrate", "--sql=/migration/migration.sql", *(f"--sql=/secrets/{f}" for f in secret_files)]
     return {
         "backoffLimit": 3,
         "activeDeadlineSeconds": 900,
@@ -180,7 +195,7 @@ def migration_job_spec(image: str, sql_config_map: str, region: str) -> dict[str
                 "containers": [_container(MIGRATOR, image, args, mounts, env=env)],
                 "volumes": [
                     {"name": "sql", "configMap": {"name": sql_config_map}},
-                    {"name": "passwords", "secret": {"secretName": f"{MIGRATOR}-passwords"}},
+                    {"name": "passwords", "secret": {"secretName": secret}},
                     {"name": "ca", "configMap": {"name": CA_CONFIG_MAP}},
                 ],
             },
@@ -188,23 +203,23 @@ def migration_job_spec(image: str, sql_config_map: str, region: str) -> dict[str
     }
 
 
-def network_policy_specs(vpc_cidr: str) -> dict[str, dict[str, Any]]:
-    tenants = {
-        "namespaceSelector": {
-            "matchExpressions": [{"key": "tenant", "operator": "Exists"}, {"key": "tenant", "operator": "NotIn", "values": [SHARED_TENANT]}]
-        }
+def tenant_ingress_spec(tenant: str) -> dict[str, Any]:
+    """Only the tenant's own namespace reaches its pooler, on 6432."""
+    peer = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": tenant}}}
+    return {
+        "podSelector": {"matchLabels": pooler_labels(tenant)},
+        "policyTypes": ["Ingress"],
+        "ingress": [{"from": [peer], "ports": [{"protocol": "TCP", "port": POOLER_PORT}]}],
     }
+
+
+def network_policy_specs(vpc_cidr: str) -> dict[str, dict[str, Any]]:
     dns = {
         "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": DNS_NAMESPACE}},
         "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
     }
     return {
         "default-deny": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
-        "allow-tenants-to-pooler": {
-            "podSelector": {"matchLabels": {"app.kubernetes.io/name": POOLER}},
-            "policyTypes": ["Ingress"],
-            "ingress": [{"from": [tenants], "ports": [{"protocol": "TCP", "port": POOLER_PORT}]}],
-        },
         "allow-database-egress": {
             "podSelector": {},
             "policyTypes": ["Egress"],
@@ -250,7 +265,6 @@ class DatabaseAccess(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DatabaseAccessArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:database:DatabaseAccess", name, None, opts)
-        child = options.child(self, opts)
         labels = pod_security_labels(args.kubernetes_version)
         # The pooler's secrets and the migration's history: kept where the stack protects state (ADR-0005).
         namespace = k8s.core.v1.Namespace(
@@ -270,39 +284,10 @@ class DatabaseAccess(pulumi.ComponentResource):
             opts=inside,
         )
 
-        tenants = sorted(p.tenant for p in args.pools)
-        passwords = {t: random.RandomPassword(f"{name}-{t}-lookup", length=40, special=False, opts=child).result for t in tenants}
-        secret_passwords = pulumi.Output.all(**passwords) if passwords else pulumi.Output.from_input({})
-        k8s.core.v1.Secret(
-            f"{name}-pooler-auth",
-            metadata=meta(f"{POOLER}-auth"),
-            string_data={"userlist.txt": pulumi.Output.secret(secret_passwords.apply(auth_file))},
-            opts=inside,
-        )
         k8s.core.v1.ConfigMap(f"{name}-rds-ca", metadata=meta(CA_CONFIG_MAP), data={CA_KEY: args.ca_bundle}, opts=inside)
         k8s.core.v1.ConfigMap(f"{name}-endpoint", metadata=meta(ENDPOINT_CONFIG_MAP), data={"host": args.writer_endpoint}, opts=inside)
-        ini = pgbouncer_ini(pooler_settings(), args.pools)
-        k8s.core.v1.ConfigMap(f"{name}-pooler-config", metadata=meta(POOLER), data={"pgbouncer.ini": ini}, opts=inside)
         for account in (POOLER, MIGRATOR):
             k8s.core.v1.ServiceAccount(f"{name}-{account}-sa", metadata=meta(account), automount_service_account_token=False, opts=inside)
-        # Any: pulumi_kubernetes's TypedDict inputs make mypy check every key of these specs (and run out of memory).
-        pooler: Any = pooler_deployment_spec(args.image, args.replicas, digest(ini))
-        k8s.apps.v1.Deployment(f"{name}-pooler", metadata=meta(POOLER), spec=pooler, opts=inside)
-        k8s.policy.v1.PodDisruptionBudget(
-            f"{name}-pooler",
-            metadata=meta(POOLER),
-            spec={"maxUnavailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": POOLER}}},
-            opts=inside,
-        )
-        k8s.core.v1.Service(
-            f"{name}-pooler",
-            metadata=meta(POOLER),
-            spec={
-                "selector": {"app.kubernetes.io/name": POOLER},
-                "ports": [{"name": "postgres", "port": POOLER_PORT, "targetPort": "postgres"}],
-            },
-            opts=inside,
-        )
 
         location = Location.of(self)
         reader = pulumi.Output.all(secrets_arn=location.secrets(RDS_MANAGED_SECRET_PREFIX), keys_arn=location.kms_keys()).apply(
@@ -317,25 +302,115 @@ class DatabaseAccess(pulumi.ComponentResource):
             policy=("master-secret", reader),
         )
 
-        sql = migration.migration_sql(tenants, args.vault_user, {p.tenant for p in args.pools if p.audited})
+        # The base migration names no tenant: onboarding leaves it and its Job alone (#27 item 3).
+        sql = migration.base_migration_sql(args.vault_user)
         job = migration_job_name(sql)
         sql_map = k8s.core.v1.ConfigMap(f"{name}-migration", metadata=meta(job), data={"migration.sql": sql}, opts=inside)
-        password_secret = k8s.core.v1.Secret(
+        login = k8s.core.v1.Secret(
             f"{name}-migration-passwords",
             metadata=meta(f"{MIGRATOR}-passwords"),
             string_data={
-                "lookup-passwords.sql": pulumi.Output.secret(secret_passwords.apply(migration.lookup_password_sql)),
                 "vault-login.sql": pulumi.Output.secret(
                     pulumi.Output.from_input(args.vault_password).apply(lambda p: migration.vault_login_sql(args.vault_user, p))
                 ),
             },
             opts=inside,
         )
+        base_job = k8s.batch.v1.Job(
+            f"{name}-migrate-job",
+            metadata=meta(job),
+            spec=cast(Any, migration_job_spec(args.image, job, ctx.region, f"{MIGRATOR}-passwords", ("vault-login.sql",))),
+            opts=options.child(self, opts, after=[sql_map, login]),
+        )
+        self.poolers = {
+            pool.tenant: TenantDatabaseAccess(
+                f"{name}-{pool.tenant}",
+                TenantDatabaseAccessArgs(
+                    pool=pool, image=args.image, vault_user=args.vault_user, replicas=args.replicas, region=ctx.region
+                ),
+                options.child(self, opts, after=[namespace, base_job]),
+            )
+            for pool in sorted(args.pools, key=lambda p: p.tenant)
+        }
+        self.pooler_addresses = {tenant: pooler_address(tenant) for tenant in self.poolers}
+        self.register_outputs({"poolerAddresses": self.pooler_addresses, "migrationJob": job})
+
+
+@dataclass(frozen=True)
+class TenantDatabaseAccessArgs:
+    """Attributes:
+    pool: The tenant and its connection cap (``audited``: its schema is object-audited).
+    image: The DB Manager image (by digest).
+    vault_user: Vault's login (made the admin of the tenant's group).
+    replicas: The pooler's replicas (one per zone in HA stacks).
+    region: For the migration Job (the master secret's region).
+    """
+
+    pool: TenantPool
+    image: str
+    vault_user: str
+    replicas: int
+    region: str
+
+
+class TenantDatabaseAccess(pulumi.ComponentResource):
+    """One tenant's database path in namespace ``db-manager`` (#27 item 3): its own PgBouncer (ConfigMap,
+    auth Secret, Deployment, PodDisruptionBudget, Service ``pgbouncer-<tenant>``, ingress from its
+    namespace only) and its own migration Job (group, schema, lookup role, its lookup password). Adding
+    or removing a tenant creates or deletes these and changes no other tenant's object: no shared
+    pooler reloads or rolls, no shared Job reruns. Runs after the base migration (``opts``)."""
+
+    def __init__(self, name: str, args: TenantDatabaseAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:database:TenantDatabaseAccess", name, {"tenant": args.pool.tenant}, opts)
+        child = options.child(self, opts)
+        tenant = args.pool.tenant
+        pooler = pooler_name(tenant)
+
+        def meta(object_name: str) -> Any:
+            return {"name": object_name, "namespace": NAMESPACE, "labels": {"fintech-blueprint.io/tenant": tenant}}
+
+        password = random.RandomPassword(f"{name}-lookup", length=40, special=False, opts=child).result
+        k8s.core.v1.Secret(
+            f"{name}-pooler-auth",
+            metadata=meta(f"{pooler}-auth"),
+            string_data={"userlist.txt": pulumi.Output.secret(password.apply(lambda p: auth_file({tenant: p})))},
+            opts=child,
+        )
+        ini = pgbouncer_ini(pooler_settings(), [args.pool])
+        k8s.core.v1.ConfigMap(f"{name}-pooler-config", metadata=meta(pooler), data={"pgbouncer.ini": ini}, opts=child)
+        # Any: pulumi_kubernetes's TypedDict inputs make mypy check every key of these specs (and run out of memory).
+        spec: Any = pooler_deployment_spec(args.image, args.replicas, digest(ini), tenant)
+        k8s.apps.v1.Deployment(f"{name}-pooler", metadata=meta(pooler), spec=spec, opts=child)
+        k8s.policy.v1.PodDisruptionBudget(
+            f"{name}-pooler",
+            metadata=meta(pooler),
+            spec={"maxUnavailable": 1, "selector": {"matchLabels": pooler_labels(tenant)}},
+            opts=child,
+        )
+        k8s.core.v1.Service(
+            f"{name}-pooler",
+            metadata=meta(pooler),
+            spec={"selector": pooler_labels(tenant), "ports": [{"name": "postgres", "port": POOLER_PORT, "targetPort": "postgres"}]},
+            opts=child,
+        )
+        ingress: Any = tenant_ingress_spec(tenant)
+        k8s.networking.v1.NetworkPolicy(f"{name}-to-pooler", metadata=meta(f"allow-{tenant}-to-pooler"), spec=ingress, opts=child)
+
+        sql = migration.tenant_migration_sql(tenant, args.vault_user, args.pool.audited)
+        job = migration_job_name(sql, tenant)
+        sql_map = k8s.core.v1.ConfigMap(f"{name}-migration", metadata=meta(job), data={"migration.sql": sql}, opts=child)
+        secret = f"{MIGRATOR}-{tenant}-password"
+        password_secret = k8s.core.v1.Secret(
+            f"{name}-migration-password",
+            metadata=meta(secret),
+            string_data={"lookup-password.sql": pulumi.Output.secret(password.apply(lambda p: migration.lookup_password_sql({tenant: p})))},
+            opts=child,
+        )
         k8s.batch.v1.Job(
             f"{name}-migrate-job",
             metadata=meta(job),
-            spec=cast(Any, migration_job_spec(args.image, job, ctx.region)),
+            spec=cast(Any, migration_job_spec(args.image, job, args.region, secret, ("lookup-password.sql",))),
             opts=options.child(self, opts, after=[sql_map, password_secret]),
         )
-        self.pooler_address = pooler_address()
-        self.register_outputs({"poolerAddress": self.pooler_address, "migrationJob": job})
+        self.address = pooler_address(tenant)
+        self.register_outputs({"poolerAddress": self.address, "migrationJob": job})

@@ -218,9 +218,10 @@ def audit_sql(tenant: str) -> list[str]:
     ]
 
 
-def migration_sql(tenants: list[str], vault_user: str, audited: frozenset[str] | set[str] = frozenset()) -> str:
-    """The whole migration for ``tenants``; ``vault_user`` (the role Vault logs in with) may call the
-    three user functions and nothing else; the schemas of ``audited`` tenants are object-audited."""
+def base_migration_sql(vault_user: str) -> str:
+    """What every tenant's path needs once: schema ``pooler`` and its functions, the verifiers, Vault's
+    login (it may call the user functions), ``public`` closed, pgAudit's role. Names no tenant: a
+    tenant joining or leaving leaves it, and the Job that runs it, unchanged."""
     vault = _identifier(vault_user)
     functions = [f"{CREATE_USER}(text, text, timestamptz, text, int)", f"{RENEW_USER}(text, timestamptz)", f"{DROP_USER}(text)"]
     functions += [f"{POOLER_SCHEMA}.register(text, text, timestamptz, text)", f"{POOLER_SCHEMA}.extend(text, timestamptz)"]
@@ -248,23 +249,34 @@ def migration_sql(tenants: list[str], vault_user: str, audited: frozenset[str] |
         *(f"GRANT EXECUTE ON FUNCTION {f} TO {vault};" for f in functions),
         _create_role(AUDIT_ROLE, "NOLOGIN"),
     ]
-    for tenant in sorted(tenants):
-        group, lookup, own = group_role(tenant), lookup_role(tenant), schema(tenant)
-        lines += [
-            _create_role(group, "NOLOGIN"),
-            _create_role(lookup, "LOGIN"),
-            # Not a superuser: the master user must be a member of the group to give it the schema
-            # (and to set its default privileges).
-            f"GRANT {group} TO CURRENT_USER;",
-            f"GRANT {group} TO {vault} WITH ADMIN OPTION;",
-            f"CREATE SCHEMA IF NOT EXISTS {own} AUTHORIZATION {group};",
-            f"REVOKE ALL ON SCHEMA {own} FROM PUBLIC;",
-            f"GRANT USAGE ON SCHEMA {POOLER_SCHEMA} TO {lookup};",
-            f"GRANT EXECUTE ON FUNCTION {LOOKUP_FUNCTION}(text) TO {lookup};",
-        ]
-        if tenant in audited:
-            lines += audit_sql(tenant)
     return "\n".join(lines) + "\n"
+
+
+def tenant_migration_sql(tenant: str, vault_user: str, audited: bool = False) -> str:
+    """One tenant's part, after the base: its group (owning its schema, Vault's login its admin), its
+    lookup role, and, for pci or pii data, the object audit of its schema. Names no other tenant."""
+    vault = _identifier(vault_user)
+    group, lookup, own = group_role(tenant), lookup_role(tenant), schema(tenant)
+    lines = [
+        _create_role(group, "NOLOGIN"),
+        _create_role(lookup, "LOGIN"),
+        # Not a superuser: the master user must be a member of the group to give it the schema
+        # (and to set its default privileges).
+        f"GRANT {group} TO CURRENT_USER;",
+        f"GRANT {group} TO {vault} WITH ADMIN OPTION;",
+        f"CREATE SCHEMA IF NOT EXISTS {own} AUTHORIZATION {group};",
+        f"REVOKE ALL ON SCHEMA {own} FROM PUBLIC;",
+        f"GRANT USAGE ON SCHEMA {POOLER_SCHEMA} TO {lookup};",
+        f"GRANT EXECUTE ON FUNCTION {LOOKUP_FUNCTION}(text) TO {lookup};",
+    ]
+    if audited:
+        lines += audit_sql(tenant)
+    return "\n".join(lines) + "\n"
+
+
+def migration_sql(tenants: list[str], vault_user: str, audited: frozenset[str] | set[str] = frozenset()) -> str:
+    """The base and every tenant's part, in the order the Jobs run them."""
+    return base_migration_sql(vault_user) + "".join(tenant_migration_sql(t, vault_user, t in audited) for t in sorted(tenants))
 
 
 def creation_statements(tenant: str, connection_limit: int) -> list[str]:

@@ -46,7 +46,6 @@ class VaultPlatformArgs:
     database_username: Vault's administrative login; its password is generated here (a secret), and
       rotated by Vault after the first ``up`` (``vault write -f database/rotate-root/aurora``, ADR-0001),
       so no person types it and no stack file holds it.
-    tenants: Roles allowed on the database connection.
     database_ca_file: Where the Vault server holds the RDS root CAs (``vault.databaseCaFile``): the
       PostgreSQL plugin (pgx) reads ``sslrootcert`` as a path on the Vault server, and verifies the
       writer endpoint's certificate and name against it (``verify-full``).
@@ -57,7 +56,6 @@ class VaultPlatformArgs:
     token_reviewer_jwt: pulumi.Input[str]
     database_url: pulumi.Input[str]
     database_username: str
-    tenants: list[str]
     database_ca_file: str = "/vault/userconfig/rds-ca/rds-ca.pem"
     default_lease_ttl_seconds: int = DEFAULT_LEASE_TTL_SECONDS
     max_lease_ttl_seconds: int = MAX_LEASE_TTL_SECONDS
@@ -107,7 +105,12 @@ class VaultPlatform(pulumi.ComponentResource):
             f"{name}-aurora",
             backend=self.database.path,
             name=vp.DATABASE_CONNECTION,
-            allowed_roles=sorted(args.tenants),
+            # Any role of this mount: each tenant's role is the tenant's own object (its Concierge), and a
+            # list of tenants here would rewrite the connection at every onboarding (Vault closes and
+            # reopens a connection whose config is written: every tenant's issuance, #27 item 3). Who
+            # may write roles on the mount is the CI deploy policy; every statement goes through the
+            # migration's functions, which refuse a user outside a tenant group.
+            allowed_roles=["*"],
             verify_connection=False,
             postgresql={
                 "connection_url": pulumi.Output.from_input(args.database_url).apply(

@@ -146,7 +146,9 @@ def _pooler_available(args) -> Iterator[Finding]:
     poolers = [
         d
         for d in named(resources, "kubernetes:apps/v1:Deployment")
-        if get(d.props, "metadata.name") == contract.POOLER_DEPLOYMENT and get(d.props, "metadata.namespace") == contract.POOLER_NAMESPACE
+        # The pooler, or each tenant's own (pgbouncer-<tenant>, #27 item 3).
+        if str(get(d.props, "metadata.name")).split("-")[0] == contract.POOLER_DEPLOYMENT
+        and get(d.props, "metadata.namespace") == contract.POOLER_NAMESPACE
     ]
     classes = {
         str(get(c.props, "metadata.name")): get(c.props, "value") for c in named(resources, "kubernetes:scheduling.k8s.io/v1:PriorityClass")

@@ -195,13 +195,15 @@ JOURNEY_BAD: list[tuple[str, str, Edit]] = [
     (
         "tenant-database-path-wired",
         "no pool",
-        changed("kubernetes:core/v1:ConfigMap", "db-access-pooler-config", _ini_without("payments =")),
+        changed("kubernetes:core/v1:ConfigMap", "db-access-payments-pooler-config", _ini_without("payments =")),
     ),
     (
         "tenant-database-path-wired",
         "wrong lookup",
         changed(
-            "kubernetes:core/v1:ConfigMap", "db-access-pooler-config", _ini_replace("auth_user=pooler_payments", "auth_user=pooler_fraud")
+            "kubernetes:core/v1:ConfigMap",
+            "db-access-payments-pooler-config",
+            _ini_replace("auth_user=pooler_payments", "auth_user=pooler_fraud"),
         ),
     ),
     (
@@ -209,7 +211,8 @@ JOURNEY_BAD: list[tuple[str, str, Edit]] = [
         "no egress to the pooler",
         changed(NETPOL, "payments-allow-platform-egress", _egress_without("db-manager")),
     ),
-    ("tenant-database-path-wired", "no migration", _drop("kubernetes:batch/v1:Job", "db-access-migrate-job")),
+    ("tenant-database-path-wired", "no migration", _drop("kubernetes:batch/v1:Job", "db-access-payments-migrate-job")),
+    ("tenant-database-path-wired", "no base migration", _drop("kubernetes:batch/v1:Job", "db-access-migrate-job")),
     (
         "tenant-worker-scaling-wired",
         "another tenant's queue",

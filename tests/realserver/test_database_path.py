@@ -24,7 +24,7 @@ import pytest
 from components.database import access, migration
 from components.database.pooler import TenantPool, auth_file, pgbouncer_ini
 from components.vault import policies as vp
-from tests.components.database.pod_files import ini_paths, pod_files
+from tests.components.database.pod_files import pod_files
 from tests.components.vault.openbao.conftest import Bao, free_port
 from tests.realserver.conftest import (
     DATABASE,
@@ -53,7 +53,7 @@ VAULT_USER, VAULT_PASSWORD = "vault_admin", "vaultadminpassword1"
 @dataclass
 class Path_:
     postgres: Psql
-    pooler: Pooler
+    poolers: dict[str, Pooler]
     bao: Bao
 
     def creds(self, role: str) -> dict[str, Any]:
@@ -61,13 +61,17 @@ class Path_:
         assert reply.status == 200, reply.body
         return {"user": reply.body["data"]["username"], "password": reply.body["data"]["password"], "lease": reply.body["lease_id"]}
 
-    def through_pooler(self, sql: str, creds: dict[str, Any], database: str) -> subprocess.CompletedProcess[str]:
-        return Psql(self.pooler.port).run(sql, user=creds["user"], password=creds["password"], database=database)
+    def through_pooler(self, sql: str, creds: dict[str, Any], database: str, pooler: str = "") -> subprocess.CompletedProcess[str]:
+        """Through the pooler of tenant ``pooler`` (default: the database's tenant's own)."""
+        port = self.poolers[pooler or database].port
+        return Psql(port).run(sql, user=creds["user"], password=creds["password"], database=database)
 
 
 def refused(result: subprocess.CompletedProcess[str]) -> bool:
-    """PgBouncer refuses a user its tenant's lookup does not find (gone, expired, or another tenant's)."""
-    return result.returncode != 0 and "FATAL:  no such user" in result.stderr
+    """PgBouncer refuses a user its tenant's lookup does not find (gone, expired, or another tenant's):
+    "no such user", or, where it answers a SCRAM exchange for an unknown user so as not to tell who
+    exists, a failed SASL authentication."""
+    return result.returncode != 0 and ("FATAL:  no such user" in result.stderr or "FATAL:  SASL authentication failed" in result.stderr)
 
 
 def snapshot(postgres: Psql) -> str:
@@ -88,21 +92,32 @@ def snapshot(postgres: Psql) -> str:
     )
 
 
-def pooler_files(ini: str, passwords: dict[str, str], ca: Path) -> dict[str, str]:
-    """The pooler pod's files, from the program's own pod spec and objects (components/database/access.py):
-    pgbouncer.ini from its ConfigMap, the lookup roles' passwords from its Secret (and the test's admin
-    login), the CA from the ``rds-ca`` ConfigMap, each where the pod mounts it."""
-    spec = access.pooler_deployment_spec("db-manager@sha256:" + "0" * 64, 1, "digest")["template"]["spec"]
+def pooler_files(tenant: str, ini: str, password: str, ca: Path) -> dict[str, str]:
+    """A tenant's pooler pod's files, from the program's own pod spec and objects (components/database/
+    access.py): pgbouncer.ini from its ConfigMap, its lookup role's password from its Secret (and the
+    test's admin login), the CA from the ``rds-ca`` ConfigMap, each where the pod mounts it."""
+    spec = access.pooler_deployment_spec("db-manager@sha256:" + "0" * 64, 1, "digest", tenant)["template"]["spec"]
+    name = access.pooler_name(tenant)
     sources = {
-        ("configMap", access.POOLER): {"pgbouncer.ini": ini},
-        ("secret", f"{access.POOLER}-auth"): {"userlist.txt": auth_file(passwords) + f'"{POOLER_ADMIN[0]}" "{POOLER_ADMIN[1]}"\n'},
+        ("configMap", name): {"pgbouncer.ini": ini},
+        ("secret", f"{name}-auth"): {"userlist.txt": auth_file({tenant: password}) + f'"{POOLER_ADMIN[0]}" "{POOLER_ADMIN[1]}"\n'},
         ("configMap", access.CA_CONFIG_MAP): {access.CA_KEY: ca.read_text()},
     }
     return pod_files(spec, sources)
 
 
-def pooler_ini(postgres: Psql, **changes: Any) -> str:
-    """The program's pgbouncer.ini (its settings: auth file, TLS mode and CA path), pointed at this server."""
+def lookup_password(tenant: str) -> str:
+    return f"lookup{tenant.replace('-', '')}"
+
+
+def start_tenant_pooler(postgres: Psql, tenant: str, ca: Path, **changes: Any) -> Pooler:
+    """The tenant's own pooler, as the program renders it (one pool), on this server."""
+    ini = pooler_ini(postgres, tenant, **changes)
+    return start_pooler(server_directory(f"pgbouncer-{tenant}"), ini, pooler_files(tenant, ini, lookup_password(tenant), ca))
+
+
+def pooler_ini(postgres: Psql, tenant: str, **changes: Any) -> str:
+    """The program's pgbouncer.ini for ``tenant`` (its settings: auth file, TLS mode and CA path), pointed at this server."""
     settings = dataclasses.replace(
         access.pooler_settings(),
         server_host=SERVER_NAME,
@@ -112,7 +127,7 @@ def pooler_ini(postgres: Psql, **changes: Any) -> str:
         listen_port=free_port(),
         **{"query_wait_timeout_seconds": 20, **changes},
     )
-    return pgbouncer_ini(settings, [TenantPool(t, CAP) for t in TENANTS], admin_users=(POOLER_ADMIN[0],))
+    return pgbouncer_ini(settings, [TenantPool(tenant, CAP)], admin_users=(POOLER_ADMIN[0],))
 
 
 @pytest.fixture(scope="module")
@@ -121,11 +136,8 @@ def path(postgres: Psql, bao: Bao) -> Iterator[Path_]:
     # The migration Job's three files, in its order, as the master user (no superuser).
     postgres.ok(migration.migration_sql(list(TENANTS), VAULT_USER, AUDITED))
     postgres.ok(migration.vault_login_sql(VAULT_USER, VAULT_PASSWORD))
-    passwords = {t: f"lookup{t.replace('-', '')}" for t in TENANTS}
-    postgres.ok(migration.lookup_password_sql(passwords))
-    directory = server_directory("pgbouncer")
-    ini = pooler_ini(postgres)
-    pooler = start_pooler(directory, ini, pooler_files(ini, passwords, postgres.ca))
+    postgres.ok(migration.lookup_password_sql({t: lookup_password(t) for t in TENANTS}))
+    poolers: dict[str, Pooler] = {}
     bao.ok("POST", "sys/mounts/database", {"type": "database"})
     bao.ok(
         "POST",
@@ -151,9 +163,12 @@ def path(postgres: Psql, bao: Bao) -> Iterator[Path_]:
         bao.ok("POST", f"database/roles/{tenant}", role)
         bao.ok("POST", f"database/roles/{tenant}-short", {**role, "default_ttl": "3s", "max_ttl": "3s"})
     try:
-        yield Path_(postgres, pooler, bao)
+        for tenant in TENANTS:
+            poolers[tenant] = start_tenant_pooler(postgres, tenant, postgres.ca)
+        yield Path_(postgres, poolers, bao)
     finally:
-        stop_pooler(pooler)
+        for pooler in poolers.values():
+            stop_pooler(pooler)
 
 
 def test_the_migration_step_is_idempotent(path: Path_) -> None:
@@ -197,7 +212,11 @@ def test_a_tenant_user_is_refused_another_tenant_s_schema_and_public(path: Path_
 
 
 def test_a_tenant_user_cannot_take_a_connection_of_another_tenant_s_pool(path: Path_) -> None:
+    # Neither fraud's pooler (its lookup role finds no payments user) nor fraud's pool on it.
     result = path.through_pooler("SELECT 1", path.creds("payments"), "fraud")
+    assert refused(result)
+    result = path.through_pooler("SELECT 1", path.creds("payments"), "payments", pooler="fraud")
+    assert result.returncode != 0
     assert refused(result)
 
 
@@ -206,7 +225,7 @@ def test_the_tenant_connection_cap_holds(path: Path_) -> None:
     started = time.monotonic()
     clients = [
         subprocess.Popen(
-            ["psql", "-h", "127.0.0.1", "-p", str(path.pooler.port), "-U", creds["user"], "-d", "payments", "-XAtqc", SLEEPER],
+            ["psql", "-h", "127.0.0.1", "-p", str(path.poolers["payments"].port), "-U", creds["user"], "-d", "payments", "-XAtqc", SLEEPER],
             env={"PGPASSWORD": creds["password"], "PGSSLMODE": "disable", "PATH": "/usr/bin:/bin"},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -251,13 +270,15 @@ def test_an_expired_lease_ends_access(path: Path_) -> None:
 
 
 def test_the_pooler_configuration_is_the_program_s(path: Path_) -> None:
-    ini = (path.pooler.directory / "pgbouncer.ini").read_text()
+    pooler = path.poolers["payments"]
+    ini = (pooler.directory / "pgbouncer.ini").read_text()
     assert f"payments = host={SERVER_NAME} port={path.postgres.port} dbname={DATABASE} auth_user=pooler_payments" in ini
     assert f"max_db_connections={CAP}" in ini and "pool_mode = transaction" in ini
     # The program's TLS to Aurora and its files, where the pod mounts them (moved under the test's root).
     assert "server_tls_sslmode = verify-ca" in ini
-    assert f"server_tls_ca_file = {path.pooler.directory}{access.CA_FILE}" in ini
-    assert f"auth_file = {path.pooler.directory}{access.AUTH_FILE}" in ini and "unix_socket_dir =\n" in ini
+    assert f"server_tls_ca_file = {pooler.directory}{access.CA_FILE}" in ini
+    assert f"auth_file = {pooler.directory}{access.AUTH_FILE}" in ini and "unix_socket_dir =\n" in ini
+    assert "fraud" not in ini
 
 
 def test_the_names_a_tenant_cannot_take_are_the_server_s(postgres: Psql) -> None:
@@ -360,15 +381,12 @@ def test_a_renewed_lease_moves_the_expiry_where_the_pooler_reads_it(path: Path_)
 
 def test_a_pooler_that_trusts_another_ca_reaches_no_database(path: Path_, tmp_path: Path) -> None:
     """The pooler verifies Aurora's certificate against the CA its pod mounts: given another, it refuses
-    the server and no tenant gets a connection."""
+    the server and the tenant gets no connection."""
     other = make_ca(tmp_path, "other")
-    ini = pooler_ini(path.postgres, query_wait_timeout_seconds=5)
-    passwords = {t: f"lookup{t.replace('-', '')}" for t in TENANTS}
-    pooler = start_pooler(server_directory("pgbouncer-other-ca"), ini, pooler_files(ini, passwords, other.ca))
+    pooler = start_tenant_pooler(path.postgres, "payments", other.ca, query_wait_timeout_seconds=5)
     try:
-        result = Psql(pooler.port).run(
-            "SELECT 1", user=(creds := path.creds("payments"))["user"], password=creds["password"], database="payments"
-        )
+        creds = path.creds("payments")
+        result = Psql(pooler.port).run("SELECT 1", user=creds["user"], password=creds["password"], database="payments")
         assert result.returncode != 0, result.stdout
         log = (pooler.directory / "pgbouncer.log").read_text()
         assert "certificate verify failed" in log, log[-2000:]
@@ -376,16 +394,47 @@ def test_a_pooler_that_trusts_another_ca_reaches_no_database(path: Path_, tmp_pa
         stop_pooler(pooler)
 
 
-def test_every_file_the_pooler_config_names_comes_from_a_mount_of_its_pod() -> None:
-    """pgbouncer.ini names its auth file and CA; each is a key of a ConfigMap or Secret the pooler's pod
-    mounts at that path (a file missing there fails PgBouncer at start, or its TLS)."""
-    ini = pgbouncer_ini(access.pooler_settings(), [TenantPool("payments", 2)])
-    spec = access.pooler_deployment_spec("x", 1, "d")["template"]["spec"]
-    sources = {("configMap", access.POOLER): {"pgbouncer.ini": ini}, ("secret", f"{access.POOLER}-auth"): {"userlist.txt": ""}}
-    sources[("configMap", access.CA_CONFIG_MAP)] = {access.CA_KEY: ""}
-    files = pod_files(spec, sources)
-    assert ini_paths(ini) and set(ini_paths(ini).values()) <= set(files), (ini_paths(ini), sorted(files))
-    assert spec["containers"][0]["args"][-1] in files
+def test_onboarding_a_tenant_leaves_the_others_sessions_and_poolers_alone(path: Path_) -> None:
+    """#27 item 3, on the real servers: while a payments session runs through its pooler, a new tenant's
+    migration runs and its own pooler starts; the payments session finishes, its pooler is the same
+    process, and the new tenant's user works through its own pooler only."""
+    creds = path.creds("payments")
+    payments = path.poolers["payments"]
+    session = subprocess.Popen(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(payments.port),
+            "-U",
+            creds["user"],
+            "-d",
+            "payments",
+            "-XAtqc",
+            "SELECT pg_sleep(3), 'done'",
+        ],
+        env={"PGPASSWORD": creds["password"], "PGSSLMODE": "disable", "PATH": "/usr/bin:/bin"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    path.postgres.ok(migration.tenant_migration_sql("lending", VAULT_USER))
+    path.postgres.ok(migration.lookup_password_sql({"lending": lookup_password("lending")}))
+    role = {"db_name": "aurora", "creation_statements": migration.creation_statements("lending", 2), "default_ttl": "5m"}
+    path.bao.ok("POST", "database/roles/lending", {**role, "revocation_statements": migration.revocation_statements()})
+    assert path.postgres.ca is not None
+    lending = start_tenant_pooler(path.postgres, "lending", path.postgres.ca)
+    try:
+        out, err = session.communicate(timeout=30)
+        assert session.returncode == 0 and out.strip().endswith("|done"), err
+        assert payments.process.poll() is None
+        lender = path.bao.request("GET", "database/creds/lending").body["data"]
+        through = Psql(lending.port).run("SELECT current_user", user=lender["username"], password=lender["password"], database="lending")
+        assert through.returncode == 0 and through.stdout.strip() == "tenant_lending", through.stderr
+        assert refused(path.through_pooler("SELECT 1", {"user": lender["username"], "password": lender["password"]}, "payments"))
+    finally:
+        stop_pooler(lending)
 
 
 def test_vault_refuses_a_server_its_ca_does_not_sign(path: Path_, tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from blueprint.engine import wire
 from components.database.access import NAMESPACE, DatabaseAccess, DatabaseAccessArgs
 from components.database.pooler import TenantPool
@@ -21,16 +23,19 @@ ARGS = DatabaseAccessArgs(
 )
 
 
-def access() -> DatabaseAccess:
-    return DatabaseAccess("db-access", ARGS, CONTEXT)
+def access(args: DatabaseAccessArgs = ARGS) -> DatabaseAccess:
+    return DatabaseAccess("db-access", args, CONTEXT)
 
 
-def test_each_tenant_gets_a_pool_capped_at_its_share() -> None:
+def test_each_tenant_gets_its_own_pooler_capped_at_its_share() -> None:
     built = build(access)
-    config = next(c for c in built.of_type("kubernetes:core/v1:ConfigMap") if c.name == "db-access-pooler-config")
-    ini = config.inputs["data"]["pgbouncer.ini"]
-    assert "payments = " in ini and "lending = " in ini
-    assert "max_db_connections=20" in ini.replace(" ", "") and "max_db_connections=10" in ini.replace(" ", "")
+    maps = built.of_type("kubernetes:core/v1:ConfigMap")
+    inis = {c.inputs["metadata"]["name"]: c.inputs["data"]["pgbouncer.ini"] for c in maps if "pgbouncer.ini" in c.inputs["data"]}
+    assert "payments = " in inis["pgbouncer-payments"] and "lending" not in inis["pgbouncer-payments"]
+    assert "max_db_connections=20" in inis["pgbouncer-payments"].replace(" ", "")
+    assert "max_db_connections=10" in inis["pgbouncer-lending"].replace(" ", "")
+    deployments = {d.inputs["metadata"]["name"] for d in built.of_type("kubernetes:apps/v1:Deployment")}
+    assert deployments == {"pgbouncer-payments", "pgbouncer-lending"}
 
 
 def test_everything_lives_in_the_db_manager_namespace() -> None:
@@ -39,20 +44,44 @@ def test_everything_lives_in_the_db_manager_namespace() -> None:
     assert namespaced and {r.inputs["metadata"]["namespace"] for r in namespaced} == {NAMESPACE}
 
 
+def test_only_a_tenant_s_namespace_reaches_its_pooler() -> None:
+    built = build(access)
+    policy = built.named("db-access-payments-to-pooler").inputs["spec"]
+    assert policy["podSelector"]["matchLabels"]["app.kubernetes.io/instance"] == "payments"
+    peers = [p["namespaceSelector"]["matchLabels"] for rule in policy["ingress"] for p in rule["from"]]
+    assert peers == [{"kubernetes.io/metadata.name": "payments"}]
+
+
 def test_the_lookup_passwords_never_reach_the_plan_in_plaintext() -> None:
     built = build(access)
-    auth = next(s for s in built.of_type("kubernetes:core/v1:Secret") if s.name == "db-access-pooler-auth")
+    auth = next(s for s in built.of_type("kubernetes:core/v1:Secret") if s.name == "db-access-payments-pooler-auth")
     assert wire.is_secret(auth.inputs["stringData"])
     assert "pooler_payments" not in str(wire.masked(auth.inputs))
     assert len(built.of_type("random:index/randomPassword:RandomPassword")) == 2
 
 
-def test_the_migration_job_runs_after_its_sql_and_passwords() -> None:
+def test_the_migration_jobs_run_after_their_sql_and_passwords_and_tenants_after_the_base() -> None:
     built = build(access)
-    job = built.one("kubernetes:batch/v1:Job")
-    sql = built.named("db-access-migration")
-    passwords = built.named("db-access-migration-passwords")
-    assert {sql.urn, passwords.urn} <= set(job.dependencies)
+    base = built.named("db-access-migrate-job")
+    assert {built.named("db-access-migration").urn, built.named("db-access-migration-passwords").urn} <= set(base.dependencies)
+    tenant = built.named("db-access-payments-migrate-job")
+    own = {built.named("db-access-payments-migration").urn, built.named("db-access-payments-migration-password").urn}
+    assert own | {base.urn} <= set(tenant.dependencies)
+    assert "payments" not in built.named("db-access-migration").inputs["data"]["migration.sql"]
+
+
+def test_onboarding_a_tenant_changes_no_object_of_the_others() -> None:
+    """#27 item 3: with a third tenant, every object that is not the new tenant's is exactly as before
+    (no shared pooler config, auth file, Deployment, migration or Job to roll or rerun)."""
+
+    def objects(args: DatabaseAccessArgs) -> dict[str, dict]:
+        return {r.urn: r.inputs for r in build(lambda: access(args)).registrations}
+
+    before = objects(ARGS)
+    after = objects(dataclasses.replace(ARGS, pools=[*ARGS.pools, TenantPool("fraud", 5, audited=True)]))
+    new = {urn for urn in after if "db-access-fraud" in urn}
+    assert new and set(after) - new == set(before)
+    assert {urn: inputs for urn, inputs in after.items() if urn not in new} == before
 
 
 def test_every_file_the_pooler_config_names_is_mounted_from_an_object_of_the_component() -> None:
@@ -63,7 +92,7 @@ def test_every_file_the_pooler_config_names_is_mounted_from_an_object_of_the_com
     sources = {("configMap", c.inputs["metadata"]["name"]): c.inputs["data"] for c in built.of_type("kubernetes:core/v1:ConfigMap")}
     for secret in built.of_type("kubernetes:core/v1:Secret"):
         sources[("secret", secret.inputs["metadata"]["name"])] = wire.unwrapped(secret.inputs["stringData"])
-    deployment = next(d for d in built.of_type("kubernetes:apps/v1:Deployment") if d.name == "db-access-pooler")
+    deployment = next(d for d in built.of_type("kubernetes:apps/v1:Deployment") if d.name == "db-access-payments-pooler")
     files = pod_files(deployment.inputs["spec"]["template"]["spec"], sources)
     ini = files["/etc/pgbouncer/pgbouncer.ini"]
     assert deployment.inputs["spec"]["template"]["spec"]["containers"][0]["args"][-1] == "/etc/pgbouncer/pgbouncer.ini"
@@ -77,16 +106,14 @@ def test_every_file_the_pooler_config_names_is_mounted_from_an_object_of_the_com
 
 def test_the_migration_verifies_aurora_by_name_and_sets_vault_s_first_login_secretly() -> None:
     built = build(access)
-    job = built.one("kubernetes:batch/v1:Job")
+    job = built.named("db-access-migrate-job")
     container = job.inputs["spec"]["template"]["spec"]["containers"][0]
     env = {e["name"]: e for e in container["env"]}
     assert env["PGSSLMODE"]["value"] == "verify-full" and env["PGSSLROOTCERT"]["value"] == "/etc/rds-ca/rds-ca.pem"
     assert env["PGHOST"]["valueFrom"]["configMapKeyRef"] == {"name": "aurora-endpoint", "key": "host"}
     assert built.named("db-access-endpoint").inputs["data"] == {"host": "aurora.cluster.example"}
-    assert container["args"][1:] == [
-        "--sql=/migration/migration.sql",
-        "--sql=/secrets/vault-login.sql",
-        "--sql=/secrets/lookup-passwords.sql",
-    ]
+    assert container["args"][1:] == ["--sql=/migration/migration.sql", "--sql=/secrets/vault-login.sql"]
+    tenant = built.named("db-access-payments-migrate-job").inputs["spec"]["template"]["spec"]["containers"][0]
+    assert tenant["args"][1:] == ["--sql=/migration/migration.sql", "--sql=/secrets/lookup-password.sql"]
     passwords = built.named("db-access-migration-passwords")
     assert wire.is_secret(passwords.inputs["stringData"]) and "vaultfirstpassword1" not in str(wire.masked(passwords.inputs))

@@ -24,12 +24,13 @@ def test_the_plan_audits_pci_payments_and_sends_slow_statements_without_paramete
     stack_plans: dict[str, list[Registration]],
 ) -> None:
     for plan in stack_plans.values():
-        (sql,) = [
-            c.inputs["data"]["migration.sql"]
+        sql = {
+            c.name: c.inputs["data"]["migration.sql"]
             for c in by_type(plan, "kubernetes:core/v1:ConfigMap")
             if "migration.sql" in c.inputs.get("data", {})
-        ]
-        assert "IN SCHEMA payments TO rds_pgaudit" in sql and "IN SCHEMA fraud TO rds_pgaudit" not in sql
+        }
+        assert "IN SCHEMA payments TO rds_pgaudit" in sql["db-access-payments-migration"]
+        assert "TO rds_pgaudit" not in sql["db-access-fraud-migration"]
         (group,) = by_type(plan, "aws:rds/clusterParameterGroup:ClusterParameterGroup")
         values = {p["name"]: p["value"] for p in group.inputs["parameters"]}
         assert values["pgaudit.role"] == "rds_pgaudit" and values["pgaudit.log_parameter"] == "0"
@@ -59,6 +60,9 @@ def test_only_the_migration_reads_the_master_secret_and_the_pooler_has_no_aws_id
             for a in by_type(plan, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
         }
         assert ("db-manager", "db-migrate") in associations and ("db-manager", "pgbouncer") not in associations
-        (pooler,) = [d for d in by_type(plan, "kubernetes:apps/v1:Deployment") if d.inputs["metadata"]["name"] == "pgbouncer"]
-        volumes = pooler.inputs["spec"]["template"]["spec"]["volumes"]
-        assert [v.get("secret", {}).get("secretName") for v in volumes if "secret" in v] == ["pgbouncer-auth"]
+        poolers = [d for d in by_type(plan, "kubernetes:apps/v1:Deployment") if d.inputs["metadata"]["name"].startswith("pgbouncer-")]
+        assert poolers
+        for pooler in poolers:
+            volumes = pooler.inputs["spec"]["template"]["spec"]["volumes"]
+            name = pooler.inputs["metadata"]["name"]
+            assert [v.get("secret", {}).get("secretName") for v in volumes if "secret" in v] == [f"{name}-auth"]

@@ -11,7 +11,6 @@ ARGS = VaultPlatformArgs(
     token_reviewer_jwt="jwt",
     database_url="aurora.example:5432",
     database_username="vault",
-    tenants=["payments", "lending"],
     default_lease_ttl_seconds=3600,
     max_lease_ttl_seconds=86400,
 )
@@ -24,10 +23,11 @@ def test_nothing_is_mounted_before_the_audit_device() -> None:
         assert all(audit.urn in r.dependencies for r in built.of_type(type_)), type_
 
 
-def test_the_database_connection_verifies_aurora_and_allows_only_the_tenants_roles() -> None:
+def test_the_database_connection_verifies_aurora_and_names_no_tenant() -> None:
     built = build(lambda: VaultPlatform("vault", ARGS, CONTEXT))
     connection = built.one("vault:database/secretBackendConnection:SecretBackendConnection")
-    assert connection.inputs["allowedRoles"] == ["lending", "payments"]
+    # A tenant joining rewrites nothing here (#27 item 3): the roles are the tenants' own objects.
+    assert connection.inputs["allowedRoles"] == ["*"]
     # verify-full: the certificate against the RDS roots on the Vault server, and the writer endpoint's name.
     url = connection.inputs["postgresql"]["connectionUrl"]
     assert url.endswith("@aurora.example:5432/postgres?sslmode=verify-full&sslrootcert=/vault/userconfig/rds-ca/rds-ca.pem")
