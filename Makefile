@@ -45,11 +45,13 @@ browser:
 	  echo "installing Debian's chromium (apt-get) for the HTML report test"; \
 	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }
 
-# The realserver tier (tests/realserver) starts Debian's PostgreSQL and PgBouncer on loopback.
+# The realserver tier (tests/realserver) starts Debian's PostgreSQL and PgBouncer on loopback; the
+# SLO alerts are checked and unit-tested by promtool (Debian's prometheus package).
 servers:
-	@if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || ! command -v pgbouncer >/dev/null 2>&1; then \
-	  echo "installing Debian's postgresql and pgbouncer (apt-get) for the realserver tier"; \
-	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql pgbouncer >/dev/null; fi
+	@if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || ! command -v pgbouncer >/dev/null 2>&1 \
+	    || ! command -v promtool >/dev/null 2>&1; then \
+	  echo "installing Debian's postgresql, pgbouncer and prometheus (apt-get) for the realserver tier and promtool"; \
+	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql pgbouncer prometheus >/dev/null; fi
 
 unit: $(BIN)/.installed engine browser servers
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=25
