@@ -116,7 +116,8 @@ DECLARE
   grp text := 'tenant_' || replace(tenant, '-', '_');
   verifier text;
 BEGIN
-  IF name !~ '^v-[A-Za-z0-9_.-]{{1,61}}$' THEN
+  -- Vault's default template: v-<display name>-<role>-<random>-<time>, at most 63 characters.
+  IF name !~ '^v-[[:print:]]{{1,61}}$' THEN
     RAISE EXCEPTION 'not a Vault user name: %', name;
   END IF;
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = grp AND NOT rolcanlogin) THEN

@@ -34,7 +34,7 @@ def test_plan_writes_the_inventory_manifests_and_report(tmp_path: Path, monkeypa
     assert set(first) >= {"urn", "type", "name", "parent", "inputs", "options"}
     assert {"protect", "retainOnDelete"} <= set(first["options"])
     assert any(r["type"] == "kubernetes:core/v1:Namespace" for r in inventory["resources"])
-    assert len(list((out / "manifests").rglob("*.yaml"))) == 74
+    assert len(list((out / "manifests").rglob("*.yaml"))) == 88
     report = json.loads((out / "policy-report.json").read_text())
     assert report["counts"].get("mandatory", 0) == 0
     assert "Resources by tenant" in result.output and "payments" in result.output

@@ -360,6 +360,12 @@ def test_vault_s_login_reaches_the_verifiers_only_through_the_functions(path: Pa
         result = path.postgres.run(f"SELECT pooler.create_user('{name}', 'Secret1', {until}, '{tenant}', 2)", **vault)
         assert result.returncode != 0 and error in result.stderr, result.stderr
     assert path.postgres.ok("SELECT count(*) FROM pg_roles WHERE rolname IN ('v-test-x', 'platform_admin2')") == "0"
+    # Any name Vault's default template makes (its display name may hold '@' or '.'), quoted where used.
+    odd = "v-oidc-a@b.-payments-Xy9-1733570000"
+    path.postgres.ok(f"SELECT pooler.create_user('{odd}', 'Secret1', now() + interval '5 minutes', 'payments', 2)", **vault)
+    assert path.postgres.ok(f"SELECT pg_has_role('{odd}', 'tenant_payments', 'MEMBER')") == "t"
+    path.postgres.ok(f"SELECT pooler.drop_user('{odd}')", **vault)
+    assert path.postgres.ok(f"SELECT count(*) FROM pg_roles WHERE rolname = '{odd}'") == "0"
 
 
 def test_a_vault_user_logs_in_directly_with_the_verifier_the_program_computed(path: Path_) -> None:

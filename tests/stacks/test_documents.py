@@ -135,5 +135,6 @@ def test_policy_eval_time_grows_linearly_with_the_resources(tmp_path: Path, stac
             assert result.exit_code in (0, 1), result.output[-2000:]
         return best
 
-    small, large = timed(3000), timed(6000)
-    assert large / small < 2.6, f"{small:.2f}s for 3000 resources, {large:.2f}s for 6000"
+    # Four to eight copies of the dev plan: enough for a quadratic rule to show, half the CI time of 3000/6000.
+    small, large = timed(1500), timed(3000)
+    assert large / small < 2.6, f"{small:.2f}s for 1500 resources, {large:.2f}s for 3000"
