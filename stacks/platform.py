@@ -36,6 +36,8 @@ from components.aws.network import Network, NetworkArgs
 from components.aws.scaler_identity import (
     AdmissionIdentity,
     AdmissionIdentityArgs,
+    LogShipperIdentity,
+    LogShipperIdentityArgs,
     ScalerIdentity,
     ScalerIdentityArgs,
     TelemetryIdentity,
@@ -45,10 +47,10 @@ from components.aws.trail_alarms import TrailAlarms, TrailAlarmsArgs
 from components.database.access import DatabaseAccess, DatabaseAccessArgs
 from components.github.organization import GithubOrganization, GithubOrganizationArgs, TeamSpec
 from components.kubernetes.admission import registry_host
+from components.kubernetes.logging import ShipperSettings
 from components.kubernetes.platform import KubernetesPlatform, KubernetesPlatformArgs
 from components.kubernetes.telemetry import CollectorSettings
 from components.tagging import MANDATORY_TAG_KEYS, SHARED_TENANT
-from components.tenant.aws import log_group_name
 from components.tenant.spec import PlatformHandles
 from components.vault.platform import VaultPlatform, VaultPlatformArgs
 from policy_pack.policies.contract import PLATFORM_COMPONENT, PLATFORM_IMAGE_PREFIX
@@ -183,22 +185,24 @@ class Platform(pulumi.ComponentResource):
         )
         ScalerIdentity("keda-operator", ScalerIdentityArgs(self.cluster.pod_identity_cluster_name), self.ctx, self.on_aws)
         AdmissionIdentity("kyverno-admission", AdmissionIdentityArgs(self.cluster.pod_identity_cluster_name), self.ctx, self.on_aws)
-        self.collector = CollectorSettings(
-            region=config.region,
-            platform_log_group=platform_log_group_name(config),
-            tenant_log_groups={t.name: log_group_name(self.ctx.name_prefix, t.name) for t in config.tenants},
+        self.collector = CollectorSettings(region=config.region)
+        self.shipper = ShipperSettings(
+            region=config.region, name_prefix=self.ctx.name_prefix, platform_log_group=platform_log_group_name(config)
         )
         log_group(
             "platform-logs",
-            log_group_name=self.collector.platform_log_group,
+            log_group_name=self.shipper.platform_log_group,
             retention=retention(config, PLATFORM_DATA_CLASS),
             kms_key_arn=self.keys.data_key_arn,
             opts=self.child(self.aws_provider, keep=self.ctx.protect),
         )
-        TelemetryIdentity(
-            "otel-collector",
-            TelemetryIdentityArgs(
-                self.cluster.pod_identity_cluster_name, [self.collector.platform_log_group, *self.collector.tenant_log_groups.values()]
+        TelemetryIdentity("otel-collector", TelemetryIdentityArgs(self.cluster.pod_identity_cluster_name), self.ctx, self.on_aws)
+        LogShipperIdentity(
+            "log-shipper",
+            LogShipperIdentityArgs(
+                cluster_name=self.cluster.pod_identity_cluster_name,
+                platform_log_group=self.shipper.platform_log_group,
+                tenant_log_groups=self.shipper.tenant_group_pattern,
             ),
             self.ctx,
             self.on_aws,
@@ -218,6 +222,7 @@ class Platform(pulumi.ComponentResource):
                 allowed_registries=list(config.kubernetes.allowed_registries),
                 metrics_retention=config.kubernetes.metrics_retention,
                 collector=self.collector,
+                shipper=self.shipper,
                 protect=self.ctx.protect,
             ),
             self.child(self.kubernetes_provider),

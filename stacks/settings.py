@@ -80,7 +80,7 @@ def db_manager_image(config: PlatformConfig) -> str:
 
 
 def platform_log_group_name(config: PlatformConfig) -> str:
-    """Where the collector sends logs of no tenant namespace."""
+    """Where Fluent Bit sends the logs of every namespace that is not a tenant's."""
     return f"/{name_prefix(config)}/platform"
 
 

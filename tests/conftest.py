@@ -89,13 +89,11 @@ NEW_TENANT: dict[str, Any] = {
 #: How many resources (components included) NEW_TENANT brings under its Tenant, one service of a pii class.
 NEW_TENANT_RESOURCES = 66  # with its dashboards ConfigMap (#30 item 4)
 
-#: Platform resources (logical names) that legitimately change when a tenant joins or leaves: lists that
-#: name every tenant: the collector's log routes and its role's log groups. Nothing on the database path
-#: (#27 item 3): each tenant has its own pooler and migration Job, and Vault's connection names none.
-SHARED_CHANGES_ON_ONBOARDING = {
-    "kubernetes-platform-opentelemetry-collector",
-    "otel-collector-write",
-}
+#: Platform resources (logical names) that change when a tenant joins or leaves: none. The database path
+#: is per tenant (#27 item 3: its own pooler and migration Job; Vault's connection names no tenant), and
+#: so is the log route (Fluent Bit routes by the tenant's namespace label; its role covers every tenant
+#: group by prefix). Kept as a name so that a future shared change is a reviewed, named exception.
+SHARED_CHANGES_ON_ONBOARDING: set[str] = set()
 
 
 def platform_resources_of(tenant: str) -> set[str]:

@@ -1,6 +1,6 @@
 """The AWS identities of platform operators running in the cluster: KEDA's, which reads queue depths
-to scale tenant workers (ADR-0005), the OpenTelemetry collector's, which writes logs and spans, and
-Kyverno's, which reads images and their signatures from the registry to verify them (#26).
+to scale tenant workers (ADR-0005), the OpenTelemetry collector's, which sends spans, Fluent Bit's,
+which writes container logs, and Kyverno's, which reads images and their signatures from the registry to verify them (#26).
 
 A ScaledObject's ``aws`` trigger authenticates as KEDA's operator (``identityOwner: keda``), through
 EKS Pod Identity: the operator may read the attributes of tenant outbox queues, nothing else — not
@@ -20,7 +20,7 @@ from components.aws import iam_documents
 from components.aws.arns import Location
 from components.aws.ci_identity import ROLE_PATH
 from components.context import StackContext
-from components.kubernetes import charts, telemetry
+from components.kubernetes import charts, logging, telemetry
 from components.naming import physical_name
 
 KEDA_OPERATOR_SERVICE_ACCOUNT = "keda-operator"
@@ -86,44 +86,81 @@ class ScalerIdentity(pulumi.ComponentResource):
         self.register_outputs({})
 
 
-#: What the collector does in AWS: write log events into log groups the program created, send spans to X-Ray.
-LOG_WRITE_ACTIONS = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+#: What the collector does in AWS: send spans to X-Ray (which authorizes these on "*" only).
 TRACE_WRITE_ACTIONS = ["xray:PutSpans", "xray:PutSpansForIndexing", "xray:PutTraceSegments"]
 
 
-def telemetry_access(log_group_arns: list[str]) -> dict:
-    return iam_documents.document(
-        {"Sid": "WriteLogEvents", "Effect": "Allow", "Action": LOG_WRITE_ACTIONS, "Resource": [f"{arn}:*" for arn in log_group_arns]},
-        {"Sid": "SendSpans", "Effect": "Allow", "Action": TRACE_WRITE_ACTIONS, "Resource": "*"},
-    )
+def telemetry_access() -> dict:
+    return iam_documents.document({"Sid": "SendSpans", "Effect": "Allow", "Action": TRACE_WRITE_ACTIONS, "Resource": "*"})
 
 
 @dataclass(frozen=True)
 class TelemetryIdentityArgs:
     """Attributes:
     cluster_name: The cluster whose collector gets the role.
-    log_group_names: The log groups the collector writes (the platform's and each tenant's).
     """
 
     cluster_name: pulumi.Input[str]
-    log_group_names: list[str]
 
 
 class TelemetryIdentity(pulumi.ComponentResource):
-    """The AWS identity of the OpenTelemetry collector (#17 hop 9): it writes into the log groups the
-    program created (never creates one) and sends spans to X-Ray."""
+    """The AWS identity of the OpenTelemetry collector (#17 hop 9): it sends spans to X-Ray."""
 
     def __init__(self, name: str, args: TelemetryIdentityArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:TelemetryIdentity", name, None, opts)
-        location = Location.of(self)
-        arns = pulumi.Output.all(*(location.log_group(group) for group in sorted(args.log_group_names)))
         operator_role(
             name,
             parent=self,
             role_name=physical_name(ctx.name_prefix, "otel-collector", max_length=64),
             cluster_name=args.cluster_name,
             service_account=(telemetry.COLLECTOR.namespace, telemetry.COLLECTOR_SERVICE_ACCOUNT),
-            policy=("write", arns.apply(lambda found: json.dumps(telemetry_access(list(found))))),
+            policy=("spans", json.dumps(telemetry_access())),
+        )
+        self.register_outputs({})
+
+
+def log_shipping_access(log_group_arns: list[str]) -> dict:
+    """Write events (and create streams) in ``log_group_arns`` (patterns allowed); never create a group."""
+    return iam_documents.document(
+        {
+            "Sid": "WriteLogEvents",
+            "Effect": "Allow",
+            "Action": logging.SHIPPER_LOG_ACTIONS,
+            # ``<group arn>:*`` covers the group (CreateLogStream) and its streams (PutLogEvents).
+            "Resource": [f"{arn}:*" for arn in log_group_arns],
+        },
+    )
+
+
+@dataclass(frozen=True)
+class LogShipperIdentityArgs:
+    """Attributes:
+    cluster_name: The cluster whose Fluent Bit gets the role.
+    platform_log_group: The platform's group.
+    tenant_log_groups: The pattern of every tenant's group (``/<prefix>/tenants/*``): the role names
+        no tenant, so onboarding one leaves it unchanged.
+    """
+
+    cluster_name: pulumi.Input[str]
+    platform_log_group: str
+    tenant_log_groups: str
+
+
+class LogShipperIdentity(pulumi.ComponentResource):
+    """The AWS identity of Fluent Bit (#30 item 2): it writes into the platform's and the tenants' log
+    groups (which the program created, with their keys and retention), nothing else."""
+
+    def __init__(self, name: str, args: LogShipperIdentityArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:aws:LogShipperIdentity", name, None, opts)
+        location = Location.of(self)
+        arns = pulumi.Output.all(location.log_group(args.platform_log_group), location.log_group(args.tenant_log_groups))
+        operator_role(
+            name,
+            parent=self,
+            role_name=physical_name(ctx.name_prefix, "log-shipper", max_length=64),
+            cluster_name=args.cluster_name,
+            service_account=(logging.SHIPPER.namespace, logging.SHIPPER_SERVICE_ACCOUNT),
+            policy=("write", arns.apply(lambda found: json.dumps(log_shipping_access(list(found))))),
         )
         self.register_outputs({})
 

@@ -40,7 +40,7 @@ from components.context import StackContext
 from components.database import migration
 from components.database.pooler import PoolerSettings, TenantPool, auth_file, pgbouncer_ini
 from components.kubernetes.namespaces import DNS_NAMESPACE, pod_security_labels
-from policy_pack.policies.contract import BATCH_PRIORITY, CRITICAL_PRIORITY, POOLER_DEPLOYMENT, POOLER_NAMESPACE
+from policy_pack.policies.contract import BATCH_PRIORITY, CRITICAL_PRIORITY, POOLER_DEPLOYMENT, POOLER_NAMESPACE, TENANT_LABEL
 
 NAMESPACE = POOLER_NAMESPACE
 POOLER = POOLER_DEPLOYMENT
@@ -367,7 +367,7 @@ class TenantDatabaseAccess(pulumi.ComponentResource):
         pooler = pooler_name(tenant)
 
         def meta(object_name: str) -> Any:
-            return {"name": object_name, "namespace": NAMESPACE, "labels": {"fintech-blueprint.io/tenant": tenant}}
+            return {"name": object_name, "namespace": NAMESPACE, "labels": {TENANT_LABEL: tenant}}
 
         password = random.RandomPassword(f"{name}-lookup", length=40, special=False, opts=child).result
         k8s.core.v1.Secret(

@@ -22,7 +22,7 @@ class TemplateValues:
         tenant: The namespace the service runs in (``platform`` for the platform's repositories).
         service: The workload's name: its Deployment, ServiceAccount, Service and container.
         owner_team / platform_team: Team slugs of the code owners.
-        otlp_endpoint: Where the service sends its traces, metrics and logs (the platform collector).
+        otlp_endpoint: Where the service sends its traces and metrics (the platform collector; logs are stdout).
     """
 
     org: str

@@ -1,5 +1,5 @@
 """The cluster's platform services: GitOps (Argo CD), signed-image admission (Kyverno), observability
-(OpenTelemetry collector, Prometheus/Grafana), queue-depth autoscaling (KEDA) and optional chaos
+(OpenTelemetry collector, Prometheus/Grafana, Fluent Bit for logs), queue-depth autoscaling (KEDA) and optional chaos
 tooling (Chaos Mesh), each from a pinned chart in its own namespace."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pulumi_random as random
 
 from components import options
 from components.aws.scaler_identity import KEDA_OPERATOR_SERVICE_ACCOUNT
-from components.kubernetes import charts
+from components.kubernetes import charts, logging
 from components.kubernetes.admission import POLICY_NAME, registry_prefixes, signature_policy
 from components.kubernetes.charts import Chart
 from components.kubernetes.namespaces import GATEWAY_NAMESPACE, pod_security_labels
@@ -62,7 +62,17 @@ def vault_token_reviewer(name: str, parent: pulumi.Resource) -> pulumi.Output[st
     return pulumi.Output.secret(token.data.apply(lambda data: base64.b64decode((data or {}).get("token", "")).decode()))
 
 
-def chart_values(chart: Chart, ha: bool, metrics_retention: str, collector: CollectorSettings) -> dict[str, Any]:
+#: Namespaces whose vendor workloads need what Pod Security "baseline" forbids, and why (the
+#: exception annotation names the decision; k8s-namespace-pod-security checks it).
+PRIVILEGED_NAMESPACES = {
+    charts.CHAOS_MESH.namespace: "adrs/0006-observability-chaos.md: chaos-daemon injects faults on nodes",
+    charts.FLUENT_BIT.namespace: "adrs/0006-observability-chaos.md: Fluent Bit reads container logs from the node (hostPath /var/log)",
+}
+
+
+def chart_values(
+    chart: Chart, ha: bool, metrics_retention: str, collector: CollectorSettings, shipper: logging.ShipperSettings
+) -> dict[str, Any]:
     """Values per chart; ``ha`` doubles the replicas of everything that serves requests."""
     replicas = 2 if ha else 1
     if chart is charts.ARGO_CD:
@@ -116,6 +126,9 @@ def chart_values(chart: Chart, ha: bool, metrics_retention: str, collector: Coll
             "presets": {"kubernetesAttributes": {"enabled": True}, "kubeletMetrics": {"enabled": True}},
             "config": collector_config(collector),
         }
+    if chart is charts.FLUENT_BIT:
+        # A node's logs are lost while its shipper is pending: above tenant workloads.
+        return logging.chart_values(shipper, CRITICAL_PRIORITY[0])
     if chart is charts.KEDA:
         # The operator authenticates through EKS Pod Identity (ScalerIdentity): no IRSA webhook.
         return {"operator": {"replicaCount": replicas}, "serviceAccount": {"operator": {"name": KEDA_OPERATOR_SERVICE_ACCOUNT}}}
@@ -138,6 +151,7 @@ class KubernetesPlatformArgs:
     allowed_registries: Registries admitted in every tenant namespace besides the platform's.
     metrics_retention: Prometheus retention (e.g. ``15d``).
     collector: Where the OpenTelemetry collector sends what it receives (``telemetry.collector_config``).
+    shipper: Where Fluent Bit sends container logs (``logging.shipper_config``).
     protect: Protect and retain the platform's namespaces (deleting one deletes all inside). Default False.
     """
 
@@ -149,6 +163,7 @@ class KubernetesPlatformArgs:
     allowed_registries: list[str]
     metrics_retention: str
     collector: CollectorSettings
+    shipper: logging.ShipperSettings
     protect: bool = False
 
 
@@ -164,10 +179,9 @@ class KubernetesPlatform(pulumi.ComponentResource):
         for ns in sorted({c.namespace for c in wanted} | {GATEWAY_NAMESPACE}):
             labels = {**pod_security_labels(args.kubernetes_version)}
             annotations = {}
-            level = "privileged" if ns == charts.CHAOS_MESH.namespace else "baseline"
-            labels["pod-security.kubernetes.io/enforce"] = level
-            if level == "privileged":
-                annotations[POD_SECURITY_EXCEPTION] = "adrs/0006-observability-chaos.md: chaos-daemon injects faults on nodes"
+            labels["pod-security.kubernetes.io/enforce"] = "privileged" if ns in PRIVILEGED_NAMESPACES else "baseline"
+            if ns in PRIVILEGED_NAMESPACES:
+                annotations[POD_SECURITY_EXCEPTION] = PRIVILEGED_NAMESPACES[ns]
             # What runs here holds history (metrics, Argo's state, the policies): kept where the stack
             # protects state, as a tenant's namespace is (ADR-0005).
             namespaces[ns] = k8s.core.v1.Namespace(
@@ -189,7 +203,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
                 opts=options.child(self, opts),
             )
             for (class_name, value), description in (
-                (CRITICAL_PRIORITY, "Platform services tenants depend on (the database pooler): above tenant workloads."),
+                (CRITICAL_PRIORITY, "Platform services tenants depend on (the database pooler, the log shipper): above tenant workloads."),
                 (BATCH_PRIORITY, "Platform batch jobs (migration, erasure): below tenant serving workloads; never preempt."),
             )
         ]
@@ -216,8 +230,16 @@ class KubernetesPlatform(pulumi.ComponentResource):
                 create_namespace=False,
                 atomic=True,
                 cleanup_on_fail=True,
-                values=chart_values(chart, args.ha, args.metrics_retention, args.collector),
-                opts=options.child(self, opts, after=[namespaces[chart.namespace], *chart_secrets.get(chart.name, [])]),
+                values=chart_values(chart, args.ha, args.metrics_retention, args.collector, args.shipper),
+                opts=options.child(
+                    self,
+                    opts,
+                    after=[
+                        namespaces[chart.namespace],
+                        *chart_secrets.get(chart.name, []),
+                        *(self.priority_classes if chart is charts.FLUENT_BIT else []),
+                    ],
+                ),
             )
 
         # Only the key itself waits for the signing key to exist: the rest of the policy (what it covers)

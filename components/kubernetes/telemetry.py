@@ -4,8 +4,9 @@
   Prometheus also scrapes each service's ``/metrics`` through its ServiceMonitor.
 - Traces: to AWS X-Ray's OTLP endpoint in the stack's region, signed with SigV4 by the collector's
   own Pod Identity (``TelemetryIdentity``).
-- Logs: each tenant namespace's logs to that tenant's log group (a routing table keyed on the
-  namespace the k8sattributes processor adds); the platform's to the platform log group.
+- Logs are not the collector's: services write them to stdout, and Fluent Bit ships every
+  container's to its tenant's log group (``components/kubernetes/logging.py``). The collector
+  accepts no OTLP logs, so none can bypass that routing; its configuration names no tenant.
 """
 
 from __future__ import annotations
@@ -27,28 +28,18 @@ OTLP_HTTP_ENDPOINT = f"http://{COLLECTOR_SERVICE}.{COLLECTOR.namespace}.svc:{OTL
 PROMETHEUS_REMOTE_WRITE = (
     f"http://{charts.KUBE_PROMETHEUS_STACK.name}-prometheus.{charts.KUBE_PROMETHEUS_STACK.namespace}.svc:9090/api/v1/write"
 )
-NAMESPACE_ATTRIBUTE = "k8s.namespace.name"
 
 
 @dataclass(frozen=True)
 class CollectorSettings:
     """Attributes:
-    region: Of X-Ray and CloudWatch Logs.
-    platform_log_group: Where logs of no tenant go.
-    tenant_log_groups: Tenant (its namespace) -> its log group.
+    region: Of X-Ray.
     """
 
     region: str
-    platform_log_group: str
-    tenant_log_groups: dict[str, str]
-
-
-def _logs_exporter(group: str, region: str) -> dict[str, Any]:
-    return {"log_group_name": group, "log_stream_name": "{NodeName}", "region": region}
 
 
 def collector_config(settings: CollectorSettings) -> dict[str, Any]:
-    tenants = sorted(settings.tenant_log_groups)
     processors = ["memory_limiter", "k8sattributes", "batch"]
     exporters: dict[str, Any] = {
         "prometheusremotewrite": {"endpoint": PROMETHEUS_REMOTE_WRITE, "resource_to_telemetry_conversion": {"enabled": True}},
@@ -56,19 +47,14 @@ def collector_config(settings: CollectorSettings) -> dict[str, Any]:
             "traces_endpoint": f"https://xray.{settings.region}.amazonaws.com/v1/traces",
             "auth": {"authenticator": "sigv4auth"},
         },
-        "awscloudwatchlogs/platform": _logs_exporter(settings.platform_log_group, settings.region),
     }
     pipelines: dict[str, Any] = {
         "metrics": {"receivers": ["otlp"], "processors": processors, "exporters": ["prometheusremotewrite"]},
         "traces": {"receivers": ["otlp"], "processors": processors, "exporters": ["otlphttp/xray"]},
-        "logs": {"receivers": ["otlp"], "processors": processors, "exporters": ["routing/logs"]},
-        "logs/platform": {"receivers": ["routing/logs"], "exporters": ["awscloudwatchlogs/platform"]},
+        # The chart's default logs pipeline (OTLP to the debug exporter, i.e. the collector's stdout,
+        # which lands in the platform's group) removed: Helm deletes a default key set to null.
+        "logs": None,
     }
-    table = []
-    for tenant in tenants:
-        exporters[f"awscloudwatchlogs/{tenant}"] = _logs_exporter(settings.tenant_log_groups[tenant], settings.region)
-        pipelines[f"logs/{tenant}"] = {"receivers": ["routing/logs"], "exporters": [f"awscloudwatchlogs/{tenant}"]}
-        table.append({"statement": f'route() where attributes["{NAMESPACE_ATTRIBUTE}"] == "{tenant}"', "pipelines": [f"logs/{tenant}"]})
     return {
         "receivers": {
             "otlp": {
@@ -80,7 +66,6 @@ def collector_config(settings: CollectorSettings) -> dict[str, Any]:
         },
         "extensions": {"sigv4auth": {"region": settings.region, "service": "xray"}, "health_check": {}},
         "processors": {"batch": {}, "memory_limiter": {"check_interval": "1s", "limit_percentage": 80, "spike_limit_percentage": 25}},
-        "connectors": {"routing/logs": {"default_pipelines": ["logs/platform"], "error_mode": "ignore", "table": table}},
         "exporters": exporters,
         "service": {"extensions": ["health_check", "sigv4auth"], "pipelines": pipelines},
     }

@@ -21,6 +21,7 @@ import pulumi_kubernetes as k8s
 from components import options
 from components.context import StackContext
 from components.kubernetes.admission import REGISTRY_SCOPE_LABEL, REGISTRY_SCOPE_OWN, TENANT_REGISTRY_POLICY, tenant_registry_policy
+from components.kubernetes.logging import TENANT_LABEL
 from components.kubernetes.namespaces import DNS_NAMESPACE, GATEWAY_NAMESPACE, pod_security_labels
 from components.kubernetes.quotas import QuotaTier, limit_range_spec, resource_quota_spec
 
@@ -196,7 +197,8 @@ class TenantNamespace(pulumi.ComponentResource):
         super().__init__("fintech:kubernetes:TenantNamespace", name, None, opts)
         ns_name = args.namespace
 
-        labels = pod_security_labels(args.kubernetes_version)
+        # The label Fluent Bit routes this namespace's container logs by (to the tenant's log group).
+        labels = {**pod_security_labels(args.kubernetes_version), TENANT_LABEL: ns_name}
         if args.allowed_registries:
             labels[REGISTRY_SCOPE_LABEL] = REGISTRY_SCOPE_OWN
         # Deleting a namespace deletes everything in it: kept where the stack protects state (ADR-0005).

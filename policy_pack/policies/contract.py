@@ -105,3 +105,48 @@ POOLER_NAMESPACE: str = _RAW["pooler"]["namespace"]
 POOLER_DEPLOYMENT: str = _RAW["pooler"]["deployment"]
 CRITICAL_PRIORITY: tuple[str, int] = (_RAW["pooler"]["priorityClass"]["name"], _RAW["pooler"]["priorityClass"]["value"])
 BATCH_PRIORITY: tuple[str, int] = (_RAW["pooler"]["batchPriorityClass"]["name"], _RAW["pooler"]["batchPriorityClass"]["value"])
+
+
+# -- container logs (components/kubernetes/logging.py writes them, tenant-telemetry-wired reads them) --
+
+#: The namespace label naming a tenant's namespace; Fluent Bit routes its container logs by it.
+TENANT_LABEL = "fintech-blueprint.io/tenant"
+
+
+def parse_sections(text: str) -> list[tuple[str, dict[str, str]]]:
+    """Classic-mode sections of ``text`` as (kind, settings), keys lower-cased (Fluent Bit reads them
+    case-insensitively)."""
+    sections: list[tuple[str, dict[str, str]]] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        header = re.fullmatch(r"\[([A-Z]+)\]", stripped)
+        if header:
+            sections.append((header.group(1), {}))
+        elif sections:
+            key, _, value = stripped.partition(" ")
+            sections[-1][1][key.lower()] = value.strip()
+    return sections
+
+
+def resolve_group(output: dict[str, str], namespace_labels: dict[str, str]) -> str:
+    """The log group Fluent Bit's ``cloudwatch_logs`` output sends a record of a namespace with
+    ``namespace_labels`` to: the template with each namespace-label accessor replaced, or, when one
+    names a label the namespace lacks, ``log_group_name``."""
+    template = output.get("log_group_template")
+    fallback = output.get("log_group_name", "")
+    if not template:
+        return fallback
+    missing = False
+
+    def label(match: re.Match[str]) -> str:
+        nonlocal missing
+        value = namespace_labels.get(match.group(1))
+        if value is None:
+            missing = True
+            return ""
+        return value
+
+    resolved = re.sub(r"\$kubernetes_namespace\['labels'\]\['([^']+)'\]", label, template)
+    return fallback if missing or "$" in resolved else resolved

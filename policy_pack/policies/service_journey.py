@@ -41,6 +41,7 @@ QUEUE = "aws:sqs/queue:Queue"
 TABLE = "aws:dynamodb/table:Table"
 BUCKET = "aws:s3/bucket:Bucket"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+NAMESPACE = "kubernetes:core/v1:Namespace"
 CONCIERGE = "fintech:vault:Concierge"
 VAULT_DB_ROLE = "vault:database/secretBackendRole:SecretBackendRole"
 VAULT_K8S_ROLE = "vault:kubernetes/authBackendRole:AuthBackendRole"
@@ -419,27 +420,26 @@ def _allows(docs: list[Any], action: str, resource_name: str) -> bool:
 # -- hop 9: telemetry --------------------------------------------------------------------------------
 
 
-def _collector_routes(resources: list[Any]) -> dict[str, str]:
-    """Tenant namespace -> the log group its logs are exported to, from the collector's release."""
+def _log_routes(resources: list[Any]) -> dict[str, str]:
+    """Tenant namespace -> the log group its containers' logs go to: what each log shipper's release
+    (Fluent Bit's ``cloudwatch_logs`` output) makes of the namespace's labels."""
+    outputs = [
+        settings
+        for release in named(resources, HELM_RELEASE)
+        for kind, settings in contract.parse_sections(str(get(release.props, "values.config.outputs", "") or ""))
+        if kind == "OUTPUT" and settings.get("name") == "cloudwatch_logs"
+    ]
     routes: dict[str, str] = {}
-    for release in named(resources, HELM_RELEASE):
-        config = get(release.props, "values.config", {})
-        exporters = get(config, "exporters", {})
-        pipelines = get(config, "service.pipelines", {})
-        for connector in get(config, "connectors", {}).values():
-            for entry in items(get(connector, "table")):
-                match = re.search(r'k8s\.namespace\.name"\]\s*==\s*"([^"]+)"', str(get(entry, "statement", "")))
-                for pipeline in strings(get(entry, "pipelines")):
-                    for exporter in strings((pipelines.get(pipeline) or {}).get("exporters")):
-                        group = get(exporters.get(exporter) or {}, "log_group_name")
-                        if match and group:
-                            routes[match.group(1)] = str(group)
+    for namespace in named(resources, NAMESPACE):
+        labels = get(namespace.props, "metadata.labels", {}) or {}
+        for output in outputs:
+            routes[str(get(namespace.props, "metadata.name", ""))] = contract.resolve_group(output, labels)
     return routes
 
 
 def _telemetry(args) -> Iterator[Finding]:
     resources = args.resources
-    routes = _collector_routes(resources)
+    routes = _log_routes(resources)
     groups = {str(get(g.props, "name")): str(get(g.props, "tags", {}).get("tenant", "")) for g in named(resources, LOG_GROUP)}
     applications = _tenant_applications(resources)
     tenants = sorted({t for t, _, _ in applications})
@@ -478,7 +478,7 @@ def _telemetry(args) -> Iterator[Finding]:
             yield f"tenant {tenant!r}: its alerts route to no receiver of its owner (an AlertmanagerConfig in its namespace)", urn
         group = routes.get(tenant)
         if group is None or groups.get(group) != tenant:
-            yield f"tenant {tenant!r}: the collector exports its logs to {group!r}, not to a log group of the tenant", urn
+            yield f"tenant {tenant!r}: its containers' logs go to {group!r}, not to a log group of the tenant", urn
 
 
 POLICIES = [
@@ -546,11 +546,11 @@ POLICIES = [
     StackRule(
         name="tenant-telemetry-wired",
         description="Each tenant service is scraped (ServiceMonitor) and has a multi-window burn-rate SLO alert; the tenant's "
-        "alerts route to its owner; the collector exports the tenant's logs to the tenant's log group (#17 hop 9).",
+        "alerts route to its owner; the log shipper sends the tenant's container logs to the tenant's log group (#17 hop 9).",
         severity=HIGH,
         adr="ADR-0006",
         domain="journey",
         check=_telemetry,
-        reads=[APPLICATION, SERVICE_MONITOR, PROMETHEUS_RULE, ALERTMANAGER_CONFIG, HELM_RELEASE, LOG_GROUP, "fintech:"],
+        reads=[APPLICATION, SERVICE_MONITOR, PROMETHEUS_RULE, ALERTMANAGER_CONFIG, HELM_RELEASE, NAMESPACE, LOG_GROUP, "fintech:"],
     ),
 ]

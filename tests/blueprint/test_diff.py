@@ -54,7 +54,7 @@ def test_adding_then_removing_a_tenant(tmp_path: Path) -> None:
     platform = {urn for urn in changes["added"] if urn.rsplit("::", 1)[-1] in platform_resources_of("lending")}
     assert set(changes["added"]) == lending | platform and len(lending) == NEW_TENANT_RESOURCES
     changed = {c["urn"].rsplit("::", 1)[-1]: c["paths"] for c in changes["changed"]}
-    # #27 item 3: nothing of another tenant's database path changes (pooler, migration, Vault's connection).
+    # #27 item 3: nothing shared changes (pooler, migration, Vault's connection, the log route).
     assert set(changed) <= SHARED_CHANGES_ON_ONBOARDING, changed
     assert changes["replaced"] == [] and changes["removed"] == [], changes["replaced"]
     assert "+" in added.output and "lending" in added.output and "~" in added.output

@@ -203,7 +203,7 @@ def test_onboarding_and_offboarding_touch_only_that_tenant(applied: Applied, tmp
     assert tenant_created == _tenant_urns(tenant_created, "lending") and len(tenant_created) == NEW_TENANT_RESOURCES, len(tenant_created)
     assert {u.rsplit("::", 1)[-1] for u in platform_created} == platform_resources_of("lending")
     shared = {u.rsplit("::", 1)[-1] for op, urns in added.items() if op != "create" for u in urns}
-    # Nothing of the database path changes for the others: no pooler, no migration Job, not Vault's connection.
+    # Nothing shared changes: no pooler, no migration Job, not Vault's connection, not the log route (#27 item 3).
     assert shared <= SHARED_CHANGES_ON_ONBOARDING, added
 
     assert ws.up("dev", policy=False).returncode == 0

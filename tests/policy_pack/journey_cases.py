@@ -14,7 +14,10 @@ from typing import Any
 
 from blueprint.engine.analyzer import Resource
 from blueprint.policies import as_policy_resources
+from policy_pack.policies.contract import TENANT_LABEL
 from tests.conftest import shipped_plan
+
+NAMESPACE = "kubernetes:core/v1:Namespace"
 
 Edit = Callable[[list[Resource]], list[Resource]]
 
@@ -105,8 +108,18 @@ def _egress_without(namespace: str) -> Callable[[dict[str, Any]], None]:
     return apply
 
 
-def _collector_without_routes(props: dict[str, Any]) -> None:
-    props["values"]["config"]["connectors"]["routing/logs"]["table"] = []
+def _shipper_without_template(props: dict[str, Any]) -> None:
+    outputs = props["values"]["config"]["outputs"]
+    props["values"]["config"]["outputs"] = "\n".join(line for line in outputs.splitlines() if "log_group_template" not in line)
+
+
+def _namespace_labelled(tenant: str | None) -> Callable[[dict[str, Any]], None]:
+    def apply(props: dict[str, Any]) -> None:
+        props["metadata"]["labels"].pop(TENANT_LABEL)
+        if tenant is not None:
+            props["metadata"]["labels"][TENANT_LABEL] = tenant
+
+    return apply
 
 
 #: (rule, what breaks, edit of the prod plan)
@@ -263,7 +276,13 @@ JOURNEY_BAD: list[tuple[str, str, Edit]] = [
     ),
     (
         "tenant-telemetry-wired",
-        "logs not routed",
-        changed("kubernetes:helm.sh/v3:Release", "kubernetes-platform-opentelemetry-collector", _collector_without_routes),
+        "shipper sends every log to the platform",
+        changed("kubernetes:helm.sh/v3:Release", "kubernetes-platform-fluent-bit", _shipper_without_template),
+    ),
+    ("tenant-telemetry-wired", "namespace not labelled", changed(NAMESPACE, "payments-ns", _namespace_labelled(None))),
+    (
+        "tenant-telemetry-wired",
+        "namespace labelled as another tenant",
+        changed(NAMESPACE, "payments-ns", _namespace_labelled("fraud")),
     ),
 ]

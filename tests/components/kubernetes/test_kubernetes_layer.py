@@ -154,7 +154,9 @@ def test_slo_rules_and_worker_autoscaling_come_from_config(stack_plans: dict[str
     assert trigger["metadata"]["queueURL"].endswith("/" + outbox.inputs["name"])
 
 
-def test_platform_namespaces_are_baseline_and_chaos_is_a_recorded_exception(stack_plans: dict[str, list[Registration]]) -> None:
+def test_platform_namespaces_are_baseline_and_chaos_and_logging_are_recorded_exceptions(
+    stack_plans: dict[str, list[Registration]],
+) -> None:
     for stack, plan in stack_plans.items():
         for ns in by_type(plan, "kubernetes:core/v1:Namespace"):
             labels = ns.inputs["metadata"]["labels"]
@@ -164,6 +166,9 @@ def test_platform_namespaces_are_baseline_and_chaos_is_a_recorded_exception(stac
             elif ns.inputs["metadata"]["name"] == "chaos-mesh":
                 # GameDays run in dev and staging (the seed's Gate 5), never in prod.
                 assert stack in ("dev", "staging") and "fintech-blueprint.io/pod-security-exception" in ns.inputs["metadata"]["annotations"]
+            elif ns.inputs["metadata"]["name"] == "logging":
+                # Fluent Bit reads the node's /var/log (hostPath, which baseline forbids).
+                assert "hostPath" in ns.inputs["metadata"]["annotations"]["fintech-blueprint.io/pod-security-exception"]
             else:
                 assert labels["pod-security.kubernetes.io/enforce"] == "baseline"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from components.kubernetes import charts
+from components.kubernetes.logging import ShipperSettings
 from components.kubernetes.platform import KubernetesPlatform, KubernetesPlatformArgs
 from components.kubernetes.telemetry import CollectorSettings
 from tests.components.harness import build
@@ -17,9 +18,8 @@ def args(*, chaos: bool = False, ha: bool = False, protect: bool = False) -> Kub
         chaos_enabled=chaos,
         allowed_registries=[],
         metrics_retention="15d",
-        collector=CollectorSettings(
-            region="eu-west-3", platform_log_group="/platform", tenant_log_groups={"payments": "/tenants/payments"}
-        ),
+        collector=CollectorSettings(region="eu-west-3"),
+        shipper=ShipperSettings(region="eu-west-3", name_prefix="fb-dev", platform_log_group="/fb-dev/platform"),
         protect=protect,
     )
 

@@ -167,7 +167,7 @@ def test_adding_a_tenant_adds_exactly_its_resources(write_stack: Callable[..., P
     assert added and all("lending" in urn for urn in added)
     assert any(urn.endswith("fintech:platform:Tenant::lending") for urn in added)
     changed = {urn for urn in before if before[urn].inputs != after[urn].inputs}
-    # Only platform-wide lists that name every tenant may change. Nothing of another tenant changes.
+    # Nothing of the platform or of another tenant changes (#27 item 3, #31 item 1).
     assert {after[u].name for u in changed} <= SHARED_CHANGES_ON_ONBOARDING, sorted(changed)
 
 
