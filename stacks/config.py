@@ -542,6 +542,12 @@ class OutboxConfig(_Model):
     max_receive_count: int = Field(outbox.MAX_RECEIVE_COUNT, ge=1, le=1000)
     message_retention_seconds: int = Field(outbox.MESSAGE_RETENTION_SECONDS, ge=60, le=outbox.DLQ_RETENTION_SECONDS)
     dlq_retention_seconds: int = Field(outbox.DLQ_RETENTION_SECONDS, ge=60, le=outbox.DLQ_RETENTION_SECONDS)
+    max_message_age_seconds: int = Field(
+        outbox.MAX_MESSAGE_AGE_SECONDS,
+        ge=60,
+        le=outbox.DLQ_RETENTION_SECONDS,
+        description="The oldest outbox message may be this old before the tenant's owner is paged (QueueOldestMessageTooOld).",
+    )
 
 
 class GithubConfig(_Model):
@@ -864,6 +870,14 @@ def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
                 "outbox.dlqRetentionSeconds",
                 f"is {config.outbox.dlq_retention_seconds} but messageRetentionSeconds is {config.outbox.message_retention_seconds}: "
                 "a message keeps its original enqueue time in the DLQ, so a shorter DLQ retention deletes it before anyone looks",
+            )
+        )
+    if config.outbox.max_message_age_seconds >= config.outbox.message_retention_seconds:
+        problems.append(
+            (
+                "outbox.maxMessageAgeSeconds",
+                f"is {config.outbox.max_message_age_seconds} but messageRetentionSeconds is {config.outbox.message_retention_seconds}: "
+                "a message expires before its age alert fires; set it below the retention",
             )
         )
     problems += _finops_problems(config) + _lifecycle_problems(config)

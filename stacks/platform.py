@@ -38,6 +38,8 @@ from components.aws.scaler_identity import (
     AdmissionIdentityArgs,
     LogShipperIdentity,
     LogShipperIdentityArgs,
+    MetricsReaderIdentity,
+    MetricsReaderIdentityArgs,
     ScalerIdentity,
     ScalerIdentityArgs,
     TelemetryIdentity,
@@ -47,6 +49,7 @@ from components.aws.trail_alarms import TrailAlarms, TrailAlarmsArgs
 from components.database.access import DatabaseAccess, DatabaseAccessArgs
 from components.github.organization import GithubOrganization, GithubOrganizationArgs, TeamSpec
 from components.kubernetes.admission import registry_host
+from components.kubernetes.cloudwatch_metrics import ExporterSettings
 from components.kubernetes.logging import ShipperSettings
 from components.kubernetes.platform import KubernetesPlatform, KubernetesPlatformArgs
 from components.kubernetes.telemetry import CollectorSettings
@@ -197,6 +200,9 @@ class Platform(pulumi.ComponentResource):
             opts=self.child(self.aws_provider, keep=self.ctx.protect),
         )
         TelemetryIdentity("otel-collector", TelemetryIdentityArgs(self.cluster.pod_identity_cluster_name), self.ctx, self.on_aws)
+        MetricsReaderIdentity(
+            "cloudwatch-exporter", MetricsReaderIdentityArgs(self.cluster.pod_identity_cluster_name), self.ctx, self.on_aws
+        )
         LogShipperIdentity(
             "log-shipper",
             LogShipperIdentityArgs(
@@ -223,6 +229,7 @@ class Platform(pulumi.ComponentResource):
                 metrics_retention=config.kubernetes.metrics_retention,
                 collector=self.collector,
                 shipper=self.shipper,
+                exporter=ExporterSettings(region=config.region, environment=config.environment),
                 protect=self.ctx.protect,
             ),
             self.child(self.kubernetes_provider),

@@ -87,6 +87,7 @@ def tenant_settings(config: PlatformConfig) -> TenantSettings:
         max_receive_count=config.outbox.max_receive_count,
         message_retention_seconds=config.outbox.message_retention_seconds,
         dlq_retention_seconds=config.outbox.dlq_retention_seconds,
+        max_message_age_seconds=config.outbox.max_message_age_seconds,
         db_credential_ttl_seconds=config.vault.db_credential_ttl_seconds,
         token_ttl_seconds=config.vault.default_lease_ttl_seconds,
         max_ttl_seconds=config.vault.max_lease_ttl_seconds,

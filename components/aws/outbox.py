@@ -23,6 +23,11 @@ MAX_RECEIVE_COUNT = 5
 MESSAGE_RETENTION_SECONDS = 4 * 24 * 3600
 #: SQS's maximum: a dead-lettered message waits as long as it can for a person to replay it.
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+#: The oldest outbox message may be this old before its tenant's owner is paged (a worker consumes
+#: within seconds; five minutes means it is stuck or gone).
+MAX_MESSAGE_AGE_SECONDS = 300
+#: A dead-letter queue is named after its queue with this suffix (the alerts find it by that name).
+DLQ_SUFFIX = "-dlq"
 
 IDEMPOTENCY_KEY = "idempotencyKey"
 IDEMPOTENCY_TTL_ATTRIBUTE = "expiresAt"
@@ -65,7 +70,7 @@ def dead_lettered_queue(
     queue_arn = location.sqs_queue(queue_name)
     dlq = aws.sqs.Queue(
         f"{name}-dlq",
-        name=f"{queue_name}-dlq",
+        name=f"{queue_name}{DLQ_SUFFIX}",
         kms_master_key_id=kms_key_arn,
         message_retention_seconds=retention_seconds[1],
         redrive_allow_policy=queue_arn.apply(redrive_allow_policy),

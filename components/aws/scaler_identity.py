@@ -20,7 +20,7 @@ from components.aws import iam_documents
 from components.aws.arns import Location
 from components.aws.ci_identity import ROLE_PATH
 from components.context import StackContext
-from components.kubernetes import charts, logging, telemetry
+from components.kubernetes import charts, cloudwatch_metrics, logging, telemetry
 from components.naming import physical_name
 
 KEDA_OPERATOR_SERVICE_ACCOUNT = "keda-operator"
@@ -161,6 +161,38 @@ class LogShipperIdentity(pulumi.ComponentResource):
             cluster_name=args.cluster_name,
             service_account=(logging.SHIPPER.namespace, logging.SHIPPER_SERVICE_ACCOUNT),
             policy=("write", arns.apply(lambda found: json.dumps(log_shipping_access(list(found))))),
+        )
+        self.register_outputs({})
+
+
+@dataclass(frozen=True)
+class MetricsReaderIdentityArgs:
+    """Attributes:
+    cluster_name: The cluster whose CloudWatch exporter gets the role.
+    """
+
+    cluster_name: pulumi.Input[str]
+
+
+def metrics_read_access() -> dict:
+    # CloudWatch's metric reads and the tagging API's GetResources authorize on "*" only (Service
+    # Authorization Reference): reading a metric is all this role can do.
+    return iam_documents.document({"Sid": "ReadMetrics", "Effect": "Allow", "Action": cloudwatch_metrics.READ_ACTIONS, "Resource": "*"})
+
+
+class MetricsReaderIdentity(pulumi.ComponentResource):
+    """The AWS identity of the CloudWatch exporter (#30 item 3): it reads metrics and finds resources
+    by tag, nothing else (no data, no messages)."""
+
+    def __init__(self, name: str, args: MetricsReaderIdentityArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:aws:MetricsReaderIdentity", name, None, opts)
+        operator_role(
+            name,
+            parent=self,
+            role_name=physical_name(ctx.name_prefix, "cloudwatch-exporter", max_length=64),
+            cluster_name=args.cluster_name,
+            service_account=(cloudwatch_metrics.EXPORTER.namespace, cloudwatch_metrics.EXPORTER_SERVICE_ACCOUNT),
+            policy=("read", json.dumps(metrics_read_access())),
         )
         self.register_outputs({})
 

@@ -25,7 +25,11 @@ OPENTELEMETRY_COLLECTOR = Chart(
 )
 KEDA = Chart("keda", "https://kedacore.github.io/charts", "2.16.0", "keda")
 CHAOS_MESH = Chart("chaos-mesh", "https://charts.chaos-mesh.org", "2.7.0", "chaos-mesh")
+#: YACE v0.67.0, the CloudWatch exporter (in prometheus-community since 2025-01).
+CLOUDWATCH_EXPORTER = Chart(
+    "prometheus-yet-another-cloudwatch-exporter", "https://prometheus-community.github.io/helm-charts", "0.47.0", "observability"
+)
 #: Fluent Bit 5.1.1: namespace labels in records (>= 3.0.0) and EKS Pod Identity (>= 4.0.0).
 FLUENT_BIT = Chart("fluent-bit", "https://fluent.github.io/helm-charts", "0.58.1", "logging")
 
-ALL = (ARGO_CD, KYVERNO, KUBE_PROMETHEUS_STACK, OPENTELEMETRY_COLLECTOR, FLUENT_BIT, KEDA, CHAOS_MESH)
+ALL = (ARGO_CD, KYVERNO, KUBE_PROMETHEUS_STACK, OPENTELEMETRY_COLLECTOR, CLOUDWATCH_EXPORTER, FLUENT_BIT, KEDA, CHAOS_MESH)

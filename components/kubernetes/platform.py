@@ -14,7 +14,7 @@ import pulumi_random as random
 
 from components import options
 from components.aws.scaler_identity import KEDA_OPERATOR_SERVICE_ACCOUNT
-from components.kubernetes import charts, logging
+from components.kubernetes import charts, cloudwatch_metrics, logging
 from components.kubernetes.admission import POLICY_NAME, registry_prefixes, signature_policy
 from components.kubernetes.charts import Chart
 from components.kubernetes.namespaces import GATEWAY_NAMESPACE, pod_security_labels
@@ -71,7 +71,12 @@ PRIVILEGED_NAMESPACES = {
 
 
 def chart_values(
-    chart: Chart, ha: bool, metrics_retention: str, collector: CollectorSettings, shipper: logging.ShipperSettings
+    chart: Chart,
+    ha: bool,
+    metrics_retention: str,
+    collector: CollectorSettings,
+    shipper: logging.ShipperSettings,
+    exporter: cloudwatch_metrics.ExporterSettings,
 ) -> dict[str, Any]:
     """Values per chart; ``ha`` doubles the replicas of everything that serves requests."""
     replicas = 2 if ha else 1
@@ -126,6 +131,8 @@ def chart_values(
             "presets": {"kubernetesAttributes": {"enabled": True}, "kubeletMetrics": {"enabled": True}},
             "config": collector_config(collector),
         }
+    if chart is charts.CLOUDWATCH_EXPORTER:
+        return cloudwatch_metrics.chart_values(exporter)
     if chart is charts.FLUENT_BIT:
         # A node's logs are lost while its shipper is pending: above tenant workloads.
         return logging.chart_values(shipper, CRITICAL_PRIORITY[0])
@@ -152,6 +159,7 @@ class KubernetesPlatformArgs:
     metrics_retention: Prometheus retention (e.g. ``15d``).
     collector: Where the OpenTelemetry collector sends what it receives (``telemetry.collector_config``).
     shipper: Where Fluent Bit sends container logs (``logging.shipper_config``).
+    exporter: Whose CloudWatch metrics the exporter reads (``cloudwatch_metrics.exporter_config``).
     protect: Protect and retain the platform's namespaces (deleting one deletes all inside). Default False.
     """
 
@@ -164,6 +172,7 @@ class KubernetesPlatformArgs:
     metrics_retention: str
     collector: CollectorSettings
     shipper: logging.ShipperSettings
+    exporter: cloudwatch_metrics.ExporterSettings
     protect: bool = False
 
 
@@ -230,7 +239,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
                 create_namespace=False,
                 atomic=True,
                 cleanup_on_fail=True,
-                values=chart_values(chart, args.ha, args.metrics_retention, args.collector, args.shipper),
+                values=chart_values(chart, args.ha, args.metrics_retention, args.collector, args.shipper, args.exporter),
                 opts=options.child(
                     self,
                     opts,

@@ -90,6 +90,7 @@ class TenantAws(pulumi.ComponentResource):
     service_role_arns: dict[str, pulumi.Output[str]]
     service_role_names: dict[str, pulumi.Output[str]]
     outbox: Outbox
+    outbox_queue_name: str
     data_bucket_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: TenantAwsArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -174,10 +175,12 @@ class TenantAws(pulumi.ComponentResource):
         )
         self.data_bucket_name = data_bucket.bucket
 
+        #: Known at plan time: the tenant's queue alerts name it.
+        self.outbox_queue_name = physical_name(ctx.name_prefix, args.tenant, "outbox", max_length=76)
         self.outbox = Outbox(
             f"{name}-outbox",
             OutboxArgs(
-                queue_name=physical_name(ctx.name_prefix, args.tenant, "outbox", max_length=76),
+                queue_name=self.outbox_queue_name,
                 table_name=physical_name(ctx.name_prefix, args.tenant, "idempotency"),
                 kms_key_arn=self.key_arn,
                 identity_arns=list(self.service_role_arns.values()),

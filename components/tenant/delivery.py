@@ -14,11 +14,14 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import options
+from components.aws import outbox
 from components.kubernetes import charts, dashboards
 from components.naming import DEFAULT_BRANCH
+from components.tenant.queue_alerts import WatchedQueue, queue_alert_rule
 from policy_pack.policies.contract import deploy_path
 
 IN_CLUSTER = "https://kubernetes.default.svc"
+OUTBOX_RUNBOOK = "docs/runbooks/duplicate-payment.md"
 #: Tenants deploy workloads, never their own guardrails: quotas, network isolation, the RBAC the
 #: platform grants their team (ADR-0021), and admission policy (a namespaced Kyverno Policy).
 GUARDRAIL_KINDS = [
@@ -178,6 +181,7 @@ class TenantDeliveryArgs:
     region: For the KEDA SQS scaler.
     owner_email: Where the tenant's SLO alerts go (its Alertmanager receiver).
     environment: Whose overlay its Applications sync (``deploy/overlays/<environment>``).
+    outbox_max_age_seconds: The oldest outbox message's age before the owner is paged.
     gitops_namespace: Where Argo CD runs. Default ``argocd``.
     """
 
@@ -186,14 +190,22 @@ class TenantDeliveryArgs:
     region: str
     owner_email: str
     environment: str
+    outbox_max_age_seconds: int = outbox.MAX_MESSAGE_AGE_SECONDS
     gitops_namespace: str = charts.ARGO_CD.namespace
 
 
 class TenantDelivery(pulumi.ComponentResource):
     def __init__(
-        self, name: str, args: TenantDeliveryArgs, outbox_queue_url: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        args: TenantDeliveryArgs,
+        outbox_queue_url: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        outbox_queue_name: str,
     ) -> None:
-        """``outbox_queue_url``: the queue the tenant's workers scale on (its outbox)."""
+        """``outbox_queue_url`` / ``outbox_queue_name``: the queue the tenant's workers scale on (its
+        outbox), and what its alerts watch."""
         super().__init__("fintech:kubernetes:TenantDelivery", name, None, opts)
         child = options.child(self, opts)
         gitops = {"namespace": args.gitops_namespace}
@@ -246,6 +258,14 @@ class TenantDelivery(pulumi.ComponentResource):
                 "labels": {dashboards.DASHBOARD_LABEL: "1"},
             },
             data={file: json.dumps(board, sort_keys=True) for file, board in sorted(boards.items())},
+            opts=child,
+        )
+        # The outbox's dead letters and stuck messages (#30 item 3), to the owner as the SLO alerts are.
+        queue_alert_rule(
+            f"{name}-outbox-alerts",
+            tenant=args.tenant,
+            group=f"{args.tenant}-outbox",
+            queues=[WatchedQueue(outbox_queue_name, "outbox", args.outbox_max_age_seconds, OUTBOX_RUNBOOK)],
             opts=child,
         )
         k8s.apiextensions.CustomResource(

@@ -25,12 +25,17 @@ from components.aws.ci_identity import ROLE_PATH
 from components.aws.outbox import dead_lettered_queue
 from components.context import StackContext
 from components.naming import physical_name
+from components.tenant.queue_alerts import WatchedQueue, queue_alert_rule
 from policy_pack.policies.contract import BATCH_PRIORITY, ERASURE_COMPONENT, ERASURE_NAME, erasure_evidence_prefix
 
 #: Pod resources: the job streams messages and issues API calls; it needs little.
 JOB_RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
 #: A run that has not finished in an hour is stuck: the next schedule starts afresh.
 JOB_DEADLINE_SECONDS = 3600
+#: An erasure request may wait this long before the tenant's owner gets a ticket: a weekly schedule
+#: with a day's margin, far inside the month GDPR art. 12(3) allows.
+ERASURE_MAX_AGE_SECONDS = 8 * 24 * 3600
+ERASURE_RUNBOOK = "docs/erasure.md"
 
 
 @dataclass(frozen=True)
@@ -204,6 +209,14 @@ class TenantErasure(pulumi.ComponentResource):
             metadata={"name": ERASURE_NAME, "namespace": args.tenant, "labels": {"app.kubernetes.io/name": ERASURE_NAME}},
             spec=spec,
             opts=options.child(self, opts, after=[identity]),
+        )
+        # A request that failed every attempt, or that no run drained in time (#30 item 3).
+        queue_alert_rule(
+            f"{name}-queue-alerts",
+            tenant=args.tenant,
+            group=f"{args.tenant}-erasure-queue",
+            queues=[WatchedQueue(queue_name, "erasure request", ERASURE_MAX_AGE_SECONDS, ERASURE_RUNBOOK, severity="ticket")],
+            opts=child,
         )
         self.queue_url, self.role_arn = queue.url, role_arn
         self.register_outputs({"queueUrl": self.queue_url, "roleArn": self.role_arn})

@@ -96,6 +96,7 @@ class TenantSettings:
     max_receive_count: int = outbox.MAX_RECEIVE_COUNT
     message_retention_seconds: int = outbox.MESSAGE_RETENTION_SECONDS
     dlq_retention_seconds: int = outbox.DLQ_RETENTION_SECONDS
+    max_message_age_seconds: int = outbox.MAX_MESSAGE_AGE_SECONDS
     db_credential_ttl_seconds: int = DB_CREDENTIAL_TTL_SECONDS
     token_ttl_seconds: int = vault_platform.DEFAULT_LEASE_TTL_SECONDS
     max_ttl_seconds: int = vault_platform.MAX_LEASE_TTL_SECONDS

@@ -110,6 +110,7 @@ def layer_args(spec: TenantSpec, settings: TenantSettings, platform: PlatformHan
             region=settings.region,
             owner_email=spec.owner_email,
             environment=settings.environment,
+            outbox_max_age_seconds=settings.max_message_age_seconds,
         ),
         gitops=TenantGitopsAccessArgs(tenant=spec.name, org=settings.org, repositories=list(spec.repositories), stack=settings.environment),
         concierge=ConciergeArgs(
@@ -188,6 +189,7 @@ class Tenant(pulumi.ComponentResource):
             args.delivery,
             self.aws.outbox.queue_url,
             options.child(self, opts, after=[*args.kubernetes_dependencies, self.kubernetes], providers=[providers.kubernetes]),
+            outbox_queue_name=self.aws.outbox_queue_name,
         )
         if args.mlops is not None:
             TenantMlops(

@@ -150,3 +150,11 @@ def resolve_group(output: dict[str, str], namespace_labels: dict[str, str]) -> s
 
     resolved = re.sub(r"\$kubernetes_namespace\['labels'\]\['([^']+)'\]", label, template)
     return fallback if missing or "$" in resolved else resolved
+
+
+# -- queue alerts (components/tenant/queue_alerts.py writes them, dead-letter-queues-alerted reads them) --
+
+#: A queue's depth as the CloudWatch exporter (YACE) exports it, and the label naming the queue.
+QUEUE_DEPTH_METRIC = "aws_sqs_approximate_number_of_messages_visible_maximum"
+QUEUE_AGE_METRIC = "aws_sqs_approximate_age_of_oldest_message_maximum"
+QUEUE_LABEL = "dimension_QueueName"

@@ -481,6 +481,39 @@ def _telemetry(args) -> Iterator[Finding]:
             yield f"tenant {tenant!r}: its containers' logs go to {group!r}, not to a log group of the tenant", urn
 
 
+# -- dead letters ----------------------------------------------------------------------------------
+
+
+def _dead_letter_queues(resources: list[Any]) -> list[Any]:
+    """Queues that are some queue's dead-letter target (by the name its redrive ARN ends with), or
+    declare themselves one (``redriveAllowPolicy``)."""
+    targets = {
+        str(get(document(get(q.props, "redrivePolicy")) or {}, "deadLetterTargetArn", "")).rsplit(":", 1)[-1]
+        for q in named(resources, QUEUE)
+    }
+    return [q for q in named(resources, QUEUE) if get(q.props, "redriveAllowPolicy") or str(get(q.props, "name", "")) in targets]
+
+
+def _dead_letters_alerted(args) -> Iterator[Finding]:
+    resources = args.resources
+    alerted = [
+        (str(get(rule, "expr", "")), r)
+        for r in named(resources, PROMETHEUS_RULE)
+        for group in items(get(r.props, "spec.groups"))
+        for rule in items(get(group, "rules"))
+        if get(rule, "alert")
+    ]
+    for dlq in _dead_letter_queues(resources):
+        name = str(get(dlq.props, "name", ""))
+        selector = f'{contract.QUEUE_LABEL}="{name}"'
+        if not any(contract.QUEUE_DEPTH_METRIC in expr and selector in expr for expr, _ in alerted):
+            yield (
+                f"dead-letter queue {name!r} has no depth alert: a PrometheusRule alerting on "
+                f"{contract.QUEUE_DEPTH_METRIC}{{{selector}}} (components/tenant/queue_alerts.py)",
+                dlq.urn,
+            )
+
+
 POLICIES = [
     StackRule(
         name="tenant-repository-rendered",
@@ -542,6 +575,16 @@ POLICIES = [
         domain="journey",
         check=_worker_scaling,
         reads=[SCALED_OBJECT, TRIGGER_AUTH, QUEUE, TABLE, POD_IDENTITY, ROLE, ROLE_POLICY, "fintech:"],
+    ),
+    StackRule(
+        name="dead-letter-queues-alerted",
+        description="Every dead-letter queue has an alert on its depth: a message that failed every delivery reaches a "
+        "person, as the runbooks assume (#30 item 3).",
+        severity=HIGH,
+        adr="ADR-0006",
+        domain="journey",
+        check=_dead_letters_alerted,
+        reads=[QUEUE, PROMETHEUS_RULE],
     ),
     StackRule(
         name="tenant-telemetry-wired",

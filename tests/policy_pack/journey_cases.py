@@ -18,6 +18,7 @@ from policy_pack.policies.contract import TENANT_LABEL
 from tests.conftest import shipped_plan
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
+PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
 
 Edit = Callable[[list[Resource]], list[Resource]]
 
@@ -111,6 +112,11 @@ def _egress_without(namespace: str) -> Callable[[dict[str, Any]], None]:
 def _shipper_without_template(props: dict[str, Any]) -> None:
     outputs = props["values"]["config"]["outputs"]
     props["values"]["config"]["outputs"] = "\n".join(line for line in outputs.splitlines() if "log_group_template" not in line)
+
+
+def _dlq_alert_on_source(props: dict[str, Any]) -> None:
+    for rule in props["spec"]["groups"][0]["rules"]:
+        rule["expr"] = rule["expr"].replace('-dlq"', '"')
 
 
 def _namespace_labelled(tenant: str | None) -> Callable[[dict[str, Any]], None]:
@@ -273,6 +279,12 @@ JOURNEY_BAD: list[tuple[str, str, Edit]] = [
         "tenant-telemetry-wired",
         "no owner receiver",
         _drop("kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig", "payments-alert-routing"),
+    ),
+    ("dead-letter-queues-alerted", "no outbox alerts", _drop(PROMETHEUS_RULE, "payments-outbox-alerts")),
+    (
+        "dead-letter-queues-alerted",
+        "the alert watches the source queue",
+        changed(PROMETHEUS_RULE, "payments-outbox-alerts", _dlq_alert_on_source),
     ),
     (
         "tenant-telemetry-wired",

@@ -649,6 +649,7 @@ def _set(values: dict, path: str, value: object) -> None:
         ("cluster.adminRoleArns", ["arn:aws:iam::123456789012:role/a"] * 2, "cluster.adminRoleArns[1]", "listed twice"),
         ("tenants.0.maintainers", ["a", "a"], "tenants[0].maintainers[1]", "listed twice"),
         ("outbox.dlqRetentionSeconds", 3600, "outbox.dlqRetentionSeconds", "shorter DLQ retention"),
+        ("outbox.maxMessageAgeSeconds", 345600, "outbox.maxMessageAgeSeconds", "expires before its age alert fires"),
         ("githubOrg", "1password", "githubOrg", "must begin with a letter"),
     ],
 )

@@ -134,7 +134,7 @@ def test_argo_projects_and_apps_belong_to_their_tenant(plan: list[Registration])
 def test_slo_rules_and_worker_autoscaling_come_from_config(stack_plans: dict[str, list[Registration]]) -> None:
     plan = stack_plans["dev"]
     rules = next(
-        r for r in by_type(plan, "kubernetes:monitoring.coreos.com/v1:PrometheusRule") if r.inputs["metadata"]["namespace"] == "payments"
+        r for r in by_type(plan, "kubernetes:monitoring.coreos.com/v1:PrometheusRule") if r.inputs["metadata"]["name"] == "payments-slo"
     )
     api = [rule for rule in rules.inputs["spec"]["groups"][0]["rules"] if rule["labels"]["service"] == "payments-api"]
     latency = next(rule for rule in api if rule["alert"] == "SloLatencyP95")

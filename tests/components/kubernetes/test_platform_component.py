@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from components.kubernetes import charts
+from components.kubernetes.cloudwatch_metrics import ExporterSettings
 from components.kubernetes.logging import ShipperSettings
 from components.kubernetes.platform import KubernetesPlatform, KubernetesPlatformArgs
 from components.kubernetes.telemetry import CollectorSettings
@@ -20,6 +21,7 @@ def args(*, chaos: bool = False, ha: bool = False, protect: bool = False) -> Kub
         metrics_retention="15d",
         collector=CollectorSettings(region="eu-west-3"),
         shipper=ShipperSettings(region="eu-west-3", name_prefix="fb-dev", platform_log_group="/fb-dev/platform"),
+        exporter=ExporterSettings(region="eu-west-3", environment="dev"),
         protect=protect,
     )
 
