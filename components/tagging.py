@@ -37,6 +37,11 @@ _NON_MAP_TAG_TYPES = frozenset({"aws:autoscaling/group:Group", "aws:devopsguru/r
 _K8S_NON_OBJECTS = contract.KUBERNETES_NON_OBJECTS
 
 
+#: The tags whose values are one per stack (the CloudWatch exporter discovers the stack's queues by them).
+ENVIRONMENT_TAG = "environment"
+MANAGED_BY_TAG = "managed-by"
+
+
 @dataclass(frozen=True)
 class CostTags:
     """The cost identity of a scope: who pays for what it creates."""
@@ -49,11 +54,11 @@ class CostTags:
 
     def mandatory(self) -> dict[str, str]:
         return {
-            "environment": self.environment,
+            ENVIRONMENT_TAG: self.environment,
             "tenant": self.tenant,
             "owner": self.owner,
             "cost-center": self.cost_center,
-            "managed-by": MANAGED_BY,
+            MANAGED_BY_TAG: MANAGED_BY,
         }
 
     def for_type(self, resource_type: str) -> dict[str, str]:

@@ -46,6 +46,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         group = next((g for m, g in WORKER_GROUPS.items() if item.get_closest_marker(m)), None)
         if STATE_FIXTURES & set(getattr(item, "fixturenames", ())):
             group = "engine-state"
+            # Whichever runs first also sets up the state: two real `up`s with the pack (3 to 5 min on
+            # 2 cores), which pytest-timeout counts with the test's own call.
+            item.add_marker(pytest.mark.timeout(900))
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
 

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from components.kubernetes import charts
-from policy_pack.policies.contract import MANAGED_BY
+from components.tagging import ENVIRONMENT_TAG, MANAGED_BY, MANAGED_BY_TAG
 
 EXPORTER = charts.CLOUDWATCH_EXPORTER
 EXPORTER_SERVICE_ACCOUNT = "cloudwatch-exporter"
@@ -54,8 +54,8 @@ def exporter_config(settings: ExporterSettings) -> dict[str, Any]:
                     "type": "AWS/SQS",
                     "regions": [settings.region],
                     "searchTags": [
-                        {"key": "environment", "value": f"^{settings.environment}$"},
-                        {"key": "managed-by", "value": f"^{MANAGED_BY}$"},
+                        {"key": ENVIRONMENT_TAG, "value": f"^{settings.environment}$"},
+                        {"key": MANAGED_BY_TAG, "value": f"^{MANAGED_BY}$"},
                     ],
                     "metrics": [{"name": name, "statistics": ["Maximum"], "period": 60, "length": 300} for name in SQS_METRICS],
                 }

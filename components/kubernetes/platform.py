@@ -14,7 +14,7 @@ import pulumi_random as random
 
 from components import options
 from components.aws.scaler_identity import KEDA_OPERATOR_SERVICE_ACCOUNT
-from components.kubernetes import charts, cloudwatch_metrics, logging
+from components.kubernetes import charts, cloudwatch_metrics, logging, platform_alerts
 from components.kubernetes.admission import POLICY_NAME, registry_prefixes, signature_policy
 from components.kubernetes.charts import Chart
 from components.kubernetes.namespaces import GATEWAY_NAMESPACE, pod_security_labels
@@ -83,15 +83,17 @@ def chart_values(
     if chart is charts.ARGO_CD:
         return {
             "redis-ha": {"enabled": ha},
-            "controller": {"replicas": 1},
             "server": {"replicas": replicas},
             "repoServer": {"replicas": replicas},
             "applicationSet": {"replicas": replicas},
             "configs": {"params": {"server.insecure": False}},
+            # argocd_app_info, which the platform's delivery alerts read (platform_alerts.py).
+            "controller": {"replicas": 1, "metrics": {"enabled": True, "serviceMonitor": {"enabled": True}}},
         }
     if chart is charts.KYVERNO:
         return {
-            "admissionController": {"replicas": 3 if ha else 1},
+            # kyverno_admission_requests_total, which the admission-denials alert reads (platform_alerts.py).
+            "admissionController": {"replicas": 3 if ha else 1, "serviceMonitor": {"enabled": True}},
             "backgroundController": {"replicas": replicas},
             "features": {"policyExceptions": {"enabled": False}},
         }
@@ -273,6 +275,15 @@ class KubernetesPlatform(pulumi.ComponentResource):
             },
             spec=spec,
             opts=options.child(self, opts, after=[self.releases[charts.KYVERNO.name]]),
+        )
+        # Argo CD's and admission's effects on tenant workloads, routed to each tenant (#30 item 3).
+        k8s.apiextensions.CustomResource(
+            f"{name}-delivery-alerts",
+            api_version="monitoring.coreos.com/v1",
+            kind="PrometheusRule",
+            metadata={"name": platform_alerts.RULE_NAME, "namespace": charts.KUBE_PROMETHEUS_STACK.namespace},
+            spec=platform_alerts.platform_rules_spec(),
+            opts=options.child(self, opts, after=[self.releases[charts.KUBE_PROMETHEUS_STACK.name]]),
         )
         self.vault_reviewer_jwt = vault_token_reviewer(name, self)
         self.register_outputs({"releases": sorted(self.releases)})

@@ -139,6 +139,7 @@ def test_without_legacy_provider_preview_kubernetes_stack_rules_defer_rather_tha
         "tenant-database-path-wired",
         "tenant-worker-scaling-wired",
         "tenant-telemetry-wired",
+        "dead-letter-queues-alerted",  # the tenants' queue alert rules (#30 item 3)
     }
 
 
@@ -214,10 +215,18 @@ def test_onboarding_and_offboarding_touch_only_that_tenant(applied: Applied, tmp
 
 
 def test_prod_refuses_to_destroy_protected_resources(applied: Applied, tmp_path: Path) -> None:
+    """The engine refuses to delete what prod's state marks protected: a tenant's log group (a leaf:
+    nothing depends on it, so the refusal is protection's, not a dependent's), targeted so that the
+    engine stops at it rather than deleting the rest of prod first."""
     ws = copy_of(applied, tmp_path)
-    destroy = ws.pulumi("destroy", "--yes", "--skip-preview", "--stack", "prod")
+    resources = ws.export("prod")["deployment"]["resources"]
+    protected = [r for r in resources if r.get("protect") and r["type"] == "aws:cloudwatch/logGroup:LogGroup" and "payments" in r["urn"]]
+    assert protected, "prod's tenant log groups are protected in its state"
+    urn = protected[0]["urn"]
+    destroy = ws.pulumi("destroy", "--yes", "--skip-preview", "--stack", "prod", "--target", urn)
     assert destroy.returncode != 0
-    assert "protected" in destroy.output
+    assert "protected" in destroy.output, destroy.output[-2000:]
+    assert any(r["urn"] == urn for r in ws.export("prod")["deployment"]["resources"]), "the protected resource is still in the state"
 
 
 def test_a_declared_key_without_default_must_be_set(ws: Workspace) -> None:

@@ -65,3 +65,17 @@ def test_the_platform_namespaces_are_kept_where_the_stack_protects_state() -> No
         namespaces = built.of_type("kubernetes:core/v1:Namespace")
         assert {(n.options["protect"], n.options["retainOnDelete"]) for n in namespaces} == {(protect, protect)}
         assert {"observability", "argocd", "kyverno", "keda", "platform-gateway"} <= {n.inputs["metadata"]["name"] for n in namespaces}
+
+
+def test_the_delivery_alerts_read_metrics_the_charts_are_told_to_export() -> None:
+    """#30 item 3: argocd_app_info and kyverno_admission_requests_total exist only with these values."""
+    built = build(lambda: KubernetesPlatform("kubernetes-platform", args()))
+    found = {r.inputs["name"]: r for r in built.of_type("kubernetes:helm.sh/v3:Release")}
+    controller = found[charts.ARGO_CD.name].inputs["values"]["controller"]
+    assert controller["metrics"] == {"enabled": True, "serviceMonitor": {"enabled": True}}
+    assert found[charts.KYVERNO.name].inputs["values"]["admissionController"]["serviceMonitor"] == {"enabled": True}
+    rule = next(r for r in built.of_type("kubernetes:monitoring.coreos.com/v1:PrometheusRule") if r.name.endswith("-delivery-alerts"))
+    assert rule.inputs["metadata"]["namespace"] == charts.KUBE_PROMETHEUS_STACK.namespace
+    assert found[charts.KUBE_PROMETHEUS_STACK.name].urn in rule.dependencies
+    exprs = " ".join(r["expr"] for g in rule.inputs["spec"]["groups"] for r in g["rules"])
+    assert "argocd_app_info" in exprs and "kyverno_admission_requests_total" in exprs
