@@ -296,6 +296,19 @@ def alongside(work: Callable[..., T], *args: Any) -> Iterator[Callable[[], T]]:
         receiver.close()
 
 
+def inventory_of(stack: str, config_file: Path) -> dict[str, Any]:
+    """What a plan of ``config_file`` would list (its ``inventory.json``), without the first-preview
+    pass, the pack or the artifacts: the base a change is diffed against. Raises what ``plan`` raises
+    on bad input (ConfigError, ProgramError, IdentityCollision)."""
+    stack_file, config = load_stack_file(config_file)
+    check_environment(stack, config, config_file)
+    flat, secret_keys = stack_file.flattened()
+    with without_provider_environment():
+        registrations = run_program(stack, flat, secret_keys, config.region)
+    raise_on_collisions(registrations)
+    return inventory_document(stack, registrations)
+
+
 def plan(
     stack: str,
     config_file: Path,

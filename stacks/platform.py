@@ -230,6 +230,7 @@ class Platform(pulumi.ComponentResource):
                 collector=self.collector,
                 shipper=self.shipper,
                 exporter=ExporterSettings(region=config.region, environment=config.environment),
+                vault_address=config.vault.address,
                 protect=self.ctx.protect,
             ),
             self.child(self.kubernetes_provider),

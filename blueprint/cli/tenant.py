@@ -47,8 +47,9 @@ def _edit_tenants(stack: str | None, config_file: Path | None, change: Any, done
     from blueprint import policies
     from blueprint.engine.analyzer import PolicyConfigError
     from blueprint.engine.identities import IdentityCollision
+    from blueprint.engine.inventory import dumps
     from blueprint.engine.run import ProgramError
-    from blueprint.plan import OutputDirError, plan
+    from blueprint.plan import OutputDirError, inventory_of, plan
     from blueprint.tenants import TenantEditError, replace_file
     from stacks.loader import ConfigError
 
@@ -82,8 +83,11 @@ def _edit_tenants(stack: str | None, config_file: Path | None, change: Any, done
         for file, text in ((before, original), (after, changed)):
             file.parent.mkdir()
             file.write_text(text, encoding="utf-8")
+        # The base of the diff: the file as it is must plan (only the program: the pack judges the change).
         with refused_unchanged("(as it is, before this change; fix it first)"):
-            plan(stack_name, before, root / "plan-before", policy_config)
+            base = inventory_of(stack_name, before)
+        (root / "plan-before").mkdir()
+        (root / "plan-before" / "inventory.json").write_text(dumps(base), encoding="utf-8")
         with refused_unchanged("with this change", lambda field: named(field, changed)):
             result = plan(stack_name, after, root / "plan-after", policy_config, diff_dir=root / "plan-before")
     replace_file(path, changed)

@@ -29,7 +29,19 @@ CHAOS_MESH = Chart("chaos-mesh", "https://charts.chaos-mesh.org", "2.7.0", "chao
 CLOUDWATCH_EXPORTER = Chart(
     "prometheus-yet-another-cloudwatch-exporter", "https://prometheus-community.github.io/helm-charts", "0.47.0", "observability"
 )
+#: blackbox_exporter v0.28.0: probes Vault's health endpoint.
+BLACKBOX_EXPORTER = Chart("prometheus-blackbox-exporter", "https://prometheus-community.github.io/helm-charts", "11.17.2", "observability")
 #: Fluent Bit 5.1.1: namespace labels in records (>= 3.0.0) and EKS Pod Identity (>= 4.0.0).
 FLUENT_BIT = Chart("fluent-bit", "https://fluent.github.io/helm-charts", "0.58.1", "logging")
 
-ALL = (ARGO_CD, KYVERNO, KUBE_PROMETHEUS_STACK, OPENTELEMETRY_COLLECTOR, CLOUDWATCH_EXPORTER, FLUENT_BIT, KEDA, CHAOS_MESH)
+ALL = (
+    ARGO_CD,
+    KYVERNO,
+    KUBE_PROMETHEUS_STACK,
+    OPENTELEMETRY_COLLECTOR,
+    CLOUDWATCH_EXPORTER,
+    BLACKBOX_EXPORTER,
+    FLUENT_BIT,
+    KEDA,
+    CHAOS_MESH,
+)

@@ -14,7 +14,7 @@ import pulumi_random as random
 
 from components import options
 from components.aws.scaler_identity import KEDA_OPERATOR_SERVICE_ACCOUNT
-from components.kubernetes import charts, cloudwatch_metrics, logging, platform_alerts
+from components.kubernetes import charts, cloudwatch_metrics, logging, platform_alerts, probes
 from components.kubernetes.admission import POLICY_NAME, registry_prefixes, signature_policy
 from components.kubernetes.charts import Chart
 from components.kubernetes.namespaces import GATEWAY_NAMESPACE, pod_security_labels
@@ -77,6 +77,7 @@ def chart_values(
     collector: CollectorSettings,
     shipper: logging.ShipperSettings,
     exporter: cloudwatch_metrics.ExporterSettings,
+    vault_address: str,
 ) -> dict[str, Any]:
     """Values per chart; ``ha`` doubles the replicas of everything that serves requests."""
     replicas = 2 if ha else 1
@@ -133,6 +134,8 @@ def chart_values(
             "presets": {"kubernetesAttributes": {"enabled": True}, "kubeletMetrics": {"enabled": True}},
             "config": collector_config(collector),
         }
+    if chart is charts.BLACKBOX_EXPORTER:
+        return probes.chart_values(vault_address)
     if chart is charts.CLOUDWATCH_EXPORTER:
         return cloudwatch_metrics.chart_values(exporter)
     if chart is charts.FLUENT_BIT:
@@ -162,6 +165,7 @@ class KubernetesPlatformArgs:
     collector: Where the OpenTelemetry collector sends what it receives (``telemetry.collector_config``).
     shipper: Where Fluent Bit sends container logs (``logging.shipper_config``).
     exporter: Whose CloudWatch metrics the exporter reads (``cloudwatch_metrics.exporter_config``).
+    vault_address: Where Vault is (its health endpoint is probed from the cluster).
     protect: Protect and retain the platform's namespaces (deleting one deletes all inside). Default False.
     """
 
@@ -175,6 +179,7 @@ class KubernetesPlatformArgs:
     collector: CollectorSettings
     shipper: logging.ShipperSettings
     exporter: cloudwatch_metrics.ExporterSettings
+    vault_address: str
     protect: bool = False
 
 
@@ -241,7 +246,9 @@ class KubernetesPlatform(pulumi.ComponentResource):
                 create_namespace=False,
                 atomic=True,
                 cleanup_on_fail=True,
-                values=chart_values(chart, args.ha, args.metrics_retention, args.collector, args.shipper, args.exporter),
+                values=chart_values(
+                    chart, args.ha, args.metrics_retention, args.collector, args.shipper, args.exporter, args.vault_address
+                ),
                 opts=options.child(
                     self,
                     opts,
@@ -276,14 +283,19 @@ class KubernetesPlatform(pulumi.ComponentResource):
             spec=spec,
             opts=options.child(self, opts, after=[self.releases[charts.KYVERNO.name]]),
         )
-        # Argo CD's and admission's effects on tenant workloads, routed to each tenant (#30 item 3).
-        k8s.apiextensions.CustomResource(
-            f"{name}-delivery-alerts",
-            api_version="monitoring.coreos.com/v1",
-            kind="PrometheusRule",
-            metadata={"name": platform_alerts.RULE_NAME, "namespace": charts.KUBE_PROMETHEUS_STACK.namespace},
-            spec=platform_alerts.platform_rules_spec(),
-            opts=options.child(self, opts, after=[self.releases[charts.KUBE_PROMETHEUS_STACK.name]]),
-        )
+        # Argo CD's and admission's effects on tenant workloads, routed to each tenant, and Vault's
+        # health and certificate, the platform's (#30 item 3).
+        for rule, spec_of in (
+            (platform_alerts.RULE_NAME, platform_alerts.platform_rules_spec),
+            (probes.RULE_NAME, probes.endpoint_rules_spec),
+        ):
+            k8s.apiextensions.CustomResource(
+                f"{name}-{rule}-alerts",
+                api_version="monitoring.coreos.com/v1",
+                kind="PrometheusRule",
+                metadata={"name": rule, "namespace": charts.KUBE_PROMETHEUS_STACK.namespace},
+                spec=spec_of(),
+                opts=options.child(self, opts, after=[self.releases[charts.KUBE_PROMETHEUS_STACK.name]]),
+            )
         self.vault_reviewer_jwt = vault_token_reviewer(name, self)
         self.register_outputs({"releases": sorted(self.releases)})

@@ -22,6 +22,7 @@ def args(*, chaos: bool = False, ha: bool = False, protect: bool = False) -> Kub
         collector=CollectorSettings(region="eu-west-3"),
         shipper=ShipperSettings(region="eu-west-3", name_prefix="fb-dev", platform_log_group="/fb-dev/platform"),
         exporter=ExporterSettings(region="eu-west-3", environment="dev"),
+        vault_address="https://vault.dev.platform.internal:8200",
         protect=protect,
     )
 
@@ -74,7 +75,9 @@ def test_the_delivery_alerts_read_metrics_the_charts_are_told_to_export() -> Non
     controller = found[charts.ARGO_CD.name].inputs["values"]["controller"]
     assert controller["metrics"] == {"enabled": True, "serviceMonitor": {"enabled": True}}
     assert found[charts.KYVERNO.name].inputs["values"]["admissionController"]["serviceMonitor"] == {"enabled": True}
-    rule = next(r for r in built.of_type("kubernetes:monitoring.coreos.com/v1:PrometheusRule") if r.name.endswith("-delivery-alerts"))
+    rule = next(
+        r for r in built.of_type("kubernetes:monitoring.coreos.com/v1:PrometheusRule") if r.name.endswith("-platform-delivery-alerts")
+    )
     assert rule.inputs["metadata"]["namespace"] == charts.KUBE_PROMETHEUS_STACK.namespace
     assert found[charts.KUBE_PROMETHEUS_STACK.name].urn in rule.dependencies
     exprs = " ".join(r["expr"] for g in rule.inputs["spec"]["groups"] for r in g["rules"])
