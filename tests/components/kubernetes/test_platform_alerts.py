@@ -4,14 +4,11 @@ gets it), and stays silent otherwise."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from components.kubernetes.platform_alerts import DENIALS_ALERT, HEALTH_ALERT, SYNC_ALERT, platform_rules_spec
-from tests.components.tenant.test_slo_alerts import promtool
+from tests.promtool import assert_rules_hold
 
 RULES = platform_rules_spec()
 #: As the ServiceMonitor scrapes it: the target's namespace wins, the series' own becomes exported_namespace.
@@ -40,26 +37,14 @@ def alert(name: str, labels: dict[str, str], **values: str) -> list[dict[str, An
     return [{"exp_labels": {**rule["labels"], **labels}, "exp_annotations": rendered}]
 
 
-def run(tmp_path: Path, cases: list[dict[str, Any]]) -> None:
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(yaml.safe_dump(RULES))
-    check = subprocess.run([promtool(), "check", "rules", str(rules)], capture_output=True, text=True, timeout=60)
-    assert check.returncode == 0, check.stdout + check.stderr
-    tests = tmp_path / "tests.yaml"
-    tests.write_text(
-        yaml.safe_dump({"rule_files": [str(rules)], "evaluation_interval": "1m", "tests": [{"interval": "1m", **c} for c in cases]})
-    )
-    done = subprocess.run([promtool(), "test", "rules", str(tests)], capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
 APP_LABELS = {"name": "payments-payments-api", "dest_namespace": "payments", "namespace": "payments"}
 
 
 def test_an_application_out_of_sync_for_15_minutes_reaches_its_tenant_and_a_synced_one_is_silent(tmp_path: Path) -> None:
     labels = {**APP_LABELS, "sync_status": "OutOfSync"}
-    run(
+    assert_rules_hold(
         tmp_path,
+        RULES,
         [
             {
                 "input_series": [app_info("OutOfSync", "Healthy", "1x30")],
@@ -81,8 +66,9 @@ def test_an_application_out_of_sync_for_15_minutes_reaches_its_tenant_and_a_sync
 
 def test_a_degraded_application_pages_after_10_minutes_and_a_rollout_in_progress_is_silent(tmp_path: Path) -> None:
     labels = {**APP_LABELS, "health_status": "Degraded"}
-    run(
+    assert_rules_hold(
         tmp_path,
+        RULES,
         [
             {
                 "input_series": [app_info("Synced", "Degraded", "1x20")],
@@ -101,8 +87,9 @@ def test_a_degraded_application_pages_after_10_minutes_and_a_rollout_in_progress
 
 def test_a_burst_of_refusals_in_a_namespace_reaches_its_tenant_and_a_few_do_not(tmp_path: Path) -> None:
     labels = {"resource_namespace": "payments", "namespace": "payments"}
-    run(
+    assert_rules_hold(
         tmp_path,
+        RULES,
         [
             {
                 # One refusal a minute in payments (10 in ten minutes); allowed requests do not count.

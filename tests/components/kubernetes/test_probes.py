@@ -3,11 +3,8 @@ as the blackbox exporter's ServiceMonitor scrapes them; and the probe's module a
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from components.kubernetes.probes import (
     CERTIFICATE_ALERT,
@@ -17,7 +14,7 @@ from components.kubernetes.probes import (
     chart_values,
     endpoint_rules_spec,
 )
-from tests.components.tenant.test_slo_alerts import promtool
+from tests.promtool import assert_rules_hold
 
 RULES = endpoint_rules_spec()
 LABELS = 'job="prometheus-blackbox-exporter",namespace="observability",target="vault",instance="https://vault:8200/v1/sys/health"'
@@ -34,22 +31,10 @@ def fired(name: str, **labels: str) -> list[dict[str, Any]]:
     return [{"exp_labels": {**r["labels"], "target": "vault"}, "exp_annotations": r["annotations"]} for r in rules]
 
 
-def run(tmp_path: Path, cases: list[dict[str, Any]]) -> None:
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(yaml.safe_dump(RULES))
-    check = subprocess.run([promtool(), "check", "rules", str(rules)], capture_output=True, text=True, timeout=60)
-    assert check.returncode == 0, check.stdout + check.stderr
-    tests = tmp_path / "tests.yaml"
-    tests.write_text(
-        yaml.safe_dump({"rule_files": [str(rules)], "evaluation_interval": "1m", "tests": [{"interval": "1m", **c} for c in cases]})
-    )
-    done = subprocess.run([promtool(), "test", "rules", str(tests)], capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
 def test_vault_down_or_unprobed_pages_after_two_minutes_and_a_standby_answer_is_silent(tmp_path: Path) -> None:
-    run(
+    assert_rules_hold(
         tmp_path,
+        RULES,
         [
             {
                 "input_series": [probe("probe_success", "1 1 1 0 0 0 0 0 0")],
@@ -76,8 +61,9 @@ def test_vault_down_or_unprobed_pages_after_two_minutes_and_a_standby_answer_is_
 
 
 def test_a_sealed_vault_pages_as_sealed(tmp_path: Path) -> None:
-    run(
+    assert_rules_hold(
         tmp_path,
+        RULES,
         [
             {
                 "input_series": [probe("probe_success", "0x5"), probe("probe_http_status_code", "503x5")],
@@ -89,8 +75,9 @@ def test_a_sealed_vault_pages_as_sealed(tmp_path: Path) -> None:
 
 def test_a_certificate_warns_three_weeks_ahead_pages_one_week_ahead_and_is_silent_before(tmp_path: Path) -> None:
     # promtool's clock starts at 0: an expiry at N days is N * 86400 seconds.
-    run(
+    assert_rules_hold(
         tmp_path,
+        RULES,
         [
             {
                 "input_series": [probe("probe_ssl_earliest_cert_expiry", f"{90 * DAY}x5")],

@@ -4,11 +4,8 @@ CloudWatch exporter exports them. Each alert has a firing and a silent case."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from components.tenant.queue_alerts import (
     AGE_METRIC,
@@ -18,7 +15,7 @@ from components.tenant.queue_alerts import (
     WatchedQueue,
     queue_rules_spec,
 )
-from tests.components.tenant.test_slo_alerts import promtool
+from tests.promtool import assert_rules_hold, check_rules, write_rules
 
 OUTBOX = WatchedQueue("fb-dev-payments-outbox", "outbox", 300, "docs/runbooks/duplicate-payment.md")
 ERASURE = WatchedQueue("fb-dev-payments-erasure", "erasure request", 8 * 86400, "docs/erasure.md", severity="ticket")
@@ -39,20 +36,8 @@ def alerts(name: str, queue: str, value: str) -> list[dict[str, Any]]:
     return [{"exp_labels": found[0]["labels"], "exp_annotations": annotations}]
 
 
-def run(tmp_path: Path, cases: list[dict[str, Any]]) -> subprocess.CompletedProcess[str]:
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(yaml.safe_dump(RULES))
-    tests = tmp_path / "tests.yaml"
-    tests.write_text(
-        yaml.safe_dump({"rule_files": [str(rules)], "evaluation_interval": "1m", "tests": [{"interval": "1m", **c} for c in cases]})
-    )
-    return subprocess.run([promtool(), "test", "rules", str(tests)], capture_output=True, text=True, timeout=120, check=False)
-
-
 def test_the_rules_pass_promtool_check_and_route_to_the_tenant(tmp_path: Path) -> None:
-    path = tmp_path / "rules.yaml"
-    path.write_text(yaml.safe_dump(RULES))
-    done = subprocess.run([promtool(), "check", "rules", str(path)], capture_output=True, text=True, timeout=60)
+    done = check_rules(write_rules(tmp_path, RULES))
     assert done.returncode == 0 and "SUCCESS" in done.stdout, done.stdout + done.stderr
     # The tenant's AlertmanagerConfig only sees alerts of its namespace.
     assert {r["labels"]["namespace"] for r in RULES["groups"][0]["rules"]} == {"payments"}
@@ -73,8 +58,7 @@ def test_a_dead_letter_pages_at_once_and_an_empty_dlq_is_silent(tmp_path: Path) 
             "alert_rule_test": [{"eval_time": "10m", "alertname": DEAD_LETTERS_ALERT, "exp_alerts": []}],
         },
     ]
-    done = run(tmp_path, cases)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert_rules_hold(tmp_path, RULES, cases)
 
 
 def test_an_old_message_alerts_after_five_minutes_above_its_limit_and_not_below(tmp_path: Path) -> None:
@@ -100,5 +84,4 @@ def test_an_old_message_alerts_after_five_minutes_above_its_limit_and_not_below(
             ],
         },
     ]
-    done = run(tmp_path, cases)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert_rules_hold(tmp_path, RULES, cases)

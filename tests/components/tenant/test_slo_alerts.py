@@ -5,33 +5,21 @@ where it does not. ``promtool`` is Debian's ``prometheus`` package (``make serve
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
-import yaml
-
 from components.tenant.delivery import BURN_RATE_ALERTS, ServiceSpec, slo_rules_spec
+from tests.promtool import check_rules, run_rule_tests, write_rules
 
 SERVICE = ServiceSpec("payments-api", "git@github.com:acme/payments-payments-api.git", 300, Decimal("1.0"))
 SELECTOR = 'namespace="payments",service="payments-api"'
 MINUTES = 130  # samples, one a minute: more than the 1h and 5m windows the page alerts read
 
 
-def promtool() -> str:
-    found = shutil.which("promtool")
-    if found is None:
-        pytest.fail("promtool is missing: `make servers` installs Debian's prometheus package")
-    return found
-
-
 def rules_file(tmp_path: Path) -> Path:
-    path = tmp_path / "rules.yaml"
-    path.write_text(yaml.safe_dump(slo_rules_spec("payments", [SERVICE])))
-    return path
+    return write_rules(tmp_path, slo_rules_spec("payments", [SERVICE]))
 
 
 def counters(errors_per_minute: int, total_per_minute: int = 100) -> list[dict[str, str]]:
@@ -56,18 +44,15 @@ def expected(alert: str, rules: dict[str, Any], **match: str) -> list[dict[str, 
 
 
 def run_tests(tmp_path: Path, cases: list[dict[str, Any]]) -> subprocess.CompletedProcess[str]:
-    tests = tmp_path / "tests.yaml"
-    cases = [{"interval": "1m", **case} for case in cases]  # one sample a minute (promtool has no useful default)
-    tests.write_text(yaml.safe_dump({"rule_files": [str(rules_file(tmp_path))], "evaluation_interval": "1m", "tests": cases}))
-    return subprocess.run([promtool(), "test", "rules", str(tests)], capture_output=True, text=True, timeout=120, check=False)
+    return run_rule_tests(tmp_path, slo_rules_spec("payments", [SERVICE]), cases)
 
 
 def test_the_rendered_rules_pass_promtool_check(tmp_path: Path) -> None:
-    done = subprocess.run([promtool(), "check", "rules", str(rules_file(tmp_path))], capture_output=True, text=True, timeout=60)
+    done = check_rules(rules_file(tmp_path))
     assert done.returncode == 0 and "SUCCESS" in done.stdout, done.stdout + done.stderr
     broken = tmp_path / "broken.yaml"
     broken.write_text(rules_file(tmp_path).read_text().replace("sum(rate(", "sum(rate((", 1))
-    assert subprocess.run([promtool(), "check", "rules", str(broken)], capture_output=True, timeout=60).returncode != 0
+    assert check_rules(broken).returncode != 0
 
 
 def test_each_burn_rate_alert_fires_when_its_threshold_is_crossed_and_not_below(tmp_path: Path) -> None:
