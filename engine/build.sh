@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Builds the real-engine tier into $2 (default .tools/bin): the Pulumi CLI from its Go module, the
 # Python language host of engine/cmd/pulumi-language-python, the SDK's exec shim beside it, and the
-# analyzer launcher the CLI falls back to for Python policy packs, and kustomize (engine/kustomize). Skips the work when the stamp of
+# analyzer launcher the CLI falls back to for Python policy packs, kustomize (engine/kustomize) and argo-analysis (engine/argo-analysis). Skips the work when the stamp of
 # this version and these sources is already there. Needs Go >= 1.26 and the Go module proxy.
 set -euo pipefail
 version="${1:?usage: engine/build.sh PULUMI_VERSION [BIN_DIR]}"
 here="$(cd "$(dirname "$0")" && pwd)"
 bin="$(mkdir -p "${2:-$here/../.tools/bin}" && cd "${2:-$here/../.tools/bin}" && pwd)"
-sources_hash="$(cat "$here/go.mod" "$here/go.sum" "$here/build.sh" "$here"/cmd/*/*.go "$here"/kustomize/go.* | sha256sum | cut -c1-16)"
+sources_hash="$(cat "$here/go.mod" "$here/go.sum" "$here/build.sh" "$here"/cmd/*/*.go "$here"/kustomize/go.* "$here"/argo-analysis/go.* "$here"/argo-analysis/*.go | sha256sum | cut -c1-16)"
 stamp="$bin/.engine-v$version-$sources_hash"
-if [[ -f "$stamp" && -x "$bin/pulumi" && -x "$bin/pulumi-language-python" && -x "$bin/kustomize" ]]; then
+if [[ -f "$stamp" && -x "$bin/pulumi" && -x "$bin/pulumi-language-python" && -x "$bin/kustomize" && -x "$bin/argo-analysis" ]]; then
   echo "engine: pulumi v$version already built in $bin"
   exit 0
 fi
@@ -33,6 +33,9 @@ SH
 chmod 0755 "$bin/pulumi-analyzer-policy-python"
 # kustomize, which Argo CD runs on an Application's path: the promotion tests render overlays with it.
 (cd "$here/kustomize" && go build -trimpath -ldflags "-s -w" -o "$bin/kustomize" sigs.k8s.io/kustomize/kustomize/v5)
+# Argo Rollouts' own analysis code (the Prometheus metric provider and its condition evaluator): the
+# canary tests measure the rendered AnalysisTemplates with it against a real Prometheus.
+(cd "$here/argo-analysis" && go build -trimpath -ldflags "-s -w" -o "$bin/argo-analysis" .)
 rm -f "$bin"/.engine-v*
 touch "$stamp"
 "$bin/pulumi" version

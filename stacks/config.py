@@ -26,6 +26,7 @@ from components.kubernetes import charts
 from components.kubernetes.namespaces import DNS_NAMESPACE, GATEWAY_NAMESPACE, VAULT_NAMESPACE
 from components.kubernetes.quotas import QUOTA_TIERS
 from components.tagging import SHARED_TENANT
+from components.tenant import canary
 from components.tenant.concierge import DB_CREDENTIAL_TTL_SECONDS
 from components.vault import platform as vault_platform
 from policy_pack.policies import lifecycle, pricing
@@ -115,12 +116,63 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, validate_default=True)
 
 
+class Kpi(_Model):
+    """A business KPI the canary must hold (e.g. the payment authorisation rate), measured by Prometheus."""
+
+    name: DnsLabel = Field(description="Names the analysis metric (kpi-<name>).")
+    query: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="PromQL; its first value is judged. {{args.canary-hash}} names the canary's pods (label rollouts_pod_template_hash).",
+    )
+    at_least: float | None = Field(None, allow_inf_nan=False, description="The canary fails below it.")
+    at_most: float | None = Field(None, allow_inf_nan=False, description="The canary fails above it.")
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Kpi:
+        if (self.at_least is None) == (self.at_most is None):
+            raise ValueError(f"kpi {self.name!r} needs exactly one of atLeast or atMost")
+        return self
+
+
 class Slo(_Model):
-    """Per-service SLO thresholds, rendered as alerting rules (ADR-0006)."""
+    """Per-service SLO thresholds, rendered as alerting rules and as the canary's analysis (ADR-0006, ADR-0027)."""
 
     latency_p95_ms: int = Field(300, ge=1, le=60_000)
     #: Below 100: at 100 every request may fail, the error budget is never spent and the burn-rate alerts never fire.
     error_rate_percent: Decimal = Field(Decimal("1.0"), gt=0, lt=100)
+    kpis: list[Kpi] = Field(default_factory=list, max_length=10)
+
+    @model_validator(mode="after")
+    def _unique_kpis(self) -> Slo:
+        names = [k.name for k in self.kpis]
+        if len(set(names)) != len(names):
+            raise ValueError(f"kpis names must be unique; {sorted({n for n in names if names.count(n) > 1})} repeat")
+        return self
+
+
+class CanaryStep(_Model):
+    """Send ``weight`` percent to the new digest, then wait ``pauseSeconds`` while the SLO analysis measures it."""
+
+    weight: int = Field(ge=1, le=100)
+    pause_seconds: int = Field(300, ge=0, le=86_400)
+
+
+class Canary(_Model):
+    """How a new digest reaches a service (ADR-0027): rising weights, the first at most 25%, the last 100%."""
+
+    steps: list[CanaryStep] = Field(
+        default_factory=lambda: [CanaryStep(weight=s.weight, pause_seconds=s.pause_seconds) for s in canary.DEFAULT_STEPS],
+        min_length=1,
+        max_length=10,
+    )
+
+    @model_validator(mode="after")
+    def _a_canary(self) -> Canary:
+        problem = canary.steps_problem([s.weight for s in self.steps])
+        if problem:
+            raise ValueError(f"steps: {problem}")
+        return self
 
 
 class WorkerScaling(_Model):
@@ -143,6 +195,7 @@ class Service(_Model):
     name: DnsLabel
     kind: Literal["api", "worker"] = "api"
     slo: Slo = Slo()
+    canary: Canary = Canary()
     scaling: WorkerScaling | None = Field(None, description="Required for workers; forbidden for APIs.")
 
     @model_validator(mode="after")
@@ -575,6 +628,9 @@ class KubernetesAddonsConfig(_Model):
     #: Prometheus's --storage.tsdb.retention.time: a duration Prometheus parses (y w d h), kept in int64
     #: nanoseconds, so at most ~292 years; 2h at least (one TSDB block).
     metrics_retention: Annotated[str, AfterValidator(_checked(_prometheus_retention_problem))] = "15d"
+    canary_approval: bool | None = Field(
+        None, description="A person promotes each canary before its last step. Default: on in prod, off elsewhere."
+    )
 
 
 class PlatformConfig(_Model):

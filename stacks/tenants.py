@@ -7,6 +7,7 @@ from components.aws.ci_identity import ci_variables
 from components.aws.keys import signing_key_alias
 from components.kubernetes.quotas import QUOTA_TIERS
 from components.tenant.aws import image_repository_name, service_repository_name
+from components.tenant.canary import CanaryStep, Kpi
 from components.tenant.delivery import ServiceSpec
 from components.tenant.gitops_access import ssh_url
 from components.tenant.namespace import EgressAllow
@@ -33,6 +34,8 @@ def service_specs(config: PlatformConfig, tenant: TenantConfig) -> list[ServiceS
             latency_p95_ms=s.slo.latency_p95_ms,
             error_rate_percent=s.slo.error_rate_percent,
             worker_scaling=(s.scaling.min_replicas, s.scaling.max_replicas, s.scaling.target_queue_depth) if s.scaling else None,
+            canary_steps=tuple(CanaryStep(weight=c.weight, pause_seconds=c.pause_seconds) for c in s.canary.steps),
+            kpis=tuple(Kpi(name=k.name, query=k.query, at_least=k.at_least, at_most=k.at_most) for k in s.slo.kpis),
         )
         for s in tenant.services
     ]
@@ -72,6 +75,12 @@ def tenant_spec(config: PlatformConfig, tenant: TenantConfig) -> TenantSpec:
     )
 
 
+def canary_approval(config: PlatformConfig) -> bool:
+    """Whether a person promotes each canary before its last step: the config's choice, else prod's."""
+    chosen = config.kubernetes.canary_approval
+    return config.environment == "prod" if chosen is None else chosen
+
+
 def tenant_settings(config: PlatformConfig) -> TenantSettings:
     return TenantSettings(
         org=config.github_org,
@@ -88,6 +97,7 @@ def tenant_settings(config: PlatformConfig) -> TenantSettings:
         message_retention_seconds=config.outbox.message_retention_seconds,
         dlq_retention_seconds=config.outbox.dlq_retention_seconds,
         max_message_age_seconds=config.outbox.max_message_age_seconds,
+        canary_approval=canary_approval(config),
         db_credential_ttl_seconds=config.vault.db_credential_ttl_seconds,
         token_ttl_seconds=config.vault.default_lease_ttl_seconds,
         max_ttl_seconds=config.vault.max_lease_ttl_seconds,

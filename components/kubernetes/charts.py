@@ -23,6 +23,8 @@ KUBE_PROMETHEUS_STACK = Chart("kube-prometheus-stack", "https://prometheus-commu
 OPENTELEMETRY_COLLECTOR = Chart(
     "opentelemetry-collector", "https://open-telemetry.github.io/opentelemetry-helm-charts", "0.111.0", "observability"
 )
+#: Argo Rollouts v1.9.0: the canaries of tenant services (components/tenant/canary.py).
+ARGO_ROLLOUTS = Chart("argo-rollouts", "https://argoproj.github.io/argo-helm", "2.41.0", "argo-rollouts")
 KEDA = Chart("keda", "https://kedacore.github.io/charts", "2.16.0", "keda")
 CHAOS_MESH = Chart("chaos-mesh", "https://charts.chaos-mesh.org", "2.7.0", "chaos-mesh")
 #: YACE v0.67.0, the CloudWatch exporter (in prometheus-community since 2025-01).
@@ -36,6 +38,7 @@ FLUENT_BIT = Chart("fluent-bit", "https://fluent.github.io/helm-charts", "0.58.1
 
 ALL = (
     ARGO_CD,
+    ARGO_ROLLOUTS,
     KYVERNO,
     KUBE_PROMETHEUS_STACK,
     OPENTELEMETRY_COLLECTOR,

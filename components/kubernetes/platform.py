@@ -91,6 +91,14 @@ def chart_values(
             # argocd_app_info, which the platform's delivery alerts read (platform_alerts.py).
             "controller": {"replicas": 1, "metrics": {"enabled": True, "serviceMonitor": {"enabled": True}}},
         }
+    if chart is charts.ARGO_ROLLOUTS:
+        return {
+            "controller": {"replicas": replicas, "metrics": {"enabled": True, "serviceMonitor": {"enabled": True}}},
+            "dashboard": {"enabled": False},
+            # Its own ServiceAccount may touch what it drives, no more: no service-mesh or ingress
+            # controller's objects (the edge's traffic routing is #29 item 2's, with its ADR).
+            "providerRBAC": {"enabled": False},
+        }
     if chart is charts.KYVERNO:
         return {
             # kyverno_admission_requests_total, which the admission-denials alert reads (platform_alerts.py).

@@ -1,5 +1,6 @@
 """How a tenant's services reach the cluster and are watched: an Argo CD project confined to the
-tenant, one Application per service (syncing the template's ``deploy/`` folder), a ServiceMonitor
+tenant, one Application per service (syncing the template's ``deploy/`` folder), a canary per service
+guarded by its SLO (``canary.py``), a ServiceMonitor
 per service, multi-window burn-rate SLO alerts routed to the tenant's owner, and queue-depth
 autoscaling for workers (#17 hops 4, 8, 9)."""
 
@@ -17,6 +18,7 @@ from components import options
 from components.aws import outbox
 from components.kubernetes import charts, dashboards
 from components.naming import DEFAULT_BRANCH
+from components.tenant import canary
 from components.tenant.queue_alerts import WatchedQueue, queue_alert_rule
 from policy_pack.policies.contract import deploy_path
 
@@ -31,6 +33,9 @@ GUARDRAIL_KINDS = [
     ("rbac.authorization.k8s.io", "Role"),
     ("rbac.authorization.k8s.io", "RoleBinding"),
     ("kyverno.io", "Policy"),
+    # The canary and what judges it are the platform's (canary.py): a tenant's own Rollout could skip the SLO.
+    ("argoproj.io", "Rollout"),
+    ("argoproj.io", "AnalysisTemplate"),
 ]
 
 
@@ -61,6 +66,8 @@ class ServiceSpec:
     latency_p95_ms: int
     error_rate_percent: Decimal
     worker_scaling: tuple[int, int, int] | None = None  # (min replicas, max replicas, target queue depth)
+    canary_steps: tuple[canary.CanaryStep, ...] = canary.DEFAULT_STEPS
+    kpis: tuple[canary.Kpi, ...] = ()
 
 
 def app_project_spec(tenant: str, services: list[ServiceSpec]) -> dict[str, Any]:
@@ -129,6 +136,8 @@ def service_monitor_spec(service: str) -> dict[str, Any]:
     labels it adds are what the SLO rules select on."""
     return {
         "selector": {"matchLabels": {WORKLOAD_LABEL: service}},
+        # Which ReplicaSet a series comes from: the canary's analysis measures its own pods alone.
+        "podTargetLabels": [canary.POD_TEMPLATE_HASH_LABEL],
         "endpoints": [{"port": METRICS_PORT, "path": METRICS_PATH, "interval": "30s"}],
     }
 
@@ -154,7 +163,8 @@ def scaled_object_spec(service: ServiceSpec, queue_url: str, region: str) -> dic
     assert service.worker_scaling is not None
     low, high, depth = service.worker_scaling
     return {
-        "scaleTargetRef": {"name": service.name},
+        # The Rollout owns the replicas (canary.py); KEDA scales it through its scale subresource.
+        "scaleTargetRef": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "name": service.name},
         "minReplicaCount": low,
         "maxReplicaCount": high,
         "pollingInterval": 15,
@@ -182,6 +192,7 @@ class TenantDeliveryArgs:
     owner_email: Where the tenant's SLO alerts go (its Alertmanager receiver).
     environment: Whose overlay its Applications sync (``deploy/overlays/<environment>``).
     outbox_max_age_seconds: The oldest outbox message's age before the owner is paged.
+    canary_approval: A person promotes each canary before its last step (prod). Default False.
     gitops_namespace: Where Argo CD runs. Default ``argocd``.
     """
 
@@ -191,6 +202,7 @@ class TenantDeliveryArgs:
     owner_email: str
     environment: str
     outbox_max_age_seconds: int = outbox.MAX_MESSAGE_AGE_SECONDS
+    canary_approval: bool = False
     gitops_namespace: str = charts.ARGO_CD.namespace
 
 
@@ -225,6 +237,33 @@ class TenantDelivery(pulumi.ComponentResource):
                 metadata={"name": f"{args.tenant}-{service.name}", **gitops},
                 spec=application_spec(args.tenant, service, args.environment),
                 opts=options.child(self, opts, after=[project]),
+            )
+        # Each service's canary, guarded by its SLO (#29 item 1): the Rollout drives the Deployment
+        # Argo CD syncs from the repository's overlay.
+        for service in args.services:
+            template = k8s.apiextensions.CustomResource(
+                f"{name}-{service.name}-analysis",
+                api_version="argoproj.io/v1alpha1",
+                kind="AnalysisTemplate",
+                metadata={"name": canary.analysis_template_name(service.name), "namespace": args.tenant},
+                spec=canary.analysis_template_spec(
+                    args.tenant,
+                    service.name,
+                    latency_p95_ms=service.latency_p95_ms,
+                    error_rate_percent=service.error_rate_percent,
+                    kpis=service.kpis,
+                ),
+                opts=child,
+            )
+            k8s.apiextensions.CustomResource(
+                f"{name}-{service.name}-rollout",
+                api_version="argoproj.io/v1alpha1",
+                kind="Rollout",
+                metadata={"name": service.name, "namespace": args.tenant},
+                spec=canary.rollout_spec(
+                    service.name, service.canary_steps, approval=args.canary_approval, worker=service.worker_scaling is not None
+                ),
+                opts=options.child(self, opts, after=[template]),
             )
         k8s.apiextensions.CustomResource(
             f"{name}-slo",

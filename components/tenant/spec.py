@@ -79,6 +79,7 @@ class TenantSettings:
         required_approvals: Reviews on its repositories' default branches.
         manage_github: This stack owns the organization and creates the tenant's GitHub objects (ADR-0018).
         erasure_image / erasure_schedule: The erasure job, for tenants of a class with erasure.
+        canary_approval: A person promotes each canary before its last step (ADR-0027).
         outbox / vault lease fields: Defaults are the components' own (``components.aws.outbox``,
             ``components.vault.platform``).
     """
@@ -97,6 +98,7 @@ class TenantSettings:
     message_retention_seconds: int = outbox.MESSAGE_RETENTION_SECONDS
     dlq_retention_seconds: int = outbox.DLQ_RETENTION_SECONDS
     max_message_age_seconds: int = outbox.MAX_MESSAGE_AGE_SECONDS
+    canary_approval: bool = False
     db_credential_ttl_seconds: int = DB_CREDENTIAL_TTL_SECONDS
     token_ttl_seconds: int = vault_platform.DEFAULT_LEASE_TTL_SECONDS
     max_ttl_seconds: int = vault_platform.MAX_LEASE_TTL_SECONDS

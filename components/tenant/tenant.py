@@ -111,6 +111,7 @@ def layer_args(spec: TenantSpec, settings: TenantSettings, platform: PlatformHan
             owner_email=spec.owner_email,
             environment=settings.environment,
             outbox_max_age_seconds=settings.max_message_age_seconds,
+            canary_approval=settings.canary_approval,
         ),
         gitops=TenantGitopsAccessArgs(tenant=spec.name, org=settings.org, repositories=list(spec.repositories), stack=settings.environment),
         concierge=ConciergeArgs(

@@ -158,3 +158,12 @@ def resolve_group(output: dict[str, str], namespace_labels: dict[str, str]) -> s
 QUEUE_DEPTH_METRIC = "aws_sqs_approximate_number_of_messages_visible_maximum"
 QUEUE_AGE_METRIC = "aws_sqs_approximate_age_of_oldest_message_maximum"
 QUEUE_LABEL = "dimension_QueueName"
+
+
+# -- canaries (components/tenant/canary.py writes them, tenant-canary-guarded reads them) --
+
+#: The most a canary's first step may send to a new digest (#29): a canary, not a release.
+CANARY_FIRST_STEP_MAX = 25
+#: The analysis metrics that tie a canary to its service's SLO.
+CANARY_ERROR_RATE_METRIC = "error-rate"
+CANARY_LATENCY_METRIC = "latency-p95"

@@ -34,6 +34,8 @@ SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"
 PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
 ALERTMANAGER_CONFIG = "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig"
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout"
+ANALYSIS_TEMPLATE = "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate"
 POD_IDENTITY = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -514,6 +516,64 @@ def _dead_letters_alerted(args) -> Iterator[Finding]:
             )
 
 
+# -- Gate 3: the canary -------------------------------------------------------------------------------
+
+
+def _selects(query: str, tenant: str, service: str) -> bool:
+    return f'namespace="{tenant}"' in query and f'service="{service}"' in query
+
+
+def _slo_metric(metric: Any, tenant: str, service: str, series: str) -> bool:
+    query = str(get(metric, "provider.prometheus.query", ""))
+    return (
+        series in query
+        and _selects(query, tenant, service)
+        and bool(get(metric, "successCondition"))
+        and bool(get(metric, "failureCondition"))
+    )
+
+
+def _canary_guarded(args) -> Iterator[Finding]:
+    resources = args.resources
+    # Indexed once: a lookup per service would make the rule quadratic in the tenants.
+    rollouts = {(get(r.props, "metadata.namespace"), _name(r)): r for r in named(resources, ROLLOUT)}
+    templates = {(get(t.props, "metadata.namespace"), _name(t)): t for t in named(resources, ANALYSIS_TEMPLATE)}
+    tied = {
+        contract.CANARY_ERROR_RATE_METRIC: "http_server_request_duration_seconds_count",
+        contract.CANARY_LATENCY_METRIC: "http_server_request_duration_seconds_bucket",
+    }
+    for tenant, service, app in _tenant_applications(resources):
+        where = f"service {tenant}/{service}"
+        rollout = rollouts.get((tenant, service))
+        if rollout is None:
+            yield f"{where} has no Rollout: a new digest would reach every pod at once, unjudged by its SLO", app.urn
+            continue
+        spec = get(rollout.props, "spec", {})
+        ref = get(spec, "workloadRef", {})
+        if (get(ref, "kind"), get(ref, "name")) != ("Deployment", service):
+            yield (
+                f"{where}: its Rollout drives {get(ref, 'kind')} {get(ref, 'name')!r}, not the repository's Deployment {service!r}",
+                rollout.urn,
+            )
+        weights = [int(get(s, "setWeight")) for s in items(get(spec, "strategy.canary.steps")) if get(s, "setWeight") is not None]
+        if not weights or weights[0] > contract.CANARY_FIRST_STEP_MAX:
+            first = f"{weights[0]}%" if weights else "everything"
+            yield f"{where}: its canary's first step sends {first}; at most {contract.CANARY_FIRST_STEP_MAX}%", rollout.urn
+        names = [str(get(t, "templateName")) for t in items(get(spec, "strategy.canary.analysis.templates"))]
+        metrics = [m for name in names if (tenant, name) in templates for m in items(get(templates[(tenant, name)].props, "spec.metrics"))]
+        missing = [
+            name
+            for name, series in tied.items()
+            if not any(get(m, "name") == name and _slo_metric(m, tenant, service, series) for m in metrics)
+        ]
+        if missing:
+            yield (
+                f"{where}: its canary's background analysis does not measure the service's SLO ({', '.join(missing)} of "
+                f"{service!r} in {tenant!r}, with success and failure conditions): components/tenant/canary.py",
+                rollout.urn,
+            )
+
+
 POLICIES = [
     StackRule(
         name="tenant-repository-rendered",
@@ -585,6 +645,17 @@ POLICIES = [
         domain="journey",
         check=_dead_letters_alerted,
         reads=[QUEUE, PROMETHEUS_RULE],
+    ),
+    StackRule(
+        name="tenant-canary-guarded",
+        description="Each tenant service ships as a canary: a Rollout of its repository's Deployment whose first step "
+        "sends at most 25% to the new digest, with a background analysis measuring the service's own error rate and p95 "
+        "latency against its SLO (#29, Gate 3).",
+        severity=HIGH,
+        adr="ADR-0027",
+        domain="journey",
+        check=_canary_guarded,
+        reads=[APPLICATION, ROLLOUT, ANALYSIS_TEMPLATE, "fintech:"],
     ),
     StackRule(
         name="tenant-telemetry-wired",

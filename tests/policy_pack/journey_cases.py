@@ -75,6 +75,32 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
     return apply
 
 
+ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout"
+ANALYSIS = "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate"
+
+
+def _first_weight(weight: int) -> Callable[[dict[str, Any]], None]:
+    def apply(props: dict[str, Any]) -> None:
+        next(s for s in props["spec"]["strategy"]["canary"]["steps"] if "setWeight" in s)["setWeight"] = weight
+
+    return apply
+
+
+def _without_metric(name: str) -> Callable[[dict[str, Any]], None]:
+    def apply(props: dict[str, Any]) -> None:
+        props["spec"]["metrics"] = [m for m in props["spec"]["metrics"] if m["name"] != name]
+
+    return apply
+
+
+def _queries_replaced(old: str, new: str) -> Callable[[dict[str, Any]], None]:
+    def apply(props: dict[str, Any]) -> None:
+        for m in props["spec"]["metrics"]:
+            m["provider"]["prometheus"]["query"] = m["provider"]["prometheus"]["query"].replace(old, new)
+
+    return apply
+
+
 FILE = "github:index/repositoryFile:RepositoryFile"
 API_MANIFEST = "payments-payments-payments-api-deploy/base/deployment.yaml"
 APP = "kubernetes:argoproj.io/v1alpha1:Application"
@@ -290,6 +316,23 @@ JOURNEY_BAD: list[tuple[str, str, Edit]] = [
         "tenant-telemetry-wired",
         "shipper sends every log to the platform",
         changed("kubernetes:helm.sh/v3:Release", "kubernetes-platform-fluent-bit", _shipper_without_template),
+    ),
+    ("tenant-canary-guarded", "no Rollout", _drop(ROLLOUT, "payments-payments-api-rollout")),
+    (
+        "tenant-canary-guarded",
+        "drives another Deployment",
+        changed(ROLLOUT, "payments-payments-api-rollout", _set("spec.workloadRef.name", "other")),
+    ),
+    ("tenant-canary-guarded", "first step of 50%", changed(ROLLOUT, "payments-payments-api-rollout", _first_weight(50))),
+    (
+        "tenant-canary-guarded",
+        "analysis without latency",
+        changed(ANALYSIS, "payments-payments-api-analysis", _without_metric("latency-p95")),
+    ),
+    (
+        "tenant-canary-guarded",
+        "analysis of another service",
+        changed(ANALYSIS, "payments-payments-api-analysis", _queries_replaced('service="payments-api"', 'service="ledger"')),
     ),
     ("tenant-telemetry-wired", "namespace not labelled", changed(NAMESPACE, "payments-ns", _namespace_labelled(None))),
     (

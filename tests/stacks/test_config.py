@@ -651,6 +651,33 @@ def _set(values: dict, path: str, value: object) -> None:
         ("outbox.dlqRetentionSeconds", 3600, "outbox.dlqRetentionSeconds", "shorter DLQ retention"),
         ("outbox.maxMessageAgeSeconds", 345600, "outbox.maxMessageAgeSeconds", "expires before its age alert fires"),
         ("githubOrg", "1password", "githubOrg", "must begin with a letter"),
+        # The canary (#29 item 1): its weights reach 100, rise, start at most at 25%; each KPI has one bound.
+        ("tenants.0.services.0.canary", {"steps": [{"weight": 10}, {"weight": 60}]}, "tenants[0].services[0].canary", "must send 100%"),
+        ("tenants.0.services.0.canary", {"steps": [{"weight": 40}, {"weight": 100}]}, "tenants[0].services[0].canary", "at most 25%"),
+        (
+            "tenants.0.services.0.canary",
+            {"steps": [{"weight": 20}, {"weight": 20}, {"weight": 100}]},
+            "tenants[0].services[0].canary",
+            "rise",
+        ),
+        (
+            "tenants.0.services.0.canary",
+            {"steps": [{"weight": 10}, {"weight": 100, "pauseSeconds": -1}]},
+            "tenants[0].services[0].canary.steps[1].pauseSeconds",
+            "",
+        ),
+        (
+            "tenants.0.services.0.slo.kpis",
+            [{"name": "auth", "query": "up"}],
+            "tenants[0].services[0].slo.kpis[0]",
+            "exactly one of atLeast or atMost",
+        ),
+        (
+            "tenants.0.services.0.slo.kpis",
+            [{"name": "auth", "query": "up", "atLeast": "nan"}],
+            "tenants[0].services[0].slo.kpis[0].atLeast",
+            "",
+        ),
     ],
 )
 def test_deploy_time_mistakes_are_plan_time_errors(

@@ -38,3 +38,42 @@ class VerdictTest(unittest.TestCase):
     def test_degraded_fails_and_progressing_waits(self) -> None:
         self.assertTrue(gate2.verdict(app(REVISION, "Succeeded", "Degraded"), REVISION).startswith("fail:"))
         self.assertEqual(gate2.verdict(app(REVISION, "Running", "Progressing"), REVISION), "wait")
+
+
+def rollout(generation: int, phase: str, *, abort: bool = False, stable: str = "abc", current: str = "abc") -> dict:
+    return {
+        "spec": {"workloadRef": {"name": "payments-api"}},
+        "status": {
+            "workloadObservedGeneration": str(generation),
+            "phase": phase,
+            "abort": abort,
+            "stableRS": stable,
+            "currentPodHash": current,
+            "message": 'RolloutAborted: metric "error-rate" assessed Failed' if abort else "",
+        },
+    }
+
+
+DEPLOYMENT = {"metadata": {"generation": 7}}
+
+
+class CanaryVerdictTest(unittest.TestCase):
+    def test_a_completed_canary_of_the_promoted_template_passes(self) -> None:
+        self.assertEqual(gate2.canary_verdict(rollout(7, "Healthy"), DEPLOYMENT), "pass")
+
+    def test_a_rollout_that_has_not_seen_the_promotion_waits(self) -> None:
+        """Argo CD synced the Deployment, the Rollout still reports the previous template: Healthy is stale."""
+        self.assertEqual(gate2.canary_verdict(rollout(6, "Healthy"), DEPLOYMENT), "wait")
+
+    def test_a_canary_between_steps_waits(self) -> None:
+        self.assertEqual(gate2.canary_verdict(rollout(7, "Paused", current="def"), DEPLOYMENT), "wait")
+        self.assertEqual(gate2.canary_verdict(rollout(7, "Progressing", current="def"), DEPLOYMENT), "wait")
+
+    def test_an_aborted_canary_fails_naming_the_metric(self) -> None:
+        found = gate2.canary_verdict(rollout(7, "Degraded", abort=True, current="def"), DEPLOYMENT)
+        self.assertTrue(found.startswith("fail: the canary was aborted") and "error-rate" in found, found)
+
+    def test_a_bad_rollout_argument_is_refused(self) -> None:
+        with self.assertRaises(SystemExit) as raised:
+            gate2.main(["dev", "--application", "a", "--revision", REVISION, "--rollout", "payments-api"])
+        self.assertEqual(raised.exception.code, 2)

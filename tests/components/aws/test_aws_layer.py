@@ -202,7 +202,7 @@ def test_stateful_resources_are_protected_and_retained_in_prod(
     # PostgreSQL's), the trail, the cluster, 2 mounts, 2 KV seeds, and every namespace: 2 tenants' and
     # the platform's (#28 item 9: observability holds the metrics history, db-manager the pooler's
     # secrets; logging, Fluent Bit's; chaos-mesh in dev).
-    assert len(stateful) == 43 + len(namespaces) and len(namespaces) == {"dev": 10, "prod": 9}[stack]
+    assert len(stateful) == 43 + len(namespaces) and len(namespaces) == {"dev": 11, "prod": 10}[stack]
     for r in stateful:
         assert r.options["protect"] is protected and r.options["retainOnDelete"] is protected, r.urn
 
