@@ -49,13 +49,14 @@ browser:
 	  echo "installing Debian's chromium (apt-get) for the HTML report test"; \
 	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }
 
-# The realserver tier (tests/realserver) starts Debian's PostgreSQL and PgBouncer on loopback; the
-# SLO alerts are checked and unit-tested by promtool (Debian's prometheus package).
+# The realserver tier (tests/realserver) starts Debian's PostgreSQL, PgBouncer and Prometheus on
+# loopback; the alert rules are checked and unit-tested by promtool (Debian's prometheus package), the
+# Alertmanager configuration by amtool (prometheus-alertmanager).
 servers:
 	@if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || ! command -v pgbouncer >/dev/null 2>&1 \
-	    || ! command -v promtool >/dev/null 2>&1; then \
-	  echo "installing Debian's postgresql, pgbouncer and prometheus (apt-get) for the realserver tier and promtool"; \
-	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql pgbouncer prometheus >/dev/null; fi
+	    || ! command -v promtool >/dev/null 2>&1 || ! command -v amtool >/dev/null 2>&1; then \
+	  echo "installing Debian's postgresql, pgbouncer, prometheus and prometheus-alertmanager (apt-get) for the realserver tier, promtool and amtool"; \
+	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql pgbouncer prometheus prometheus-alertmanager >/dev/null; fi
 
 unit: $(BIN)/.installed engine browser servers
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=25

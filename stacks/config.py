@@ -340,6 +340,14 @@ class AuditConfig(_Model):
     security_alert_email: Email = Field(description="Who the CIS alarms on the trail page (SNS email; its owner confirms once).")
 
 
+class AlertingConfig(_Model):
+    """Where alerts reach a person (#30 item 1): Alertmanager publishes to the stack's alert topic; the
+    platform team and each tenant's owner (``tenants[].ownerEmail``) subscribe by e-mail, each taking
+    its own notifications (its owner confirms the subscription once)."""
+
+    platform_email: Email = Field(description="Who receives the platform's alerts (Vault, Argo CD, admission, certificates).")
+
+
 class FinopsConfig(_Model):
     platform_monthly_budget_usd: Usd = Decimal("5000")
     alert_email: Email = "finops@example.com"
@@ -652,6 +660,7 @@ class PlatformConfig(_Model):
     network: NetworkConfig = NetworkConfig()
     cluster: ClusterConfig = ClusterConfig()
     audit: AuditConfig
+    alerting: AlertingConfig
     finops: FinopsConfig = FinopsConfig()
     vault: VaultConfig = VaultConfig()
     database: DatabaseConfig = Field(default_factory=dict, validate_default=True)

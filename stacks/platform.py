@@ -15,6 +15,8 @@ import pulumi_vault as vault
 
 from components import options
 from components.aws.access_logs import AccessLogs, AccessLogsArgs
+from components.aws.alert_relay import AlertRelay, AlertRelayArgs
+from components.aws.alert_relay import topic_arn as alert_topic_arn
 from components.aws.audit_ledger import AuditLedger, AuditLedgerArgs
 from components.aws.backup import Backup, BackupArgs
 from components.aws.billing_export import BillingExport, BillingExportArgs
@@ -199,6 +201,20 @@ class Platform(pulumi.ComponentResource):
             kms_key_arn=self.keys.data_key_arn,
             opts=self.child(self.aws_provider, keep=self.ctx.protect),
         )
+        # Alerts reach a person (#30 item 1): the alert topic, the platform team's subscription, Alertmanager's identity.
+        self.alerts = AlertRelay(
+            "alert-relay",
+            AlertRelayArgs(
+                region=config.region,
+                account_id=config.aws_account_id,
+                platform_email=config.alerting.platform_email,
+                kms_key_arn=self.keys.data_key_arn,
+                cluster_name=self.cluster.pod_identity_cluster_name,
+            ),
+            self.ctx,
+            self.on_aws,
+        )
+        self.alert_topic_arn = alert_topic_arn(config.region, config.aws_account_id, self.ctx.name_prefix)
         TelemetryIdentity("otel-collector", TelemetryIdentityArgs(self.cluster.pod_identity_cluster_name), self.ctx, self.on_aws)
         MetricsReaderIdentity(
             "cloudwatch-exporter", MetricsReaderIdentityArgs(self.cluster.pod_identity_cluster_name), self.ctx, self.on_aws
@@ -231,6 +247,8 @@ class Platform(pulumi.ComponentResource):
                 shipper=self.shipper,
                 exporter=ExporterSettings(region=config.region, environment=config.environment),
                 vault_address=config.vault.address,
+                alert_topic_arn=self.alert_topic_arn,
+                region=config.region,
                 protect=self.ctx.protect,
             ),
             self.child(self.kubernetes_provider),
@@ -429,6 +447,8 @@ class Platform(pulumi.ComponentResource):
             database_mount=self.vault.database_mount,
             database_connection=self.vault.database_connection,
             kubernetes_auth_path=self.vault.kubernetes_auth_path,
+            alert_topic_arn=self.alert_topic_arn,
             kubernetes_dependencies=[*self.kubernetes.releases.values(), *self.kubernetes.priority_classes],
             github_dependencies=[self.github] if self.github else [],
+            aws_dependencies=[self.alerts.topic],
         )

@@ -13,6 +13,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components import options
+from components.aws import alert_relay
 from components.aws.scaler_identity import KEDA_OPERATOR_SERVICE_ACCOUNT
 from components.kubernetes import charts, cloudwatch_metrics, logging, platform_alerts, probes
 from components.kubernetes.admission import POLICY_NAME, registry_prefixes, signature_policy
@@ -78,6 +79,7 @@ def chart_values(
     shipper: logging.ShipperSettings,
     exporter: cloudwatch_metrics.ExporterSettings,
     vault_address: str,
+    alerting: tuple[str, str],
 ) -> dict[str, Any]:
     """Values per chart; ``ha`` doubles the replicas of everything that serves requests."""
     replicas = 2 if ha else 1
@@ -122,14 +124,17 @@ def chart_values(
                     "enableRemoteWriteReceiver": True,
                 }
             },
-            # Tenant namespaces' AlertmanagerConfigs (the operator confines each to its namespace's alerts).
+            # Tenant namespaces' AlertmanagerConfigs (the operator confines each to its namespace's alerts);
+            # the platform's own alerts to the platform team, through the alert topic (alert_relay.py).
             "alertmanager": {
+                "serviceAccount": {"create": True, "name": alert_relay.ALERTMANAGER_SERVICE_ACCOUNT},
+                "config": alert_relay.alertmanager_config(topic=alerting[0], region=alerting[1]),
                 "alertmanagerSpec": {
                     "replicas": replicas,
                     "alertmanagerConfigSelector": {},
                     "alertmanagerConfigNamespaceSelector": {},
                     "alertmanagerConfigMatcherStrategy": {"type": "OnNamespace"},
-                }
+                },
             },
         }
     if chart is charts.OPENTELEMETRY_COLLECTOR:
@@ -174,6 +179,7 @@ class KubernetesPlatformArgs:
     shipper: Where Fluent Bit sends container logs (``logging.shipper_config``).
     exporter: Whose CloudWatch metrics the exporter reads (``cloudwatch_metrics.exporter_config``).
     vault_address: Where Vault is (its health endpoint is probed from the cluster).
+    alert_topic_arn / region: Where Alertmanager publishes the platform's alerts (``components.aws.alert_relay``).
     protect: Protect and retain the platform's namespaces (deleting one deletes all inside). Default False.
     """
 
@@ -188,6 +194,8 @@ class KubernetesPlatformArgs:
     shipper: logging.ShipperSettings
     exporter: cloudwatch_metrics.ExporterSettings
     vault_address: str
+    alert_topic_arn: str
+    region: str
     protect: bool = False
 
 
@@ -255,7 +263,14 @@ class KubernetesPlatform(pulumi.ComponentResource):
                 atomic=True,
                 cleanup_on_fail=True,
                 values=chart_values(
-                    chart, args.ha, args.metrics_retention, args.collector, args.shipper, args.exporter, args.vault_address
+                    chart,
+                    args.ha,
+                    args.metrics_retention,
+                    args.collector,
+                    args.shipper,
+                    args.exporter,
+                    args.vault_address,
+                    (args.alert_topic_arn, args.region),
                 ),
                 opts=options.child(
                     self,

@@ -21,7 +21,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import options
-from components.aws import iam_documents, key_policies, outbox
+from components.aws import alert_relay, iam_documents, key_policies, outbox
 from components.aws.arns import Location, s3_bucket
 from components.aws.buckets import kms_encryption, log_access, private_bucket
 from components.aws.ci_identity import ROLE_PATH, ImagePublisher, publisher_role
@@ -63,6 +63,8 @@ class TenantAwsArgs:
     access_log_bucket: Where the data bucket's server access logs go (``AccessLogs``).
     max_receive_count / message_retention_seconds / dlq_retention_seconds: The outbox (see Outbox);
         both retentions are capped at the class's (``Retention.transit_seconds``).
+    alert_topic_arn: The stack's alert topic: the owner subscribes to the tenant's notifications on it
+        (``components.aws.alert_relay``). None: no subscription.
     """
 
     tenant: str
@@ -77,6 +79,7 @@ class TenantAwsArgs:
     max_receive_count: int = outbox.MAX_RECEIVE_COUNT
     message_retention_seconds: int = outbox.MESSAGE_RETENTION_SECONDS
     dlq_retention_seconds: int = outbox.DLQ_RETENTION_SECONDS
+    alert_topic_arn: str | None = None
 
 
 def log_group_name(name_prefix: str, tenant: str) -> str:
@@ -219,6 +222,11 @@ class TenantAws(pulumi.ComponentResource):
             args.owner_email,
             child,
         )
+        # The tenant's alerts reach its owner (#30 item 1): its own subscription, filtered to its notifications.
+        if args.alert_topic_arn:
+            alert_relay.tenant_subscription(
+                f"{name}-alerts", tenant=args.tenant, owner_email=args.owner_email, topic=args.alert_topic_arn, opts=child
+            )
         self.register_outputs(
             {
                 "keyArn": self.key_arn,

@@ -15,7 +15,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import options
-from components.aws import outbox
+from components.aws import alert_relay, outbox
 from components.kubernetes import charts, dashboards
 from components.naming import DEFAULT_BRANCH
 from components.tenant import canary
@@ -146,16 +146,19 @@ def owner_receiver(tenant: str) -> str:
     return f"{tenant}-owner"
 
 
-def alert_routing_spec(tenant: str, owner_email: str) -> dict[str, Any]:
+def alert_routing_spec(tenant: str, *, topic: str, region: str) -> dict[str, Any]:
     """The tenant's alerts go to its owner (an AlertmanagerConfig: the operator confines it to alerts
-    of the tenant's namespace)."""
+    of the tenant's namespace): published to the stack's alert topic for the tenant, which its owner's
+    e-mail subscription takes (``components.aws.alert_relay``)."""
     return {
         "route": {
             "receiver": owner_receiver(tenant),
             "groupBy": ["alertname", "service"],
             "matchers": [{"name": "severity", "value": "page|ticket", "matchType": "=~"}],
         },
-        "receivers": [{"name": owner_receiver(tenant), "emailConfigs": [{"to": owner_email, "sendResolved": True}]}],
+        "receivers": [
+            {"name": owner_receiver(tenant), "snsConfigs": [alert_relay.tenant_sns_config(topic=topic, region=region, tenant=tenant)]}
+        ],
     }
 
 
@@ -189,7 +192,8 @@ class TenantDeliveryArgs:
     tenant: Name and namespace.
     services: What to deploy and watch.
     region: For the KEDA SQS scaler.
-    owner_email: Where the tenant's SLO alerts go (its Alertmanager receiver).
+    owner_email: Who owns the tenant (its alerts reach them through the alert topic's subscription).
+    alert_topic_arn: The stack's alert topic, which the tenant's receiver publishes to.
     environment: Whose overlay its Applications sync (``deploy/overlays/<environment>``).
     outbox_max_age_seconds: The oldest outbox message's age before the owner is paged.
     canary_approval: A person promotes each canary before its last step (prod). Default False.
@@ -200,6 +204,7 @@ class TenantDeliveryArgs:
     services: list[ServiceSpec]
     region: str
     owner_email: str
+    alert_topic_arn: str
     environment: str
     outbox_max_age_seconds: int = outbox.MAX_MESSAGE_AGE_SECONDS
     canary_approval: bool = False
@@ -312,7 +317,7 @@ class TenantDelivery(pulumi.ComponentResource):
             api_version="monitoring.coreos.com/v1alpha1",
             kind="AlertmanagerConfig",
             metadata={"name": owner_receiver(args.tenant), "namespace": args.tenant},
-            spec=alert_routing_spec(args.tenant, args.owner_email),
+            spec=alert_routing_spec(args.tenant, topic=args.alert_topic_arn, region=args.region),
             opts=child,
         )
         for service in (s for s in args.services if s.worker_scaling):

@@ -116,7 +116,9 @@ class PlatformHandles:
         ledger_bucket: The audit ledger (erasure evidence).
         admitted_registries: What every tenant namespace admits.
         kv_mount / database_mount / database_connection / kubernetes_auth_path: The Concierge's paths.
+        alert_topic_arn: The stack's alert topic (``components.aws.alert_relay``).
         kubernetes_dependencies: What the tenant's Kubernetes objects need first (the platform charts' CRDs).
+        aws_dependencies: What the tenant's AWS objects need first (the alert topic its owner subscribes to).
         github_dependencies: What the tenant's repositories need first (the golden template).
     """
 
@@ -130,5 +132,7 @@ class PlatformHandles:
     database_mount: pulumi.Input[str]
     database_connection: pulumi.Input[str]
     kubernetes_auth_path: pulumi.Input[str]
+    alert_topic_arn: str
     kubernetes_dependencies: list[pulumi.Resource] = field(default_factory=list)
     github_dependencies: list[pulumi.Resource] = field(default_factory=list)
+    aws_dependencies: list[pulumi.Resource] = field(default_factory=list)

@@ -66,6 +66,7 @@ class TenantArgs:
     erasure: ErasureSettings | None = None
     kubernetes_dependencies: list[pulumi.Resource] = field(default_factory=list)
     github_dependencies: list[pulumi.Resource] = field(default_factory=list)
+    aws_dependencies: list[pulumi.Resource] = field(default_factory=list)
 
 
 def layer_args(spec: TenantSpec, settings: TenantSettings, platform: PlatformHandles) -> TenantArgs:
@@ -93,6 +94,7 @@ def layer_args(spec: TenantSpec, settings: TenantSettings, platform: PlatformHan
             max_receive_count=settings.max_receive_count,
             message_retention_seconds=settings.message_retention_seconds,
             dlq_retention_seconds=settings.dlq_retention_seconds,
+            alert_topic_arn=platform.alert_topic_arn,
         ),
         kubernetes=TenantNamespaceArgs(
             namespace=spec.name,
@@ -109,6 +111,7 @@ def layer_args(spec: TenantSpec, settings: TenantSettings, platform: PlatformHan
             services=spec.services,
             region=settings.region,
             owner_email=spec.owner_email,
+            alert_topic_arn=platform.alert_topic_arn,
             environment=settings.environment,
             outbox_max_age_seconds=settings.max_message_age_seconds,
             canary_approval=settings.canary_approval,
@@ -159,6 +162,7 @@ def layer_args(spec: TenantSpec, settings: TenantSettings, platform: PlatformHan
         else None,
         kubernetes_dependencies=list(platform.kubernetes_dependencies),
         github_dependencies=list(platform.github_dependencies),
+        aws_dependencies=list(platform.aws_dependencies),
     )
 
 
@@ -181,7 +185,7 @@ class Tenant(pulumi.ComponentResource):
         recorded = {"finops": args.finops, "dataClass": args.cost_tags.data_class}
         super().__init__(TENANT_COMPONENT, name, recorded, pulumi.ResourceOptions.merge(opts, scope))
 
-        self.aws = TenantAws(name, args.aws, ctx, options.child(self, opts, providers=[providers.aws]))
+        self.aws = TenantAws(name, args.aws, ctx, options.child(self, opts, after=args.aws_dependencies, providers=[providers.aws]))
         on_cluster = options.child(self, opts, after=args.kubernetes_dependencies, providers=[providers.kubernetes])
         # Each service account gets its role through a Pod Identity association (TenantAws): no annotation.
         self.kubernetes = TenantNamespace(name, args.kubernetes, ctx, on_cluster)

@@ -167,3 +167,9 @@ CANARY_FIRST_STEP_MAX = 25
 #: The analysis metrics that tie a canary to its service's SLO.
 CANARY_ERROR_RATE_METRIC = "error-rate"
 CANARY_LATENCY_METRIC = "latency-p95"
+
+
+# -- alerts (components/aws/alert_relay.py writes them, alerts-reach-a-person reads them) --
+
+#: The SNS message attribute naming whom a notification is for; each subscription filters on it.
+ALERT_RECIPIENT_ATTRIBUTE = "recipient"

@@ -35,6 +35,9 @@ PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
 ALERTMANAGER_CONFIG = "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig"
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout"
+TOPIC = "aws:sns/topic:Topic"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+ALERTMANAGER_CHART = "kube-prometheus-stack"
 ANALYSIS_TEMPLATE = "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate"
 POD_IDENTITY = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 ROLE = "aws:iam/role:Role"
@@ -470,7 +473,12 @@ def _telemetry(args) -> Iterator[Finding]:
             for c in configs
             if any(
                 get(r, "name") == get(c.props, "spec.route.receiver")
-                and (items(get(r, "emailConfigs")) or items(get(r, "webhookConfigs")) or items(get(r, "slackConfigs")))
+                and (
+                    items(get(r, "snsConfigs"))
+                    or items(get(r, "emailConfigs"))
+                    or items(get(r, "webhookConfigs"))
+                    or items(get(r, "slackConfigs"))
+                )
                 for r in items(get(c.props, "spec.receivers"))
             )
         ]
@@ -514,6 +522,92 @@ def _dead_letters_alerted(args) -> Iterator[Finding]:
                 f"{contract.QUEUE_DEPTH_METRIC}{{{selector}}} (components/tenant/queue_alerts.py)",
                 dlq.urn,
             )
+
+
+# -- alerts reach a person ------------------------------------------------------------------------------
+
+
+def _sns_targets(receiver: Any) -> list[tuple[str, str]]:
+    """(topic ARN, recipient attribute) of each SNS delivery of an Alertmanager receiver, in the CRD's
+    shape (``snsConfigs``) or the configuration file's (``sns_configs``)."""
+    found = []
+    for config in [*items(get(receiver, "snsConfigs")), *items(get(receiver, "sns_configs"))]:
+        topic = get(config, "topicARN") or get(config, "topic_arn") or ""
+        found.append((str(topic), str(get(config, "attributes", {}).get(contract.ALERT_RECIPIENT_ATTRIBUTE, ""))))
+    return found
+
+
+def _subscribers(resources: list[Any]) -> dict[tuple[str, str], list[Any]]:
+    """(topic name, recipient) -> the subscriptions with an endpoint whose filter policy takes it."""
+    found: dict[tuple[str, str], list[Any]] = {}
+    for sub in named(resources, SUBSCRIPTION):
+        policy = document(get(sub.props, "filterPolicy")) or {}
+        # Unfiltered subscriptions (the CIS alarms' topic) are not recipients; their topic may be
+        # known only once it exists.
+        if not policy.get(contract.ALERT_RECIPIENT_ATTRIBUTE):
+            continue
+        if not get(sub.props, "endpoint") or get(sub.props, "filterPolicyScope", "MessageAttributes") != "MessageAttributes":
+            continue
+        topic = str(get(sub.props, "topic", "")).rsplit(":", 1)[-1]
+        for recipient in strings(policy.get(contract.ALERT_RECIPIENT_ATTRIBUTE)):
+            found.setdefault((topic, recipient), []).append(sub)
+    return found
+
+
+def _alertmanager_publishers(resources: list[Any], release: Any) -> list[Any]:
+    """The role policy documents of Alertmanager's Pod Identity (the service account the chart's values name)."""
+    account = get(release.props, "values.alertmanager.serviceAccount.name")
+    namespace = get(release.props, "namespace")
+    return [
+        d
+        for a in named(resources, POD_IDENTITY)
+        if (get(a.props, "namespace"), get(a.props, "serviceAccount")) == (namespace, account)
+        for urn in depends_on(a, "roleArn")
+        for d in _role_documents(resources, urn)
+    ]
+
+
+def _alerts_reach_a_person(args) -> Iterator[Finding]:
+    resources = args.resources
+    release = next((r for r in named(resources, HELM_RELEASE) if get(r.props, "chart") == ALERTMANAGER_CHART), None)
+    if release is None:
+        return
+    topics = {str(get(t.props, "name")) for t in named(resources, TOPIC)}
+    subscribers = _subscribers(resources)
+    publishers = _alertmanager_publishers(resources, release)
+
+    def undelivered(whose: str, targets: list[tuple[str, str]], recipient: str) -> Iterator[str]:
+        if not targets:
+            yield f"{whose} go to a receiver that reaches no one: publish to the stack's alert topic (components/aws/alert_relay.py)"
+        for arn, addressed in targets:
+            topic = arn.rsplit(":", 1)[-1]
+            if topic not in topics:
+                yield f"{whose} are published to {arn!r}, no SNS topic of the stack"
+            elif addressed != recipient:
+                yield f"{whose} are addressed to recipient {addressed!r}, not {recipient!r}"
+            elif not subscribers.get((topic, recipient)):
+                yield f"{whose} reach no one: no subscription of {topic!r} takes recipient {recipient!r}"
+            elif not any(_allows([d], "sns:Publish", topic) for d in publishers):
+                yield f"{whose}: Alertmanager's identity may not publish to {topic!r}"
+
+    config = get(release.props, "values.alertmanager.config", {})
+    default = get(config, "route.receiver")
+    receiver: Any = next((r for r in items(get(config, "receivers")) if get(r, "name") == default), {})
+    for problem in undelivered("the platform's alerts", _sns_targets(receiver), "platform"):
+        yield problem, release.urn
+    applications = _tenant_applications(resources)
+    for tenant in sorted({t for t, _, _ in applications}):
+        configs = in_namespace(resources, ALERTMANAGER_CONFIG, tenant)
+        targets = [
+            target
+            for c in configs
+            for r in items(get(c.props, "spec.receivers"))
+            if get(r, "name") == get(c.props, "spec.route.receiver")
+            for target in _sns_targets(r)
+        ]
+        urn = configs[0].urn if configs else next(app.urn for t, _, app in applications if t == tenant)
+        for problem in undelivered(f"tenant {tenant!r}'s alerts", targets, tenant):
+            yield problem, urn
 
 
 # -- Gate 3: the canary -------------------------------------------------------------------------------
@@ -645,6 +739,16 @@ POLICIES = [
         domain="journey",
         check=_dead_letters_alerted,
         reads=[QUEUE, PROMETHEUS_RULE],
+    ),
+    StackRule(
+        name="alerts-reach-a-person",
+        description="The platform's alerts and each tenant's are published to an SNS topic of the stack, addressed to "
+        "their recipient, which a subscription takes, by an Alertmanager identity allowed to publish there (#30 item 1).",
+        severity=HIGH,
+        adr="ADR-0006",
+        domain="journey",
+        check=_alerts_reach_a_person,
+        reads=[HELM_RELEASE, TOPIC, SUBSCRIPTION, ALERTMANAGER_CONFIG, APPLICATION, POD_IDENTITY, ROLE, ROLE_POLICY, "fintech:"],
     ),
     StackRule(
         name="tenant-canary-guarded",

@@ -76,6 +76,34 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
 
 
 ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+ROUTING = "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig"
+
+
+def _receiver_email_only(props: dict[str, Any]) -> None:
+    for receiver in props["spec"]["receivers"]:
+        receiver.pop("snsConfigs", None)
+        receiver["emailConfigs"] = [{"to": "owner@example.com"}]
+
+
+def _recipient(who: str) -> Callable[[dict[str, Any]], None]:
+    def apply(props: dict[str, Any]) -> None:
+        for receiver in props["spec"]["receivers"]:
+            for config in receiver["snsConfigs"]:
+                config["attributes"]["recipient"] = who
+
+    return apply
+
+
+def _topic(arn: str) -> Callable[[dict[str, Any]], None]:
+    def apply(props: dict[str, Any]) -> None:
+        for receiver in props["spec"]["receivers"]:
+            for config in receiver["snsConfigs"]:
+                config["topicARN"] = arn
+
+    return apply
+
+
 ANALYSIS = "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate"
 
 
@@ -316,6 +344,29 @@ JOURNEY_BAD: list[tuple[str, str, Edit]] = [
         "tenant-telemetry-wired",
         "shipper sends every log to the platform",
         changed("kubernetes:helm.sh/v3:Release", "kubernetes-platform-fluent-bit", _shipper_without_template),
+    ),
+    ("alerts-reach-a-person", "tenant owner not subscribed", _drop(SUBSCRIPTION, "payments-alerts")),
+    ("alerts-reach-a-person", "platform team not subscribed", _drop(SUBSCRIPTION, "alert-relay-platform")),
+    ("alerts-reach-a-person", "tenant receiver e-mails through no relay", changed(ROUTING, "payments-alert-routing", _receiver_email_only)),
+    ("alerts-reach-a-person", "tenant alerts addressed to another", changed(ROUTING, "payments-alert-routing", _recipient("fraud"))),
+    (
+        "alerts-reach-a-person",
+        "tenant alerts to a topic of no stack",
+        changed(ROUTING, "payments-alert-routing", _topic("arn:aws:sns:eu-west-3:999999999999:elsewhere")),
+    ),
+    (
+        "alerts-reach-a-person",
+        "Alertmanager may not publish",
+        changed(POLICY, "alert-relay-publish", _json("policy", _statements(lambda s: "sns" not in json.dumps(s)))),
+    ),
+    (
+        "alerts-reach-a-person",
+        "platform alerts to the null receiver",
+        changed(
+            "kubernetes:helm.sh/v3:Release",
+            "kubernetes-platform-kube-prometheus-stack",
+            _set("values.alertmanager.config.route.receiver", "null"),
+        ),
     ),
     ("tenant-canary-guarded", "no Rollout", _drop(ROLLOUT, "payments-payments-api-rollout")),
     (

@@ -348,10 +348,12 @@ def test_the_trail_feeds_the_cis_alarms_and_records_object_access(stack_plans: d
     assert root.inputs["pattern"] == (
         '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }'
     )
-    [topic] = by_type(plan, "aws:sns/topic:Topic")
+    [topic] = [t for t in by_type(plan, "aws:sns/topic:Topic") if t.inputs["name"].endswith("security-alerts")]
     assert topic.inputs["kmsMasterKeyId"]
     assert all(a.inputs["alarmActions"] == [topic.state["arn"]] and a.inputs["threshold"] == 1 for a in alarms)
-    [email] = by_type(plan, "aws:sns/topicSubscription:TopicSubscription")
+    [email] = [
+        s for s in by_type(plan, "aws:sns/topicSubscription:TopicSubscription") if s.property_dependencies.get("topic") == [topic.urn]
+    ]
     assert (email.inputs["protocol"], email.inputs["endpoint"]) == ("email", "security@fintech-blueprint.example")
 
 

@@ -23,6 +23,8 @@ def args(*, chaos: bool = False, ha: bool = False, protect: bool = False) -> Kub
         shipper=ShipperSettings(region="eu-west-3", name_prefix="fb-dev", platform_log_group="/fb-dev/platform"),
         exporter=ExporterSettings(region="eu-west-3", environment="dev"),
         vault_address="https://vault.dev.platform.internal:8200",
+        alert_topic_arn="arn:aws:sns:eu-west-3:111111111111:fb-dev-alerts",
+        region="eu-west-3",
         protect=protect,
     )
 

@@ -27,6 +27,7 @@ def _delivery(approval: bool = False) -> None:
         services=[API, WORKER],
         region="eu-west-3",
         owner_email="pay@example.com",
+        alert_topic_arn="arn:aws:sns:eu-west-3:111111111111:fb-prod-alerts",
         environment="prod",
         canary_approval=approval,
     )

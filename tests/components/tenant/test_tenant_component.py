@@ -53,6 +53,7 @@ HANDLES = PlatformHandles(
     database_mount="database",
     database_connection="aurora",
     kubernetes_auth_path="kubernetes-fintech-blueprint-prod",
+    alert_topic_arn="arn:aws:sns:eu-west-3:111111111111:fintech-blueprint-prod-alerts",
 )
 
 
