@@ -37,5 +37,8 @@ def compose(config: PlatformConfig) -> None:
     pulumi.export("auditLedgerBucket", platform.ledger.bucket_name)
     pulumi.export("ciDeployRoleArn", platform.ci.deploy_role_arn)
     pulumi.export("ciPreviewRoleArn", platform.ci.preview_role_arn)
+    # The drift environment's variables (.github/workflows/drift.yml): AWS_DRIFT_ROLE_ARN, ALERT_TOPIC_ARN.
+    pulumi.export("ciDriftRoleArn", platform.ci.drift_role_arn)
+    pulumi.export("alertTopicArn", platform.alert_topic_arn)
     pulumi.export("databaseProxyEndpoint", platform.db.proxy_endpoint)
     pulumi.export("tenantNamespaces", {name: t.namespace for name, t in tenants.items()})

@@ -161,7 +161,10 @@ class Platform(pulumi.ComponentResource):
         }
         self.ci = CiIdentity(
             "ci-identity",
-            CiIdentityArgs(publishers=[ImagePublisher(name, [image.arn]) for name, image in self.platform_images.items()]),
+            CiIdentityArgs(
+                publishers=[ImagePublisher(name, [image.arn]) for name, image in self.platform_images.items()],
+                alert_topic_arn=alert_topic_arn(config.region, config.aws_account_id, self.ctx.name_prefix),
+            ),
             self.ctx,
             self.on_aws,
         )

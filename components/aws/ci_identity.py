@@ -15,10 +15,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components import options
-from components.aws import deploy_permissions, iam_documents
+from components.aws import alert_relay, deploy_permissions, iam_documents
 from components.aws.arns import Location
 from components.aws.audit_ledger import ledger_bucket_name
-from components.aws.keys import signing_key_alias
+from components.aws.keys import data_key_alias, signing_key_alias
 from components.aws.managed_policies import READ_ONLY_POLICY
 from components.context import StackContext
 from components.naming import DEFAULT_BRANCH, physical_name
@@ -42,9 +42,12 @@ class ImagePublisher:
 class CiIdentityArgs:
     """Attributes:
     publishers: Repositories that push and sign images. Default: none.
+    alert_topic_arn: The stack's alert topic, where the scheduled drift check reports a drift
+        (``.github/workflows/drift.yml``). None: no drift role.
     """
 
     publishers: list[ImagePublisher] = field(default_factory=list)
+    alert_topic_arn: str | None = None
 
 
 def ci_variables(
@@ -187,6 +190,28 @@ class CiIdentity(pulumi.ComponentResource):
             opts=child,
         )
         aws.iam.RolePolicyAttachment(f"{name}-preview", role=preview.name, policy_arn=READ_ONLY_POLICY, opts=child)
+        # The scheduled drift check (Gate 5): a preview from the stack's own drift environment, which may
+        # also report a drift to the platform team on the alert topic.
+        self.drift_role_arn: pulumi.Output[str] | None = None
+        if args.alert_topic_arn is not None:
+            topic = args.alert_topic_arn
+            drift = aws.iam.Role(
+                f"{name}-drift",
+                name=physical_name(ctx.name_prefix, "drift", max_length=64),
+                path=ROLE_PATH,
+                assume_role_policy=trust(ctx.infra_repository, [f"environment:drift-{ctx.environment}"]),
+                opts=child,
+            )
+            aws.iam.RolePolicyAttachment(f"{name}-drift", role=drift.name, policy_arn=READ_ONLY_POLICY, opts=child)
+            self.drift_role_arn = drift.arn
+            aws.iam.RolePolicy(
+                f"{name}-drift-alerts",
+                role=drift.id,
+                policy=location.kms_keys().apply(
+                    lambda keys: json.dumps(alert_relay.publish_access(topic, keys_arn=keys, data_alias=data_key_alias(ctx.name_prefix)))
+                ),
+                opts=child,
+            )
 
         self.publisher_role_arns = {
             p.repository: publisher_role(

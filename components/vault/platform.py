@@ -159,6 +159,8 @@ class VaultPlatform(pulumi.ComponentResource):
         for label, claims, policy in (
             ("infra", {"repository": repository, "environment": ctx.environment}, deploy),
             ("infra-preview", {"repository": repository, "event_name": "pull_request"}, preview),
+            # The scheduled drift check (.github/workflows/drift.yml): a preview, from its own environment.
+            ("infra-drift", {"repository": repository, "environment": f"drift-{ctx.environment}"}, preview),
         ):
             vault.jwt.AuthBackendRole(
                 f"{name}-github-{label}",

@@ -140,6 +140,8 @@ def test_without_legacy_provider_preview_kubernetes_stack_rules_defer_rather_tha
         "tenant-worker-scaling-wired",
         "tenant-telemetry-wired",
         "dead-letter-queues-alerted",  # the tenants' queue alert rules (#30 item 3)
+        "tenant-canary-guarded",  # the tenants' Rollouts and AnalysisTemplates (#29)
+        "alerts-reach-a-person",  # Alertmanager's release values and the tenants' AlertmanagerConfigs (#30 item 1)
     }
 
 

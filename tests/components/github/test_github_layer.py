@@ -189,13 +189,17 @@ def test_ci_logs_in_to_vault_with_its_oidc_identity_on_the_roles_the_program_cre
                 assert len(logins) == 1 and logins[0]["method"] == "jwt" and logins[0]["exportToken"] is True, workflow.name
                 used.add(logins[0]["role"])
     stacks = ("dev", "staging", "prod")
-    expected = {f"infra-{s}" for s in stacks} | {"infra-preview-${{ matrix.stack }}"}
+    expected = {f"infra-{s}" for s in stacks} | {"infra-preview-${{ matrix.stack }}", "infra-drift-${{ matrix.stack }}"}
     assert used == expected
     for stack in stacks:
         assert roles[stack][f"infra-{stack}"]["boundClaims"] == {"repository": "fintech-blueprint/infra", "environment": stack}
         assert roles[stack][f"infra-preview-{stack}"]["boundClaims"] == {
             "repository": "fintech-blueprint/infra",
             "event_name": "pull_request",
+        }
+        assert roles[stack][f"infra-drift-{stack}"]["boundClaims"] == {
+            "repository": "fintech-blueprint/infra",
+            "environment": f"drift-{stack}",
         }
         assert roles[stack][f"infra-{stack}"]["boundAudiences"] == ["https://github.com/fintech-blueprint"]
 
