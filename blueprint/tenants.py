@@ -46,15 +46,20 @@ def entry(
     services: list[str],
     layers: list[str],
 ) -> dict[str, Any]:
-    """A tenant entry as the stack file spells it; ``services`` as ``NAME`` or ``NAME:worker``."""
+    """A tenant entry as the stack file spells it; ``services`` as ``NAME``, ``NAME:worker``, or
+    ``NAME:public[=HOST]`` (an API reached from the internet through the stack's edge; HOST default
+    ``NAME.<edge.domain>``)."""
     specs: list[dict[str, Any]] = []
     for spec in services or [name]:
         service, _, kind = spec.partition(":")
-        if kind not in ("", "api", "worker"):
-            raise TenantEditError(f"--service {spec}: the kind after ':' is 'api' or 'worker'")
-        item: dict[str, Any] = {"name": service, "kind": kind or "api"}
+        kind, _, host = kind.partition("=")
+        if kind not in ("", "api", "worker", "public") or (host and kind != "public") or (kind == "public" and "=" in spec and not host):
+            raise TenantEditError(f"--service {spec}: write NAME, NAME:worker, NAME:public or NAME:public=HOST")
+        item: dict[str, Any] = {"name": service, "kind": "api" if kind in ("", "public") else kind}
         if item["kind"] == "worker":
             item["scaling"] = dict(DEFAULT_WORKER_SCALING)
+        if kind == "public":
+            item["public"] = {"host": host} if host else {}
         specs.append(item)
     if budget_usd is None:
         if tier not in QUOTA_TIERS:

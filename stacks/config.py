@@ -26,7 +26,7 @@ from components.kubernetes import charts
 from components.kubernetes.namespaces import DNS_NAMESPACE, GATEWAY_NAMESPACE, VAULT_NAMESPACE
 from components.kubernetes.quotas import QUOTA_TIERS
 from components.tagging import SHARED_TENANT
-from components.tenant import canary
+from components.tenant import canary, edge
 from components.tenant.concierge import DB_CREDENTIAL_TTL_SECONDS
 from components.vault import platform as vault_platform
 from policy_pack.policies import lifecycle, pricing
@@ -189,6 +189,17 @@ class WorkerScaling(_Model):
         return self
 
 
+_HOSTNAME = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"
+
+
+class PublicRoute(_Model):
+    """How the internet reaches an API (#29 item 2, ADR-0028): HTTPS on ``host`` (a name in the stack's
+    ``edge.domain`` zone), requests under ``path`` to the service, through the tenant's WAF."""
+
+    host: str | None = Field(None, pattern=_HOSTNAME, max_length=253, description="The public name. Default: <service>.<edge.domain>.")
+    path: str = Field("/", pattern=r"^/[A-Za-z0-9._~/-]*$", max_length=200, description="The path prefix routed to the service.")
+
+
 class Service(_Model):
     """A tenant service: one repository, one image repository, one ServiceAccount, one Argo CD app."""
 
@@ -197,6 +208,7 @@ class Service(_Model):
     slo: Slo = Slo()
     canary: Canary = Canary()
     scaling: WorkerScaling | None = Field(None, description="Required for workers; forbidden for APIs.")
+    public: PublicRoute | None = Field(None, description="Reached from the internet through the edge (APIs only). Default: not.")
 
     @model_validator(mode="after")
     def _scaling_only_for_workers(self) -> Service:
@@ -204,6 +216,8 @@ class Service(_Model):
             raise ValueError("a worker needs 'scaling' (minReplicas, maxReplicas, targetQueueDepth)")
         if self.kind == "api" and self.scaling is not None:
             raise ValueError("'scaling' applies to kind 'worker' only")
+        if self.kind == "worker" and self.public is not None:
+            raise ValueError("'public' applies to kind 'api' only: a worker serves no requests")
         return self
 
 
@@ -253,6 +267,16 @@ class EgressRule(_Model):
         return self
 
 
+class TenantEdgeConfig(_Model):
+    """A tenant's public entry (its services with ``public``)."""
+
+    rate_limit_per_5_min: int | None = Field(
+        None,
+        le=edge.WAF_RATE_LIMIT_MAX,
+        description="Requests one client IP may send in 5 minutes before WAF blocks it. Default: edge.rateLimitPer5Min.",
+    )
+
+
 class Tenant(_Model):
     """One team/product onboarded with one entry. Default layers: none (mlops is opt-in)."""
 
@@ -278,6 +302,7 @@ class Tenant(_Model):
         default_factory=dict,
         description="This tenant's usage profile for the cost estimate, over finops.usage (keys: pricing.USAGE_DEFAULTS).",
     )
+    edge: TenantEdgeConfig = Field(default_factory=lambda: TenantEdgeConfig(), description="Its public entry's limits.")
 
     @property
     def data_class(self) -> DataClass:
@@ -346,6 +371,27 @@ class AlertingConfig(_Model):
     its own notifications (its owner confirms the subscription once)."""
 
     platform_email: Email = Field(description="Who receives the platform's alerts (Vault, Argo CD, admission, certificates).")
+
+
+class EdgeConfig(_Model):
+    """The stack's public entry (#29 items 2-3, ADR-0028): the Route 53 zone public hosts are named in,
+    and the defaults of every tenant's web ACL and listener."""
+
+    domain: str = Field(pattern=_HOSTNAME, max_length=253, description="The hosted zone's name; every public host is in it.")
+    hosted_zone_id: str = Field(pattern=r"^Z[A-Z0-9]{1,32}$", description="The Route 53 public hosted zone of `domain` (it must exist).")
+    rate_limit_per_5_min: int = Field(
+        edge.DEFAULT_RATE_LIMIT_PER_5_MIN,
+        le=edge.WAF_RATE_LIMIT_MAX,
+        description="Requests one client IP may send in 5 minutes before WAF blocks it (each tenant may set its own).",
+    )
+    tls_policy: Literal[edge.MODERN_TLS_POLICIES] = Field(  # type: ignore[valid-type]
+        edge.DEFAULT_TLS_POLICY, description="The HTTPS listeners' Elastic Load Balancing security policy (TLS 1.2+)."
+    )
+    shield_advanced: bool = Field(
+        False,
+        description="Protect every tenant's ALB with Shield Advanced. The account must subscribe first (USD 3,000 a "
+        "month, a one-year commitment): the controller cannot.",
+    )
 
 
 class FinopsConfig(_Model):
@@ -670,6 +716,7 @@ class PlatformConfig(_Model):
     erasure: ErasureConfig = ErasureConfig()
     github: GithubConfig
     kubernetes: KubernetesAddonsConfig = KubernetesAddonsConfig()
+    edge: EdgeConfig | None = Field(None, description="The public entry of tenant APIs. Default: none (no service is public).")
     tenants: list[Tenant] = Field(default_factory=list, max_length=500)
 
     @property
@@ -1002,6 +1049,67 @@ def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
             first_repo.setdefault(repo, path)
     problems += _infra_repository_problems(config, set(first_repo))
     problems += _registry_scope_problems(config)
+    problems += _edge_problems(config)
+    return problems
+
+
+def public_host(config: PlatformConfig, service: Service) -> str:
+    """A public service's host: its own, else ``<service>.<edge.domain>``."""
+    assert service.public is not None and config.edge is not None
+    return service.public.host or f"{service.name}.{config.edge.domain}"
+
+
+def rate_limit(config: PlatformConfig, tenant: Tenant) -> int:
+    assert config.edge is not None
+    return tenant.edge.rate_limit_per_5_min or config.edge.rate_limit_per_5_min
+
+
+def _edge_problems(config: PlatformConfig) -> list[tuple[str, str]]:
+    """Public routes need the stack's edge; their hosts are in its zone, each routed once; rate limits
+    are ones WAF accepts in the region."""
+    problems: list[tuple[str, str]] = []
+    floor = edge.waf_rate_limit_minimum(config.region)
+    if config.edge is not None and config.edge.rate_limit_per_5_min < floor:
+        problems.append(
+            (
+                "edge.rateLimitPer5Min",
+                f"is {config.edge.rate_limit_per_5_min}; WAF's rate-based rules take at least {floor} in {config.region}",
+            )
+        )
+    routes: dict[tuple[str, str], str] = {}
+    for t_index, tenant in enumerate(config.tenants):
+        limit = tenant.edge.rate_limit_per_5_min
+        if limit is not None and limit < floor:
+            problems.append(
+                (
+                    f"tenants[{t_index}].edge.rateLimitPer5Min",
+                    f"is {limit}; WAF's rate-based rules take at least {floor} in {config.region}",
+                )
+            )
+        for s_index, service in enumerate(tenant.services):
+            if service.public is None:
+                continue
+            where = f"tenants[{t_index}].services[{s_index}].public"
+            if config.edge is None:
+                problems.append(
+                    (where, "a public service needs the stack's edge: set edge.domain and edge.hostedZoneId (README, The edge)")
+                )
+                continue
+            host = public_host(config, service)
+            if not edge.in_zone(host, config.edge.domain):
+                problems.append(
+                    (
+                        f"{where}.host",
+                        f"{host!r} is outside the zone {config.edge.domain!r} (edge.domain): its certificate could not be validated",
+                    )
+                )
+                continue
+            key = (host, service.public.path)
+            if key in routes:
+                problems.append(
+                    (f"{where}.host", f"{host}{service.public.path} is already routed by {routes[key]}: one route per host and path")
+                )
+            routes.setdefault(key, where)
     return problems
 
 

@@ -30,6 +30,7 @@ from components.aws.cluster import (
     control_plane_role_name_pattern,
 )
 from components.aws.db_manager import DbManager, DbManagerArgs
+from components.aws.edge_identity import EdgeIdentity, EdgeIdentityArgs
 from components.aws.finops import CostAllocation, CostAllocationArgs
 from components.aws.image_repository import ImageRepository, ImageRepositoryArgs
 from components.aws.keys import PlatformKeys, PlatformKeysArgs, signing_key_alias
@@ -52,6 +53,7 @@ from components.database.access import DatabaseAccess, DatabaseAccessArgs
 from components.github.organization import GithubOrganization, GithubOrganizationArgs, TeamSpec
 from components.kubernetes.admission import registry_host
 from components.kubernetes.cloudwatch_metrics import ExporterSettings
+from components.kubernetes.gateway import EdgeSettings
 from components.kubernetes.logging import ShipperSettings
 from components.kubernetes.platform import KubernetesPlatform, KubernetesPlatformArgs
 from components.kubernetes.telemetry import CollectorSettings
@@ -164,6 +166,7 @@ class Platform(pulumi.ComponentResource):
             CiIdentityArgs(
                 publishers=[ImagePublisher(name, [image.arn]) for name, image in self.platform_images.items()],
                 alert_topic_arn=alert_topic_arn(config.region, config.aws_account_id, self.ctx.name_prefix),
+                hosted_zone_id=config.edge.hosted_zone_id if config.edge else None,
             ),
             self.ctx,
             self.on_aws,
@@ -222,6 +225,18 @@ class Platform(pulumi.ComponentResource):
         MetricsReaderIdentity(
             "cloudwatch-exporter", MetricsReaderIdentityArgs(self.cluster.pod_identity_cluster_name), self.ctx, self.on_aws
         )
+        if config.edge is not None:
+            # The edge's controllers (#29 item 2, ADR-0028): the load balancer controller and external-dns.
+            EdgeIdentity(
+                "edge-identity",
+                EdgeIdentityArgs(
+                    cluster_name=self.cluster.pod_identity_cluster_name,
+                    vpc_id=self.network.vpc_id,
+                    hosted_zone_id=config.edge.hosted_zone_id,
+                ),
+                self.ctx,
+                self.on_aws,
+            )
         LogShipperIdentity(
             "log-shipper",
             LogShipperIdentityArgs(
@@ -253,6 +268,18 @@ class Platform(pulumi.ComponentResource):
                 alert_topic_arn=self.alert_topic_arn,
                 region=config.region,
                 protect=self.ctx.protect,
+                edge=EdgeSettings(
+                    cluster_name=self.cluster.pod_identity_cluster_name,
+                    vpc_id=self.network.vpc_id,
+                    region=config.region,
+                    domain=config.edge.domain,
+                    hosted_zone_id=config.edge.hosted_zone_id,
+                    owner_id=self.ctx.name_prefix,
+                    tls_policy=config.edge.tls_policy,
+                    shield_advanced=config.edge.shield_advanced,
+                )
+                if config.edge
+                else None,
             ),
             self.child(self.kubernetes_provider),
         )
@@ -454,4 +481,5 @@ class Platform(pulumi.ComponentResource):
             kubernetes_dependencies=[*self.kubernetes.releases.values(), *self.kubernetes.priority_classes],
             github_dependencies=[self.github] if self.github else [],
             aws_dependencies=[self.alerts.topic],
+            public_subnet_ids=list(self.network.public_subnet_ids),
         )

@@ -8,6 +8,7 @@ from typing import Any
 
 import pulumi
 
+from components.aws.network import subnet_plan
 from components.context import StackContext
 from components.database.access import NAMESPACE as DB_MANAGER_NAMESPACE
 from components.database.access import POOLER_PORT
@@ -108,6 +109,7 @@ def platform_endpoints(config: PlatformConfig) -> PlatformEndpoints:
         telemetry_namespace=COLLECTOR.namespace,
         otlp_ports=(OTLP_GRPC_PORT, OTLP_HTTP_PORT),
         aws_endpoints_cidr=config.network.cidr,
+        edge_cidrs=tuple(p.public_cidr for p in subnet_plan(config.network.cidr, config.network.az_count)),
     )
 
 

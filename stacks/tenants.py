@@ -9,10 +9,11 @@ from components.kubernetes.quotas import QUOTA_TIERS
 from components.tenant.aws import image_repository_name, service_repository_name
 from components.tenant.canary import CanaryStep, Kpi
 from components.tenant.delivery import ServiceSpec
+from components.tenant.edge import PublicRoute
 from components.tenant.gitops_access import ssh_url
 from components.tenant.namespace import EgressAllow
-from components.tenant.spec import RepositorySpec, TenantSettings, TenantSpec
-from stacks.config import PlatformConfig
+from components.tenant.spec import EdgeSettings, RepositorySpec, TenantSettings, TenantSpec
+from stacks.config import PlatformConfig, public_host, rate_limit
 from stacks.config import Tenant as TenantConfig
 from stacks.settings import (
     erasure_image,
@@ -72,7 +73,13 @@ def tenant_spec(config: PlatformConfig, tenant: TenantConfig) -> TenantSpec:
         allowed_registries=list(tenant.allowed_registries),
         egress=[EgressAllow(name=e.name, cidrs=list(e.cidrs), ports=list(e.ports)) for e in tenant.egress],
         mlops=tenant.mlops,
+        public_routes=public_routes(config, tenant),
+        **({"rate_limit_per_5_min": rate_limit(config, tenant)} if config.edge else {}),
     )
+
+
+def public_routes(config: PlatformConfig, tenant: TenantConfig) -> list[PublicRoute]:
+    return [PublicRoute(s.name, public_host(config, s), s.public.path) for s in tenant.services if s.public and config.edge]
 
 
 def canary_approval(config: PlatformConfig) -> bool:
@@ -101,4 +108,12 @@ def tenant_settings(config: PlatformConfig) -> TenantSettings:
         db_credential_ttl_seconds=config.vault.db_credential_ttl_seconds,
         token_ttl_seconds=config.vault.default_lease_ttl_seconds,
         max_ttl_seconds=config.vault.max_lease_ttl_seconds,
+        edge=EdgeSettings(
+            domain=config.edge.domain,
+            hosted_zone_id=config.edge.hosted_zone_id,
+            tls_policy=config.edge.tls_policy,
+            shield_advanced=config.edge.shield_advanced,
+        )
+        if config.edge
+        else None,
     )

@@ -117,7 +117,13 @@ def _target_options(command: Any) -> Any:
 @click.option("--tier", required=True, type=click.Choice(["small", "medium", "large"]), help="Quota tier.")
 @click.option("--data-class", "data_classes", multiple=True, help="Data class (repeatable): public, internal, confidential, pii, pci.")
 @click.option("--budget", "budget_usd", type=float, help="Monthly budget in USD.  [default: the tier's]")
-@click.option("--service", "services", multiple=True, help="NAME or NAME:worker (repeatable).  [default: one API named like the tenant]")
+@click.option(
+    "--service",
+    "services",
+    multiple=True,
+    help="NAME, NAME:worker, or NAME:public[=HOST] for an API reached from the internet through the stack's edge "
+    "(HOST default NAME.<edge.domain>) (repeatable).  [default: one API named like the tenant]",
+)
 @click.option("--layer", "layers", multiple=True, type=click.Choice(["mlops"]), help="Optional layer (repeatable).")
 @_target_options
 def tenant_add(

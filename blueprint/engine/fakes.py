@@ -170,6 +170,24 @@ def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str,
     elif type_ == "aws:backup/plan:Plan":
         plan_id = resource_id(type_, name)
         out |= {"arn": f"arn:{PARTITION}:backup:{region}:{account}:backup-plan:{plan_id}", "version": digest("version", name)}
+    elif type_ == "aws:acm/certificate:Certificate":
+        # ACM's DNS validation: one CNAME per name of the certificate (its shape, deterministic here).
+        names = [inputs.get("domainName") or "", *(inputs.get("subjectAlternativeNames") or [])]
+        out["arn"] = f"arn:{PARTITION}:acm:{region}:{account}:certificate/{digest('acm', name, length=8)}-{digest('id', name, length=4)}"
+        out["domainValidationOptions"] = [
+            {
+                "domainName": domain,
+                "resourceRecordName": f"_{digest('name', domain, length=32)}.{domain}.",
+                "resourceRecordType": "CNAME",
+                "resourceRecordValue": f"_{digest('value', domain, length=32)}.{digest('acm', domain, length=10)}.acm-validations.aws.",
+            }
+            for domain in names
+            if domain
+        ]
+    elif type_ == "aws:route53/record:Record":
+        out["fqdn"] = str(inputs.get("name") or "").rstrip(".")
+    elif type_ == "aws:wafv2/webAcl:WebAcl":
+        out["arn"] = f"arn:{PARTITION}:wafv2:{region}:{account}:regional/webacl/{out['name']}/{digest('webacl', name, length=8)}"
     elif type_ == "aws:dynamodb/table:Table":
         out["arn"] = f"arn:{PARTITION}:dynamodb:{region}:{account}:table/{inputs.get('name') or out['name']}"
     elif type_ in ("aws:rds/cluster:Cluster", "aws:rds/proxy:Proxy"):

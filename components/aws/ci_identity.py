@@ -44,10 +44,13 @@ class CiIdentityArgs:
     publishers: Repositories that push and sign images. Default: none.
     alert_topic_arn: The stack's alert topic, where the scheduled drift check reports a drift
         (``.github/workflows/drift.yml``). None: no drift role.
+    hosted_zone_id: The Route 53 zone of the stack's edge, where the deploy role writes the
+        certificates' validation records. None: the role may change no zone.
     """
 
     publishers: list[ImagePublisher] = field(default_factory=list)
     alert_topic_arn: str | None = None
+    hosted_zone_id: str | None = None
 
 
 def ci_variables(
@@ -160,7 +163,9 @@ class CiIdentity(pulumi.ComponentResource):
         )
 
         def target(account: str, region: str) -> deploy_permissions.DeployTarget:
-            return deploy_permissions.DeployTarget(ctx.environment, account, region, ctx.name_prefix, ROLE_PATH, deploy_name)
+            return deploy_permissions.DeployTarget(
+                ctx.environment, account, region, ctx.name_prefix, ROLE_PATH, deploy_name, hosted_zone=args.hosted_zone_id
+            )
 
         table = deploy_permissions.load_table()
         # How many documents is known now (the layout fits any account and region); their text once

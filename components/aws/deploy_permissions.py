@@ -96,11 +96,22 @@ class DeployTarget:
     #: The deploy role's name; it and its policies (``<name>-<n>``) are denied to itself.
     role_name: str
     partition: str = "aws"
+    #: The Route 53 zone the stack writes records in (its edge); None: no zone, no record statement.
+    hosted_zone: str | None = None
 
     def expand(self, pattern: str) -> str:
         return pattern.format(
-            partition=self.partition, account=self.account_id, region=self.region, prefix=self.name_prefix, rolePath=self.role_path
+            partition=self.partition,
+            account=self.account_id,
+            region=self.region,
+            prefix=self.name_prefix,
+            rolePath=self.role_path,
+            hostedZone=self.hosted_zone,
         )
+
+    def has(self, scope: NamedScope) -> bool:
+        """Whether the stack has what ``scope`` names (a scope of the hosted zone needs one)."""
+        return self.hosted_zone is not None or not any("{hostedZone}" in r for r in scope.resources)
 
     @property
     def self_arns(self) -> list[str]:
@@ -210,6 +221,8 @@ def deploy_statements(table: Table, target: DeployTarget) -> list[dict[str, Any]
     ]
     bootstrap = sorted({target.expand(t.arn) for t in table.types.values() if t.scope == BOOTSTRAP_SCOPE})
     for name in sorted(reads):
+        if name != BOOTSTRAP_SCOPE and not target.has(table.named_scopes[name]):
+            continue
         resources = bootstrap if name == BOOTSTRAP_SCOPE else sorted(target.expand(r) for r in table.named_scopes[name].resources)
         statements.append(
             {
@@ -221,6 +234,8 @@ def deploy_statements(table: Table, target: DeployTarget) -> list[dict[str, Any]
         )
     for name in sorted(granted):
         scope = table.named_scopes[name]
+        if not target.has(scope):
+            continue
         statement: dict[str, Any] = {
             "Sid": "Manage" + "".join(part.capitalize() for part in name.split("-")),
             "Effect": "Allow",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components.kubernetes.namespaces import GATEWAY_NAMESPACE
+
 
 @dataclass(frozen=True)
 class Chart:
@@ -35,6 +37,10 @@ CLOUDWATCH_EXPORTER = Chart(
 BLACKBOX_EXPORTER = Chart("prometheus-blackbox-exporter", "https://prometheus-community.github.io/helm-charts", "11.17.2", "observability")
 #: Fluent Bit 5.1.1: namespace labels in records (>= 3.0.0) and EKS Pod Identity (>= 4.0.0).
 FLUENT_BIT = Chart("fluent-bit", "https://fluent.github.io/helm-charts", "0.58.1", "logging")
+#: The edge (#29 item 2, ADR-0028), installed where the stack has one (``edge``): AWS Load Balancer
+#: Controller v3.5.0 turns each tenant's Ingress into its ALB; external-dns v0.21.0 writes its hosts.
+AWS_LOAD_BALANCER_CONTROLLER = Chart("aws-load-balancer-controller", "https://aws.github.io/eks-charts", "3.5.0", GATEWAY_NAMESPACE)
+EXTERNAL_DNS = Chart("external-dns", "https://kubernetes-sigs.github.io/external-dns/", "1.21.1", GATEWAY_NAMESPACE)
 
 ALL = (
     ARGO_CD,
@@ -47,4 +53,9 @@ ALL = (
     FLUENT_BIT,
     KEDA,
     CHAOS_MESH,
+    AWS_LOAD_BALANCER_CONTROLLER,
+    EXTERNAL_DNS,
 )
+#: Installed only where the stack asks for them.
+OPTIONAL = (CHAOS_MESH, AWS_LOAD_BALANCER_CONTROLLER, EXTERNAL_DNS)
+EDGE = (AWS_LOAD_BALANCER_CONTROLLER, EXTERNAL_DNS)

@@ -15,7 +15,7 @@ import pulumi_random as random
 from components import options
 from components.aws import alert_relay
 from components.aws.scaler_identity import KEDA_OPERATOR_SERVICE_ACCOUNT
-from components.kubernetes import charts, cloudwatch_metrics, logging, platform_alerts, probes
+from components.kubernetes import charts, cloudwatch_metrics, gateway, logging, platform_alerts, probes
 from components.kubernetes.admission import POLICY_NAME, registry_prefixes, signature_policy
 from components.kubernetes.charts import Chart
 from components.kubernetes.namespaces import GATEWAY_NAMESPACE, pod_security_labels
@@ -181,6 +181,7 @@ class KubernetesPlatformArgs:
     vault_address: Where Vault is (its health endpoint is probed from the cluster).
     alert_topic_arn / region: Where Alertmanager publishes the platform's alerts (``components.aws.alert_relay``).
     protect: Protect and retain the platform's namespaces (deleting one deletes all inside). Default False.
+    edge: The edge's controllers (``gateway.py``), where the stack has a public entry. Default: none.
     """
 
     kubernetes_version: str
@@ -197,6 +198,7 @@ class KubernetesPlatformArgs:
     alert_topic_arn: str
     region: str
     protect: bool = False
+    edge: gateway.EdgeSettings | None = None
 
 
 class KubernetesPlatform(pulumi.ComponentResource):
@@ -206,7 +208,11 @@ class KubernetesPlatform(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: KubernetesPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:kubernetes:KubernetesPlatform", name, None, opts)
-        wanted = [c for c in charts.ALL if c is not charts.CHAOS_MESH or args.chaos_enabled]
+        wanted = [
+            c
+            for c in charts.ALL
+            if c not in charts.OPTIONAL or (c is charts.CHAOS_MESH and args.chaos_enabled) or (c in charts.EDGE and args.edge)
+        ]
         namespaces: dict[str, k8s.core.v1.Namespace] = {}
         for ns in sorted({c.namespace for c in wanted} | {GATEWAY_NAMESPACE}):
             labels = {**pod_security_labels(args.kubernetes_version)}
@@ -262,7 +268,9 @@ class KubernetesPlatform(pulumi.ComponentResource):
                 create_namespace=False,
                 atomic=True,
                 cleanup_on_fail=True,
-                values=chart_values(
+                values=gateway.chart_values(chart, args.edge, 2 if args.ha else 1)
+                if chart in charts.EDGE and args.edge
+                else chart_values(
                     chart,
                     args.ha,
                     args.metrics_retention,

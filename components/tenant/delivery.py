@@ -36,6 +36,8 @@ GUARDRAIL_KINDS = [
     # The canary and what judges it are the platform's (canary.py): a tenant's own Rollout could skip the SLO.
     ("argoproj.io", "Rollout"),
     ("argoproj.io", "AnalysisTemplate"),
+    # Routes from the internet are the platform's (edge.py): through the tenant's WAF, or none.
+    ("networking.k8s.io", "Ingress"),
 ]
 
 

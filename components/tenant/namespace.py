@@ -54,6 +54,8 @@ class PlatformEndpoints:
         gateway_namespace: The only namespace allowed to open connections in besides Prometheus.
         aws_endpoints_cidr: Where the VPC's interface endpoints to the AWS APIs are (the VPC's CIDR;
             ADR-0025): HTTPS there reaches AWS without the internet.
+        edge_cidrs: The public subnets, where a tenant's ALB sends requests from (its targets are pod
+            IPs: ADR-0028). Default: none.
     """
 
     vault_cidrs: list[str]
@@ -64,6 +66,7 @@ class PlatformEndpoints:
     otlp_ports: tuple[int, ...]
     aws_endpoints_cidr: str
     gateway_namespace: str = GATEWAY_NAMESPACE
+    edge_cidrs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,15 +79,20 @@ class EgressAllow:
 
 
 ALLOW_LISTED_EGRESS = "allow-listed-egress"
+ALLOW_EDGE_INGRESS = "allow-edge-ingress"
+WORKLOAD_LABEL = "app.kubernetes.io/name"
 
 
 def _tcp(*ports: int | str) -> list[dict[str, Any]]:
     return [{"protocol": "TCP", "port": p} for p in ports]
 
 
-def network_policy_specs(endpoints: PlatformEndpoints, metrics_port: str, egress: Sequence[EgressAllow] = ()) -> dict[str, dict[str, Any]]:
+def network_policy_specs(
+    endpoints: PlatformEndpoints, metrics_port: str, egress: Sequence[EgressAllow] = (), public_services: Sequence[str] = ()
+) -> dict[str, dict[str, Any]]:
     """Name -> NetworkPolicy spec. Pure: the isolation tests read the same specs the component applies.
-    No egress to the internet but the tenant's own allow-list (``egress``, from its config; none by default)."""
+    No egress to the internet but the tenant's own allow-list (``egress``, from its config; none by default).
+    ``public_services``: the pods its ALB may reach, on their serving port, from the public subnets."""
     specs: dict[str, dict[str, Any]] = {
         "default-deny": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
         "allow-same-namespace": {
@@ -125,6 +133,12 @@ def network_policy_specs(endpoints: PlatformEndpoints, metrics_port: str, egress
             ],
         },
     }
+    if public_services and endpoints.edge_cidrs:
+        specs[ALLOW_EDGE_INGRESS] = {
+            "podSelector": {"matchExpressions": [{"key": WORKLOAD_LABEL, "operator": "In", "values": sorted(public_services)}]},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": [{"ipBlock": {"cidr": cidr}} for cidr in endpoints.edge_cidrs], "ports": _tcp(metrics_port)}],
+        }
     if egress:
         specs[ALLOW_LISTED_EGRESS] = {
             "podSelector": {},
@@ -175,6 +189,7 @@ class TenantNamespaceArgs:
         endpoints: Where Vault, the pooler, the collector and the gateway are (the network policies).
         metrics_port: The container port Prometheus may scrape (the template's ``http``).
         egress: Destinations outside the cluster the tenant's pods may reach (ADR-0025). Default: none.
+        public_services: Its services the edge routes to (their pods admit the ALB). Default: none.
     """
 
     namespace: str
@@ -186,6 +201,7 @@ class TenantNamespaceArgs:
     endpoints: PlatformEndpoints
     metrics_port: str = "http"
     egress: list[EgressAllow] = field(default_factory=list)
+    public_services: list[str] = field(default_factory=list)
 
 
 class TenantNamespace(pulumi.ComponentResource):
@@ -211,7 +227,7 @@ class TenantNamespace(pulumi.ComponentResource):
 
         k8s.core.v1.ResourceQuota(f"{name}-quota", metadata=meta("tenant-quota"), spec=resource_quota_spec(args.tier), opts=in_ns)
         k8s.core.v1.LimitRange(f"{name}-limits", metadata=meta("tenant-limits"), spec=limit_range_spec(args.tier), opts=in_ns)
-        for policy_name, spec in network_policy_specs(args.endpoints, args.metrics_port, args.egress).items():
+        for policy_name, spec in network_policy_specs(args.endpoints, args.metrics_port, args.egress, args.public_services).items():
             k8s.networking.v1.NetworkPolicy(f"{name}-{policy_name}", metadata=meta(policy_name), spec=spec, opts=in_ns)
         for service in args.services:
             k8s.core.v1.ServiceAccount(

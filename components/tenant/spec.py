@@ -16,6 +16,7 @@ from components.kubernetes.quotas import QuotaTier
 from components.tagging import CostTags
 from components.tenant.concierge import DB_CREDENTIAL_TTL_SECONDS
 from components.tenant.delivery import ServiceSpec
+from components.tenant.edge import DEFAULT_RATE_LIMIT_PER_5_MIN, PublicRoute
 from components.tenant.namespace import EgressAllow, PlatformEndpoints
 from components.vault import platform as vault_platform
 from policy_pack.policies.lifecycle import Retention
@@ -49,6 +50,8 @@ class TenantSpec:
         allowed_registries: Its own registry prefixes, beyond the platform's. Default: none.
         egress: Destinations outside the cluster its pods may reach (ADR-0025). Default: none.
         mlops: The MLOps layer is on. Default: off.
+        public_routes: Its services the internet reaches through its edge (ADR-0028). Default: none.
+        rate_limit_per_5_min: Its web ACL's rate-based rule.
     """
 
     name: str
@@ -66,6 +69,24 @@ class TenantSpec:
     allowed_registries: list[str] = field(default_factory=list)
     egress: list[EgressAllow] = field(default_factory=list)
     mlops: bool = False
+    public_routes: list[PublicRoute] = field(default_factory=list)
+    rate_limit_per_5_min: int = DEFAULT_RATE_LIMIT_PER_5_MIN
+
+
+@dataclass(frozen=True)
+class EdgeSettings:
+    """The stack's public entry, for every tenant with a public route (ADR-0028).
+
+    Attributes:
+        domain / hosted_zone_id: The Route 53 zone the hosts are in (certificate validation).
+        tls_policy: The listeners' security policy.
+        shield_advanced: Protect each tenant's ALB with Shield Advanced.
+    """
+
+    domain: str
+    hosted_zone_id: str
+    tls_policy: str
+    shield_advanced: bool
 
 
 @dataclass(frozen=True)
@@ -80,6 +101,7 @@ class TenantSettings:
         manage_github: This stack owns the organization and creates the tenant's GitHub objects (ADR-0018).
         erasure_image / erasure_schedule: The erasure job, for tenants of a class with erasure.
         canary_approval: A person promotes each canary before its last step (ADR-0027).
+        edge: The stack's public entry, if it has one. Default: none.
         outbox / vault lease fields: Defaults are the components' own (``components.aws.outbox``,
             ``components.vault.platform``).
     """
@@ -102,6 +124,7 @@ class TenantSettings:
     db_credential_ttl_seconds: int = DB_CREDENTIAL_TTL_SECONDS
     token_ttl_seconds: int = vault_platform.DEFAULT_LEASE_TTL_SECONDS
     max_ttl_seconds: int = vault_platform.MAX_LEASE_TTL_SECONDS
+    edge: EdgeSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +143,7 @@ class PlatformHandles:
         kubernetes_dependencies: What the tenant's Kubernetes objects need first (the platform charts' CRDs).
         aws_dependencies: What the tenant's AWS objects need first (the alert topic its owner subscribes to).
         github_dependencies: What the tenant's repositories need first (the golden template).
+        public_subnet_ids: Where a tenant's ALB is (the edge).
     """
 
     data_key_arn: pulumi.Input[str]
@@ -136,3 +160,4 @@ class PlatformHandles:
     kubernetes_dependencies: list[pulumi.Resource] = field(default_factory=list)
     github_dependencies: list[pulumi.Resource] = field(default_factory=list)
     aws_dependencies: list[pulumi.Resource] = field(default_factory=list)
+    public_subnet_ids: list[pulumi.Input[str]] = field(default_factory=list)

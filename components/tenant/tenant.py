@@ -19,6 +19,7 @@ from components.tagging import CostTags, cost_scope_transform
 from components.tenant.aws import TenantAws, TenantAwsArgs
 from components.tenant.concierge import Concierge, ConciergeArgs
 from components.tenant.delivery import TenantDelivery, TenantDeliveryArgs
+from components.tenant.edge import TenantEdge, TenantEdgeArgs
 from components.tenant.erasure import ErasureSettings, TenantErasure, TenantErasureArgs
 from components.tenant.github import TenantGithub, TenantGithubArgs
 from components.tenant.gitops_access import TenantGitopsAccess, TenantGitopsAccessArgs
@@ -49,6 +50,7 @@ class TenantArgs:
         erasure: The erasure queue and job, when the tenant's data class has erasure. Default: none.
         github_dependencies: The golden template repository the tenant's repositories are created from.
         gitops: Argo CD's credentials for the tenant's repositories (a deploy key and repository Secret each).
+        edge: Its public entry, when a service is public (ADR-0028). Default: none.
     """
 
     name: str
@@ -64,6 +66,7 @@ class TenantArgs:
     github: TenantGithubArgs | None
     mlops: TenantMlopsArgs | None = None
     erasure: ErasureSettings | None = None
+    edge: TenantEdgeArgs | None = None
     kubernetes_dependencies: list[pulumi.Resource] = field(default_factory=list)
     github_dependencies: list[pulumi.Resource] = field(default_factory=list)
     aws_dependencies: list[pulumi.Resource] = field(default_factory=list)
@@ -105,6 +108,7 @@ def layer_args(spec: TenantSpec, settings: TenantSettings, platform: PlatformHan
             allowed_registries=list(spec.allowed_registries),
             egress=list(spec.egress),
             endpoints=settings.endpoints,
+            public_services=sorted({r.service for r in spec.public_routes}),
         ),
         delivery=TenantDeliveryArgs(
             tenant=spec.name,
@@ -159,6 +163,21 @@ def layer_args(spec: TenantSpec, settings: TenantSettings, platform: PlatformHan
             max_receive_count=settings.max_receive_count,
         )
         if erasure
+        else None,
+        edge=TenantEdgeArgs(
+            tenant=spec.name,
+            routes=list(spec.public_routes),
+            hosted_zone_id=settings.edge.hosted_zone_id,
+            domain=settings.edge.domain,
+            rate_limit_per_5_min=spec.rate_limit_per_5_min,
+            tls_policy=settings.edge.tls_policy,
+            shield_advanced=settings.edge.shield_advanced,
+            public_subnet_ids=list(platform.public_subnet_ids),
+            cost_tags=spec.cost_tags.mandatory(),
+            waf_log_key_arn=platform.data_key_arn,
+            retention=spec.retention,
+        )
+        if spec.public_routes and settings.edge
         else None,
         kubernetes_dependencies=list(platform.kubernetes_dependencies),
         github_dependencies=list(platform.github_dependencies),
@@ -217,6 +236,15 @@ class Tenant(pulumi.ComponentResource):
                     data_bucket=self.aws.data_bucket_name,
                     requester_arns=list(self.aws.service_role_arns.values()),
                 ),
+                ctx,
+                options.child(
+                    self, opts, after=[*args.kubernetes_dependencies, self.kubernetes], providers=[providers.aws, providers.kubernetes]
+                ),
+            )
+        if args.edge is not None:
+            TenantEdge(
+                name,
+                args.edge,
                 ctx,
                 options.child(
                     self, opts, after=[*args.kubernetes_dependencies, self.kubernetes], providers=[providers.aws, providers.kubernetes]

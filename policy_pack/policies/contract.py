@@ -169,6 +169,23 @@ CANARY_ERROR_RATE_METRIC = "error-rate"
 CANARY_LATENCY_METRIC = "latency-p95"
 
 
+# -- the edge (components/tenant/edge.py writes it, the edge-* rules read it) --
+
+#: The controller an IngressClass names for the AWS Load Balancer Controller's ALBs.
+EDGE_CONTROLLER = "ingress.k8s.aws/alb"
+#: The rate-based rule of a tenant's web ACL (requests per client IP per 5 minutes).
+EDGE_RATE_RULE = "rate-limit"
+#: The AWS managed rule groups every internet-facing web ACL holds (#29 item 3).
+EDGE_MANAGED_RULE_GROUPS = (
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    "AWSManagedRulesSQLiRuleSet",
+    "AWSManagedRulesAmazonIpReputationList",
+)
+#: WAF delivers logs to CloudWatch Logs only into groups named so.
+WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"
+
+
 # -- alerts (components/aws/alert_relay.py writes them, alerts-reach-a-person reads them) --
 
 #: The SNS message attribute naming whom a notification is for; each subscription filters on it.

@@ -14,6 +14,7 @@ from pulumi_policy import EnforcementLevel, Policy
 from . import (
     aws_compute,
     aws_data,
+    aws_edge,
     aws_finops,
     aws_iam,
     aws_kms,
@@ -46,6 +47,7 @@ POLICIES: list[Policy] = [
     *aws_iam.POLICIES,
     *aws_observability.POLICIES,
     *aws_data.POLICIES,
+    *aws_edge.POLICIES,
     *aws_finops.POLICIES,
     *data_lifecycle.POLICIES,
     *kubernetes_workloads.POLICIES,

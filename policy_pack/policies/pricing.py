@@ -48,6 +48,11 @@ USAGE_DEFAULTS: dict[str, tuple[Decimal, str]] = {
     "databaseIoMillions": (Decimal("50"), "million Aurora I/O requests a month"),
     "backupStorageGb": (Decimal("100"), "GB of recovery points in each backup vault"),
     "trailDataEventsMillions": (Decimal("1"), "million S3 data events the trail records a month"),
+    "edgeLcus": (
+        Decimal("1"),
+        "load balancer capacity units each tenant's ALB uses on average (its busiest dimension: new and active "
+        "connections, processed GB, rule evaluations)",
+    ),
 }
 
 
@@ -316,7 +321,29 @@ def _table(_r: Resource, ctx: MeterContext) -> list[Use]:
     return [("writes", "dynamodb.writeMillion", requests, None), ("reads", "dynamodb.readMillion", requests, None)]
 
 
+def _web_acl(r: Resource, ctx: MeterContext) -> list[Use]:
+    """The ACL, its rules (a managed rule group is one), and the requests of the routes it guards
+    (a sibling Ingress's paths, each a service: requestsPerMonth)."""
+    rules = _get(r.props, "rules", [])
+    paths = sum(
+        len(_get(rule, "http.paths", []) or [])
+        for s in ctx.siblings
+        if s.type == "kubernetes:networking.k8s.io/v1:Ingress"
+        for rule in _get(s.props, "spec.rules", []) or []
+    )
+    return [
+        ("web ACL", "waf.webAclMonth", Decimal(1), None),
+        ("rules", "waf.ruleMonth", Decimal(len(rules) if isinstance(rules, Sequence) else 0), None),
+        ("requests inspected", "waf.requestsMillion", ctx.usage["requestsPerMonth"] * max(paths, 1) / MILLION, None),
+    ]
+
+
 METERS: dict[str, Callable[[Resource, MeterContext], list[Use]]] = {
+    "aws:wafv2/webAcl:WebAcl": _web_acl,
+    "kubernetes:elbv2.k8s.aws/v1beta1:IngressClassParams": lambda r, ctx: [
+        ("load balancer hours", "elb.albHour", ctx.catalog.hours, None),
+        ("load balancer capacity units", "elb.lcuHour", ctx.usage["edgeLcus"] * ctx.catalog.hours, None),
+    ],
     "aws:eks/cluster:Cluster": lambda r, ctx: _hours(r, ctx, "control plane", "eks.clusterHour"),
     "aws:ec2/natGateway:NatGateway": lambda r, ctx: [
         *_hours(r, ctx, "gateway", "ec2.natGatewayHour"),

@@ -12,7 +12,18 @@ from blueprint.cli import main
 from stacks.loader import ROOT, load_stack_file
 
 ADD = ["tenant", "add", "lending", "--owner-team", "lending-team", "--owner-email", "lending@fintech-blueprint.example"]
-ADD += ["--cost-center", "CC-1003", "--tier", "small", "--data-class", "pii", "--service", "loan-api", "--service", "ledger-sync:worker"]
+ADD += [
+    "--cost-center",
+    "CC-1003",
+    "--tier",
+    "small",
+    "--data-class",
+    "pii",
+    "--service",
+    "loan-api:public",
+    "--service",
+    "ledger-sync:worker",
+]
 
 
 def run(*args: str) -> Result:
@@ -35,6 +46,17 @@ def test_add_then_remove_round_trips_byte_identically(stack_file: Path) -> None:
     _, config = load_stack_file(stack_file)
     lending = next(t for t in config.tenants if t.name == "lending")
     assert [(s.name, s.kind) for s in lending.services] == [("loan-api", "api"), ("ledger-sync", "worker")]
+    # The public API gets its route, certificate, WAF and canary in the diff (#29); the worker none of the edge.
+    for shown in (
+        "kubernetes:networking.k8s.io/v1:Ingress::lending-ingress",
+        "aws:acm/certificate:Certificate::lending-certificate",
+        "aws:wafv2/webAcl:WebAcl::lending-web-acl",
+        "kubernetes:elbv2.k8s.aws/v1beta1:IngressClassParams::lending-class-params",
+        "kubernetes:argoproj.io/v1alpha1:Rollout::lending-loan-api-rollout",
+    ):
+        assert f"+  {shown}" in added.output, shown
+    assert "ledger-sync-ingress" not in added.output and lending.services[1].public is None
+    assert lending.services[0].public is not None and lending.services[0].public.host is None
     assert lending.monthly_budget_usd == 500 and [d.value for d in lending.data_classes] == ["pii"]
     assert b"# prod owns the organization-level objects" in stack_file.read_bytes(), "comments are kept"
 
@@ -49,7 +71,8 @@ def test_add_then_remove_round_trips_byte_identically(stack_file: Path) -> None:
         ("--owner-email", "not-an-email", "].ownerEmail (--owner-email): 'not-an-email' is not an e-mail address"),
         ("--cost-center", "lowercase", "].costCenter (--cost-center): 'lowercase' does not match"),
         ("--data-class", "secret", "].dataClasses[0] (--data-class): Input should be 'public'"),
-        ("--service", "api:daemon", "'api' or 'worker'"),
+        ("--service", "api:daemon", "write NAME, NAME:worker, NAME:public or NAME:public=HOST"),
+        ("--service", "loan-api:public=loans.example.org", "].public.host (--service): 'loans.example.org' is outside the zone"),
     ],
 )
 @pytest.mark.plan
@@ -90,7 +113,8 @@ def test_duplicates_unknowns_and_targets_are_refused(stack_file: Path) -> None:
 def test_a_stack_file_of_any_name_is_planned_as_its_environment(tmp_path: Path) -> None:
     prod = tmp_path / "production-stack.yaml"
     shutil.copy2(ROOT / "Pulumi.prod.yaml", prod)
-    result = run(*ADD, "--config-file", str(prod))
+    # prod has no edge: its services are private.
+    result = run(*[a.replace(":public", "") for a in ADD], "--config-file", str(prod))
     assert result.exit_code == 0, result.output
     assert "Added tenant lending" in result.output
 

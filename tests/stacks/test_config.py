@@ -678,6 +678,32 @@ def _set(values: dict, path: str, value: object) -> None:
             "tenants[0].services[0].slo.kpis[0].atLeast",
             "",
         ),
+        # The edge (#29 items 2-3): WAF's rate limits, hosts in the zone, APIs only, one route per host and path.
+        ("edge.rateLimitPer5Min", 9, "edge.rateLimitPer5Min", "take at least 10 in eu-west-3"),
+        ("tenants.0.edge", {"rateLimitPer5Min": 5}, "tenants[0].edge.rateLimitPer5Min", "take at least 10 in eu-west-3"),
+        ("tenants.0.edge", {"rateLimitPer5Min": 3_000_000_000}, "tenants[0].edge.rateLimitPer5Min", "less than or equal to 2000000000"),
+        (
+            "tenants.0.services.0.public",
+            {"host": "api.payments.example.org"},
+            "tenants[0].services[0].public.host",
+            "outside the zone 'dev.fintech-blueprint.example'",
+        ),
+        (
+            "tenants.0.services.0.public",
+            {"host": "API_payments"},
+            "tenants[0].services[0].public.host",
+            "does not match the expected format",
+        ),
+        ("tenants.0.services.1.public", {}, "tenants[0].services[1]", "'public' applies to kind 'api' only"),
+        (
+            "tenants.1.services.0.public",
+            {"host": "api.payments.dev.fintech-blueprint.example"},
+            "tenants[1].services[0].public.host",
+            "already routed by tenants[0].services[0].public",
+        ),
+        ("edge", None, "tenants[0].services[0].public", "needs the stack's edge"),
+        ("edge.hostedZoneId", "dev.fintech-blueprint.example", "edge.hostedZoneId", "does not match the expected format"),
+        ("edge.tlsPolicy", "ELBSecurityPolicy-2016-08", "edge.tlsPolicy", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"),
     ],
 )
 def test_deploy_time_mistakes_are_plan_time_errors(

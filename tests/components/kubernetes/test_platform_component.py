@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from components.kubernetes import charts
 from components.kubernetes.cloudwatch_metrics import ExporterSettings
+from components.kubernetes.gateway import EdgeSettings
 from components.kubernetes.logging import ShipperSettings
 from components.kubernetes.platform import KubernetesPlatform, KubernetesPlatformArgs
 from components.kubernetes.telemetry import CollectorSettings
+from components.tenant.edge import DEFAULT_TLS_POLICY
 from tests.components.harness import build
 
 
@@ -36,7 +40,7 @@ def releases(chaos: bool) -> dict[str, dict[str, object]]:
 
 def test_every_chart_is_pinned_atomic_and_in_its_namespace() -> None:
     found = releases(chaos=False)
-    expected = {c.name: c for c in charts.ALL if c is not charts.CHAOS_MESH}
+    expected = {c.name: c for c in charts.ALL if c not in charts.OPTIONAL}
     assert sorted(found) == sorted(expected)
     for name, release in found.items():
         assert release["version"] == expected[name].version and release["namespace"] == expected[name].namespace
@@ -51,6 +55,16 @@ def test_chaos_mesh_only_when_enabled_in_a_privileged_namespace_with_its_reason(
     )
     assert namespace.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
     assert "adrs/0006" in str(namespace.inputs["metadata"]["annotations"])
+
+
+def test_the_edge_controllers_only_where_the_stack_has_an_edge() -> None:
+    assert not set(releases(chaos=False)) & {c.name for c in charts.EDGE}
+    edge = EdgeSettings("fb-dev", "vpc-1", "eu-west-3", "dev.example.com", "Z0EXAMPLE", "fb-dev", DEFAULT_TLS_POLICY, False)
+    built = build(lambda: KubernetesPlatform("kubernetes-platform", replace(args(), edge=edge)))
+    found = {r.inputs["name"]: r.inputs for r in built.of_type("kubernetes:helm.sh/v3:Release")}
+    for chart in charts.EDGE:
+        assert found[chart.name]["namespace"] == "platform-gateway" and found[chart.name]["version"] == chart.version
+    assert found[charts.AWS_LOAD_BALANCER_CONTROLLER.name]["values"]["clusterName"] == "fb-dev"
 
 
 def test_signed_image_admission_waits_for_kyverno_and_names_the_registry() -> None:

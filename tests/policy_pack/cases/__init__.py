@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from . import (
     aws_data,
+    aws_edge,
     aws_eks,
     aws_finops,
     aws_iam,
@@ -27,6 +28,7 @@ from ._common import CREATION_ORDER_CASES, TENANT_QUEUE, Case, Res, StackCase, c
 
 RESOURCE_CASES: dict[str, Case] = {
     **aws_data.RESOURCE_CASES,
+    **aws_edge.RESOURCE_CASES,
     **aws_eks.RESOURCE_CASES,
     **aws_finops.RESOURCE_CASES,
     **aws_iam.RESOURCE_CASES,
@@ -47,6 +49,7 @@ RESOURCE_CASES: dict[str, Case] = {
 }
 STACK_CASES: dict[str, StackCase] = {
     **aws_data.STACK_CASES,
+    **aws_edge.STACK_CASES,
     **aws_eks.STACK_CASES,
     **aws_finops.STACK_CASES,
     **aws_iam.STACK_CASES,
