@@ -37,6 +37,9 @@ def stack_with(tenants: int) -> dict:
             costCenter=f"CC-{2000 + i}",
             tier=TIERS[i % 3],
         )
+        for service in tenant["services"]:
+            if "public" in service:  # each tenant's entry has hosts of its own
+                service["public"] = {"host": f"{service['name']}.{tenant['name']}.{document['config']['fintech-blueprint:edge']['domain']}"}
         generated.append(tenant)
     document["config"]["fintech-blueprint:tenants"] = generated
     return document

@@ -231,7 +231,6 @@ class Platform(pulumi.ComponentResource):
                 "edge-identity",
                 EdgeIdentityArgs(
                     cluster_name=self.cluster.pod_identity_cluster_name,
-                    vpc_id=self.network.vpc_id,
                     hosted_zone_id=config.edge.hosted_zone_id,
                 ),
                 self.ctx,

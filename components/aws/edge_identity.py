@@ -5,8 +5,9 @@ each through EKS Pod Identity:
   target groups, security group rules, certificate, web ACL and Shield protection. Its permissions
   are the project's published policy (``docs/install/iam_policy.json`` at v3.5.0) with every write
   scoped: to this region and account, to application load balancers (the pack forbids Services of
-  type LoadBalancer, so no NLB), to the cluster's VPC, and, where AWS supports it, to resources
-  tagged with this cluster's name (``elbv2.k8s.aws/cluster``). WAF Classic is left out (the
+  type LoadBalancer, so no NLB), and, where AWS supports it, to resources tagged with this cluster's
+  name (``elbv2.k8s.aws/cluster`` on what it creates, ``kubernetes.io/cluster/<name>`` on the
+  cluster's security group). WAF Classic is left out (the
   controller runs with ``enableWaf: false``), as are Cognito and IAM server certificates (ACM only).
 - external-dns, which writes each public host's alias record: changes in the stack's hosted zone
   only, and only under its domain.
@@ -70,14 +71,15 @@ _DISCOVERY = [
 ]
 
 
-def load_balancer_controller_access(*, account: str, region: str, vpc_id: str, cluster_name: str) -> dict[str, Any]:
-    """The controller's policy for ALBs of cluster ``cluster_name`` in ``vpc_id``."""
+def load_balancer_controller_access(*, account: str, region: str, cluster_name: str) -> dict[str, Any]:
+    """The controller's policy for the ALBs of cluster ``cluster_name``: known before the cluster and its
+    VPC exist (names, not ids), so the pack judges it at a first preview."""
     base = f"arn:{PARTITION}:elasticloadbalancing:{region}:{account}"
     albs = [f"{base}:loadbalancer/app/*/*"]
     listeners = [f"{base}:listener/app/*/*/*", f"{base}:listener-rule/app/*/*/*"]
     target_groups = [f"{base}:targetgroup/*/*"]
     security_groups = f"arn:{PARTITION}:ec2:{region}:{account}:security-group/*"
-    vpc = f"arn:{PARTITION}:ec2:{region}:{account}:vpc/{vpc_id}"
+    vpcs = f"arn:{PARTITION}:ec2:{region}:{account}:vpc/*"
     ours = {"StringEquals": {f"aws:ResourceTag/{CLUSTER_TAG}": cluster_name}}
     tagging_ours = {"StringEquals": {f"aws:RequestTag/{CLUSTER_TAG}": cluster_name}}
     return iam_documents.document(
@@ -90,10 +92,12 @@ def load_balancer_controller_access(*, account: str, region: str, vpc_id: str, c
         },
         {"Sid": "Discover", "Effect": "Allow", "Action": _DISCOVERY, "Resource": "*"},
         {
-            "Sid": "SecurityGroupInVpc",
+            # Its own security groups, tagged with the cluster's name as it creates them.
+            "Sid": "CreateOwnSecurityGroups",
             "Effect": "Allow",
             "Action": ["ec2:CreateSecurityGroup"],
-            "Resource": [security_groups, vpc],
+            "Resource": [security_groups, vpcs],
+            "Condition": tagging_ours,
         },
         {
             "Sid": "TagNewSecurityGroup",
@@ -105,17 +109,24 @@ def load_balancer_controller_access(*, account: str, region: str, vpc_id: str, c
         {
             "Sid": "ManageOwnSecurityGroups",
             "Effect": "Allow",
-            "Action": ["ec2:CreateTags", "ec2:DeleteTags", "ec2:DeleteSecurityGroup"],
+            "Action": [
+                "ec2:CreateTags",
+                "ec2:DeleteTags",
+                "ec2:DeleteSecurityGroup",
+                "ec2:AuthorizeSecurityGroupIngress",
+                "ec2:RevokeSecurityGroupIngress",
+            ],
             "Resource": security_groups,
             "Condition": ours,
         },
         {
-            # Opens the nodes' and pods' security groups to its ALBs: any group of the cluster's VPC.
-            "Sid": "AllowAlbTrafficInVpc",
+            # Opens the cluster's security group (its nodes' and pods') to its ALBs: EKS tags it
+            # kubernetes.io/cluster/<name> = owned.
+            "Sid": "AllowAlbTrafficToTheCluster",
             "Effect": "Allow",
             "Action": ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"],
             "Resource": security_groups,
-            "Condition": {"ArnEquals": {"ec2:Vpc": vpc}},
+            "Condition": {"StringEquals": {f"aws:ResourceTag/kubernetes.io/cluster/{cluster_name}": "owned"}},
         },
         {
             "Sid": "CreateTaggedAlbs",
@@ -203,13 +214,11 @@ def dns_records_access(*, hosted_zone_id: str) -> dict[str, Any]:
 @dataclass(frozen=True)
 class EdgeIdentityArgs:
     """Attributes:
-    cluster_name: The cluster whose controllers get the roles (and whose name tags the controller's objects).
-    vpc_id: The cluster's VPC (the controller's security groups).
+    cluster_name: The cluster whose controllers get the roles (the Pod Identity associations).
     hosted_zone_id: The zone external-dns writes in.
     """
 
     cluster_name: pulumi.Input[str]
-    vpc_id: pulumi.Input[str]
     hosted_zone_id: str
 
 
@@ -217,8 +226,9 @@ class EdgeIdentity(pulumi.ComponentResource):
     def __init__(self, name: str, args: EdgeIdentityArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:aws:EdgeIdentity", name, None, opts)
         location = Location.of(self)
-        controller = pulumi.Output.all(location.account, location.region, args.vpc_id, args.cluster_name).apply(
-            lambda v: json.dumps(load_balancer_controller_access(account=v[0], region=v[1], vpc_id=v[2], cluster_name=v[3]))
+        # The cluster's name as the chart's clusterName sets it (the tag on everything the controller creates).
+        controller = pulumi.Output.all(location.account, location.region).apply(
+            lambda v: json.dumps(load_balancer_controller_access(account=v[0], region=v[1], cluster_name=ctx.cluster_name))
         )
         operator_role(
             f"{name}-load-balancer-controller",

@@ -131,9 +131,9 @@ def web_acl_rules(tenant: str, rate_limit: int) -> list[dict[str, Any]]:
 def ingress_class_params_spec(
     tenant: str,
     *,
-    certificate_arn: str,
-    web_acl_arn: str,
-    subnet_ids: list[str],
+    certificate_arn: pulumi.Input[str],
+    web_acl_arn: pulumi.Input[str],
+    subnet_ids: list[pulumi.Input[str]],
     tls_policy: str,
     tags: dict[str, str],
 ) -> dict[str, Any]:
@@ -283,15 +283,14 @@ class TenantEdge(pulumi.ComponentResource):
             api_version="elbv2.k8s.aws/v1beta1",
             kind="IngressClassParams",
             metadata={"name": class_name},
-            spec=pulumi.Output.all(validation.certificate_arn, acl.arn, *args.public_subnet_ids).apply(
-                lambda v: ingress_class_params_spec(
-                    args.tenant,
-                    certificate_arn=v[0],
-                    web_acl_arn=v[1],
-                    subnet_ids=list(v[2:]),
-                    tls_policy=args.tls_policy,
-                    tags=args.cost_tags,
-                )
+            # Outputs at the leaves only: what the pack judges (scheme, namespaces, TLS) is known at a first preview.
+            spec=ingress_class_params_spec(
+                args.tenant,
+                certificate_arn=validation.certificate_arn,
+                web_acl_arn=acl.arn,
+                subnet_ids=list(args.public_subnet_ids),
+                tls_policy=args.tls_policy,
+                tags=args.cost_tags,
             ),
             opts=child,
         )

@@ -6,10 +6,10 @@ rule groups and a rate-based rule, and whose requests are logged."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 from . import contract
-from ._lib import HIGH, Finding, ResourceRule, StackRule, get, items, named, strings
+from ._lib import HIGH, Finding, ResourceRule, StackRule, UnknownValueError, get, is_set, items, named
 
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 WEB_ACL_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
@@ -46,6 +46,14 @@ def _web_acl_guarded(props, _args):
         yield f"managed rule groups {sorted(counting)} only count (overrideAction count): their rules block nothing"
 
 
+def _known(holder, key: str):
+    """The value at ``key``, None where it is not known in this preview."""
+    try:
+        return get(holder, key)
+    except UnknownValueError:
+        return None
+
+
 def _class_guarded(props, _args):
     spec = get(props, "spec", {})
     scheme = get(spec, "scheme")
@@ -56,10 +64,12 @@ def _class_guarded(props, _args):
         return
     if not get(spec, "namespaceSelector"):
         yield "no namespaceSelector: an Ingress in any namespace could use this tenant's entry"
-    acl = get(spec, "wafv2AclArn") or get(spec, "wafv2AclName")
-    if not acl or acl == "none":
+    # Presence only where the value is the output of a resource this update creates (a first preview).
+    named_acl = is_set(spec, "wafv2AclArn") or is_set(spec, "wafv2AclName")
+    if not named_acl or _known(spec, "wafv2AclArn") == "none":
         yield "no web ACL (wafv2AclArn): the ALB would take requests unfiltered"
-    if not strings(get(spec, "certificateArn")):
+    certificates = get(spec, "certificateArn")
+    if not isinstance(certificates, Sequence) or isinstance(certificates, str) or len(certificates) == 0:  # len reads no value
         yield "no certificateArn: HTTPS with the tenant's own certificate only"
     policy = str(get(spec, "sslPolicy") or "")
     if not policy.startswith(MODERN_TLS_POLICY_PREFIX):

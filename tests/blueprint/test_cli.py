@@ -90,7 +90,7 @@ def test_json_summary(tmp_path: Path) -> None:
     assert f"{len(inventory)} registrations: {summary['resources']} resources, {summary['components']} components" in text.output
     assert f"all {len(inventory)} registrations are new" in text.output
     # Without --lifecycle, one line per data class rather than one per store.
-    assert "Data lifecycle: 3 tenants" in text.output and "  pci: 1 tenant(s), 9 stores, erasure for 1 (payments)" in text.output
+    assert "Data lifecycle: 3 tenants" in text.output and "  pci: 1 tenant(s), 10 stores, erasure for 1 (payments)" in text.output
     assert "  payments (pci; erasure: job + queue)" not in text.output.splitlines()
 
 

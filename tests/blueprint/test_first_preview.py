@@ -31,6 +31,7 @@ def test_adding_a_tenant_adds_no_deferred_check(tmp_path: Path, write_stack: Cal
     values = project_values()
     extra = copy.deepcopy(values["tenants"][0])
     extra.update(name="lending", ownerTeam="lending-team", costCenter="CC-1003")
+    extra["services"][0]["public"] = {"host": "api.lending.dev.fintech-blueprint.example"}  # its own entry, its own host
     values["tenants"].append(extra)
     plan("dev", write_stack(as_document(values)), tmp_path / "out", policies.default_policy_config_path("dev"))
     assert json.loads((tmp_path / "out" / "policy-report.json").read_text())["previewDeferred"] == []

@@ -43,6 +43,10 @@ UNTAGGABLE_REVIEWED = {
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
     "aws:backup/selection:Selection",
     "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
+    # The edge (ADR-0028): a wait on ACM, a DNS record and a WAF logging setting take no tags.
+    "aws:acm/certificateValidation:CertificateValidation",
+    "aws:route53/record:Record",
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
 }
 
 

@@ -138,9 +138,7 @@ def test_only_the_public_services_admit_the_alb_from_the_public_subnets() -> Non
 
 def test_the_controllers_identities_write_only_what_is_theirs() -> None:
     built = build(
-        lambda: EdgeIdentity(
-            "edge-identity", EdgeIdentityArgs(cluster_name="fb-dev", vpc_id="vpc-123", hosted_zone_id="Z0EXAMPLE"), CONTEXT
-        )
+        lambda: EdgeIdentity("edge-identity", EdgeIdentityArgs(cluster_name="fintech-blueprint-dev", hosted_zone_id="Z0EXAMPLE"), CONTEXT)
     )
     policies = {r.name: json.loads(r.inputs["policy"]) for r in built.of_type("aws:iam/rolePolicy:RolePolicy")}
     controller = policies["edge-identity-load-balancer-controller-albs"]
@@ -148,10 +146,15 @@ def test_the_controllers_identities_write_only_what_is_theirs() -> None:
         writes = [a for a in statement["Action"] if not a.split(":")[1].startswith(("Describe", "Get", "List"))]
         if writes and statement["Resource"] == "*":
             pytest.fail(f"{statement['Sid']} writes on '*'")
-    # Deleting and modifying: only what carries this cluster's tag; security groups: only in its VPC.
+    # Deleting and modifying: only what carries this cluster's tag; opening: its own groups and the cluster's.
     by_sid = {s["Sid"]: s for s in controller["Statement"]}
-    assert by_sid["ManageOwnAlbs"]["Condition"] == {"StringEquals": {"aws:ResourceTag/elbv2.k8s.aws/cluster": "fb-dev"}}
-    assert by_sid["AllowAlbTrafficInVpc"]["Condition"] == {"ArnEquals": {"ec2:Vpc": "arn:aws:ec2:eu-west-3:123456789012:vpc/vpc-123"}}
+    ours = {"StringEquals": {"aws:ResourceTag/elbv2.k8s.aws/cluster": "fintech-blueprint-dev"}}
+    assert by_sid["ManageOwnAlbs"]["Condition"] == by_sid["ManageOwnSecurityGroups"]["Condition"] == ours
+    assert by_sid["CreateOwnSecurityGroups"]["Condition"] == {
+        "StringEquals": {"aws:RequestTag/elbv2.k8s.aws/cluster": "fintech-blueprint-dev"}
+    }
+    cluster_group = {"StringEquals": {"aws:ResourceTag/kubernetes.io/cluster/fintech-blueprint-dev": "owned"}}
+    assert by_sid["AllowAlbTrafficToTheCluster"]["Condition"] == cluster_group
     assert not any(a.startswith("waf-regional:") for s in controller["Statement"] for a in s["Action"])
     dns = policies["edge-identity-external-dns-records"]
     assert dns["Statement"][0]["Resource"] == "arn:aws:route53:::hostedzone/Z0EXAMPLE"

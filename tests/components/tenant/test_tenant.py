@@ -63,6 +63,8 @@ def test_tenant_namespace_bundle(stack_plans: dict[str, list[Registration]]) -> 
     }
     assert sorted(policies) == [
         "allow-dns-egress",
+        # payments-api is public in dev (its edge): the ALB reaches its pods from the public subnets.
+        "allow-edge-ingress",
         "allow-gateway-ingress",
         "allow-metrics-scrape",
         "allow-platform-egress",
@@ -70,6 +72,8 @@ def test_tenant_namespace_bundle(stack_plans: dict[str, list[Registration]]) -> 
         "default-deny",
     ]
     assert is_default_deny(policies["default-deny"])
+    assert policies["allow-edge-ingress"]["podSelector"]["matchExpressions"][0]["values"] == ["payments-api"]
+    assert [b["ipBlock"]["cidr"] for b in policies["allow-edge-ingress"]["ingress"][0]["from"]] == ["10.10.128.0/20", "10.10.144.0/20"]
     assert policies["allow-gateway-ingress"]["ingress"] == [
         {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "platform-gateway"}}}]}
     ]
