@@ -142,6 +142,7 @@ def test_without_legacy_provider_preview_kubernetes_stack_rules_defer_rather_tha
         "dead-letter-queues-alerted",  # the tenants' queue alert rules (#30 item 3)
         "tenant-canary-guarded",  # the tenants' Rollouts and AnalysisTemplates (#29)
         "alerts-reach-a-person",  # Alertmanager's release values and the tenants' AlertmanagerConfigs (#30 item 1)
+        "edge-waf-rate-limited",  # the tenants' IngressClassParams (#29 items 2-3)
     }
 
 
