@@ -29,6 +29,7 @@ from typing import Any
 
 #: The image name the base Deployment uses; the overlay replaces it.
 SERVICE = "__SERVICE__"
+TENANT = "__TENANT__"
 DEPLOY = Path(__file__).resolve().parent
 OVERLAYS = DEPLOY / "overlays"
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
@@ -60,12 +61,20 @@ def kustomization(environment: str, image: str, digest: str, commit: str) -> str
         "# into the tenant namespace (the base, with the image of this environment's registry).\n"
         "apiVersion: kustomize.config.k8s.io/v1beta1\n"
         "kind: Kustomization\n"
+        f"namespace: {TENANT}\n"
         "resources:\n"
         "  - ../../base\n"
         "images:\n"
         f"  - name: {SERVICE}\n"
         f"    newName: {image}\n"
         f"    digest: {digest}\n"
+        "# The feature flags of this environment, kept as they are (no hash suffix: no rollout on a change).\n"
+        "configMapGenerator:\n"
+        f"  - name: {SERVICE}-flags\n"
+        "    files:\n"
+        "      - flags.flagd.json\n"
+        "    options:\n"
+        "      disableNameSuffixHash: true\n"
     )
 
 

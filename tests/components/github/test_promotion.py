@@ -61,7 +61,8 @@ def kustomize(repo: Path, environment: str) -> list[dict]:
 
 @pytest.mark.engine
 def test_a_promotion_commits_the_digest_and_the_overlay_renders_the_image_by_digest(service: Path) -> None:
-    assert kustomize(service, "dev") == []  # before its first promotion, an environment runs nothing
+    # Before its first promotion an environment runs nothing: only its feature flags are there (ADR-0029).
+    assert [(m["kind"], m["metadata"]["name"]) for m in kustomize(service, "dev")] == [("ConfigMap", "payments-api-flags")]
     record_args = [
         "--repository",
         "payments-payments-api",
@@ -84,8 +85,15 @@ def test_a_promotion_commits_the_digest_and_the_overlay_renders_the_image_by_dig
     changed = git(service, "show", "--name-only", "--format=", "HEAD").split()
     assert changed == ["deploy/overlays/dev/kustomization.yaml", "deploy/overlays/dev/promotion.json"]
     manifests = {m["kind"]: m for m in kustomize(service, "dev")}
-    # The workload, its Service, and Gate 2's smoke test (an Argo CD PostSync hook) in the same image.
-    assert set(manifests) == {"Deployment", "Service", "Job"}
+    # The workload, its Service, Gate 2's smoke test (an Argo CD PostSync hook) in the same image, and
+    # the environment's flags, which the promotion keeps: named without a hash, so that a flag change
+    # updates them in place and never the pod template (the kill switch, ADR-0029).
+    assert set(manifests) == {"Deployment", "Service", "Job", "ConfigMap"}
+    flags = manifests["ConfigMap"]
+    assert (flags["metadata"]["name"], flags["metadata"]["namespace"]) == ("payments-api-flags", "payments")
+    assert json.loads(flags["data"]["flags.flagd.json"])["flags"]["new-greeting"]["defaultVariant"] == "on"
+    volumes = manifests["Deployment"]["spec"]["template"]["spec"]["volumes"]
+    assert volumes == [{"name": "flags", "configMap": {"name": "payments-api-flags", "optional": True}}]
     assert manifests["Job"]["metadata"]["annotations"]["argocd.argoproj.io/hook"] == "PostSync"
     for kind, type_ in (("Deployment", "kubernetes:apps/v1:Deployment"), ("Job", "kubernetes:batch/v1:Job")):
         workload = manifests[kind]
@@ -116,7 +124,7 @@ def test_a_promotion_commits_the_digest_and_the_overlay_renders_the_image_by_dig
     (staged,) = [m for m in kustomize(service, "staging") if m["kind"] == "Deployment"]
     assert staged["spec"]["template"]["spec"]["containers"][0]["image"] == f"{STAGING_IMAGE}@{DIGEST}"
     assert json.loads((service / "deploy/overlays/staging/promotion.json").read_text())["from"] == "dev"
-    assert kustomize(service, "prod") == []
+    assert [m["kind"] for m in kustomize(service, "prod")] == ["ConfigMap"]
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from service.flags import FLAGS_FILE, Flags
+
 #: Upper bounds (seconds) of the ``http_server_request_duration_seconds`` histogram (OpenTelemetry's
 #: HTTP semantic conventions name it; Prometheus adds ``_bucket``, ``_count`` and ``_sum``).
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -42,14 +44,18 @@ class Metrics:
         return "\n".join(lines) + "\n"
 
 
-def make_handler(service: str, metrics: Metrics) -> type[BaseHTTPRequestHandler]:
+def make_handler(service: str, metrics: Metrics, flags: Flags) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             started = time.perf_counter()
             if self.path == "/healthz":
                 status, body, kind = 200, json.dumps({"status": "ok", "service": service}), "application/json"
             elif self.path == "/metrics":
-                status, body, kind = 200, metrics.exposition(), "text/plain; version=0.0.4"
+                status, body, kind = 200, metrics.exposition() + flags.exposition(), "text/plain; version=0.0.4"
+            elif self.path == "/hello":
+                # The example flag: a new code path behind ``new-greeting``, off unless its flag file says on.
+                greeting = "Hello from the new greeting" if flags.enabled("new-greeting") else "Hello"
+                status, body, kind = 200, json.dumps({"greeting": greeting}), "application/json"
             else:
                 status, body, kind = 404, json.dumps({"error": "not found", "path": self.path}), "application/json"
             payload = body.encode()
@@ -69,7 +75,20 @@ def make_handler(service: str, metrics: Metrics) -> type[BaseHTTPRequestHandler]
     return Handler
 
 
-def serve(port: int, service: str | None = None) -> ThreadingHTTPServer:
-    """A server bound to ``port`` (0: any free port), not yet serving."""
+class Server(ThreadingHTTPServer):
+    """The HTTP server and the flags it evaluates (closed with it)."""
+
+    def __init__(self, port: int, service: str, flags: Flags) -> None:
+        super().__init__(("0.0.0.0", port), make_handler(service, Metrics(), flags))  # noqa: S104 (a container listens on all interfaces)
+        self.flags = flags
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.flags.close()
+
+
+def serve(port: int, service: str | None = None, flags_file: str | None = None) -> Server:
+    """A server bound to ``port`` (0: any free port), not yet serving; its flags from ``flags_file``
+    (default: ``FLAGS_FILE`` from the environment, else the Deployment's mount)."""
     name = service or os.environ.get("OTEL_SERVICE_NAME", "service")
-    return ThreadingHTTPServer(("0.0.0.0", port), make_handler(name, Metrics()))  # noqa: S104 (a container listens on all interfaces)
+    return Server(port, name, Flags(flags_file or os.environ.get("FLAGS_FILE", FLAGS_FILE), name))
