@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,6 +35,9 @@ RULESETS = ["github:index/repositoryRuleset:RepositoryRuleset", "github:index/or
 ORG_SETTINGS = "github:index/organizationSettings:OrganizationSettings"
 ACTIONS_SECRETS = ["github:index/actionsSecret:ActionsSecret", "github:index/actionsOrganizationSecret:ActionsOrganizationSecret"]
 PROTECTIONS = [BRANCH_PROTECTION, BRANCH_PROTECTION_V3, *RULESETS]
+REPOSITORY_FILE = "github:index/repositoryFile:RepositoryFile"
+#: A pip requirement pinned to one release: ``name==1.2.3`` (extras and environment markers allowed).
+_PINNED = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?==[A-Za-z0-9.!+_-]+(\s*;.*)?$")
 CLOUD_KEY_NAMES = ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN", "VAULT_TOKEN")
 
 
@@ -192,7 +196,30 @@ def _ci_identity(args) -> Iterator[Finding]:
             yield f"service repository {name!r}: {contract.CI_VARIABLES[1]} names no role that trusts exactly this repository", repo.urn
 
 
+def _requirements_pinned(props, _args):
+    """Python requirements files the program commits: every dependency pinned to one release (the
+    services' runtime, the OpenFeature SDK and flagd provider among them, and their Gate 1 tools)."""
+    path = str(get(props, "file", ""))
+    if not path.rsplit("/", 1)[-1].startswith("requirements") or not path.endswith(".txt"):
+        return
+    for line_number, raw in enumerate(str(get(props, "content", "")).splitlines(), start=1):
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith("#") or line.startswith(("--requirement ", "-r ")):
+            continue
+        if not _PINNED.match(line):
+            yield f"{path}:{line_number}: {line!r} is not pinned to one release (name==version): a build could take any version"
+
+
 POLICIES = [
+    ResourceRule(
+        name="github-requirements-pinned",
+        description="Python requirements the program commits to repositories pin every dependency to one release.",
+        severity=HIGH,
+        adr="ADR-0003",
+        domain="github",
+        types=[REPOSITORY_FILE],
+        check=_requirements_pinned,
+    ),
     ResourceRule(
         name="github-repository-private",
         description="Repositories are private or internal.",

@@ -126,3 +126,15 @@ STACK_CASES: dict[str, StackCase] = {
         ),
     ),
 }
+
+
+FILE = "github:index/repositoryFile:RepositoryFile"
+PINNED = (
+    "# runtime\n--requirement base.txt\nopenfeature-sdk==0.10.0\nopenfeature-provider-flagd==0.2.6  # flagd\nuvicorn[standard]==0.30.1\n"
+)
+RESOURCE_CASES["github-requirements-pinned"] = Case(
+    FILE,
+    {"file": "requirements.txt", "content": PINNED},
+    {"file": "requirements.txt", "content": PINNED + "openfeature-provider-flagd>=0.2\n"},
+    more_bad=((FILE, {"file": "services/api/requirements-dev.txt", "content": "ruff\n"}),),
+)
