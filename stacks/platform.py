@@ -70,6 +70,7 @@ from stacks.settings import (
     CONFIDENTIAL,
     PLATFORM_DATA_CLASS,
     db_manager_image,
+    edge_entry,
     lifecycle_table,
     platform_finops,
     platform_log_group_name,
@@ -268,16 +269,13 @@ class Platform(pulumi.ComponentResource):
                 region=config.region,
                 protect=self.ctx.protect,
                 edge=EdgeSettings(
+                    entry=entry,
                     cluster_name=self.cluster.pod_identity_cluster_name,
                     vpc_id=self.network.vpc_id,
                     region=config.region,
-                    domain=config.edge.domain,
-                    hosted_zone_id=config.edge.hosted_zone_id,
                     owner_id=self.ctx.name_prefix,
-                    tls_policy=config.edge.tls_policy,
-                    shield_advanced=config.edge.shield_advanced,
                 )
-                if config.edge
+                if (entry := edge_entry(config))
                 else None,
             ),
             self.child(self.kubernetes_provider),

@@ -15,6 +15,7 @@ from components.database.access import POOLER_PORT
 from components.database.pooler import TenantPool
 from components.github.organization import template_files
 from components.github.template import TemplateValues, rendered_files
+from components.kubernetes.gateway import EdgeEntry
 from components.kubernetes.quotas import QUOTA_TIERS, cpu_cores
 from components.kubernetes.telemetry import COLLECTOR, OTLP_GRPC_PORT, OTLP_HTTP_ENDPOINT, OTLP_HTTP_PORT
 from components.tagging import SHARED_TENANT, CostTags
@@ -96,6 +97,16 @@ def tenant_pools(config: PlatformConfig) -> list[TenantPool]:
 def tenant_connection_limit_of(config: PlatformConfig, tenant: TenantConfig) -> int:
     return tenant_connection_limit(
         config.database.max_connections, config.database.max_connections_percent, QUOTA_TIERS[tenant.tier].db_connection_percent
+    )
+
+
+def edge_entry(config: PlatformConfig) -> EdgeEntry | None:
+    """The stack's public entry (ADR-0028), or None where it has none."""
+    edge = config.edge
+    if edge is None:
+        return None
+    return EdgeEntry(
+        domain=edge.domain, hosted_zone_id=edge.hosted_zone_id, tls_policy=edge.tls_policy, shield_advanced=edge.shield_advanced
     )
 
 

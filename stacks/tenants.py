@@ -12,10 +12,11 @@ from components.tenant.delivery import ServiceSpec
 from components.tenant.edge import PublicRoute
 from components.tenant.gitops_access import ssh_url
 from components.tenant.namespace import EgressAllow
-from components.tenant.spec import EdgeSettings, RepositorySpec, TenantSettings, TenantSpec
+from components.tenant.spec import RepositorySpec, TenantSettings, TenantSpec
 from stacks.config import PlatformConfig, public_host, rate_limit
 from stacks.config import Tenant as TenantConfig
 from stacks.settings import (
+    edge_entry,
     erasure_image,
     name_prefix,
     platform_endpoints,
@@ -108,12 +109,5 @@ def tenant_settings(config: PlatformConfig) -> TenantSettings:
         db_credential_ttl_seconds=config.vault.db_credential_ttl_seconds,
         token_ttl_seconds=config.vault.default_lease_ttl_seconds,
         max_ttl_seconds=config.vault.max_lease_ttl_seconds,
-        edge=EdgeSettings(
-            domain=config.edge.domain,
-            hosted_zone_id=config.edge.hosted_zone_id,
-            tls_policy=config.edge.tls_policy,
-            shield_advanced=config.edge.shield_advanced,
-        )
-        if config.edge
-        else None,
+        edge=edge_entry(config),
     )

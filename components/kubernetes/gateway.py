@@ -15,24 +15,36 @@ from components.kubernetes import charts
 
 
 @dataclass(frozen=True)
-class EdgeSettings:
-    """Attributes:
-    cluster_name: Names the controller's objects (the ``elbv2.k8s.aws/cluster`` tag its role is scoped to).
-    vpc_id / region: Where its ALBs are.
-    domain / hosted_zone_id: The zone external-dns writes in, and only under this domain.
-    owner_id: external-dns's ownership marker (TXT records): it changes only records it wrote.
-    tls_policy: The controller's default listener policy (each tenant's class sets its own too).
-    shield_advanced: The controller may protect ALBs with Shield Advanced.
+class EdgeEntry:
+    """The stack's public entry (config ``edge``), which the controllers and every tenant's entry share.
+
+    Attributes:
+        domain / hosted_zone_id: The Route 53 zone the public hosts are in (certificates' validation;
+            external-dns writes there, and only under this domain).
+        tls_policy: The HTTPS listeners' security policy.
+        shield_advanced: Protect each ALB with Shield Advanced.
     """
 
+    domain: str
+    hosted_zone_id: str
+    tls_policy: str
+    shield_advanced: bool
+
+
+@dataclass(frozen=True)
+class EdgeSettings:
+    """Attributes:
+    entry: The stack's public entry.
+    cluster_name: Names the controller's objects (the ``elbv2.k8s.aws/cluster`` tag its role is scoped to).
+    vpc_id / region: Where its ALBs are.
+    owner_id: external-dns's ownership marker (TXT records): it changes only records it wrote.
+    """
+
+    entry: EdgeEntry
     cluster_name: pulumi.Input[str]
     vpc_id: pulumi.Input[str]
     region: str
-    domain: str
-    hosted_zone_id: str
     owner_id: str
-    tls_policy: str
-    shield_advanced: bool
 
 
 def load_balancer_controller_values(edge: EdgeSettings, replicas: int) -> dict[str, Any]:
@@ -45,10 +57,10 @@ def load_balancer_controller_values(edge: EdgeSettings, replicas: int) -> dict[s
         # Each tenant's class and params are the platform's (TenantEdge): none open to every namespace.
         "createIngressClassResource": False,
         "ingressClassParams": {"create": False},
-        "defaultSSLPolicy": edge.tls_policy,
+        "defaultSSLPolicy": edge.entry.tls_policy,
         "defaultTargetType": "ip",
         "defaultLoadBalancerScheme": "internal",
-        "enableShield": edge.shield_advanced,
+        "enableShield": edge.entry.shield_advanced,
         "enableWaf": False,  # WAF Classic: retired; web ACLs are WAFv2
         "enableWafv2": True,
         "serviceMonitor": {"enabled": True},
@@ -64,8 +76,8 @@ def external_dns_values(edge: EdgeSettings) -> dict[str, Any]:
         "policy": "sync",
         "registry": "txt",
         "txtOwnerId": edge.owner_id,
-        "domainFilters": [edge.domain],
-        "extraArgs": [f"--zone-id-filter={edge.hosted_zone_id}", "--aws-zone-type=public"],
+        "domainFilters": [edge.entry.domain],
+        "extraArgs": [f"--zone-id-filter={edge.entry.hosted_zone_id}", "--aws-zone-type=public"],
         "serviceAccount": {"create": True, "name": EXTERNAL_DNS_SERVICE_ACCOUNT},
         "env": [{"name": "AWS_DEFAULT_REGION", "value": edge.region}],
         "serviceMonitor": {"enabled": True},

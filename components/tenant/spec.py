@@ -12,6 +12,7 @@ from typing import Any
 import pulumi
 
 from components.aws import outbox
+from components.kubernetes.gateway import EdgeEntry
 from components.kubernetes.quotas import QuotaTier
 from components.tagging import CostTags
 from components.tenant.concierge import DB_CREDENTIAL_TTL_SECONDS
@@ -74,22 +75,6 @@ class TenantSpec:
 
 
 @dataclass(frozen=True)
-class EdgeSettings:
-    """The stack's public entry, for every tenant with a public route (ADR-0028).
-
-    Attributes:
-        domain / hosted_zone_id: The Route 53 zone the hosts are in (certificate validation).
-        tls_policy: The listeners' security policy.
-        shield_advanced: Protect each tenant's ALB with Shield Advanced.
-    """
-
-    domain: str
-    hosted_zone_id: str
-    tls_policy: str
-    shield_advanced: bool
-
-
-@dataclass(frozen=True)
 class TenantSettings:
     """What the stack decides for every tenant.
 
@@ -124,7 +109,7 @@ class TenantSettings:
     db_credential_ttl_seconds: int = DB_CREDENTIAL_TTL_SECONDS
     token_ttl_seconds: int = vault_platform.DEFAULT_LEASE_TTL_SECONDS
     max_ttl_seconds: int = vault_platform.MAX_LEASE_TTL_SECONDS
-    edge: EdgeSettings | None = None
+    edge: EdgeEntry | None = None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from components.kubernetes import charts
 from components.kubernetes.cloudwatch_metrics import ExporterSettings
-from components.kubernetes.gateway import EdgeSettings
+from components.kubernetes.gateway import EdgeEntry, EdgeSettings
 from components.kubernetes.logging import ShipperSettings
 from components.kubernetes.platform import KubernetesPlatform, KubernetesPlatformArgs
 from components.kubernetes.telemetry import CollectorSettings
@@ -59,7 +59,7 @@ def test_chaos_mesh_only_when_enabled_in_a_privileged_namespace_with_its_reason(
 
 def test_the_edge_controllers_only_where_the_stack_has_an_edge() -> None:
     assert not set(releases(chaos=False)) & {c.name for c in charts.EDGE}
-    edge = EdgeSettings("fb-dev", "vpc-1", "eu-west-3", "dev.example.com", "Z0EXAMPLE", "fb-dev", DEFAULT_TLS_POLICY, False)
+    edge = EdgeSettings(EdgeEntry("dev.example.com", "Z0EXAMPLE", DEFAULT_TLS_POLICY, False), "fb-dev", "vpc-1", "eu-west-3", "fb-dev")
     built = build(lambda: KubernetesPlatform("kubernetes-platform", replace(args(), edge=edge)))
     found = {r.inputs["name"]: r.inputs for r in built.of_type("kubernetes:helm.sh/v3:Release")}
     for chart in charts.EDGE:

@@ -169,9 +169,8 @@ def test_the_controllers_identities_write_only_what_is_theirs() -> None:
 
 
 def test_the_controllers_create_no_class_of_their_own_and_write_only_the_zone() -> None:
-    settings = gateway.EdgeSettings(
-        "fb-dev", "vpc-1", "eu-west-3", "dev.example.com", "Z0EXAMPLE", "fb-dev", edge.DEFAULT_TLS_POLICY, False
-    )
+    entry = gateway.EdgeEntry("dev.example.com", "Z0EXAMPLE", edge.DEFAULT_TLS_POLICY, False)
+    settings = gateway.EdgeSettings(entry, "fb-dev", "vpc-1", "eu-west-3", "fb-dev")
     controller = gateway.chart_values(charts.AWS_LOAD_BALANCER_CONTROLLER, settings, 2)
     assert controller["createIngressClassResource"] is False and controller["ingressClassParams"] == {"create": False}
     assert controller["defaultLoadBalancerScheme"] == "internal" and controller["enableWaf"] is False
