@@ -51,6 +51,30 @@ def test_a_nat_gateway_costs_its_hours_and_its_gigabytes() -> None:
     assert estimate.total == Decimal("47.04")
 
 
+def test_a_tenants_public_entry_costs_its_alb_and_its_web_acl() -> None:
+    """#29: load balancer hours and LCUs (on the class the controller makes an ALB of), the web ACL,
+    its rules and the requests of the routes it guards (two paths: 2 x requestsPerMonth)."""
+    edge = "urn:pulumi:t::p::fintech:tenant:TenantEdge::lending"
+    rules = [{"name": "rate-limit"}, *({"name": f"group-{i}"} for i in range(4))]
+    paths = [{"path": "/"}, {"path": "/admin"}]
+    resources = [
+        platform(),
+        tenant("lending", usage={"edgeLcus": "2"}),
+        res("aws:wafv2/webAcl:WebAcl", "acl", {"rules": rules}, tenant="lending", parent=edge),
+        res("kubernetes:elbv2.k8s.aws/v1beta1:IngressClassParams", "class", {}, tenant="lending", parent=edge),
+        res("kubernetes:networking.k8s.io/v1:Ingress", "routes", {"spec": {"rules": [{"http": {"paths": paths}}]}}, "lending", edge),
+    ]
+    estimate = pricing.estimate(resources, "eu-west-3")
+    # 730 h x 0.024 = 17.52; 2 LCUs x 730 h x 0.0085 = 12.41
+    assert lines_of(estimate, "kubernetes:elbv2.k8s.aws/v1beta1:IngressClassParams") == [
+        ("load balancer hours", "730", "17.52"),
+        ("load balancer capacity units", "1460", "12.41"),
+    ]
+    # 5.00 a web ACL, 1.00 a rule, 0.60 a million requests
+    assert lines_of(estimate, "aws:wafv2/webAcl:WebAcl") == [("web ACL", "1", "5.00"), ("rules", "5", "5.00"), ("requests inspected", "2", "1.20")]
+    assert estimate.direct["lending"] == Decimal("41.13") and estimate.unpriced == []
+
+
 def test_s3_storage_is_priced_by_tier() -> None:
     # 61,440 GB = 51,200 GB x 0.024 (1,228.80) + 10,240 GB x 0.023 (235.52) = 1,464.32
     estimate = pricing.estimate([platform({"storageGb": "61440"}), res("aws:s3/bucket:Bucket", "lake")], "eu-west-3")
