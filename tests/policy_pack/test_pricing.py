@@ -71,7 +71,11 @@ def test_a_tenants_public_entry_costs_its_alb_and_its_web_acl() -> None:
         ("load balancer capacity units", "1460", "12.41"),
     ]
     # 5.00 a web ACL, 1.00 a rule, 0.60 a million requests
-    assert lines_of(estimate, "aws:wafv2/webAcl:WebAcl") == [("web ACL", "1", "5.00"), ("rules", "5", "5.00"), ("requests inspected", "2", "1.20")]
+    assert lines_of(estimate, "aws:wafv2/webAcl:WebAcl") == [
+        ("web ACL", "1", "5.00"),
+        ("rules", "5", "5.00"),
+        ("requests inspected", "2", "1.20"),
+    ]
     assert estimate.direct["lending"] == Decimal("41.13") and estimate.unpriced == []
 
 
