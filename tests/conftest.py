@@ -91,8 +91,8 @@ NEW_TENANT: dict[str, Any] = {
 
 #: How many resources (components included) NEW_TENANT brings under its Tenant, one service of a pii class.
 #: With its dashboards ConfigMap (#30 item 4), its outbox and erasure queue alerts (#30 item 3), its canary
-#: (#29) and its owner's alert subscription (#30 item 1).
-NEW_TENANT_RESOURCES = 71
+#: (#29) and its owner's alert subscription (#30 item 1); no gateway-namespace ingress any more (ADR-0028).
+NEW_TENANT_RESOURCES = 70
 
 #: Platform resources (logical names) that change when a tenant joins or leaves: none. The database path
 #: is per tenant (#27 item 3: its own pooler and migration Job; Vault's connection names no tenant), and

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 POD_SECURITY_LEVEL = "restricted"
-#: The only namespace allowed to open connections into a tenant, and where the Concierge listens.
+#: The edge's controllers (ADR-0028); no namespace opens connections into a tenant's but Prometheus's.
 GATEWAY_NAMESPACE = "platform-gateway"
 VAULT_NAMESPACE = "vault"
 DNS_NAMESPACE = "kube-system"

@@ -2,11 +2,11 @@
 
 Everything a tenant's workloads need to run isolated in its own namespace and nothing more:
 Pod Security ``restricted`` (enforce/audit/warn), a ResourceQuota and LimitRange from the tier,
-default-deny ingress *and* egress with narrow allows (same namespace, DNS, the platform gateway and
-Prometheus in; out: Vault where it really is, the database pooler, the telemetry collector, the AWS
-APIs' interface endpoints, the Pod Identity agent, and the tenant's own egress allow-list), a
-ServiceAccount per service, and the tenant team's group bound to a read-and-restart role in this
-namespace only.
+default-deny ingress *and* egress with narrow allows (in: the same namespace, Prometheus, and for its
+public services their ALB from the public subnets (ADR-0028); out: Vault where it really is, the
+database pooler, the telemetry collector, the AWS APIs' interface endpoints, the Pod Identity agent,
+and the tenant's own egress allow-list), a ServiceAccount per service, and the tenant team's group
+bound to a read-and-restart role in this namespace only.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from components import options
 from components.context import StackContext
 from components.kubernetes.admission import REGISTRY_SCOPE_LABEL, REGISTRY_SCOPE_OWN, TENANT_REGISTRY_POLICY, tenant_registry_policy
 from components.kubernetes.logging import TENANT_LABEL
-from components.kubernetes.namespaces import DNS_NAMESPACE, GATEWAY_NAMESPACE, pod_security_labels
+from components.kubernetes.namespaces import DNS_NAMESPACE, pod_security_labels
 from components.kubernetes.quotas import QuotaTier, limit_range_spec, resource_quota_spec
 
 #: The instance metadata endpoint: no tenant pod may reach node credentials.
@@ -51,7 +51,6 @@ class PlatformEndpoints:
         pooler_namespace / pooler_port: The database pooler (ADR-0002).
         telemetry_namespace / otlp_ports: The OpenTelemetry collector (and Prometheus, which scrapes
             tenant pods from the same namespace).
-        gateway_namespace: The only namespace allowed to open connections in besides Prometheus.
         aws_endpoints_cidr: Where the VPC's interface endpoints to the AWS APIs are (the VPC's CIDR;
             ADR-0025): HTTPS there reaches AWS without the internet.
         edge_cidrs: The public subnets, where a tenant's ALB sends requests from (its targets are pod
@@ -65,7 +64,6 @@ class PlatformEndpoints:
     telemetry_namespace: str
     otlp_ports: tuple[int, ...]
     aws_endpoints_cidr: str
-    gateway_namespace: str = GATEWAY_NAMESPACE
     edge_cidrs: tuple[str, ...] = ()
 
 
@@ -110,11 +108,6 @@ def network_policy_specs(
                     "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
                 }
             ],
-        },
-        "allow-gateway-ingress": {
-            "podSelector": {},
-            "policyTypes": ["Ingress"],
-            "ingress": [{"from": [_namespace_selector(endpoints.gateway_namespace)]}],
         },
         "allow-metrics-scrape": {
             "podSelector": {},

@@ -65,7 +65,6 @@ def test_tenant_namespace_bundle(stack_plans: dict[str, list[Registration]]) -> 
         "allow-dns-egress",
         # payments-api is public in dev (its edge): the ALB reaches its pods from the public subnets.
         "allow-edge-ingress",
-        "allow-gateway-ingress",
         "allow-metrics-scrape",
         "allow-platform-egress",
         "allow-same-namespace",
@@ -74,9 +73,6 @@ def test_tenant_namespace_bundle(stack_plans: dict[str, list[Registration]]) -> 
     assert is_default_deny(policies["default-deny"])
     assert policies["allow-edge-ingress"]["podSelector"]["matchExpressions"][0]["values"] == ["payments-api"]
     assert [b["ipBlock"]["cidr"] for b in policies["allow-edge-ingress"]["ingress"][0]["from"]] == ["10.10.128.0/20", "10.10.144.0/20"]
-    assert policies["allow-gateway-ingress"]["ingress"] == [
-        {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "platform-gateway"}}}]}
-    ]
     vault, pooler, collector, aws_apis, pod_identity = policies["allow-platform-egress"]["egress"]
     # Vault is outside the cluster (ADR-0023): dev's address port, on the VPC (vault.networkCidrs' default).
     assert vault == {"to": [{"ipBlock": {"cidr": "10.10.0.0/16"}}], "ports": [{"protocol": "TCP", "port": 8200}]}
