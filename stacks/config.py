@@ -29,7 +29,7 @@ from components.tagging import SHARED_TENANT
 from components.tenant import canary, edge
 from components.tenant.concierge import DB_CREDENTIAL_TTL_SECONDS
 from components.vault import platform as vault_platform
-from policy_pack.policies import lifecycle, pricing
+from policy_pack.policies import lifecycle, pricing, recovery
 from policy_pack.policies.contract import ERASURE_NAME
 from stacks import aws_values, cron, eks_versions, postgresql, regions
 from stacks.catalog import PLATFORM_REPOSITORIES
@@ -869,6 +869,25 @@ def platform_registry(config: PlatformConfig) -> str:
     return f"{config.aws_account_id}.dkr.ecr.{config.region}.amazonaws.com"
 
 
+def _recovery_problems(config: PlatformConfig) -> list[str]:
+    """The backup schedule against the recovery objectives of what it backs up (#30 item 6): the
+    ledger (audit) has only the schedule's recovery points; the database has Aurora's continuous
+    backup, whose RPO is point-in-time restore's whatever the schedule."""
+    gap = recovery.longest_gap_minutes(config.backup.schedule)
+    database = config.database_class.value
+    # database.backupRetentionDays is at least 1: point-in-time restore is always on.
+    stores = {"the audit ledger": ("audit", gap), "the database": (database, recovery.POINT_IN_TIME_MINUTES)}
+    messages = []
+    for store, (data_class, store_gap) in stores.items():
+        problem = recovery.rpo_problem(data_class, store_gap)
+        if problem:
+            messages.append(
+                f"{config.backup.schedule!r} misses the RPO of {store}: {problem} (docs/data-lifecycle.md#recovery-objectives); "
+                "schedule it at least that often, e.g. cron(0 3 * * ? *) for a day"
+            )
+    return messages
+
+
 def _lifecycle_problems(config: PlatformConfig) -> list[tuple[str, str]]:
     problems = [
         (f"dataLifecycle.{name}.{field}", message)
@@ -885,6 +904,7 @@ def _lifecycle_problems(config: PlatformConfig) -> list[tuple[str, str]]:
                 f"(dataLifecycle.{database}.expireAfterDays): a recovery point would keep it longer; use at most {expiry}",
             )
         )
+    problems += [("backup.schedule", message) for message in _recovery_problems(config)]
     if config.environment == "prod" and config.kubernetes.chaos_enabled:
         problems.append(
             (

@@ -41,9 +41,15 @@ def alerts(plan: list[Registration]) -> set[str]:
     return names | {str(a.inputs["name"]) for a in by_type(plan, "aws:cloudwatch/metricAlarm:MetricAlarm")}
 
 
-def test_the_seed_s_three_incidents_and_gate_3_s_kill_switch_have_runbooks() -> None:
+def test_the_seed_s_three_incidents_gate_3_s_kill_switch_and_the_restore_have_runbooks() -> None:
     incidents = {header(p)["incident"] for p in RUNBOOKS if p.name != "README.md"}
-    assert incidents == {"duplicate payment", "database primary failure", "model bias event", "a feature misbehaving in production"}
+    assert incidents == {
+        "duplicate payment",
+        "database primary failure",
+        "model bias event",
+        "a feature misbehaving in production",
+        "data lost or corrupted in the database",
+    }
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from fnmatch import fnmatch
 
+from . import contract, recovery
 from ._lib import (
     CRITICAL,
     HIGH,
@@ -32,6 +33,7 @@ BUCKET = "aws:s3/bucket:Bucket"
 BACKUP_VAULT = "aws:backup/vault:Vault"
 BACKUP_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
 BACKUP_SELECTION = "aws:backup/selection:Selection"
+BACKUP_PLAN = "aws:backup/plan:Plan"
 
 
 def _rds_encrypted(props, _args):
@@ -107,6 +109,55 @@ def _backup_coverage(args) -> Iterator[tuple[str, str | None]]:
         if ledger and not names_by_arn(selected, BUCKET_ARN, ledger):
             where = buckets.get(ledger, trail)
             yield f"the audit ledger bucket {ledger!r} (the trail's) is in no AWS Backup selection", where.urn
+
+
+def _recovery_gaps(plans, selection) -> list[tuple[int | None, str]]:
+    """(longest gap in minutes, which rule) of every rule of the plans ``selection`` belongs to."""
+    gaps = []
+    for dependency in selection.property_dependencies.get("planId", []):
+        plan = plans.get(dependency.urn)
+        for rule in items(get(plan.props, "rules")) if plan is not None else []:
+            schedule = str(get(rule, "schedule", ""))
+            try:
+                gap = recovery.longest_gap_minutes(schedule)
+            except (ValueError, IndexError):
+                continue
+            gaps.append((gap, f"backup plan {plan.name!r} rule {get(rule, 'ruleName', '?')!r} ({schedule})"))
+    return gaps
+
+
+def _backups_meet_rpo(args) -> Iterator[tuple[str, str | None]]:
+    """Each Aurora cluster and audit ledger whose class has a recovery point objective has recovery points
+    at most that far apart: Aurora's point-in-time restore (backupRetentionPeriod ≥ 1), or a backup plan
+    rule selecting it whose schedule's longest gap is within (data/lifecycle.json ``recovery``)."""
+    plans = {plan.urn: plan for plan in named(args.resources, BACKUP_PLAN)}
+    selections = [(s, strings(get(s.props, "resources"))) for s in named(args.resources, BACKUP_SELECTION)]
+    buckets = {get(b.props, "bucket"): b for b in named(args.resources, BUCKET)}
+    stores = [(c, CLUSTER_ARN, get(c.props, "clusterIdentifier")) for c in named(args.resources, RDS_CLUSTER)]
+    stores += [
+        (buckets[ledger], BUCKET_ARN, ledger)
+        for trail in named(args.resources, TRAIL)
+        if (ledger := get(trail.props, "s3BucketName")) in buckets
+    ]
+    for store, pattern, name in stores:
+        data_class = get(store.props, f"tags.{contract.DATA_CLASS_TAG}")
+        objectives = recovery.OBJECTIVES.get(str(data_class))
+        if objectives is None:
+            continue
+        gaps = [gap for selection, arns in selections if names_by_arn(arns, pattern, name) for gap in _recovery_gaps(plans, selection)]
+        if store.resource_type == RDS_CLUSTER and (number(get(store.props, "backupRetentionPeriod", 1)) or 0) >= 1:
+            gaps.append((recovery.POINT_IN_TIME_MINUTES, "point-in-time restore"))
+        if not gaps:
+            yield (
+                f"{name or store.name!r} holds {data_class} data (RPO {objectives.rpo_minutes} minutes) and nothing takes "
+                "recovery points of it: select it in an AWS Backup plan",
+                store.urn,
+            )
+            continue
+        best, by = min(gaps, key=lambda found: float("inf") if found[0] is None else found[0])
+        problem = recovery.rpo_problem(str(data_class), best)
+        if problem:
+            yield f"{name or store.name!r}: {problem} ({by}): schedule its backups at least that often", store.urn
 
 
 def _backup_vault_locked(args) -> Iterator[tuple[str, str | None]]:
@@ -243,6 +294,18 @@ POLICIES = [
         domain="aws-data",
         check=_backup_coverage,
         reads=[RDS_CLUSTER, TRAIL, BUCKET, BACKUP_SELECTION],
+    ),
+    StackRule(
+        name="backups-meet-rpo",
+        description=(
+            "Every Aurora cluster and the audit ledger have recovery points at most their data class's RPO apart "
+            "(point-in-time restore, or a backup plan's schedule): a restore loses no more than the class allows."
+        ),
+        severity=HIGH,
+        adr="ADR-0005",
+        domain="aws-data",
+        check=_backups_meet_rpo,
+        reads=[RDS_CLUSTER, TRAIL, BUCKET, BACKUP_SELECTION, BACKUP_PLAN],
     ),
     StackRule(
         name="backup-vault-locked",

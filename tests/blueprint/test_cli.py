@@ -288,7 +288,7 @@ def test_policy_eval_bad_input(tmp_path: Path, content: str, message: str) -> No
 def test_policy_list_names_every_policy_and_its_adr() -> None:
     result = run("policy", "list", "--json")
     rows = json.loads(result.output)
-    assert result.exit_code == 0 and len(rows) == len(POLICIES) == 137
+    assert result.exit_code == 0 and len(rows) == len(POLICIES) == 138
     assert {"required-cost-tags", "tenant-namespace-bundle"} <= {r["name"] for r in rows}
 
 

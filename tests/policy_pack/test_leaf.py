@@ -8,9 +8,9 @@ import sys
 
 from stacks.loader import ROOT
 
-RULE_MODULES = [
-    p.stem for p in (ROOT / "policy_pack" / "policies").glob("*.py") if p.stem not in {"__init__", "contract", "lifecycle", "pricing"}
-]
+#: The pack's data modules, which the program may import.
+DATA_MODULES = {"__init__", "contract", "lifecycle", "pricing", "recovery"}
+RULE_MODULES = [p.stem for p in (ROOT / "policy_pack" / "policies").glob("*.py") if p.stem not in DATA_MODULES]
 
 
 def modules_after(*imports: str) -> set[str]:
@@ -20,8 +20,10 @@ def modules_after(*imports: str) -> set[str]:
     return set(json.loads(out))
 
 
-def test_the_contract_lifecycle_and_pricing_load_no_rule_and_not_the_policy_sdk() -> None:
-    loaded = modules_after("policy_pack.policies.contract", "policy_pack.policies.lifecycle", "policy_pack.policies.pricing")
+def test_the_contract_lifecycle_pricing_and_recovery_load_no_rule_and_not_the_policy_sdk() -> None:
+    loaded = modules_after(
+        "policy_pack.policies.contract", "policy_pack.policies.lifecycle", "policy_pack.policies.pricing", "policy_pack.policies.recovery"
+    )
     assert "pulumi_policy" not in loaded
     assert not {f"policy_pack.policies.{m}" for m in RULE_MODULES} & loaded
 

@@ -127,43 +127,88 @@ def _wait(check: Psql, process: subprocess.Popen[bytes], what: str, query: str =
         time.sleep(0.1)
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[Psql]:
-    bindir = _bindir()
-    root = server_directory("postgres")
-    data, sockets = root / "data", root / "sockets"
-    sockets.mkdir()
+@dataclass
+class Server:
+    """One PostgreSQL server: its directory (``data``, ``sockets``, ``tls``), process and port."""
+
+    root: Path
+    tls: Tls
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def psql(self) -> Psql:
+        return Psql(self.port, self.tls.ca)
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    def stop(self) -> None:
+        stop_process(self.process)
+
+
+#: The bootstrap superuser's login: it stands for ``rdsadmin`` (and AWS Backup's snapshots).
+BOOTSTRAP = {"user": SUPERUSER, "password": SUPERUSER_PASSWORD, "database": "postgres"}
+
+
+def init_server(prefix: str) -> tuple[Path, Tls]:
+    """A new data directory, TLS only (Aurora's rds.force_ssl): no plain ``host`` line, so a client
+    without TLS is refused; only the bootstrap superuser may take a base backup (AWS's snapshot)."""
+    root = server_directory(prefix)
+    (root / "sockets").mkdir()
     (root / "pwfile").write_text(SUPERUSER_PASSWORD)
     tls = make_ca(root / "tls", "aurora")
     _own(root)
-    initdb = [str(bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=scram-sha-256", f"--pwfile={root / 'pwfile'}"]
+    initdb = [str(_bindir() / "initdb"), "-D", str(root / "data"), "-U", SUPERUSER, "--auth=scram-sha-256", f"--pwfile={root / 'pwfile'}"]
     subprocess.run([*_as_server_user(), *initdb], check=True, capture_output=True)
-    # TLS or nothing (Aurora's rds.force_ssl): no plain `host` line, so a client without TLS is refused.
-    (data / "pg_hba.conf").write_text("hostssl all all 127.0.0.1/32 scram-sha-256\n")
+    (root / "data" / "pg_hba.conf").write_text(
+        f"hostssl all all 127.0.0.1/32 scram-sha-256\nhostssl replication {SUPERUSER} 127.0.0.1/32 scram-sha-256\n"
+    )
     _own(root)
-    port = free_port()
-    log = (root / "server.log").open("w")
-    settings = ["-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={sockets}", "-c", "max_connections=50"]
+    return root, tls
+
+
+def run_server(root: Path, tls: Tls, port: int | None = None, data: Path | None = None) -> Server:
+    """PostgreSQL on ``data`` (default: ``root/data``), waited for until it answers."""
+    data = data or root / "data"
+    port = port or free_port()
+    log = (root / "server.log").open("a")
+    settings = ["-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={root / 'sockets'}", "-c", "max_connections=50"]
     settings += ["-c", "ssl=on", "-c", f"ssl_cert_file={tls.cert}", "-c", f"ssl_key_file={tls.key}"]
     process = subprocess.Popen(
-        [*_as_server_user(), str(bindir / "postgres"), "-D", str(data), "-p", str(port), *settings], stdout=log, stderr=subprocess.STDOUT
+        [*_as_server_user(), str(_bindir() / "postgres"), "-D", str(data), "-p", str(port), *settings], stdout=log, stderr=subprocess.STDOUT
     )
-    server = Psql(port, tls.ca)
-    bootstrap = {"user": SUPERUSER, "password": SUPERUSER_PASSWORD, "database": "postgres"}
+    log.close()
+    server = Server(root, tls, port, process)
     try:
-        _wait(server, process, "PostgreSQL", **bootstrap)
-        # What RDS does when it creates the cluster: the rest is the master user's.
-        server.ok(f"CREATE ROLE rds_superuser NOLOGIN; GRANT {', '.join(RDS_SUPERUSER_GRANTS)} TO rds_superuser", **bootstrap)
-        server.ok(
-            f"CREATE ROLE {MASTER} WITH LOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE NOREPLICATION "
-            f"PASSWORD '{MASTER_PASSWORD}' IN ROLE rds_superuser",
-            **bootstrap,
-        )
-        server.ok(f"CREATE DATABASE {DATABASE}", database="postgres")
-        yield server
+        _wait(server.psql, process, "PostgreSQL", **BOOTSTRAP)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def bootstrap(server: Psql) -> None:
+    """What RDS does when it creates the cluster: the rest is the master user's."""
+    server.ok(f"CREATE ROLE rds_superuser NOLOGIN; GRANT {', '.join(RDS_SUPERUSER_GRANTS)} TO rds_superuser", **BOOTSTRAP)
+    server.ok(
+        f"CREATE ROLE {MASTER} WITH LOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE NOREPLICATION "
+        f"PASSWORD '{MASTER_PASSWORD}' IN ROLE rds_superuser",
+        **BOOTSTRAP,
+    )
+    server.ok(f"CREATE DATABASE {DATABASE}", database="postgres")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Psql]:
+    root, tls = init_server("postgres")
+    server = run_server(root, tls)
+    try:
+        bootstrap(server.psql)
+        yield server.psql
     finally:
-        stop_process(process)
-        log.close()
+        server.stop()
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -134,6 +134,18 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "backup.retentionDays",
         "the database holds pci data, which expires after 1825 days (dataLifecycle.pci.expireAfterDays)",
     ),
+    (
+        "a backup schedule that misses the ledger's RPO (#30 item 6)",
+        lambda v: v.setdefault("backup", {}).update(schedule="cron(0 3 ? * SUN *)"),
+        "backup.schedule",
+        "misses the RPO of the audit ledger: audit data has an RPO of 1440 minutes but recovery points are up to 10080 minutes apart",
+    ),
+    (
+        "a backup schedule that stops (#30 item 6)",
+        lambda v: v.setdefault("backup", {}).update(schedule="cron(0 3 * * ? 2027)"),
+        "backup.schedule",
+        "the schedule stops taking recovery points",
+    ),
     ("reserved tenant name", lambda v: tenant(v).update(name="shared"), "tenants[0].name", "duplicate tenant name 'shared'"),
     (
         "a Kubernetes namespace",
@@ -742,7 +754,12 @@ def test_admin_roles_iam_accepts_are_accepted(arn: str, write_stack: Callable[..
 
 @pytest.mark.parametrize(
     ("key", "schedule"),
-    [("erasure", "@daily"), ("erasure", "*/15 2-4 * * MON-FRI"), ("backup", "cron(30 1 ? * SUN *)"), ("backup", "cron(0 5 L * ? *)")],
+    [
+        ("erasure", "@daily"),
+        ("erasure", "*/15 2-4 * * MON-FRI"),
+        ("backup", "cron(30 1 ? * SUN-SAT *)"),
+        ("backup", "cron(0 */2 * JAN-DEC ? *)"),
+    ],
 )
 def test_valid_schedules_of_each_syntax_are_accepted(key: str, schedule: str, write_stack: Callable[..., Path]) -> None:
     _, config = load_stack_file(write_stack(as_document(mutate(lambda v: v.setdefault(key, {}).update(schedule=schedule)))))

@@ -57,6 +57,23 @@ def backup_vault(**lock: Any) -> list[Res]:
     ]
 
 
+def recovered(schedule: str = "cron(0 3 * * ? *)", retention: int = 14, select: bool = True) -> list[Res]:
+    """A pci Aurora cluster (point-in-time restore while ``retention`` >= 1) and the audit ledger, both
+    selected (or not) for a backup plan running on ``schedule``."""
+    tags = {"tags": {"data-class": "pci"}}
+    stores = [
+        Res(RDS, "aurora", {"clusterIdentifier": "acme-dev-aurora", "backupRetentionPeriod": retention, **tags}),
+        LEDGER_TRAIL,
+        Res("aws:s3/bucket:Bucket", "ledger", {"bucket": "acme-dev-audit-ledger-1", "tags": {"data-class": "audit"}}),
+        Res("aws:backup/plan:Plan", "backup-plan", {"rules": [{"ruleName": "daily", "schedule": schedule}]}),
+    ]
+    arns = ["arn:aws:rds:eu-west-3:123456789012:cluster:acme-dev-aurora", "arn:aws:s3:::acme-dev-audit-ledger-1"]
+    selection = Res(
+        "aws:backup/selection:Selection", "selection", {"planId": "p", "resources": arns}, property_dependencies={"planId": ["backup-plan"]}
+    )
+    return [*stores, selection] if select else stores
+
+
 RESOURCE_CASES: dict[str, Case] = {
     "rds-encryption": Case(RDS, {"storageEncrypted": True, "kmsKeyId": "k"}, {"storageEncrypted": False}),
     "rds-iam-auth": Case(RDS, {"iamDatabaseAuthenticationEnabled": True}, {}),
@@ -99,6 +116,18 @@ STACK_CASES: dict[str, StackCase] = {
         [AURORA_CLUSTER, backup_selection("arn:aws:s3:::acme-dev-audit-ledger-1")],
         "aurora",
         more_bad=(([LEDGER_TRAIL, LEDGER, backup_selection("arn:aws:rds:eu-west-3:123456789012:cluster:acme-dev-aurora")], "ledger"),),
+    ),
+    "backups-meet-rpo": StackCase(
+        recovered(),
+        # Weekly: the ledger's recovery points are a week apart, its class allows a day.
+        recovered("cron(0 3 ? * SUN *)"),
+        "ledger",
+        more_bad=(
+            # pci's RPO is 15 minutes: without point-in-time restore, a daily backup loses up to a day.
+            (recovered(retention=0), "aurora"),
+            # Nothing takes recovery points of the ledger at all.
+            (recovered(select=False), "ledger"),
+        ),
     ),
     "backup-vault-locked": StackCase(
         backup_vault(minRetentionDays=35, maxRetentionDays=36500, changeableForDays=3),
