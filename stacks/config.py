@@ -327,6 +327,17 @@ class NetworkConfig(_Model):
     nat_gateways: Literal["single", "perAz"] = "perAz"
 
 
+class NodeAutoscalerConfig(_Model):
+    """The Cluster Autoscaler (#30 item 7, ADR-0030): the node group grows when pods cannot be scheduled
+    (KEDA scaled a worker out) and shrinks when nodes sit underused, within nodeMin..nodeMax."""
+
+    enabled: bool = True
+    scale_down_unneeded_minutes: int = Field(10, ge=1, le=1440, description="How long a node stays underused before it is removed.")
+    scale_down_utilization_threshold: float = Field(
+        0.5, gt=0, lt=1, description="Below this share of its allocatable CPU and memory requested, a node is underused."
+    )
+
+
 class ClusterConfig(_Model):
     kubernetes_version: Annotated[str, AfterValidator(_kubernetes_version)] = cluster.KUBERNETES_VERSION
     endpoint_public_access: bool = False
@@ -341,6 +352,7 @@ class ClusterConfig(_Model):
     admin_role_arns: list[
         Annotated[str, Field(pattern=r"^arn:aws:iam::\d{12}:role/(?:[\x21-\x2e\x30-\x7e]+/){0,20}[\w+=,.@-]{1,64}$", max_length=600)]
     ] = []
+    node_autoscaler: NodeAutoscalerConfig = NodeAutoscalerConfig()
     create_autoscaling_service_role: bool = Field(
         True,
         description="Create AWSServiceRoleForAutoScaling, which the data key's policy names for encrypted node volumes "
@@ -357,6 +369,11 @@ class ClusterConfig(_Model):
             raise ValueError("publicAccessCidrs must not contain 0.0.0.0/0")
         if not self.node_min <= self.node_desired <= self.node_max:
             raise ValueError(f"need nodeMin <= nodeDesired <= nodeMax, got {self.node_min}/{self.node_desired}/{self.node_max}")
+        if self.node_autoscaler.enabled and self.node_max == self.node_desired:
+            raise ValueError(
+                f"nodeMax is nodeDesired ({self.node_max}): the node autoscaler could add no node for scaled-out workers; "
+                "raise nodeMax, or set nodeAutoscaler.enabled: false"
+            )
         return self
 
 

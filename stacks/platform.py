@@ -43,6 +43,8 @@ from components.aws.scaler_identity import (
     LogShipperIdentityArgs,
     MetricsReaderIdentity,
     MetricsReaderIdentityArgs,
+    NodeAutoscalerIdentity,
+    NodeAutoscalerIdentityArgs,
     ScalerIdentity,
     ScalerIdentityArgs,
     TelemetryIdentity,
@@ -55,6 +57,7 @@ from components.kubernetes.admission import registry_host
 from components.kubernetes.cloudwatch_metrics import ExporterSettings
 from components.kubernetes.gateway import EdgeSettings
 from components.kubernetes.logging import ShipperSettings
+from components.kubernetes.node_autoscaler import AutoscalerSettings
 from components.kubernetes.platform import KubernetesPlatform, KubernetesPlatformArgs
 from components.kubernetes.telemetry import CollectorSettings
 from components.tagging import MANDATORY_TAG_KEYS, SHARED_TENANT
@@ -185,6 +188,7 @@ class Platform(pulumi.ComponentResource):
                 node_min=config.cluster.node_min,
                 node_desired=config.cluster.node_desired,
                 node_max=config.cluster.node_max,
+                autoscaled=config.cluster.node_autoscaler.enabled,
                 access=[
                     ClusterAccess("deploy", self.ci.deploy_role_arn, CLUSTER_ADMIN_POLICY),
                     ClusterAccess("preview", self.ci.preview_role_arn, CLUSTER_VIEW_POLICY),
@@ -197,6 +201,10 @@ class Platform(pulumi.ComponentResource):
         )
         ScalerIdentity("keda-operator", ScalerIdentityArgs(self.cluster.pod_identity_cluster_name), self.ctx, self.on_aws)
         AdmissionIdentity("kyverno-admission", AdmissionIdentityArgs(self.cluster.pod_identity_cluster_name), self.ctx, self.on_aws)
+        if config.cluster.node_autoscaler.enabled:
+            NodeAutoscalerIdentity(
+                "cluster-autoscaler", NodeAutoscalerIdentityArgs(self.cluster.pod_identity_cluster_name), self.ctx, self.on_aws
+            )
         self.collector = CollectorSettings(region=config.region)
         self.shipper = ShipperSettings(
             region=config.region, name_prefix=self.ctx.name_prefix, platform_log_group=platform_log_group_name(config)
@@ -276,6 +284,15 @@ class Platform(pulumi.ComponentResource):
                     owner_id=self.ctx.name_prefix,
                 )
                 if (entry := edge_entry(config))
+                else None,
+                node_autoscaler=AutoscalerSettings(
+                    cluster_name=self.cluster.pod_identity_cluster_name,
+                    region=config.region,
+                    max_nodes=config.cluster.node_max,
+                    scale_down_unneeded_minutes=config.cluster.node_autoscaler.scale_down_unneeded_minutes,
+                    scale_down_utilization=config.cluster.node_autoscaler.scale_down_utilization_threshold,
+                )
+                if config.cluster.node_autoscaler.enabled
                 else None,
             ),
             self.child(self.kubernetes_provider),

@@ -23,6 +23,7 @@ from components.aws.log_group import log_group
 from components.aws.managed_policies import EKS_CLUSTER_POLICY, NODE_MANAGED_POLICIES
 from components.context import StackContext
 from policy_pack.policies.lifecycle import Retention
+from policy_pack.policies.pricing import AUTOSCALED_TAG
 
 CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
@@ -116,6 +117,8 @@ class ClusterArgs:
     instance_types / node_min / node_desired / node_max: The managed node group. Default: the module's
         ``NODE_*`` constants, which the config model's defaults read too.
     access: Principals admitted through access entries (the deploy role, the preview role, admins). Default: none.
+    autoscaled: The Cluster Autoscaler owns the node group's desired size (``node_desired`` is its size at
+        creation only: a later ``up`` must not reset what the autoscaler decided). Default False.
     """
 
     subnet_ids: list[pulumi.Input[str]]
@@ -130,6 +133,7 @@ class ClusterArgs:
     node_desired: int = NODE_DESIRED
     node_max: int = NODE_MAX
     access: list[ClusterAccess] = field(default_factory=list)
+    autoscaled: bool = False
 
 
 class Cluster(pulumi.ComponentResource):
@@ -226,7 +230,11 @@ class Cluster(pulumi.ComponentResource):
             ami_type=ami_type_for(args.instance_types),
             scaling_config={"min_size": args.node_min, "desired_size": args.node_desired, "max_size": args.node_max},
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
-            opts=child,
+            tags={AUTOSCALED_TAG: "true"} if args.autoscaled else None,
+            # terraform-aws-eks ignores desired_size for the same reason (a node group resized by the
+            # autoscaler would be reset by every apply). Raising nodeMin above the current size then
+            # needs the size raised first (EKS refuses min > desired).
+            opts=options.child(self, opts, ignore_changes=["scalingConfig.desiredSize"]) if args.autoscaled else child,
         )
         for access in args.access:
             entry = aws.eks.AccessEntry(

@@ -20,7 +20,7 @@ from components.aws import iam_documents
 from components.aws.arns import Location
 from components.aws.ci_identity import ROLE_PATH
 from components.context import StackContext
-from components.kubernetes import charts, cloudwatch_metrics, logging, telemetry
+from components.kubernetes import charts, cloudwatch_metrics, logging, node_autoscaler, telemetry
 from components.naming import physical_name
 
 KEDA_OPERATOR_SERVICE_ACCOUNT = "keda-operator"
@@ -236,5 +236,35 @@ class AdmissionIdentity(pulumi.ComponentResource):
             cluster_name=args.cluster_name,
             service_account=(charts.KYVERNO.namespace, KYVERNO_ADMISSION_SERVICE_ACCOUNT),
             policy=("registry-read", repositories.apply(lambda arn: json.dumps(registry_read(arn)))),
+        )
+        self.register_outputs({})
+
+
+@dataclass(frozen=True)
+class NodeAutoscalerIdentityArgs:
+    """Attributes:
+    cluster_name: The cluster whose Cluster Autoscaler gets the role; its groups are the ones it may scale.
+    """
+
+    cluster_name: pulumi.Input[str]
+
+
+class NodeAutoscalerIdentity(pulumi.ComponentResource):
+    """The AWS identity of the Cluster Autoscaler (#30 item 7): it reads Auto Scaling groups and instance
+    types, and changes the capacity of this cluster's EKS groups only."""
+
+    def __init__(self, name: str, args: NodeAutoscalerIdentityArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fintech:aws:NodeAutoscalerIdentity", name, None, opts)
+        location = Location.of(self)
+        policy = pulumi.Output.all(location.region, location.account, args.cluster_name).apply(
+            lambda v: json.dumps(node_autoscaler.access(region=v[0], account=v[1], cluster_name=v[2]))
+        )
+        operator_role(
+            name,
+            parent=self,
+            role_name=physical_name(ctx.name_prefix, "cluster-autoscaler", max_length=64),
+            cluster_name=args.cluster_name,
+            service_account=(charts.CLUSTER_AUTOSCALER.namespace, node_autoscaler.SERVICE_ACCOUNT),
+            policy=("scale", policy),
         )
         self.register_outputs({})

@@ -41,6 +41,9 @@ FLUENT_BIT = Chart("fluent-bit", "https://fluent.github.io/helm-charts", "0.58.1
 #: Controller v3.5.0 turns each tenant's Ingress into its ALB; external-dns v0.21.0 writes its hosts.
 AWS_LOAD_BALANCER_CONTROLLER = Chart("aws-load-balancer-controller", "https://aws.github.io/eks-charts", "3.5.0", GATEWAY_NAMESPACE)
 EXTERNAL_DNS = Chart("external-dns", "https://kubernetes-sigs.github.io/external-dns/", "1.21.1", GATEWAY_NAMESPACE)
+#: Cluster Autoscaler v1.35.0 (chart 9.59.0): nodes follow the workers (#30 item 7, ADR-0030); its minor
+#: is the clusters' Kubernetes minor, so a Kubernetes upgrade bumps this chart too.
+CLUSTER_AUTOSCALER = Chart("cluster-autoscaler", "https://kubernetes.github.io/autoscaler", "9.59.0", "cluster-autoscaler")
 
 ALL = (
     ARGO_CD,
@@ -55,7 +58,8 @@ ALL = (
     CHAOS_MESH,
     AWS_LOAD_BALANCER_CONTROLLER,
     EXTERNAL_DNS,
+    CLUSTER_AUTOSCALER,
 )
 #: Installed only where the stack asks for them.
-OPTIONAL = (CHAOS_MESH, AWS_LOAD_BALANCER_CONTROLLER, EXTERNAL_DNS)
+OPTIONAL = (CHAOS_MESH, AWS_LOAD_BALANCER_CONTROLLER, EXTERNAL_DNS, CLUSTER_AUTOSCALER)
 EDGE = (AWS_LOAD_BALANCER_CONTROLLER, EXTERNAL_DNS)

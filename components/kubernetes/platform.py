@@ -15,7 +15,7 @@ import pulumi_random as random
 from components import options
 from components.aws import alert_relay
 from components.aws.scaler_identity import KEDA_OPERATOR_SERVICE_ACCOUNT
-from components.kubernetes import charts, cloudwatch_metrics, gateway, logging, platform_alerts, probes
+from components.kubernetes import charts, cloudwatch_metrics, gateway, logging, node_autoscaler, platform_alerts, probes
 from components.kubernetes.admission import POLICY_NAME, registry_prefixes, signature_policy
 from components.kubernetes.charts import Chart
 from components.kubernetes.namespaces import GATEWAY_NAMESPACE, pod_security_labels
@@ -182,6 +182,8 @@ class KubernetesPlatformArgs:
     alert_topic_arn / region: Where Alertmanager publishes the platform's alerts (``components.aws.alert_relay``).
     protect: Protect and retain the platform's namespaces (deleting one deletes all inside). Default False.
     edge: The edge's controllers (``gateway.py``), where the stack has a public entry. Default: none.
+    node_autoscaler: The Cluster Autoscaler's settings (``node_autoscaler.py``), where nodes follow the
+        workers. Default: none (the node group keeps its desired size).
     """
 
     kubernetes_version: str
@@ -199,6 +201,7 @@ class KubernetesPlatformArgs:
     region: str
     protect: bool = False
     edge: gateway.EdgeSettings | None = None
+    node_autoscaler: node_autoscaler.AutoscalerSettings | None = None
 
 
 class KubernetesPlatform(pulumi.ComponentResource):
@@ -211,7 +214,10 @@ class KubernetesPlatform(pulumi.ComponentResource):
         wanted = [
             c
             for c in charts.ALL
-            if c not in charts.OPTIONAL or (c is charts.CHAOS_MESH and args.chaos_enabled) or (c in charts.EDGE and args.edge)
+            if c not in charts.OPTIONAL
+            or (c is charts.CHAOS_MESH and args.chaos_enabled)
+            or (c in charts.EDGE and args.edge)
+            or (c is charts.CLUSTER_AUTOSCALER and args.node_autoscaler)
         ]
         namespaces: dict[str, k8s.core.v1.Namespace] = {}
         for ns in sorted({c.namespace for c in wanted} | {GATEWAY_NAMESPACE}):
@@ -270,6 +276,8 @@ class KubernetesPlatform(pulumi.ComponentResource):
                 cleanup_on_fail=True,
                 values=gateway.chart_values(chart, args.edge, 2 if args.ha else 1)
                 if chart in charts.EDGE and args.edge
+                else node_autoscaler.chart_values(args.node_autoscaler, args.ha)
+                if chart is charts.CLUSTER_AUTOSCALER and args.node_autoscaler
                 else chart_values(
                     chart,
                     args.ha,

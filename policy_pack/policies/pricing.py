@@ -48,6 +48,11 @@ USAGE_DEFAULTS: dict[str, tuple[Decimal, str]] = {
     "databaseIoMillions": (Decimal("50"), "million Aurora I/O requests a month"),
     "backupStorageGb": (Decimal("100"), "GB of recovery points in each backup vault"),
     "trailDataEventsMillions": (Decimal("1"), "million S3 data events the trail records a month"),
+    "autoscaledNodes": (
+        Decimal("1"),
+        "nodes the cluster autoscaler keeps above cluster.nodeDesired on average (at most nodeMax - nodeDesired): "
+        "the capacity KEDA's scaled-out workers take",
+    ),
     "edgeLcus": (
         Decimal("1"),
         "load balancer capacity units each tenant's ALB uses on average (its busiest dimension: new and active "
@@ -263,10 +268,20 @@ def _hours(_r: Resource, ctx: MeterContext, what: str, key: str) -> list[Use]:
     return [(what, key, ctx.catalog.hours, None)]
 
 
+#: The tag a node group whose size the Cluster Autoscaler owns carries (components/aws/cluster.py).
+AUTOSCALED_TAG = "k8s.io/cluster-autoscaler/enabled"
+
+
 def _node_group(r: Resource, ctx: MeterContext) -> list[Use]:
     nodes = Decimal(str(_get(r.props, "scalingConfig.desiredSize", 0)))
     instance_type = str(_get(r.props, "instanceTypes.0", ""))
     uses: list[Use] = [("instances", "ec2.instanceHour", nodes * ctx.catalog.hours, instance_type)]
+    if str((_get(r.props, "tags") or {}).get(AUTOSCALED_TAG, "")).lower() == "true":
+        # The nodes the autoscaler adds for scaled-out workers (usage autoscaledNodes), never past nodeMax.
+        headroom = max(Decimal(str(_get(r.props, "scalingConfig.maxSize", 0))) - nodes, Decimal(0))
+        extra = min(ctx.usage["autoscaledNodes"], headroom)
+        uses.append(("autoscaled instances (usage autoscaledNodes)", "ec2.instanceHour", extra * ctx.catalog.hours, instance_type))
+        nodes += extra
     volume = next(
         (
             Decimal(str(_get(t.props, "blockDeviceMappings.0.ebs.volumeSize")))

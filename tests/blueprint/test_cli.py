@@ -29,12 +29,12 @@ def test_plan_writes_the_inventory_manifests_and_report(tmp_path: Path, monkeypa
     out = tmp_path / "out" / "dev"
     assert (out / "plan.html").is_file()
     inventory = json.loads((out / "inventory.json").read_text())
-    assert inventory["stack"] == "dev" and len(inventory["resources"]) == 477
+    assert inventory["stack"] == "dev" and len(inventory["resources"]) == 483
     first = inventory["resources"][0]
     assert set(first) >= {"urn", "type", "name", "parent", "inputs", "options"}
     assert {"protect", "retainOnDelete"} <= set(first["options"])
     assert any(r["type"] == "kubernetes:core/v1:Namespace" for r in inventory["resources"])
-    assert len(list((out / "manifests").rglob("*.yaml"))) == 103
+    assert len(list((out / "manifests").rglob("*.yaml"))) == 104
     report = json.loads((out / "policy-report.json").read_text())
     assert report["counts"].get("mandatory", 0) == 0
     assert "Resources by tenant" in result.output and "payments" in result.output

@@ -97,6 +97,25 @@ def test_a_node_group_is_its_instances_and_their_volumes() -> None:
     assert lines_of(estimate, "aws:eks/nodeGroup:NodeGroup") == [("instances", "2190", "245.28"), ("node volumes (gp3)", "150", "13.92")]
 
 
+@pytest.mark.parametrize(("usage", "extra"), [(None, "1"), ("5", "2"), ("0", "0")])
+def test_an_autoscaled_node_group_adds_the_nodes_its_workers_take_never_past_its_maximum(usage: str | None, extra: str) -> None:
+    """#30 item 7: the autoscaler's nodes (usage autoscaledNodes, default 1) priced like the others, at
+    most nodeMax - nodeDesired (here 4 - 2)."""
+    scaling = {"desiredSize": 2, "maxSize": 4}
+    props = {"instanceTypes": ["m6i.large"], "scalingConfig": scaling, "tags": {pricing.AUTOSCALED_TAG: "true"}}
+    nodes = res("aws:eks/nodeGroup:NodeGroup", "nodes", props)
+    estimate = pricing.estimate([platform({"autoscaledNodes": usage} if usage else None), nodes], "eu-west-3")
+    hours = Decimal(extra) * 730
+    assert ("autoscaled instances (usage autoscaledNodes)", str(hours), f"{hours * Decimal('0.112'):.2f}") in lines_of(
+        estimate, "aws:eks/nodeGroup:NodeGroup"
+    )
+    fixed = res("aws:eks/nodeGroup:NodeGroup", "nodes", {**props, "tags": {}})
+    assert [w for w, _, _ in lines_of(pricing.estimate([platform(), fixed], "eu-west-3"), "aws:eks/nodeGroup:NodeGroup")] == [
+        "instances",
+        "node volumes (gp3)",
+    ]
+
+
 SPLIT_STACK = [
     res("aws:eks/cluster:Cluster", "eks"),  # 73.00 shared
     res("aws:kms/key:Key", "shared-key"),  # 1.00 shared

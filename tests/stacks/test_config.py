@@ -544,6 +544,18 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "need nodeMin <= nodeDesired <= nodeMax, got 3/2/4",
     ),
     (
+        "an autoscaled node group with no room to grow (#30 item 7)",
+        lambda v: v["cluster"].update(nodeMin=2, nodeDesired=2, nodeMax=2),
+        "cluster",
+        "nodeMax is nodeDesired (2): the node autoscaler could add no node for scaled-out workers",
+    ),
+    (
+        "a scale-down threshold out of the autoscaler's range",
+        lambda v: v["cluster"].update(nodeAutoscaler={"scaleDownUtilizationThreshold": 1.5}),
+        "cluster.nodeAutoscaler.scaleDownUtilizationThreshold",
+        "less than 1",
+    ),
+    (
         "instance type typo",
         lambda v: v["cluster"].update(nodeInstanceTypes=["m6i.large", "m6i.larg"]),
         "cluster.nodeInstanceTypes[1]",
@@ -836,3 +848,9 @@ def test_the_pooler_has_a_replica_per_zone_in_ha_stacks(write_stack: Callable[..
         "the pooler needs a replica in each to survive a zone's loss; use at least 3"
         in dict(raised.value.problems)["database.poolerReplicas"]
     )
+
+
+def test_a_fixed_size_node_group_is_accepted_without_the_autoscaler(write_stack: Callable[..., Path]) -> None:
+    values = mutate(lambda v: v["cluster"].update(nodeMin=2, nodeDesired=2, nodeMax=2, nodeAutoscaler={"enabled": False}))
+    _, config = load_stack_file(write_stack(as_document(values)))
+    assert not config.cluster.node_autoscaler.enabled and config.cluster.node_max == 2

@@ -6,6 +6,7 @@ from __future__ import annotations
 from components.aws import cluster
 from components.aws.cluster import Cluster, ClusterArgs
 from policy_pack.policies.lifecycle import default_retention
+from policy_pack.policies.pricing import AUTOSCALED_TAG
 from stacks.config import ClusterConfig
 from tests.components.harness import PROD_CONTEXT, build, resource_violations
 
@@ -42,3 +43,26 @@ def test_the_config_model_defaults_are_the_component_s() -> None:
     assert (defaults.node_min, defaults.node_desired, defaults.node_max) == (cluster.NODE_MIN, cluster.NODE_DESIRED, cluster.NODE_MAX)
     assert defaults.node_instance_types == list(cluster.NODE_INSTANCE_TYPES)
     assert defaults.endpoint_public_access is ClusterArgs.__dataclass_fields__["endpoint_public_access"].default
+
+
+def test_an_autoscaled_node_group_leaves_its_desired_size_to_the_autoscaler() -> None:
+    """#30 item 7: ``up`` must not reset the size the Cluster Autoscaler chose; FinOps sees the tag."""
+
+    def build_autoscaled() -> Cluster:
+        return Cluster(
+            "cluster",
+            ClusterArgs(
+                subnet_ids=["subnet-a", "subnet-b"],
+                secrets_key_arn=KEYS + "secrets",
+                data_key_arn=KEYS + "data",
+                log_retention=default_retention("internal"),
+                autoscaled=True,
+            ),
+            PROD_CONTEXT,
+        )
+
+    nodes = build(build_autoscaled, stack="prod").one("aws:eks/nodeGroup:NodeGroup")
+    assert nodes.options["ignoreChanges"] == ["scalingConfig.desiredSize"]
+    assert nodes.inputs["tags"][AUTOSCALED_TAG] == "true"
+    fixed = build(minimal, stack="prod").one("aws:eks/nodeGroup:NodeGroup")
+    assert not fixed.options.get("ignoreChanges") and AUTOSCALED_TAG not in (fixed.inputs.get("tags") or {})
