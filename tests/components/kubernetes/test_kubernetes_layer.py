@@ -90,11 +90,14 @@ def test_the_validator_rejects_a_broken_manifest() -> None:
 @pytest.mark.parametrize(("stack", "ha", "chaos"), [("dev", False, True), ("prod", True, False)])
 def test_releases_are_pinned_with_environment_values(stack_plans: dict[str, list[Registration]], stack: str, ha: bool, chaos: bool) -> None:
     releases = {r.inputs["chart"]: r.inputs for r in by_type(stack_plans[stack], "kubernetes:helm.sh/v3:Release")}
-    # dev has an edge (Pulumi.dev.yaml), prod none.
+    # dev has an edge (Pulumi.dev.yaml), prod none; both the node autoscaler (its default).
     expected = {
         c.name: c
         for c in charts.ALL
-        if c not in charts.OPTIONAL or (c is charts.CHAOS_MESH and chaos) or (c in charts.EDGE and stack == "dev")
+        if c not in charts.OPTIONAL
+        or (c is charts.CHAOS_MESH and chaos)
+        or (c in charts.EDGE and stack == "dev")
+        or c is charts.CLUSTER_AUTOSCALER
     }
     assert set(releases) == set(expected)
     for name, chart in expected.items():
@@ -102,6 +105,10 @@ def test_releases_are_pinned_with_environment_values(stack_plans: dict[str, list
         assert releases[name]["namespace"] == chart.namespace
     assert releases["argo-cd"]["values"]["redis-ha"]["enabled"] is ha
     assert releases["kyverno"]["values"]["admissionController"]["replicas"] == (3 if ha else 1)
+    # The autoscaler's bound is the stack's nodeMax, and it discovers this stack's cluster.
+    autoscaler = releases["cluster-autoscaler"]["values"]
+    assert autoscaler["extraArgs"]["max-nodes-total"] == {"dev": 4, "prod": 12}[stack]
+    assert autoscaler["autoDiscovery"]["clusterName"] and autoscaler["replicaCount"] == (2 if ha else 1)
 
 
 def test_admission_verifies_the_platform_key_in_tenant_namespaces(plan: list[Registration]) -> None:
