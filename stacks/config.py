@@ -580,6 +580,12 @@ class BackupConfig(_Model):
     schedule: Annotated[str, AfterValidator(_checked(cron.aws_problem))] = Field(
         "cron(0 3 * * ? *)", description="When the daily backup starts: an AWS Backup cron expression, UTC."
     )
+    copy_region: str | None = Field(
+        None,
+        description="A second region each recovery point is copied to (a vault there, under a replica of a multi-region "
+        "key): where pii, pci or audit data is backed up, a regional outage must not take every recovery point with "
+        "it (docs/data-lifecycle.md#recovery-objectives; the pack's backups-meet-rpo).",
+    )
     vault_lock: Literal["governance", "compliance"] = Field(
         "governance",
         description="compliance (prod): after a 3-day grace nobody, not root, can delete a recovery point early or remove "
@@ -985,6 +991,15 @@ def pooler_replicas(config: PlatformConfig) -> int:
 def cross_field_problems(config: PlatformConfig) -> list[tuple[str, str]]:
     """Checks across entries (uniqueness); each problem is (field path, message)."""
     problems: list[tuple[str, str]] = []
+    if config.backup.copy_region is not None:
+        copy = config.backup.copy_region
+        unknown_copy = aws_values.unknown(copy, aws_values.aws_regions(), "an AWS region", "pulumi_aws.Region")
+        if unknown_copy:
+            problems.append(("backup.copyRegion", unknown_copy))
+        elif copy == config.region:
+            problems.append(
+                ("backup.copyRegion", f"is the stack's own region {copy!r}: a copy must survive that region's loss; name another")
+            )
     not_a_region = aws_values.unknown(config.region, aws_values.aws_regions(), "an AWS region", "pulumi_aws.Region")
     if not_a_region:
         problems.append(("region", not_a_region))

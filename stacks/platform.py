@@ -18,7 +18,7 @@ from components.aws.access_logs import AccessLogs, AccessLogsArgs
 from components.aws.alert_relay import AlertRelay, AlertRelayArgs
 from components.aws.alert_relay import topic_arn as alert_topic_arn
 from components.aws.audit_ledger import AuditLedger, AuditLedgerArgs
-from components.aws.backup import Backup, BackupArgs
+from components.aws.backup import Backup, BackupArgs, BackupCopy
 from components.aws.billing_export import BillingExport, BillingExportArgs
 from components.aws.ci_identity import ROLE_PATH, CiIdentity, CiIdentityArgs, ImagePublisher, ci_variables, publisher_role_name_pattern
 from components.aws.cluster import (
@@ -352,6 +352,12 @@ class Platform(pulumi.ComponentResource):
                 retention_days=config.backup.retention_days,
                 schedule=config.backup.schedule,
                 lock_mode=config.backup.vault_lock,
+                copy=BackupCopy(
+                    region=copy_region,
+                    provider=aws.Provider(f"aws-{copy_region}", region=copy_region, allowed_account_ids=[config.aws_account_id]),
+                )
+                if (copy_region := config.backup.copy_region)
+                else None,
             ),
             self.ctx,
             self.on_aws,

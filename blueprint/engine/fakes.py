@@ -46,6 +46,7 @@ _ID_OUTPUT = {
     "aws:ecr/repository:Repository": "name",
     "aws:eks/cluster:Cluster": "name",
     "aws:kms/key:Key": "keyId",
+    "aws:kms/replicaKey:ReplicaKey": "keyId",
     "aws:kms/alias:Alias": "name",
     "aws:budgets/budget:Budget": "name",
 }
@@ -157,6 +158,11 @@ def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str,
         out["arn"] = f"arn:{PARTITION}:iam::{account}:oidc-provider/{str(inputs.get('url', '')).removeprefix('https://')}"
     elif type_ == "aws:kms/key:Key":
         out["keyId"] = resource_id(type_, name).removeprefix("key-")
+        out["arn"] = f"arn:{PARTITION}:kms:{region}:{account}:key/{out['keyId']}"
+    elif type_ == "aws:kms/replicaKey:ReplicaKey":
+        # A replica shares its primary's key id (an mrk-…), in its own region.
+        primary = str(inputs.get("primaryKeyArn") or "")
+        out["keyId"] = primary.rsplit("/", 1)[-1] if "/" in primary else resource_id("aws:kms/key:Key", name).removeprefix("key-")
         out["arn"] = f"arn:{PARTITION}:kms:{region}:{account}:key/{out['keyId']}"
     elif type_ == "aws:ecr/repository:Repository":
         out["repositoryUrl"] = f"{account}.dkr.ecr.{region}.amazonaws.com/{inputs.get('name') or name}"

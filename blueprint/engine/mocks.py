@@ -55,6 +55,8 @@ class PlanMocks(Mocks):
         self.first_preview = first_preview
         #: The account the AWS provider is pinned to (its ``allowedAccountIds``), as the cloud would be.
         self.account = fakes.ACCOUNT_ID
+        #: Each AWS provider's region by its name: a resource of a second-region provider lives there.
+        self.provider_regions: dict[str, str] = {}
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if not args.custom:
@@ -65,12 +67,21 @@ class PlanMocks(Mocks):
         state = dict(args.inputs)
         if args.typ == "pulumi:providers:aws":
             self.account = fakes.pinned_account(args.inputs) or self.account
-        computed = fakes.computed_outputs(args.typ, args.name, args.inputs, self.region, self.account)
+            if isinstance(args.inputs.get("region"), str):
+                self.provider_regions[args.name] = args.inputs["region"]
+        computed = fakes.computed_outputs(args.typ, args.name, args.inputs, self._region_of(args.provider), self.account)
         if self.first_preview:
             state.update({k: wire.UNKNOWN for k in computed if k not in state})
             return "", state
         state.update(computed)
         return fakes.resource_id(args.typ, args.name, state), state
+
+    def _region_of(self, provider: str | None) -> str:
+        """The region of the AWS provider a resource names (``urn::id``), else the stack's."""
+        if provider and "::pulumi:providers:aws::" in provider:
+            name = provider.split("::pulumi:providers:aws::", 1)[1].split("::", 1)[0]
+            return self.provider_regions.get(name, self.region)
+        return self.region
 
     def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         # A (dict, None) tuple crashes MockMonitor.Invoke in pulumi 3.272: return the dict alone.

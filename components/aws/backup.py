@@ -17,7 +17,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import options
-from components.aws import iam_documents
+from components.aws import iam_documents, key_policies
 from components.aws.arns import Location, s3_bucket
 from components.aws.ci_identity import ROLE_PATH
 from components.aws.managed_policies import BACKUP_SERVICE_POLICIES
@@ -52,6 +52,7 @@ class BackupArgs:
     retention_days: How long each daily recovery point is kept; also the lock's minimum.
     schedule: When the daily backup starts (AWS Backup cron, UTC).
     lock_mode: ``governance`` or ``compliance`` (see the module).
+    copy: Where each recovery point is also copied (a second region's vault), or None. Default None.
     """
 
     kms_key_arn: pulumi.Input[str]
@@ -60,6 +61,23 @@ class BackupArgs:
     retention_days: int
     schedule: str
     lock_mode: str
+    copy: BackupCopy | None = None
+
+
+@dataclass(frozen=True)
+class BackupCopy:
+    """Attributes:
+    region: The second region.
+    provider: An AWS provider in that region, for the same account.
+    """
+
+    region: str
+    provider: pulumi.ProviderResource
+
+
+def copy_vault_arn(account: str, region: str, vault_name: str) -> str:
+    """The copy vault's ARN from its name (known at a first preview: the pack checks the copy then)."""
+    return f"arn:aws:backup:{region}:{account}:backup-vault:{vault_name}"
 
 
 class Backup(pulumi.ComponentResource):
@@ -85,20 +103,19 @@ class Backup(pulumi.ComponentResource):
             changeable_for_days=lock.changeable_for_days,
             opts=options.child(self, opts, keep=ctx.protect),
         )
+        rule: dict[str, object] = {
+            "rule_name": "daily",
+            "target_vault_name": vault.name,
+            "schedule": args.schedule,
+            "start_window": 60,
+            "completion_window": 24 * 60,
+            "lifecycle": {"delete_after": args.retention_days},
+        }
+        copy_vault: list[pulumi.Resource] = []
+        if args.copy:
+            rule["copy_actions"], copy_vault = self._copies(name, args, ctx, location, opts)
         plan = aws.backup.Plan(
-            f"{name}-plan",
-            name=ctx.name("daily", max_length=50),
-            rules=[
-                {
-                    "rule_name": "daily",
-                    "target_vault_name": vault.name,
-                    "schedule": args.schedule,
-                    "start_window": 60,
-                    "completion_window": 24 * 60,
-                    "lifecycle": {"delete_after": args.retention_days},
-                }
-            ],
-            opts=child,
+            f"{name}-plan", name=ctx.name("daily", max_length=50), rules=[rule], opts=options.child(self, opts, after=copy_vault)
         )
         role = aws.iam.Role(
             f"{name}-service",
@@ -122,3 +139,44 @@ class Backup(pulumi.ComponentResource):
         )
         self.vault_name = vault.name
         self.register_outputs({"vaultName": self.vault_name})
+
+    def _copies(
+        self, name: str, args: BackupArgs, ctx: StackContext, location: Location, opts: pulumi.ResourceOptions | None
+    ) -> tuple[list[dict[str, object]], list[pulumi.Resource]]:
+        """A vault in the second region under a replica of a multi-region key, locked like the first; the
+        plan's rule copies each recovery point there, kept as long (#30 item 6)."""
+        assert args.copy is not None
+        copy = args.copy
+        regions = pulumi.Output.all(location.account, location.region)
+        policy = regions.apply(lambda v: json.dumps(key_policies.backup_copy_key_policy(v[0], [v[1], copy.region])))
+        primary = aws.kms.Key(
+            f"{name}-copy-key",
+            description=f"{ctx.name_prefix}: recovery points copied to {copy.region} (multi-region primary)",
+            multi_region=True,
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=policy,
+            opts=options.child(self, opts, keep=ctx.protect),
+        )
+        there = options.child(self, opts, keep=ctx.protect, provider=copy.provider)
+        replica = aws.kms.ReplicaKey(
+            f"{name}-copy-key-replica",
+            primary_key_arn=primary.arn,
+            description=f"{ctx.name_prefix}: recovery points copied from {ctx.region}",
+            deletion_window_in_days=30,
+            policy=policy,
+            opts=there,
+        )
+        vault_name = ctx.name("backup-copies", max_length=50)
+        vault = aws.backup.Vault(f"{name}-copy-vault", name=vault_name, kms_key_arn=replica.arn, force_destroy=False, opts=there)
+        lock = vault_lock(args.retention_days, args.lock_mode)
+        copy_lock = aws.backup.VaultLockConfiguration(
+            f"{name}-copy-vault-lock",
+            backup_vault_name=vault.name,
+            min_retention_days=lock.min_retention_days,
+            max_retention_days=lock.max_retention_days,
+            changeable_for_days=lock.changeable_for_days,
+            opts=there,
+        )
+        destination = location.account.apply(lambda account: copy_vault_arn(account, copy.region, vault_name))
+        return [{"destination_vault_arn": destination, "lifecycle": {"delete_after": args.retention_days}}], [vault, copy_lock]

@@ -230,3 +230,28 @@ def tenant_key_policy(account_id: str, region: str, log_group_name: str) -> Docu
             _logs(account_id, region, log_group_name),
         ],
     }
+
+
+#: Replicating a multi-region key is its administration too (the key policy must allow it: IAM alone cannot).
+REPLICATION_ACTIONS = ["kms:ReplicateKey", "kms:UpdatePrimaryRegion"]
+
+
+def backup_copy_key_policy(account_id: str, regions: list[str]) -> Document:
+    """The multi-region key of the recovery points copied to a second region (primary and replica alike):
+    administered by the account's IAM (replication included), used only through AWS Backup and RDS (which
+    copies Aurora's snapshots) in the two regions."""
+    via = sorted(f"{service}.{region}.amazonaws.com" for service in ("backup", "rds") for region in regions)
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {**administration(account_id), "Action": sorted([*KEY_ADMIN_ACTIONS, *REPLICATION_ACTIONS])},
+            {
+                "Sid": "UseThroughBackup",
+                "Effect": "Allow",
+                "Principal": _root(account_id),
+                "Action": SERVICE_USE_ACTIONS,
+                "Resource": "*",
+                "Condition": {"StringEquals": {"kms:CallerAccount": account_id, "kms:ViaService": via}},
+            },
+        ],
+    }

@@ -126,12 +126,28 @@ def _recovery_gaps(plans, selection) -> list[tuple[int | None, str]]:
     return gaps
 
 
+def _copy_regions(plans, selection) -> list[str]:
+    """The regions of the vaults the rules of ``selection``'s plans copy recovery points to."""
+    regions = []
+    for dependency in selection.property_dependencies.get("planId", []):
+        plan = plans.get(dependency.urn)
+        for rule in items(get(plan.props, "rules")) if plan is not None else []:
+            for copy in items(get(rule, "copyActions")):
+                parts = str(get(copy, "destinationVaultArn", "")).split(":")
+                regions.append(parts[3] if len(parts) > 3 else "")
+    return regions
+
+
 def _backups_meet_rpo(args) -> Iterator[tuple[str, str | None]]:
     """Each Aurora cluster and audit ledger whose class has a recovery point objective has recovery points
     at most that far apart: Aurora's point-in-time restore (backupRetentionPeriod ≥ 1), or a backup plan
-    rule selecting it whose schedule's longest gap is within (data/lifecycle.json ``recovery``)."""
+    rule selecting it whose schedule's longest gap is within (data/lifecycle.json ``recovery``); where
+    the class says ``regionCopy``, a rule selecting it also copies them to a vault in another region
+    than the stack's (the Platform's ``finops.region``)."""
     plans = {plan.urn: plan for plan in named(args.resources, BACKUP_PLAN)}
     selections = [(s, strings(get(s.props, "resources"))) for s in named(args.resources, BACKUP_SELECTION)]
+    platform = next(named(args.resources, contract.PLATFORM_COMPONENT), None)
+    home = str(get(platform.props, "finops.region") or "") if platform is not None else ""
     buckets = {get(b.props, "bucket"): b for b in named(args.resources, BUCKET)}
     stores = [(c, CLUSTER_ARN, get(c.props, "clusterIdentifier")) for c in named(args.resources, RDS_CLUSTER)]
     stores += [
@@ -158,6 +174,21 @@ def _backups_meet_rpo(args) -> Iterator[tuple[str, str | None]]:
         problem = recovery.rpo_problem(str(data_class), best)
         if problem:
             yield f"{name or store.name!r}: {problem} ({by}): schedule its backups at least that often", store.urn
+        if objectives.region_copy:
+            copies = [
+                region
+                for selection, arns in selections
+                if names_by_arn(arns, pattern, name)
+                for region in _copy_regions(plans, selection)
+                if region and region != home
+            ]
+            if not copies:
+                yield (
+                    f"{name or store.name!r} holds {data_class} data, whose recovery points must survive the loss of "
+                    f"{home or 'the stack region'}, and no backup rule selecting it copies them to another region: "
+                    "set backup.copyRegion",
+                    store.urn,
+                )
 
 
 def _backup_vault_locked(args) -> Iterator[tuple[str, str | None]]:
@@ -299,13 +330,14 @@ POLICIES = [
         name="backups-meet-rpo",
         description=(
             "Every Aurora cluster and the audit ledger have recovery points at most their data class's RPO apart "
-            "(point-in-time restore, or a backup plan's schedule): a restore loses no more than the class allows."
+            "(point-in-time restore, or a backup plan's schedule), copied to a second region where the class asks "
+            "(pii, pci, audit): a restore loses no more than the class allows, even after losing the region."
         ),
         severity=HIGH,
         adr="ADR-0005",
         domain="aws-data",
         check=_backups_meet_rpo,
-        reads=[RDS_CLUSTER, TRAIL, BUCKET, BACKUP_SELECTION, BACKUP_PLAN],
+        reads=[RDS_CLUSTER, TRAIL, BUCKET, BACKUP_SELECTION, BACKUP_PLAN, contract.PLATFORM_COMPONENT],
     ),
     StackRule(
         name="backup-vault-locked",

@@ -30,6 +30,8 @@ from ._lib import (
 )
 
 KEY = "aws:kms/key:Key"
+#: A replica of a multi-region key: its own policy, description and deletion window (rotation is the primary's).
+REPLICA_KEY = "aws:kms/replicaKey:ReplicaKey"
 ALIAS = "aws:kms/alias:Alias"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 #: What uses a key (or hands its use on, a grant): the actions a key policy must not delegate unnarrowed.
@@ -169,7 +171,7 @@ POLICIES = [
         severity=HIGH,
         adr="ADR-0001",
         domain="aws-kms",
-        types=[KEY],
+        types=[KEY, REPLICA_KEY],
         check=_no_bypass,
     ),
     ResourceRule(
@@ -178,7 +180,7 @@ POLICIES = [
         severity=LOW,
         adr="ADR-0009",
         domain="aws-kms",
-        types=[KEY],
+        types=[KEY, REPLICA_KEY],
         check=_description,
     ),
     ResourceRule(
@@ -187,7 +189,7 @@ POLICIES = [
         severity=MEDIUM,
         adr="ADR-0005",
         domain="aws-kms",
-        types=[KEY],
+        types=[KEY, REPLICA_KEY],
         check=_deletion_window,
         config_schema=schema(minDays={"type": "integer", "minimum": 7, "maximum": 30, "default": 14}),
     ),
@@ -200,7 +202,7 @@ POLICIES = [
         severity=HIGH,
         adr="ADR-0022",
         domain="aws-kms",
-        types=[KEY],
+        types=[KEY, REPLICA_KEY],
         check=_explicit_policy,
     ),
     ResourceRule(

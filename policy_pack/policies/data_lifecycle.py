@@ -297,6 +297,8 @@ def _erasure_wired(args) -> Iterator[Finding]:
 STATEFUL_TYPES = [
     "aws:s3/bucket:Bucket",
     "aws:kms/key:Key",
+    # A replica key decrypts the recovery points copied to its region: deleting it loses them there.
+    "aws:kms/replicaKey:ReplicaKey",
     "aws:rds/cluster:Cluster",
     "aws:rds/clusterInstance:ClusterInstance",
     "aws:dynamodb/table:Table",

@@ -376,6 +376,8 @@ METERS: dict[str, Callable[[Resource, MeterContext], list[Use]]] = {
     ],
     "aws:rds/proxy:Proxy": _proxy,
     "aws:kms/key:Key": lambda r, ctx: [("key", "kms.keyMonth", Decimal(1), None)],
+    # A multi-region replica is billed as a key of its own.
+    "aws:kms/replicaKey:ReplicaKey": lambda r, ctx: [("key", "kms.keyMonth", Decimal(1), None)],
     "aws:cloudwatch/metricAlarm:MetricAlarm": lambda r, ctx: [("alarm", "cloudwatch.alarmMonth", Decimal(1), None)],
     "aws:cloudwatch/logMetricFilter:LogMetricFilter": lambda r, ctx: [("custom metric", "cloudwatch.metricMonth", Decimal(1), None)],
     "aws:cloudwatch/logGroup:LogGroup": _log_group,

@@ -27,11 +27,15 @@ POINT_IN_TIME_MINUTES: int = int(_RAW["pointInTimeMinutes"])
 class Objectives:
     rpo_minutes: int
     rto_hours: int
+    #: Its recovery points are copied to a second region too (a regional outage is a scenario it covers).
+    region_copy: bool = False
 
 
 #: Class -> its objectives; a class absent has none (nothing to restore is promised).
 OBJECTIVES: dict[str, Objectives] = {
-    name: Objectives(int(entry["rpoMinutes"]), int(entry["rtoHours"])) for name, entry in _RAW["classes"].items() if entry
+    name: Objectives(int(entry["rpoMinutes"]), int(entry["rtoHours"]), bool(entry["regionCopy"]))
+    for name, entry in _RAW["classes"].items()
+    if entry
 }
 
 _MONTHS = {m: i for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1)}

@@ -71,9 +71,10 @@ def test_a_stricter_policy_config_names_the_stack_keys_once(tmp_path: Path) -> N
         "(fraud-logs): retentionInDays is 180; this stack requires at least 365"
     ) in lines
     # 47 before #28 item 9, whose 8 platform namespaces (dev: chaos-mesh too) hold history as well; 56 with
-    # argo-rollouts (#29), 57 with payments' WAF log group (its edge), 58 with cluster-autoscaler (#30 item 7).
+    # argo-rollouts (#29), 57 with payments' WAF log group (its edge), 58 with cluster-autoscaler (#30 item 7), 61 with
+    # the second region's vault, the multi-region key and its replica (#30 item 6).
     assert any(
-        line.startswith("✗ stateful-resources-protected: stack config protectStateful = false fails it on 58 resource(s)") for line in lines
+        line.startswith("✗ stateful-resources-protected: stack config protectStateful = false fails it on 61 resource(s)") for line in lines
     )
     assert sum("stateful-resources-protected" in line for line in lines) == 1
     report = json.loads((out / "policy-report.json").read_text())

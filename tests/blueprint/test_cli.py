@@ -29,7 +29,7 @@ def test_plan_writes_the_inventory_manifests_and_report(tmp_path: Path, monkeypa
     out = tmp_path / "out" / "dev"
     assert (out / "plan.html").is_file()
     inventory = json.loads((out / "inventory.json").read_text())
-    assert inventory["stack"] == "dev" and len(inventory["resources"]) == 483
+    assert inventory["stack"] == "dev" and len(inventory["resources"]) == 488
     first = inventory["resources"][0]
     assert set(first) >= {"urn", "type", "name", "parent", "inputs", "options"}
     assert {"protect", "retainOnDelete"} <= set(first["options"])

@@ -146,6 +146,18 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "backup.schedule",
         "the schedule stops taking recovery points",
     ),
+    (
+        "copies in the stack's own region (#30 item 6)",
+        lambda v: v.setdefault("backup", {}).update(copyRegion="eu-west-3"),
+        "backup.copyRegion",
+        "is the stack's own region 'eu-west-3': a copy must survive that region's loss",
+    ),
+    (
+        "copies in no region AWS has",
+        lambda v: v.setdefault("backup", {}).update(copyRegion="eu-west-9"),
+        "backup.copyRegion",
+        "eu-west-9",
+    ),
     ("reserved tenant name", lambda v: tenant(v).update(name="shared"), "tenants[0].name", "duplicate tenant name 'shared'"),
     (
         "a Kubernetes namespace",

@@ -177,6 +177,7 @@ def test_ci_trust_is_bound_to_one_repository_and_branch_or_environment(stack_pla
 STATEFUL = (
     "aws:s3/bucket:Bucket",
     "aws:kms/key:Key",
+    "aws:kms/replicaKey:ReplicaKey",
     "aws:rds/cluster:Cluster",
     "aws:dynamodb/table:Table",
     "aws:ecr/repository:Repository",
@@ -201,8 +202,9 @@ def test_stateful_resources_are_protected_and_retained_in_prod(
     # 26 data stores (a data bucket per tenant, payments' erasure queue and DLQ), 6 log groups (and
     # PostgreSQL's), the trail, the cluster, 2 mounts, 2 KV seeds, and every namespace: 2 tenants' and
     # the platform's (#28 item 9: observability holds the metrics history, db-manager the pooler's
-    # secrets; logging, Fluent Bit's; cluster-autoscaler; chaos-mesh in dev); in dev, payments' WAF log group (its edge).
-    assert len(stateful) == {"dev": 44, "prod": 43}[stack] + len(namespaces) and len(namespaces) == {"dev": 12, "prod": 11}[stack]
+    # secrets; logging, Fluent Bit's; cluster-autoscaler; chaos-mesh in dev); in dev, payments' WAF log group (its edge);
+    # the copies in the second region (#30 item 6): their vault, the multi-region key and its replica.
+    assert len(stateful) == {"dev": 47, "prod": 46}[stack] + len(namespaces) and len(namespaces) == {"dev": 12, "prod": 11}[stack]
     for r in stateful:
         assert r.options["protect"] is protected and r.options["retainOnDelete"] is protected, r.urn
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from blueprint.engine.mocks import Registration
-from components.aws.key_policies import KEY_ADMIN_ACTIONS
+from components.aws.key_policies import KEY_ADMIN_ACTIONS, REPLICATION_ACTIONS
 from tests.conftest import by_type
 
 ACCOUNTS = {"dev": "123456789012", "staging": "345678901234", "prod": "210987654321"}
@@ -38,8 +38,10 @@ def role_arns(plan: list[Registration]) -> dict[str, str]:
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_every_key_has_a_policy_and_the_account_only_administers(stack_plans: dict[str, list[Registration]], stack: str) -> None:
     plan = stack_plans[stack]
-    keys = by_type(plan, "aws:kms/key:Key")
+    keys = by_type(plan, "aws:kms/key:Key") + by_type(plan, "aws:kms/replicaKey:ReplicaKey")
     assert sorted(k.name for k in keys) == [
+        "backup-copy-key",
+        "backup-copy-key-replica",
         "fraud-key",
         "payments-key",
         "platform-keys-data",
@@ -49,8 +51,10 @@ def test_every_key_has_a_policy_and_the_account_only_administers(stack_plans: di
     root = f"arn:aws:iam::{ACCOUNTS[stack]}:root"
     for k in keys:
         admin = [s for s in statements(k) if s["Sid"] == "KeyAdministration"]
+        # The multi-region key of the copies is also replicated by its administrators (#30 item 6).
+        administered = sorted([*KEY_ADMIN_ACTIONS, *REPLICATION_ACTIONS]) if k.name.startswith("backup-copy-key") else KEY_ADMIN_ACTIONS
         assert admin == [
-            {"Sid": "KeyAdministration", "Effect": "Allow", "Principal": {"AWS": root}, "Action": KEY_ADMIN_ACTIONS, "Resource": "*"}
+            {"Sid": "KeyAdministration", "Effect": "Allow", "Principal": {"AWS": root}, "Action": administered, "Resource": "*"}
         ]
         assert not actions(admin[0]) & USE, k.name
         for statement in statements(k):
@@ -133,18 +137,29 @@ def test_the_database_and_the_ledger_are_backed_up_into_a_locked_vault(
 ) -> None:
     plan = stack_plans[stack]
     account = ACCOUNTS[stack]
-    (vault,) = by_type(plan, "aws:backup/vault:Vault")
+    vault, copies = sorted(by_type(plan, "aws:backup/vault:Vault"), key=lambda v: v.name != "backup-vault")
     assert vault.inputs["kmsKeyArn"] == key(plan, "platform-keys-data").state["arn"]
     assert vault.options.get("protect", False) is (stack == "prod")
-    (lock,) = by_type(plan, "aws:backup/vaultLockConfiguration:VaultLockConfiguration")
-    assert (lock.inputs["backupVaultName"], lock.inputs["minRetentionDays"], lock.inputs.get("changeableForDays")) == (
-        f"fintech-blueprint-{stack}-backup-vault",
-        35,
-        grace,
-    )
+    locks = {lock.inputs["backupVaultName"]: lock for lock in by_type(plan, "aws:backup/vaultLockConfiguration:VaultLockConfiguration")}
+    assert set(locks) == {f"fintech-blueprint-{stack}-backup-vault", f"fintech-blueprint-{stack}-backup-copies"}
+    for lock in locks.values():
+        assert (lock.inputs["minRetentionDays"], lock.inputs.get("changeableForDays")) == (35, grace)
     (plan_resource,) = by_type(plan, "aws:backup/plan:Plan")
     (rule,) = plan_resource.inputs["rules"]
     assert (rule["targetVaultName"], rule["schedule"], rule["lifecycle"]["deleteAfter"]) == (vault.inputs["name"], "cron(0 3 * * ? *)", 35)
+    # Each recovery point is copied to eu-west-1 (backup.copyRegion), into a vault there under the replica
+    # of a multi-region key, kept as long (#30 item 6).
+    (replica,) = by_type(plan, "aws:kms/replicaKey:ReplicaKey")
+    primary = key(plan, "backup-copy-key")
+    assert primary.inputs["multiRegion"] is True and replica.inputs["primaryKeyArn"] == primary.state["arn"]
+    assert replica.state["arn"].startswith(f"arn:aws:kms:eu-west-1:{account}:key/") and copies.inputs["kmsKeyArn"] == replica.state["arn"]
+    assert rule["copyActions"] == [
+        {
+            "destinationVaultArn": f"arn:aws:backup:eu-west-1:{account}:backup-vault:fintech-blueprint-{stack}-backup-copies",
+            "lifecycle": {"deleteAfter": 35},
+        }
+    ]
+    assert copies.options.get("protect", False) is replica.options.get("protect", False) is (stack == "prod")
     (selection,) = by_type(plan, "aws:backup/selection:Selection")
     (ledger,) = [b for b in by_type(plan, "aws:s3/bucket:Bucket") if b.name == "audit-ledger-bucket"]
     assert selection.inputs["resources"] == [

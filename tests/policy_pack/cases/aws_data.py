@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from policy_pack.policies.contract import PLATFORM_COMPONENT
+
 from ._common import Case, Res, StackCase
 
 RDS = "aws:rds/cluster:Cluster"
@@ -57,21 +59,38 @@ def backup_vault(**lock: Any) -> list[Res]:
     ]
 
 
-def recovered(schedule: str = "cron(0 3 * * ? *)", retention: int = 14, select: bool = True) -> list[Res]:
-    """A pci Aurora cluster (point-in-time restore while ``retention`` >= 1) and the audit ledger, both
-    selected (or not) for a backup plan running on ``schedule``."""
-    tags = {"tags": {"data-class": "pci"}}
+def recovered(
+    schedule: str = "cron(0 3 * * ? *)",
+    retention: int = 14,
+    select: bool = True,
+    copies: tuple[str | None, str | None] = ("eu-west-1", "eu-west-1"),
+) -> list[Res]:
+    """A pci Aurora cluster (point-in-time restore while ``retention`` >= 1) and the audit ledger of a stack
+    in eu-west-3, each selected (the ledger only if ``select``) by a backup plan of its own running on
+    ``schedule`` that copies each recovery point to a vault in ``copies`` (cluster's, ledger's; None: no copy)."""
     stores = [
-        Res(RDS, "aurora", {"clusterIdentifier": "acme-dev-aurora", "backupRetentionPeriod": retention, **tags}),
+        Res(PLATFORM_COMPONENT, "platform", {"finops": {"region": "eu-west-3"}}),
+        Res(RDS, "aurora", {"clusterIdentifier": "acme-dev-aurora", "backupRetentionPeriod": retention, "tags": {"data-class": "pci"}}),
         LEDGER_TRAIL,
         Res("aws:s3/bucket:Bucket", "ledger", {"bucket": "acme-dev-audit-ledger-1", "tags": {"data-class": "audit"}}),
-        Res("aws:backup/plan:Plan", "backup-plan", {"rules": [{"ruleName": "daily", "schedule": schedule}]}),
     ]
-    arns = ["arn:aws:rds:eu-west-3:123456789012:cluster:acme-dev-aurora", "arn:aws:s3:::acme-dev-audit-ledger-1"]
-    selection = Res(
-        "aws:backup/selection:Selection", "selection", {"planId": "p", "resources": arns}, property_dependencies={"planId": ["backup-plan"]}
-    )
-    return [*stores, selection] if select else stores
+    selected = [("aurora", "arn:aws:rds:eu-west-3:123456789012:cluster:acme-dev-aurora", copies[0])]
+    if select:
+        selected.append(("ledger", "arn:aws:s3:::acme-dev-audit-ledger-1", copies[1]))
+    for store, arn, region in selected:
+        rule: dict[str, Any] = {"ruleName": "daily", "schedule": schedule}
+        if region:
+            rule["copyActions"] = [{"destinationVaultArn": f"arn:aws:backup:{region}:123456789012:backup-vault:acme-dev-backup-copies"}]
+        stores.append(Res("aws:backup/plan:Plan", f"{store}-plan", {"rules": [rule]}))
+        stores.append(
+            Res(
+                "aws:backup/selection:Selection",
+                f"{store}-selection",
+                {"planId": "p", "resources": [arn]},
+                property_dependencies={"planId": [f"{store}-plan"]},
+            )
+        )
+    return stores
 
 
 RESOURCE_CASES: dict[str, Case] = {
@@ -127,6 +146,10 @@ STACK_CASES: dict[str, StackCase] = {
             (recovered(retention=0), "aurora"),
             # Nothing takes recovery points of the ledger at all.
             (recovered(select=False), "ledger"),
+            # pci data whose every recovery point stays in the stack's region.
+            (recovered(copies=(None, "eu-west-1")), "aurora"),
+            # A "copy" to a vault of the same region survives nothing more.
+            (recovered(copies=("eu-west-1", "eu-west-3")), "ledger"),
         ),
     ),
     "backup-vault-locked": StackCase(

@@ -63,7 +63,12 @@ RESOURCE_CASES: dict[str, Case] = {
     "kms-key-rotation": Case(KEY, {"enableKeyRotation": True}, {"enableKeyRotation": False}),
     "kms-no-lockout-bypass": Case(KEY, {"bypassPolicyLockoutSafetyCheck": False}, {"bypassPolicyLockoutSafetyCheck": True}),
     "kms-key-description": Case(KEY, {"description": "payments data at rest"}, {"description": "key"}),
-    "kms-deletion-window": Case(KEY, {"deletionWindowInDays": 30}, {"deletionWindowInDays": 7}),
+    "kms-deletion-window": Case(
+        KEY,
+        {"deletionWindowInDays": 30},
+        {"deletionWindowInDays": 7},
+        more_bad=(("aws:kms/replicaKey:ReplicaKey", {"deletionWindowInDays": 7}),),
+    ),
     "kms-key-policy-explicit": Case(
         KEY,
         {"policy": doc(KEY_ADMIN, USE_VIA_SQS)},
@@ -73,6 +78,8 @@ RESOURCE_CASES: dict[str, Case] = {
             (KEY, {"policy": doc({"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"})}),
             (KEY, {"policy": doc({**KEY_ADMIN, "Action": None, "NotAction": "kms:ScheduleKeyDeletion"})}),
             (KEY, {"policy": "not a document"}),
+            # A multi-region replica is a key of its own: its policy is checked too (#30 item 6).
+            ("aws:kms/replicaKey:ReplicaKey", {"primaryKeyArn": "arn:aws:kms:eu-west-3:123456789012:key/mrk-1"}),
         ),
     ),
     "kms-signing-key-signers": Case(
