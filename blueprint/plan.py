@@ -22,7 +22,12 @@ from blueprint.engine.diff import Diff, diff
 from blueprint.engine.identities import raise_on_collisions
 from blueprint.engine.inventory import dumps, inventory_document, summary, write_manifests
 from blueprint.engine.run import ProgramError, run_program, without_provider_environment
-from stacks.loader import ROOT, check_environment, load_stack_file
+from stacks.config import ORG_PROJECT, PROJECT, PlatformConfig
+from stacks.loader import ROOT, StackFile, check_environment, load_stack_file
+from stacks.org import OrgConfig, is_org_stack_file, load_org_stack_file
+
+#: The region an org stack's plan uses: it holds no AWS resource (the pack and estimate need one).
+DEFAULT_REGION = "eu-west-3"
 
 Step = Callable[[str], None]
 T = TypeVar("T")
@@ -230,10 +235,10 @@ def _replace_dir(staging: Path, target: Path) -> None:
 
 
 def first_preview_pass(
-    stack: str, flat: dict[str, str], secret_keys: list[str], region: str, file_policy_config: dict[str, Any] | None
+    stack: str, flat: dict[str, str], secret_keys: list[str], region: str, file_policy_config: dict[str, Any] | None, project: str = PROJECT
 ) -> tuple[list[dict[str, Any]], list[Violation]]:
     """The program and pack as the first ``pulumi preview`` of a new stack sees them."""
-    preview = run_program(stack, flat, secret_keys, region, first_preview=True)
+    preview = run_program(stack, flat, secret_keys, region, first_preview=True, project=project)
     return policies.first_preview(policies.as_policy_resources(preview), file_policy_config)
 
 
@@ -296,15 +301,34 @@ def alongside(work: Callable[..., T], *args: Any) -> Iterator[Callable[[], T]]:
         receiver.close()
 
 
+@dataclass(frozen=True)
+class LoadedStack:
+    """A stack file validated: an environment's (``fintech-blueprint:*``) or the org stack's (ADR-0031)."""
+
+    file: StackFile
+    config: PlatformConfig | OrgConfig
+    project: str
+    region: str
+
+
+def load_any_stack(stack: str, config_file: Path, secret_placeholders: bool = False) -> LoadedStack:
+    """Raises ConfigError on bad input. The org stack has no AWS region: its plan uses the default one."""
+    if is_org_stack_file(config_file):
+        org_file, org = load_org_stack_file(config_file)
+        return LoadedStack(org_file, org, ORG_PROJECT, DEFAULT_REGION)
+    stack_file, config = load_stack_file(config_file, secret_placeholders)
+    check_environment(stack, config, config_file)
+    return LoadedStack(stack_file, config, PROJECT, config.region)
+
+
 def inventory_of(stack: str, config_file: Path) -> dict[str, Any]:
     """What a plan of ``config_file`` would list (its ``inventory.json``), without the first-preview
     pass, the pack or the artifacts: the base a change is diffed against. Raises what ``plan`` raises
     on bad input (ConfigError, ProgramError, IdentityCollision)."""
-    stack_file, config = load_stack_file(config_file)
-    check_environment(stack, config, config_file)
-    flat, secret_keys = stack_file.flattened()
+    loaded = load_any_stack(stack, config_file)
+    flat, secret_keys = loaded.file.flattened()
     with without_provider_environment():
-        registrations = run_program(stack, flat, secret_keys, config.region)
+        registrations = run_program(stack, flat, secret_keys, loaded.region, project=loaded.project)
     raise_on_collisions(registrations)
     return inventory_document(stack, registrations)
 
@@ -324,20 +348,20 @@ def plan(
     step("validating configuration")
     check_output_dir(out_dir)
     previous = previous_inventory(out_dir, diff_dir)
-    stack_file, config = load_stack_file(config_file, secret_placeholders)
-    check_environment(stack, config, config_file)
+    loaded = load_any_stack(stack, config_file, secret_placeholders)
+    config, region = loaded.config, loaded.region
     file_policy_config = policies.read_policy_config(policy_config_file) if policy_config_file else None
     policies.analyzer(file_policy_config)  # reject a bad policy config before the slow steps
 
     step("running the program under mocks (and, alongside, as a first preview sees it)")
-    flat, secret_keys = stack_file.flattened()
+    flat, secret_keys = loaded.file.flattened()
 
     with (
         without_provider_environment() as ignored_environment,
-        alongside(first_preview_pass, stack, flat, secret_keys, config.region, file_policy_config) as preview_result,
+        alongside(first_preview_pass, stack, flat, secret_keys, region, file_policy_config, loaded.project) as preview_result,
     ):
         program_warnings: list[str] = []
-        registrations = run_program(stack, flat, secret_keys, config.region, warnings=program_warnings)
+        registrations = run_program(stack, flat, secret_keys, region, warnings=program_warnings, project=loaded.project)
         raise_on_collisions(registrations)
         step("evaluating the policy pack")
         violations = policies.evaluate(policies.as_policy_resources(registrations), file_policy_config)
@@ -346,7 +370,7 @@ def plan(
     violations += [replace(v, message=f"{FIRST_PREVIEW} {v.message}") for v in preview_blocking if (v.policy, v.urn) not in seen]
 
     groups = grouped(violations, registrations, config.model_dump(by_alias=True, mode="json"))
-    costs = finops.document(stack, finops.estimate_registrations(registrations, config.region))
+    costs = finops.document(stack, finops.estimate_registrations(registrations, region))
     step("writing artifacts")
     counts = summary(stack, registrations)
     out_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -35,6 +35,8 @@ from stacks import aws_values, cron, eks_versions, postgresql, regions
 from stacks.catalog import PLATFORM_REPOSITORIES
 
 PROJECT = "fintech-blueprint"
+#: The org stack's project (``org/``, ADR-0031): its config namespace.
+ORG_PROJECT = "fintech-blueprint-org"
 
 _DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 DnsLabel = Annotated[str, Field(pattern=_DNS_LABEL, min_length=1, max_length=30)]
@@ -681,20 +683,50 @@ class OutboxConfig(_Model):
 
 
 class GithubConfig(_Model):
-    billing_email: Email = Field(description="Organization billing email (GitHub requires it for org settings).")
-    required_approvals: int = Field(2, ge=1, le=6)
-    platform_maintainers: list[GithubLogin] = []
-    security_maintainers: list[GithubLogin] = []
-    manage_organization: bool = Field(
-        True,
-        description="This stack owns the organization-level GitHub objects (settings, teams, template, platform and "
-        "tenant repositories). Exactly one stack per organization may: two would fight over them (ADR-0018).",
-    )
+    """What an environment stack says of GitHub. The organization's objects (settings, teams, the template,
+    every repository, its rulesets and environments) are the org stack's (``org/``, ADR-0031)."""
+
     infra_repository: str = Field(
         "infra",
         pattern=r"^[A-Za-z0-9_.-]{1,100}$",
         description="The repository that runs this program (its deploy and preview roles trust it). It must exist "
         "already: the program never creates or manages it.",
+    )
+
+
+#: The org stack's outputs an environment stack may read (``org.reads``), contract version 1
+#: (``stacks/org.py`` exports them; ADR-0031).
+ORG_CONTRACT_VERSION = 1
+ORG_OUTPUTS = ("contractVersion", "organization", "environments", "repositories")
+#: What this program needs of them: the organization it runs in, and the repositories it wires.
+ORG_READS_NEEDED = ("contractVersion", "organization", "repositories")
+
+
+def _org_reads(value: list[str]) -> list[str]:
+    unknown = [name for name in value if name not in ORG_OUTPUTS]
+    if unknown:
+        raise ValueError(
+            f"{', '.join(repr(u) for u in unknown)} is not an output of the org stack's contract v{ORG_CONTRACT_VERSION} "
+            f"(its outputs: {', '.join(ORG_OUTPUTS)})"
+        )
+    missing = [name for name in ORG_READS_NEEDED if name not in value]
+    if missing:
+        raise ValueError(f"lacks {', '.join(repr(m) for m in missing)}, which this program reads (ADR-0031)")
+    return value
+
+
+class OrgReference(_Model):
+    """Where an environment stack reads the organization's objects: the org stack's outputs (ADR-0031)."""
+
+    stack: str = Field(
+        "organization/fintech-blueprint-org/org",
+        pattern=r"^(?:[A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$",
+        description="The org stack, as `pulumi stack ls` names it in your backend (`<org>/fintech-blueprint-org/org`; "
+        "`organization/…` on a file or S3 backend). The offline plan reads `org/Pulumi.<last part>.yaml`.",
+    )
+    reads: Annotated[list[str], AfterValidator(_org_reads)] = Field(
+        default_factory=lambda: list(ORG_READS_NEEDED),
+        description="The outputs of the org stack's contract this stack reads; the deploy order follows from them.",
     )
 
 
@@ -737,7 +769,8 @@ class PlatformConfig(_Model):
     outbox: OutboxConfig = OutboxConfig()
     data_lifecycle: DataLifecycleConfig = Field(default_factory=lambda: DataLifecycleConfig.model_validate({}))
     erasure: ErasureConfig = ErasureConfig()
-    github: GithubConfig
+    github: GithubConfig = GithubConfig()
+    org: OrgReference = OrgReference()
     kubernetes: KubernetesAddonsConfig = KubernetesAddonsConfig()
     edge: EdgeConfig | None = Field(None, description="The public entry of tenant APIs. Default: none (no service is public).")
     tenants: list[Tenant] = Field(default_factory=list, max_length=500)
@@ -753,7 +786,13 @@ class PlatformConfig(_Model):
 
 
 #: Keys earlier versions accepted, with what replaced them: a stack file that still sets one is told where it went.
+_MOVED_TO_ORG = "moved to the org stack, which owns every organization object: set it in org/Pulumi.org.yaml (ADR-0031)"
 RETIRED_KEYS = {
+    "github.manageOrganization": "retired: the org stack (org/) owns the organization's objects, no environment does (ADR-0031)",
+    "github.billingEmail": _MOVED_TO_ORG,
+    "github.requiredApprovals": _MOVED_TO_ORG,
+    "github.platformMaintainers": _MOVED_TO_ORG,
+    "github.securityMaintainers": _MOVED_TO_ORG,
     "audit.logRetentionDays": "retired: a log group keeps its data class's expiry; set dataLifecycle.<class>.expireAfterDays "
     "(the trail: audit, the cluster and flow logs: internal, a tenant's logs: its class; docs/data-lifecycle.md)",
     "network.flowLogRetentionDays": "retired: flow logs are internal data; set dataLifecycle.internal.expireAfterDays "
@@ -843,8 +882,6 @@ def _aws_value_problems(config: PlatformConfig) -> list[tuple[str, str]]:
 
 def _duplicate_entries(config: PlatformConfig) -> list[tuple[str, str]]:
     lists: list[tuple[str, list[str]]] = [
-        ("github.platformMaintainers", list(config.github.platform_maintainers)),
-        ("github.securityMaintainers", list(config.github.security_maintainers)),
         ("cluster.adminRoleArns", list(config.cluster.admin_role_arns)),
         ("cluster.publicAccessCidrs", list(config.cluster.public_access_cidrs)),
         ("kubernetes.allowedRegistries", list(config.kubernetes.allowed_registries)),

@@ -22,7 +22,7 @@ import yaml
 from pydantic import SecretStr, ValidationError
 
 from stacks import documents
-from stacks.config import PROJECT, RETIRED_KEYS, PlatformConfig, cross_field_problems
+from stacks.config import ORG_PROJECT, PROJECT, RETIRED_KEYS, PlatformConfig, cross_field_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 OFFLINE_SECRET_PLACEHOLDER = "offline-placeholder-not-a-secret"
@@ -134,13 +134,15 @@ class StackFile:
     values: dict[str, Any]
     other: dict[str, Any] = field(default_factory=dict)
     secret_keys: set[str] = field(default_factory=set)
+    #: The project whose namespace ``values`` are (the org stack's is ``fintech-blueprint-org``).
+    project: str = PROJECT
 
     def flattened(self) -> tuple[dict[str, str], list[str]]:
         """Config as the Pulumi runtime holds it: fully-qualified keys, string values (JSON for objects)."""
         flat: dict[str, str] = {}
-        for key, value in {**{f"{PROJECT}:{k}": v for k, v in self.values.items()}, **self.other}.items():
+        for key, value in {**{f"{self.project}:{k}": v for k, v in self.values.items()}, **self.other}.items():
             flat[key] = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-        return flat, sorted(f"{PROJECT}:{k}" if ":" not in k else k for k in self.secret_keys)
+        return flat, sorted(f"{self.project}:{k}" if ":" not in k else k for k in self.secret_keys)
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -185,27 +187,29 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError(str(path), [(exc.where, exc.message)]) from None
 
 
-def project_defaults(project_file: Path = ROOT / "Pulumi.yaml") -> dict[str, Any]:
+def project_defaults(project_file: Path = ROOT / "Pulumi.yaml", namespace: str = PROJECT) -> dict[str, Any]:
     """``default:`` values declared in Pulumi.yaml's ``config:`` block (the CLI merges them)."""
     project = _read_yaml(project_file) or {}
     defaults: dict[str, Any] = {}
     for key, spec in (project.get("config") or {}).items():
         if isinstance(spec, Mapping) and "default" in spec:
-            defaults[key.removeprefix(f"{PROJECT}:")] = spec["default"]
+            defaults[key.removeprefix(f"{namespace}:")] = spec["default"]
     return defaults
 
 
-def required_keys(project_file: Path = ROOT / "Pulumi.yaml") -> list[str]:
+def required_keys(project_file: Path = ROOT / "Pulumi.yaml", namespace: str = PROJECT) -> list[str]:
     """Keys Pulumi.yaml declares without a default: the CLI refuses a stack that does not set them."""
     project = _read_yaml(project_file) or {}
     return sorted(
-        key.removeprefix(f"{PROJECT}:")
+        key.removeprefix(f"{namespace}:")
         for key, spec in (project.get("config") or {}).items()
         if not (isinstance(spec, Mapping) and "default" in spec)
     )
 
 
-def read_stack_file(path: Path, secret_placeholders: bool = False) -> StackFile:
+def read_stack_file(
+    path: Path, secret_placeholders: bool = False, project: str = PROJECT, project_file: Path = ROOT / "Pulumi.yaml"
+) -> StackFile:
     """Parse a ``Pulumi.<stack>.yaml`` as the CLI would; structural problems raise ConfigError (all at
     once), values are validated later.
 
@@ -216,12 +220,12 @@ def read_stack_file(path: Path, secret_placeholders: bool = False) -> StackFile:
     document = _read_yaml(path)
     if not isinstance(document, Mapping) or not isinstance(document.get("config"), Mapping):
         raise ConfigError(str(path), [("config", "the file must be a mapping with a 'config:' mapping inside")])
-    stack = StackFile(path=path, values=project_defaults())
+    stack = StackFile(path=path, values=project_defaults(project_file, project), project=project)
     problems: list[tuple[str, str]] = []
     for key, value in document["config"].items():
         namespace, sep, name = str(key).partition(":")
         if not sep:
-            namespace, name = PROJECT, str(key)
+            namespace, name = project, str(key)
         if isinstance(value, Mapping) and set(value) == {"secure"}:
             if not isinstance(value["secure"], str) or not _CIPHERTEXT.match(value["secure"]):
                 problems.append(
@@ -239,16 +243,16 @@ def read_stack_file(path: Path, secret_placeholders: bool = False) -> StackFile:
                     )
                 )
             value = OFFLINE_SECRET_PLACEHOLDER
-            stack.secret_keys.add(name if namespace == PROJECT else f"{namespace}:{name}")
-        if namespace == PROJECT:
+            stack.secret_keys.add(name if namespace == project else f"{namespace}:{name}")
+        if namespace == project:
             stack.values[name] = value
         else:
             stack.other[f"{namespace}:{name}"] = value
-    for name in required_keys():
+    for name in required_keys(project_file, project):
         if name not in stack.values:
             problems.append(
                 (
-                    f"{PROJECT}:{name}",
+                    f"{project}:{name}",
                     "missing required configuration value: Pulumi.yaml declares it without a default, "
                     "so the CLI refuses the stack; set it in this file",
                 )
@@ -260,6 +264,11 @@ def read_stack_file(path: Path, secret_placeholders: bool = False) -> StackFile:
 
 def load_stack_file(path: Path, secret_placeholders: bool = False) -> tuple[StackFile, PlatformConfig]:
     stack = read_stack_file(path, secret_placeholders)
+    if any(key.startswith(f"{ORG_PROJECT}:") for key in stack.other):
+        raise ConfigError(
+            str(path),
+            [("config", "is the org stack's file (fintech-blueprint-org:*), no environment's: `blueprint plan org` plans it (ADR-0031)")],
+        )
     return stack, validate_config(stack.values, str(path))
 
 
@@ -270,7 +279,11 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 def check_environment(stack: str, config: PlatformConfig, source: Path) -> None:
     """A stack named after an environment must be it (``blueprint catalog prod --config-file Pulumi.dev.yaml``
     would describe dev as prod), and no stack file beside it of another environment names its account or Vault."""
+    from stacks.org import reference_problems  # the org stack reads this module
+
     problems = sibling_conflicts(source, config)
+    if not problems:
+        problems = reference_problems(config, source)
     if stack in ENVIRONMENTS and config.environment != stack:
         problems.insert(
             0, ("environment", f"is {config.environment!r} but the stack is {stack!r}: a stack named after an environment must be it")

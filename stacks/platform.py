@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import operator
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -52,7 +53,7 @@ from components.aws.scaler_identity import (
 )
 from components.aws.trail_alarms import TrailAlarms, TrailAlarmsArgs
 from components.database.access import DatabaseAccess, DatabaseAccessArgs
-from components.github.organization import GithubOrganization, GithubOrganizationArgs, TeamSpec
+from components.github.variables import OrgRepositories, RepositoryVariables, RepositoryVariablesArgs
 from components.kubernetes.admission import registry_host
 from components.kubernetes.cloudwatch_metrics import ExporterSettings
 from components.kubernetes.gateway import EdgeSettings
@@ -62,12 +63,13 @@ from components.kubernetes.platform import KubernetesPlatform, KubernetesPlatfor
 from components.kubernetes.telemetry import CollectorSettings
 from components.tagging import MANDATORY_TAG_KEYS, SHARED_TENANT
 from components.tenant.spec import PlatformHandles
+from components.tenant.tenant import promotion_variables
 from components.vault.platform import VaultPlatform, VaultPlatformArgs
-from policy_pack.policies.contract import PLATFORM_COMPONENT, PLATFORM_IMAGE_PREFIX
+from policy_pack.policies.contract import CI_VARIABLES, PLATFORM_COMPONENT, PLATFORM_IMAGE_PREFIX
 from policy_pack.policies.lifecycle import AUDIT
 from stacks import eks_versions, regions
 from stacks.catalog import PLATFORM_REPOSITORIES
-from stacks.config import PlatformConfig, pooler_replicas
+from stacks.config import ORG_CONTRACT_VERSION, PlatformConfig, pooler_replicas
 from stacks.settings import (
     CLUSTER_COMPONENT,
     CONFIDENTIAL,
@@ -77,11 +79,11 @@ from stacks.settings import (
     lifecycle_table,
     platform_finops,
     platform_log_group_name,
-    repository_files,
     retention,
     stack_context,
     tenant_pools,
 )
+from stacks.tenants import builds_images
 
 
 class Platform(pulumi.ComponentResource):
@@ -421,45 +423,40 @@ class Platform(pulumi.ComponentResource):
         )
 
     def _github(self, config: PlatformConfig) -> None:
-        """The GitHub organization, when this stack owns it (ADR-0018)."""
+        """The org stack's outputs (ADR-0031), and this environment's variables on the platform repositories
+        that ship an image: the organization's objects are the org stack's, deployed first."""
         self.github_provider = github.Provider("github", owner=config.github_org)
-        self.github = (
-            None
-            if not config.github.manage_organization
-            else GithubOrganization(
-                "github-org",
-                GithubOrganizationArgs(
-                    billing_email=config.github.billing_email,
-                    teams=[
-                        TeamSpec(
-                            config.platform_owner,
-                            "Platform team: owns the platform repositories",
-                            list(config.github.platform_maintainers),
-                        ),
-                        TeamSpec("security", "Security & QA: reviews Gate 1 and policy changes", list(config.github.security_maintainers)),
-                    ],
-                    platform_repositories=[(r.name, r.description) for r in PLATFORM_REPOSITORIES],
-                    required_approvals=config.github.required_approvals,
-                    repository_files={
-                        r.name: repository_files(config, "platform", r.name, config.platform_owner) for r in PLATFORM_REPOSITORIES
-                    },
-                    # Each platform repository that ships an image publishes it like a tenant's service.
-                    ci_variables={
-                        r.name: ci_variables(
+        self.org = pulumi.StackReference("org", stack_name=config.org.stack, opts=pulumi.ResourceOptions(parent=self))
+        read = {name: self.org.require_output(name) for name in config.org.reads}
+        # Every use of the repositories first checks that the org stack speaks this program's contract.
+        checked = pulumi.Output.all(read["contractVersion"], read["organization"], read["repositories"]).apply(
+            lambda known: _checked_contract(config, *known)
+        )
+        self.org_repositories = OrgRepositories(checked)
+        prefix = self.ctx.name_prefix
+        RepositoryVariables(
+            "platform-ci",
+            RepositoryVariablesArgs(
+                environment=config.environment,
+                variables={
+                    r.name: {
+                        **ci_variables(
                             config.aws_account_id,
                             config.region,
-                            self.ctx.name_prefix,
+                            prefix,
                             r.name,
                             f"{PLATFORM_IMAGE_PREFIX}{r.name}",
-                            signing_key_alias(self.ctx.name_prefix),
-                        )
-                        for r in PLATFORM_REPOSITORIES
-                        if r.ships_image
-                    },
-                ),
-                self.ctx,
-                self.child(self.github_provider),
-            )
+                            signing_key_alias(prefix),
+                        ),
+                        **promotion_variables(self.cluster.pod_identity_cluster_name, self.ledger.bucket_name),
+                    }
+                    for r in PLATFORM_REPOSITORIES
+                    if r.ships_image
+                },
+                gate1=CI_VARIABLES if builds_images(config) else (),
+            ),
+            self.org_repositories,
+            self.child(self.github_provider),
         )
 
     def _cost_allocation(self, config: PlatformConfig) -> None:
@@ -499,7 +496,22 @@ class Platform(pulumi.ComponentResource):
             kubernetes_auth_path=self.vault.kubernetes_auth_path,
             alert_topic_arn=self.alert_topic_arn,
             kubernetes_dependencies=[*self.kubernetes.releases.values(), *self.kubernetes.priority_classes],
-            github_dependencies=[self.github] if self.github else [],
+            org_repositories=self.org_repositories,
             aws_dependencies=[self.alerts.topic],
             public_subnet_ids=list(self.network.public_subnet_ids),
         )
+
+
+class OrgContractError(Exception):
+    """The org stack's outputs are not what this program reads (another contract version or organization)."""
+
+
+def _checked_contract(config: PlatformConfig, version: object, organization: object, repositories: Any) -> Any:
+    if version != ORG_CONTRACT_VERSION:
+        raise OrgContractError(
+            f"the org stack {config.org.stack!r} exports contract version {version!r}; this program reads version "
+            f"{ORG_CONTRACT_VERSION}: deploy the org stack of this commit first (ADR-0031)"
+        )
+    if organization != config.github_org:
+        raise OrgContractError(f"githubOrg is {config.github_org!r} but the org stack {config.org.stack!r} manages {organization!r}")
+    return repositories

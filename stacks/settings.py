@@ -124,16 +124,16 @@ def platform_endpoints(config: PlatformConfig) -> PlatformEndpoints:
     )
 
 
-def repository_files(config: PlatformConfig, tenant: str, service: str, owner_team: str) -> dict[str, str]:
+def repository_files(org: str, platform_team: str, tenant: str, service: str, owner_team: str) -> dict[str, str]:
     """The golden template's files holding a placeholder, rendered for one repository (#17 hop 1). No
     environment's value is among them (registries, keys): those are each environment's Actions
     variables, read by the promotion (#26)."""
     values = TemplateValues(
-        org=config.github_org,
+        org=org,
         tenant=tenant,
         service=service,
         owner_team=owner_team,
-        platform_team=config.platform_owner,
+        platform_team=platform_team,
         otlp_endpoint=OTLP_HTTP_ENDPOINT,
     )
     return rendered_files(template_files(), values)

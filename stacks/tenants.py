@@ -13,6 +13,7 @@ from components.tenant.edge import PublicRoute
 from components.tenant.gitops_access import ssh_url
 from components.tenant.namespace import EgressAllow
 from components.tenant.spec import RepositorySpec, TenantSettings, TenantSpec
+from policy_pack.policies.contract import BUILD_ENVIRONMENT
 from stacks.config import PlatformConfig, public_host, rate_limit
 from stacks.config import Tenant as TenantConfig
 from stacks.settings import (
@@ -20,7 +21,6 @@ from stacks.settings import (
     erasure_image,
     name_prefix,
     platform_endpoints,
-    repository_files,
     retention,
     tenant_connection_limit_of,
     tenant_cost_tags,
@@ -44,17 +44,22 @@ def service_specs(config: PlatformConfig, tenant: TenantConfig) -> list[ServiceS
 
 
 def repositories(config: PlatformConfig, tenant: TenantConfig) -> dict[str, RepositorySpec]:
-    """Each service's repository: its description, the template rendered for it, its workflow's variables."""
+    """Each service's repository (the org stack's): the variables this environment writes there."""
     prefix = name_prefix(config)
     found = {}
     for s in tenant.services:
         repository, image = service_repository_name(tenant.name, s.name), image_repository_name(tenant.name, s.name)
         found[repository] = RepositorySpec(
-            description=f"{tenant.name}: {s.kind} {s.name}",
-            files=repository_files(config, tenant.name, s.name, tenant.owner_team),
             ci_variables=ci_variables(config.aws_account_id, config.region, prefix, repository, image, signing_key_alias(prefix)),
         )
     return found
+
+
+def builds_images(config: PlatformConfig) -> bool:
+    """Gate 1 publishes to this environment (``contract.BUILD_ENVIRONMENT``, first of the path): it also writes
+    the repositories' Gate 1 variables (the build job runs in no GitHub environment); the others get the
+    digest by promotion."""
+    return config.environment == BUILD_ENVIRONMENT
 
 
 def tenant_spec(config: PlatformConfig, tenant: TenantConfig) -> TenantSpec:
@@ -97,8 +102,7 @@ def tenant_settings(config: PlatformConfig) -> TenantSettings:
         kubernetes_version=config.cluster.kubernetes_version,
         endpoints=platform_endpoints(config),
         vault_address=config.vault.address,
-        required_approvals=config.github.required_approvals,
-        manage_github=config.github.manage_organization,
+        builds_images=builds_images(config),
         erasure_image=erasure_image(config),
         erasure_schedule=config.erasure.schedule,
         max_receive_count=config.outbox.max_receive_count,

@@ -26,8 +26,8 @@ from stacks.loader import ROOT, load_stack_file
 STACKS = ("dev", "staging", "prod")
 #: Markers whose tests may run the whole program (the real-engine tier runs it through the CLI).
 WHOLE_PROGRAM_MARKERS = ("plan", "engine")
-#: The program the ``plan`` marker is about.
-PROGRAM = (ROOT / "__main__.py").resolve()
+#: The programs the ``plan`` marker is about: the environments' and the org stack's (ADR-0031).
+PROGRAMS = {(ROOT / "__main__.py").resolve(), (ROOT / "org" / "__main__.py").resolve()}
 #: Fixtures that hand a test whole-program plans.
 PLAN_FIXTURES = {"stack_plans", "plan"}
 
@@ -69,7 +69,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     run_path = runpy.run_path
 
     def guarded(path: str, *args: Any, **kwargs: Any) -> Any:
-        if not _CURRENT["allowed"] and Path(path).resolve() == PROGRAM:
+        if not _CURRENT["allowed"] and Path(path).resolve() in PROGRAMS:
             raise AssertionError(f"{_CURRENT['test']} runs the whole program ({path}) but is not marked `plan`")
         return run_path(path, *args, **kwargs)
 

@@ -70,7 +70,9 @@ def exit_codes() -> Iterator[None]:
 
 
 def known_stacks(root: Path) -> list[str]:
-    return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in root.glob("Pulumi.*.yaml"))
+    """The environment stacks of the project and the org stacks of ``org/`` (ADR-0031)."""
+    files = [*root.glob("Pulumi.*.yaml"), *(root / "org").glob("Pulumi.*.yaml")]
+    return sorted({p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in files})
 
 
 def unknown_stack(stack: str, root: Path) -> str:
@@ -93,6 +95,8 @@ def stack_file(stack: str, config_file: Path | None = None, *, label: str = "", 
             fail(f"--config-file {config_file}: no such file")
         return config_file
     path = ROOT / f"Pulumi.{stack}.yaml"
+    if not path.is_file() and (ROOT / "org" / path.name).is_file():
+        path = ROOT / "org" / path.name  # the org stack (ADR-0031)
     if not path.is_file():
         fail(f"{label}{unknown_stack(stack, ROOT)}" + (f"; {hint}" if hint else ""))
     return path

@@ -52,6 +52,10 @@ _ID_OUTPUT = {
 }
 
 
+#: Types whose id the API makes a number (GitHub's team id: an environment's reviewers name teams by it).
+_NUMERIC_ID = {"github:index/team:Team"}
+
+
 class UnansweredInvoke(Exception):
     """The program called a data source the offline engine cannot answer realistically."""
 
@@ -82,6 +86,8 @@ def resource_id(type_: str, name: str, outputs: Mapping[str, Any] | None = None)
     own = (outputs or {}).get(_ID_OUTPUT.get(type_, ""))
     if isinstance(own, str) and own:
         return own
+    if type_ in _NUMERIC_ID:
+        return str(int(digest(type_, name, length=7), 16))
     prefix = _ID_PREFIX.get(type_)
     return f"{prefix}-{digest(type_, name, length=17)}" if prefix else f"{name}-{digest(type_, name, length=8)}"
 

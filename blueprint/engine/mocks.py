@@ -20,8 +20,11 @@ from pulumi.runtime.proto import resource_pb2
 from blueprint.engine import fakes, wire
 from blueprint.engine.fakes import UnansweredInvoke
 from blueprint.engine.sdk import ensure_event_loop, resolve_callbacks, sync_await
+from stacks.config import PROJECT
 
 __all__ = ["PlanMocks", "RecordingMonitor", "Registration", "UnansweredInvoke"]
+
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 
 
 @dataclass
@@ -59,6 +62,8 @@ class PlanMocks(Mocks):
         self.provider_regions: dict[str, str] = {}
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if args.typ == STACK_REFERENCE:  # read, not registered: the SDK's mock sends no ``custom``
+            return self._stack_reference(args)
         if not args.custom:
             # A component has no provider: the engine returns no outputs for it, so in a preview the SDK
             # makes every attribute named like one of its props unknown. Its state is what it registers
@@ -75,6 +80,18 @@ class PlanMocks(Mocks):
             return "", state
         state.update(computed)
         return fakes.resource_id(args.typ, args.name, state), state
+
+    def _stack_reference(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        """The org stack's outputs as its ``up`` with this repository's files exports them (known in a first
+        preview too: the stack it reads exists already, ADR-0031); this stack's own tenants are the
+        config being planned."""
+        from stacks.org import offline_outputs  # the engine's only reader of the program's data
+
+        name = str(args.inputs.get("name", args.name))
+        environment = pulumi.Config(PROJECT).get("environment") or ""
+        tenants = pulumi.Config(PROJECT).get_object("tenants") or []
+        outputs = offline_outputs(name, environment, tenants)
+        return name, {"name": name, "outputs": outputs, "secretOutputNames": []}
 
     def _region_of(self, provider: str | None) -> str:
         """The region of the AWS provider a resource names (``urn::id``), else the stack's."""
@@ -226,6 +243,44 @@ class RecordingMonitor(MockMonitor):
             property_dependencies={k: sorted(v.urns) for k, v in sorted(request.propertyDependencies.items())},
         )
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=state_struct)
+
+    def ReadResource(self, request: Any) -> Any:
+        """A read resource (a StackReference): answered by the mocks and recorded like a registration, as the
+        engine keeps it in the state."""
+        ensure_event_loop()
+        urn = self.make_urn(request.parent, request.type, request.name)
+        inputs = json_format.MessageToDict(request.properties)
+        try:
+            resource_id, state = self.mocks.new_resource(
+                MockResourceArgs(typ=request.type, name=request.name, inputs=inputs, provider=request.provider, resource_id=request.id)
+            )
+        except Exception as exc:
+            self.failures.append(f"{request.type} {request.name!r}: {type(exc).__name__}: {exc}")
+            raise
+        self._parents[urn] = request.parent
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id or "", state)
+        self.registrations[urn] = Registration(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            custom=True,
+            parent=request.parent or None,
+            provider=None,
+            inputs={"name": inputs.get("name", request.id)},
+            options={
+                "protect": False,
+                "retainOnDelete": False,
+                "ignoreChanges": [],
+                "additionalSecretOutputs": [],
+                "replaceOnChanges": [],
+                "aliases": 0,
+            },
+            state=state,
+            dependencies=sorted(request.dependencies),
+        )
+        state_struct = struct_pb2.Struct()
+        state_struct.update(state)
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=state_struct)
 
 
 def _options(request: Any) -> dict[str, Any]:

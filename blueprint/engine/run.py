@@ -21,6 +21,7 @@ from blueprint.engine.mocks import PlanMocks, RecordingMonitor, Registration, Un
 from blueprint.engine.sdk import checked_versions, without_stack_capture
 from stacks.config import PROJECT, PlatformConfig
 from stacks.loader import ROOT, check_environment, load_stack_file
+from stacks.org import ORG_PROJECT
 
 
 class ProgramError(Exception):
@@ -75,6 +76,7 @@ def run_body(
     region: str = "eu-west-3",
     first_preview: bool = False,
     warnings: list[str] | None = None,
+    project: str = PROJECT,
 ) -> list[Registration]:
     """Run ``body`` as ``pulumi up`` would run a program (preview=False, so every output resolves), or with
     ``first_preview`` as the first ``pulumi preview`` of a new stack sees it (nothing exists yet).
@@ -87,13 +89,13 @@ def run_body(
     among others) is appended to ``warnings``, as the CLI would print it.
     """
     checked_versions()
-    settings.reset_options(project=PROJECT, stack=stack, preview=first_preview)
+    settings.reset_options(project=project, stack=stack, preview=first_preview)
     asyncio.set_event_loop(asyncio.new_event_loop())
     mocks = PlanMocks(region, first_preview=first_preview)
     monitor = RecordingMonitor(mocks)
     logger = logging.getLogger(f"blueprint.program.{stack}")
     logger.propagate, logger.handlers = False, [_Recorder(warnings if warnings is not None else [])]
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=first_preview, monitor=monitor, logger=logger)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=first_preview, monitor=monitor, logger=logger)
     pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys))
 
     @pulumi.runtime.test  # waits for every outstanding registration before returning
@@ -124,11 +126,15 @@ def run_program(
     config: dict[str, str],
     secret_keys: list[str],
     region: str,
-    program: Path = ROOT / "__main__.py",
+    program: Path | None = None,
     first_preview: bool = False,
     warnings: list[str] | None = None,
+    project: str = PROJECT,
 ) -> list[Registration]:
-    """Execute the whole ``program`` (``__main__.py``) under the offline engine (``run_body``)."""
+    """Execute the whole ``program`` (the project's ``__main__.py``: the org stack's for ``project``
+    ``fintech-blueprint-org``) under the offline engine (``run_body``)."""
+    if program is None:
+        program = ROOT / "org" / "__main__.py" if project == ORG_PROJECT else ROOT / "__main__.py"
     return run_body(
         lambda: runpy.run_path(str(program), run_name="__main__"),
         stack=stack,
@@ -137,6 +143,7 @@ def run_program(
         region=region,
         first_preview=first_preview,
         warnings=warnings,
+        project=project,
     )
 
 

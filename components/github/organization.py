@@ -142,6 +142,50 @@ def protected_repository(
 
 
 @dataclass(frozen=True)
+class EnvironmentSpec:
+    """A GitHub environment every service repository gets (ADR-0031): the environment stack of the same
+    name writes its Actions variables there; ``reviewer_team_ids`` approve each job that enters it.
+
+    Attributes:
+        name: ``dev`` / ``staging`` / ``prod``.
+        reviewer_team_ids: Teams (ids) one of whose members approves each job of this environment. Default: none.
+    """
+
+    name: str
+    reviewer_team_ids: list[pulumi.Input[str]] = field(default_factory=list)
+
+
+def repository_environments(
+    name: str, repository: pulumi.Input[str], environments: Sequence[EnvironmentSpec], opts: pulumi.ResourceOptions
+) -> list[github.RepositoryEnvironment]:
+    """One GitHub environment per environment of the path, deployable from the default branch only (a
+    job of another branch cannot read its variables nor deploy), its reviewers required, no self-review,
+    no administrator bypass."""
+    created = []
+    for env in environments:
+        reviewed = bool(env.reviewer_team_ids)
+        environment = github.RepositoryEnvironment(
+            f"{name}-env-{env.name}",
+            repository=repository,
+            environment=env.name,
+            can_admins_bypass=False,
+            prevent_self_review=reviewed,
+            reviewers=[{"teams": [pulumi.Output.from_input(t).apply(int) for t in env.reviewer_team_ids]}] if reviewed else None,
+            deployment_branch_policy={"protected_branches": False, "custom_branch_policies": True},
+            opts=opts,
+        )
+        github.RepositoryEnvironmentDeploymentPolicy(
+            f"{name}-env-{env.name}-main",
+            repository=repository,
+            environment=environment.environment,
+            branch_pattern=DEFAULT_BRANCH,
+            opts=opts,
+        )
+        created.append(environment)
+    return created
+
+
+@dataclass(frozen=True)
 class TeamSpec:
     slug: str
     description: str
@@ -165,8 +209,8 @@ class GithubOrganizationArgs:
     required_approvals: Reviews needed on every default branch (1 dev, 2 prod).
     repository_files: Repository name -> the template's files committed rendered into it
         (``components.github.template.rendered_files``). Default: none.
-    ci_variables: Repository name -> the Actions variables its Gate 1 workflow reads to publish its
-        image (the platform repositories that ship one). Default: none.
+    environments: The environments of the path, by name -> the team slugs that review their jobs; a
+        GitHub environment of each on every platform repository (``repository_environments``). Default: none.
     """
 
     billing_email: str
@@ -174,12 +218,13 @@ class GithubOrganizationArgs:
     platform_repositories: list[tuple[str, str]]
     required_approvals: int = 2
     repository_files: dict[str, dict[str, str]] = field(default_factory=dict)
-    ci_variables: dict[str, dict[str, str]] = field(default_factory=dict)
+    environments: dict[str, list[str]] = field(default_factory=dict)
 
 
 class GithubOrganization(pulumi.ComponentResource):
     team_ids: dict[str, pulumi.Output[str]]
     template_repository: pulumi.Output[str]
+    environments: list[EnvironmentSpec]
 
     def __init__(self, name: str, args: GithubOrganizationArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fintech:github:GithubOrganization", name, None, opts)
@@ -203,6 +248,9 @@ class GithubOrganization(pulumi.ComponentResource):
         for team in args.teams:
             self.team_ids[team.slug] = team_with_maintainers(f"{name}-team-{team.slug}", team, child).id
 
+        self.environments = [
+            EnvironmentSpec(env, [self.team_ids[slug] for slug in reviewers]) for env, reviewers in args.environments.items()
+        ]
         checks = gate1_checks()
         template = protected_repository(
             f"{name}-template",
@@ -231,14 +279,7 @@ class GithubOrganization(pulumi.ComponentResource):
                 files=args.repository_files.get(repo_name),
                 protect=ctx.protect,
             )
-            for variable, value in sorted(args.ci_variables.get(repo_name, {}).items()):
-                github.ActionsVariable(
-                    f"{name}-repo-{repo_name}-{variable.lower().replace('_', '-')}",
-                    repository=repo.name,
-                    variable_name=variable,
-                    value=value,
-                    opts=child,
-                )
+            repository_environments(f"{name}-repo-{repo_name}", repo.name, self.environments, child)
             if "platform" in self.team_ids:
                 github.TeamRepository(
                     f"{name}-repo-{repo_name}-platform",

@@ -1,5 +1,6 @@
 """A tenant's GitHub footprint: its team and one repository per service, created from the golden
-template, private, with Gate 1 on the default branch and the team's write access."""
+template, private, with Gate 1 on the default branch, the team's write access and a GitHub environment
+per environment of the path. The org stack creates it (ADR-0031)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ import pulumi_github as github
 
 from components import options
 from components.context import StackContext
-from components.github.organization import TEMPLATE_REPOSITORY, TeamSpec, gate1_checks, protected_repository, team_with_maintainers
+from components.github.organization import (
+    TEMPLATE_REPOSITORY,
+    EnvironmentSpec,
+    TeamSpec,
+    gate1_checks,
+    protected_repository,
+    repository_environments,
+    team_with_maintainers,
+)
 
 
 @dataclass(frozen=True)
@@ -19,18 +28,18 @@ class TenantGithubArgs:
     team_slug / maintainers: The tenant's team.
     repositories: (repository name, description) per service.
     required_approvals: Reviews on every default branch.
-    ci_variables: Repository name -> the Actions variables its Gate 1 workflow reads (the image
-        repository, the publisher role, the region, the signing key). Default: none.
     repository_files: Repository name -> the template's files committed rendered into it (#17 hop 1;
         ``components.github.template.rendered_files``). Default: none.
+    environments: A GitHub environment of each on every repository, where the environment stack of the
+        same name writes its Actions variables (ADR-0031). Default: none.
     """
 
     team_slug: str
     repositories: list[tuple[str, str]]
     maintainers: list[str]
     required_approvals: int
-    ci_variables: dict[str, dict[str, str]] = field(default_factory=dict)
     repository_files: dict[str, dict[str, str]] = field(default_factory=dict)
+    environments: list[EnvironmentSpec] = field(default_factory=list)
 
 
 class TenantGithub(pulumi.ComponentResource):
@@ -54,12 +63,5 @@ class TenantGithub(pulumi.ComponentResource):
                 protect=ctx.protect,
             )
             github.TeamRepository(f"{name}-{repo_name}-team", team_id=team.id, repository=repo.name, permission="push", opts=child)
-            for variable, value in sorted(args.ci_variables.get(repo_name, {}).items()):
-                github.ActionsVariable(
-                    f"{name}-{repo_name}-{variable.lower().replace('_', '-')}",
-                    repository=repo.name,
-                    variable_name=variable,
-                    value=value,
-                    opts=child,
-                )
+            repository_environments(f"{name}-{repo_name}", repo.name, args.environments, child)
         self.register_outputs({})

@@ -18,6 +18,7 @@ import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 
 from components import options
+from components.github.variables import OrgRepositories
 from components.kubernetes import charts
 from policy_pack.policies.contract import GITOPS_REPOSITORY_SECRET, GITOPS_SECRET_LABEL
 
@@ -54,14 +55,22 @@ class TenantGitopsAccessArgs:
 
 
 class TenantGitopsAccess(pulumi.ComponentResource):
-    def __init__(self, name: str, args: TenantGitopsAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: TenantGitopsAccessArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        repositories: OrgRepositories | None = None,
+    ) -> None:
+        """``repositories``: the org stack's, which the deploy keys name (ADR-0031); default: names as given."""
         super().__init__("fintech:tenant:GitopsAccess", name, None, opts)
         child = options.child(self, opts)
+        org = repositories or OrgRepositories(None)
         for repository in args.repositories:
             key = tls.PrivateKey(f"{name}-{repository}-key", algorithm="ED25519", opts=child)
             github.RepositoryDeployKey(
                 f"{name}-{repository}-deploy-key",
-                repository=repository,
+                repository=org.name(repository),
                 title=f"argocd-{args.stack}",
                 key=key.public_key_openssh,
                 read_only=True,

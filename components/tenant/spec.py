@@ -12,6 +12,7 @@ from typing import Any
 import pulumi
 
 from components.aws import outbox
+from components.github.variables import OrgRepositories
 from components.kubernetes.gateway import EdgeEntry
 from components.kubernetes.quotas import QuotaTier
 from components.tagging import CostTags
@@ -25,11 +26,9 @@ from policy_pack.policies.lifecycle import Retention
 
 @dataclass(frozen=True)
 class RepositorySpec:
-    """A service repository of the tenant: its description, the template's files rendered for it, and
-    the Actions variables its Gate 1 workflow reads."""
+    """A service repository of the tenant (the org stack creates it, ADR-0031): the Actions variables this
+    environment writes into its GitHub environment of the same name."""
 
-    description: str
-    files: dict[str, str] = field(default_factory=dict)
     ci_variables: dict[str, str] = field(default_factory=dict)
 
 
@@ -82,8 +81,8 @@ class TenantSettings:
         org / environment / region / kubernetes_version: Where the tenant runs.
         endpoints: Where its pods' platform peers are (Vault, the pooler, the collector).
         vault_address: The Concierge's address, as its services reach it.
-        required_approvals: Reviews on its repositories' default branches.
-        manage_github: This stack owns the organization and creates the tenant's GitHub objects (ADR-0018).
+        builds_images: This environment is where Gate 1 publishes (dev): it also writes the repositories'
+            Gate 1 variables (ADR-0031).
         erasure_image / erasure_schedule: The erasure job, for tenants of a class with erasure.
         canary_approval: A person promotes each canary before its last step (ADR-0027).
         edge: The stack's public entry, if it has one. Default: none.
@@ -97,8 +96,7 @@ class TenantSettings:
     kubernetes_version: str
     endpoints: PlatformEndpoints
     vault_address: str
-    required_approvals: int
-    manage_github: bool
+    builds_images: bool
     erasure_image: str
     erasure_schedule: str
     max_receive_count: int = outbox.MAX_RECEIVE_COUNT
@@ -127,7 +125,7 @@ class PlatformHandles:
         alert_topic_arn: The stack's alert topic (``components.aws.alert_relay``).
         kubernetes_dependencies: What the tenant's Kubernetes objects need first (the platform charts' CRDs).
         aws_dependencies: What the tenant's AWS objects need first (the alert topic its owner subscribes to).
-        github_dependencies: What the tenant's repositories need first (the golden template).
+        org_repositories: The org stack's repositories (ADR-0031); none for a component alone in a test.
         public_subnet_ids: Where a tenant's ALB is (the edge).
     """
 
@@ -143,6 +141,6 @@ class PlatformHandles:
     kubernetes_auth_path: pulumi.Input[str]
     alert_topic_arn: str
     kubernetes_dependencies: list[pulumi.Resource] = field(default_factory=list)
-    github_dependencies: list[pulumi.Resource] = field(default_factory=list)
     aws_dependencies: list[pulumi.Resource] = field(default_factory=list)
     public_subnet_ids: list[pulumi.Input[str]] = field(default_factory=list)
+    org_repositories: OrgRepositories = field(default_factory=lambda: OrgRepositories(None))

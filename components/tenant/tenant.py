@@ -15,18 +15,18 @@ import pulumi
 
 from components import options
 from components.context import StackContext
+from components.github.variables import OrgRepositories, RepositoryVariables, RepositoryVariablesArgs
 from components.tagging import CostTags, cost_scope_transform
 from components.tenant.aws import TenantAws, TenantAwsArgs
 from components.tenant.concierge import Concierge, ConciergeArgs
 from components.tenant.delivery import TenantDelivery, TenantDeliveryArgs
 from components.tenant.edge import TenantEdge, TenantEdgeArgs
 from components.tenant.erasure import ErasureSettings, TenantErasure, TenantErasureArgs
-from components.tenant.github import TenantGithub, TenantGithubArgs
 from components.tenant.gitops_access import TenantGitopsAccess, TenantGitopsAccessArgs
 from components.tenant.mlops import TenantKey, TenantMlops, TenantMlopsArgs
 from components.tenant.namespace import TenantNamespace, TenantNamespaceArgs
 from components.tenant.spec import PlatformHandles, TenantSettings, TenantSpec
-from policy_pack.policies.contract import ERASURE_NAME, TENANT_COMPONENT
+from policy_pack.policies.contract import CI_VARIABLES, ERASURE_NAME, PROMOTION_VARIABLES, TENANT_COMPONENT
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,9 @@ class TenantArgs:
             (CRDs come with the platform charts). Default: none.
         mlops: The MLOps layer, when the tenant activates it (reader roles are wired here). Default: off.
         erasure: The erasure queue and job, when the tenant's data class has erasure. Default: none.
-        github_dependencies: The golden template repository the tenant's repositories are created from.
         gitops: Argo CD's credentials for the tenant's repositories (a deploy key and repository Secret each).
+        ci: The Actions variables this environment writes on the tenant's repositories (ADR-0031).
+        repositories: The org stack's repositories, which the deploy keys and variables name.
         edge: Its public entry, when a service is public (ADR-0028). Default: none.
     """
 
@@ -63,13 +64,13 @@ class TenantArgs:
     delivery: TenantDeliveryArgs
     gitops: TenantGitopsAccessArgs
     concierge: ConciergeArgs
-    github: TenantGithubArgs | None
+    ci: RepositoryVariablesArgs
     mlops: TenantMlopsArgs | None = None
     erasure: ErasureSettings | None = None
     edge: TenantEdgeArgs | None = None
     kubernetes_dependencies: list[pulumi.Resource] = field(default_factory=list)
-    github_dependencies: list[pulumi.Resource] = field(default_factory=list)
     aws_dependencies: list[pulumi.Resource] = field(default_factory=list)
+    repositories: OrgRepositories = field(default_factory=lambda: OrgRepositories(None))
 
 
 def layer_args(spec: TenantSpec, settings: TenantSettings, platform: PlatformHandles) -> TenantArgs:
@@ -135,16 +136,14 @@ def layer_args(spec: TenantSpec, settings: TenantSettings, platform: PlatformHan
             token_ttl_seconds=settings.token_ttl_seconds,
             vault_address=settings.vault_address,
         ),
-        github=TenantGithubArgs(
-            team_slug=spec.owner_team,
-            maintainers=list(spec.maintainers),
-            repositories=[(name, repo.description) for name, repo in spec.repositories.items()],
-            required_approvals=settings.required_approvals,
-            ci_variables={name: repo.ci_variables for name, repo in spec.repositories.items()},
-            repository_files={name: repo.files for name, repo in spec.repositories.items()},
-        )
-        if settings.manage_github
-        else None,
+        ci=RepositoryVariablesArgs(
+            environment=settings.environment,
+            variables={
+                name: {**repo.ci_variables, **promotion_variables(platform.pod_identity_cluster_name, platform.ledger_bucket)}
+                for name, repo in spec.repositories.items()
+            },
+            gate1=CI_VARIABLES if settings.builds_images else (),
+        ),
         mlops=TenantMlopsArgs(
             tenant=spec.name,
             image_key_arn=platform.data_key_arn,
@@ -180,9 +179,14 @@ def layer_args(spec: TenantSpec, settings: TenantSettings, platform: PlatformHan
         if spec.public_routes and settings.edge
         else None,
         kubernetes_dependencies=list(platform.kubernetes_dependencies),
-        github_dependencies=list(platform.github_dependencies),
         aws_dependencies=list(platform.aws_dependencies),
+        repositories=platform.org_repositories,
     )
+
+
+def promotion_variables(cluster_name: pulumi.Input[str], ledger_bucket: pulumi.Input[str]) -> dict[str, pulumi.Input[str]]:
+    """What the promotion reads in an environment besides Gate 1's variables (``contract.PROMOTION_VARIABLES``)."""
+    return dict(zip(PROMOTION_VARIABLES, (cluster_name, ledger_bucket), strict=True))
 
 
 class Tenant(pulumi.ComponentResource):
@@ -251,28 +255,14 @@ class Tenant(pulumi.ComponentResource):
                 ),
             )
         self.concierge = Concierge(name, args.concierge, ctx, options.child(self, opts, providers=[providers.vault]))
-        # Organization-level: only the stack that owns the organization creates them (ADR-0018).
-        self.github = (
-            TenantGithub(
-                name,
-                args.github,
-                ctx,
-                options.child(self, opts, after=args.github_dependencies, providers=[providers.github]),
-            )
-            if args.github is not None
-            else None
-        )
-        # Argo CD's read-only credentials for the tenant's repositories (which the stack owning the
-        # organization creates first).
+        # The repositories are the org stack's (ADR-0031): this environment writes its variables there.
+        RepositoryVariables(f"{name}-ci", args.ci, args.repositories, options.child(self, opts, providers=[providers.github]))
+        # Argo CD's read-only credentials for the tenant's repositories.
         TenantGitopsAccess(
             name,
             args.gitops,
-            options.child(
-                self,
-                opts,
-                after=[*args.kubernetes_dependencies, *([self.github] if self.github else [])],
-                providers=[providers.github, providers.kubernetes],
-            ),
+            options.child(self, opts, after=args.kubernetes_dependencies, providers=[providers.github, providers.kubernetes]),
+            repositories=args.repositories,
         )
         self.namespace = self.kubernetes.namespace
         self.register_outputs(

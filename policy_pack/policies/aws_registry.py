@@ -10,6 +10,7 @@ from ._lib import CRITICAL, HIGH, MEDIUM, Finding, ResourceRule, StackRule, get,
 
 REPOSITORY = "aws:ecr/repository:Repository"
 REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
+ENVIRONMENT_VARIABLE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
 
 
 def _immutable(props, _args):
@@ -127,7 +128,8 @@ def _admission_complete(args) -> Iterator[Finding]:
                     workload.urn,
                 )
     signing = {str(get(a.props, "name", "")) for a in named(args.resources, "aws:kms/alias:Alias")}
-    for variable in named(args.resources, "github:index/actionsVariable:ActionsVariable"):
+    variables = [*named(args.resources, "github:index/actionsVariable:ActionsVariable"), *named(args.resources, ENVIRONMENT_VARIABLE)]
+    for variable in variables:
         if get(variable.props, "variableName") != "COSIGN_KMS_KEY_ARN":
             continue
         alias = str(get(variable.props, "value", "")).split(":", 5)[-1]
@@ -200,7 +202,7 @@ POLICIES = [
         adr="ADR-0026",
         domain="aws-registry",
         check=_admission_complete,
-        reads=["kubernetes:", "aws:kms/alias:Alias", "github:index/actionsVariable:ActionsVariable"],
+        reads=["kubernetes:", "aws:kms/alias:Alias", "github:index/actionsVariable:ActionsVariable", ENVIRONMENT_VARIABLE],
     ),
     StackRule(
         name="ecr-lifecycle-policy",

@@ -62,6 +62,10 @@ def deployment_records_prefix(repository: str) -> str:
 #: The Actions variables a service repository's Gate 1 workflow reads, in this order: image repository
 #: URL, publisher role ARN, region, signing key ARN.
 CI_VARIABLES: tuple[str, ...] = tuple(_RAW["ciVariables"]["names"])
+#: The environment Gate 1 publishes to (first of the path): its stack also writes Gate 1's repository variables.
+BUILD_ENVIRONMENT: str = _RAW["ciVariables"]["buildEnvironment"]
+#: What the promotion reads in each GitHub environment besides ``CI_VARIABLES`` (ADR-0031).
+PROMOTION_VARIABLES: tuple[str, ...] = tuple(_RAW["ciVariables"]["promotion"]["names"])
 #: Where the platform's own images live in its registry (``platform/<repository>``).
 PLATFORM_IMAGE_PREFIX = "platform/"
 

@@ -36,6 +36,9 @@ ORG_SETTINGS = "github:index/organizationSettings:OrganizationSettings"
 ACTIONS_SECRETS = ["github:index/actionsSecret:ActionsSecret", "github:index/actionsOrganizationSecret:ActionsOrganizationSecret"]
 PROTECTIONS = [BRANCH_PROTECTION, BRANCH_PROTECTION_V3, *RULESETS]
 REPOSITORY_FILE = "github:index/repositoryFile:RepositoryFile"
+DEPLOY_KEY = "github:index/repositoryDeployKey:RepositoryDeployKey"
+ACTIONS_VARIABLE = "github:index/actionsVariable:ActionsVariable"
+ENVIRONMENT_VARIABLE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
 #: A pip requirement pinned to one release: ``name==1.2.3`` (extras and environment markers allowed).
 _PINNED = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?==[A-Za-z0-9.!+_-]+(\s*;.*)?$")
 CLOUD_KEY_NAMES = ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN", "VAULT_TOKEN")
@@ -169,31 +172,58 @@ def _named_roles(resources: Any) -> dict[str, Any]:
     return found
 
 
+def _variables(resources: Any, type_: str) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for variable in named(resources, type_):
+        found.setdefault(str(get(variable.props, "repository")), {})[str(get(variable.props, "variableName"))] = str(
+            get(variable.props, "value")
+        )
+    return found
+
+
+def _service_repositories(resources: Any) -> dict[str, Any]:
+    """The repositories whose workflows this environment serves: each tenant service's (Argo CD reads it with
+    a deploy key) and each platform repository whose image the registry holds. The repositories
+    themselves are the org stack's (ADR-0031)."""
+    found = {str(get(k.props, "repository")): k for k in named(resources, DEPLOY_KEY) if tenant_of(k) is not None}
+    for image in named(resources, "aws:ecr/repository:Repository"):
+        name = str(get(image.props, "name", ""))
+        if name.startswith(contract.PLATFORM_IMAGE_PREFIX):
+            found.setdefault(name.removeprefix(contract.PLATFORM_IMAGE_PREFIX), image)
+    return found
+
+
 def _ci_identity(args) -> Iterator[Finding]:
     roles = _named_roles(args.resources)
     repositories = {str(get(r.props, "name", "")) for r in named(args.resources, "aws:ecr/repository:Repository")}
-    variables: dict[str, dict[str, str]] = {}
-    for variable in named(args.resources, "github:index/actionsVariable:ActionsVariable"):
-        variables.setdefault(str(get(variable.props, "repository")), {})[str(get(variable.props, "variableName"))] = str(
-            get(variable.props, "value")
-        )
-    for repo in named(args.resources, "github:index/repository:Repository"):
-        name = str(get(repo.props, "name", repo.name))
-        # A tenant's service repository, or a platform repository whose image the stack's registry holds.
-        if tenant_of(repo) is None and f"{contract.PLATFORM_IMAGE_PREFIX}{name}" not in repositories:
-            continue
-        own = variables.get(name, {})
-        missing = [v for v in contract.CI_VARIABLES if not own.get(v)]
+    in_environment = _variables(args.resources, ENVIRONMENT_VARIABLE)
+    gate1 = _variables(args.resources, ACTIONS_VARIABLE)
+    environments = {str(get(v.props, "environment")) for v in named(args.resources, ENVIRONMENT_VARIABLE)}
+    builds = contract.BUILD_ENVIRONMENT in environments
+    for name, where in sorted(_service_repositories(args.resources).items()):
+        own = in_environment.get(name, {})
+        missing = [v for v in (*contract.CI_VARIABLES, *contract.PROMOTION_VARIABLES) if not own.get(v)]
         if missing:
-            yield f"service repository {name!r} lacks the Actions variables its workflow reads: {', '.join(missing)}", repo.urn
+            yield (
+                f"service repository {name!r} lacks, in this environment's GitHub environment, the Actions variables its "
+                f"workflows read: {', '.join(missing)}",
+                where.urn,
+            )
             continue
         image, role_arn = own[contract.CI_VARIABLES[0]], own[contract.CI_VARIABLES[1]]
         if image.split("/", 1)[-1] not in repositories:
-            yield f"service repository {name!r}: {contract.CI_VARIABLES[0]} {image!r} is no image repository of the stack", repo.urn
+            yield f"service repository {name!r}: {contract.CI_VARIABLES[0]} {image!r} is no image repository of the stack", where.urn
         role = roles.get(role_arn.rsplit("/", 1)[-1])
         subjects = _subjects(role) if role is not None else []
         if not subjects or any(f"/{name}:" not in s for s in subjects):
-            yield f"service repository {name!r}: {contract.CI_VARIABLES[1]} names no role that trusts exactly this repository", repo.urn
+            yield f"service repository {name!r}: {contract.CI_VARIABLES[1]} names no role that trusts exactly this repository", where.urn
+        # Gate 1 builds outside any environment: the environment it publishes to also writes them as repository variables.
+        if builds and any(gate1.get(name, {}).get(v) != own[v] for v in contract.CI_VARIABLES):
+            yield (
+                f"service repository {name!r}: Gate 1 publishes to {contract.BUILD_ENVIRONMENT}, whose stack must also set its "
+                f"repository variables {', '.join(contract.CI_VARIABLES)} to the environment's values",
+                where.urn,
+            )
 
 
 def _requirements_pinned(props, _args):
@@ -314,8 +344,8 @@ POLICIES = [
     StackRule(
         name="tenant-ci-identity-wired",
         description="Every service repository (each tenant's, and each platform repository whose image the registry holds) "
-        "has the Actions variables its Gate 1 workflow reads, naming an image repository of the stack and a publisher role "
-        "that trusts exactly that repository.",
+        "has, in this environment, the Actions variables its workflows read (Gate 1's, and the promotion's), naming an image "
+        "repository of the stack and a publisher role that trusts exactly that repository.",
         severity=HIGH,
         adr="ADR-0003",
         domain="github",
