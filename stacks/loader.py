@@ -248,6 +248,11 @@ def read_stack_file(
             stack.values[name] = value
         else:
             stack.other[f"{namespace}:{name}"] = value
+    if project == PROJECT and any(key.startswith(f"{ORG_PROJECT}:") for key in stack.other):
+        raise ConfigError(
+            str(path),
+            [("config", "is the org stack's file (fintech-blueprint-org:*), no environment's: `blueprint plan org` plans it (ADR-0031)")],
+        )
     for name in required_keys(project_file, project):
         if name not in stack.values:
             problems.append(
@@ -264,11 +269,6 @@ def read_stack_file(
 
 def load_stack_file(path: Path, secret_placeholders: bool = False) -> tuple[StackFile, PlatformConfig]:
     stack = read_stack_file(path, secret_placeholders)
-    if any(key.startswith(f"{ORG_PROJECT}:") for key in stack.other):
-        raise ConfigError(
-            str(path),
-            [("config", "is the org stack's file (fintech-blueprint-org:*), no environment's: `blueprint plan org` plans it (ADR-0031)")],
-        )
     return stack, validate_config(stack.values, str(path))
 
 

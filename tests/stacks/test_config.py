@@ -368,7 +368,7 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     *(
         (
             f"github.infraRepository {repo!r}",
-            lambda v, repo=repo: v["github"].update(infraRepository=repo),
+            lambda v, repo=repo: v.setdefault("github", {}).update(infraRepository=repo),
             "github.infraRepository",
             message,
         )
@@ -681,7 +681,6 @@ def _set(values: dict, path: str, value: object) -> None:
         ("cluster.publicAccessCidrs", ["0.0.0.0/1", "128.0.0.0/1"], "cluster.publicAccessCidrs", "the whole internet"),
         ("cluster.publicAccessCidrs", ["2001:db8::/32"], "cluster.publicAccessCidrs[0]", "is IPv6"),
         ("cluster.publicAccessCidrs", ["203.0.113.0/24", "203.0.113.0/24"], "cluster.publicAccessCidrs[1]", "listed twice"),
-        ("github.platformMaintainers", ["lead", "Lead"], "github.platformMaintainers[1]", "listed twice"),
         ("cluster.adminRoleArns", ["arn:aws:iam::123456789012:role/a"] * 2, "cluster.adminRoleArns[1]", "listed twice"),
         ("tenants.0.maintainers", ["a", "a"], "tenants[0].maintainers[1]", "listed twice"),
         ("outbox.dlqRetentionSeconds", 3600, "outbox.dlqRetentionSeconds", "shorter DLQ retention"),
@@ -820,7 +819,7 @@ def test_staging_is_shaped_like_prod() -> None:
     assert (ROOT / "policy_pack/config.staging.json").read_text() == (ROOT / "policy_pack/config.prod.json").read_text()
     assert staging.kubernetes.gitops_ha and not staging.cluster.endpoint_public_access and staging.protect
     assert staging.network.nat_gateways == prod.network.nat_gateways == "perAz" and staging.network.az_count == prod.network.az_count
-    assert staging.github.required_approvals == prod.github.required_approvals
+    assert staging.org.stack == prod.org.stack  # one organization, its reviews the org stack's (ADR-0031)
     assert len({c.aws_account_id for c in configs.values()}) == len({c.vault.address for c in configs.values()}) == 3
     assert len({c.network.cidr for c in configs.values()}) == 3
 

@@ -162,7 +162,7 @@ def test_the_repository_that_runs_the_program_is_trusted_never_created(write_sta
     from tests.conftest import as_document, plan_registrations, project_values
 
     values = project_values()
-    values["github"] = {**values["github"], "infraRepository": "platform-infra"}
+    values["github"] = {**values.get("github", {}), "infraRepository": "platform-infra"}
     registrations = plan_registrations(write_stack(as_document(values)), "dev")
     names = {r.inputs["name"] for r in by_type(registrations, "github:index/repository:Repository")}
     assert "platform-infra" not in names and "infra" not in names

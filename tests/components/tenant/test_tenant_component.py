@@ -25,7 +25,7 @@ SPEC = TenantSpec(
     maintainers=["alice"],
     tier=QUOTA_TIERS["small"],
     services=[ServiceSpec("loan-api", "git@github.com:fintech-blueprint/lending-loan-api.git", 300, Decimal("1.0"))],
-    repositories={"lending-loan-api": RepositorySpec("lending: api loan-api", {"README.md": "# loan-api\n"}, {"AWS_REGION": "eu-west-3"})},
+    repositories={"lending-loan-api": RepositorySpec({"AWS_REGION": "eu-west-3"})},
     monthly_budget_usd=Decimal(300),
     retention=default_retention("pii"),
     connection_limit=40,
@@ -37,8 +37,7 @@ SETTINGS = TenantSettings(
     kubernetes_version="1.35",
     endpoints=PlatformEndpoints(["10.20.0.0/16"], 8200, "db-manager", 6432, "observability", (4317, 4318), "10.20.0.0/16"),
     vault_address="https://vault.example:8200",
-    required_approvals=2,
-    manage_github=True,
+    builds_images=False,
     erasure_image="111111111111.dkr.ecr.eu-west-3.amazonaws.com/platform/db-manager:1.0.0@sha256:" + "7e" * 32,
     erasure_schedule="0 3 * * *",
 )
@@ -73,7 +72,10 @@ def test_the_tenant_derives_each_layer_from_one_spec() -> None:
     assert names == {"lending"}
     # pii has erasure: the job's identity joins the services' (ADR-0005), with the outbox's bounds.
     assert args.kubernetes.services == ["loan-api", "erasure"] and args.erasure is not None
-    assert args.github is not None and args.github.repositories == [("lending-loan-api", "lending: api loan-api")]
+    # The repository is the org stack's: this environment writes its variables into its GitHub environment.
+    assert args.ci.environment == "prod" and list(args.ci.variables) == ["lending-loan-api"] and args.ci.gate1 == ()
+    assert args.ci.variables["lending-loan-api"]["AWS_REGION"] == "eu-west-3"
+    assert args.ci.variables["lending-loan-api"]["AUDIT_LEDGER_BUCKET"] == "fintech-blueprint-prod-audit-ledger"
     assert args.concierge.db_credential_ttl_seconds == 900 and args.concierge.connection_limit == 40
 
 
@@ -85,7 +87,7 @@ def test_a_tenant_alone_registers_every_layer_and_passes_the_pack() -> None:
         "fintech:kubernetes:TenantNamespace",
         "fintech:kubernetes:TenantDelivery",
         "fintech:vault:Concierge",
-        "fintech:github:TenantGithub",
+        "fintech:github:RepositoryVariables",
         "fintech:tenant:GitopsAccess",
         "fintech:tenant:Erasure",
     ):

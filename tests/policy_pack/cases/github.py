@@ -32,14 +32,23 @@ REPO_OK = {
 }
 
 
-def service_repository(without: str | None = None, image: str = "payments/api", trusted: str = "payments-api") -> list[Res]:
-    """A tenant's service repository with its Actions variables, its image repository and publisher role."""
+def service_repository(
+    without: str | None = None,
+    image: str = "payments/api",
+    trusted: str = "payments-api",
+    environment: str = "staging",
+    gate1: dict[str, str] | None = None,
+) -> list[Res]:
+    """A tenant's service repository as an environment stack sees it (the repository is the org stack's,
+    ADR-0031): Argo CD's deploy key, the variables of the environment, the image repository and publisher role."""
     role_arn = "arn:aws:iam::123456789012:role/fintech-blueprint/acme-dev-ci-payments-api"
     values = {
         "IMAGE_REPOSITORY_URL": f"{REGISTRY}/{image}",
         "AWS_PUBLISHER_ROLE_ARN": role_arn,
         "AWS_REGION": "eu-west-3",
         "COSIGN_KMS_KEY_ARN": "arn:aws:kms:eu-west-3:123456789012:alias/acme-dev-cosign",
+        "CLUSTER_NAME": "acme-dev",
+        "AUDIT_LEDGER_BUCKET": "acme-dev-audit-ledger",
     }
     trust = doc(
         {
@@ -49,16 +58,26 @@ def service_repository(without: str | None = None, image: str = "payments/api", 
     )
     return [
         Res("fintech:platform:Tenant", "payments", {}),
-        Res("github:index/repository:Repository", "payments-api-repo", {"name": "payments-api"}, parent="payments"),
+        Res("github:index/repositoryDeployKey:RepositoryDeployKey", "payments-api-key", {"repository": "payments-api"}, parent="payments"),
         *(
             Res(
-                "github:index/actionsVariable:ActionsVariable",
+                "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
                 f"var-{k}",
-                {"repository": "payments-api", "variableName": k, "value": v},
+                {"repository": "payments-api", "environment": environment, "variableName": k, "value": v},
                 parent="payments",
             )
             for k, v in values.items()
             if k != without
+        ),
+        *(
+            Res(
+                "github:index/actionsVariable:ActionsVariable",
+                f"gate1-{k}",
+                {"repository": "payments-api", "variableName": k, "value": v},
+                parent="payments",
+            )
+            for k, v in (values if gate1 is None else gate1).items()
+            if k in ("IMAGE_REPOSITORY_URL", "AWS_PUBLISHER_ROLE_ARN", "AWS_REGION", "COSIGN_KMS_KEY_ARN")
         ),
         Res("aws:ecr/repository:Repository", "api-images", {"name": "payments/api"}),
         Res("aws:iam/role:Role", "publisher", {"name": "acme-dev-ci-payments-api", "assumeRolePolicy": trust}),
@@ -111,18 +130,15 @@ STACK_CASES: dict[str, StackCase] = {
     "tenant-ci-identity-wired": StackCase(
         service_repository(),
         service_repository(without="AWS_REGION"),
-        "payments-api-repo",
+        "payments-api-key",
         more_bad=(
-            (service_repository(image="payments/other"), "payments-api-repo"),
-            (service_repository(trusted="payments-other"), "payments-api-repo"),
+            (service_repository(without="AUDIT_LEDGER_BUCKET"), "payments-api-key"),
+            (service_repository(image="payments/other"), "payments-api-key"),
+            (service_repository(trusted="payments-other"), "payments-api-key"),
+            # Gate 1 publishes to dev: dev's stack writes its repository variables too, the same values.
+            (service_repository(environment="dev", gate1={}), "payments-api-key"),
             # A platform repository whose image the registry holds is a service repository too (#26).
-            (
-                [
-                    Res("github:index/repository:Repository", "db-manager-repo", {"name": "db-manager"}),
-                    Res("aws:ecr/repository:Repository", "db-manager-images", {"name": "platform/db-manager"}),
-                ],
-                "db-manager-repo",
-            ),
+            ([Res("aws:ecr/repository:Repository", "db-manager-images", {"name": "platform/db-manager"})], "db-manager-images"),
         ),
     ),
 }
