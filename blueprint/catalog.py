@@ -63,7 +63,7 @@ def build(stack: str, config_file: Path) -> dict[str, Any]:
                     }
                     for s in tenant.services
                 ],
-                # Repositories are created by the stack that owns the organization (ADR-0018).
+                # Repositories are the org stack's (ADR-0031): never managed by an environment's stack.
                 "repositories": expected,
                 "repositoriesManagedHere": bool(managed_repositories),
                 "namespace": namespaces[0] if namespaces else None,
@@ -86,8 +86,7 @@ def markdown(catalog: dict[str, Any]) -> str:
             f"- Owner: team `{t['ownerTeam']}` ({t['ownerEmail']}), cost center `{t['costCenter']}`",
             f"- Tier `{t['tier']}`, data classes {', '.join(f'`{d}`' for d in t['dataClasses'])} (tagged `{t['dataClass']}`)",
             f"- Namespace `{t['namespace']}`; monthly budget {t['monthlyBudgetUsd']} USD ({', '.join(t['budgets'])})",
-            f"- Repositories: {', '.join(t['repositories'])}"
-            + ("" if t["repositoriesManagedHere"] else " (managed by the stack that owns the organization)"),
+            f"- Repositories: {', '.join(t['repositories'])}" + ("" if t["repositoriesManagedHere"] else " (the org stack's: ADR-0031)"),
             f"- Image repositories: {', '.join(t['imageRepositories'])}",
             f"- Queues: {', '.join(t['queues'])}",
         ]

@@ -34,6 +34,8 @@ PULUMI = TOOLS_BIN / "pulumi"
 PASSPHRASE = "real-engine-tier-not-a-secret"
 #: What the copy links rather than copies: the code and the virtualenvs, never the stack files.
 LINKED = (".venv", "__main__.py", "blueprint", "components", "stacks", "templates", "policy_pack")
+#: Stacks of the org project (``org/``, ADR-0031): every environment reads one, deployed first.
+ORG_STACKS = ("org",)
 
 
 class EngineMissing(RuntimeError):
@@ -83,33 +85,38 @@ class Workspace:
     project: Path
     env: dict[str, str]
 
-    def pulumi(self, *args: str, timeout: float = 900, stream: bool = False) -> Result:
+    def pulumi(self, *args: str, timeout: float = 900, stream: bool = False, cwd: Path | None = None) -> Result:
         command = [str(PULUMI), *args, "--non-interactive"]
+        where = cwd or self.project
         if stream:
-            shown = subprocess.run(command, cwd=self.project, env=self.env, timeout=timeout, check=False)
+            shown = subprocess.run(command, cwd=where, env=self.env, timeout=timeout, check=False)
             return Result(command, shown.returncode, "", "")
-        done = subprocess.run(command, cwd=self.project, env=self.env, capture_output=True, text=True, timeout=timeout, check=False)
+        done = subprocess.run(command, cwd=where, env=self.env, capture_output=True, text=True, timeout=timeout, check=False)
         return Result(command, done.returncode, done.stdout, done.stderr)
 
+    def directory(self, stack: str) -> Path:
+        """The project a stack belongs to: the org stack's is ``org/`` (ADR-0031), the environments' the root."""
+        return self.project / "org" if stack in ORG_STACKS else self.project
+
     def stack_file(self, stack: str) -> Path:
-        return self.project / f"Pulumi.{stack}.yaml"
+        return self.directory(stack) / f"Pulumi.{stack}.yaml"
 
     def init_stack(self, stack: str) -> Result:
-        return self.pulumi("stack", "init", stack, "--secrets-provider", "passphrase")
+        return self.pulumi("stack", "init", stack, "--secrets-provider", "passphrase", cwd=self.directory(stack))
 
     def policy_args(self, stack: str) -> list[str]:
         return ["--policy-pack", str(ROOT / "policy_pack"), "--policy-pack-config", str(ROOT / "policy_pack" / f"config.{stack}.json")]
 
     def preview(self, stack: str, *extra: str, policy: bool = True, stream: bool = False) -> Result:
         args = ["preview", "--stack", stack, *(self.policy_args(stack) if policy else []), *extra]
-        return self.pulumi(*args, stream=stream)
+        return self.pulumi(*args, stream=stream, cwd=self.directory(stack))
 
     def up(self, stack: str, *extra: str, policy: bool = True, stream: bool = False) -> Result:
         args = ["up", "--yes", "--skip-preview", "--stack", stack, *(self.policy_args(stack) if policy else []), *extra]
-        return self.pulumi(*args, stream=stream)
+        return self.pulumi(*args, stream=stream, cwd=self.directory(stack))
 
     def export(self, stack: str) -> dict[str, Any]:
-        result = self.pulumi("stack", "export", "--stack", stack, "--show-secrets")
+        result = self.pulumi("stack", "export", "--stack", stack, "--show-secrets", cwd=self.directory(stack))
         if result.returncode:
             raise RuntimeError(result.output)
         exported: dict[str, Any] = json.loads(result.stdout)
@@ -241,6 +248,12 @@ def make_workspace(root: Path, stack_files: Sequence[Path] | None = None) -> Wor
         shutil.copy2(path, project / path.name)
     for name in LINKED:
         (project / name).symlink_to(ROOT / name)
+    # The org project beside the environments' (its stack files read ../Pulumi.<env>.yaml: these copies).
+    (project / "org").mkdir()
+    shutil.copy2(ROOT / "org" / "Pulumi.yaml", project / "org" / "Pulumi.yaml")
+    for path in sorted((ROOT / "org").glob("Pulumi.*.yaml")):
+        shutil.copy2(path, project / "org" / path.name)
+    (project / "org" / "__main__.py").symlink_to(ROOT / "org" / "__main__.py")
     home, state = root / "home", root / "state"
     home.mkdir()
     state.mkdir()
@@ -258,6 +271,8 @@ def make_workspace(root: Path, stack_files: Sequence[Path] | None = None) -> Wor
         # cluster not created yet) previews with its inputs as outputs, so stack rules can judge it.
         PULUMI_LEGACY_PROVIDER_PREVIEW="true",
         NO_COLOR="1",
+        # The external systems every stack of this workspace shares (blueprint/standin/world.py).
+        BLUEPRINT_STANDIN_WORLD=str(root / "world"),
     )
     return Workspace(root, project, env)
 
@@ -273,11 +288,18 @@ def main(argv: Sequence[str]) -> int:
         print("usage: python -m blueprint.realengine preview|up STACK [pulumi args...]", file=sys.stderr)
         return 2
     command, stack, extra = argv[0], argv[1], list(argv[2:])
-    if not (ROOT / f"Pulumi.{stack}.yaml").exists():
-        print(f"no stack file Pulumi.{stack}.yaml in {ROOT}", file=sys.stderr)
+    if not (ROOT / f"Pulumi.{stack}.yaml").exists() and not (ROOT / "org" / f"Pulumi.{stack}.yaml").exists():
+        print(f"no stack file Pulumi.{stack}.yaml in {ROOT} or {ROOT / 'org'}", file=sys.stderr)
         return 2
     try:
         with workspace() as ws:
+            if stack not in ORG_STACKS:
+                # An environment reads the org stack's outputs: it is up first, as in the deploy workflow.
+                for step in (lambda: ws.init_stack("org"), lambda: ws.up("org", stream=True)):
+                    done = step()
+                    if done.returncode:
+                        print(done.output, file=sys.stderr)
+                        return done.returncode
             init = ws.init_stack(stack)
             if init.returncode:
                 print(init.output, file=sys.stderr)

@@ -23,12 +23,15 @@ from pydantic import Field, ValidationError, model_validator
 
 from components.tenant.aws import service_repository_name
 from stacks.catalog import PLATFORM_REPOSITORIES
-from stacks.config import ORG_CONTRACT_VERSION, ORG_OUTPUTS, ORG_PROJECT, DnsLabel, Email, GithubLogin, PlatformConfig, _Model
+from stacks.config import ORG_CONTRACT_VERSION, ORG_OUTPUTS, ORG_PROJECT, DnsLabel, Email, GithubLogin, PlatformConfig, Service, _Model
+from stacks.config import Tenant as TenantConfig
 from stacks.loader import ROOT, ConfigError, StackFile, load_stack_file, read_stack_file
 from stacks.loader import _message as _error_message
 from stacks.loader import _path as _error_path
 
 ORG_DIR = ROOT / "org"
+#: A service's kind when its entry says none (the config's default).
+DEFAULT_KIND = Service.model_fields["kind"].default
 #: The team that owns the platform repositories and reviews prod (``platformOwner``'s default).
 SECURITY_TEAM = "security"
 
@@ -197,10 +200,8 @@ def tenant_directory(tenants_by_environment: Iterable[tuple[str, Iterable[Mappin
                     )
                 )
             for service in tenant.get("services") or []:
-                repo = service_repository_name(name, str(service["name"]))
-                entry["repos"].setdefault(
-                    repo, ServiceRepository(repo, name, str(service["name"]), f"{name}: {service['kind']} {service['name']}")
-                )
+                repo, kind = service_repository_name(name, str(service["name"])), service.get("kind", DEFAULT_KIND)
+                entry["repos"].setdefault(repo, ServiceRepository(repo, name, str(service["name"]), f"{name}: {kind} {service['name']}"))
     if problems:
         raise ConfigError("the environments' tenants", problems)
     return [
@@ -209,8 +210,12 @@ def tenant_directory(tenants_by_environment: Iterable[tuple[str, Iterable[Mappin
     ]
 
 
+def raw_tenant(tenant: TenantConfig) -> dict[str, Any]:
+    return tenant.model_dump(by_alias=True, mode="json", include={"name", "owner_team", "maintainers", "services"})
+
+
 def raw_tenants(config: PlatformConfig) -> list[dict[str, Any]]:
-    return [t.model_dump(by_alias=True, mode="json", include={"name", "owner_team", "maintainers", "services"}) for t in config.tenants]
+    return [raw_tenant(t) for t in config.tenants]
 
 
 # -- the contract -----------------------------------------------------------------------------------

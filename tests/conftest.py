@@ -29,7 +29,7 @@ WHOLE_PROGRAM_MARKERS = ("plan", "engine")
 #: The programs the ``plan`` marker is about: the environments' and the org stack's (ADR-0031).
 PROGRAMS = {(ROOT / "__main__.py").resolve(), (ROOT / "org" / "__main__.py").resolve()}
 #: Fixtures that hand a test whole-program plans.
-PLAN_FIXTURES = {"stack_plans", "plan"}
+PLAN_FIXTURES = {"stack_plans", "plan", "org_plan"}
 
 
 #: Tests that share servers run in one worker under pytest-xdist (``--dist loadgroup``): marker -> group.
@@ -91,8 +91,9 @@ NEW_TENANT: dict[str, Any] = {
 
 #: How many resources (components included) NEW_TENANT brings under its Tenant, one service of a pii class.
 #: With its dashboards ConfigMap (#30 item 4), its outbox and erasure queue alerts (#30 item 3), its canary
-#: (#29) and its owner's alert subscription (#30 item 1); no gateway-namespace ingress any more (ADR-0028).
-NEW_TENANT_RESOURCES = 70
+#: (#29) and its owner's alert subscription (#30 item 1); no gateway-namespace ingress any more (ADR-0028);
+#: in dev, its repository's variables: 6 in its GitHub environment, Gate 1's 4, their component (ADR-0031).
+NEW_TENANT_RESOURCES = 81
 
 #: Platform resources (logical names) that change when a tenant joins or leaves: none. The database path
 #: is per tenant (#27 item 3: its own pooler and migration Job; Vault's connection names no tenant), and
@@ -123,6 +124,21 @@ def plan_registrations(path: Path, stack: str) -> list[Registration]:
 def shipped_plan(stack: str) -> tuple[Registration, ...]:
     """The offline plan of a shipped stack, computed once per session (per worker) whoever asks first."""
     return tuple(plan_registrations(ROOT / f"Pulumi.{stack}.yaml", stack))
+
+
+@functools.cache
+def shipped_org_plan() -> tuple[Registration, ...]:
+    """The offline plan of the shipped org stack (``org/Pulumi.org.yaml``, ADR-0031), once per session."""
+    from stacks.org import ORG_DIR, load_org_stack_file
+
+    stack_file, _ = load_org_stack_file(ORG_DIR / "Pulumi.org.yaml")
+    flat, secrets = stack_file.flattened()
+    return tuple(run_program("org", flat, secrets, "eu-west-3", project=stack_file.project))
+
+
+@pytest.fixture(scope="session")
+def org_plan() -> list[Registration]:
+    return list(shipped_org_plan())
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,5 @@
 """#17 acceptance: for each hop of a tenant service's journey, breaking that hop in the program makes
-``blueprint plan prod`` exit 1 with the hop's stack rule blocking (and no rule outside the journey).
+``blueprint plan prod`` (``org`` for the repository, ADR-0031) exit 1 with the hop's stack rule blocking (and no rule outside the journey).
 
 Each breaker is a resource transform registered before the composition (the offline engine runs
 transforms as the real engine does), changing one resource of tenant ``payments``.
@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from blueprint.cli import main
 from stacks import compose as compose_module
+from stacks import org_program
 
 
 def _mapped(props: dict[str, Any], key: str, change: Callable[[Any], Any]) -> dict[str, Any]:
@@ -44,8 +45,8 @@ BREAKERS: dict[str, tuple[str, str, str, Callable[[dict[str, Any]], dict[str, An
         lambda p: {**p, "content": "namespace: __TENANT__\n"},
     ),
     "2-ci-identity": (
-        "github:index/actionsVariable:ActionsVariable",
-        "payments-payments-payments-api-aws-publisher-role-arn",
+        "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
+        "payments-ci-prod-payments-payments-api-aws-publisher-role-arn",
         "tenant-ci-identity-wired",
         lambda p: {**p, "value": "arn:aws:iam::111111111111:role/fintech-blueprint/someone-else"},
     ),
@@ -101,7 +102,9 @@ BREAKERS: dict[str, tuple[str, str, str, Callable[[dict[str, Any]], dict[str, An
 def test_breaking_a_hop_blocks_the_plan_with_its_rule(hop: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     type_, name, rule, breaker = BREAKERS[hop]
     broken: list[str] = []
-    original = compose_module.compose
+    # The repositories and their files are the org stack's (ADR-0031): hop 1 breaks in its plan.
+    stack, module, function = ("org", org_program, "compose_org") if hop == "1-repository" else ("prod", compose_module, "compose")
+    original = getattr(module, function)
 
     def break_one(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
         if args.type_ != type_ or args.name != name:
@@ -109,12 +112,12 @@ def test_breaking_a_hop_blocks_the_plan_with_its_rule(hop: str, tmp_path: Path, 
         broken.append(args.name)
         return pulumi.ResourceTransformResult(breaker(dict(args.props)), args.opts)
 
-    def compose_with_breaker(config: Any) -> None:
+    def compose_with_breaker(*args: Any) -> None:
         pulumi.runtime.register_resource_transform(break_one)
-        original(config)
+        original(*args)
 
-    monkeypatch.setattr(compose_module, "compose", compose_with_breaker)
-    result = CliRunner().invoke(main, ["plan", "prod", "--out", str(tmp_path)])
+    monkeypatch.setattr(module, function, compose_with_breaker)
+    result = CliRunner().invoke(main, ["plan", stack, "--out", str(tmp_path)])
     assert set(broken) == {name}, f"no {type_} named {name} in the plan"
     assert result.exit_code == 1, result.output
     report = json.loads((tmp_path / "policy-report.json").read_text())

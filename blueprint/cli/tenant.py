@@ -93,6 +93,10 @@ def _edit_tenants(stack: str | None, config_file: Path | None, change: Any, done
     replace_file(path, changed)
     print_diff(result)
     out.print(f"{done} in {path}")
+    out.print(
+        "Its GitHub team and repositories are the org stack's (ADR-0031): `blueprint plan org` shows them; "
+        f"the deploy workflow runs org before {stack_name}."
+    )
     print_violations([g for g in result.groups if g.enforcement_level == "mandatory"])
     exit_blocking_or_ok(bool(result.blocking))
 

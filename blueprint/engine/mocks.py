@@ -255,8 +255,9 @@ class RecordingMonitor(MockMonitor):
                 MockResourceArgs(typ=request.type, name=request.name, inputs=inputs, provider=request.provider, resource_id=request.id)
             )
         except Exception as exc:
+            # Raised here, the SDK would wait forever: recorded, answered empty, and reported by run_body.
             self.failures.append(f"{request.type} {request.name!r}: {type(exc).__name__}: {exc}")
-            raise
+            resource_id, state = request.id, {"name": request.id, "outputs": {}, "secretOutputNames": []}
         self._parents[urn] = request.parent
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id or "", state)
         self.registrations[urn] = Registration(

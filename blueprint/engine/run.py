@@ -115,6 +115,8 @@ def run_body(
     finally:
         asyncio.get_event_loop().close()
         settings.reset_options()
+    if monitor.failures:
+        raise ProgramError(f"the program failed while reading {monitor.failures[0]}")
     if monitor.duplicates:
         urn = monitor.duplicates[0]
         raise ProgramError(f"the program failed: Duplicate resource URN '{urn}'; try giving it a unique name")

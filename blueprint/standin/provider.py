@@ -30,6 +30,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from blueprint.engine import fakes
 from blueprint.engine.diff import changed_paths, replacing_paths
 from blueprint.engine.wire import UNKNOWN, unwrapped, wire_ints
+from blueprint.standin.world import Refused, World
 
 DEFAULT_REGION = "eu-west-3"
 
@@ -67,6 +68,9 @@ class StandInProvider(Provider):
         self.name = name
         self.region = DEFAULT_REGION
         self.account = fakes.ACCOUNT_ID
+        #: The GitHub organization a github provider writes to (its ``owner``).
+        self.owner = ""
+        self.world = World.from_environment()
 
     def invoke(self, token: str, args: Mapping[str, Any]) -> InvokeResult:
         return InvokeResult(fakes.invoke(token, unwrapped(args), self.region, self.account))
@@ -96,6 +100,8 @@ class StandInServicer(ProviderServicer):
         if isinstance(region, str) and region and region != UNKNOWN:
             self.provider.region = region
         self.provider.account = fakes.pinned_account(args) or self.provider.account
+        if isinstance(args.get("owner"), str):
+            self.provider.owner = args["owner"]
         return provider_pb2.ConfigureResponse(acceptSecrets=True, acceptResources=True, acceptOutputs=True, supportsPreview=True)
 
     async def Check(self, request: Any, context: Any) -> Any:
@@ -119,6 +125,11 @@ class StandInServicer(ProviderServicer):
     async def Create(self, request: Any, context: Any) -> Any:
         type_, name = _type_and_name(request)
         new_id, state = self.provider.outputs(type_, name, _to_dict(request.properties), request.preview)
+        if self.provider.world is not None and not request.preview:
+            try:
+                self.provider.world.created(self.provider.name, type_, self.provider.owner, unwrapped(state))
+            except Refused as exc:
+                await context.abort(grpc.StatusCode.UNKNOWN, str(exc))
         return provider_pb2.CreateResponse(id=new_id, properties=_to_struct(state))
 
     async def Update(self, request: Any, context: Any) -> Any:
@@ -130,6 +141,9 @@ class StandInServicer(ProviderServicer):
         return provider_pb2.ReadResponse(id=request.id, properties=request.properties, inputs=request.inputs)
 
     async def Delete(self, request: Any, context: Any) -> Any:
+        if self.provider.world is not None:
+            type_, _ = _type_and_name(request)
+            self.provider.world.deleted(self.provider.name, type_, self.provider.owner, unwrapped(_to_dict(request.properties)))
         return empty_pb2.Empty()
 
 

@@ -43,9 +43,8 @@ def test_the_catalog_agrees_with_the_inventory(stack: str, tmp_path: Path) -> No
         assert entry["budgets"] == tagged("aws:budgets/budget:Budget", tenant)
         namespace = next(r for r in inventory if r["type"] == "kubernetes:core/v1:Namespace" and r["inputs"]["metadata"]["name"] == tenant)
         assert entry["namespace"] == namespace["inputs"]["metadata"]["name"]
-        # prod owns the organization (ADR-0018): its plan creates the repositories the catalog names.
-        assert entry["repositoriesManagedHere"] == (stack == "prod")
-        assert (set(entry["repositories"]) <= repositories) == (stack == "prod")
+        # The org stack owns the repositories the catalog names (ADR-0031): no environment's plan creates one.
+        assert entry["repositoriesManagedHere"] is False and not set(entry["repositories"]) & repositories
         assert all(s["kind"] in ("api", "worker") and s["slo"]["latencyP95Ms"] > 0 for s in entry["services"])
 
 

@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 from blueprint.cli import main
 from policy_pack.policies.pack import POLICIES
 from stacks import compose as compose_module
+from stacks import org_program
 from tests.conftest import as_document, project_values
 
 
@@ -29,7 +30,9 @@ def test_plan_writes_the_inventory_manifests_and_report(tmp_path: Path, monkeypa
     out = tmp_path / "out" / "dev"
     assert (out / "plan.html").is_file()
     inventory = json.loads((out / "inventory.json").read_text())
-    assert inventory["stack"] == "dev" and len(inventory["resources"]) == 488
+    # 488 before the org stack (ADR-0031), + its StackReference, + dev's variables in 8 repositories' GitHub
+    # environment (6 each) and Gate 1's (4 each), + their 3 components.
+    assert inventory["stack"] == "dev" and len(inventory["resources"]) == 488 + 1 + 8 * (6 + 4) + 3
     first = inventory["resources"][0]
     assert set(first) >= {"urn", "type", "name", "parent", "inputs", "options"}
     assert {"protect", "retainOnDelete"} <= set(first["options"])
@@ -157,7 +160,9 @@ BREAKERS: dict[str, tuple[str, str, Callable[[dict[str, Any]], dict[str, Any]]]]
 def test_one_broken_resource_per_domain_blocks_the_plan(domain: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     type_, policy, breaker = BREAKERS[domain]
     broken: list[str] = []
-    original = compose_module.compose
+    # The org stack owns the GitHub organization's objects (ADR-0031); the environments have none to break.
+    module, function = (org_program, "compose_org") if domain == "github" else (compose_module, "compose")
+    original = getattr(module, function)
 
     def break_one(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
         if args.type_ != type_ or broken:
@@ -165,13 +170,12 @@ def test_one_broken_resource_per_domain_blocks_the_plan(domain: str, tmp_path: P
         broken.append(args.name)
         return pulumi.ResourceTransformResult(breaker(dict(args.props)), args.opts)
 
-    def compose_with_breaker(config: Any) -> None:
+    def compose_with_breaker(*args: Any) -> None:
         pulumi.runtime.register_resource_transform(break_one)  # runs after the cost transforms
-        original(config)
+        original(*args)
 
-    monkeypatch.setattr(compose_module, "compose", compose_with_breaker)
-    # prod owns the GitHub organization's objects (ADR-0018); dev has none to break.
-    result = run("plan", "prod" if domain == "github" else "dev", "--out", str(tmp_path))
+    monkeypatch.setattr(module, function, compose_with_breaker)
+    result = run("plan", "org" if domain == "github" else "dev", "--out", str(tmp_path))
     assert result.exit_code == 1, result.output
     assert broken, f"no {type_} in the plan"
     assert f"{policy} on {broken[0]}" in result.output

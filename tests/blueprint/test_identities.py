@@ -12,7 +12,7 @@ import pytest
 from blueprint.engine.identities import IdentityCollision, collisions
 from blueprint.engine.run import ProgramError, run_program
 from blueprint.plan import plan
-from stacks.loader import ConfigError
+from stacks.loader import ROOT, ConfigError
 from tests.conftest import as_document, project_values
 
 
@@ -58,11 +58,15 @@ def test_two_objects_with_one_kubernetes_name_collide_before_any_provider(tmp_pa
 
 @pytest.mark.plan
 def test_two_tenants_with_one_owner_team_would_fight_over_the_github_team(tmp_path: Path, write_stack: Callable[..., Path]) -> None:
-    values = _with_tenant_named("lending", owner_team="fraud-team")
-    values["github"] = {**values["github"], "manageOrganization": True}
-    path = write_stack(as_document(values))
+    """The org stack creates each tenant's team (ADR-0031): two tenants of one team collide in its plan."""
+    import yaml
+
+    dev = write_stack(as_document(_with_tenant_named("lending", owner_team="fraud-team")), name="Pulumi.dev.yaml")
+    org = yaml.safe_load((ROOT / "org" / "Pulumi.org.yaml").read_text())
+    org["config"]["fintech-blueprint-org:environments"] = [{"name": "dev", "stackFile": str(dev)}]
+    org_file = write_stack(org, name="Pulumi.org.yaml")
     with pytest.raises(IdentityCollision) as raised:
-        plan("dev", path, tmp_path / "out", None)
+        plan("org", org_file, tmp_path / "out", None)
     assert [(t, ident) for t, ident, _ in raised.value.clashes] == [("github:index/team:Team", ("fraud-team",))]
 
 
@@ -71,11 +75,18 @@ def test_the_real_stacks_claim_every_object_once(stack_plans: dict) -> None:
         assert collisions(registrations) == []
 
 
-def test_dev_and_prod_never_manage_the_same_object(stack_plans: dict) -> None:
-    """Organization-level GitHub objects live in prod only, and each stack has its own Vault (ADR-0018)."""
+def test_no_two_stacks_manage_the_same_object(stack_plans: dict) -> None:
+    """Organization-level GitHub objects live in the org stack only (ADR-0031); each environment writes its
+    own GitHub environment's variables and deploy keys, and has its own Vault and account (ADR-0018)."""
     from blueprint.engine.identities import cross_stack_collisions
+    from blueprint.engine.run import run_program
+    from stacks.org import load_org_stack_file
 
-    assert cross_stack_collisions(stack_plans) == []
+    org_file, _ = load_org_stack_file(ROOT / "org" / "Pulumi.org.yaml")
+    flat, secrets = org_file.flattened()
+    org = run_program("org", flat, secrets, "eu-west-3", project="fintech-blueprint-org")
+    assert {r.type for r in org} >= {"github:index/repository:Repository", "github:index/team:Team"}
+    assert cross_stack_collisions({**stack_plans, "org": org}) == []
 
 
 @pytest.mark.plan
@@ -84,7 +95,6 @@ def test_two_stacks_on_one_organization_and_one_vault_collide(write_stack: Calla
     from tests.conftest import plan_registrations
 
     values = project_values()
-    values["github"] = {**values["github"], "manageOrganization": True}
     values["vault"] = {"address": "https://vault.prod.platform.internal:8200"}
     values["awsAccountId"] = "210987654321"
     dev_like = plan_registrations(write_stack(as_document(values)), "dev")
@@ -92,8 +102,6 @@ def test_two_stacks_on_one_organization_and_one_vault_collide(write_stack: Calla
     found = cross_stack_collisions({"dev": dev_like, "prod": prod})
     kinds = {t for _, t, _, _ in found}
     assert {
-        "github:index/repository:Repository",
-        "github:index/team:Team",
         "vault:index/mount:Mount",
         "vault:index/policy:Policy",
         "aws:ecr/repository:Repository",

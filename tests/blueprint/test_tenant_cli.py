@@ -58,7 +58,8 @@ def test_add_then_remove_round_trips_byte_identically(stack_file: Path) -> None:
     assert "ledger-sync-ingress" not in added.output and lending.services[1].public is None
     assert lending.services[0].public is not None and lending.services[0].public.host is None
     assert lending.monthly_budget_usd == 500 and [d.value for d in lending.data_classes] == ["pii"]
-    assert b"# prod owns the organization-level objects" in stack_file.read_bytes(), "comments are kept"
+    assert b"# The org stack owns the GitHub organization" in stack_file.read_bytes(), "comments are kept"
+    assert "blueprint plan org" in added.output  # its repositories are the org stack's (ADR-0031)
 
     removed = run("tenant", "remove", "lending", "--config-file", str(stack_file))
     assert removed.exit_code == 0, removed.output

@@ -30,15 +30,38 @@ from tests.conftest import NEW_TENANT, NEW_TENANT_RESOURCES, SHARED_CHANGES_ON_O
 pytestmark = pytest.mark.engine
 
 
+@pytest.fixture(scope="session")
+def org_up(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """The org stack up once, with the pack (ADR-0031): every environment reads its outputs, so each
+    workspace starts from a copy of this backend, as the deploy workflow runs org first."""
+    workspace = realengine.make_workspace(tmp_path_factory.mktemp("org"))
+    assert workspace.init_stack("org").returncode == 0
+    up = workspace.up("org")
+    assert up.returncode == 0, up.output[-4000:]
+    return workspace
+
+
+def with_state_of(source: Workspace, root: Path, stacks: tuple[str, ...]) -> Workspace:
+    """A workspace in ``root`` holding ``source``'s backend, its world, and the named stacks' files
+    (``stack init`` wrote the passphrase's salt into them)."""
+    copy = realengine.make_workspace(root)
+    shutil.copytree(source.root / "state", copy.root / "state", dirs_exist_ok=True)
+    if (source.root / "world").is_dir():  # the external systems the state describes (blueprint/standin/world.py)
+        shutil.copytree(source.root / "world", copy.root / "world")
+    for stack in stacks:
+        shutil.copy2(source.stack_file(stack), copy.stack_file(stack))
+    return copy
+
+
 @pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    return realengine.make_workspace(tmp_path)
+def ws(tmp_path: Path, org_up: Workspace) -> Workspace:
+    return with_state_of(org_up, tmp_path, ("org",))
 
 
 @dataclass(frozen=True)
 class Applied:
-    """dev and prod applied once, with the pack, into one backend: the tests that need a deployed stack
-    work on a copy of it (``copy_of``) instead of applying it again."""
+    """org, dev and prod applied once, with the pack, into one backend: the tests that need a deployed
+    stack work on a copy of it (``copy_of``) instead of applying it again."""
 
     workspace: Workspace
     ups: dict[str, realengine.Result]
@@ -46,9 +69,9 @@ class Applied:
 
 
 @pytest.fixture(scope="session")
-def applied(tmp_path_factory: pytest.TempPathFactory) -> Applied:
-    workspace = realengine.make_workspace(tmp_path_factory.mktemp("applied"))
-    ups = {}
+def applied(tmp_path_factory: pytest.TempPathFactory, org_up: Workspace) -> Applied:
+    workspace = with_state_of(org_up, tmp_path_factory.mktemp("applied"), ("org",))
+    ups = {"org": realengine.Result([], 0, "", "")}
     for stack in ("dev", "prod"):
         assert workspace.init_stack(stack).returncode == 0
         ups[stack] = workspace.up(stack)
@@ -57,13 +80,8 @@ def applied(tmp_path_factory: pytest.TempPathFactory) -> Applied:
 
 
 def copy_of(applied: Applied, root: Path) -> Workspace:
-    """A workspace in ``root`` holding what ``applied`` deployed: its backend's state and its stack files
-    (``stack init`` wrote the passphrase's salt into them)."""
-    copy = realengine.make_workspace(root)
-    shutil.copytree(applied.workspace.root / "state", copy.root / "state", dirs_exist_ok=True)
-    for stack in applied.ups:
-        shutil.copy2(applied.workspace.stack_file(stack), copy.stack_file(stack))
-    return copy
+    """A workspace in ``root`` holding what ``applied`` deployed."""
+    return with_state_of(applied.workspace, root, tuple(applied.ups))
 
 
 def mandatory_findings(output: str) -> list[str]:
@@ -201,6 +219,11 @@ def test_onboarding_and_offboarding_touch_only_that_tenant(applied: Applied, tmp
     original = ws.stack_file("dev").read_text()
 
     edit_tenants(ws.stack_file("dev"), lambda tenants: tenants.append(NEW_TENANT))
+    # The new tenant's repositories are the org stack's, deployed first (the workflow's order, ADR-0031):
+    # dev before it stops, naming the order, and writes nothing.
+    early = ws.preview("dev", policy=False)
+    assert early.returncode != 0 and "is not among the org stack's repositories: run `pulumi up` of the org stack first" in early.output
+    assert ws.up("org", policy=False).returncode == 0
     added = steps(ws, "dev")
     platform_created = {u for u in added["create"] if u.rsplit("::", 1)[-1] in platform_resources_of("lending")}
     tenant_created = added["create"] - platform_created
@@ -380,3 +403,58 @@ def test_the_real_engine_replaces_what_the_offline_diff_marks_replaced(ws: Works
         assert preview.returncode == 0, preview.output[-2000:]
         ops = {step["op"] for step in json.loads(preview.stdout)["steps"] if step["urn"] == urn}
         assert ops and ops <= real_ops, ops
+
+
+# -- the day-one path (#26 items 3 and 9, ADR-0031): the stacks in the deploy workflow's order ----------
+# ``applied`` is day one in that order: org, then dev and prod, from an empty backend and an empty world
+# (blueprint/standin/world.py), where the GitHub stand-in refuses what GitHub refuses.
+
+GITHUB_PROGRAM = """
+import pulumi
+import pulumi_github as github
+
+owner = github.Provider("github", owner="fintech-blueprint")
+opts = pulumi.ResourceOptions(provider=owner)
+repo = github.Repository("repo", name="payments-payments-api", visibility="private", opts=opts)
+github.RepositoryEnvironment("env", repository=repo.name, environment="dev", opts=opts)
+github.ActionsEnvironmentVariable("ok", repository=repo.name, environment="dev", variable_name="AWS_REGION", value="eu-west-3", opts=opts)
+"""
+
+
+def _run_program(ws: Workspace, program: str) -> realengine.Result:
+    main = ws.project / "__main__.py"
+    main.unlink()
+    main.write_text(program)
+    return ws.up("dev", policy=False)
+
+
+def test_the_github_stand_in_refuses_what_github_refuses(tmp_path: Path) -> None:
+    """A deploy key or a variable on a repository that does not exist (404), a variable in an environment
+    the repository lacks (404), a write to an archived repository (403): refused at ``up``, with GitHub's
+    status and endpoint."""
+    ws = realengine.make_workspace(tmp_path)
+    assert ws.init_stack("dev").returncode == 0
+    assert _run_program(ws, GITHUB_PROGRAM).returncode == 0
+    refusals = {
+        "github.RepositoryDeployKey('key', repository='payments-other', title='argocd-dev', key='ssh-ed25519 AAAA', "
+        "read_only=True, opts=opts)": "404 Not Found: POST /repos/fintech-blueprint/payments-other/keys",
+        "github.ActionsEnvironmentVariable('staging', repository=repo.name, environment='staging', variable_name='X', "
+        "value='1', opts=opts)": "has no environment 'staging'",
+    }
+    for line, message in refusals.items():
+        up = _run_program(ws, GITHUB_PROGRAM + line + "\n")
+        assert up.returncode != 0 and message in up.output, up.output[-3000:]
+    # Destroyed, the repository is archived (archive_on_destroy): nothing more is written to it.
+    assert _run_program(ws, "import pulumi\n").returncode == 0
+    up = _run_program(ws, GITHUB_PROGRAM)
+    assert up.returncode != 0 and "403 Forbidden" in up.output and "archived" in up.output, up.output[-3000:]
+
+
+def test_an_environment_deployed_before_the_org_stack_stops_at_its_reference(tmp_path: Path) -> None:
+    """The reversed order of day one: dev before the org stack exists stops before any change."""
+    ws = realengine.make_workspace(tmp_path)
+    assert ws.init_stack("dev").returncode == 0
+    up = ws.up("dev", policy=False)
+    assert up.returncode != 0
+    assert "organization/fintech-blueprint-org/org" in up.output, up.output[-3000:]
+    assert not (ws.root / "world" / "github").exists(), "nothing was written to GitHub"

@@ -1,6 +1,9 @@
 """Failing stacks for the service-journey rules (#17), made from the real prod plan: one edit per
 branch of each rule, so every violation those rules can report is reached by a real-shaped stack
 (``test_every_violation_a_rule_can_report_has_a_failing_case``), and each names the rule it breaks.
+
+The journey crosses stacks since ADR-0031: the repositories and their files are the org stack's, the
+Applications prod's. The cases judge the environment whole: prod's plan with the org stack's.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 from blueprint.engine.analyzer import Resource
 from blueprint.policies import as_policy_resources
 from policy_pack.policies.contract import TENANT_LABEL
-from tests.conftest import shipped_plan
+from tests.conftest import shipped_org_plan, shipped_plan
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
@@ -25,7 +28,7 @@ Edit = Callable[[list[Resource]], list[Resource]]
 
 @functools.cache
 def _prod() -> tuple[Resource, ...]:
-    return tuple(as_policy_resources(list(shipped_plan("prod"))))
+    return tuple(as_policy_resources([*shipped_org_plan(), *shipped_plan("prod")]))
 
 
 def prod_resources() -> list[Resource]:

@@ -25,16 +25,26 @@ WORKFLOWS = sorted([*(ROOT / ".github/workflows").glob("*.yml"), *(TEMPLATE_DIR 
 
 
 @pytest.fixture
-def plan(stack_plans: dict[str, list[Registration]]) -> list[Registration]:
-    """The stack that owns the organization-level objects (ADR-0018): prod."""
-    return stack_plans["prod"]
+def plan(org_plan: list[Registration]) -> list[Registration]:
+    """The stack that owns the organization-level objects: the org stack (ADR-0031)."""
+    return org_plan
 
 
-def test_only_one_stack_manages_the_organization(stack_plans: dict[str, list[Registration]]) -> None:
-    # dev holds only its own deploy keys on prod's repositories (Argo CD's read access, one per stack).
-    dev = {r.type for r in stack_plans["dev"] if r.type.startswith("github:") and r.custom}
-    assert dev == {"github:index/repositoryDeployKey:RepositoryDeployKey"}
-    assert by_type(stack_plans["prod"], "github:index/repository:Repository")
+def test_only_the_org_stack_manages_the_organization(stack_plans: dict[str, list[Registration]], org_plan: list[Registration]) -> None:
+    # An environment holds only its own objects on the org stack's repositories: Argo CD's deploy keys, its
+    # variables in its GitHub environment, and (dev, where Gate 1 publishes) Gate 1's repository variables.
+    own = {
+        "github:index/repositoryDeployKey:RepositoryDeployKey",
+        "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
+    }
+    for stack, registrations in stack_plans.items():
+        found = {r.type for r in registrations if r.type.startswith("github:") and r.custom}
+        assert found == (own | {"github:index/actionsVariable:ActionsVariable"} if stack == "dev" else own), stack
+        environments = {
+            r.inputs["environment"] for r in by_type(registrations, "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable")
+        }
+        assert environments == {stack}
+    assert by_type(org_plan, "github:index/repository:Repository") and by_type(org_plan, "github:index/team:Team")
 
 
 def actionlint(path: Path) -> list[dict]:
@@ -70,9 +80,12 @@ def test_required_checks_are_the_template_jobs(plan: list[Registration]) -> None
         assert checks == expected
 
 
-@pytest.mark.parametrize(("stack", "approvals"), [("dev", 1), ("prod", 2)])
-def test_rulesets_require_reviews_from_config(stack_plans: dict[str, list[Registration]], stack: str, approvals: int) -> None:
-    for ruleset in by_type(stack_plans[stack], "github:index/repositoryRuleset:RepositoryRuleset"):
+def test_rulesets_require_reviews_from_config(plan: list[Registration]) -> None:
+    from stacks.org import ORG_DIR, load_org_stack_file
+
+    approvals = load_org_stack_file(ORG_DIR / "Pulumi.org.yaml")[1].github.required_approvals
+    assert approvals == 2
+    for ruleset in by_type(plan, "github:index/repositoryRuleset:RepositoryRuleset"):
         rules = ruleset.inputs["rules"]
         assert rules["pullRequest"]["requiredApprovingReviewCount"] == approvals
         assert rules["pullRequest"]["requireCodeOwnerReview"] and rules["pullRequest"]["dismissStaleReviewsOnPush"]
@@ -185,7 +198,9 @@ def test_ci_logs_in_to_vault_with_its_oidc_identity_on_the_roles_the_program_cre
         assert "VAULT_TOKEN" not in text, workflow.name
         for job in yaml.safe_load(text)["jobs"].values():
             logins = [s["with"] for s in job["steps"] if s.get("uses", "").startswith("hashicorp/vault-action@")]
-            if any("pulumi " in s.get("run", "") for s in job["steps"]):
+            if any("--cwd org" in s.get("run", "") for s in job["steps"]):
+                assert logins == [], workflow.name  # the org stack is GitHub only: no Vault (ADR-0031)
+            elif any("pulumi " in s.get("run", "") for s in job["steps"]):
                 assert len(logins) == 1 and logins[0]["method"] == "jwt" and logins[0]["exportToken"] is True, workflow.name
                 used.add(logins[0]["role"])
     stacks = ("dev", "staging", "prod")

@@ -172,24 +172,38 @@ def test_adding_a_tenant_adds_exactly_its_resources(write_stack: Callable[..., P
 
 
 def test_each_service_repository_gets_what_its_workflow_reads(stack_plans: dict[str, list[Registration]]) -> None:
-    """#17 hop 2: the variables the golden template's workflow reads are set by the program on every
-    service repository, and name the image repository, publisher role and signing key of the plan."""
-    workflow = (ROOT / "templates" / "golden-service" / ".github" / "workflows" / "ci.yml").read_text()
-    assert set(re.findall(r"vars\.([A-Z_]+)", workflow)) == set(contract.CI_VARIABLES)
-    plan = stack_plans["prod"]  # prod owns the organization's repositories (ADR-0018)
-    variables: dict[str, dict[str, str]] = {}
-    for v in by_type(plan, "github:index/actionsVariable:ActionsVariable"):
-        variables.setdefault(v.inputs["repository"], {})[v.inputs["variableName"]] = v.inputs["value"]
-    roles = {r.inputs.get("name"): r for r in by_type(plan, "aws:iam/role:Role")}
-    images = {r.inputs["name"] for r in by_type(plan, "aws:ecr/repository:Repository")}
-    aliases = {r.inputs["name"] for r in by_type(plan, "aws:kms/alias:Alias")}
+    """#17 hop 2, ADR-0031: the variables the golden template's workflows read are set by each environment
+    on every service repository, in its GitHub environment, naming that environment's image repository,
+    publisher role, signing key, cluster and ledger; dev, where Gate 1 publishes, also sets Gate 1's."""
+    template = ROOT / "templates" / "golden-service" / ".github" / "workflows"
+    assert set(re.findall(r"vars\.([A-Z_]+)", (template / "ci.yml").read_text())) == set(contract.CI_VARIABLES)
+    promotion_reads = set(re.findall(r"vars\.([A-Z_]+)", (template / "promote.yml").read_text()))
+    # The Gate 2 job's role is not created yet (#26): the one variable the promotion reads that no stack sets.
+    assert promotion_reads - {*contract.CI_VARIABLES, *contract.PROMOTION_VARIABLES} == {"AWS_GATE_ROLE_ARN"}
     services = {f"{t}-{s}" for t, ss in (("payments", ("payments-api", "settlement-worker")), ("fraud", ("fraud-scoring",))) for s in ss}
     # Each tenant's service, and each platform repository that ships an image (#26: their Gate 1 publishes too).
     platform = {r.name for r in PLATFORM_REPOSITORIES if r.ships_image}
-    assert set(variables) == services | platform
-    for repository, values in variables.items():
-        assert values["IMAGE_REPOSITORY_URL"].split("/", 1)[1] in images
-        role = roles[values["AWS_PUBLISHER_ROLE_ARN"].rsplit("/", 1)[1]]
-        assert f"repo:fintech-blueprint/{repository}:" in role.inputs["assumeRolePolicy"]
-        assert values["AWS_REGION"] == "eu-west-3" and values["COSIGN_KMS_KEY_ARN"].split(":", 5)[5] in aliases
-    assert by_type(stack_plans["dev"], "github:index/actionsVariable:ActionsVariable") == []
+    for stack, plan in stack_plans.items():
+        variables: dict[str, dict[str, str]] = {}
+        for v in by_type(plan, "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"):
+            assert v.inputs["environment"] == stack
+            variables.setdefault(v.inputs["repository"], {})[v.inputs["variableName"]] = v.inputs["value"]
+        roles = {r.inputs.get("name"): r for r in by_type(plan, "aws:iam/role:Role")}
+        images = {r.inputs["name"] for r in by_type(plan, "aws:ecr/repository:Repository")}
+        aliases = {r.inputs["name"] for r in by_type(plan, "aws:kms/alias:Alias")}
+        ledger = next(b.inputs["bucket"] for b in by_type(plan, "aws:s3/bucket:Bucket") if "-audit-ledger-" in b.inputs["bucket"])
+        assert set(variables) == services | platform, stack
+        for repository, values in variables.items():
+            assert set(values) == {*contract.CI_VARIABLES, *contract.PROMOTION_VARIABLES}
+            assert values["IMAGE_REPOSITORY_URL"].split("/", 1)[1] in images
+            role = roles[values["AWS_PUBLISHER_ROLE_ARN"].rsplit("/", 1)[1]]
+            assert f"repo:fintech-blueprint/{repository}:" in role.inputs["assumeRolePolicy"]
+            assert values["AWS_REGION"] == "eu-west-3" and values["COSIGN_KMS_KEY_ARN"].split(":", 5)[5] in aliases
+            assert values["CLUSTER_NAME"] == f"fintech-blueprint-{stack}" and values["AUDIT_LEDGER_BUCKET"] == ledger
+        gate1: dict[str, dict[str, str]] = {}
+        for v in by_type(plan, "github:index/actionsVariable:ActionsVariable"):
+            gate1.setdefault(v.inputs["repository"], {})[v.inputs["variableName"]] = v.inputs["value"]
+        if stack == contract.BUILD_ENVIRONMENT:
+            assert gate1 == {r: {k: values[k] for k in contract.CI_VARIABLES} for r, values in variables.items()}
+        else:
+            assert gate1 == {}, stack
