@@ -93,12 +93,13 @@ def deferred(output: str) -> set[str]:
 
 
 def steps(ws: Workspace, stack: str) -> dict[str, set[str]]:
-    """URN names per operation of a preview (``pulumi preview --json``), same-steps left out."""
+    """URN names per operation of a preview (``pulumi preview --json``), same-steps left out, and the read of
+    the org stack's outputs, which every run makes (a StackReference is read, never changed)."""
     result = ws.preview(stack, "--json", policy=False)
     assert result.returncode == 0, result.output
     ops: dict[str, set[str]] = {}
     for step in json.loads(result.stdout).get("steps", []):
-        if step["op"] != "same":
+        if step["op"] not in ("same", "read"):
             ops.setdefault(step["op"], set()).add(step["urn"])
     return ops
 
@@ -458,3 +459,96 @@ def test_an_environment_deployed_before_the_org_stack_stops_at_its_reference(tmp
     assert up.returncode != 0
     assert "organization/fintech-blueprint-org/org" in up.output, up.output[-3000:]
     assert not (ws.root / "world" / "github").exists(), "nothing was written to GitHub"
+
+
+# The GitHub half of prod before ADR-0031 (6e42ab4): the organization under the Platform component and each
+# tenant's team and repositories under its Tenant, through a `github` provider at the root; no environments.
+LEGACY_PROD_GITHUB = """
+import pulumi
+import pulumi_github as github
+
+from components.github.organization import GithubOrganization, GithubOrganizationArgs, TeamSpec
+from components.tenant.github import TenantGithub, TenantGithubArgs
+from stacks.catalog import PLATFORM_REPOSITORIES
+from stacks.org import ORG_DIR, SECURITY_TEAM, environment_configs, load_org_stack_file, raw_tenants, tenant_directory
+from stacks.org_program import org_context
+from stacks.settings import repository_files
+
+_, config = load_org_stack_file(ORG_DIR / "Pulumi.org.yaml")
+tenants = tenant_directory([(env.name, raw_tenants(c)) for env, c in environment_configs(config, ORG_DIR) if env.name == "prod"])
+ctx, org = org_context(config), config.github_org
+provider = github.Provider("github", owner=org)
+platform = pulumi.ComponentResource("fintech:platform:Platform", "platform")
+GithubOrganization(
+    "github-org",
+    GithubOrganizationArgs(
+        billing_email=config.github.billing_email,
+        teams=[
+            TeamSpec(config.platform_owner, "Platform team: owns the platform repositories", list(config.github.platform_maintainers)),
+            TeamSpec(SECURITY_TEAM, "Security & QA: reviews Gate 1 and policy changes", list(config.github.security_maintainers)),
+        ],
+        platform_repositories=[(r.name, r.description) for r in PLATFORM_REPOSITORIES],
+        required_approvals=config.github.required_approvals,
+        repository_files={
+            r.name: repository_files(org, config.platform_owner, "platform", r.name, config.platform_owner) for r in PLATFORM_REPOSITORIES
+        },
+    ),
+    ctx,
+    pulumi.ResourceOptions(parent=platform, providers=[provider]),
+)
+for tenant in tenants:
+    holder = pulumi.ComponentResource("fintech:platform:Tenant", tenant.name)
+    TenantGithub(
+        tenant.name,
+        TenantGithubArgs(
+            team_slug=tenant.owner_team,
+            maintainers=list(tenant.maintainers),
+            repositories=[(r.name, r.description) for r in tenant.repositories],
+            required_approvals=config.github.required_approvals,
+            repository_files={
+                r.name: repository_files(org, config.platform_owner, tenant.name, r.service, tenant.owner_team)
+                for r in tenant.repositories
+            },
+        ),
+        ctx,
+        pulumi.ResourceOptions(parent=holder, providers=[provider]),
+    )
+"""
+
+
+def test_prod_s_github_objects_move_to_the_org_stack_without_replacement(tmp_path: Path) -> None:
+    """#26 item 1: the migration ADR-0031 documents, on the real engine: prod's GitHub components are moved
+    (`pulumi state move`) into the org stack, whose preview then replaces and deletes nothing, and whose
+    protected repositories stay protected."""
+    ws = realengine.make_workspace(tmp_path)
+    assert ws.init_stack("prod").returncode == 0
+    legacy = _run_program_as(ws, "prod", LEGACY_PROD_GITHUB)
+    assert legacy.returncode == 0, legacy.output[-3000:]
+    before = ws.export("prod")["deployment"]["resources"]
+    moved = [r["urn"] for r in before if r["type"] in ("fintech:github:GithubOrganization", "fintech:github:TenantGithub")]
+    assert len(moved) == 3, moved  # the organization, payments and fraud
+    assert ws.init_stack("org").returncode == 0
+    move = ws.pulumi("state", "move", "--source", "prod", "--dest", "organization/fintech-blueprint-org/org", "--yes", *moved)
+    assert move.returncode == 0, move.output[-3000:]
+    preview = ws.preview("org", "--json", policy=False)
+    assert preview.returncode == 0, preview.output[-3000:]
+    operations: dict[str, list[str]] = {}
+    for step in json.loads(preview.stdout).get("steps", []):
+        operations.setdefault(step["op"], []).append(step["urn"])
+    assert not {op for op in operations if op not in ("same", "create", "update")}, {k: v[:5] for k, v in operations.items() if k != "same"}
+    created_types = {urn.split("::")[-2].split("$")[-1] for urn in operations.get("create", [])}
+    # What the org stack adds: each repository's GitHub environments (ADR-0031); nothing that existed is recreated.
+    assert created_types <= {
+        "github:index/repositoryEnvironment:RepositoryEnvironment",
+        "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
+    }, created_types
+    after = {r["urn"].rsplit("::", 1)[-1]: r for r in ws.export("org")["deployment"]["resources"]}
+    protected = [r["urn"].rsplit("::", 1)[-1] for r in before if r.get("protect")]
+    assert protected and all(after[name].get("protect") for name in protected)
+
+
+def _run_program_as(ws: Workspace, stack: str, program: str) -> realengine.Result:
+    main = ws.project / "__main__.py"
+    main.unlink()
+    main.write_text(program)
+    return ws.up(stack, policy=False)
