@@ -165,35 +165,33 @@ def test_without_legacy_provider_preview_kubernetes_stack_rules_defer_rather_tha
     }
 
 
-def test_a_star_action_on_a_new_role_fails_the_first_preview(ws: Workspace) -> None:
-    broken = (
-        "\nimport json\nimport pulumi_aws as aws\n"
-        "role = aws.iam.Role('broken-role', name='broken-role', assume_role_policy=json.dumps({'Version': '2012-10-17', "
-        "'Statement': [{'Effect': 'Allow', 'Action': 'sts:AssumeRole', 'Principal': {'Service': 'ec2.amazonaws.com'}}]}))\n"
-        "aws.iam.RolePolicy('broken-policy', role=role.id, policy=json.dumps({'Version': '2012-10-17', "
-        "'Statement': [{'Effect': 'Allow', 'Action': '*', 'Resource': '*'}]}))\n"
-    )
-    result = preview_dev_with(ws, broken)
+STAR_ACTION = (
+    "\nimport json\nimport pulumi_aws as aws\n"
+    "role = aws.iam.Role('broken-role', name='broken-role', assume_role_policy=json.dumps({'Version': '2012-10-17', "
+    "'Statement': [{'Effect': 'Allow', 'Action': 'sts:AssumeRole', 'Principal': {'Service': 'ec2.amazonaws.com'}}]}))\n"
+    "aws.iam.RolePolicy('broken-policy', role=role.id, policy=json.dumps({'Version': '2012-10-17', "
+    "'Statement': [{'Effect': 'Allow', 'Action': '*', 'Resource': '*'}]}))\n"
+)
+#: kms-tenant-key-isolation finds a tenant by the component above a role policy: the engine hands the
+#: analyzer the parents, so a grant of another key under a tenant is caught in a first preview.
+TENANT_GRANTED_PLATFORM_KEY = (
+    "\nimport json\nimport pulumi\nimport pulumi_aws as aws\n"
+    "intruder = pulumi.ComponentResource('fintech:platform:Tenant', 'intruder')\n"
+    "aws.iam.RolePolicy('intruder-policy', role='fintech-blueprint-dev-payments-payments-api', "
+    "policy=json.dumps({'Version': '2012-10-17', 'Statement': [{'Sid': 'UseKey', 'Effect': 'Allow', "
+    "'Action': 'kms:Decrypt', 'Resource': 'arn:aws:kms:eu-west-3:123456789012:key/*', 'Condition': "
+    "{'ForAnyValue:StringEquals': {'kms:ResourceAliases': 'alias/fintech-blueprint-dev-data'}}}]}), "
+    "opts=pulumi.ResourceOptions(parent=intruder))\n"
+)
+
+
+def test_broken_resources_fail_the_first_preview(ws: Workspace) -> None:
+    """A `*` action on a new role, and a tenant's role granted the platform's data key: each blocks the
+    first preview with its rule (one preview of the program with both, to keep the tier fast)."""
+    result = preview_dev_with(ws, STAR_ACTION + TENANT_GRANTED_PLATFORM_KEY)
     assert result.returncode != 0
     findings = mandatory_findings(result.output)
     assert any("iam-no-star-action" in f and "broken-policy" in f for f in findings), result.output[-3000:]
-
-
-def test_a_tenant_role_granted_the_platform_data_key_fails_the_first_preview(ws: Workspace) -> None:
-    """kms-tenant-key-isolation finds a tenant by the component above a role policy: the engine hands
-    the analyzer the parents, so a grant of another key under a tenant is caught in a first preview."""
-    broken = (
-        "\nimport json\nimport pulumi\nimport pulumi_aws as aws\n"
-        "intruder = pulumi.ComponentResource('fintech:platform:Tenant', 'intruder')\n"
-        "aws.iam.RolePolicy('intruder-policy', role='fintech-blueprint-dev-payments-payments-api', "
-        "policy=json.dumps({'Version': '2012-10-17', 'Statement': [{'Sid': 'UseKey', 'Effect': 'Allow', "
-        "'Action': 'kms:Decrypt', 'Resource': 'arn:aws:kms:eu-west-3:123456789012:key/*', 'Condition': "
-        "{'ForAnyValue:StringEquals': {'kms:ResourceAliases': 'alias/fintech-blueprint-dev-data'}}}]}), "
-        "opts=pulumi.ResourceOptions(parent=intruder))\n"
-    )
-    result = preview_dev_with(ws, broken)
-    assert result.returncode != 0
-    findings = mandatory_findings(result.output)
     assert any("kms-tenant-key-isolation" in f for f in findings), result.output[-3000:]
     assert "tenant 'intruder': statement UseKey grants alias/fintech-blueprint-dev-data" in result.output
 
