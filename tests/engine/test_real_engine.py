@@ -415,8 +415,11 @@ import pulumi_github as github
 owner = github.Provider("github", owner="fintech-blueprint")
 opts = pulumi.ResourceOptions(provider=owner)
 repo = github.Repository("repo", name="payments-payments-api", visibility="private", opts=opts)
-github.RepositoryEnvironment("env", repository=repo.name, environment="dev", opts=opts)
-github.ActionsEnvironmentVariable("ok", repository=repo.name, environment="dev", variable_name="AWS_REGION", value="eu-west-3", opts=opts)
+env = github.RepositoryEnvironment("env", repository=repo.name, environment="dev", opts=opts)
+# After the environment (its output), as an environment stack writes after the org stack's up.
+github.ActionsEnvironmentVariable(
+    "ok", repository=repo.name, environment=env.environment, variable_name="AWS_REGION", value="eu-west-3", opts=opts
+)
 """
 
 
